@@ -1,0 +1,58 @@
+import type { SourceRow } from '../../shared/core/warehouse-catalogue';
+import { latestByKey } from './dedupe';
+import { TransformError } from './errors';
+import type { DimensionRow } from './types';
+import { newest, readInt, readKey, readText, readTextOrNull, readTimestamp } from './values';
+
+/**
+ * dim_counterparty rows: the newest version of each counterparty joined to its legal address,
+ * looked up by legal_address_id in `addresses` (the current address snapshot). The address
+ * columns become counterparty_legal_*, and phone becomes counterparty_legal_phone_number.
+ * source_updated_at is the later of the two rows' last_updated.
+ *
+ * @throws {TransformError} (table 'counterparty', column 'legal_address_id') when the address
+ *   is not in `addresses`, or for a missing, null or mistyped column of either row.
+ * @example
+ * toDimCounterparty([{ counterparty_id: 4, counterparty_legal_name: 'Fahey and Sons',
+ *   legal_address_id: 15, ... }], addressesById);
+ * // → [{ counterparty_id: 4, counterparty_legal_name: 'Fahey and Sons',
+ * //      counterparty_legal_address_line_1: '605 Haskell Trafficway', ... }]
+ */
+export function toDimCounterparty(
+  counterparties: readonly SourceRow[],
+  addresses: ReadonlyMap<number, SourceRow>,
+): DimensionRow[] {
+  return latestByKey(counterparties, 'counterparty', 'counterparty_id').map((row) => {
+    const key = readKey(row, 'counterparty', 'counterparty_id');
+    const addressId = readInt(row, 'legal_address_id', 'counterparty', key);
+    const address = addresses.get(addressId);
+    if (address === undefined) {
+      throw new TransformError(
+        'counterparty',
+        key,
+        'legal_address_id',
+        `refers to unknown address ${addressId}`,
+      );
+    }
+    return {
+      counterparty_id: key,
+      counterparty_legal_name: readText(row, 'counterparty_legal_name', 'counterparty', key),
+      counterparty_legal_address_line_1: readText(address, 'address_line_1', 'address', addressId),
+      counterparty_legal_address_line_2: readTextOrNull(
+        address,
+        'address_line_2',
+        'address',
+        addressId,
+      ),
+      counterparty_legal_district: readTextOrNull(address, 'district', 'address', addressId),
+      counterparty_legal_city: readText(address, 'city', 'address', addressId),
+      counterparty_legal_postal_code: readText(address, 'postal_code', 'address', addressId),
+      counterparty_legal_country: readText(address, 'country', 'address', addressId),
+      counterparty_legal_phone_number: readText(address, 'phone', 'address', addressId),
+      source_updated_at: newest(
+        readTimestamp(row, 'last_updated', 'counterparty', key),
+        readTimestamp(address, 'last_updated', 'address', addressId),
+      ),
+    };
+  });
+}

@@ -1,0 +1,28 @@
+import type { SourceRow } from '../../shared/core/warehouse-catalogue';
+import { latestByKey } from './dedupe';
+import type { DimensionRow } from './types';
+import { readKey, readText, readTimestamp } from './values';
+
+const TABLE = 'design';
+
+/**
+ * dim_design rows from design rows, newest version per design_id.
+ *
+ * @throws {TransformError} for a missing, null or mistyped column.
+ * @example
+ * toDimDesign([{ design_id: 8, design_name: 'Wooden', file_location: '/usr', file_name: 'wooden-20220717.json', ... }]);
+ * // → [{ design_id: 8, design_name: 'Wooden', file_location: '/usr',
+ * //      file_name: 'wooden-20220717.json', source_updated_at: '2024-03-01T09:15:02.123Z' }]
+ */
+export function toDimDesign(designs: readonly SourceRow[]): DimensionRow[] {
+  return latestByKey(designs, TABLE, 'design_id').map((row) => {
+    const key = readKey(row, TABLE, 'design_id');
+    return {
+      design_id: key,
+      design_name: readText(row, 'design_name', TABLE, key),
+      file_location: readText(row, 'file_location', TABLE, key),
+      file_name: readText(row, 'file_name', TABLE, key),
+      source_updated_at: readTimestamp(row, 'last_updated', TABLE, key),
+    };
+  });
+}

@@ -1,0 +1,33 @@
+import type { SourceRow } from '../../shared/core/warehouse-catalogue';
+import { latestByKey } from './dedupe';
+import type { DimensionRow } from './types';
+import { readKey, readText, readTextOrNull, readTimestamp } from './values';
+
+const TABLE = 'address';
+
+/**
+ * dim_location rows from address rows (location_id = address_id), newest version per address.
+ * address_line_2 and district stay null when the source has none.
+ *
+ * @throws {TransformError} for a missing, null (where NOT NULL) or mistyped column.
+ * @example
+ * toDimLocation([{ address_id: 3, address_line_1: '6826 Herzog Via', address_line_2: null, ... }]);
+ * // → [{ location_id: 3, address_line_1: '6826 Herzog Via', address_line_2: null, ...,
+ * //      source_updated_at: '2024-03-01T09:15:02.123Z' }]
+ */
+export function toDimLocation(addresses: readonly SourceRow[]): DimensionRow[] {
+  return latestByKey(addresses, TABLE, 'address_id').map((row) => {
+    const key = readKey(row, TABLE, 'address_id');
+    return {
+      location_id: key,
+      address_line_1: readText(row, 'address_line_1', TABLE, key),
+      address_line_2: readTextOrNull(row, 'address_line_2', TABLE, key),
+      district: readTextOrNull(row, 'district', TABLE, key),
+      city: readText(row, 'city', TABLE, key),
+      postal_code: readText(row, 'postal_code', TABLE, key),
+      country: readText(row, 'country', TABLE, key),
+      phone: readText(row, 'phone', TABLE, key),
+      source_updated_at: readTimestamp(row, 'last_updated', TABLE, key),
+    };
+  });
+}

@@ -1,0 +1,25 @@
+import type { SourceRow } from '../../shared/core/warehouse-catalogue';
+import { latestByKey } from './dedupe';
+import type { DimensionRow } from './types';
+import { readKey, readText, readTimestamp } from './values';
+
+const TABLE = 'payment_type';
+
+/**
+ * dim_payment_type rows from payment_type rows, newest version per payment_type_id.
+ *
+ * @throws {TransformError} for a missing, null or mistyped column.
+ * @example
+ * toDimPaymentType([{ payment_type_id: 1, payment_type_name: 'SALES_RECEIPT', ... }]);
+ * // → [{ payment_type_id: 1, payment_type_name: 'SALES_RECEIPT', source_updated_at: '…' }]
+ */
+export function toDimPaymentType(paymentTypes: readonly SourceRow[]): DimensionRow[] {
+  return latestByKey(paymentTypes, TABLE, 'payment_type_id').map((row) => {
+    const key = readKey(row, TABLE, 'payment_type_id');
+    return {
+      payment_type_id: key,
+      payment_type_name: readText(row, 'payment_type_name', TABLE, key),
+      source_updated_at: readTimestamp(row, 'last_updated', TABLE, key),
+    };
+  });
+}

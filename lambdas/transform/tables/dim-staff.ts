@@ -1,0 +1,49 @@
+import type { SourceRow } from '../../shared/core/warehouse-catalogue';
+import { latestByKey } from './dedupe';
+import { TransformError } from './errors';
+import type { DimensionRow } from './types';
+import { newest, readInt, readKey, readText, readTextOrNull, readTimestamp } from './values';
+
+/**
+ * dim_staff rows: the newest version of each staff member joined to their department, looked
+ * up by department_id in `departments` (the current department snapshot, so a renamed or moved
+ * department shows its new name and location). source_updated_at is the later of the staff
+ * and the department row's last_updated.
+ *
+ * @throws {TransformError} (table 'staff', column 'department_id') when the department is not
+ *   in `departments`, or for a missing, null or mistyped column of either row.
+ * @example
+ * toDimStaff([{ staff_id: 1, first_name: 'Jeremie', department_id: 2, ... }], departmentsById);
+ * // → [{ staff_id: 1, first_name: 'Jeremie', department_name: 'Purchasing', location: 'Manchester',
+ * //      ..., source_updated_at: '2024-03-01T09:15:02.123Z' }]
+ */
+export function toDimStaff(
+  staff: readonly SourceRow[],
+  departments: ReadonlyMap<number, SourceRow>,
+): DimensionRow[] {
+  return latestByKey(staff, 'staff', 'staff_id').map((row) => {
+    const key = readKey(row, 'staff', 'staff_id');
+    const departmentId = readInt(row, 'department_id', 'staff', key);
+    const department = departments.get(departmentId);
+    if (department === undefined) {
+      throw new TransformError(
+        'staff',
+        key,
+        'department_id',
+        `refers to unknown department ${departmentId}`,
+      );
+    }
+    return {
+      staff_id: key,
+      first_name: readText(row, 'first_name', 'staff', key),
+      last_name: readText(row, 'last_name', 'staff', key),
+      department_name: readText(department, 'department_name', 'department', departmentId),
+      location: readTextOrNull(department, 'location', 'department', departmentId),
+      email_address: readText(row, 'email_address', 'staff', key),
+      source_updated_at: newest(
+        readTimestamp(row, 'last_updated', 'staff', key),
+        readTimestamp(department, 'last_updated', 'department', departmentId),
+      ),
+    };
+  });
+}

@@ -1,0 +1,47 @@
+import type { SourceRow, WarehouseRow } from '../../shared/core/warehouse-catalogue';
+import { distinctVersions } from './dedupe';
+import {
+  readBool,
+  readDate,
+  readDecimal,
+  readInt,
+  readKey,
+  readTimestamp,
+  timestampDate,
+  timestampTime,
+} from './values';
+
+const TABLE = 'payment';
+
+/**
+ * fact_payment rows (without the serial payment_record_id) from landed payment rows: one per
+ * distinct version (payment_id, last_updated). Timestamps split into 'YYYY-MM-DD' dates and
+ * 'HH:MM:SS.mmm' UTC times; payment_amount becomes 2-dp decimal text. The account numbers are
+ * not part of the fact and are only ignored, like any other extra column.
+ *
+ * @throws {TransformError} for a missing, null or mistyped column or a malformed payment_date.
+ * @example
+ * toFactPayment([{ payment_id: 9, payment_amount: '1200', paid: false, ... }]);
+ * // → [{ payment_id: 9, payment_amount: '1200.00', paid: false, ... }]
+ */
+export function toFactPayment(rows: readonly SourceRow[]): WarehouseRow[] {
+  return distinctVersions(rows, TABLE, 'payment_id').map((row) => {
+    const key = readKey(row, TABLE, 'payment_id');
+    const createdAt = readTimestamp(row, 'created_at', TABLE, key);
+    const lastUpdated = readTimestamp(row, 'last_updated', TABLE, key);
+    return {
+      payment_id: key,
+      created_date: timestampDate(createdAt),
+      created_time: timestampTime(createdAt),
+      last_updated_date: timestampDate(lastUpdated),
+      last_updated_time: timestampTime(lastUpdated),
+      transaction_id: readInt(row, 'transaction_id', TABLE, key),
+      counterparty_id: readInt(row, 'counterparty_id', TABLE, key),
+      payment_amount: readDecimal(row, 'payment_amount', TABLE, key),
+      currency_id: readInt(row, 'currency_id', TABLE, key),
+      payment_type_id: readInt(row, 'payment_type_id', TABLE, key),
+      paid: readBool(row, 'paid', TABLE, key),
+      payment_date: readDate(row, 'payment_date', TABLE, key),
+    };
+  });
+}

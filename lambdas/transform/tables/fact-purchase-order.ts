@@ -1,0 +1,48 @@
+import type { SourceRow, WarehouseRow } from '../../shared/core/warehouse-catalogue';
+import { distinctVersions } from './dedupe';
+import {
+  readDate,
+  readDecimal,
+  readInt,
+  readKey,
+  readText,
+  readTimestamp,
+  timestampDate,
+  timestampTime,
+} from './values';
+
+const TABLE = 'purchase_order';
+
+/**
+ * fact_purchase_order rows (without the serial purchase_record_id) from landed purchase_order
+ * rows: one per distinct version (purchase_order_id, last_updated). Timestamps split into
+ * 'YYYY-MM-DD' dates and 'HH:MM:SS.mmm' UTC times; item_unit_price becomes 2-dp decimal text.
+ *
+ * @throws {TransformError} for a missing, null or mistyped column or a malformed agreed date.
+ * @example
+ * toFactPurchaseOrder([{ purchase_order_id: 5, item_unit_price: '3.5', ... }]);
+ * // → [{ purchase_order_id: 5, item_unit_price: '3.50', ... }]
+ */
+export function toFactPurchaseOrder(rows: readonly SourceRow[]): WarehouseRow[] {
+  return distinctVersions(rows, TABLE, 'purchase_order_id').map((row) => {
+    const key = readKey(row, TABLE, 'purchase_order_id');
+    const createdAt = readTimestamp(row, 'created_at', TABLE, key);
+    const lastUpdated = readTimestamp(row, 'last_updated', TABLE, key);
+    return {
+      purchase_order_id: key,
+      created_date: timestampDate(createdAt),
+      created_time: timestampTime(createdAt),
+      last_updated_date: timestampDate(lastUpdated),
+      last_updated_time: timestampTime(lastUpdated),
+      staff_id: readInt(row, 'staff_id', TABLE, key),
+      counterparty_id: readInt(row, 'counterparty_id', TABLE, key),
+      item_code: readText(row, 'item_code', TABLE, key),
+      item_quantity: readInt(row, 'item_quantity', TABLE, key),
+      item_unit_price: readDecimal(row, 'item_unit_price', TABLE, key),
+      currency_id: readInt(row, 'currency_id', TABLE, key),
+      agreed_delivery_date: readDate(row, 'agreed_delivery_date', TABLE, key),
+      agreed_payment_date: readDate(row, 'agreed_payment_date', TABLE, key),
+      agreed_delivery_location_id: readInt(row, 'agreed_delivery_location_id', TABLE, key),
+    };
+  });
+}

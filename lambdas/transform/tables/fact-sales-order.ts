@@ -1,0 +1,48 @@
+import type { SourceRow, WarehouseRow } from '../../shared/core/warehouse-catalogue';
+import { distinctVersions } from './dedupe';
+import {
+  readDate,
+  readDecimal,
+  readInt,
+  readKey,
+  readTimestamp,
+  timestampDate,
+  timestampTime,
+} from './values';
+
+const TABLE = 'sales_order';
+
+/**
+ * fact_sales_order rows (without the serial sales_record_id) from landed sales_order rows: one
+ * per distinct version (sales_order_id, last_updated), an exact duplicate counted once.
+ * Timestamps split into 'YYYY-MM-DD' dates and 'HH:MM:SS.mmm' UTC times; staff_id becomes
+ * sales_staff_id; unit_price becomes 2-dp decimal text. Unknown extra columns are ignored.
+ *
+ * @throws {TransformError} for a missing, null or mistyped column or a malformed agreed date.
+ * @example
+ * toFactSalesOrder([{ sales_order_id: 2, created_at: '2024-03-01T09:15:02.123Z', ... }]);
+ * // → [{ sales_order_id: 2, created_date: '2024-03-01', created_time: '09:15:02.123', ... }]
+ */
+export function toFactSalesOrder(rows: readonly SourceRow[]): WarehouseRow[] {
+  return distinctVersions(rows, TABLE, 'sales_order_id').map((row) => {
+    const key = readKey(row, TABLE, 'sales_order_id');
+    const createdAt = readTimestamp(row, 'created_at', TABLE, key);
+    const lastUpdated = readTimestamp(row, 'last_updated', TABLE, key);
+    return {
+      sales_order_id: key,
+      created_date: timestampDate(createdAt),
+      created_time: timestampTime(createdAt),
+      last_updated_date: timestampDate(lastUpdated),
+      last_updated_time: timestampTime(lastUpdated),
+      sales_staff_id: readInt(row, 'staff_id', TABLE, key),
+      counterparty_id: readInt(row, 'counterparty_id', TABLE, key),
+      units_sold: readInt(row, 'units_sold', TABLE, key),
+      unit_price: readDecimal(row, 'unit_price', TABLE, key),
+      currency_id: readInt(row, 'currency_id', TABLE, key),
+      design_id: readInt(row, 'design_id', TABLE, key),
+      agreed_payment_date: readDate(row, 'agreed_payment_date', TABLE, key),
+      agreed_delivery_date: readDate(row, 'agreed_delivery_date', TABLE, key),
+      agreed_delivery_location_id: readInt(row, 'agreed_delivery_location_id', TABLE, key),
+    };
+  });
+}

@@ -1,0 +1,245 @@
+/**
+ * Readers for the columns of a landed source row. Each returns the value in its warehouse
+ * encoding or throws a {@link TransformError} naming table, primary key and column.
+ *
+ * They are strict about JSON types on purpose: the ingest stage writes integers as numbers and
+ * numerics, dates and timestamps as strings, so anything else is drift that an operator should
+ * see rather than a value to coerce. They scan character codes instead of running regular
+ * expressions or building Date objects, because they run once per column on millions of rows.
+ */
+import type { SourceRow } from '../../shared/core/warehouse-catalogue';
+import { TransformError, type RowKey } from './errors';
+
+const ZERO = 48;
+const NINE = 57;
+const MINUS = 45;
+const DOT = 46;
+const COLON = 58;
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'is missing';
+  if (value === null) return 'is null';
+  const text = JSON.stringify(value);
+  return `has ${typeof value} ${text.length > 40 ? `${text.slice(0, 40)}…` : text}`;
+}
+
+function fail(table: string, key: RowKey, column: string, expected: string, value: unknown): never {
+  throw new TransformError(table, key, column, `must be ${expected} but ${describe(value)}`);
+}
+
+function isDigit(code: number): boolean {
+  return code >= ZERO && code <= NINE;
+}
+
+/** The number written by `length` ASCII digits at `start`, or -1 when any is not a digit. */
+function digitsAt(text: string, start: number, length: number): number {
+  let value = 0;
+  for (let i = start; i < start + length; i++) {
+    const code = text.charCodeAt(i);
+    if (!isDigit(code)) return -1;
+    value = value * 10 + code - ZERO;
+  }
+  return value;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+function isDateAt(text: string, start: number): boolean {
+  if (text.charCodeAt(start + 4) !== MINUS || text.charCodeAt(start + 7) !== MINUS) return false;
+  const year = digitsAt(text, start, 4);
+  const month = digitsAt(text, start + 5, 2);
+  const day = digitsAt(text, start + 8, 2);
+  return year >= 1 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
+}
+
+/** True for a real calendar date written 'YYYY-MM-DD' (years 0001–9999). */
+export function isIsoDate(text: string): boolean {
+  return text.length === 10 && isDateAt(text, 0);
+}
+
+/** True for a UTC instant written exactly 'YYYY-MM-DDTHH:MM:SS.mmmZ', as ingest lands them. */
+export function isIsoTimestamp(text: string): boolean {
+  if (
+    text.length !== 24 ||
+    text.charCodeAt(10) !== 84 || // T
+    text.charCodeAt(13) !== COLON ||
+    text.charCodeAt(16) !== COLON ||
+    text.charCodeAt(19) !== DOT ||
+    text.charCodeAt(23) !== 90 // Z
+  ) {
+    return false;
+  }
+  const hour = digitsAt(text, 11, 2);
+  const minute = digitsAt(text, 14, 2);
+  const second = digitsAt(text, 17, 2);
+  return (
+    isDateAt(text, 0) &&
+    hour >= 0 &&
+    hour <= 23 &&
+    minute >= 0 &&
+    minute <= 59 &&
+    second >= 0 &&
+    second <= 59 &&
+    digitsAt(text, 20, 3) >= 0
+  );
+}
+
+/** Adds one unit in the last place to a string of ASCII digits ("0999" → "1000", "99" → "100"). */
+function incrementDigits(digits: string): string {
+  let i = digits.length - 1;
+  while (i >= 0 && digits.charCodeAt(i) === NINE) i--;
+  if (i < 0) return `1${'0'.repeat(digits.length)}`;
+  return (
+    digits.slice(0, i) +
+    String.fromCharCode(digits.charCodeAt(i) + 1) +
+    '0'.repeat(digits.length - i - 1)
+  );
+}
+
+/**
+ * Exact decimal text with exactly two decimal places, computed on the digits (never through a
+ * JS float, which cannot hold 0.1). More than two places round half away from zero, as
+ * PostgreSQL does when it casts to numeric(10,2); leading zeros go; "-0.00" becomes "0.00".
+ * Returns undefined for anything that is not plain decimal notation (no exponent, sign '+',
+ * spaces, 'NaN', or a bare '.5' / '5.').
+ *
+ * @example
+ * toDecimal2('12.5'); // '12.50'
+ * toDecimal2('1200'); // '1200.00'
+ * toDecimal2('0.005'); // '0.01'
+ * toDecimal2('-0.004'); // '0.00'
+ */
+export function toDecimal2(text: string): string | undefined {
+  const length = text.length;
+  const negative = length > 0 && text.charCodeAt(0) === MINUS;
+  let i = negative ? 1 : 0;
+  let intStart = i;
+  while (i < length && isDigit(text.charCodeAt(i))) i++;
+  const intEnd = i;
+  if (intEnd === intStart) return undefined;
+  let fracStart = length;
+  if (i < length) {
+    if (text.charCodeAt(i) !== DOT) return undefined;
+    fracStart = ++i;
+    while (i < length && isDigit(text.charCodeAt(i))) i++;
+    if (i !== length || i === fracStart) return undefined;
+  }
+  const fracLength = length - fracStart;
+  // numeric(10,2) already arrives in its final form: hand it back without allocating.
+  if (
+    !negative &&
+    fracLength === 2 &&
+    (intEnd - intStart === 1 || text.charCodeAt(intStart) !== ZERO)
+  ) {
+    return text;
+  }
+  while (intStart < intEnd - 1 && text.charCodeAt(intStart) === ZERO) intStart++;
+  let digits = text.slice(intStart, intEnd);
+  if (fracLength >= 2) {
+    digits += text.slice(fracStart, fracStart + 2);
+    if (fracLength > 2 && text.charCodeAt(fracStart + 2) >= ZERO + 5)
+      digits = incrementDigits(digits);
+  } else {
+    digits += fracLength === 1 ? `${text[fracStart] ?? ''}0` : '00';
+  }
+  const whole = digits.length > 2 ? digits.slice(0, -2) : '0';
+  const result = `${whole}.${digits.slice(-2)}`;
+  return negative && result !== '0.00' ? `-${result}` : result;
+}
+
+/**
+ * The primary key of a source row: a 32-bit integer, as every totesys key is a serial.
+ *
+ * @example
+ * readKey({ staff_id: 7 }, 'staff', 'staff_id'); // 7
+ */
+export function readKey(row: SourceRow, table: string, column: string): number {
+  const value = row[column];
+  if (typeof value === 'number' && (value | 0) === value) return value;
+  return fail(table, null, column, 'an integer key', value);
+}
+
+/** A PostgreSQL `integer`: a JSON number that is a whole 32-bit value. */
+export function readInt(row: SourceRow, column: string, table: string, key: RowKey): number {
+  const value = row[column];
+  if (typeof value === 'number' && (value | 0) === value) return value;
+  return fail(table, key, column, 'an integer', value);
+}
+
+/** A nullable `integer`. */
+export function readIntOrNull(
+  row: SourceRow,
+  column: string,
+  table: string,
+  key: RowKey,
+): number | null {
+  return row[column] === null ? null : readInt(row, column, table, key);
+}
+
+/** A NOT NULL text column; the empty string is a value, not a null. */
+export function readText(row: SourceRow, column: string, table: string, key: RowKey): string {
+  const value = row[column];
+  if (typeof value === 'string') return value;
+  return fail(table, key, column, 'text', value);
+}
+
+/** A nullable text column: JSON null stays null, a missing column is still an error. */
+export function readTextOrNull(
+  row: SourceRow,
+  column: string,
+  table: string,
+  key: RowKey,
+): string | null {
+  const value = row[column];
+  if (typeof value === 'string' || value === null) return value;
+  return fail(table, key, column, 'text or null', value);
+}
+
+export function readBool(row: SourceRow, column: string, table: string, key: RowKey): boolean {
+  const value = row[column];
+  if (typeof value === 'boolean') return value;
+  return fail(table, key, column, 'a boolean', value);
+}
+
+/** A `numeric` column (landed as decimal text) as 2-dp decimal text; see {@link toDecimal2}. */
+export function readDecimal(row: SourceRow, column: string, table: string, key: RowKey): string {
+  const value = row[column];
+  const decimal = typeof value === 'string' ? toDecimal2(value) : undefined;
+  if (decimal !== undefined) return decimal;
+  return fail(table, key, column, 'decimal text such as "12.50"', value);
+}
+
+/** A date kept as text in totesys (agreed_*_date, payment_date): 'YYYY-MM-DD', checked. */
+export function readDate(row: SourceRow, column: string, table: string, key: RowKey): string {
+  const value = row[column];
+  if (typeof value === 'string' && isIsoDate(value)) return value;
+  return fail(table, key, column, "a date 'YYYY-MM-DD'", value);
+}
+
+/** A `timestamp(3)` column, landed as 'YYYY-MM-DDTHH:MM:SS.mmmZ' (UTC, milliseconds). */
+export function readTimestamp(row: SourceRow, column: string, table: string, key: RowKey): string {
+  const value = row[column];
+  if (typeof value === 'string' && isIsoTimestamp(value)) return value;
+  return fail(table, key, column, "a UTC timestamp 'YYYY-MM-DDTHH:MM:SS.mmmZ'", value);
+}
+
+/** The date part of a landed timestamp: 'YYYY-MM-DD'. */
+export function timestampDate(timestamp: string): string {
+  return timestamp.slice(0, 10);
+}
+
+/**
+ * The time of day of a landed timestamp, in UTC with millisecond precision: 'HH:MM:SS.mmm'.
+ * That is the warehouse `time` encoding, and it loads losslessly into `time(3)`.
+ */
+export function timestampTime(timestamp: string): string {
+  return timestamp.slice(11, 23);
+}
+
+/** The later of two landed timestamps; fixed-width ISO text sorts in time order. */
+export function newest(a: string, b: string): string {
+  return a >= b ? a : b;
+}
