@@ -40,8 +40,7 @@ export async function startPostgres(folder: string): Promise<LocalPostgres> {
   );
   if (!initialised) await server.initialise();
   await server.start();
-  const url = (database: string) =>
-    `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/${database}`;
+  const url = (database: string) => `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/${database}`;
   return {
     port,
     url,
@@ -50,7 +49,8 @@ export async function startPostgres(folder: string): Promise<LocalPostgres> {
       await client.connect();
       try {
         const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-        if (exists.rowCount === 0) await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`);
+        if (exists.rowCount === 0)
+          await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`);
       } finally {
         await client.end();
       }

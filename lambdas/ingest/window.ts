@@ -17,7 +17,9 @@ const ISO_MILLIS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 /** Parses an ISO-8601 UTC timestamp with milliseconds, refusing anything else. */
 export function parseTimestamp(value: string, what: string): number {
   if (!ISO_MILLIS.test(value)) {
-    throw new Error(`${what} ${JSON.stringify(value)} is not an ISO-8601 UTC timestamp with milliseconds`);
+    throw new Error(
+      `${what} ${JSON.stringify(value)} is not an ISO-8601 UTC timestamp with milliseconds`,
+    );
   }
   const millis = Date.parse(value);
   if (Number.isNaN(millis)) throw new Error(`${what} ${JSON.stringify(value)} is not a valid date`);

@@ -28,7 +28,9 @@ export interface S3Endpoint {
  * sent when an operation requires them.
  */
 export function createS3Client(endpoint: S3Endpoint = {}): S3Client {
-  const config: S3ClientConfig = { region: endpoint.region ?? process.env.AWS_REGION ?? 'eu-west-2' };
+  const config: S3ClientConfig = {
+    region: endpoint.region ?? process.env.AWS_REGION ?? 'eu-west-2',
+  };
   if (endpoint.url) {
     config.endpoint = endpoint.url;
     config.forcePathStyle = true;
@@ -72,7 +74,9 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async get(key: string): Promise<Buffer> {
-    const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+    const response = await this.client.send(
+      new GetObjectCommand({ Bucket: this.bucket, Key: key }),
+    );
     if (!response.Body) throw new Error(`s3://${this.bucket}/${key} has no body`);
     return Buffer.from(await response.Body.transformToByteArray());
   }
@@ -87,7 +91,9 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async stream(key: string): Promise<Readable> {
-    const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+    const response = await this.client.send(
+      new GetObjectCommand({ Bucket: this.bucket, Key: key }),
+    );
     if (!response.Body) throw new Error(`s3://${this.bucket}/${key} has no body`);
     return response.Body as Readable;
   }

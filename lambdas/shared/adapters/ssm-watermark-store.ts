@@ -29,7 +29,7 @@ export class SsmWatermarkStore implements WatermarkStore {
     } catch (error) {
       if (isParameterNotFound(error)) return undefined;
       throw new Error(
-        `Could not read the watermark of ${table} from SSM parameter ${this.parameterName(table)}: ${(error as Error).message}`,
+        `Could not read the watermark of ${table} from SSM parameter ${this.parameterName(table)}: ${rootCause(error)}`,
         { cause: error },
       );
     }
@@ -40,7 +40,7 @@ export class SsmWatermarkStore implements WatermarkStore {
       await this.provider.set(this.parameterName(table), { value: watermark, overwrite: true });
     } catch (error) {
       throw new Error(
-        `Could not write the watermark of ${table} to SSM parameter ${this.parameterName(table)}: ${(error as Error).message}`,
+        `Could not write the watermark of ${table} to SSM parameter ${this.parameterName(table)}: ${rootCause(error)}`,
         { cause: error },
       );
     }
@@ -52,4 +52,11 @@ function isParameterNotFound(error: unknown): boolean {
     if ((e as { name?: string }).name === 'ParameterNotFound') return true;
   }
   return false;
+}
+
+/** Powertools wraps SDK errors; the operator needs the SDK's own words (AccessDenied, …). */
+function rootCause(error: unknown): string {
+  let e = error as { message?: string; cause?: unknown };
+  while (e.cause && typeof e.cause === 'object') e = e.cause as typeof e;
+  return e.message ?? String(e);
 }

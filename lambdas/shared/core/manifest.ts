@@ -49,8 +49,14 @@ export interface ProcessedManifest {
   /** Rows read from landing per source table: what reconciliation compares with landing. */
   readonly sourceRows: Readonly<Record<string, number>>;
   readonly tables: readonly ProcessedTable[];
-  /** The newest source change in the batch: load reports freshness from it. */
+  /** The newest source change in the batch. */
   readonly newestSourceChange: string | null;
+  /**
+   * The source clock reading up to which this batch completes the warehouse (the earliest
+   * upper bound of its extract windows). Freshness is measured from it, so a quiet source
+   * with nothing to change does not look stale.
+   */
+  readonly completeUpTo: string | null;
   readonly quarantined: readonly QuarantinedObject[];
 }
 
@@ -102,9 +108,13 @@ export function parseLandingManifest(text: string, where: string): LandingManife
     const t = objectOf(entry, where, `tables[${index}]`);
     const table = stringOf(t.table, where, `tables[${index}].table`);
     if (!isSourceTableName(table)) {
-      throw new ManifestError(where, `tables[${index}] names unknown table ${JSON.stringify(table)}`);
+      throw new ManifestError(
+        where,
+        `tables[${index}] names unknown table ${JSON.stringify(table)}`,
+      );
     }
-    if (!Array.isArray(t.keys)) throw new ManifestError(where, `tables[${index}].keys is not a list`);
+    if (!Array.isArray(t.keys))
+      throw new ManifestError(where, `tables[${index}].keys is not a list`);
     return {
       table,
       keys: t.keys.map((k: unknown, i) => stringOf(k, where, `tables[${index}].keys[${i}]`)),
@@ -157,6 +167,10 @@ export function parseProcessedManifest(text: string, where: string): ProcessedMa
       raw.newestSourceChange === null || raw.newestSourceChange === undefined
         ? null
         : stringOf(raw.newestSourceChange, where, 'newestSourceChange'),
+    completeUpTo:
+      raw.completeUpTo === null || raw.completeUpTo === undefined
+        ? null
+        : stringOf(raw.completeUpTo, where, 'completeUpTo'),
     quarantined: Array.isArray(raw.quarantined) ? (raw.quarantined as QuarantinedObject[]) : [],
   };
 }

@@ -1,0 +1,33 @@
+import type { CycleResult } from '../local/run-cycle';
+import { formatTable } from './table-format';
+
+/** The per-table story of one cycle: rows landed, shaped and written to the warehouse. */
+export function formatCycleSummary(cycle: CycleResult): string {
+  const { ingest, transform, load } = cycle;
+  const landed = ingest.manifest.tables.map((t) => [
+    t.table,
+    t.rows,
+    t.bytes,
+    t.from ?? '(full)',
+    t.to,
+  ]);
+  const written = new Map(load.tables.map((t) => [t.table, t]));
+  const shaped = (transform.manifest?.tables ?? []).map((t) => [
+    t.table,
+    t.rows,
+    written.get(t.table)?.written ?? 0,
+  ]);
+  const quarantined = transform.manifest?.quarantined ?? [];
+  return [
+    `batch ${ingest.batchId}`,
+    '',
+    `ingest (${ingest.seconds.toFixed(2)} s): source rows → landing`,
+    formatTable(['table', 'rows', 'bytes', 'from (exclusive)', 'to'], landed),
+    '',
+    `transform (${transform.seconds.toFixed(2)} s) and load (${load.seconds.toFixed(2)} s): processed rows → warehouse`,
+    formatTable(['warehouse table', 'rows', 'inserted/changed'], shaped),
+    ...(quarantined.length > 0
+      ? ['', 'quarantined:', ...quarantined.map((q) => `  ${q.source}: ${q.reason}`)]
+      : []),
+  ].join('\n');
+}

@@ -1,0 +1,54 @@
+import { parseArgs } from 'node:util';
+import { runCommand } from './commands/run';
+import { seedCommand } from './commands/seed';
+import { demoCommand } from './commands/demo';
+import { UsageError } from './settings';
+
+const USAGE = `Usage: deliverance <command> [options]
+
+Commands:
+  seed --scale N        fill the totesys database with deterministic generated data
+  run [--verbose]       one cycle: ingest → transform → load, then a per-table summary
+  demo                  the whole story on a throw-away embedded stack
+
+Environment: DELIVERANCE_SOURCE_URL, DELIVERANCE_WAREHOUSE_URL (PostgreSQL URLs; unset = an
+embedded PostgreSQL under the state folder), DELIVERANCE_STATE_DIR (default .deliverance),
+DELIVERANCE_S3_ENDPOINT (unset = a local S3-compatible server), DELIVERANCE_OVERLAP_SECONDS.`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      scale: { type: 'string' },
+      verbose: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    allowPositionals: false,
+    strict: true,
+  });
+  if (!command || command === 'help' || values.help) {
+    console.log(USAGE);
+    return command ? 0 : 2;
+  }
+  switch (command) {
+    case 'seed':
+      return seedCommand({ scale: values.scale });
+    case 'run':
+      return runCommand({ verbose: values.verbose });
+    case 'demo':
+      return demoCommand({ scale: values.scale, verbose: values.verbose });
+    default:
+      throw new UsageError(`Unknown command "${command}". Run "deliverance help" for the list.`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(`deliverance: ${message}`);
+    if (process.env.DELIVERANCE_DEBUG && error instanceof Error) console.error(error.stack);
+    process.exit(error instanceof UsageError ? 2 : 1);
+  },
+);

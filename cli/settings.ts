@@ -1,0 +1,36 @@
+import { resolve } from 'node:path';
+
+/** The command line's settings, from the environment DESIGN.md names. */
+export interface CliSettings {
+  /** Unset: the embedded PostgreSQL under the state folder holds totesys. */
+  readonly sourceUrl: string | undefined;
+  /** Unset: the embedded PostgreSQL under the state folder holds the warehouse. */
+  readonly warehouseUrl: string | undefined;
+  readonly stateDir: string;
+  /** Unset: an S3-compatible server is started on the state folder. */
+  readonly s3Endpoint: string | undefined;
+  readonly overlapSeconds: number;
+}
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export function readSettings(env: NodeJS.ProcessEnv = process.env): CliSettings {
+  const overlap = Number(env.DELIVERANCE_OVERLAP_SECONDS ?? '300');
+  if (!Number.isFinite(overlap) || overlap < 0) {
+    throw new UsageError(
+      `DELIVERANCE_OVERLAP_SECONDS must be a non-negative number of seconds, not ${env.DELIVERANCE_OVERLAP_SECONDS}`,
+    );
+  }
+  return {
+    sourceUrl: env.DELIVERANCE_SOURCE_URL || undefined,
+    warehouseUrl: env.DELIVERANCE_WAREHOUSE_URL || undefined,
+    stateDir: resolve(env.DELIVERANCE_STATE_DIR || '.deliverance'),
+    s3Endpoint: env.DELIVERANCE_S3_ENDPOINT || undefined,
+    overlapSeconds: overlap,
+  };
+}

@@ -1,0 +1,65 @@
+import { quoteIdent, type SourceColumn, type SourceTable } from '../shared/core/catalogue';
+import { parseTimestamp, type ExtractWindow } from './window';
+
+const ISO_FORMAT = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
+
+/**
+ * Each value in its exact JSON form, made by PostgreSQL itself: numerics as their decimal
+ * text (never a binary float), timestamps as ISO-8601 with milliseconds, enums as text.
+ */
+function jsonValue(column: SourceColumn): string {
+  const ref = `t.${quoteIdent(column.name)}`;
+  switch (column.type) {
+    case 'numeric':
+      return `${ref}::text`;
+    case 'timestamp':
+      return `to_char(${ref}, ${ISO_FORMAT})`;
+    case 'text':
+      return `${ref}::text`;
+    default:
+      return ref;
+  }
+}
+
+/** A timestamp bound as an SQL literal; the value is validated, so it cannot carry SQL. */
+function timestampLiteral(value: string): string {
+  parseTimestamp(value, 'A window bound');
+  return `'${value.slice(0, 23).replace('T', ' ')}'::timestamp`;
+}
+
+export function windowCondition(window: ExtractWindow): string {
+  const upper = `t.last_updated <= ${timestampLiteral(window.to)}`;
+  return window.from === undefined
+    ? upper
+    : `t.last_updated > ${timestampLiteral(window.from)} AND ${upper}`;
+}
+
+/**
+ * The query whose every output row is one JSON line of the table's rows in the window.
+ * With `keepExtraColumns`, columns the catalogue does not know (schema drift) are kept in the
+ * landing data without ever being named in SQL.
+ */
+export function extractSelect(
+  table: SourceTable,
+  window: ExtractWindow,
+  keepExtraColumns: boolean,
+): string {
+  const pairs = table.columns.map((c) => `'${c.name}', ${jsonValue(c)}`).join(', ');
+  const known = table.columns.map((c) => `'${c.name}'`).join(', ');
+  const line = keepExtraColumns
+    ? `(jsonb_build_object(${pairs}) || (to_jsonb(t) - ARRAY[${known}]))::text`
+    : `json_build_object(${pairs})::text`;
+  return `SELECT ${line} FROM ${quoteIdent(table.name)} t WHERE ${windowCondition(window)}`;
+}
+
+/**
+ * COPY in CSV form with a quote and delimiter that JSON text never holds raw (JSON escapes
+ * every control character), so each line is the JSON object byte for byte.
+ */
+export function extractCopy(table: SourceTable, window: ExtractWindow, keepExtra: boolean): string {
+  return `COPY (${extractSelect(table, window, keepExtra)}) TO STDOUT (FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02')`;
+}
+
+export function extractStats(table: SourceTable, window: ExtractWindow): string {
+  return `SELECT count(*)::int AS rows, to_char(max(t.last_updated), ${ISO_FORMAT}) AS newest FROM ${quoteIdent(table.name)} t WHERE ${windowCondition(window)}`;
+}

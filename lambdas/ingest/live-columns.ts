@@ -1,0 +1,54 @@
+import type { ClientBase } from 'pg';
+import { SOURCE_TABLE_NAMES, type SourceTable } from '../shared/core/catalogue';
+
+export class SourceSchemaError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SourceSchemaError';
+  }
+}
+
+export interface ColumnDrift {
+  /** The table has columns the catalogue does not know: they are kept in landing. */
+  readonly extra: readonly string[];
+}
+
+/**
+ * Compares the live source tables with the catalogue. A column the catalogue needs but the
+ * source lost is fatal (the warehouse would silently fill with NULLs); a new column is drift
+ * that landing keeps and the later stages ignore.
+ */
+export async function checkSourceColumns(
+  client: ClientBase,
+  tables: readonly SourceTable[],
+): Promise<Map<string, ColumnDrift>> {
+  const result = await client.query<{ table_name: string; column_name: string }>(
+    `SELECT table_name, column_name FROM information_schema.columns
+     WHERE table_schema = current_schema() AND table_name = ANY($1::text[])`,
+    [SOURCE_TABLE_NAMES],
+  );
+  const live = new Map<string, Set<string>>();
+  for (const row of result.rows) {
+    const columns = live.get(row.table_name) ?? new Set<string>();
+    columns.add(row.column_name);
+    live.set(row.table_name, columns);
+  }
+  const drift = new Map<string, ColumnDrift>();
+  for (const table of tables) {
+    const columns = live.get(table.name);
+    if (!columns) {
+      throw new SourceSchemaError(
+        `Source table ${table.name} does not exist in the totesys database: check DELIVERANCE_SOURCE_URL / the source secret`,
+      );
+    }
+    const missing = table.columns.filter((c) => !columns.has(c.name)).map((c) => c.name);
+    if (missing.length > 0) {
+      throw new SourceSchemaError(
+        `Source table ${table.name} has lost column(s) ${missing.join(', ')} that the pipeline needs: restore them or update the table catalogue and the warehouse schema`,
+      );
+    }
+    const known = new Set(table.columns.map((c) => c.name));
+    drift.set(table.name, { extra: [...columns].filter((c) => !known.has(c)) });
+  }
+  return drift;
+}

@@ -1,0 +1,173 @@
+import { once } from 'node:events';
+import type { Pool, PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { batchIdFromManifestKey } from '../shared/core/batch';
+import { parseProcessedManifest, type ProcessedManifest } from '../shared/core/manifest';
+import {
+  WAREHOUSE_TABLES,
+  warehouseTable,
+  type WarehouseTable,
+} from '../shared/core/warehouse-catalogue';
+import { readParquetRows } from '../shared/parquet';
+import type { ObjectStore } from '../shared/ports/object-store';
+import type { StageLogger } from '../shared/ports/stage-logger';
+import { toCopyText } from './copy-text';
+import {
+  copyIntoStagingSql,
+  createStagingSql,
+  stagedColumns,
+  stagingName,
+  upsertSql,
+} from './upsert-sql';
+
+export interface LoadOptions {
+  readonly processed: ObjectStore;
+  readonly warehouse: Pool;
+  readonly logger: StageLogger;
+  /** The processed manifest's key, as the S3 event names it. */
+  readonly manifestKey: string;
+  readonly clock?: () => Date;
+}
+
+export interface LoadedTable {
+  readonly table: string;
+  /** Rows in the Parquet file. */
+  readonly staged: number;
+  /** Rows inserted or changed in the warehouse (the rest were already there). */
+  readonly written: number;
+}
+
+export interface LoadResult {
+  readonly batchId: string;
+  /** True when the batch was already in the load log: nothing was written. */
+  readonly skipped: boolean;
+  readonly tables: readonly LoadedTable[];
+  readonly newestSourceChange: string | null;
+  /** The source time up to which the warehouse is now complete (see ProcessedManifest). */
+  readonly completeUpTo: string | null;
+}
+
+/** Serialises loads: two batches delivered at once must not interleave their upserts. */
+const LOAD_LOCK_KEY = 0x44_4c_56_4c; // 'DLVL'
+
+export class LoadError extends Error {
+  constructor(message: string, options?: { cause: unknown }) {
+    super(message, options);
+    this.name = 'LoadError';
+  }
+}
+
+/**
+ * Loads one processed batch in ONE transaction: dimensions first, then facts, then the batch
+ * id in the load log. Either all of it is visible or none; a batch already logged is skipped,
+ * so S3's at-least-once events and replays never load anything twice.
+ */
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  const { processed, logger: log } = options;
+  const batchId = batchIdFromManifestKey(options.manifestKey);
+  if (!batchId) throw new LoadError(`${options.manifestKey} is not a batch manifest key`);
+  const where = `s3://${processed.bucket}/${options.manifestKey}`;
+  const manifest = parseProcessedManifest(
+    (await processed.get(options.manifestKey)).toString('utf8'),
+    where,
+  );
+  const client = await options.warehouse.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [LOAD_LOCK_KEY]);
+    const logged = await client.query('SELECT 1 FROM etl.load_log WHERE batch_id = $1', [batchId]);
+    if (logged.rowCount) {
+      await client.query('ROLLBACK');
+      log.info('Batch already loaded: nothing to do', { batchId });
+      return {
+        batchId,
+        skipped: true,
+        tables: [],
+        newestSourceChange: manifest.newestSourceChange,
+        completeUpTo: manifest.completeUpTo,
+      };
+    }
+    const tables: LoadedTable[] = [];
+    for (const { table, entry } of inLoadOrder(manifest, where)) {
+      const loaded = await loadTable(client, processed, table, entry.key, entry.rows);
+      tables.push(loaded);
+      log.info('Loaded table', { batchId, ...loaded });
+    }
+    await client.query(
+      `INSERT INTO etl.load_log (batch_id, rows, newest_source_change) VALUES ($1, $2, $3)`,
+      [
+        batchId,
+        JSON.stringify(
+          Object.fromEntries(
+            tables.map((t) => [t.table, { staged: t.staged, written: t.written }]),
+          ),
+        ),
+        manifest.newestSourceChange,
+      ],
+    );
+    await client.query('COMMIT');
+    return {
+      batchId,
+      skipped: false,
+      tables,
+      newestSourceChange: manifest.newestSourceChange,
+      completeUpTo: manifest.completeUpTo,
+    };
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+function inLoadOrder(manifest: ProcessedManifest, where: string) {
+  const entries = manifest.tables.map((entry) => {
+    const table = warehouseTable(entry.table);
+    if (!table) throw new LoadError(`${where} names unknown warehouse table ${entry.table}`);
+    return { table, entry };
+  });
+  return entries.sort(
+    (a, b) => WAREHOUSE_TABLES.indexOf(a.table) - WAREHOUSE_TABLES.indexOf(b.table),
+  );
+}
+
+async function loadTable(
+  client: PoolClient,
+  processed: ObjectStore,
+  table: WarehouseTable,
+  key: string,
+  expectedRows: number,
+): Promise<LoadedTable> {
+  await client.query(createStagingSql(table));
+  const columns = stagedColumns(table);
+  const copy = client.query(copyFrom(copyIntoStagingSql(table)));
+  const finished = new Promise<void>((resolve, reject) => {
+    copy.on('finish', resolve);
+    copy.on('error', reject);
+  });
+  let staged = 0;
+  try {
+    for await (const rows of readParquetRows(
+      await processed.get(key),
+      table,
+      `s3://${processed.bucket}/${key}`,
+    )) {
+      staged += rows.length;
+      if (!copy.write(toCopyText(rows, columns))) await once(copy, 'drain');
+    }
+  } catch (error) {
+    copy.destroy(error as Error);
+    throw error;
+  }
+  copy.end();
+  await finished;
+  if (staged !== expectedRows) {
+    throw new LoadError(
+      `s3://${processed.bucket}/${key} holds ${staged} rows but the processed manifest says ${expectedRows}: re-run the transform for this batch`,
+    );
+  }
+  const result = await client.query(upsertSql(table));
+  await client.query(`DROP TABLE ${stagingName(table)}`);
+  return { table: table.name, staged, written: result.rowCount ?? 0 };
+}

@@ -1,0 +1,48 @@
+import { tmpdir } from 'node:os';
+import {
+  asStageLogger,
+  MetricUnit,
+  requiredEnv,
+  stageTelemetry,
+} from '../shared/adapters/powertools';
+import { objectKeysOf, type S3EventLike } from '../shared/adapters/s3-event';
+import { createS3Client, S3ObjectStore } from '../shared/adapters/s3-object-store';
+import { runTransform, type TransformResult } from './transform';
+
+const { logger, metrics } = stageTelemetry('transform');
+const s3 = createS3Client();
+
+/** Runs on the landing bucket's manifest-created events; each manifest is one batch. */
+export async function handler(event: S3EventLike): Promise<TransformResult[]> {
+  const landing = new S3ObjectStore(s3, requiredEnv('LANDING_BUCKET'));
+  const processed = new S3ObjectStore(s3, requiredEnv('PROCESSED_BUCKET'));
+  const results: TransformResult[] = [];
+  try {
+    for (const manifestKey of objectKeysOf(event)) {
+      const started = Date.now();
+      logger.appendKeys({ manifestKey });
+      const result = await runTransform({
+        landing,
+        processed,
+        logger: asStageLogger(logger),
+        manifestKey,
+        workDir: tmpdir(),
+      });
+      const rows = result.manifest?.tables.reduce((sum, t) => sum + t.rows, 0) ?? 0;
+      metrics.addMetric('RowsTransformed', MetricUnit.Count, rows);
+      metrics.addMetric(
+        'QuarantinedObjects',
+        MetricUnit.Count,
+        result.manifest?.quarantined.length ?? 0,
+      );
+      metrics.addMetric('StageDurationMs', MetricUnit.Milliseconds, Date.now() - started);
+      results.push(result);
+    }
+    return results;
+  } catch (error) {
+    logger.error('Transform failed', error as Error);
+    throw error;
+  } finally {
+    metrics.publishStoredMetrics();
+  }
+}

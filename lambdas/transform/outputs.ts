@@ -1,0 +1,62 @@
+import { createReadStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { processedKey } from '../shared/core/batch';
+import type { WarehouseRow, WarehouseTable } from '../shared/core/warehouse-catalogue';
+import { openParquetWriter, type ParquetTableWriter } from '../shared/parquet';
+import type { ObjectStore } from '../shared/ports/object-store';
+
+/**
+ * One warehouse table's Parquet file for a batch, built a row group at a time in the work
+ * folder (Lambda's /tmp) so memory holds one chunk, then streamed up to the processed bucket.
+ */
+export class TableOutput {
+  private writer: ParquetTableWriter | undefined;
+  private pending: WarehouseRow[] = [];
+  rows = 0;
+  private readonly path: string;
+
+  constructor(
+    readonly table: WarehouseTable,
+    private readonly batchId: string,
+    workDir: string,
+    private readonly rowGroupRows: number,
+  ) {
+    this.path = join(workDir, `${batchId}-${table.name}.parquet`);
+  }
+
+  async add(rows: readonly WarehouseRow[]): Promise<void> {
+    for (const row of rows) this.pending.push(row);
+    this.rows += rows.length;
+    if (this.pending.length >= this.rowGroupRows) await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    if (this.pending.length === 0) return;
+    this.writer ??= await openParquetWriter(this.path, this.table);
+    await this.writer.writeRows(this.pending);
+    this.pending = [];
+  }
+
+  /** Uploads the file; answers its key, or undefined when the table got no rows. */
+  async publish(store: ObjectStore): Promise<string | undefined> {
+    if (this.rows === 0) return undefined;
+    await this.flush();
+    await this.writer?.close();
+    const key = processedKey(this.table.name, this.batchId);
+    try {
+      await store.upload(key, createReadStream(this.path), 'application/vnd.apache.parquet');
+    } finally {
+      await rm(this.path, { force: true });
+    }
+    return key;
+  }
+
+  async discard(): Promise<void> {
+    await this.writer?.close().catch(() => undefined);
+    this.writer = undefined;
+    this.pending = [];
+    this.rows = 0;
+    await rm(this.path, { force: true });
+  }
+}

@@ -1,0 +1,62 @@
+import type { SourceTableName } from '../shared/core/catalogue';
+import { encodeJsonLine, type DecodedRow } from '../shared/core/json-lines';
+import type { ObjectStore } from '../shared/ports/object-store';
+
+/**
+ * The source tables a dimension joins to another: dim_staff needs every staff member of a
+ * renamed department, dim_counterparty every counterparty at a changed address, even when
+ * those rows are not in the batch. The transform keeps the current version of each of these
+ * small tables in the processed bucket (`state/<table>.jsonl`) and merges every batch into it.
+ * Merging keeps the newest last_updated per key, so batches may arrive in any order and a
+ * batch may be merged twice; the transform runs one at a time (reserved concurrency 1), so
+ * the read-modify-write never races.
+ */
+export const SNAPSHOT_TABLES = ['department', 'address', 'staff', 'counterparty'] as const;
+export type SnapshotTable = (typeof SNAPSHOT_TABLES)[number];
+
+export function isSnapshotTable(table: SourceTableName): table is SnapshotTable {
+  return (SNAPSHOT_TABLES as readonly string[]).includes(table);
+}
+
+export const snapshotKey = (table: SnapshotTable) => `state/${table}.jsonl`;
+
+export type Snapshot = Map<number, DecodedRow>;
+
+export async function readSnapshot(store: ObjectStore, table: SnapshotTable): Promise<Snapshot> {
+  const bytes = await store.getIfExists(snapshotKey(table));
+  const snapshot: Snapshot = new Map();
+  if (!bytes) return snapshot;
+  for (const line of bytes.toString('utf8').split('\n')) {
+    if (line.length === 0) continue;
+    const row = JSON.parse(line) as DecodedRow;
+    snapshot.set(row[`${table}_id`] as number, row);
+  }
+  return snapshot;
+}
+
+/** Merges rows into the snapshot, newest last_updated winning; answers whether it changed. */
+export function mergeIntoSnapshot(
+  snapshot: Snapshot,
+  table: SnapshotTable,
+  rows: DecodedRow[],
+): boolean {
+  let changed = false;
+  for (const row of rows) {
+    const key = row[`${table}_id`] as number;
+    const current = snapshot.get(key);
+    if (!current || (row.last_updated as string) > (current.last_updated as string)) {
+      snapshot.set(key, row);
+      changed = true;
+    }
+  }
+  return changed;
+}
+
+export async function writeSnapshot(
+  store: ObjectStore,
+  table: SnapshotTable,
+  snapshot: Snapshot,
+): Promise<void> {
+  const body = [...snapshot.values()].map(encodeJsonLine).join('');
+  await store.put(snapshotKey(table), body, 'application/x-ndjson');
+}

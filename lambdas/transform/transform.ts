@@ -1,0 +1,229 @@
+import { batchIdFromManifestKey, manifestKey } from '../shared/core/batch';
+import { SOURCE_TABLES, type SourceTableName } from '../shared/core/catalogue';
+import type { DecodedRow } from '../shared/core/json-lines';
+import {
+  parseLandingManifest,
+  type ProcessedManifest,
+  type ProcessedTable,
+  type QuarantinedObject,
+} from '../shared/core/manifest';
+import {
+  DIMENSIONS,
+  FACTS,
+  type FactName,
+  type WarehouseRow,
+  type WarehouseTable,
+} from '../shared/core/warehouse-catalogue';
+import { readLandingRows } from '../shared/landing-reader';
+import type { ObjectStore } from '../shared/ports/object-store';
+import type { StageLogger } from '../shared/ports/stage-logger';
+import { TableOutput } from './outputs';
+import { quarantineObject } from './quarantine';
+import {
+  isSnapshotTable,
+  mergeIntoSnapshot,
+  readSnapshot,
+  SNAPSHOT_TABLES,
+  writeSnapshot,
+  type Snapshot,
+  type SnapshotTable,
+} from './snapshots';
+import {
+  factDates,
+  toDimCounterparty,
+  toDimCurrency,
+  toDimDate,
+  toDimDesign,
+  toDimLocation,
+  toDimPaymentType,
+  toDimStaff,
+  toDimTransaction,
+  toFactPayment,
+  toFactPurchaseOrder,
+  toFactSalesOrder,
+} from './tables';
+
+export interface TransformOptions {
+  readonly landing: ObjectStore;
+  readonly processed: ObjectStore;
+  readonly logger: StageLogger;
+  /** The landing manifest's key, as the S3 event names it. */
+  readonly manifestKey: string;
+  /** A folder for Parquet files being built (Lambda: /tmp). */
+  readonly workDir: string;
+  readonly rowGroupRows?: number;
+  readonly clock?: () => Date;
+}
+
+export interface TransformResult {
+  readonly batchId: string;
+  /** True when the batch was already transformed: nothing was written. */
+  readonly skipped: boolean;
+  readonly manifestKey: string;
+  readonly manifest: ProcessedManifest | undefined;
+}
+
+/** What each streamed source table becomes; the snapshot tables are joined at the end. */
+const STREAMED: Partial<
+  Record<SourceTableName, { output: WarehouseTable; shape: (rows: DecodedRow[]) => WarehouseRow[] }>
+> = {
+  address: { output: DIMENSIONS.dim_location, shape: toDimLocation },
+  currency: { output: DIMENSIONS.dim_currency, shape: toDimCurrency },
+  design: { output: DIMENSIONS.dim_design, shape: toDimDesign },
+  payment_type: { output: DIMENSIONS.dim_payment_type, shape: toDimPaymentType },
+  transaction: { output: DIMENSIONS.dim_transaction, shape: toDimTransaction },
+  sales_order: { output: FACTS.fact_sales_order, shape: toFactSalesOrder },
+  purchase_order: { output: FACTS.fact_purchase_order, shape: toFactPurchaseOrder },
+  payment: { output: FACTS.fact_payment, shape: toFactPayment },
+};
+
+/**
+ * Turns one landing batch into warehouse-shaped Parquet and a processed manifest, written
+ * last. A landing object that cannot be read is quarantined with its reason and the rest of
+ * the batch goes on; the manifest lists what was set aside, so nothing is dropped unseen.
+ */
+export async function runTransform(options: TransformOptions): Promise<TransformResult> {
+  const { landing, processed, logger: log } = options;
+  const clock = options.clock ?? (() => new Date());
+  const startedAt = clock();
+  const batchId = batchIdFromManifestKey(options.manifestKey);
+  if (!batchId) throw new Error(`${options.manifestKey} is not a batch manifest key`);
+  const outKey = manifestKey(batchId);
+  if (await processed.exists(outKey)) {
+    log.info('Batch already transformed: nothing to do', { batchId });
+    return { batchId, skipped: true, manifestKey: outKey, manifest: undefined };
+  }
+  const manifest = parseLandingManifest(
+    (await landing.get(options.manifestKey)).toString('utf8'),
+    `s3://${landing.bucket}/${options.manifestKey}`,
+  );
+
+  const rowGroupRows = options.rowGroupRows ?? 50_000;
+  const outputs = new Map<string, TableOutput>();
+  const outputFor = (table: WarehouseTable) => {
+    let output = outputs.get(table.name);
+    if (!output) {
+      output = new TableOutput(table, batchId, options.workDir, rowGroupRows);
+      outputs.set(table.name, output);
+    }
+    return output;
+  };
+  const snapshots = new Map<SnapshotTable, Snapshot>();
+  for (const table of SNAPSHOT_TABLES) snapshots.set(table, await readSnapshot(processed, table));
+  const changed = new Map<SnapshotTable, Set<number>>();
+  const dates = new Set<string>();
+  const sourceRows: Record<string, number> = {};
+  const quarantined: QuarantinedObject[] = [];
+
+  for (const entry of manifest.tables) {
+    const source = SOURCE_TABLES[entry.table];
+    for (const key of entry.keys) {
+      const streamed = STREAMED[entry.table];
+      const output = streamed && outputFor(streamed.output);
+      const held: DecodedRow[] = [];
+      try {
+        const rows = await readLandingRows(landing, key, source, async (chunk) => {
+          if (streamed && output) {
+            const shaped = streamed.shape(chunk);
+            if (streamed.output.kind === 'fact') {
+              for (const row of shaped)
+                for (const d of factDates(row, streamed.output.name as FactName)) dates.add(d);
+            }
+            await output.add(shaped);
+          }
+          if (isSnapshotTable(entry.table)) for (const row of chunk) held.push(row);
+        });
+        sourceRows[entry.table] = (sourceRows[entry.table] ?? 0) + rows;
+      } catch (error) {
+        const reason = (error as Error).message;
+        log.error('Landing object refused: quarantined, the rest of the batch goes on', {
+          batchId,
+          table: entry.table,
+          key,
+          reason,
+        });
+        await output?.discard();
+        quarantined.push(await quarantineObject(landing, key, reason, batchId));
+        continue;
+      }
+      if (isSnapshotTable(entry.table)) {
+        const snapshot = snapshots.get(entry.table) as Snapshot;
+        mergeIntoSnapshot(snapshot, entry.table, held);
+        const ids = changed.get(entry.table) ?? new Set<number>();
+        for (const row of held) ids.add(row[`${entry.table}_id`] as number);
+        changed.set(entry.table, ids);
+      }
+    }
+  }
+
+  await addJoinedDimensions(snapshots, changed, outputFor);
+  if (dates.size > 0) await outputFor(DIMENSIONS.dim_date).add(toDimDate(dates));
+
+  const tables: ProcessedTable[] = [];
+  for (const output of outputs.values()) {
+    const key = await output.publish(processed);
+    if (key) tables.push({ table: output.table.name, key, rows: output.rows });
+  }
+  for (const table of SNAPSHOT_TABLES) {
+    if (changed.has(table)) await writeSnapshot(processed, table, snapshots.get(table) as Snapshot);
+  }
+  const newest = manifest.tables
+    .map((t) => t.newest)
+    .filter((n): n is string => n !== null)
+    .sort()
+    .at(-1);
+  const result: ProcessedManifest = {
+    kind: 'processed',
+    version: 1,
+    batchId,
+    startedAt: startedAt.toISOString(),
+    finishedAt: clock().toISOString(),
+    sourceRows,
+    tables,
+    newestSourceChange: newest ?? null,
+    completeUpTo: manifest.tables.map((t) => t.to).sort()[0] ?? null,
+    quarantined,
+  };
+  await processed.put(outKey, JSON.stringify(result, null, 2), 'application/json');
+  log.info('Wrote processed manifest', {
+    batchId,
+    tables: tables.length,
+    quarantined: quarantined.length,
+  });
+  return { batchId, skipped: false, manifestKey: outKey, manifest: result };
+}
+
+/**
+ * dim_staff and dim_counterparty for every row touched on either side of their join: a
+ * department rename reaches all its staff, an address change all counterparties there.
+ */
+async function addJoinedDimensions(
+  snapshots: Map<SnapshotTable, Snapshot>,
+  changed: Map<SnapshotTable, Set<number>>,
+  outputFor: (table: WarehouseTable) => TableOutput,
+): Promise<void> {
+  const staff = snapshots.get('staff') as Snapshot;
+  const departments = snapshots.get('department') as Snapshot;
+  const staffIds = changed.get('staff') ?? new Set<number>();
+  const departmentIds = changed.get('department') ?? new Set<number>();
+  const affectedStaff = [...staff.values()].filter(
+    (row) => staffIds.has(row.staff_id as number) || departmentIds.has(row.department_id as number),
+  );
+  if (affectedStaff.length > 0) {
+    await outputFor(DIMENSIONS.dim_staff).add(toDimStaff(affectedStaff, departments));
+  }
+  const counterparties = snapshots.get('counterparty') as Snapshot;
+  const addresses = snapshots.get('address') as Snapshot;
+  const counterpartyIds = changed.get('counterparty') ?? new Set<number>();
+  const addressIds = changed.get('address') ?? new Set<number>();
+  const affectedCounterparties = [...counterparties.values()].filter(
+    (row) =>
+      counterpartyIds.has(row.counterparty_id as number) ||
+      addressIds.has(row.legal_address_id as number),
+  );
+  if (affectedCounterparties.length > 0) {
+    await outputFor(DIMENSIONS.dim_counterparty).add(
+      toDimCounterparty(affectedCounterparties, addresses),
+    );
+  }
+}

@@ -1,0 +1,63 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startPostgres, type LocalPostgres } from './embedded-postgres';
+import { startS3, type LocalS3 } from './s3-server';
+
+export const LOCAL_BUCKETS = { landing: 'deliverance-landing', processed: 'deliverance-processed' };
+
+export interface LocalStack {
+  readonly stateDir: string;
+  readonly postgres: LocalPostgres | undefined;
+  readonly s3: LocalS3 | undefined;
+  stop(): Promise<void>;
+}
+
+export interface LocalStackParts {
+  /** PostgreSQL with a `totesys` and a `warehouse` database. */
+  readonly postgres: boolean;
+  /** An S3-compatible server holding the landing and processed buckets. */
+  readonly s3: boolean;
+}
+
+/**
+ * The local stack under one folder. `stop` is safe to call more than once, and runs on Ctrl-C
+ * and termination, so no server outlives the process that started it.
+ */
+export async function startLocalStack(
+  stateDir: string,
+  parts: LocalStackParts = { postgres: true, s3: true },
+): Promise<LocalStack> {
+  await mkdir(stateDir, { recursive: true });
+  let postgres: LocalPostgres | undefined;
+  let s3: LocalS3 | undefined;
+  const stopAll = async () => {
+    await s3?.stop().catch(() => undefined);
+    await postgres?.stop();
+  };
+  try {
+    if (parts.postgres) {
+      postgres = await startPostgres(join(stateDir, 'postgres'));
+      await postgres.createDatabase('totesys');
+      await postgres.createDatabase('warehouse');
+    }
+    if (parts.s3) s3 = await startS3(join(stateDir, 's3'), Object.values(LOCAL_BUCKETS));
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      await stopAll();
+    })();
+    return stopping;
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    void stop().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return { stateDir, postgres, s3, stop };
+}

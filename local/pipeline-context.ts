@@ -1,0 +1,48 @@
+import { join } from 'node:path';
+import type { Pool } from 'pg';
+import { createPool } from '../lambdas/shared/adapters/database-pool';
+import { FileWatermarkStore } from '../lambdas/shared/adapters/file-watermark-store';
+import {
+  createS3Client,
+  S3ObjectStore,
+  type S3Endpoint,
+} from '../lambdas/shared/adapters/s3-object-store';
+import type { ObjectStore } from '../lambdas/shared/ports/object-store';
+import type { WatermarkStore } from '../lambdas/shared/ports/watermark-store';
+import { LOCAL_BUCKETS } from './local-stack';
+
+/** The adapters a local run wires to the stages: the same ones Lambda uses, but for SSM. */
+export interface PipelineContext {
+  readonly source: Pool;
+  readonly warehouse: Pool;
+  readonly landing: ObjectStore;
+  readonly processed: ObjectStore;
+  readonly watermarks: WatermarkStore;
+  close(): Promise<void>;
+}
+
+export interface PipelineSettings {
+  readonly sourceUrl: string;
+  readonly warehouseUrl: string;
+  readonly stateDir: string;
+  readonly s3: S3Endpoint;
+  readonly buckets?: { landing: string; processed: string };
+}
+
+export function openPipeline(settings: PipelineSettings): PipelineContext {
+  const s3 = createS3Client(settings.s3);
+  const buckets = settings.buckets ?? LOCAL_BUCKETS;
+  const source = createPool({ connectionString: settings.sourceUrl }, 6);
+  const warehouse = createPool({ connectionString: settings.warehouseUrl }, 4);
+  return {
+    source,
+    warehouse,
+    landing: new S3ObjectStore(s3, buckets.landing),
+    processed: new S3ObjectStore(s3, buckets.processed),
+    watermarks: new FileWatermarkStore(join(settings.stateDir, 'watermarks.json')),
+    async close() {
+      await Promise.all([source.end(), warehouse.end()]);
+      s3.destroy();
+    },
+  };
+}

@@ -1,0 +1,57 @@
+import {
+  GetParameterCommand,
+  ParameterNotFound,
+  PutParameterCommand,
+  SSMClient,
+} from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
+import { SsmWatermarkStore } from '../../../lambdas/shared/adapters/ssm-watermark-store';
+
+const ssm = mockClient(SSMClient);
+const store = () =>
+  new SsmWatermarkStore('/deliverance/test', new SSMClient({ region: 'eu-west-2' }));
+
+beforeEach(() => ssm.reset());
+
+describe('SSM watermark store', () => {
+  it('reads the table parameter under the prefix, bypassing any cache', async () => {
+    ssm
+      .on(GetParameterCommand, { Name: '/deliverance/test/watermarks/sales_order' })
+      .resolvesOnce({ Parameter: { Value: '2026-01-01T00:00:00.000Z' } })
+      .resolvesOnce({ Parameter: { Value: '2026-01-01T00:05:00.000Z' } });
+    const watermarks = store();
+    expect(await watermarks.read('sales_order')).toBe('2026-01-01T00:00:00.000Z');
+    expect(await watermarks.read('sales_order')).toBe('2026-01-01T00:05:00.000Z');
+    expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(2);
+  });
+
+  it('answers undefined on a first run, when the parameter does not exist', async () => {
+    ssm
+      .on(GetParameterCommand)
+      .rejects(new ParameterNotFound({ message: 'not found', $metadata: {} }));
+    expect(await store().read('payment')).toBeUndefined();
+  });
+
+  it('writes with overwrite so the watermark can advance', async () => {
+    ssm.on(PutParameterCommand).resolves({ Version: 2 });
+    await store().write('payment', '2026-01-01T00:00:00.000Z');
+    const call = ssm.commandCalls(PutParameterCommand)[0];
+    expect(call?.args[0].input).toMatchObject({
+      Name: '/deliverance/test/watermarks/payment',
+      Value: '2026-01-01T00:00:00.000Z',
+      Overwrite: true,
+      Type: 'String',
+    });
+  });
+
+  it('surfaces other errors with the parameter name', async () => {
+    ssm.on(GetParameterCommand).rejects(new Error('AccessDeniedException: not allowed'));
+    await expect(store().read('staff')).rejects.toThrow(
+      /watermark of staff from SSM parameter \/deliverance\/test\/watermarks\/staff: .*not allowed/,
+    );
+    ssm.on(PutParameterCommand).rejects(new Error('ThrottlingException'));
+    await expect(store().write('staff', '2026-01-01T00:00:00.000Z')).rejects.toThrow(
+      /write the watermark of staff .*Throttling/,
+    );
+  });
+});
