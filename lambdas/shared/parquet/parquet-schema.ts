@@ -1,0 +1,182 @@
+/**
+ * The Parquet shape of a warehouse table, derived from the warehouse catalogue alone so that the
+ * writer, the reader and any analyst's tool see the same types.
+ */
+import type { FileMetaData, SchemaElement } from 'hyparquet';
+import type { WarehouseColumnType, WarehouseTable } from '../core/warehouse-catalogue';
+import { DECIMAL_PRECISION, DECIMAL_SCALE } from './value-codecs';
+
+/** The catalogue's column types plus `timestamp`, used only by the bookkeeping column. */
+export type ParquetColumnType = WarehouseColumnType | 'timestamp';
+
+export interface ParquetColumn {
+  readonly name: string;
+  readonly type: ParquetColumnType;
+  readonly nullable: boolean;
+}
+
+/**
+ * When the source last changed a dimension row: the load stage's SCD1 update only replaces a
+ * warehouse row with a newer one. It is Parquet-only; the catalogue does not list it.
+ */
+export const SOURCE_UPDATED_AT = 'source_updated_at';
+
+const columnsCache = new WeakMap<WarehouseTable, readonly ParquetColumn[]>();
+
+/**
+ * The columns of `table` as they are stored in Parquet: the catalogue's columns in catalogue
+ * order, then, for every dimension except `dim_date` (which is generated, not sourced),
+ * `source_updated_at` as a non-null `timestamp` ('YYYY-MM-DDTHH:MM:SS.mmmZ').
+ */
+export function parquetColumnsOf(table: WarehouseTable): readonly ParquetColumn[] {
+  let columns = columnsCache.get(table);
+  if (!columns) {
+    columns =
+      table.kind === 'dimension' && table.name !== 'dim_date'
+        ? [...table.columns, { name: SOURCE_UPDATED_AT, type: 'timestamp', nullable: false }]
+        : table.columns;
+    columnsCache.set(table, columns);
+  }
+  return columns;
+}
+
+/** The element for one column; `repetition_type` follows the column's nullability. */
+export function schemaElementOf(column: ParquetColumn): SchemaElement {
+  const repetition_type = column.nullable ? 'OPTIONAL' : 'REQUIRED';
+  const name = column.name;
+  switch (column.type) {
+    case 'integer':
+      return {
+        name,
+        repetition_type,
+        type: 'INT32',
+        converted_type: 'INT_32',
+        logical_type: { type: 'INTEGER', bitWidth: 32, isSigned: true },
+      };
+    case 'text':
+      return {
+        name,
+        repetition_type,
+        type: 'BYTE_ARRAY',
+        converted_type: 'UTF8',
+        logical_type: { type: 'STRING' },
+      };
+    case 'decimal':
+      // INT64 because a precision of 10 does not fit INT32's 9 digits.
+      return {
+        name,
+        repetition_type,
+        type: 'INT64',
+        converted_type: 'DECIMAL',
+        precision: DECIMAL_PRECISION,
+        scale: DECIMAL_SCALE,
+        logical_type: { type: 'DECIMAL', precision: DECIMAL_PRECISION, scale: DECIMAL_SCALE },
+      };
+    case 'date':
+      return {
+        name,
+        repetition_type,
+        type: 'INT32',
+        converted_type: 'DATE',
+        logical_type: { type: 'DATE' },
+      };
+    case 'time':
+      return {
+        name,
+        repetition_type,
+        type: 'INT32',
+        converted_type: 'TIME_MILLIS',
+        logical_type: { type: 'TIME', isAdjustedToUTC: true, unit: 'MILLIS' },
+      };
+    case 'boolean':
+      return { name, repetition_type, type: 'BOOLEAN' };
+    case 'timestamp':
+      return {
+        name,
+        repetition_type,
+        type: 'INT64',
+        converted_type: 'TIMESTAMP_MILLIS',
+        logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MILLIS' },
+      };
+  }
+}
+
+/** The whole schema: hyparquet's flat list, root first. */
+export function parquetSchemaOf(table: WarehouseTable): SchemaElement[] {
+  const columns = parquetColumnsOf(table);
+  return [
+    { name: table.name, num_children: columns.length },
+    ...columns.map((column) => schemaElementOf(column)),
+  ];
+}
+
+/** 'INT64 DECIMAL(10,2)', 'INT32 TIME(MILLIS, UTC)': how a type is named in error messages. */
+export function describeElement(element: SchemaElement): string {
+  const logical = element.logical_type;
+  let annotation = '';
+  if (logical) {
+    switch (logical.type) {
+      case 'DECIMAL':
+        annotation = ` DECIMAL(${logical.precision},${logical.scale})`;
+        break;
+      case 'TIME':
+      case 'TIMESTAMP':
+        annotation = ` ${logical.type}(${logical.unit}, ${logical.isAdjustedToUTC ? 'UTC' : 'local'})`;
+        break;
+      case 'INTEGER':
+        annotation = ` INT(${logical.bitWidth}, ${logical.isSigned ? 'signed' : 'unsigned'})`;
+        break;
+      default:
+        annotation = ` ${logical.type}`;
+    }
+  } else if (element.converted_type) {
+    annotation =
+      element.converted_type === 'DECIMAL'
+        ? ` DECIMAL(${element.precision},${element.scale})`
+        : ` ${element.converted_type}`;
+  }
+  return `${element.type ?? 'group'}${annotation}`;
+}
+
+/**
+ * What is wrong with a file's schema for `table`, or an empty list. Column order is not checked
+ * (columns are read by name); a REQUIRED column where the catalogue allows NULL is accepted,
+ * since every value it holds is still valid.
+ */
+export function schemaProblems(metadata: FileMetaData, table: WarehouseTable): string[] {
+  const problems: string[] = [];
+  const [root, ...elements] = metadata.schema;
+  if (!root) return ['schema is empty'];
+  const found = new Map<string, SchemaElement>();
+  for (const element of elements) {
+    // A nested file has group elements and children, which no warehouse table has.
+    if (element.num_children !== undefined && element.num_children > 0) {
+      problems.push(`column ${element.name} is a nested group`);
+    }
+    found.set(element.name, element);
+  }
+  const expectedNames = new Set<string>();
+  for (const column of parquetColumnsOf(table)) {
+    expectedNames.add(column.name);
+    const actual = found.get(column.name);
+    if (!actual) {
+      problems.push(`column ${column.name} missing`);
+      continue;
+    }
+    const expected = schemaElementOf(column);
+    const actualType = describeElement(actual);
+    const expectedType = describeElement(expected);
+    if (actualType !== expectedType || actual.type_length !== expected.type_length) {
+      problems.push(`column ${column.name} is ${actualType}, expected ${expectedType}`);
+    }
+    if (actual.repetition_type !== 'REQUIRED' && !column.nullable) {
+      problems.push(
+        `column ${column.name} is ${actual.repetition_type ?? 'unset'}, expected REQUIRED`,
+      );
+    }
+  }
+  for (const name of found.keys()) {
+    if (!expectedNames.has(name)) problems.push(`unexpected column ${name}`);
+  }
+  return problems;
+}
