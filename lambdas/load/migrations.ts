@@ -44,12 +44,17 @@ export function sqlChecksum(sql: string): string {
 
 /** `MIGRATIONS_DIR` when set (the Lambda bundle sets it), else the repository's sql/warehouse. */
 export function defaultMigrationsDir(): string {
-  return process.env.MIGRATIONS_DIR ?? path.join(__dirname, '../../sql/warehouse');
+  return process.env.MIGRATIONS_DIR || path.join(__dirname, '../../sql/warehouse');
 }
 
-/** `VIEWS_DIR` when set (the Lambda bundle sets it), else the repository's sql/views. */
+/**
+ * `VIEWS_DIR` when set; else `views` beside `MIGRATIONS_DIR` when that is set (a bundle that ships
+ * sql/warehouse ships sql/views next to it); else the repository's sql/views.
+ */
 export function defaultViewsDir(): string {
-  return process.env.VIEWS_DIR ?? path.join(__dirname, '../../sql/views');
+  if (process.env.VIEWS_DIR) return process.env.VIEWS_DIR;
+  if (process.env.MIGRATIONS_DIR) return path.join(process.env.MIGRATIONS_DIR, '..', 'views');
+  return path.join(__dirname, '../../sql/views');
 }
 
 /**
@@ -58,7 +63,7 @@ export function defaultViewsDir(): string {
  * either would otherwise be skipped or applied in an arbitrary order without anyone noticing.
  */
 export async function readMigrations(dir: string): Promise<Migration[]> {
-  const files = (await readdir(dir)).filter((f) => f.endsWith('.sql')).sort();
+  const files = await sqlFiles(dir, 'MIGRATIONS_DIR');
   const migrations: Migration[] = [];
   for (const file of files) {
     const version = MIGRATION_FILE.exec(file)?.[1];
@@ -83,7 +88,7 @@ export async function readMigrations(dir: string): Promise<Migration[]> {
  * CREATE OR REPLACE VIEW, because the runner re-runs them and names them by file.
  */
 export async function readViews(dir: string): Promise<ViewDefinition[]> {
-  const files = (await readdir(dir)).filter((f) => f.endsWith('.sql')).sort();
+  const files = await sqlFiles(dir, 'VIEWS_DIR');
   const views: ViewDefinition[] = [];
   for (const file of files) {
     const name = VIEW_FILE.exec(file)?.[1];
@@ -103,6 +108,20 @@ export async function readViews(dir: string): Promise<ViewDefinition[]> {
     views.push({ name, file, sql });
   }
   return views;
+}
+
+/** A missing folder usually means a deployment package built without it: say which setting. */
+async function sqlFiles(dir: string, setting: string): Promise<string[]> {
+  let entries: string[];
+  try {
+    entries = await readdir(dir);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(`Cannot read SQL files from ${dir} (set ${setting}?): ${message}`, {
+      cause: error,
+    });
+  }
+  return entries.filter((f) => f.endsWith('.sql')).sort();
 }
 
 function stripComments(sql: string): string {
