@@ -15,18 +15,20 @@ export const ORDERS_END_MS = Date.UTC(2025, 10, 1, 0, 0, 0, 0);
 const pad2 = (n: number): string => (n < 10 ? `0${n}` : `${n}`);
 const pad3 = (n: number): string => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`);
 
-let cachedDay = Number.NaN;
-let cachedDate = '';
+/** Day number → 'YYYY-MM-DD'; generated time spans a few thousand days, so this stays small. */
+const dayStrings = new Map<number, string>();
 
 /** 'YYYY-MM-DD' of an epoch-ms instant in UTC. */
 export function formatDate(ms: number): string {
   const day = Math.floor(ms / DAY_MS);
-  // Millions of rows are formatted in time order, so the day string is nearly always cached.
-  if (day !== cachedDay) {
-    cachedDay = day;
-    cachedDate = new Date(day * DAY_MS).toISOString().slice(0, 10);
+  // Millions of rows format a few thousand distinct days; toISOString for each would dominate.
+  let text = dayStrings.get(day);
+  if (text === undefined) {
+    if (dayStrings.size > 100_000) dayStrings.clear();
+    text = new Date(day * DAY_MS).toISOString().slice(0, 10);
+    dayStrings.set(day, text);
   }
-  return cachedDate;
+  return text;
 }
 
 /** 'YYYY-MM-DD HH:MM:SS.mmm' (UTC, millisecond precision), as timestamp(3) prints it. */

@@ -128,11 +128,12 @@ export async function seedTotesys(
         const tableStarted = Date.now();
         rows[table] = await copyTable(client, table, data.rows(table));
         await resetSequence(client, table);
+        // Statistics now, inside the transaction: the foreign-key checks of the next (child)
+        // table plan against them, and without them a million-row load runs twice as long.
+        await client.query(`ANALYZE ${quoteIdent(table)}`);
         log(`seed: ${table} ${rows[table]} rows in ${seconds(tableStarted)} s`);
       }
       await client.query('COMMIT');
-      // Fresh statistics, or the first incremental reads plan against an empty table.
-      for (const table of SEED_ORDER) await client.query(`ANALYZE ${quoteIdent(table)}`);
       const summary = { rows, seconds: seconds(started) };
       log(`seed: scale ${options.scale} done in ${summary.seconds} s`);
       return summary;
