@@ -22,7 +22,7 @@ export function latestByKey(
   const latest = new Map<number, { row: SourceRow; lastUpdated: string }>();
   for (const row of rows) {
     const key = readKey(row, table, keyColumn);
-    const lastUpdated = readTimestamp(row, 'last_updated', table, key);
+    const lastUpdated = readTimestamp(row.last_updated, 'last_updated', table, key);
     const seen = latest.get(key);
     if (seen === undefined) latest.set(key, { row, lastUpdated });
     else if (lastUpdated >= seen.lastUpdated) {
@@ -46,10 +46,42 @@ export function distinctVersions(
   table: string,
   keyColumn: string,
 ): SourceRow[] {
-  const versions = new Map<string, SourceRow>();
-  for (const row of rows) {
+  const keys = new Int32Array(rows.length);
+  let min = 0;
+  let max = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i] as SourceRow;
     const key = readKey(row, table, keyColumn);
-    versions.set(`${key} ${readTimestamp(row, 'last_updated', table, key)}`, row);
+    readTimestamp(row.last_updated, 'last_updated', table, key);
+    keys[i] = key;
+    if (key < min) min = key;
+    if (key > max) max = key;
   }
-  return Array.from(versions.values());
+  // Serial keys are dense, so a typed array indexed by key beats a Map by an order of
+  // magnitude; a sparse or negative key set falls back to the Map.
+  const dense = min >= 0 && max <= 4 * rows.length + 1024 ? new Int32Array(max + 1).fill(-1) : null;
+  const sparse = dense === null ? new Map<number, number>() : null;
+  const versions: SourceRow[] = [];
+  // The versions of one key form a chain: newest kept index → the one kept before it → … → -1.
+  const previousOfKey: number[] = [];
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i] as SourceRow;
+    const key = keys[i] as number;
+    // Checked in the first pass.
+    const lastUpdated = row.last_updated as string;
+    const head = dense !== null ? (dense[key] as number) : (sparse?.get(key) ?? -1);
+    let index = head;
+    while (index !== -1 && versions[index]?.last_updated !== lastUpdated) {
+      index = previousOfKey[index] as number;
+    }
+    if (index !== -1) {
+      versions[index] = row;
+      continue;
+    }
+    previousOfKey.push(head);
+    if (dense !== null) dense[key] = versions.length;
+    else sparse?.set(key, versions.length);
+    versions.push(row);
+  }
+  return versions;
 }

@@ -23,12 +23,12 @@ const TABLE = 'currency';
 export function toDimCurrency(currencies: readonly SourceRow[]): DimensionRow[] {
   return latestByKey(currencies, TABLE, 'currency_id').map((row) => {
     const key = readKey(row, TABLE, 'currency_id');
-    const code = readText(row, 'currency_code', TABLE, key);
+    const code = readText(row.currency_code, 'currency_code', TABLE, key);
     return {
       currency_id: key,
       currency_code: code,
       currency_name: currencyName(code) ?? unknownCurrencyName(code),
-      source_updated_at: readTimestamp(row, 'last_updated', TABLE, key),
+      source_updated_at: readTimestamp(row.last_updated, 'last_updated', TABLE, key),
     };
   });
 }

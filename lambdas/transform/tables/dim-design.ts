@@ -19,10 +19,10 @@ export function toDimDesign(designs: readonly SourceRow[]): DimensionRow[] {
     const key = readKey(row, TABLE, 'design_id');
     return {
       design_id: key,
-      design_name: readText(row, 'design_name', TABLE, key),
-      file_location: readText(row, 'file_location', TABLE, key),
-      file_name: readText(row, 'file_name', TABLE, key),
-      source_updated_at: readTimestamp(row, 'last_updated', TABLE, key),
+      design_name: readText(row.design_name, 'design_name', TABLE, key),
+      file_location: readText(row.file_location, 'file_location', TABLE, key),
+      file_name: readText(row.file_name, 'file_name', TABLE, key),
+      source_updated_at: readTimestamp(row.last_updated, 'last_updated', TABLE, key),
     };
   });
 }

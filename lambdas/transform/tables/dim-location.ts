@@ -20,14 +20,14 @@ export function toDimLocation(addresses: readonly SourceRow[]): DimensionRow[] {
     const key = readKey(row, TABLE, 'address_id');
     return {
       location_id: key,
-      address_line_1: readText(row, 'address_line_1', TABLE, key),
-      address_line_2: readTextOrNull(row, 'address_line_2', TABLE, key),
-      district: readTextOrNull(row, 'district', TABLE, key),
-      city: readText(row, 'city', TABLE, key),
-      postal_code: readText(row, 'postal_code', TABLE, key),
-      country: readText(row, 'country', TABLE, key),
-      phone: readText(row, 'phone', TABLE, key),
-      source_updated_at: readTimestamp(row, 'last_updated', TABLE, key),
+      address_line_1: readText(row.address_line_1, 'address_line_1', TABLE, key),
+      address_line_2: readTextOrNull(row.address_line_2, 'address_line_2', TABLE, key),
+      district: readTextOrNull(row.district, 'district', TABLE, key),
+      city: readText(row.city, 'city', TABLE, key),
+      postal_code: readText(row.postal_code, 'postal_code', TABLE, key),
+      country: readText(row.country, 'country', TABLE, key),
+      phone: readText(row.phone, 'phone', TABLE, key),
+      source_updated_at: readTimestamp(row.last_updated, 'last_updated', TABLE, key),
     };
   });
 }

@@ -18,8 +18,8 @@ export function toDimPaymentType(paymentTypes: readonly SourceRow[]): DimensionR
     const key = readKey(row, TABLE, 'payment_type_id');
     return {
       payment_type_id: key,
-      payment_type_name: readText(row, 'payment_type_name', TABLE, key),
-      source_updated_at: readTimestamp(row, 'last_updated', TABLE, key),
+      payment_type_name: readText(row.payment_type_name, 'payment_type_name', TABLE, key),
+      source_updated_at: readTimestamp(row.last_updated, 'last_updated', TABLE, key),
     };
   });
 }

@@ -23,7 +23,7 @@ export function toDimStaff(
 ): DimensionRow[] {
   return latestByKey(staff, 'staff', 'staff_id').map((row) => {
     const key = readKey(row, 'staff', 'staff_id');
-    const departmentId = readInt(row, 'department_id', 'staff', key);
+    const departmentId = readInt(row.department_id, 'department_id', 'staff', key);
     const department = departments.get(departmentId);
     if (department === undefined) {
       throw new TransformError(
@@ -35,14 +35,19 @@ export function toDimStaff(
     }
     return {
       staff_id: key,
-      first_name: readText(row, 'first_name', 'staff', key),
-      last_name: readText(row, 'last_name', 'staff', key),
-      department_name: readText(department, 'department_name', 'department', departmentId),
-      location: readTextOrNull(department, 'location', 'department', departmentId),
-      email_address: readText(row, 'email_address', 'staff', key),
+      first_name: readText(row.first_name, 'first_name', 'staff', key),
+      last_name: readText(row.last_name, 'last_name', 'staff', key),
+      department_name: readText(
+        department.department_name,
+        'department_name',
+        'department',
+        departmentId,
+      ),
+      location: readTextOrNull(department.location, 'location', 'department', departmentId),
+      email_address: readText(row.email_address, 'email_address', 'staff', key),
       source_updated_at: newest(
-        readTimestamp(row, 'last_updated', 'staff', key),
-        readTimestamp(department, 'last_updated', 'department', departmentId),
+        readTimestamp(row.last_updated, 'last_updated', 'staff', key),
+        readTimestamp(department.last_updated, 'last_updated', 'department', departmentId),
       ),
     };
   });

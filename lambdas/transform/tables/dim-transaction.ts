@@ -21,10 +21,10 @@ export function toDimTransaction(transactions: readonly SourceRow[]): DimensionR
     const key = readKey(row, TABLE, 'transaction_id');
     return {
       transaction_id: key,
-      transaction_type: readText(row, 'transaction_type', TABLE, key),
-      sales_order_id: readIntOrNull(row, 'sales_order_id', TABLE, key),
-      purchase_order_id: readIntOrNull(row, 'purchase_order_id', TABLE, key),
-      source_updated_at: readTimestamp(row, 'last_updated', TABLE, key),
+      transaction_type: readText(row.transaction_type, 'transaction_type', TABLE, key),
+      sales_order_id: readIntOrNull(row.sales_order_id, 'sales_order_id', TABLE, key),
+      purchase_order_id: readIntOrNull(row.purchase_order_id, 'purchase_order_id', TABLE, key),
+      source_updated_at: readTimestamp(row.last_updated, 'last_updated', TABLE, key),
     };
   });
 }

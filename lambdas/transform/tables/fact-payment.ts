@@ -27,21 +27,21 @@ const TABLE = 'payment';
 export function toFactPayment(rows: readonly SourceRow[]): WarehouseRow[] {
   return distinctVersions(rows, TABLE, 'payment_id').map((row) => {
     const key = readKey(row, TABLE, 'payment_id');
-    const createdAt = readTimestamp(row, 'created_at', TABLE, key);
-    const lastUpdated = readTimestamp(row, 'last_updated', TABLE, key);
+    const createdAt = readTimestamp(row.created_at, 'created_at', TABLE, key);
+    const lastUpdated = readTimestamp(row.last_updated, 'last_updated', TABLE, key);
     return {
       payment_id: key,
       created_date: timestampDate(createdAt),
       created_time: timestampTime(createdAt),
       last_updated_date: timestampDate(lastUpdated),
       last_updated_time: timestampTime(lastUpdated),
-      transaction_id: readInt(row, 'transaction_id', TABLE, key),
-      counterparty_id: readInt(row, 'counterparty_id', TABLE, key),
-      payment_amount: readDecimal(row, 'payment_amount', TABLE, key),
-      currency_id: readInt(row, 'currency_id', TABLE, key),
-      payment_type_id: readInt(row, 'payment_type_id', TABLE, key),
-      paid: readBool(row, 'paid', TABLE, key),
-      payment_date: readDate(row, 'payment_date', TABLE, key),
+      transaction_id: readInt(row.transaction_id, 'transaction_id', TABLE, key),
+      counterparty_id: readInt(row.counterparty_id, 'counterparty_id', TABLE, key),
+      payment_amount: readDecimal(row.payment_amount, 'payment_amount', TABLE, key),
+      currency_id: readInt(row.currency_id, 'currency_id', TABLE, key),
+      payment_type_id: readInt(row.payment_type_id, 'payment_type_id', TABLE, key),
+      paid: readBool(row.paid, 'paid', TABLE, key),
+      payment_date: readDate(row.payment_date, 'payment_date', TABLE, key),
     };
   });
 }

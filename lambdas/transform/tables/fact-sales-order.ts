@@ -26,23 +26,28 @@ const TABLE = 'sales_order';
 export function toFactSalesOrder(rows: readonly SourceRow[]): WarehouseRow[] {
   return distinctVersions(rows, TABLE, 'sales_order_id').map((row) => {
     const key = readKey(row, TABLE, 'sales_order_id');
-    const createdAt = readTimestamp(row, 'created_at', TABLE, key);
-    const lastUpdated = readTimestamp(row, 'last_updated', TABLE, key);
+    const createdAt = readTimestamp(row.created_at, 'created_at', TABLE, key);
+    const lastUpdated = readTimestamp(row.last_updated, 'last_updated', TABLE, key);
     return {
       sales_order_id: key,
       created_date: timestampDate(createdAt),
       created_time: timestampTime(createdAt),
       last_updated_date: timestampDate(lastUpdated),
       last_updated_time: timestampTime(lastUpdated),
-      sales_staff_id: readInt(row, 'staff_id', TABLE, key),
-      counterparty_id: readInt(row, 'counterparty_id', TABLE, key),
-      units_sold: readInt(row, 'units_sold', TABLE, key),
-      unit_price: readDecimal(row, 'unit_price', TABLE, key),
-      currency_id: readInt(row, 'currency_id', TABLE, key),
-      design_id: readInt(row, 'design_id', TABLE, key),
-      agreed_payment_date: readDate(row, 'agreed_payment_date', TABLE, key),
-      agreed_delivery_date: readDate(row, 'agreed_delivery_date', TABLE, key),
-      agreed_delivery_location_id: readInt(row, 'agreed_delivery_location_id', TABLE, key),
+      sales_staff_id: readInt(row.staff_id, 'staff_id', TABLE, key),
+      counterparty_id: readInt(row.counterparty_id, 'counterparty_id', TABLE, key),
+      units_sold: readInt(row.units_sold, 'units_sold', TABLE, key),
+      unit_price: readDecimal(row.unit_price, 'unit_price', TABLE, key),
+      currency_id: readInt(row.currency_id, 'currency_id', TABLE, key),
+      design_id: readInt(row.design_id, 'design_id', TABLE, key),
+      agreed_payment_date: readDate(row.agreed_payment_date, 'agreed_payment_date', TABLE, key),
+      agreed_delivery_date: readDate(row.agreed_delivery_date, 'agreed_delivery_date', TABLE, key),
+      agreed_delivery_location_id: readInt(
+        row.agreed_delivery_location_id,
+        'agreed_delivery_location_id',
+        TABLE,
+        key,
+      ),
     };
   });
 }

@@ -1,6 +1,9 @@
 /**
- * Readers for the columns of a landed source row. Each returns the value in its warehouse
- * encoding or throws a {@link TransformError} naming table, primary key and column.
+ * Readers for the columns of a landed source row. Each takes the column's value (undefined when
+ * the column is missing) and returns it in its warehouse encoding, or throws a
+ * {@link TransformError} naming table, primary key and column. The caller reads the property
+ * itself (`readInt(row.units_sold, 'units_sold', …)`): a property access at the call site stays
+ * monomorphic, where one `row[column]` shared by every column would not.
  *
  * They are strict about JSON types on purpose: the ingest stage writes integers as numbers and
  * numerics, dates and timestamps as strings, so anything else is drift that an operator should
@@ -9,6 +12,9 @@
  */
 import type { SourceRow } from '../../shared/core/warehouse-catalogue';
 import { TransformError, type RowKey } from './errors';
+
+/** One value of a landed row; undefined when the column is not there at all. */
+export type SourceValue = SourceRow[string] | undefined;
 
 const ZERO = 48;
 const NINE = 57;
@@ -163,65 +169,68 @@ export function readKey(row: SourceRow, table: string, column: string): number {
 }
 
 /** A PostgreSQL `integer`: a JSON number that is a whole 32-bit value. */
-export function readInt(row: SourceRow, column: string, table: string, key: RowKey): number {
-  const value = row[column];
+export function readInt(value: SourceValue, column: string, table: string, key: RowKey): number {
   if (typeof value === 'number' && (value | 0) === value) return value;
   return fail(table, key, column, 'an integer', value);
 }
 
 /** A nullable `integer`. */
 export function readIntOrNull(
-  row: SourceRow,
+  value: SourceValue,
   column: string,
   table: string,
   key: RowKey,
 ): number | null {
-  return row[column] === null ? null : readInt(row, column, table, key);
+  return value === null ? null : readInt(value, column, table, key);
 }
 
 /** A NOT NULL text column; the empty string is a value, not a null. */
-export function readText(row: SourceRow, column: string, table: string, key: RowKey): string {
-  const value = row[column];
+export function readText(value: SourceValue, column: string, table: string, key: RowKey): string {
   if (typeof value === 'string') return value;
   return fail(table, key, column, 'text', value);
 }
 
 /** A nullable text column: JSON null stays null, a missing column is still an error. */
 export function readTextOrNull(
-  row: SourceRow,
+  value: SourceValue,
   column: string,
   table: string,
   key: RowKey,
 ): string | null {
-  const value = row[column];
   if (typeof value === 'string' || value === null) return value;
   return fail(table, key, column, 'text or null', value);
 }
 
-export function readBool(row: SourceRow, column: string, table: string, key: RowKey): boolean {
-  const value = row[column];
+export function readBool(value: SourceValue, column: string, table: string, key: RowKey): boolean {
   if (typeof value === 'boolean') return value;
   return fail(table, key, column, 'a boolean', value);
 }
 
 /** A `numeric` column (landed as decimal text) as 2-dp decimal text; see {@link toDecimal2}. */
-export function readDecimal(row: SourceRow, column: string, table: string, key: RowKey): string {
-  const value = row[column];
+export function readDecimal(
+  value: SourceValue,
+  column: string,
+  table: string,
+  key: RowKey,
+): string {
   const decimal = typeof value === 'string' ? toDecimal2(value) : undefined;
   if (decimal !== undefined) return decimal;
   return fail(table, key, column, 'decimal text such as "12.50"', value);
 }
 
 /** A date kept as text in totesys (agreed_*_date, payment_date): 'YYYY-MM-DD', checked. */
-export function readDate(row: SourceRow, column: string, table: string, key: RowKey): string {
-  const value = row[column];
+export function readDate(value: SourceValue, column: string, table: string, key: RowKey): string {
   if (typeof value === 'string' && isIsoDate(value)) return value;
   return fail(table, key, column, "a date 'YYYY-MM-DD'", value);
 }
 
 /** A `timestamp(3)` column, landed as 'YYYY-MM-DDTHH:MM:SS.mmmZ' (UTC, milliseconds). */
-export function readTimestamp(row: SourceRow, column: string, table: string, key: RowKey): string {
-  const value = row[column];
+export function readTimestamp(
+  value: SourceValue,
+  column: string,
+  table: string,
+  key: RowKey,
+): string {
   if (typeof value === 'string' && isIsoTimestamp(value)) return value;
   return fail(table, key, column, "a UTC timestamp 'YYYY-MM-DDTHH:MM:SS.mmmZ'", value);
 }
