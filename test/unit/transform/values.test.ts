@@ -1,0 +1,133 @@
+import {
+  isIsoDate,
+  isIsoTimestamp,
+  readDecimal,
+  readInt,
+  readKey,
+  readTextOrNull,
+  timestampDate,
+  timestampTime,
+  toDecimal2,
+  TransformError,
+} from '../../../lambdas/transform/tables';
+import { transformErrorFrom } from './helpers';
+
+describe('toDecimal2', () => {
+  it.each([
+    ['12.50', '12.50'],
+    ['12.5', '12.50'],
+    ['1200', '1200.00'],
+    ['3.5', '3.50'],
+    ['0', '0.00'],
+    ['007.10', '7.10'],
+    ['00.05', '0.05'],
+    ['-4.2', '-4.20'],
+    ['12.340000', '12.34'],
+  ])('writes %p as %p', (input, expected) => {
+    expect(toDecimal2(input)).toBe(expected);
+  });
+
+  it.each([
+    ['0.005', '0.01'],
+    ['0.004', '0.00'],
+    ['2.675', '2.68'],
+    ['9.995', '10.00'],
+    ['99999999.999', '100000000.00'],
+    ['-0.005', '-0.01'],
+    ['-0.004', '0.00'],
+    ['1.0049999', '1.00'],
+  ])('rounds %p half away from zero to %p, in string arithmetic', (input, expected) => {
+    expect(toDecimal2(input)).toBe(expected);
+  });
+
+  it('keeps digits a float would lose', () => {
+    expect(toDecimal2('12345678901234567890.125')).toBe('12345678901234567890.13');
+  });
+
+  it.each(['', '-', '.5', '5.', '1e3', '+1.00', ' 1.00', '1,00', 'NaN', 'abc', '1.2.3', '--1'])(
+    'refuses %p',
+    (input) => {
+      expect(toDecimal2(input)).toBeUndefined();
+    },
+  );
+});
+
+describe('dates and timestamps', () => {
+  it.each(['2024-02-29', '2023-12-31', '0001-01-01', '9999-12-31'])('accepts the date %p', (d) => {
+    expect(isIsoDate(d)).toBe(true);
+  });
+
+  it.each([
+    '2023-02-29',
+    '2024-13-01',
+    '2024-00-10',
+    '2024-04-31',
+    '2024-1-01',
+    '24-01-01',
+    '2024/01/01',
+    '0000-01-01',
+    '2024-01-01T00:00:00.000Z',
+  ])('refuses the date %p', (d) => {
+    expect(isIsoDate(d)).toBe(false);
+  });
+
+  it('accepts a landed UTC timestamp with milliseconds', () => {
+    expect(isIsoTimestamp('2024-03-01T09:15:02.123Z')).toBe(true);
+  });
+
+  it.each([
+    '2024-03-01T09:15:02Z',
+    '2024-03-01T09:15:02.123456Z',
+    '2024-03-01 09:15:02.123',
+    '2024-03-01T09:15:02.123+00:00',
+    '2024-03-01T24:00:00.000Z',
+    '2024-03-01T09:60:00.000Z',
+    '2024-02-30T09:15:02.123Z',
+  ])('refuses the timestamp %p', (t) => {
+    expect(isIsoTimestamp(t)).toBe(false);
+  });
+
+  it('splits a timestamp into its UTC date and HH:MM:SS.mmm time of day', () => {
+    expect(timestampDate('2024-03-01T09:15:02.123Z')).toBe('2024-03-01');
+    expect(timestampTime('2024-03-01T09:15:02.123Z')).toBe('09:15:02.123');
+  });
+});
+
+describe('readers', () => {
+  it('reads a 32-bit integer and refuses fractions, strings and out-of-range numbers', () => {
+    expect(readInt(42, 'units_sold', 'sales_order', 1)).toBe(42);
+    for (const bad of [1.5, '42', 2 ** 31, null, undefined, true]) {
+      expect(() => readInt(bad, 'units_sold', 'sales_order', 1)).toThrow(TransformError);
+    }
+  });
+
+  it('names table, key, column and what it found', () => {
+    const error = transformErrorFrom(() => readInt('abc', 'units_sold', 'sales_order', 17));
+    expect(error).toMatchObject({ table: 'sales_order', key: 17, column: 'units_sold' });
+    expect(error.message).toContain('sales_order row 17: column units_sold must be an integer');
+    expect(error.message).toContain('"abc"');
+  });
+
+  it('tells a missing column from a null one', () => {
+    expect(
+      transformErrorFrom(() => readTextOrNull(undefined, 'district', 'address', 3)).problem,
+    ).toContain('is missing');
+    expect(readTextOrNull(null, 'district', 'address', 3)).toBeNull();
+  });
+
+  it('refuses a number where numeric text belongs', () => {
+    expect(transformErrorFrom(() => readDecimal(12.5, 'unit_price', 'sales_order', 1)).column).toBe(
+      'unit_price',
+    );
+  });
+
+  it('reports an unreadable primary key with a null key', () => {
+    expect(transformErrorFrom(() => readKey({ staff_id: 'x' }, 'staff', 'staff_id'))).toMatchObject(
+      {
+        table: 'staff',
+        key: null,
+        column: 'staff_id',
+      },
+    );
+  });
+});
