@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+import { App } from 'aws-cdk-lib';
+import { readConfig } from '../lib/config';
+import { DeliveranceStack } from '../lib/deliverance-stack';
+
+const app = new App();
+const config = readConfig(app.node);
+
+new DeliveranceStack(app, `Deliverance-${config.environment}`, {
+  config,
+  description: `Deliverance: incremental ELT from totesys to the star-schema warehouse (${config.environment})`,
+  // Unset without credentials, which keeps the stack environment-agnostic for synth and tests.
+  env: {
+    account: process.env.CDK_DEFAULT_ACCOUNT,
+    region: process.env.CDK_DEFAULT_REGION,
+  },
+  tags: { project: 'deliverance', environment: config.environment },
+});

@@ -1,0 +1,126 @@
+import { Duration, RemovalPolicy, Stack, type CfnElement } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { IngestSchedule } from './config';
+import { acknowledge, GRANT_ACTION_FINDINGS, prefixFindings } from './nag';
+import { PipelineFunction, type StageFunctionOptions } from './pipeline-function';
+import { MANIFEST_PREFIX, SOURCE_TABLES } from './pipeline-tables';
+
+export interface IngestionProps extends StageFunctionOptions {
+  readonly landing: s3.IBucket;
+  /** Connection to totesys: `{"host","port","username","password","dbname"}`. */
+  readonly sourceSecret: secretsmanager.ISecret;
+  /** SSM path, e.g. `/deliverance/prod`; watermarks are `<prefix>/watermarks/<table>`. */
+  readonly watermarkParameterPrefix: string;
+  /** @default 300 */
+  readonly overlapSeconds?: number;
+  /** One EventBridge schedule per entry; see `ingestSchedules` in config.ts. */
+  readonly schedules: readonly IngestSchedule[];
+}
+
+/**
+ * Reads changed totesys rows on a schedule and writes them to landing, manifest last.
+ */
+export class Ingestion extends Construct {
+  public readonly stage: PipelineFunction;
+  /** Schedule invocations EventBridge Scheduler could not deliver after its retries. */
+  public readonly scheduleDeadLetterQueue: sqs.Queue;
+  public readonly schedules: scheduler.Schedule[];
+
+  constructor(scope: Construct, id: string, props: IngestionProps) {
+    super(scope, id);
+
+    this.stage = new PipelineFunction(this, 'Ingest', {
+      ...props,
+      stage: 'ingest',
+      entry: 'lambdas/ingest/handler.ts',
+      // One run at a time: two runs would read the same watermark, both advance it, and the
+      // slower one could move it back. A run that finds the slot taken is throttled and Lambda
+      // retries it from its async queue, so no schedule tick is lost.
+      reservedConcurrentExecutions: 1,
+      environment: {
+        LANDING_BUCKET: props.landing.bucketName,
+        // The complete ARN when known, else the name: a partial ARN is ambiguous to Secrets Manager.
+        SOURCE_SECRET_ID: props.sourceSecret.secretFullArn ?? props.sourceSecret.secretName,
+        WATERMARK_PARAMETER_PREFIX: props.watermarkParameterPrefix,
+        OVERLAP_SECONDS: String(props.overlapSeconds ?? 300),
+      },
+    });
+    const fn = this.stage.function;
+
+    for (const table of SOURCE_TABLES) props.landing.grantPut(fn, `${table}/*`);
+    props.landing.grantPut(fn, `${MANIFEST_PREFIX}*`);
+    props.sourceSecret.grantRead(fn);
+    const watermarks = Stack.of(this).formatArn({
+      service: 'ssm',
+      resource: 'parameter',
+      resourceName: `${props.watermarkParameterPrefix.replace(/^\//, '')}/watermarks/*`,
+    });
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['ssm:GetParameter', 'ssm:PutParameter'],
+        resources: [watermarks],
+      }),
+    );
+    acknowledge(
+      this.stage,
+      'Ingest writes new objects under each source table prefix and manifests/, whose batch ids are only known at run time, and reads/writes one SSM parameter per table under <prefix>/watermarks/; the wildcards stop at those prefixes.',
+      [
+        ...GRANT_ACTION_FINDINGS,
+        ...prefixFindings(props.landing, [...SOURCE_TABLES, MANIFEST_PREFIX]),
+        `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter${props.watermarkParameterPrefix}/watermarks/*]`,
+      ],
+    );
+
+    this.scheduleDeadLetterQueue = new sqs.Queue(this, 'ScheduleDeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    acknowledge(
+      this.scheduleDeadLetterQueue,
+      'This queue is itself the dead-letter queue of the ingest schedules; nothing consumes it but an operator.',
+      ['AwsSolutions-SQS3'],
+    );
+
+    const scheduleRole = new iam.Role(this, 'ScheduleRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+      description: 'Deliverance ingest schedules: invoke the ingest function',
+    });
+    const fnLogicalId = Stack.of(this).getLogicalId(fn.node.defaultChild as CfnElement);
+    acknowledge(
+      scheduleRole,
+      'Lambda grantInvoke also covers the versions and aliases of the one ingest function (<arn>:*); it reaches no other function.',
+      [`AwsSolutions-IAM5[Resource::<${fnLogicalId}.Arn>:*]`],
+    );
+
+    this.schedules = props.schedules.map(
+      (schedule, index) =>
+        new scheduler.Schedule(this, index === 0 ? 'Schedule' : `Schedule${index}`, {
+          description: schedule.tables
+            ? `Deliverance ingest of ${schedule.tables.join(', ')}`
+            : 'Deliverance ingest of every table',
+          schedule: scheduler.ScheduleExpression.expression(schedule.expression),
+          target: new targets.LambdaInvoke(fn, {
+            role: scheduleRole,
+            input: scheduler.ScheduleTargetInput.fromObject(
+              schedule.tables ? { tables: schedule.tables } : {},
+            ),
+            // A tick older than a few intervals is superseded by the next one: the watermark
+            // makes the next run read everything the missed one would have.
+            maxEventAge: Duration.hours(1),
+            retryAttempts: 3,
+            deadLetterQueue: this.scheduleDeadLetterQueue,
+          }),
+        }),
+    );
+  }
+}

@@ -1,0 +1,225 @@
+import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { Stage } from './config';
+import { METRICS_NAMESPACE, type PipelineFunction } from './pipeline-function';
+
+/** A dead-letter queue to watch, with the name its alarm and dashboard line carry. */
+export interface WatchedQueue {
+  readonly name: string;
+  readonly queue: sqs.IQueue;
+}
+
+export interface MonitoringProps {
+  /** Prefix of alarm and dashboard names, e.g. `deliverance-prod`. */
+  readonly namePrefix: string;
+  readonly stages: readonly PipelineFunction[];
+  readonly deadLetterQueues: readonly WatchedQueue[];
+  /** Confirmed subscribers receive every alarm and its recovery. @default - none */
+  readonly adminEmails?: readonly string[];
+  /** Alarm when no ingest run succeeds for this long. @default Duration.minutes(30) */
+  readonly ingestAlarmPeriod?: Duration;
+  /** Alarm when the newest loaded source change is older. @default Duration.minutes(30) */
+  readonly freshnessThreshold?: Duration;
+  /** Of the topic's KMS key. @default RemovalPolicy.RETAIN */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+const FIVE_MINUTES = Duration.minutes(5);
+
+/** Alarms to the admins' e-mail, and one dashboard of the whole pipeline. */
+export class Monitoring extends Construct {
+  public readonly topic: sns.Topic;
+  public readonly alarms: cloudwatch.Alarm[] = [];
+  public readonly dashboard: cloudwatch.Dashboard;
+  private readonly namePrefix: string;
+
+  constructor(scope: Construct, id: string, props: MonitoringProps) {
+    super(scope, id);
+    const prefix = props.namePrefix;
+    this.namePrefix = prefix;
+
+    const key = new kms.Key(this, 'TopicKey', {
+      description: 'Deliverance alarm topic',
+      enableKeyRotation: true,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    // CloudWatch publishes alarms as a service: without this it cannot encrypt the message.
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+      }),
+    );
+    this.topic = new sns.Topic(this, 'AlarmTopic', {
+      displayName: `Deliverance ${prefix} alarms`,
+      masterKey: key,
+      enforceSSL: true,
+    });
+    for (const email of props.adminEmails ?? []) {
+      this.topic.addSubscription(new subscriptions.EmailSubscription(email));
+    }
+
+    for (const { function: fn, stage } of props.stages) {
+      this.alarm(`${stage}-errors`, {
+        alarmDescription: `The ${stage} function failed in 2 of the last 3 five-minute periods. Its logs name the batch; events that exhausted their retries are in the ${stage} dead-letter queue.`,
+        metric: fn.metricErrors({ period: FIVE_MINUTES, statistic: cloudwatch.Stats.SUM }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 2,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
+
+    for (const { name, queue } of props.deadLetterQueues) {
+      this.alarm(`${name}-dead-letters`, {
+        alarmDescription: `Events are waiting in the ${name} dead-letter queue: a batch or a schedule tick failed every retry. Fix the cause, then replay the batch (docs/operations.md).`,
+        metric: queue.metricApproximateNumberOfMessagesVisible({
+          period: FIVE_MINUTES,
+          statistic: cloudwatch.Stats.MAXIMUM,
+        }),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
+
+    const ingestPeriod = props.ingestAlarmPeriod ?? Duration.minutes(30);
+    this.alarm('ingest-not-succeeding', {
+      alarmDescription: `No ingest run has succeeded for ${ingestPeriod.toMinutes()} minutes: landing is not receiving new data.`,
+      metric: stageMetric('IngestSucceeded', 'ingest', cloudwatch.Stats.SUM, ingestPeriod),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      // Silence is the failure this alarm exists for: a run that never starts emits nothing.
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+
+    const freshness = props.freshnessThreshold ?? Duration.minutes(30);
+    this.alarm('warehouse-stale', {
+      alarmDescription: `The newest source change in the warehouse is more than ${freshness.toSeconds()} seconds old.`,
+      metric: stageMetric('WarehouseFreshnessSeconds', 'load', cloudwatch.Stats.MAXIMUM),
+      threshold: freshness.toSeconds(),
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      // Between loads there is no data point; the other alarms cover a stage that stopped, so
+      // this one keeps its last state instead of guessing.
+      treatMissingData: cloudwatch.TreatMissingData.MISSING,
+    });
+
+    this.alarm('reconciliation-mismatch', {
+      alarmDescription:
+        'A loaded batch does not reconcile with its manifest (row counts differ). Check the load logs for the batch id.',
+      metric: stageMetric('ReconciliationMismatch', 'load', cloudwatch.Stats.SUM),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    this.dashboard = this.buildDashboard(prefix, props);
+  }
+
+  private alarm(name: string, props: Omit<cloudwatch.AlarmProps, 'alarmName'>): void {
+    const alarm = new cloudwatch.Alarm(this, name, {
+      ...props,
+      alarmName: `${this.namePrefix}-${name}`,
+    });
+    const action = new actions.SnsAction(this.topic);
+    alarm.addAlarmAction(action);
+    // Recoveries are mailed too, so nobody investigates what has already healed.
+    alarm.addOkAction(action);
+    this.alarms.push(alarm);
+  }
+
+  private buildDashboard(prefix: string, props: MonitoringProps): cloudwatch.Dashboard {
+    const perStage = (metric: (fn: PipelineFunction) => cloudwatch.IMetric): cloudwatch.IMetric[] =>
+      props.stages.map(metric);
+    const rows: Record<Stage, string> = {
+      ingest: 'RowsIngested',
+      transform: 'RowsTransformed',
+      load: 'RowsLoaded',
+    };
+    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: prefix,
+      defaultInterval: Duration.hours(24),
+    });
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Invocations',
+        left: perStage((s) =>
+          s.function.metricInvocations({ label: s.stage, period: FIVE_MINUTES }),
+        ),
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Errors',
+        left: perStage((s) => s.function.metricErrors({ label: s.stage, period: FIVE_MINUTES })),
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Duration (p95)',
+        left: perStage((s) =>
+          s.function.metricDuration({ label: s.stage, period: FIVE_MINUTES, statistic: 'p95' }),
+        ),
+      }),
+    );
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Rows moved',
+        left: perStage((s) =>
+          stageMetric(rows[s.stage], s.stage, cloudwatch.Stats.SUM).with({ label: rows[s.stage] }),
+        ),
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Freshness and lag (seconds)',
+        left: [
+          stageMetric('WarehouseFreshnessSeconds', 'load', cloudwatch.Stats.MAXIMUM).with({
+            label: 'warehouse freshness',
+          }),
+          ...perStage((s) =>
+            stageMetric('BatchLagSeconds', s.stage, cloudwatch.Stats.MAXIMUM).with({
+              label: `${s.stage} batch lag`,
+            }),
+          ),
+        ],
+        leftAnnotations: [
+          { value: props.freshnessThreshold?.toSeconds() ?? 1800, label: 'freshness alarm' },
+        ],
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Dead-letter queues',
+        left: props.deadLetterQueues.map(({ name, queue }) =>
+          queue.metricApproximateNumberOfMessagesVisible({ label: name, period: FIVE_MINUTES }),
+        ),
+      }),
+    );
+    dashboard.addWidgets(
+      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 }),
+    );
+    return dashboard;
+  }
+}
+
+function stageMetric(
+  metricName: string,
+  service: Stage,
+  statistic: string,
+  period: Duration = FIVE_MINUTES,
+): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName,
+    dimensionsMap: { service },
+    statistic,
+    period,
+  });
+}

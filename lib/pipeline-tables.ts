@@ -1,0 +1,48 @@
+/**
+ * Table names the infrastructure needs: the per-table schedules are validated against the
+ * source tables, and IAM grants name each table's key prefix instead of a bucket-wide wildcard.
+ *
+ * CDK code never imports Lambda code (ESLint enforces it: a synth must not drag the handlers'
+ * dependencies in), so these lists repeat the catalogues in `lambdas/shared/core/`.
+ * `test/infra/pipeline-tables.test.ts` fails when the two drift apart.
+ */
+
+/** The totesys tables ingest reads; landing keys are `<source_table>/<batchId>.jsonl`. */
+export const SOURCE_TABLES = [
+  'address',
+  'counterparty',
+  'currency',
+  'department',
+  'design',
+  'payment_type',
+  'staff',
+  'sales_order',
+  'purchase_order',
+  'transaction',
+  'payment',
+] as const;
+
+export type SourceTable = (typeof SOURCE_TABLES)[number];
+
+/** The warehouse tables transform writes; processed keys are `<warehouse_table>/<batchId>.parquet`. */
+export const WAREHOUSE_TABLES = [
+  'dim_date',
+  'dim_staff',
+  'dim_location',
+  'dim_currency',
+  'dim_design',
+  'dim_counterparty',
+  'dim_transaction',
+  'dim_payment_type',
+  'fact_sales_order',
+  'fact_purchase_order',
+  'fact_payment',
+] as const;
+
+export type WarehouseTable = (typeof WAREHOUSE_TABLES)[number];
+
+/** Key prefixes shared by both buckets (see docs/architecture.md, "Object keys"). */
+export const MANIFEST_PREFIX = 'manifests/';
+export const MANIFEST_SUFFIX = '.json';
+export const QUARANTINE_PREFIX = 'quarantine/';
+export const STATE_PREFIX = 'state/';
