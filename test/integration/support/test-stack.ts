@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
+import { chmod, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalStack, type LocalStack } from '../../../local/local-stack';
@@ -12,6 +12,7 @@ export interface TestStack extends PipelineContext {
 /** A fresh embedded stack in a temporary folder, with the local adapters opened on it. */
 export async function startTestStack(): Promise<TestStack> {
   const stateDir = await mkdtemp(join(tmpdir(), 'dlv-test-'));
+  await chmod(stateDir, 0o755);
   const stack = await startLocalStack(stateDir);
   if (!stack.postgres || !stack.s3) throw new Error('The local stack did not start');
   const context = openPipeline({
