@@ -1,7 +1,7 @@
 /**
- * The analyst views QuickSight reads, schema `analytics` (defined in `sql/views/`). QuickSight
- * needs each data set's columns at creation, so they are declared here; a view that changes its
- * columns must change this list in the same commit.
+ * The analyst views QuickSight reads, schema `analytics` (defined in `sql/views/<name>.sql`).
+ * QuickSight needs each data set's columns at creation, so they are declared here;
+ * `test/infra/quicksight.test.ts` fails when a view's SQL and this list disagree.
  */
 
 /** QuickSight's input column types. */
@@ -20,10 +20,11 @@ export const ANALYST_VIEWS: readonly AnalystView[] = [
     name: 'sales_by_month_country',
     title: 'Sales by month and country',
     columns: {
-      year: 'INTEGER',
-      month: 'INTEGER',
+      month: 'DATETIME',
       country: 'STRING',
-      units_sold: 'INTEGER',
+      currency_code: 'STRING',
+      orders: 'INTEGER',
+      units: 'INTEGER',
       revenue: 'DECIMAL',
     },
   },
@@ -33,18 +34,23 @@ export const ANALYST_VIEWS: readonly AnalystView[] = [
     columns: {
       design_id: 'INTEGER',
       design_name: 'STRING',
-      units_sold: 'INTEGER',
+      currency_code: 'STRING',
+      orders: 'INTEGER',
+      units: 'INTEGER',
       revenue: 'DECIMAL',
+      revenue_rank: 'INTEGER',
     },
   },
   {
     name: 'revenue_by_staff_department',
-    title: 'Revenue by staff and department',
+    title: 'Revenue by staff department',
     columns: {
       department_name: 'STRING',
-      staff_id: 'INTEGER',
-      first_name: 'STRING',
-      last_name: 'STRING',
+      location: 'STRING',
+      currency_code: 'STRING',
+      staff: 'INTEGER',
+      orders: 'INTEGER',
+      units: 'INTEGER',
       revenue: 'DECIMAL',
     },
   },
@@ -54,13 +60,26 @@ export const ANALYST_VIEWS: readonly AnalystView[] = [
     columns: {
       counterparty_id: 'INTEGER',
       counterparty_legal_name: 'STRING',
+      counterparty_legal_country: 'STRING',
+      payment_type_name: 'STRING',
       currency_code: 'STRING',
+      payments: 'INTEGER',
       outstanding_amount: 'DECIMAL',
+      earliest_payment_date: 'DATETIME',
+      latest_payment_date: 'DATETIME',
     },
   },
   {
     name: 'purchases_vs_sales_by_currency',
     title: 'Purchases and sales by currency',
-    columns: { currency_code: 'STRING', sales_value: 'DECIMAL', purchases_value: 'DECIMAL' },
+    columns: {
+      currency_code: 'STRING',
+      currency_name: 'STRING',
+      sales_orders: 'INTEGER',
+      sales_revenue: 'DECIMAL',
+      purchase_orders: 'INTEGER',
+      purchase_cost: 'DECIMAL',
+      net: 'DECIMAL',
+    },
   },
 ];

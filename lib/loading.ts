@@ -23,7 +23,8 @@ export interface LoadingProps extends StageFunctionOptions {
 
 /**
  * Upserts each processed batch into the warehouse in one transaction, run by the processed
- * manifest; it applies pending migrations from `sql/warehouse` first.
+ * manifest; it applies pending migrations from `sql/warehouse` (and re-creates the analyst
+ * views of `sql/views`) first.
  */
 export class Loading extends Construct {
   public readonly stage: PipelineFunction;
@@ -48,10 +49,12 @@ export class Loading extends Construct {
       commandHooks: {
         beforeBundling: () => [],
         beforeInstall: () => [],
-        // The migrations are read from disk at run time, so they travel inside the bundle.
+        // Migrations and analyst views are read from disk at run time, so they travel inside
+        // the bundle; the views sit beside MIGRATIONS_DIR, where the migration runner looks.
         afterBundling: (inputDir: string, outputDir: string) => [
           `mkdir -p "${outputDir}/sql"`,
           `cp -R "${inputDir}/sql/warehouse" "${outputDir}/sql/warehouse"`,
+          `cp -R "${inputDir}/sql/views" "${outputDir}/sql/views"`,
         ],
       },
     });
