@@ -168,7 +168,12 @@ export function readKey(row: SourceRow, table: string, column: string): number {
   return fail(table, null, column, 'an integer key', value);
 }
 
-/** A PostgreSQL `integer`: a JSON number that is a whole 32-bit value. */
+/**
+ * A PostgreSQL `integer`: a JSON number that is a whole 32-bit value.
+ *
+ * @example
+ * readInt(row.units_sold, 'units_sold', 'sales_order', 2); // 42972, or throws for "abc"
+ */
 export function readInt(value: SourceValue, column: string, table: string, key: RowKey): number {
   if (typeof value === 'number' && (value | 0) === value) return value;
   return fail(table, key, column, 'an integer', value);
@@ -206,7 +211,12 @@ export function readBool(value: SourceValue, column: string, table: string, key:
   return fail(table, key, column, 'a boolean', value);
 }
 
-/** A `numeric` column (landed as decimal text) as 2-dp decimal text; see {@link toDecimal2}. */
+/**
+ * A `numeric` column (landed as decimal text) as 2-dp decimal text; see {@link toDecimal2}.
+ *
+ * @example
+ * readDecimal('3.5', 'unit_price', 'sales_order', 2); // '3.50'
+ */
 export function readDecimal(
   value: SourceValue,
   column: string,
@@ -218,13 +228,24 @@ export function readDecimal(
   return fail(table, key, column, 'decimal text such as "12.50"', value);
 }
 
-/** A date kept as text in totesys (agreed_*_date, payment_date): 'YYYY-MM-DD', checked. */
+/**
+ * A date kept as text in totesys (agreed_*_date, payment_date): 'YYYY-MM-DD', checked against
+ * the calendar, since the warehouse column is a real `date`.
+ *
+ * @example
+ * readDate('2024-02-29', 'payment_date', 'payment', 9); // '2024-02-29'; '2023-02-29' throws
+ */
 export function readDate(value: SourceValue, column: string, table: string, key: RowKey): string {
   if (typeof value === 'string' && isIsoDate(value)) return value;
   return fail(table, key, column, "a date 'YYYY-MM-DD'", value);
 }
 
-/** A `timestamp(3)` column, landed as 'YYYY-MM-DDTHH:MM:SS.mmmZ' (UTC, milliseconds). */
+/**
+ * A `timestamp(3)` column, landed as 'YYYY-MM-DDTHH:MM:SS.mmmZ' (UTC, milliseconds).
+ *
+ * @example
+ * readTimestamp(row.created_at, 'created_at', 'staff', 1); // '2024-03-01T09:15:02.123Z'
+ */
 export function readTimestamp(
   value: SourceValue,
   column: string,
@@ -235,7 +256,12 @@ export function readTimestamp(
   return fail(table, key, column, "a UTC timestamp 'YYYY-MM-DDTHH:MM:SS.mmmZ'", value);
 }
 
-/** The date part of a landed timestamp: 'YYYY-MM-DD'. */
+/**
+ * The date part of a landed timestamp: 'YYYY-MM-DD'.
+ *
+ * @example
+ * timestampDate('2024-03-01T09:15:02.123Z'); // '2024-03-01'
+ */
 export function timestampDate(timestamp: string): string {
   return timestamp.slice(0, 10);
 }
@@ -243,6 +269,9 @@ export function timestampDate(timestamp: string): string {
 /**
  * The time of day of a landed timestamp, in UTC with millisecond precision: 'HH:MM:SS.mmm'.
  * That is the warehouse `time` encoding, and it loads losslessly into `time(3)`.
+ *
+ * @example
+ * timestampTime('2024-03-01T09:15:02.123Z'); // '09:15:02.123'
  */
 export function timestampTime(timestamp: string): string {
   return timestamp.slice(11, 23);
