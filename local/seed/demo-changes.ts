@@ -6,6 +6,7 @@ import {
 } from '../../lambdas/shared/core/catalogue';
 import { DAY_MS, formatDate } from './clock';
 import { EMAIL_DOMAIN, FIRST_NAMES, LAST_NAMES } from './names';
+import { COUNTRIES } from './places';
 import { Random, streamSeed } from './prng';
 import { SEED, type SeedValue } from './row';
 
@@ -122,8 +123,8 @@ async function renameDepartment(
 async function moveAddress(client: ClientBase, at: string): Promise<DemoChanges['movedAddress']> {
   // Prefer an address both a counterparty and an order use, so the change must reach
   // dim_counterparty and dim_location alike.
-  const found = await client.query<{ address_id: number; city: string }>(
-    `SELECT a.address_id, a.city FROM address a
+  const found = await client.query<{ address_id: number; city: string; country: string }>(
+    `SELECT a.address_id, a.city, a.country FROM address a
       WHERE EXISTS (SELECT 1 FROM counterparty c WHERE c.legal_address_id = a.address_id)
       ORDER BY EXISTS (SELECT 1 FROM sales_order s
                         WHERE s.agreed_delivery_location_id = a.address_id) DESC,
@@ -132,7 +133,9 @@ async function moveAddress(client: ClientBase, at: string): Promise<DemoChanges[
   );
   const address = found.rows[0];
   if (!address) throw new Error('totesys has no counterparty addresses; seed it first');
-  const city = NEW_CITIES.find((c) => c !== address.city) ?? NEW_CITIES[0];
+  // Another city of the same country, so the moved address still reads as a real one.
+  const sameCountry = COUNTRIES.find((c) => c.country === address.country)?.cities ?? [];
+  const city = [...sameCountry, ...NEW_CITIES].find((c) => c !== address.city) ?? NEW_CITIES[0];
   await client.query('UPDATE address SET city = $1, last_updated = $2 WHERE address_id = $3', [
     city,
     at,
