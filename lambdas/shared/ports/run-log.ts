@@ -1,0 +1,43 @@
+/**
+ * The run log: what each stage did for each batch, written as it happens so a crash leaves
+ * evidence. `queued` is never written: it is read off a manifest that has no record after it.
+ */
+export type PipelineStage = 'ingest' | 'transform' | 'load';
+
+export const PIPELINE_STAGES: readonly PipelineStage[] = ['ingest', 'transform', 'load'];
+
+export type RunState = 'running' | 'success' | 'failure';
+
+/** What one stage did with one table: source tables for ingest, warehouse tables after. */
+export interface TableRun {
+  readonly table: string;
+  readonly rows: number;
+  readonly bytes?: number;
+  /** Load: rows inserted or changed (the rest were already there). */
+  readonly written?: number;
+  /** Ingest: the newest last_updated read, for per-table freshness. */
+  readonly newest?: string | null;
+}
+
+export interface RunRecord {
+  readonly batchId: string;
+  readonly stage: PipelineStage;
+  readonly state: RunState;
+  readonly startedAt: string;
+  readonly finishedAt: string | null;
+  readonly tables: readonly TableRun[];
+  /** The error's message when the state is `failure`. */
+  readonly error: string | null;
+  /** True when the stage found the batch already done and wrote nothing. */
+  readonly skipped?: boolean;
+}
+
+export interface RunLog {
+  write(record: RunRecord): Promise<void>;
+  read(batchId: string, stage: PipelineStage): Promise<RunRecord | undefined>;
+  /**
+   * The batch ids with a record in this log, newest first, at least `atLeast` of them when the
+   * log holds that many within `lookBackDays` of `now`.
+   */
+  recentBatchIds(atLeast: number, now: Date, lookBackDays?: number): Promise<string[]>;
+}

@@ -1,0 +1,101 @@
+import type { LandingManifest, ProcessedManifest } from './core/manifest';
+import type { PipelineStage, RunLog, RunRecord, TableRun } from './ports/run-log';
+import type { StageLogger } from './ports/stage-logger';
+
+export interface StageRunOptions<T> {
+  readonly runLog: RunLog;
+  readonly logger: StageLogger;
+  readonly batchId: string;
+  readonly stage: PipelineStage;
+  /** Per-table rows (and bytes) of a finished run, for its success record. */
+  readonly tablesOf: (result: T) => readonly TableRun[];
+  /** True when the stage found the batch already done and wrote nothing. */
+  readonly skippedOf?: (result: T) => boolean;
+  readonly clock?: () => Date;
+}
+
+/**
+ * Runs one stage for one batch between a `running` record and a `success` or `failure` one,
+ * then returns its result or rethrows its error unchanged. The records are evidence, not the
+ * pipeline's state: a record that cannot be written is logged and never fails the stage.
+ *
+ * @example
+ * const result = await recordStageRun(
+ *   { runLog, logger, batchId, stage: 'load', tablesOf: (r) => r.tables.map(...) },
+ *   () => runLoad(options),
+ * );
+ */
+export async function recordStageRun<T>(
+  options: StageRunOptions<T>,
+  work: () => Promise<T>,
+): Promise<T> {
+  const { runLog, logger, batchId, stage } = options;
+  const clock = options.clock ?? (() => new Date());
+  const write = async (record: RunRecord) => {
+    try {
+      await runLog.write(record);
+    } catch (error) {
+      logger.warn('Could not write the run record: status will not show this run', {
+        batchId,
+        stage,
+        state: record.state,
+        reason: (error as Error).message,
+      });
+    }
+  };
+  // A replay that finds its batch done must not overwrite the record of the run that did it.
+  const previous =
+    stage === 'ingest' ? undefined : await runLog.read(batchId, stage).catch(() => undefined);
+  const startedAt = clock().toISOString();
+  const base = { batchId, stage, startedAt };
+  await write({ ...base, state: 'running', finishedAt: null, tables: [], error: null });
+  let result: T;
+  try {
+    result = await work();
+  } catch (error) {
+    await write({
+      ...base,
+      state: 'failure',
+      finishedAt: clock().toISOString(),
+      tables: [],
+      error: error instanceof Error ? error.message : String(error),
+    });
+    throw error;
+  }
+  const skipped = options.skippedOf?.(result) ?? false;
+  if (skipped && previous?.state === 'success') {
+    await write(previous);
+  } else {
+    await write({
+      ...base,
+      state: 'success',
+      finishedAt: clock().toISOString(),
+      tables: options.tablesOf(result),
+      error: null,
+      ...(skipped ? { skipped } : {}),
+    });
+  }
+  return result;
+}
+
+/** Ingest's per-table record: rows, bytes and newest change of each landed table. */
+export function landedTables(manifest: LandingManifest): TableRun[] {
+  return manifest.tables.map((t) => ({
+    table: t.table,
+    rows: t.rows,
+    bytes: t.bytes,
+    newest: t.newest,
+  }));
+}
+
+/** Transform's per-table record: rows of each warehouse table written. */
+export function processedTables(manifest: ProcessedManifest | undefined): TableRun[] {
+  return (manifest?.tables ?? []).map((t) => ({ table: t.table, rows: t.rows }));
+}
+
+/** Load's per-table record: rows staged and rows written of each warehouse table. */
+export function loadedTables(
+  tables: readonly { table: string; staged: number; written: number }[],
+): TableRun[] {
+  return tables.map((t) => ({ table: t.table, rows: t.staged, written: t.written }));
+}
