@@ -107,8 +107,10 @@ function tableWriter(table: WarehouseTable, writer: Writer) {
         name: column.name,
         data: (builders[j] as ColumnBuilder)(rows, rowCount),
       }));
-      // The flush that fileWriter would do is synchronous: no promise to wait for.
-      void parquet.write({ columnData, rowGroupSize: rows.length });
+      // The flush that fileWriter would do is synchronous: no promise to wait for. pageSize 0
+      // makes one page per column chunk: measuring every value to cut 1 MB pages cost about a
+      // seventh of the write time, and a chunk of one row group is a few MB at most.
+      void parquet.write({ columnData, rowGroupSize: rows.length, pageSize: 0 });
       rowCount += rows.length;
     },
     finish(): number {
