@@ -29,6 +29,9 @@ export class DeliveranceStack extends Stack {
 
   constructor(scope: Construct, id: string, props: DeliveranceStackProps) {
     super(scope, id, props);
+    // Prefix-scoped grants add one statement per table; merged, each role's policy stays a
+    // few KB instead of overflowing into extra managed policies.
+    this.node.setContext('@aws-cdk/aws-iam:minimizePolicies', true);
     const { config } = props;
     const namePrefix = `deliverance-${config.environment}`;
     // Only dev may lose data on `cdk destroy`; every other environment keeps it.

@@ -1,0 +1,207 @@
+import { Duration } from 'aws-cdk-lib';
+import {
+  ConfigError,
+  DEFAULTS,
+  ingestSchedules,
+  readConfig,
+  SIZE_CLASSES,
+  type DeliveranceConfig,
+} from '../../lib/config';
+import { SOURCE_TABLES } from '../../lib/pipeline-tables';
+import { validateScheduleExpression } from '../../lib/schedule-expression';
+import { cdkJsonContext } from './support/synth';
+
+const context = (values: Record<string, unknown>) => ({
+  tryGetContext: (key: string) => values[key],
+});
+
+function problemsOf(values: Record<string, unknown>): readonly string[] {
+  try {
+    readConfig(context(values));
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('readConfig', () => {
+  it('gives a working dev configuration with no context at all', () => {
+    const config = readConfig(context({}));
+    expect(config).toMatchObject({
+      environment: 'dev',
+      ingestSchedule: 'cron(0/5 * * * ? *)',
+      overlapSeconds: 300,
+      watermarkParameterPrefix: '/deliverance/dev',
+      adminEmails: [],
+      sourceSecret: 'deliverance/totesys',
+      warehouseSecret: 'deliverance/warehouse',
+      freshnessThresholdSeconds: 1800,
+    });
+    expect(config.network).toBeUndefined();
+    expect(config.quickSight).toBeUndefined();
+  });
+
+  it('accepts the context cdk.json ships', () => {
+    expect(() => readConfig(context(cdkJsonContext()))).not.toThrow();
+  });
+
+  it('reads lists and maps given as -c strings', () => {
+    const config = readConfig(
+      context({
+        'deliverance:adminEmails': 'a@example.com, b@example.com',
+        'deliverance:lambdaSize': '{"load":"large"}',
+        'deliverance:tableSchedules': '{"payment":"rate(1 minute)"}',
+        'deliverance:overlapSeconds': '600',
+      }),
+    );
+    expect(config.adminEmails).toEqual(['a@example.com', 'b@example.com']);
+    expect(config.lambdaSizes).toEqual({ ingest: 'medium', transform: 'large', load: 'large' });
+    expect(config.tableSchedules).toEqual({ payment: 'rate(1 minute)' });
+    expect(config.overlapSeconds).toBe(600);
+  });
+
+  it('refuses a cron expression with five fields, naming the key and the reason', () => {
+    expect(problemsOf({ 'deliverance:ingestSchedule': 'cron(*/5 * * * *)' })).toEqual([
+      expect.stringMatching(/deliverance:ingestSchedule: .*expected 6 fields.*got 5/),
+    ]);
+  });
+
+  it('refuses a per-table schedule for a table totesys does not have', () => {
+    expect(problemsOf({ 'deliverance:tableSchedules': { payments: 'rate(5 minutes)' } })).toEqual([
+      expect.stringMatching(/"payments" is not a totesys table/),
+    ]);
+  });
+
+  it('refuses a per-table schedule that is not a valid expression', () => {
+    expect(problemsOf({ 'deliverance:tableSchedules': { payment: 'cron(0 3 * * * *)' } })).toEqual([
+      expect.stringMatching(/tableSchedules\.payment: .*exactly one of day-of-month/),
+    ]);
+  });
+
+  it('refuses an unknown size class and an unknown stage', () => {
+    expect(problemsOf({ 'deliverance:lambdaSize': { ingest: 'huge', extract: 'small' } })).toEqual([
+      expect.stringMatching(
+        /lambdaSize\.ingest: "huge" is not a size class; use small, medium, large/,
+      ),
+      expect.stringMatching(/lambdaSize: "extract" is not a stage/),
+    ]);
+  });
+
+  it('refuses an address that is not an e-mail address', () => {
+    expect(
+      problemsOf({ 'deliverance:adminEmails': ['ops@example.com', 'ops.example.com'] }),
+    ).toEqual([expect.stringMatching(/adminEmails: "ops.example.com" is not an e-mail address/)]);
+  });
+
+  it('reports every problem at once', () => {
+    const problems = problemsOf({
+      'deliverance:environment': 'Prod!',
+      'deliverance:overlapSeconds': -1,
+      'deliverance:watermarkParameterPrefix': 'deliverance/prod/',
+      'deliverance:logRetentionDays': 31,
+      'deliverance:landingTransitionDays': 7,
+      'deliverance:sourceSecret': '{"password":"hunter2"}',
+    });
+    expect(problems).toHaveLength(6);
+    expect(problems.join('\n')).toMatch(/sourceSecret: .* is not a Secrets Manager secret name/);
+    expect(() => readConfig(context({ 'deliverance:overlapSeconds': 'soon' }))).toThrow(
+      /Invalid Deliverance configuration[\s\S]*overlapSeconds: "soon" must be a whole number/,
+    );
+  });
+
+  it('needs subnets with a VPC, and a VPC with subnets', () => {
+    expect(problemsOf({ 'deliverance:vpcId': 'vpc-0123456789abcdef0' })).toEqual([
+      expect.stringMatching(/subnetIds: list the private subnets/),
+    ]);
+    expect(problemsOf({ 'deliverance:subnetIds': ['subnet-0123456789abcdef0'] })).toEqual([
+      expect.stringMatching(/vpcId: must be set/),
+    ]);
+  });
+
+  it('needs a VPC connection and a complete secret ARN for QuickSight', () => {
+    expect(problemsOf({ 'deliverance:quickSight': true })).toEqual([
+      expect.stringMatching(/quickSightVpcConnectionArn: required/),
+      expect.stringMatching(/warehouseSecret: QuickSight needs the secret's complete ARN/),
+    ]);
+  });
+
+  it('maps size classes to memory and timeout', () => {
+    expect(SIZE_CLASSES.small).toEqual({ memorySize: 512, timeout: Duration.minutes(2) });
+    expect(SIZE_CLASSES.large.timeout.toSeconds()).toBe(900);
+    expect(DEFAULTS.lambdaSizes).toEqual({ ingest: 'medium', transform: 'large', load: 'medium' });
+  });
+});
+
+describe('ingestSchedules', () => {
+  const base = readConfig(context({}));
+  const withOverrides = (tableSchedules: Record<string, string>): DeliveranceConfig => ({
+    ...base,
+    tableSchedules,
+  });
+
+  it('is one schedule for every table when nothing is overridden', () => {
+    expect(ingestSchedules(base)).toEqual([{ expression: 'cron(0/5 * * * ? *)' }]);
+  });
+
+  it('groups overridden tables by expression and gives the default schedule the rest', () => {
+    const schedules = ingestSchedules(
+      withOverrides({
+        payment: 'rate(1 minute)',
+        transaction: 'rate(1 minute)',
+        currency: 'cron(0 3 * * ? *)',
+      }),
+    );
+    expect(schedules).toEqual([
+      { expression: 'rate(1 minute)', tables: ['payment', 'transaction'] },
+      { expression: 'cron(0 3 * * ? *)', tables: ['currency'] },
+      {
+        expression: 'cron(0/5 * * * ? *)',
+        tables: SOURCE_TABLES.filter((t) => !['payment', 'transaction', 'currency'].includes(t)),
+      },
+    ]);
+  });
+
+  it('treats an override equal to the default as no override', () => {
+    expect(ingestSchedules(withOverrides({ payment: base.ingestSchedule }))).toEqual([
+      { expression: base.ingestSchedule },
+    ]);
+  });
+
+  it('has no default schedule when every table has its own', () => {
+    const all = Object.fromEntries(SOURCE_TABLES.map((t) => [t, 'rate(1 hour)']));
+    expect(ingestSchedules(withOverrides(all))).toEqual([
+      { expression: 'rate(1 hour)', tables: [...SOURCE_TABLES].sort() },
+    ]);
+  });
+});
+
+describe('validateScheduleExpression', () => {
+  it.each([
+    'cron(0/5 * * * ? *)',
+    'cron(15 10 ? * MON-FRI *)',
+    'cron(0 18 L * ? *)',
+    'cron(0 8 ? * 2#1 2026-2030)',
+    'cron(0,30 9-17 1,15 JAN,JUL ? *)',
+    'rate(1 minute)',
+    'rate(10 minutes)',
+  ])('accepts %s', (expression) => {
+    expect(validateScheduleExpression(expression)).toBeUndefined();
+  });
+
+  it.each([
+    ['*/5 * * * *', /expected "cron/],
+    ['cron(60 * * * ? *)', /minutes field "60"/],
+    ['cron(0 24 * * ? *)', /hours field "24"/],
+    ['cron(0 0 * 13 ? *)', /month field "13"/],
+    ['cron(0 0 * * * *)', /exactly one of day-of-month and day-of-week/],
+    ['cron(0 0 ? * ? *)', /exactly one of day-of-month and day-of-week/],
+    ['cron(? 0 * * ? *)', /only in the day fields/],
+    ['cron(0 0 * * ? 1900)', /year field "1900"/],
+    ['rate(1 minutes)', /write "rate\(1 minute\)"/],
+    ['rate(5 minute)', /write "rate\(5 minutes\)"/],
+    ['rate(0 minutes)', /at least 1/],
+  ])('refuses %s', (expression, reason) => {
+    expect(validateScheduleExpression(expression)).toMatch(reason);
+  });
+});

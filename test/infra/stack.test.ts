@@ -1,0 +1,612 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { SOURCE_TABLES, WAREHOUSE_TABLES } from '../../lib/pipeline-tables';
+import { FULL_CONTEXT, synthesize } from './support/synth';
+
+type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
+
+const STAGES = ['ingest', 'transform', 'load'] as const;
+
+let dev: Template;
+let prod: Template;
+
+beforeAll(() => {
+  dev = synthesize().template;
+  prod = synthesize(FULL_CONTEXT).template;
+});
+
+function logicalIdOf(template: Template, type: string, props: Record<string, unknown>): string {
+  const ids = Object.keys(template.findResources(type, { Properties: Match.objectLike(props) }));
+  expect(ids).toHaveLength(1);
+  return ids[0] as string;
+}
+
+const functionOf = (template: Template, stage: string) =>
+  logicalIdOf(template, 'AWS::Lambda::Function', {
+    Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: stage }) },
+  });
+
+const bucketId = (template: Template, name: 'Landing' | 'Processed') =>
+  Object.keys(template.findResources('AWS::S3::Bucket')).find((id) =>
+    id.startsWith(`Storage${name}`),
+  ) as string;
+
+/** Every statement of the inline policy attached to the role of `stage`'s function. */
+function statementsOf(template: Template, stage: string): Statement[] {
+  const fn = template.toJSON().Resources[functionOf(template, stage)] as Resource;
+  const roleId = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  const attached = { Properties: { Roles: Match.arrayWith([{ Ref: roleId }]) } };
+  const policies = {
+    ...template.findResources('AWS::IAM::Policy', attached),
+    ...template.findResources('AWS::IAM::ManagedPolicy', attached),
+  };
+  return Object.values(policies)
+    .flatMap((p) => (p as Resource).Properties.PolicyDocument as { Statement: Statement[] })
+    .flatMap((d) => d.Statement);
+}
+
+const actions = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+const resources = (s: Statement) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]);
+
+/** `<bucket logical id>/<suffix>` for object resources built as Fn::Join [GetAtt Arn, suffix]. */
+function objectResources(statements: Statement[], action: string): string[] {
+  return statements
+    .filter((s) => actions(s).includes(action))
+    .flatMap(resources)
+    .flatMap((r) => {
+      const join = (r as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+      if (!join) return [];
+      const [arn, suffix] = join[1] as [{ 'Fn::GetAtt': [string] }, string];
+      return [`${arn['Fn::GetAtt'][0]}${suffix}`];
+    });
+}
+
+describe('storage', () => {
+  it('has a landing, a processed and an access-log bucket', () => {
+    dev.resourceCountIs('AWS::S3::Bucket', 3);
+  });
+
+  it('versions landing, encrypts it with the rotated data key and logs access to it', () => {
+    dev.hasResourceProperties('AWS::S3::Bucket', {
+      VersioningConfiguration: { Status: 'Enabled' },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          {
+            BucketKeyEnabled: true,
+            ServerSideEncryptionByDefault: {
+              SSEAlgorithm: 'aws:kms',
+              KMSMasterKeyID: Match.objectLike({
+                'Fn::GetAtt': [Match.stringLikeRegexp('^StorageKey'), 'Arn'],
+              }),
+            },
+          },
+        ],
+      },
+      LoggingConfiguration: {
+        DestinationBucketName: { Ref: Match.stringLikeRegexp('^StorageAccessLogs') },
+        LogFilePrefix: 'landing/',
+      },
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({
+            Status: 'Enabled',
+            Transitions: [{ StorageClass: 'STANDARD_IA', TransitionInDays: 30 }],
+            NoncurrentVersionTransitions: [{ StorageClass: 'GLACIER_IR', TransitionInDays: 30 }],
+          }),
+          Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } }),
+        ]),
+      },
+    });
+    dev.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  it('moves landing objects after the configured number of days', () => {
+    const { template } = synthesize({ 'deliverance:landingTransitionDays': 90 });
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({
+            Transitions: [{ StorageClass: 'STANDARD_IA', TransitionInDays: 90 }],
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('blocks public access to every bucket and refuses plain HTTP', () => {
+    for (const [id, bucket] of Object.entries(dev.findResources('AWS::S3::Bucket'))) {
+      expect((bucket as Resource).Properties.PublicAccessBlockConfiguration).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
+      dev.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: { Ref: id },
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Deny',
+              Action: 's3:*',
+              Principal: { AWS: '*' },
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+          ]),
+        },
+      });
+    }
+  });
+
+  it('keeps processed unversioned: it can be rebuilt from landing', () => {
+    const processed = dev.toJSON().Resources[bucketId(dev, 'Processed')] as Resource;
+    expect(processed.Properties.VersioningConfiguration).toBeUndefined();
+    expect(processed.Properties.BucketEncryption).toMatchObject({
+      ServerSideEncryptionConfiguration: [
+        { ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms' } },
+      ],
+    });
+  });
+
+  it('lets dev delete its data and keeps it everywhere else', () => {
+    for (const bucket of Object.values(dev.findResources('AWS::S3::Bucket'))) {
+      expect((bucket as Resource).DeletionPolicy).toBe('Delete');
+    }
+    dev.resourceCountIs('Custom::S3AutoDeleteObjects', 3);
+    for (const bucket of Object.values(prod.findResources('AWS::S3::Bucket'))) {
+      expect((bucket as Resource).DeletionPolicy).toBe('Retain');
+    }
+    prod.resourceCountIs('Custom::S3AutoDeleteObjects', 0);
+    for (const key of Object.values(prod.findResources('AWS::KMS::Key'))) {
+      expect((key as Resource).DeletionPolicy).toBe('Retain');
+    }
+  });
+});
+
+describe('functions', () => {
+  it.each([
+    ['ingest', 1769, 300],
+    ['transform', 3538, 900],
+    ['load', 1769, 300],
+  ])('runs %s on Node.js 22 ARM64 with its size class (%i MB, %i s)', (stage, memory, timeout) => {
+    dev.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      MemorySize: memory,
+      Timeout: timeout,
+      Environment: {
+        Variables: Match.objectLike({
+          POWERTOOLS_SERVICE_NAME: stage,
+          POWERTOOLS_LOG_LEVEL: 'INFO',
+          POWERTOOLS_METRICS_NAMESPACE: 'Deliverance',
+          NODE_OPTIONS: '--enable-source-maps',
+          NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
+        }),
+      },
+    });
+  });
+
+  it('follows the size class chosen in context', () => {
+    const { template } = synthesize({ 'deliverance:lambdaSize': { ingest: 'small' } });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      MemorySize: 512,
+      Timeout: 120,
+      Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'ingest' }) },
+    });
+  });
+
+  it('gives each function exactly the variables of docs/architecture.md', () => {
+    const common = {
+      POWERTOOLS_SERVICE_NAME: Match.anyValue(),
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+      POWERTOOLS_METRICS_NAMESPACE: 'Deliverance',
+      NODE_OPTIONS: '--enable-source-maps',
+      NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
+    };
+    const landing = { Ref: bucketId(dev, 'Landing') };
+    const processed = { Ref: bucketId(dev, 'Processed') };
+    dev.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectEquals({
+          ...common,
+          LANDING_BUCKET: landing,
+          SOURCE_SECRET_ID: 'deliverance/totesys',
+          WATERMARK_PARAMETER_PREFIX: '/deliverance/dev',
+          OVERLAP_SECONDS: '300',
+        }),
+      },
+    });
+    dev.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectEquals({
+          ...common,
+          LANDING_BUCKET: landing,
+          PROCESSED_BUCKET: processed,
+        }),
+      },
+    });
+    dev.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectEquals({
+          ...common,
+          PROCESSED_BUCKET: processed,
+          WAREHOUSE_SECRET_ID: 'deliverance/warehouse',
+          MIGRATIONS_DIR: '/var/task/sql/warehouse',
+        }),
+      },
+    });
+  });
+
+  it('passes complete secret ARNs through when configured', () => {
+    prod.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({ SOURCE_SECRET_ID: FULL_CONTEXT['deliverance:sourceSecret'] }),
+      },
+    });
+  });
+
+  it('runs one ingest and one transform at a time, and at most two loads', () => {
+    const concurrency = (stage: string) =>
+      (dev.toJSON().Resources[functionOf(dev, stage)] as Resource).Properties
+        .ReservedConcurrentExecutions;
+    expect(STAGES.map(concurrency)).toEqual([1, 1, 2]);
+  });
+
+  it('retries failed events twice, then sends them to the stage dead-letter queue', () => {
+    dev.resourceCountIs('AWS::Lambda::EventInvokeConfig', 3);
+    for (const stage of STAGES) {
+      const fn = functionOf(dev, stage);
+      const config = dev.findResources('AWS::Lambda::EventInvokeConfig', {
+        Properties: { FunctionName: { Ref: fn } },
+      });
+      const properties = (Object.values(config)[0] as Resource).Properties;
+      expect(properties).toMatchObject({
+        MaximumRetryAttempts: 2,
+        MaximumEventAgeInSeconds: 21600,
+        Qualifier: '$LATEST',
+      });
+      const destination = (properties.DestinationConfig as { OnFailure: { Destination: unknown } })
+        .OnFailure.Destination as { 'Fn::GetAtt': [string, string] };
+      const queue = dev.toJSON().Resources[destination['Fn::GetAtt'][0]] as Resource;
+      expect(queue.Type).toBe('AWS::SQS::Queue');
+    }
+  });
+
+  it('encrypts every dead-letter queue and refuses plain HTTP to it', () => {
+    dev.resourceCountIs('AWS::SQS::Queue', 4);
+    dev.allResourcesProperties('AWS::SQS::Queue', {
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 1209600,
+    });
+    dev.resourceCountIs('AWS::SQS::QueuePolicy', 4);
+    dev.allResourcesProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('writes each function log to its own group with the configured retention', () => {
+    dev.resourceCountIs('AWS::Logs::LogGroup', 3);
+    dev.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  it('joins the configured VPC subnets and security group', () => {
+    for (const stage of STAGES) {
+      const fn = prod.toJSON().Resources[functionOf(prod, stage)] as Resource;
+      expect(fn.Properties.VpcConfig).toEqual({
+        SubnetIds: FULL_CONTEXT['deliverance:subnetIds'],
+        SecurityGroupIds: [FULL_CONTEXT['deliverance:securityGroupId']],
+      });
+    }
+  });
+});
+
+describe('permissions', () => {
+  it('never grants a wildcard action or a whole bucket to a stage', () => {
+    for (const stage of STAGES) {
+      const statements = statementsOf(dev, stage);
+      expect(statements.length).toBeGreaterThan(0);
+      for (const statement of statements) {
+        for (const action of actions(statement)) {
+          expect(action).not.toBe('*');
+          expect(action).not.toMatch(/^[a-z0-9-]+:\*$/);
+        }
+        expect(resources(statement)).not.toContain('*');
+      }
+      for (const action of ['s3:PutObject', 's3:GetObject*']) {
+        for (const resource of objectResources(statements, action)) {
+          expect(resource).not.toMatch(/^Storage(Landing|Processed)\w+\/\*$/);
+        }
+      }
+    }
+  });
+
+  it('lets ingest write landing table and manifest keys only, and read nothing there', () => {
+    const statements = statementsOf(dev, 'ingest');
+    const landing = bucketId(dev, 'Landing');
+    expect(objectResources(statements, 's3:PutObject').sort()).toEqual(
+      [...SOURCE_TABLES, 'manifests'].map((p) => `${landing}/${p}/*`).sort(),
+    );
+    expect(objectResources(statements, 's3:GetObject*')).toEqual([]);
+  });
+
+  it('lets ingest read and write its watermark parameters and read the totesys secret', () => {
+    dev.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          {
+            Effect: 'Allow',
+            Action: ['ssm:GetParameter', 'ssm:PutParameter'],
+            Resource: {
+              'Fn::Join': [
+                '',
+                [
+                  'arn:',
+                  { Ref: 'AWS::Partition' },
+                  ':ssm:',
+                  { Ref: 'AWS::Region' },
+                  ':',
+                  { Ref: 'AWS::AccountId' },
+                  ':parameter/deliverance/dev/watermarks/*',
+                ],
+              ],
+            },
+          },
+        ]),
+      },
+    });
+    const secretReads = statementsOf(dev, 'ingest').filter((s) =>
+      actions(s).includes('secretsmanager:GetSecretValue'),
+    );
+    expect(JSON.stringify(secretReads)).toContain(':secret:deliverance/totesys-??????');
+    expect(JSON.stringify(statementsOf(dev, 'transform'))).not.toContain('secretsmanager');
+  });
+
+  it('lets transform read landing batches and write processed tables, manifests and state', () => {
+    const statements = statementsOf(dev, 'transform');
+    const landing = bucketId(dev, 'Landing');
+    const processed = bucketId(dev, 'Processed');
+    expect(objectResources(statements, 's3:GetObject*').sort()).toEqual(
+      [
+        ...[...SOURCE_TABLES, 'manifests'].map((p) => `${landing}/${p}/*`),
+        `${processed}/state/*`,
+      ].sort(),
+    );
+    expect(objectResources(statements, 's3:PutObject').sort()).toEqual(
+      [
+        `${landing}/quarantine/*`,
+        ...[...WAREHOUSE_TABLES, 'manifests', 'state'].map((p) => `${processed}/${p}/*`),
+      ].sort(),
+    );
+  });
+
+  it('lets load read processed tables and manifests and read the warehouse secret', () => {
+    const statements = statementsOf(dev, 'load');
+    const processed = bucketId(dev, 'Processed');
+    expect(objectResources(statements, 's3:GetObject*').sort()).toEqual(
+      [...WAREHOUSE_TABLES, 'manifests'].map((p) => `${processed}/${p}/*`).sort(),
+    );
+    expect(objectResources(statements, 's3:PutObject')).toEqual([`${processed}/quarantine/*`]);
+    expect(JSON.stringify(statements)).toContain(':secret:deliverance/warehouse-??????');
+  });
+
+  it('puts no secret value in the template', () => {
+    const body = JSON.stringify(prod.toJSON());
+    expect(body).not.toMatch(/password/i);
+    expect(body).not.toMatch(/SecretString:(username|password)/);
+  });
+});
+
+describe('triggers', () => {
+  it('invokes ingest every five minutes, with retries and its own dead-letter queue', () => {
+    dev.resourceCountIs('AWS::Scheduler::Schedule', 1);
+    dev.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(0/5 * * * ? *)',
+      State: 'ENABLED',
+      Target: {
+        Arn: { 'Fn::GetAtt': [functionOf(dev, 'ingest'), 'Arn'] },
+        Input: '{}',
+        RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 },
+        DeadLetterConfig: {
+          Arn: {
+            'Fn::GetAtt': [Match.stringLikeRegexp('^IngestionScheduleDeadLetterQueue'), 'Arn'],
+          },
+        },
+      },
+    });
+  });
+
+  it('gives each distinct per-table schedule its tables, and the default the rest', () => {
+    prod.resourceCountIs('AWS::Scheduler::Schedule', 3);
+    prod.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Target: Match.objectLike({ Input: '{"tables":["payment","transaction"]}' }),
+    });
+    prod.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(0 3 * * ? *)',
+      Target: Match.objectLike({ Input: '{"tables":["currency"]}' }),
+    });
+    const rest = SOURCE_TABLES.filter((t) => !['payment', 'transaction', 'currency'].includes(t));
+    prod.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(0/5 * * * ? *)',
+      Target: Match.objectLike({ Input: JSON.stringify({ tables: rest }) }),
+    });
+  });
+
+  it('runs transform on landing manifests and load on processed manifests, nothing else', () => {
+    const notification = (bucket: string, stage: string) => ({
+      BucketName: { Ref: bucketId(dev, bucket as 'Landing' | 'Processed') },
+      NotificationConfiguration: {
+        LambdaFunctionConfigurations: [
+          {
+            Events: ['s3:ObjectCreated:*'],
+            Filter: {
+              Key: {
+                FilterRules: [
+                  { Name: 'suffix', Value: '.json' },
+                  { Name: 'prefix', Value: 'manifests/' },
+                ],
+              },
+            },
+            LambdaFunctionArn: { 'Fn::GetAtt': [functionOf(dev, stage), 'Arn'] },
+          },
+        ],
+      },
+    });
+    dev.resourceCountIs('Custom::S3BucketNotifications', 2);
+    dev.hasResourceProperties(
+      'Custom::S3BucketNotifications',
+      notification('Landing', 'transform'),
+    );
+    dev.hasResourceProperties('Custom::S3BucketNotifications', notification('Processed', 'load'));
+    dev.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 's3.amazonaws.com',
+      FunctionName: { 'Fn::GetAtt': [functionOf(dev, 'transform'), 'Arn'] },
+      SourceArn: { 'Fn::GetAtt': [bucketId(dev, 'Landing'), 'Arn'] },
+    });
+  });
+});
+
+describe('monitoring', () => {
+  it('sends alarms to a KMS-encrypted, TLS-only topic', () => {
+    dev.hasResourceProperties('AWS::SNS::Topic', {
+      KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^MonitoringTopicKey'), 'Arn'] },
+    });
+    dev.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      },
+    });
+    dev.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' } }),
+        ]),
+      },
+    });
+  });
+
+  it('subscribes the configured admins by e-mail, and nobody when none are set', () => {
+    dev.resourceCountIs('AWS::SNS::Subscription', 0);
+    prod.resourceCountIs('AWS::SNS::Subscription', 2);
+    prod.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'data-oncall@example.com',
+    });
+  });
+
+  it('notifies the topic of every alarm and of its recovery', () => {
+    const alarms = dev.findResources('AWS::CloudWatch::Alarm');
+    expect(Object.keys(alarms)).toHaveLength(10);
+    const topic = { Ref: Object.keys(dev.findResources('AWS::SNS::Topic'))[0] };
+    for (const alarm of Object.values(alarms)) {
+      expect((alarm as Resource).Properties).toMatchObject({
+        AlarmActions: [topic],
+        OKActions: [topic],
+      });
+    }
+  });
+
+  it('alarms on function errors repeated over several periods', () => {
+    for (const stage of STAGES) {
+      dev.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: `deliverance-dev-${stage}-errors`,
+        MetricName: 'Errors',
+        Namespace: 'AWS/Lambda',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionOf(dev, stage) } }],
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 2,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+    }
+  });
+
+  it('alarms when any dead-letter queue holds a message', () => {
+    for (const name of ['ingest-schedule', ...STAGES]) {
+      dev.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: `deliverance-dev-${name}-dead-letters`,
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Namespace: 'AWS/SQS',
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+      });
+    }
+  });
+
+  it('alarms when ingest has not succeeded for the configured time, silence included', () => {
+    dev.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'IngestSucceeded',
+      Namespace: 'Deliverance',
+      Dimensions: [{ Name: 'service', Value: 'ingest' }],
+      Statistic: 'Sum',
+      Period: 1800,
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+    });
+    const { template } = synthesize({ 'deliverance:ingestAlarmMinutes': 60 });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'IngestSucceeded',
+      Period: 3600,
+    });
+  });
+
+  it('alarms when the warehouse is more than 30 minutes stale, or as configured', () => {
+    dev.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'WarehouseFreshnessSeconds',
+      Namespace: 'Deliverance',
+      Dimensions: [{ Name: 'service', Value: 'load' }],
+      Statistic: 'Maximum',
+      Threshold: 1800,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    const { template } = synthesize({ 'deliverance:freshnessThresholdSeconds': 3600 });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'WarehouseFreshnessSeconds',
+      Threshold: 3600,
+    });
+  });
+
+  it('alarms on a reconciliation mismatch', () => {
+    dev.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ReconciliationMismatch',
+      Namespace: 'Deliverance',
+      Dimensions: [{ Name: 'service', Value: 'load' }],
+      Statistic: 'Sum',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+  });
+
+  it('has one dashboard with invocations, errors, durations, rows and freshness', () => {
+    dev.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    const dashboard = Object.values(dev.findResources('AWS::CloudWatch::Dashboard'))[0] as Resource;
+    const body = JSON.stringify(dashboard.Properties.DashboardBody);
+    for (const text of [
+      'Invocations',
+      'Errors',
+      'Duration',
+      'RowsIngested',
+      'RowsTransformed',
+      'RowsLoaded',
+      'WarehouseFreshnessSeconds',
+      'BatchLagSeconds',
+      'ApproximateNumberOfMessagesVisible',
+    ]) {
+      expect(body).toContain(text);
+    }
+  });
+});
