@@ -7,7 +7,7 @@ import {
   readInt,
   readKey,
   readTimestamp,
-  timestampDate,
+  sameDayDates,
   timestampTime,
 } from './values';
 
@@ -25,15 +25,17 @@ const TABLE = 'payment';
  * // → [{ payment_id: 9, payment_amount: '1200.00', paid: false, ... }]
  */
 export function toFactPayment(rows: readonly SourceRow[]): WarehouseRow[] {
+  const createdDate = sameDayDates();
+  const lastUpdatedDate = sameDayDates();
   return distinctVersions(rows, TABLE, 'payment_id').map((row) => {
     const key = readKey(row, TABLE, 'payment_id');
     const createdAt = readTimestamp(row.created_at, 'created_at', TABLE, key);
     const lastUpdated = readTimestamp(row.last_updated, 'last_updated', TABLE, key);
     return {
       payment_id: key,
-      created_date: timestampDate(createdAt),
+      created_date: createdDate(createdAt),
       created_time: timestampTime(createdAt),
-      last_updated_date: timestampDate(lastUpdated),
+      last_updated_date: lastUpdatedDate(lastUpdated),
       last_updated_time: timestampTime(lastUpdated),
       transaction_id: readInt(row.transaction_id, 'transaction_id', TABLE, key),
       counterparty_id: readInt(row.counterparty_id, 'counterparty_id', TABLE, key),

@@ -7,7 +7,7 @@ import {
   readKey,
   readText,
   readTimestamp,
-  timestampDate,
+  sameDayDates,
   timestampTime,
 } from './values';
 
@@ -24,15 +24,17 @@ const TABLE = 'purchase_order';
  * // → [{ purchase_order_id: 5, item_unit_price: '3.50', ... }]
  */
 export function toFactPurchaseOrder(rows: readonly SourceRow[]): WarehouseRow[] {
+  const createdDate = sameDayDates();
+  const lastUpdatedDate = sameDayDates();
   return distinctVersions(rows, TABLE, 'purchase_order_id').map((row) => {
     const key = readKey(row, TABLE, 'purchase_order_id');
     const createdAt = readTimestamp(row.created_at, 'created_at', TABLE, key);
     const lastUpdated = readTimestamp(row.last_updated, 'last_updated', TABLE, key);
     return {
       purchase_order_id: key,
-      created_date: timestampDate(createdAt),
+      created_date: createdDate(createdAt),
       created_time: timestampTime(createdAt),
-      last_updated_date: timestampDate(lastUpdated),
+      last_updated_date: lastUpdatedDate(lastUpdated),
       last_updated_time: timestampTime(lastUpdated),
       staff_id: readInt(row.staff_id, 'staff_id', TABLE, key),
       counterparty_id: readInt(row.counterparty_id, 'counterparty_id', TABLE, key),

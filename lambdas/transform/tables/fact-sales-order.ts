@@ -6,7 +6,7 @@ import {
   readInt,
   readKey,
   readTimestamp,
-  timestampDate,
+  sameDayDates,
   timestampTime,
 } from './values';
 
@@ -24,15 +24,17 @@ const TABLE = 'sales_order';
  * // → [{ sales_order_id: 2, created_date: '2024-03-01', created_time: '09:15:02.123', ... }]
  */
 export function toFactSalesOrder(rows: readonly SourceRow[]): WarehouseRow[] {
+  const createdDate = sameDayDates();
+  const lastUpdatedDate = sameDayDates();
   return distinctVersions(rows, TABLE, 'sales_order_id').map((row) => {
     const key = readKey(row, TABLE, 'sales_order_id');
     const createdAt = readTimestamp(row.created_at, 'created_at', TABLE, key);
     const lastUpdated = readTimestamp(row.last_updated, 'last_updated', TABLE, key);
     return {
       sales_order_id: key,
-      created_date: timestampDate(createdAt),
+      created_date: createdDate(createdAt),
       created_time: timestampTime(createdAt),
-      last_updated_date: timestampDate(lastUpdated),
+      last_updated_date: lastUpdatedDate(lastUpdated),
       last_updated_time: timestampTime(lastUpdated),
       sales_staff_id: readInt(row.staff_id, 'staff_id', TABLE, key),
       counterparty_id: readInt(row.counterparty_id, 'counterparty_id', TABLE, key),

@@ -15,6 +15,7 @@ export {
   readText,
   readTextOrNull,
   readTimestamp,
+  sameDayDates,
   timestampDate,
   timestampTime,
   toDecimal2,

@@ -5,6 +5,7 @@ import {
   readInt,
   readKey,
   readTextOrNull,
+  sameDayDates,
   timestampDate,
   timestampTime,
   toDecimal2,
@@ -85,6 +86,18 @@ describe('dates and timestamps', () => {
     '2024-02-30T09:15:02.123Z',
   ])('refuses the timestamp %p', (t) => {
     expect(isIsoTimestamp(t)).toBe(false);
+  });
+
+  it('gives back the date of each timestamp, reusing it while the day does not change', () => {
+    const dateOf = sameDayDates();
+    const days = [
+      '2024-03-01T09:15:02.123Z',
+      '2024-03-01T23:59:59.999Z',
+      '2024-03-02T00:00:00.000Z',
+      '2024-03-01T12:00:00.000Z',
+      '2025-03-01T12:00:00.000Z',
+    ].map(dateOf);
+    expect(days).toEqual(['2024-03-01', '2024-03-01', '2024-03-02', '2024-03-01', '2025-03-01']);
   });
 
   it('splits a timestamp into its UTC date and HH:MM:SS.mmm time of day', () => {
