@@ -4,10 +4,21 @@ import { join } from 'node:path';
 import { runIngest, type IngestResult } from '../lambdas/ingest/ingest';
 import { runLoad, type LoadResult } from '../lambdas/load/load';
 import { migrateWarehouse } from '../lambdas/load/migrations';
+import { batchReconciler } from '../lambdas/load/reconciliation';
+import { ObjectStoreRunLog } from '../lambdas/shared/adapters/s3-run-log';
+import { batchIdFromManifestKey, newBatchId } from '../lambdas/shared/core/batch';
 import type { SourceTableName } from '../lambdas/shared/core/catalogue';
 import type { StageLogger } from '../lambdas/shared/ports/stage-logger';
+import {
+  landedTables,
+  loadedTables,
+  processedTables,
+  recordStageRun,
+  type StageRunOptions,
+} from '../lambdas/shared/run-recording';
 import { runTransform, type TransformResult } from '../lambdas/transform/transform';
 import type { PipelineContext } from './pipeline-context';
+import { catchUpPendingBatches } from './pending-batches';
 
 export interface CycleOptions {
   readonly logger: StageLogger;
@@ -43,26 +54,71 @@ export async function migrateLocalWarehouse(context: PipelineContext): Promise<s
 
 /**
  * One cycle, locally: the same stage functions the Lambdas run, handed from one to the next
- * by manifest key as the S3 events would hand them.
+ * by manifest key as the S3 events would hand them, each recorded in the run log as the
+ * handlers record it.
  */
 export async function runCycle(
   context: PipelineContext,
   options: CycleOptions,
 ): Promise<CycleResult> {
   await migrateLocalWarehouse(context);
-  const ingest = await timed(() =>
-    runIngest({
-      source: context.source,
-      landing: context.landing,
-      watermarks: context.watermarks,
-      logger: options.logger,
-      overlapSeconds: options.overlapSeconds,
-      tables: options.tables,
-    }),
-  );
+  await catchUpPendingBatches(context, options.logger, {
+    transform: (key) => transformBatch(context, key, options.logger),
+    load: (key) => loadBatch(context, key, options.logger),
+  });
+  const ingest = await ingestBatch(context, options);
   const transform = await transformBatch(context, ingest.manifestKey, options.logger);
   const load = await loadBatch(context, transform.manifestKey, options.logger);
   return { ingest, transform, load };
+}
+
+/** One ingest run under a fresh batch id, recorded in the landing bucket's run log. */
+export function ingestBatch(
+  context: PipelineContext,
+  options: CycleOptions,
+): Promise<IngestResult & StageTiming> {
+  const batchId = newBatchId(new Date());
+  return recordStageRun(
+    {
+      runLog: new ObjectStoreRunLog(context.landing),
+      logger: options.logger,
+      batchId,
+      stage: 'ingest',
+      tablesOf: (r: IngestResult) => landedTables(r.manifest),
+    },
+    () =>
+      timed(() =>
+        runIngest({
+          source: context.source,
+          landing: context.landing,
+          watermarks: context.watermarks,
+          logger: options.logger,
+          overlapSeconds: options.overlapSeconds,
+          tables: options.tables,
+          batchId,
+        }),
+      ),
+  );
+}
+
+/**
+ * Records a stage run under the batch its manifest key names; a key naming no batch is left
+ * to the stage, which refuses it.
+ */
+function recorded<T>(
+  context: PipelineContext,
+  manifestKey: string,
+  logger: StageLogger,
+  stage: 'transform' | 'load',
+  summary: Pick<StageRunOptions<T>, 'tablesOf' | 'skippedOf'>,
+  work: () => Promise<T>,
+): Promise<T> {
+  const batchId = batchIdFromManifestKey(manifestKey);
+  if (!batchId) return work();
+  return recordStageRun(
+    { runLog: new ObjectStoreRunLog(context.processed), logger, batchId, stage, ...summary },
+    work,
+  );
 }
 
 export async function transformBatch(
@@ -72,14 +128,22 @@ export async function transformBatch(
 ): Promise<TransformResult & StageTiming> {
   const workDir = await mkdtemp(join(tmpdir(), 'dlv-transform-'));
   try {
-    return await timed(() =>
-      runTransform({
-        landing: context.landing,
-        processed: context.processed,
-        logger,
-        manifestKey,
-        workDir,
-      }),
+    return await recorded(
+      context,
+      manifestKey,
+      logger,
+      'transform',
+      { tablesOf: (r) => processedTables(r.manifest), skippedOf: (r) => r.skipped },
+      () =>
+        timed(() =>
+          runTransform({
+            landing: context.landing,
+            processed: context.processed,
+            logger,
+            manifestKey,
+            workDir,
+          }),
+        ),
     );
   } finally {
     await rm(workDir, { recursive: true, force: true });
@@ -91,7 +155,26 @@ export function loadBatch(
   manifestKey: string,
   logger: StageLogger,
 ): Promise<LoadResult & StageTiming> {
-  return timed(() =>
-    runLoad({ processed: context.processed, warehouse: context.warehouse, logger, manifestKey }),
+  return recorded(
+    context,
+    manifestKey,
+    logger,
+    'load',
+    { tablesOf: (r) => loadedTables(r.tables), skippedOf: (r) => r.skipped },
+    () =>
+      timed(() =>
+        runLoad({
+          processed: context.processed,
+          warehouse: context.warehouse,
+          logger,
+          manifestKey,
+          reconcile: batchReconciler({
+            landing: context.landing,
+            processed: context.processed,
+            warehouse: context.warehouse,
+            logger,
+          }),
+        }),
+      ),
   );
 }

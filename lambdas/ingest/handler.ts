@@ -1,3 +1,4 @@
+import type { Pool } from 'pg';
 import { connectionFromSecretsManager } from '../shared/adapters/database-credentials';
 import { createPool } from '../shared/adapters/database-pool';
 import {
@@ -7,8 +8,11 @@ import {
   stageTelemetry,
 } from '../shared/adapters/powertools';
 import { createS3Client, S3ObjectStore } from '../shared/adapters/s3-object-store';
+import { ObjectStoreRunLog } from '../shared/adapters/s3-run-log';
 import { SsmWatermarkStore } from '../shared/adapters/ssm-watermark-store';
+import { newBatchId } from '../shared/core/batch';
 import { isSourceTableName, type SourceTableName } from '../shared/core/catalogue';
+import { landedTables, recordStageRun } from '../shared/run-recording';
 import { runIngest, type IngestResult } from './ingest';
 
 const { logger, metrics } = stageTelemetry('ingest');
@@ -29,16 +33,39 @@ function tablesOf(event: IngestEvent | undefined): SourceTableName[] | undefined
 
 export async function handler(event: IngestEvent | undefined): Promise<IngestResult> {
   const started = Date.now();
-  const source = createPool(await connectionFromSecretsManager(requiredEnv('SOURCE_SECRET_ID')), 4);
+  // Cut here rather than inside runIngest so every log line and the run record carry it.
+  const batchId = newBatchId(new Date(started));
+  logger.appendKeys({ batchId });
+  const landing = new S3ObjectStore(s3, requiredEnv('LANDING_BUCKET'));
+  const stageLogger = asStageLogger(logger);
+  let source: Pool | undefined;
   try {
-    const result = await runIngest({
-      source,
-      landing: new S3ObjectStore(s3, requiredEnv('LANDING_BUCKET')),
-      watermarks: new SsmWatermarkStore(requiredEnv('WATERMARK_PARAMETER_PREFIX')),
-      logger: asStageLogger(logger),
-      overlapSeconds: Number(process.env.OVERLAP_SECONDS ?? '300'),
-      tables: tablesOf(event),
-    });
+    const result = await recordStageRun(
+      {
+        runLog: new ObjectStoreRunLog(landing),
+        logger: stageLogger,
+        batchId,
+        stage: 'ingest',
+        tablesOf: (r: IngestResult) => landedTables(r.manifest),
+      },
+      async () => {
+        const tables = tablesOf(event);
+        source = createPool(
+          await connectionFromSecretsManager(requiredEnv('SOURCE_SECRET_ID')),
+          4,
+          'source',
+        );
+        return runIngest({
+          source,
+          landing,
+          watermarks: new SsmWatermarkStore(requiredEnv('WATERMARK_PARAMETER_PREFIX')),
+          logger: stageLogger,
+          overlapSeconds: Number(process.env.OVERLAP_SECONDS ?? '300'),
+          tables,
+          batchId,
+        });
+      },
+    );
     const rows = result.manifest.tables.reduce((sum, t) => sum + t.rows, 0);
     metrics.addMetric('RowsIngested', MetricUnit.Count, rows);
     metrics.addMetric('IngestSucceeded', MetricUnit.Count, 1);
@@ -49,6 +76,6 @@ export async function handler(event: IngestEvent | undefined): Promise<IngestRes
     throw error;
   } finally {
     metrics.publishStoredMetrics();
-    await source.end();
+    await source?.end();
   }
 }

@@ -22,6 +22,8 @@ export interface IngestOptions {
   readonly tables?: readonly SourceTableName[];
   readonly concurrency?: number;
   readonly clock?: () => Date;
+  /** The batch id to land under; a new one by default. Lets the caller log and record it first. */
+  readonly batchId?: string;
 }
 
 export interface IngestResult {
@@ -39,7 +41,7 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
   const clock = options.clock ?? (() => new Date());
   const startedAt = clock();
   const tables = (options.tables ?? SOURCE_TABLE_NAMES).map((name) => SOURCE_TABLES[name]);
-  const batchId = newBatchId(startedAt);
+  const batchId = options.batchId ?? newBatchId(startedAt);
   const log = options.logger;
 
   const control = await options.source.connect();

@@ -1,3 +1,4 @@
+import type { Pool } from 'pg';
 import { connectionFromSecretsManager } from '../shared/adapters/database-credentials';
 import { createPool } from '../shared/adapters/database-pool';
 import {
@@ -8,50 +9,117 @@ import {
 } from '../shared/adapters/powertools';
 import { objectKeysOf, type S3EventLike } from '../shared/adapters/s3-event';
 import { createS3Client, S3ObjectStore } from '../shared/adapters/s3-object-store';
+import { ObjectStoreRunLog } from '../shared/adapters/s3-run-log';
+import { batchIdFromManifestKey } from '../shared/core/batch';
+import { ReconciliationError } from '../shared/core/reconcile';
+import { loadedTables, recordStageRun } from '../shared/run-recording';
 import { runLoad, type LoadResult } from './load';
 import { migrateWarehouse } from './migrations';
+import { batchReconciler } from './reconciliation';
 
 const { logger, metrics } = stageTelemetry('load');
 const s3 = createS3Client();
 let migrated = false;
 
+async function migrateOnce(warehouse: Pool): Promise<void> {
+  if (migrated) return;
+  const client = await warehouse.connect();
+  try {
+    const applied = await migrateWarehouse(client);
+    if (applied.length > 0) logger.info('Migrated the warehouse', { applied });
+  } finally {
+    client.release();
+  }
+  migrated = true;
+}
+
 /** Runs on the processed bucket's manifest-created events; each manifest is one batch. */
 export async function handler(event: S3EventLike): Promise<LoadResult[]> {
   const processed = new S3ObjectStore(s3, requiredEnv('PROCESSED_BUCKET'));
-  const warehouse = createPool(
-    await connectionFromSecretsManager(requiredEnv('WAREHOUSE_SECRET_ID')),
-    2,
-  );
+  // Reconciliation reads the landing manifest; a stack without the variable loads unchecked.
+  const landingBucket = process.env.LANDING_BUCKET;
+  const landing = landingBucket ? new S3ObjectStore(s3, landingBucket) : undefined;
+  const runLog = new ObjectStoreRunLog(processed);
+  const stageLogger = asStageLogger(logger);
+  let warehouse: Pool | undefined;
+  const openWarehouse = async () => {
+    warehouse ??= createPool(
+      await connectionFromSecretsManager(requiredEnv('WAREHOUSE_SECRET_ID')),
+      2,
+      'warehouse',
+    );
+    return warehouse;
+  };
   const results: LoadResult[] = [];
   try {
-    if (!migrated) {
-      const client = await warehouse.connect();
-      try {
-        const applied = await migrateWarehouse(client);
-        if (applied.length > 0) logger.info('Migrated the warehouse', { applied });
-      } finally {
-        client.release();
-      }
-      migrated = true;
-    }
+    if (!landing) logger.warn('LANDING_BUCKET is not set: batches are not reconciled with landing');
     for (const manifestKey of objectKeysOf(event)) {
       const started = Date.now();
-      logger.appendKeys({ manifestKey });
-      const result = await runLoad({
-        processed,
-        warehouse,
-        logger: asStageLogger(logger),
-        manifestKey,
-      });
+      const batchId = batchIdFromManifestKey(manifestKey);
+      logger.appendKeys({ manifestKey, batchId });
+      let landedAt: number | undefined;
+      const load = async () => {
+        const pool = await openWarehouse();
+        await migrateOnce(pool);
+        return runLoad({
+          processed,
+          warehouse: pool,
+          logger: stageLogger,
+          manifestKey,
+          reconcile:
+            landing &&
+            batchReconciler({
+              landing,
+              processed,
+              warehouse: pool,
+              logger: stageLogger,
+              onLanded: (manifest) => (landedAt = Date.parse(manifest.startedAt)),
+              onGaps: (gaps) =>
+                metrics.addMetric('BatchSequenceGap', MetricUnit.Count, gaps.length),
+            }),
+        });
+      };
+      let result: LoadResult;
+      try {
+        // A key that names no batch has nothing to record under: runLoad refuses it.
+        result = batchId
+          ? await recordStageRun(
+              {
+                runLog,
+                logger: stageLogger,
+                batchId,
+                stage: 'load',
+                tablesOf: (r: LoadResult) => loadedTables(r.tables),
+                skippedOf: (r) => r.skipped,
+              },
+              load,
+            )
+          : await load();
+      } catch (error) {
+        if (error instanceof ReconciliationError) {
+          metrics.addMetric('ReconciliationMismatch', MetricUnit.Count, 1);
+        }
+        throw error;
+      }
       metrics.addMetric(
         'RowsLoaded',
         MetricUnit.Count,
         result.tables.reduce((s, t) => s + t.written, 0),
       );
       metrics.addMetric('StageDurationMs', MetricUnit.Milliseconds, Date.now() - started);
-      if (result.completeUpTo && !result.skipped) {
-        const freshness = (Date.now() - Date.parse(result.completeUpTo)) / 1000;
-        metrics.addMetric('WarehouseFreshnessSeconds', MetricUnit.Seconds, Math.max(0, freshness));
+      if (!result.skipped) {
+        if (result.completeUpTo) {
+          const freshness = (Date.now() - Date.parse(result.completeUpTo)) / 1000;
+          metrics.addMetric(
+            'WarehouseFreshnessSeconds',
+            MetricUnit.Seconds,
+            Math.max(0, freshness),
+          );
+        }
+        if (landedAt !== undefined) {
+          const lag = (Date.now() - landedAt) / 1000;
+          metrics.addMetric('BatchLagSeconds', MetricUnit.Seconds, Math.max(0, lag));
+        }
       }
       results.push(result);
     }
@@ -61,6 +129,6 @@ export async function handler(event: S3EventLike): Promise<LoadResult[]> {
     throw error;
   } finally {
     metrics.publishStoredMetrics();
-    await warehouse.end();
+    await warehouse?.end();
   }
 }

@@ -3,14 +3,16 @@ import type { Pool, PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { batchIdFromManifestKey } from '../shared/core/batch';
 import { parseProcessedManifest, type ProcessedManifest } from '../shared/core/manifest';
+import { ReconciliationError } from '../shared/core/reconcile';
 import {
   WAREHOUSE_TABLES,
   warehouseTable,
   type WarehouseTable,
 } from '../shared/core/warehouse-catalogue';
-import { readParquetRows } from '../shared/parquet';
+import { ParquetFileError, readParquetRows } from '../shared/parquet';
 import type { ObjectStore } from '../shared/ports/object-store';
 import type { StageLogger } from '../shared/ports/stage-logger';
+import { quarantineObject } from '../transform/quarantine';
 import { toCopyText } from './copy-text';
 import {
   copyIntoStagingSql,
@@ -27,6 +29,13 @@ export interface LoadOptions {
   /** The processed manifest's key, as the S3 event names it. */
   readonly manifestKey: string;
   readonly clock?: () => Date;
+  /** Cross-stage checks run before anything is written; throwing refuses the batch. */
+  readonly reconcile?: (manifest: ProcessedManifest) => Promise<void>;
+  /**
+   * Load the batch even when the load log already holds it (an operator's replay after a
+   * forced re-transform): safe, because every upsert is idempotent; the log entry is updated.
+   */
+  readonly force?: boolean;
 }
 
 export interface LoadedTable {
@@ -71,12 +80,13 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     (await processed.get(options.manifestKey)).toString('utf8'),
     where,
   );
+  await options.reconcile?.(manifest);
   const client = await options.warehouse.connect();
   try {
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [LOAD_LOCK_KEY]);
     const logged = await client.query('SELECT 1 FROM etl.load_log WHERE batch_id = $1', [batchId]);
-    if (logged.rowCount) {
+    if (logged.rowCount && !options.force) {
       await client.query('ROLLBACK');
       log.info('Batch already loaded: nothing to do', { batchId });
       return {
@@ -89,12 +99,16 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     }
     const tables: LoadedTable[] = [];
     for (const { table, entry } of inLoadOrder(manifest, where)) {
-      const loaded = await loadTable(client, processed, table, entry.key, entry.rows);
+      const loaded = await loadTable(client, processed, table, entry.key, entry.rows).catch(
+        (error: unknown) => refuseOrExplain(error, processed, entry.key, table, batchId, log),
+      );
       tables.push(loaded);
       log.info('Loaded table', { batchId, ...loaded });
     }
     await client.query(
-      `INSERT INTO etl.load_log (batch_id, rows, newest_source_change) VALUES ($1, $2, $3)`,
+      `INSERT INTO etl.load_log (batch_id, rows, newest_source_change) VALUES ($1, $2, $3)
+       ON CONFLICT (batch_id) DO UPDATE SET rows = EXCLUDED.rows, loaded_at = now(),
+         newest_source_change = EXCLUDED.newest_source_change`,
       [
         batchId,
         JSON.stringify(
@@ -119,6 +133,43 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   } finally {
     client.release();
   }
+}
+
+/**
+ * Turns a failed table load into the error an operator needs. An unreadable Parquet file is
+ * copied to the processed bucket's quarantine prefix with its reason, and the whole batch fails
+ * (its transaction rolls back; it is not marked loaded). A foreign-key violation means this
+ * batch's facts refer to dimension rows an earlier batch brings that is not loaded yet (events
+ * delivered out of order): the batch fails untouched and succeeds when retried after that one.
+ */
+async function refuseOrExplain(
+  error: unknown,
+  processed: ObjectStore,
+  key: string,
+  table: WarehouseTable,
+  batchId: string,
+  log: StageLogger,
+): Promise<never> {
+  const where = `s3://${processed.bucket}/${key}`;
+  if (error instanceof ParquetFileError) {
+    const reason = error.message.startsWith(where) ? error.message : `${where}: ${error.message}`;
+    const quarantined = await quarantineObject(processed, key, reason, batchId).catch(
+      () => undefined,
+    );
+    log.error('Processed object refused: the batch is not loaded', { batchId, key, reason });
+    throw new LoadError(
+      `${reason}. Batch ${batchId} was not loaded${quarantined ? ` (copied to s3://${processed.bucket}/${quarantined.quarantineKey})` : ''}: re-run the transform for this batch (deliverance replay --batch ${batchId} --stage transform --force)`,
+      { cause: error },
+    );
+  }
+  const pg = error as { code?: string; constraint?: string; detail?: string };
+  if (pg.code === '23503') {
+    throw new LoadError(
+      `Batch ${batchId}: ${table.name} from ${where} refers to a dimension row that is not in the warehouse yet (${pg.constraint ?? 'foreign key'}${pg.detail ? `: ${pg.detail}` : ''}). An earlier batch holding it is probably not loaded yet (events delivered out of order): nothing of this batch was written; the retry succeeds once that batch is loaded`,
+      { cause: error },
+    );
+  }
+  throw error;
 }
 
 function inLoadOrder(manifest: ProcessedManifest, where: string) {
@@ -163,8 +214,9 @@ async function loadTable(
   copy.end();
   await finished;
   if (staged !== expectedRows) {
-    throw new LoadError(
+    throw new ReconciliationError(
       `s3://${processed.bucket}/${key} holds ${staged} rows but the processed manifest says ${expectedRows}: re-run the transform for this batch`,
+      [{ table: table.name, check: 'processed-vs-staged', expected: expectedRows, actual: staged }],
     );
   }
   const result = await client.query(upsertSql(table));

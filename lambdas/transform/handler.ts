@@ -7,6 +7,9 @@ import {
 } from '../shared/adapters/powertools';
 import { objectKeysOf, type S3EventLike } from '../shared/adapters/s3-event';
 import { createS3Client, S3ObjectStore } from '../shared/adapters/s3-object-store';
+import { ObjectStoreRunLog } from '../shared/adapters/s3-run-log';
+import { batchIdFromManifestKey } from '../shared/core/batch';
+import { processedTables, recordStageRun } from '../shared/run-recording';
 import { runTransform, type TransformResult } from './transform';
 
 const { logger, metrics } = stageTelemetry('transform');
@@ -16,18 +19,36 @@ const s3 = createS3Client();
 export async function handler(event: S3EventLike): Promise<TransformResult[]> {
   const landing = new S3ObjectStore(s3, requiredEnv('LANDING_BUCKET'));
   const processed = new S3ObjectStore(s3, requiredEnv('PROCESSED_BUCKET'));
+  const runLog = new ObjectStoreRunLog(processed);
+  const stageLogger = asStageLogger(logger);
   const results: TransformResult[] = [];
   try {
     for (const manifestKey of objectKeysOf(event)) {
       const started = Date.now();
-      logger.appendKeys({ manifestKey });
-      const result = await runTransform({
-        landing,
-        processed,
-        logger: asStageLogger(logger),
-        manifestKey,
-        workDir: tmpdir(),
-      });
+      const batchId = batchIdFromManifestKey(manifestKey);
+      logger.appendKeys({ manifestKey, batchId });
+      const transform = () =>
+        runTransform({
+          landing,
+          processed,
+          logger: stageLogger,
+          manifestKey,
+          workDir: tmpdir(),
+        });
+      // A key that names no batch has nothing to record under: runTransform refuses it.
+      const result = batchId
+        ? await recordStageRun(
+            {
+              runLog,
+              logger: stageLogger,
+              batchId,
+              stage: 'transform',
+              tablesOf: (r: TransformResult) => processedTables(r.manifest),
+              skippedOf: (r) => r.skipped,
+            },
+            transform,
+          )
+        : await transform();
       const rows = result.manifest?.tables.reduce((sum, t) => sum + t.rows, 0) ?? 0;
       metrics.addMetric('RowsTransformed', MetricUnit.Count, rows);
       metrics.addMetric(
