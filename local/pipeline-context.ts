@@ -32,8 +32,8 @@ export interface PipelineSettings {
 export function openPipeline(settings: PipelineSettings): PipelineContext {
   const s3 = createS3Client(settings.s3);
   const buckets = settings.buckets ?? LOCAL_BUCKETS;
-  const source = createPool({ connectionString: settings.sourceUrl }, 6);
-  const warehouse = createPool({ connectionString: settings.warehouseUrl }, 4);
+  const source = createPool({ connectionString: settings.sourceUrl }, 6, 'source');
+  const warehouse = createPool({ connectionString: settings.warehouseUrl }, 4, 'warehouse');
   return {
     source,
     warehouse,

@@ -6,6 +6,12 @@ import type { StageLogger } from '../shared/ports/stage-logger';
  * still open there. A transaction stamps its rows with its own start time (now()), so rows it
  * has not committed yet always fall after this bound and are read by a later run.
  * Timestamps are read in the server's time zone, which is how `timestamp` columns are stamped.
+ *
+ * The bound is one millisecond before that instant, truncated: a `timestamp(3)` column ROUNDS
+ * now() to the millisecond, so a transaction that started at 12:00:00.1234 stamps .123 — equal
+ * to a truncated bound. Read inclusively while still uncommitted, such a row would fall behind
+ * the next window's exclusive lower bound and be lost whenever the overlap is shorter than the
+ * gap; a bound strictly before every stamp an open or later transaction can produce prevents it.
  */
 export async function readUpperBound(client: ClientBase, logger: StageLogger): Promise<string> {
   const result = await client.query<{
@@ -18,8 +24,8 @@ export async function readUpperBound(client: ClientBase, logger: StageLogger): P
        WHERE xact_start IS NOT NULL AND pid <> pg_backend_pid()
          AND backend_type = 'client backend' AND datname = current_database()
      )
-     SELECT to_char(date_trunc('milliseconds', least(now(), coalesce(oldest, now())))
-                      AT TIME ZONE current_setting('TimeZone'),
+     SELECT to_char((date_trunc('milliseconds', least(now(), coalesce(oldest, now())))
+                       - interval '1 millisecond') AT TIME ZONE current_setting('TimeZone'),
                     'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS upper,
             extract(epoch FROM now() - least(now(), coalesce(oldest, now())))::float8 AS held_back_seconds,
             (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)

@@ -1,7 +1,8 @@
 import { batchIdFromManifestKey, manifestKey } from '../shared/core/batch';
-import { SOURCE_TABLES, type SourceTableName } from '../shared/core/catalogue';
-import type { DecodedRow } from '../shared/core/json-lines';
+import { SOURCE_TABLES, type SourceTable, type SourceTableName } from '../shared/core/catalogue';
+import { LandingLineError, type DecodedRow } from '../shared/core/json-lines';
 import {
+  ManifestError,
   parseLandingManifest,
   type ProcessedManifest,
   type ProcessedTable,
@@ -15,6 +16,7 @@ import {
   type WarehouseTable,
 } from '../shared/core/warehouse-catalogue';
 import { readLandingRows } from '../shared/landing-reader';
+import { ParquetValueError } from '../shared/parquet';
 import type { ObjectStore } from '../shared/ports/object-store';
 import type { StageLogger } from '../shared/ports/stage-logger';
 import { TableOutput } from './outputs';
@@ -41,6 +43,7 @@ import {
   toFactPayment,
   toFactPurchaseOrder,
   toFactSalesOrder,
+  TransformError,
 } from './tables';
 
 export interface TransformOptions {
@@ -53,6 +56,11 @@ export interface TransformOptions {
   readonly workDir: string;
   readonly rowGroupRows?: number;
   readonly clock?: () => Date;
+  /**
+   * Transform the batch even when its processed manifest exists, rewriting its processed
+   * objects (an operator's replay after fixing a quarantined object). Safe: load is idempotent.
+   */
+  readonly force?: boolean;
 }
 
 export interface TransformResult {
@@ -82,21 +90,80 @@ const STREAMED: Partial<
  * last. A landing object that cannot be read is quarantined with its reason and the rest of
  * the batch goes on; the manifest lists what was set aside, so nothing is dropped unseen.
  */
-export async function runTransform(options: TransformOptions): Promise<TransformResult> {
+export function runTransform(options: TransformOptions): Promise<TransformResult> {
+  // The snapshots are read, merged and written back: two transforms of one processed bucket
+  // must not interleave. In AWS the function's reserved concurrency of 1 ensures it; within
+  // one process (the local runner, replays, tests) this queue does.
+  const key = options.processed.bucket;
+  const previous = transformQueue.get(key) ?? Promise.resolve();
+  const run = previous.then(
+    () => transformOnce(options),
+    () => transformOnce(options),
+  );
+  const settled = run.catch(() => undefined);
+  transformQueue.set(key, settled);
+  void settled.then(() => {
+    if (transformQueue.get(key) === settled) transformQueue.delete(key);
+  });
+  return run;
+}
+
+const transformQueue = new Map<string, Promise<unknown>>();
+
+/** Errors that are the landing data's fault: the object is quarantined, the batch goes on. */
+function isDataError(error: unknown): boolean {
+  return (
+    error instanceof LandingLineError ||
+    error instanceof TransformError ||
+    error instanceof ParquetValueError
+  );
+}
+
+/**
+ * The reason a landing object was refused, naming the bucket, key, line and column: a
+ * LandingLineError already does; a row the table function refused is found in its chunk.
+ */
+function refusalReason(
+  error: unknown,
+  where: string,
+  source: SourceTable,
+  located: { line: number; column: string } | undefined,
+): string {
+  const message = (error as Error).message;
+  if (error instanceof LandingLineError) return message;
+  if (located) {
+    return `${where} line ${located.line} column ${located.column} (table ${source.name}): ${message}`;
+  }
+  return `${where} (table ${source.name}): ${message}`;
+}
+
+async function transformOnce(options: TransformOptions): Promise<TransformResult> {
   const { landing, processed, logger: log } = options;
   const clock = options.clock ?? (() => new Date());
   const startedAt = clock();
   const batchId = batchIdFromManifestKey(options.manifestKey);
   if (!batchId) throw new Error(`${options.manifestKey} is not a batch manifest key`);
   const outKey = manifestKey(batchId);
-  if (await processed.exists(outKey)) {
+  if (!options.force && (await processed.exists(outKey))) {
     log.info('Batch already transformed: nothing to do', { batchId });
     return { batchId, skipped: true, manifestKey: outKey, manifest: undefined };
   }
-  const manifest = parseLandingManifest(
-    (await landing.get(options.manifestKey)).toString('utf8'),
-    `s3://${landing.bucket}/${options.manifestKey}`,
-  );
+  const manifestText = (await landing.get(options.manifestKey)).toString('utf8');
+  let manifest: ReturnType<typeof parseLandingManifest>;
+  try {
+    manifest = parseLandingManifest(manifestText, `s3://${landing.bucket}/${options.manifestKey}`);
+  } catch (error) {
+    // A manifest is the batch's contract: skipping part of it would drop data unseen. It is
+    // set aside with its reason and the transform fails (Lambda retries, then the DLQ).
+    if (error instanceof ManifestError) {
+      await quarantineObject(landing, options.manifestKey, error.message, batchId);
+      log.error('Landing manifest refused: quarantined, the batch is not transformed', {
+        batchId,
+        reason: error.message,
+      });
+    }
+    throw error;
+  }
 
   const rowGroupRows = options.rowGroupRows ?? 50_000;
   const outputs = new Map<string, TableOutput>();
@@ -121,10 +188,37 @@ export async function runTransform(options: TransformOptions): Promise<Transform
       const streamed = STREAMED[entry.table];
       const output = streamed && outputFor(streamed.output);
       const held: DecodedRow[] = [];
+      let rowsBefore = 0;
+      let located: { line: number; column: string } | undefined;
+      let warnedDrift = false;
       try {
         const rows = await readLandingRows(landing, key, source, async (chunk) => {
+          if (!warnedDrift && chunk[0]) {
+            warnedDrift = true;
+            const known = new Set(source.columns.map((c) => c.name));
+            const extra = Object.keys(chunk[0]).filter((c) => !known.has(c));
+            if (extra.length > 0) {
+              log.warn('Landing rows have columns the catalogue does not know: ignored', {
+                batchId,
+                table: entry.table,
+                key,
+                columns: extra,
+              });
+            }
+          }
+          const first = rowsBefore;
+          rowsBefore += chunk.length;
           if (streamed && output) {
-            const shaped = streamed.shape(chunk);
+            let shaped: WarehouseRow[];
+            try {
+              shaped = streamed.shape(chunk);
+            } catch (error) {
+              if (error instanceof TransformError) {
+                const index = chunk.findIndex((row) => row[source.primaryKey] === error.key);
+                located = { line: first + Math.max(index, 0) + 1, column: error.column };
+              }
+              throw error;
+            }
             if (streamed.output.kind === 'fact') {
               for (const row of shaped)
                 for (const d of factDates(row, streamed.output.name as FactName)) dates.add(d);
@@ -135,7 +229,13 @@ export async function runTransform(options: TransformOptions): Promise<Transform
         });
         sourceRows[entry.table] = (sourceRows[entry.table] ?? 0) + rows;
       } catch (error) {
-        const reason = (error as Error).message;
+        // Only the data's own faults are quarantined; a read that failed (S3, network) fails
+        // the transform so that it is retried, rather than dropping a good object.
+        if (!isDataError(error)) {
+          await output?.discard();
+          throw error;
+        }
+        const reason = refusalReason(error, `s3://${landing.bucket}/${key}`, source, located);
         log.error('Landing object refused: quarantined, the rest of the batch goes on', {
           batchId,
           table: entry.table,

@@ -1,10 +1,92 @@
 import { Pool, type PoolConfig } from 'pg';
 
+/** Which database a pool reaches, so that a connection failure can say where to look. */
+export type DatabaseRole = 'source' | 'warehouse';
+
+const HINTS: Record<DatabaseRole, string> = {
+  source: 'check DELIVERANCE_SOURCE_URL / the source secret (SOURCE_SECRET_ID)',
+  warehouse: 'check DELIVERANCE_WAREHOUSE_URL / the warehouse secret (WAREHOUSE_SECRET_ID)',
+};
+
+/** host:port/database of a pool's settings; never the user's password. */
+export function describeDatabase(config: PoolConfig): string {
+  let host = config.host;
+  let port: string | number | undefined = config.port;
+  let database = config.database;
+  if (config.connectionString) {
+    try {
+      const url = new URL(config.connectionString);
+      host ??= decodeURIComponent(url.hostname) || undefined;
+      port ??= url.port || undefined;
+      database ??= decodeURIComponent(url.pathname.replace(/^\//, '')) || undefined;
+    } catch {
+      // A connection string that is not a URL: name no part of it, it may hold the password.
+    }
+  }
+  return `${host ?? 'localhost'}:${port ?? 5432}${database ? `/${database}` : ''}`;
+}
+
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ECONNRESET',
+]);
+const REFUSED: Record<string, string> = {
+  '28P01': 'wrong user name or password',
+  '28000': 'the user may not connect',
+  '3D000': 'no such database',
+};
+
+export class DatabaseConnectionError extends Error {
+  constructor(message: string, options: { cause: unknown }) {
+    super(message, options);
+    this.name = 'DatabaseConnectionError';
+  }
+}
+
+/**
+ * A connection failure as one operator's line: what, where, why, and which setting to check.
+ * Any other error is answered unchanged.
+ */
+export function explainConnectionError(
+  error: unknown,
+  config: PoolConfig,
+  role: DatabaseRole,
+): unknown {
+  if (!(error instanceof Error) || error instanceof DatabaseConnectionError) return error;
+  const code = (error as { code?: string }).code ?? '';
+  const where = describeDatabase(config);
+  const password = typeof config.password === 'string' ? config.password : undefined;
+  const hide = (text: string) =>
+    password && password.length > 0 ? text.split(password).join('***') : text;
+  if (UNREACHABLE.has(code) || /timeout.*connect|Connection terminated/i.test(error.message)) {
+    return new DatabaseConnectionError(
+      `Cannot reach the ${role} database at ${where} (${code || hide(error.message)}): ${HINTS[role]}`,
+      { cause: error },
+    );
+  }
+  const refused = REFUSED[code];
+  if (refused) {
+    return new DatabaseConnectionError(
+      `The ${role} database at ${where} refused the connection (${refused}: ${hide(error.message)}): ${HINTS[role]}`,
+      { cause: error },
+    );
+  }
+  return error;
+}
+
+type ConnectCallback = (error: Error | undefined, ...rest: unknown[]) => void;
+
 /**
  * A small pool with explicit timeouts: a Lambda holds few connections, and an unreachable
  * database must fail the invocation quickly (so it retries) rather than hang to the timeout.
+ * With a role, a failure to connect is reported as {@link explainConnectionError} words it.
  */
-export function createPool(config: PoolConfig, max = 5): Pool {
+export function createPool(config: PoolConfig, max = 5, role?: DatabaseRole): Pool {
   const pool = new Pool({
     max,
     connectionTimeoutMillis: 10_000,
@@ -15,5 +97,16 @@ export function createPool(config: PoolConfig, max = 5): Pool {
   // An idle connection dropped by the server (a restart, a failover) fails no query: the pool
   // discards it and the next query opens a new one. Unheard, the event would crash the process.
   pool.on('error', () => undefined);
+  if (role) {
+    // pool.query() connects through this method too, so both paths get the explanation.
+    const connect = pool.connect.bind(pool) as (callback?: ConnectCallback) => unknown;
+    const explain = (error: unknown) => explainConnectionError(error, config, role);
+    pool.connect = ((callback?: ConnectCallback) =>
+      callback
+        ? connect((error, ...rest) => callback(error && (explain(error) as Error), ...rest))
+        : (connect() as Promise<unknown>).catch((error: unknown) => {
+            throw explain(error);
+          })) as Pool['connect'];
+  }
   return pool;
 }
