@@ -15,6 +15,11 @@ export function cdkJsonContext(): Record<string, unknown> {
   return cdkJson.context;
 }
 
+const outdirs: string[] = [];
+afterAll(() => {
+  for (const dir of outdirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 export interface Synthesized {
   readonly app: App;
   readonly stack: DeliveranceStack;
@@ -31,6 +36,7 @@ export function synthesize(
   options: { bundle?: boolean } = {},
 ): Synthesized {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'deliverance-cdk-'));
+  outdirs.push(outdir);
   const app = new App({
     outdir,
     context: {

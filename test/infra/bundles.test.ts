@@ -1,0 +1,74 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Template } from 'aws-cdk-lib/assertions';
+import { PROJECT_ROOT } from '../../lib/pipeline-function';
+import { synthesize } from './support/synth';
+
+/**
+ * Budget per bundled index.js. The bundles are ~120-220 KB today (docs/deploy.md); 1.5 MB
+ * leaves room for growth while still failing if a dependency (the AWS SDK, a native-ish
+ * Parquet library) slips into a bundle and doubles cold starts.
+ */
+const BUDGET_BYTES = 1.5 * 1024 * 1024;
+
+let template: Template;
+let outdir: string;
+
+beforeAll(() => {
+  // The one test file that really bundles: esbuild from node_modules, no Docker.
+  ({ template, outdir } = synthesize({}, { bundle: true }));
+});
+
+function assetDirOf(stage: string): string {
+  const functions = template.findResources('AWS::Lambda::Function');
+  const fn = Object.values(functions).find(
+    (f) =>
+      (f as { Properties: { Environment?: { Variables?: Record<string, unknown> } } }).Properties
+        .Environment?.Variables?.POWERTOOLS_SERVICE_NAME === stage,
+  ) as { Properties: { Code: { S3Key: string } } };
+  const hash = fn.Properties.Code.S3Key.replace(/\.zip$/, '');
+  return path.join(outdir, `asset.${hash}`);
+}
+
+const sqlFiles = (dir: string) =>
+  fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.sql'))
+    .sort();
+
+describe.each(['ingest', 'transform', 'load'])('the %s bundle', (stage) => {
+  it(`builds and stays under ${BUDGET_BYTES / 1024 / 1024} MB`, () => {
+    const index = path.join(assetDirOf(stage), 'index.js');
+    const { size } = fs.statSync(index);
+    console.log(`${stage} bundle: index.js ${(size / 1024).toFixed(1)} KB`);
+    expect(size).toBeLessThan(BUDGET_BYTES);
+  });
+
+  it('is minified CommonJS with a source map, exporting handler', () => {
+    const code = fs.readFileSync(path.join(assetDirOf(stage), 'index.js'), 'utf8');
+    // Checked as booleans: a failure should not print a minified bundle.
+    expect(/module\.exports\s*=/.test(code)).toBe(true);
+    expect(/\bhandler:\(\)=>/.test(code)).toBe(true);
+    expect(/\/\/# sourceMappingURL=index\.js\.map\s*$/.test(code)).toBe(true);
+    expect(fs.existsSync(path.join(assetDirOf(stage), 'index.js.map'))).toBe(true);
+    // Minified: long lines, not one statement per line.
+    expect(code.split('\n').length).toBeLessThan(100);
+  });
+
+  it('leaves the AWS SDK v3 to the runtime', () => {
+    const code = fs.readFileSync(path.join(assetDirOf(stage), 'index.js'), 'utf8');
+    const required = [...code.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
+    expect(required).toContain('@aws-sdk/client-s3');
+    expect(/class S3Client\b/.test(code)).toBe(false);
+  });
+});
+
+it('ships the warehouse migrations and analyst views inside the load bundle', () => {
+  const bundled = path.join(assetDirOf('load'), 'sql');
+  for (const folder of ['warehouse', 'views']) {
+    const expected = sqlFiles(path.join(PROJECT_ROOT, 'sql', folder));
+    expect(expected.length).toBeGreaterThan(0);
+    expect(sqlFiles(path.join(bundled, folder))).toEqual(expected);
+  }
+  expect(fs.existsSync(path.join(assetDirOf('ingest'), 'sql'))).toBe(false);
+});
