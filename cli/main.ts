@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { runCommand } from './commands/run';
 import { seedCommand } from './commands/seed';
 import { demoCommand } from './commands/demo';
+import { statusCommand } from './commands/status';
 import { UsageError } from './settings';
 
 const USAGE = `Usage: deliverance <command> [options]
@@ -10,6 +11,9 @@ Commands:
   seed --scale N        fill the totesys database with deterministic generated data
   run [--verbose]       one cycle: ingest → transform → load, then a per-table summary
   demo                  the whole story on a throw-away embedded stack
+  status [--limit N] [--json] [--html FILE]
+                        per table: watermark, last batch, rows, freshness, stage states;
+                        the last N runs (default 10) with durations; failures and gaps
 
 Environment: DELIVERANCE_SOURCE_URL, DELIVERANCE_WAREHOUSE_URL (PostgreSQL URLs; unset = an
 embedded PostgreSQL under the state folder), DELIVERANCE_STATE_DIR (default .deliverance),
@@ -22,6 +26,9 @@ async function main(argv: string[]): Promise<number> {
     options: {
       scale: { type: 'string' },
       verbose: { type: 'boolean', default: false },
+      limit: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      html: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     allowPositionals: false,
@@ -38,6 +45,8 @@ async function main(argv: string[]): Promise<number> {
       return runCommand({ verbose: values.verbose });
     case 'demo':
       return demoCommand({ scale: values.scale, verbose: values.verbose });
+    case 'status':
+      return statusCommand({ limit: values.limit, json: values.json, html: values.html });
     default:
       throw new UsageError(`Unknown command "${command}". Run "deliverance help" for the list.`);
   }

@@ -1,0 +1,81 @@
+import { PIPELINE_STAGES } from '../../lambdas/shared/ports/run-log';
+import { formatTable } from '../table-format';
+import type { PipelineStatus, StageRun } from './pipeline-status';
+
+/** `3 m 20 s`-style ages and durations; a dash for unknown. */
+export function formatSeconds(value: number | null): string {
+  if (value === null) return '—';
+  if (value < 60) return `${value.toFixed(value < 10 ? 2 : 1)} s`;
+  const minutes = Math.floor(value / 60);
+  if (minutes < 60) return `${minutes} m ${Math.round(value % 60)} s`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours} h ${minutes % 60} m`;
+  return `${Math.floor(hours / 24)} d ${hours % 24} h`;
+}
+
+function stageCell(run: StageRun): string {
+  if (run.state === 'none') return '—';
+  return run.seconds === null ? run.state : `${run.state} ${formatSeconds(run.seconds)}`;
+}
+
+/** The terminal form of `deliverance status`: tables, warehouse, recent runs, failures, gaps. */
+export function formatStatusText(status: PipelineStatus): string {
+  const tables = Object.entries(status.tables).map(([name, t]) => [
+    name,
+    t.watermark ?? '(none yet)',
+    t.lastBatchId ?? '—',
+    t.lastRows ?? '—',
+    t.lastRowsBatchId ?? '—',
+    formatSeconds(t.freshnessSeconds),
+    ...PIPELINE_STAGES.map((stage) => (t.stages[stage] === 'none' ? '—' : t.stages[stage])),
+  ]);
+  const w = status.warehouse;
+  const runs = status.runs.map((run) => [
+    run.batchId,
+    ...PIPELINE_STAGES.map((stage) => stageCell(run.stages[stage])),
+    run.stages.ingest.rows ?? '—',
+  ]);
+  const lines = [
+    `Deliverance status at ${status.generatedAt}`,
+    '',
+    formatTable(
+      [
+        'table',
+        'watermark',
+        'last batch',
+        'rows',
+        'in batch',
+        'freshness',
+        'ingest',
+        'transform',
+        'load',
+      ],
+      tables,
+    ),
+    '',
+    w.lastLoadedBatchId
+      ? `warehouse: last loaded batch ${w.lastLoadedBatchId} at ${w.loadedAt}; newest source change ${w.newestSourceChange ?? '—'} (${formatSeconds(w.freshnessSeconds)} ago)`
+      : 'warehouse: nothing loaded yet',
+    '',
+    `recent runs (newest first, ${status.runs.length}):`,
+    runs.length > 0
+      ? formatTable(['batch', 'ingest', 'transform', 'load', 'rows landed'], runs)
+      : '  none recorded',
+    '',
+  ];
+  if (status.failures.length > 0) {
+    lines.push(`failures (${status.failures.length}):`);
+    for (const f of status.failures) lines.push(`  ${f.batchId} ${f.stage} at ${f.at}: ${f.error}`);
+  } else {
+    lines.push('failures: none');
+  }
+  if (status.gaps.length > 0) {
+    lines.push('', `gaps in the batch sequence (${status.gaps.length}):`);
+    for (const g of status.gaps) {
+      lines.push(
+        `  ${g.batchId} was never through ${g.missing} although ${g.laterBatchId} was: deliverance replay --batch ${g.batchId} --stage ${g.missing}`,
+      );
+    }
+  }
+  return lines.join('\n');
+}

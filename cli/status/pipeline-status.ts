@@ -1,0 +1,262 @@
+import type { Pool } from 'pg';
+import { ObjectStoreRunLog } from '../../lambdas/shared/adapters/s3-run-log';
+import { SOURCE_TABLE_NAMES } from '../../lambdas/shared/core/catalogue';
+import { mapWithConcurrency } from '../../lambdas/shared/core/concurrency';
+import { findBatchGaps, type BatchGap } from '../../lambdas/shared/core/reconcile';
+import type { ObjectStore } from '../../lambdas/shared/ports/object-store';
+import {
+  PIPELINE_STAGES,
+  type PipelineStage,
+  type RunRecord,
+} from '../../lambdas/shared/ports/run-log';
+import type { WatermarkStore } from '../../lambdas/shared/ports/watermark-store';
+
+/** A stage's state for one batch; `none` when an earlier stage never handed the batch on. */
+export type StageState = 'success' | 'pending' | 'running' | 'error' | 'none';
+
+export interface StageRun {
+  readonly state: StageState;
+  readonly startedAt: string | null;
+  readonly finishedAt: string | null;
+  readonly seconds: number | null;
+  readonly rows: number | null;
+  readonly error: string | null;
+}
+
+export interface BatchRun {
+  readonly batchId: string;
+  readonly stages: Readonly<Record<PipelineStage, StageRun>>;
+}
+
+export interface TableStatus {
+  readonly watermark: string | null;
+  /** The newest batch that read this table. */
+  readonly lastBatchId: string | null;
+  /** The newest batch in which this table had rows, and how many. */
+  readonly lastRowsBatchId: string | null;
+  readonly lastRows: number | null;
+  /** The newest last_updated of this table in a loaded batch, and its age. */
+  readonly newestLoadedChange: string | null;
+  readonly freshnessSeconds: number | null;
+  /** Each stage's state for `lastBatchId`. */
+  readonly stages: Readonly<Record<PipelineStage, StageState>>;
+}
+
+export interface StageFailure {
+  readonly batchId: string;
+  readonly stage: PipelineStage;
+  readonly at: string;
+  readonly error: string;
+}
+
+export interface WarehouseStatus {
+  readonly lastLoadedBatchId: string | null;
+  readonly loadedAt: string | null;
+  readonly newestSourceChange: string | null;
+  readonly freshnessSeconds: number | null;
+}
+
+export interface PipelineStatus {
+  readonly generatedAt: string;
+  readonly tables: Readonly<Record<string, TableStatus>>;
+  readonly warehouse: WarehouseStatus;
+  /** Newest first. */
+  readonly runs: readonly BatchRun[];
+  readonly failures: readonly StageFailure[];
+  readonly gaps: readonly BatchGap[];
+}
+
+export interface StatusSources {
+  readonly landing: ObjectStore;
+  readonly processed: ObjectStore;
+  readonly watermarks: WatermarkStore;
+  readonly warehouse: Pool;
+}
+
+export interface StatusOptions {
+  /** Runs to list. @default 10 */
+  readonly limit?: number;
+  readonly now?: Date;
+}
+
+/** No Lambda runs longer: a record still `running` after this is a crash that left no word. */
+const STALLED_AFTER_SECONDS = 15 * 60;
+
+/** Batches read to find each table's last rows and freshness, beyond the runs listed. */
+const TABLE_HISTORY_BATCHES = 30;
+
+const seconds = (from: string | null, to: string | null) =>
+  from && to ? Math.max(0, (Date.parse(to) - Date.parse(from)) / 1000) : null;
+
+function stageRun(record: RunRecord | undefined, upstream: StageState | undefined): StageRun {
+  if (!record) {
+    const state = upstream === undefined || upstream === 'success' ? 'pending' : 'none';
+    return { state, startedAt: null, finishedAt: null, seconds: null, rows: null, error: null };
+  }
+  const state: StageState =
+    record.state === 'failure' ? 'error' : record.state === 'running' ? 'running' : 'success';
+  return {
+    state,
+    startedAt: record.startedAt,
+    finishedAt: record.finishedAt,
+    seconds: seconds(record.startedAt, record.finishedAt),
+    rows: record.state === 'success' ? record.tables.reduce((sum, t) => sum + t.rows, 0) : null,
+    error: record.error,
+  };
+}
+
+/**
+ * What `deliverance status` shows, read from the run log (by key, after one small listing per
+ * day), the watermark store and the warehouse's load log.
+ *
+ * @example
+ * const status = await collectStatus(environment, { limit: 10 });
+ * console.log(formatStatusText(status));
+ */
+export async function collectStatus(
+  sources: StatusSources,
+  options: StatusOptions = {},
+): Promise<PipelineStatus> {
+  const now = options.now ?? new Date();
+  const limit = Math.max(1, options.limit ?? 10);
+  const landingLog = new ObjectStoreRunLog(sources.landing);
+  const processedLog = new ObjectStoreRunLog(sources.processed);
+  const wanted = Math.max(limit, TABLE_HISTORY_BATCHES);
+  const [landedIds, processedIds] = await Promise.all([
+    landingLog.recentBatchIds(wanted, now),
+    processedLog.recentBatchIds(wanted, now),
+  ]);
+  const batchIds = [...new Set([...landedIds, ...processedIds])].sort().reverse().slice(0, wanted);
+  const records = await mapWithConcurrency(batchIds, 8, async (batchId) => {
+    const [ingest, transform, load] = await Promise.all([
+      landingLog.read(batchId, 'ingest'),
+      processedLog.read(batchId, 'transform'),
+      processedLog.read(batchId, 'load'),
+    ]);
+    return { batchId, ingest, transform, load };
+  });
+  const runs: BatchRun[] = records.map(({ batchId, ingest, transform, load }) => {
+    const i = stageRun(ingest, undefined);
+    const t = stageRun(transform, i.state);
+    return { batchId, stages: { ingest: i, transform: t, load: stageRun(load, t.state) } };
+  });
+
+  const [warehouse, loadedIds] = await readLoadLog(sources.warehouse, batchIds.at(-1), now);
+  const watermarks = await Promise.all(SOURCE_TABLE_NAMES.map((t) => sources.watermarks.read(t)));
+
+  const tables: Record<string, TableStatus> = {};
+  SOURCE_TABLE_NAMES.forEach((table, index) => {
+    const read = (r: (typeof records)[number]) =>
+      r.ingest?.state !== 'success' || r.ingest.tables.some((t) => t.table === table);
+    const rowsOf = (r: (typeof records)[number]) =>
+      r.ingest?.state === 'success' ? r.ingest.tables.find((t) => t.table === table) : undefined;
+    const lastIndex = records.findIndex(read);
+    const withRows = records.find((r) => (rowsOf(r)?.rows ?? 0) > 0);
+    const newestLoaded =
+      records
+        .filter((r) => r.load?.state === 'success')
+        .map((r) => rowsOf(r)?.newest)
+        .filter((n): n is string => typeof n === 'string')
+        .sort()
+        .at(-1) ?? null;
+    const last = runs[lastIndex];
+    tables[table] = {
+      watermark: watermarks[index] ?? null,
+      lastBatchId: last?.batchId ?? null,
+      lastRowsBatchId: withRows?.batchId ?? null,
+      lastRows: withRows ? (rowsOf(withRows)?.rows ?? null) : null,
+      newestLoadedChange: newestLoaded,
+      freshnessSeconds: seconds(newestLoaded, now.toISOString()),
+      stages: {
+        ingest: last?.stages.ingest.state ?? 'none',
+        transform: last?.stages.transform.state ?? 'none',
+        load: last?.stages.load.state ?? 'none',
+      },
+    };
+  });
+
+  const failures: StageFailure[] = [];
+  for (const record of records) {
+    for (const stage of PIPELINE_STAGES) {
+      const r = record[stage];
+      if (r?.state === 'failure') {
+        failures.push({
+          batchId: record.batchId,
+          stage,
+          at: r.finishedAt ?? r.startedAt,
+          error: r.error ?? '(no message)',
+        });
+      } else if (
+        r?.state === 'running' &&
+        (seconds(r.startedAt, now.toISOString()) ?? 0) > STALLED_AFTER_SECONDS
+      ) {
+        failures.push({
+          batchId: record.batchId,
+          stage,
+          at: r.startedAt,
+          error: `still "running" ${Math.round((seconds(r.startedAt, now.toISOString()) ?? 0) / 60)} minutes after it started: the run died without a word (timeout or out of memory?); see the function's logs for the batch id`,
+        });
+      }
+    }
+  }
+
+  const gaps = findBatchGaps({
+    landed: records.filter((r) => r.ingest?.state === 'success').map((r) => r.batchId),
+    transformed: records.filter((r) => r.transform?.state === 'success').map((r) => r.batchId),
+    loaded: [
+      ...loadedIds,
+      ...records.filter((r) => r.load?.state === 'success').map((r) => r.batchId),
+    ],
+  });
+
+  return {
+    generatedAt: now.toISOString(),
+    tables,
+    warehouse,
+    runs: runs.slice(0, limit),
+    failures,
+    gaps,
+  };
+}
+
+async function readLoadLog(
+  warehouse: Pool,
+  oldestBatchId: string | undefined,
+  now: Date,
+): Promise<[WarehouseStatus, string[]]> {
+  const exists = await warehouse.query<{ present: boolean }>(
+    `SELECT to_regclass('etl.load_log') IS NOT NULL AS present`,
+  );
+  if (!exists.rows[0]?.present) {
+    return [
+      { lastLoadedBatchId: null, loadedAt: null, newestSourceChange: null, freshnessSeconds: null },
+      [],
+    ];
+  }
+  const latest = await warehouse.query<{
+    batch_id: string;
+    loaded_at: string;
+    newest: string | null;
+  }>(
+    `SELECT batch_id, to_char(loaded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS loaded_at,
+            (SELECT to_char(max(newest_source_change), 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') FROM etl.load_log) AS newest
+     FROM etl.load_log ORDER BY batch_id DESC LIMIT 1`,
+  );
+  const row = latest.rows[0];
+  const loaded = oldestBatchId
+    ? await warehouse.query<{ batch_id: string }>(
+        'SELECT batch_id FROM etl.load_log WHERE batch_id >= $1',
+        [oldestBatchId],
+      )
+    : { rows: [] };
+  const newest = row?.newest ?? null;
+  return [
+    {
+      lastLoadedBatchId: row?.batch_id ?? null,
+      loadedAt: row?.loaded_at ?? null,
+      newestSourceChange: newest,
+      freshnessSeconds: seconds(newest, now.toISOString()),
+    },
+    loaded.rows.map((r) => r.batch_id),
+  ];
+}

@@ -1,0 +1,176 @@
+import { PIPELINE_STAGES, type PipelineStage } from '../../lambdas/shared/ports/run-log';
+import { formatSeconds } from './format-status-text';
+import type { PipelineStatus, StageState } from './pipeline-status';
+
+const STATE_COLOURS: Record<StageState, { fill: string; stroke: string; text: string }> = {
+  success: { fill: '#e3f4e6', stroke: '#2e7d32', text: '#1b5e20' },
+  pending: { fill: '#fff4d6', stroke: '#c98a00', text: '#7a5200' },
+  running: { fill: '#e1ecfb', stroke: '#1f5fbf', text: '#123d7a' },
+  error: { fill: '#fde4e4', stroke: '#c62828', text: '#8e1b1b' },
+  none: { fill: '#f1f2f4', stroke: '#9aa0a8', text: '#5f6670' },
+};
+
+const STAGE_COLOURS: Record<PipelineStage, string> = {
+  ingest: '#4c78a8',
+  transform: '#f58518',
+  load: '#54a24b',
+};
+
+function escape(value: unknown): string {
+  return String(value ?? '').replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
+  );
+}
+
+function badge(state: StageState): string {
+  const colour = STATE_COLOURS[state];
+  return `<span class="badge" style="background:${colour.fill};color:${colour.text};border-color:${colour.stroke}">${state === 'none' ? '—' : state}</span>`;
+}
+
+/** ingest → transform → load as three boxes coloured by state. */
+function stageGraph(stages: Readonly<Record<PipelineStage, StageState>>): string {
+  const width = 110;
+  const gap = 34;
+  const boxes = PIPELINE_STAGES.map((stage, i) => {
+    const x = i * (width + gap) + 1;
+    const colour = STATE_COLOURS[stages[stage]];
+    const arrow =
+      i === 0
+        ? ''
+        : `<line x1="${x - gap + 2}" y1="21" x2="${x - 6}" y2="21" stroke="#6b7280" stroke-width="1.5" marker-end="url(#arrow)"/>`;
+    return `${arrow}<rect x="${x}" y="2" width="${width}" height="38" rx="6" fill="${colour.fill}" stroke="${colour.stroke}" stroke-width="1.5"/>
+<text x="${x + width / 2}" y="18" text-anchor="middle" class="stage">${stage}</text>
+<text x="${x + width / 2}" y="33" text-anchor="middle" class="state" fill="${colour.text}">${escape(stages[stage] === 'none' ? '—' : stages[stage])}</text>`;
+  }).join('\n');
+  const total = 3 * width + 2 * gap + 2;
+  return `<svg width="${total}" height="42" viewBox="0 0 ${total} 42" role="img" aria-label="ingest ${stages.ingest}, transform ${stages.transform}, load ${stages.load}">
+<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#6b7280"/></marker></defs>
+${boxes}</svg>`;
+}
+
+/** One horizontal bar per run, split into its stages' durations. */
+function durationsChart(status: PipelineStatus): string {
+  const runs = [...status.runs].reverse();
+  if (runs.length === 0) return '<p class="muted">No runs recorded yet.</p>';
+  const totals = runs.map((run) =>
+    PIPELINE_STAGES.reduce((sum, stage) => sum + (run.stages[stage].seconds ?? 0), 0),
+  );
+  const longest = Math.max(...totals, 0.001);
+  const labelWidth = 190;
+  const barWidth = 520;
+  const rowHeight = 24;
+  const height = runs.length * rowHeight + 30;
+  const rows = runs
+    .map((run, i) => {
+      const y = i * rowHeight + 4;
+      let x = labelWidth;
+      const segments = PIPELINE_STAGES.map((stage) => {
+        const s = run.stages[stage];
+        if (s.seconds === null) return '';
+        const w = Math.max(1, (s.seconds / longest) * barWidth);
+        const colour = s.state === 'error' ? STATE_COLOURS.error.stroke : STAGE_COLOURS[stage];
+        const rect = `<rect x="${x.toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${rowHeight - 8}" fill="${colour}"><title>${stage} ${s.state} ${formatSeconds(s.seconds)}</title></rect>`;
+        x += w;
+        return rect;
+      }).join('');
+      return `<text x="${labelWidth - 8}" y="${y + 12}" text-anchor="end" class="label">${escape(run.batchId)}</text>${segments}<text x="${(x + 6).toFixed(1)}" y="${y + 12}" class="label">${formatSeconds(totals[i] ?? 0)}</text>`;
+    })
+    .join('\n');
+  const legend = PIPELINE_STAGES.map(
+    (stage, i) =>
+      `<rect x="${labelWidth + i * 110}" y="${height - 16}" width="12" height="12" fill="${STAGE_COLOURS[stage]}"/><text x="${labelWidth + i * 110 + 17}" y="${height - 6}" class="label">${stage}</text>`,
+  ).join('');
+  const total = labelWidth + barWidth + 80;
+  return `<svg width="${total}" height="${height}" viewBox="0 0 ${total} ${height}" role="img" aria-label="Stage durations per run">${rows}${legend}</svg>`;
+}
+
+const CSS = `
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1f2328;margin:24px 32px;background:#fafbfc}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 10px;border-bottom:1px solid #d8dee4;padding-bottom:4px}
+.muted{color:#656d76}table{border-collapse:collapse;background:#fff;border:1px solid #d8dee4}
+th,td{padding:5px 10px;border-bottom:1px solid #eaeef2;text-align:left;vertical-align:middle;white-space:nowrap}
+th{background:#f3f5f7;font-weight:600}td.num{text-align:right;font-variant-numeric:tabular-nums}
+code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:12.5px}
+.badge{display:inline-block;padding:1px 8px;border:1px solid;border-radius:10px;font-size:12px}
+svg text.stage{font:600 12px system-ui,sans-serif;fill:#1f2328}svg text.state{font:11px system-ui,sans-serif}
+svg text.label{font:11px ui-monospace,Menlo,monospace;fill:#1f2328}
+.failure{background:#fff;border:1px solid #f1b5b5;border-left:4px solid #c62828;padding:8px 12px;margin:8px 0}
+.gap{background:#fff;border:1px solid #ecd08a;border-left:4px solid #c98a00;padding:8px 12px;margin:8px 0}
+.summary{display:flex;gap:16px;margin-top:12px}.card{background:#fff;border:1px solid #d8dee4;border-radius:6px;padding:8px 14px}
+.card b{display:block;font-size:18px}`;
+
+/**
+ * The one-page report of `deliverance status --html`: every source table with its stage graph,
+ * the run history, a chart of stage durations, then failures and gaps. Self-contained: inline
+ * CSS and SVG, no script, no external asset, so it can be mailed or archived as it is.
+ *
+ * @example
+ * await writeFile('status.html', renderStatusHtml(await collectStatus(environment)));
+ */
+export function renderStatusHtml(status: PipelineStatus): string {
+  const w = status.warehouse;
+  const tableRows = Object.entries(status.tables)
+    .map(
+      ([name, t]) => `<tr data-table="${escape(name)}"><th scope="row">${escape(name)}</th>
+<td>${stageGraph(t.stages)}</td>
+<td class="mono">${escape(t.watermark ?? '(none yet)')}</td>
+<td class="mono">${escape(t.lastBatchId ?? '—')}</td>
+<td class="num">${escape(t.lastRows ?? '—')}</td>
+<td class="num">${escape(formatSeconds(t.freshnessSeconds))}</td></tr>`,
+    )
+    .join('\n');
+  const runRows = status.runs
+    .map(
+      (run) => `<tr data-batch="${escape(run.batchId)}"><td class="mono">${escape(run.batchId)}</td>
+${PIPELINE_STAGES.map((stage) => {
+  const s = run.stages[stage];
+  return `<td>${badge(s.state)} <span class="muted">${s.seconds === null ? '' : escape(formatSeconds(s.seconds))}</span></td>`;
+}).join('')}
+<td class="num">${escape(run.stages.ingest.rows ?? '—')}</td></tr>`,
+    )
+    .join('\n');
+  const failures =
+    status.failures.length === 0
+      ? '<p class="muted">None in the recent runs.</p>'
+      : status.failures
+          .map(
+            (f) =>
+              `<div class="failure"><b>${escape(f.stage)}</b> of <span class="mono">${escape(f.batchId)}</span> <span class="muted">at ${escape(f.at)}</span><br><code>${escape(f.error)}</code></div>`,
+          )
+          .join('\n');
+  const gaps =
+    status.gaps.length === 0
+      ? ''
+      : `<h2>Gaps in the batch sequence</h2>${status.gaps
+          .map(
+            (g) =>
+              `<div class="gap"><span class="mono">${escape(g.batchId)}</span> never went through <b>${escape(g.missing)}</b> although the later <span class="mono">${escape(g.laterBatchId)}</span> did. Replay it: <code>deliverance replay --batch ${escape(g.batchId)} --stage ${escape(g.missing)}</code></div>`,
+          )
+          .join('\n')}`;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>Deliverance status</title><style>${CSS}</style></head>
+<body>
+<h1>Deliverance status</h1>
+<div class="muted">Generated ${escape(status.generatedAt)}</div>
+<div class="summary">
+<div class="card"><span class="muted">Last loaded batch</span><b class="mono">${escape(w.lastLoadedBatchId ?? '—')}</b></div>
+<div class="card"><span class="muted">Warehouse freshness</span><b>${escape(formatSeconds(w.freshnessSeconds))}</b></div>
+<div class="card"><span class="muted">Failures</span><b>${status.failures.length}</b></div>
+<div class="card"><span class="muted">Gaps</span><b>${status.gaps.length}</b></div>
+</div>
+<h2>Source tables</h2>
+<table id="tables"><thead><tr><th>table</th><th>latest batch: ingest → transform → load</th><th>watermark</th><th>last batch</th><th>rows (last batch with rows)</th><th>freshness</th></tr></thead>
+<tbody>${tableRows}</tbody></table>
+<h2>Run history</h2>
+<table id="runs"><thead><tr><th>batch</th>${PIPELINE_STAGES.map((s) => `<th>${s}</th>`).join('')}<th>rows landed</th></tr></thead>
+<tbody>${runRows || '<tr><td colspan="5" class="muted">No runs recorded yet.</td></tr>'}</tbody></table>
+<h2>Stage durations</h2>
+${durationsChart(status)}
+<h2>Failures</h2>
+${failures}
+${gaps}
+</body></html>
+`;
+}

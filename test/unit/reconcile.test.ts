@@ -1,0 +1,123 @@
+import {
+  describeMismatches,
+  findBatchGaps,
+  reconcileLandingWithTransform,
+} from '../../lambdas/shared/core/reconcile';
+import type { LandingManifest, ProcessedManifest } from '../../lambdas/shared/core/manifest';
+
+const BATCH = '20261123T043451123Z-3f9a1c';
+
+function landing(rows: Partial<Record<'sales_order' | 'payment' | 'staff', number>>) {
+  return {
+    kind: 'landing',
+    version: 1,
+    batchId: BATCH,
+    startedAt: '2026-11-23T04:34:51.123Z',
+    finishedAt: '2026-11-23T04:34:52.000Z',
+    tables: Object.entries(rows).map(([table, n]) => ({
+      table,
+      keys: n ? [`${table}/${BATCH}.jsonl`] : [],
+      rows: n,
+      bytes: n * 100,
+      from: null,
+      to: '2026-11-23T04:34:51.000Z',
+      newest: null,
+    })),
+  } as LandingManifest;
+}
+
+function processed(
+  sourceRows: Record<string, number>,
+  quarantinedTables: string[] = [],
+): ProcessedManifest {
+  return {
+    kind: 'processed',
+    version: 1,
+    batchId: BATCH,
+    startedAt: '2026-11-23T04:34:53.000Z',
+    finishedAt: '2026-11-23T04:34:54.000Z',
+    sourceRows,
+    tables: [],
+    newestSourceChange: null,
+    completeUpTo: null,
+    quarantined: quarantinedTables.map((t) => ({
+      source: `${t}/${BATCH}.jsonl`,
+      quarantineKey: `quarantine/${t}/${BATCH}.jsonl`,
+      reason: 'line 3 is not JSON',
+    })),
+  };
+}
+
+describe('reconciling landing with transform', () => {
+  it('agrees when transform read every landed row, tables without rows included', () => {
+    const verdict = reconcileLandingWithTransform(
+      landing({ sales_order: 120, payment: 0 }),
+      processed({ sales_order: 120 }),
+    );
+    expect(verdict).toEqual({ batchId: BATCH, mismatches: [], quarantinedTables: [] });
+  });
+
+  it('reports a table transform read fewer rows of than landing holds', () => {
+    const verdict = reconcileLandingWithTransform(
+      landing({ sales_order: 120, staff: 4 }),
+      processed({ sales_order: 119, staff: 4 }),
+    );
+    expect(verdict.mismatches).toEqual([
+      { table: 'sales_order', check: 'landing-vs-transform', expected: 120, actual: 119 },
+    ]);
+  });
+
+  it('reports rows read of a table landing never listed', () => {
+    const verdict = reconcileLandingWithTransform(
+      landing({ staff: 4 }),
+      processed({ staff: 4, payment: 2 }),
+    );
+    expect(verdict.mismatches).toEqual([
+      { table: 'payment', check: 'landing-vs-transform', expected: 0, actual: 2 },
+    ]);
+  });
+
+  it('leaves tables with quarantined objects out and reports them instead', () => {
+    const verdict = reconcileLandingWithTransform(
+      landing({ sales_order: 120, payment: 10 }),
+      processed({ payment: 10 }, ['sales_order']),
+    );
+    expect(verdict.mismatches).toEqual([]);
+    expect(verdict.quarantinedTables).toEqual(['sales_order']);
+  });
+
+  it('names every mismatch and the next step in one line', () => {
+    const message = describeMismatches(BATCH, [
+      { table: 'sales_order', check: 'landing-vs-transform', expected: 120, actual: 119 },
+      { table: 'fact_payment', check: 'processed-vs-staged', expected: 5, actual: 4 },
+    ]);
+    expect(message).toContain('sales_order: landing holds 120 rows, transform read 119');
+    expect(message).toContain('fact_payment: processed manifest lists 5 rows, load staged 4');
+    expect(message).toContain('re-run the transform');
+    expect(message).not.toContain('\n');
+  });
+});
+
+describe('gaps in the batch sequence', () => {
+  const [a, b, c] = [
+    '20261123T040000000Z-000001',
+    '20261123T040500000Z-000002',
+    '20261123T041000000Z-000003',
+  ];
+
+  it('finds a landed batch that was never transformed while a later one was', () => {
+    expect(findBatchGaps({ landed: [a, b, c], transformed: [a, c], loaded: [a, c] })).toEqual([
+      { batchId: b, missing: 'transform', laterBatchId: c },
+    ]);
+  });
+
+  it('finds a transformed batch missing from the load log between loaded ones', () => {
+    expect(findBatchGaps({ landed: [a, b, c], transformed: [a, b, c], loaded: [a, c] })).toEqual([
+      { batchId: b, missing: 'load', laterBatchId: c },
+    ]);
+  });
+
+  it('does not call the newest batches in flight a gap', () => {
+    expect(findBatchGaps({ landed: [a, b, c], transformed: [a, b], loaded: [a] })).toEqual([]);
+  });
+});
