@@ -2,6 +2,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import type { ClientBase } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { SourceTable } from '../shared/core/catalogue';
+import { timePhase } from '../shared/phase-timer';
 import type { ObjectStore } from '../shared/ports/object-store';
 import { extractCopy, extractStats } from './extract-query';
 import type { ExtractWindow } from './window';
@@ -38,8 +39,8 @@ export async function extractTable(
 ): Promise<ExtractResult> {
   await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   try {
-    const stats = await client.query<{ rows: number; newest: string | null }>(
-      extractStats(table, window),
+    const stats = await timePhase('ingest: count rows', () =>
+      client.query<{ rows: number; newest: string | null }>(extractStats(table, window)),
     );
     const { rows, newest } = stats.rows[0] ?? { rows: 0, newest: null };
     if (rows === 0) {
@@ -49,7 +50,9 @@ export async function extractTable(
     const counter = new LineCounter();
     const source = client.query(copyTo(extractCopy(table, window, keepExtraColumns)));
     source.on('error', (error) => counter.destroy(error));
-    await store.upload(key, source.pipe(counter), 'application/x-ndjson');
+    await timePhase('ingest: COPY JSON → upload (streamed)', () =>
+      store.upload(key, source.pipe(counter), 'application/x-ndjson'),
+    );
     if (counter.lines !== rows) {
       throw new Error(
         `Extract of ${table.name} wrote ${counter.lines} lines to s3://${store.bucket}/${key} but the snapshot holds ${rows} rows`,

@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { SourceTable } from './core/catalogue';
 import { decodeJsonLine, type DecodedRow } from './core/json-lines';
+import { phaseEnd, phaseStart } from './phase-timer';
 import type { ObjectStore } from './ports/object-store';
 
 /**
@@ -18,15 +19,19 @@ export async function readLandingRows(
   const lines = createInterface({ input: await store.stream(key), crlfDelay: Infinity });
   let chunk: DecodedRow[] = [];
   let line = 0;
+  let reading = phaseStart();
   for await (const text of lines) {
     line++;
     if (text.length === 0) continue;
     chunk.push(decodeJsonLine(text, table, { bucket: store.bucket, key, line }));
     if (chunk.length >= chunkRows) {
+      phaseEnd('transform: read + JSON decode', reading);
       await onChunk(chunk);
       chunk = [];
+      reading = phaseStart();
     }
   }
+  phaseEnd('transform: read + JSON decode', reading);
   if (chunk.length > 0) await onChunk(chunk);
   return line;
 }

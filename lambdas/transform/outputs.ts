@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { processedKey } from '../shared/core/batch';
 import type { WarehouseRow, WarehouseTable } from '../shared/core/warehouse-catalogue';
 import { openParquetWriter, type ParquetTableWriter } from '../shared/parquet';
+import { phaseEnd, phaseStart, timePhase } from '../shared/phase-timer';
 import type { ObjectStore } from '../shared/ports/object-store';
 
 /**
@@ -33,8 +34,10 @@ export class TableOutput {
 
   private async flush(): Promise<void> {
     if (this.pending.length === 0) return;
+    const started = phaseStart();
     this.writer ??= await openParquetWriter(this.path, this.table);
     await this.writer.writeRows(this.pending);
+    phaseEnd('transform: Parquet encode', started);
     this.pending = [];
   }
 
@@ -45,7 +48,9 @@ export class TableOutput {
     await this.writer?.close();
     const key = processedKey(this.table.name, this.batchId);
     try {
-      await store.upload(key, createReadStream(this.path), 'application/vnd.apache.parquet');
+      await timePhase('transform: upload', () =>
+        store.upload(key, createReadStream(this.path), 'application/vnd.apache.parquet'),
+      );
     } finally {
       await rm(this.path, { force: true });
     }

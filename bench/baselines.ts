@@ -1,0 +1,235 @@
+/**
+ * The yardsticks each stage is compared with, measured in the same run on the same rows:
+ * raw COPY TO for ingest, raw COPY FROM into an empty copy of each table for load, parquetjs-lite
+ * for transform, and a row-by-row INSERT loop on a sample.
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { rm } from 'node:fs/promises';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Client } from 'pg';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { extractCopy, windowCondition } from '../lambdas/ingest/extract-query';
+import { toCopyText } from '../lambdas/load/copy-text';
+import { stagedColumns } from '../lambdas/load/upsert-sql';
+import { quoteIdent, SOURCE_TABLES } from '../lambdas/shared/core/catalogue';
+import type { LandingManifest, ProcessedManifest } from '../lambdas/shared/core/manifest';
+import {
+  FACTS,
+  warehouseTable,
+  type WarehouseRow,
+  type WarehouseTable,
+} from '../lambdas/shared/core/warehouse-catalogue';
+import { readParquetRows } from '../lambdas/shared/parquet';
+import { parseDate, parseDecimal, parseTime } from '../lambdas/shared/parquet/value-codecs';
+import type { ObjectStore } from '../lambdas/shared/ports/object-store';
+
+export interface Baseline {
+  readonly rows: number;
+  readonly seconds: number;
+}
+
+const since = (started: number) => (performance.now() - started) / 1000;
+
+async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * `COPY (SELECT * …) TO STDOUT` of each landed table's window, drained and discarded, with the
+ * same number of connections at once as the ingest stage (4).
+ */
+export async function copyToBaseline(
+  url: string,
+  manifest: LandingManifest,
+  json = false,
+): Promise<Baseline> {
+  const tables = manifest.tables.filter((t) => t.rows > 0);
+  const queue = [...tables];
+  let rows = 0;
+  const started = performance.now();
+  const worker = () =>
+    withClient(url, async (client) => {
+      for (let entry = queue.shift(); entry; entry = queue.shift()) {
+        const window = { from: entry.from ?? undefined, to: entry.to };
+        // json: the ingest's own query (PostgreSQL builds the JSON), drained instead of uploaded.
+        const sql = json
+          ? extractCopy(SOURCE_TABLES[entry.table], window, false)
+          : `COPY (SELECT * FROM ${quoteIdent(entry.table)} t WHERE ${windowCondition(window)}) TO STDOUT`;
+        await pipeline(
+          client.query(copyTo(sql)),
+          new Writable({ write: (_chunk, _encoding, done) => done() }),
+        );
+        rows += entry.rows;
+      }
+    });
+  await Promise.all([worker(), worker(), worker(), worker()]);
+  return { rows, seconds: since(started) };
+}
+
+/** The processed files' rows as COPY text files (untimed), one per table. */
+export async function stageCopyFiles(
+  store: ObjectStore,
+  manifest: ProcessedManifest,
+  workDir: string,
+): Promise<{ table: WarehouseTable; path: string; rows: number }[]> {
+  const files: { table: WarehouseTable; path: string; rows: number }[] = [];
+  for (const entry of manifest.tables) {
+    const table = warehouseTable(entry.table);
+    if (!table) continue;
+    const parquetPath = `${workDir}/${table.name}.parquet`;
+    await pipeline(await store.stream(entry.key), createWriteStream(parquetPath));
+    const path = `${workDir}/${table.name}.copy`;
+    const out = createWriteStream(path);
+    const columns = stagedColumns(table);
+    let rows = 0;
+    for await (const group of readParquetRows(parquetPath, table)) {
+      rows += group.length;
+      if (!out.write(toCopyText(group, columns))) await once(out, 'drain');
+    }
+    out.end();
+    await once(out, 'finish');
+    await rm(parquetPath);
+    files.push({ table, path, rows });
+  }
+  return files;
+}
+
+/** Raw `COPY … FROM STDIN` of the same rows into an empty `(LIKE …)` copy of each table. */
+export async function copyFromBaseline(
+  url: string,
+  files: readonly { table: WarehouseTable; path: string; rows: number }[],
+): Promise<Baseline> {
+  return withClient(url, async (client) => {
+    let rows = 0;
+    let seconds = 0;
+    for (const { table, path, rows: n } of files) {
+      const copy = quoteIdent(`bench_copy_${table.name}`);
+      await client.query(`DROP TABLE IF EXISTS ${copy}`);
+      await client.query(
+        `CREATE TABLE ${copy} (LIKE ${quoteIdent(table.name)} INCLUDING DEFAULTS)`,
+      );
+      const columns = stagedColumns(table).map(quoteIdent).join(', ');
+      const started = performance.now();
+      await pipeline(
+        createReadStream(path),
+        client.query(copyFrom(`COPY ${copy} (${columns}) FROM STDIN`)),
+      );
+      seconds += since(started);
+      rows += n;
+      await client.query(`DROP TABLE ${copy}`);
+    }
+    return { rows, seconds };
+  });
+}
+
+/**
+ * A naive loader: one autocommitted `INSERT … ON CONFLICT DO NOTHING` per row into an empty
+ * copy of fact_sales_order with its keys and indexes (no foreign keys: kinder to the loop).
+ */
+export async function rowByRowBaseline(url: string, sampleRows: number): Promise<Baseline> {
+  return withClient(url, async (client) => {
+    const table = FACTS.fact_sales_order;
+    const columns = stagedColumns(table);
+    const sample = await client.query<WarehouseRow>({
+      text: `SELECT ${columns.map(quoteIdent).join(', ')} FROM fact_sales_order LIMIT ${sampleRows}`,
+      types: { getTypeParser: () => (value: string) => value },
+    });
+    const copy = 'bench_row_by_row';
+    await client.query(`DROP TABLE IF EXISTS ${copy}`);
+    await client.query(`CREATE TABLE ${copy} (LIKE fact_sales_order INCLUDING ALL)`);
+    const params = columns.map((_, i) => `$${i + 1}`).join(', ');
+    const conflict = [table.sourceId, ...table.versionColumns].map(quoteIdent).join(', ');
+    const sql = `INSERT INTO ${copy} (${columns.map(quoteIdent).join(', ')}) VALUES (${params}) ON CONFLICT (${conflict}) DO NOTHING`;
+    const started = performance.now();
+    for (const row of sample.rows) {
+      await client.query({ name: 'bench-row', text: sql, values: columns.map((c) => row[c]) });
+    }
+    const seconds = since(started);
+    await client.query(`DROP TABLE ${copy}`);
+    return { rows: sample.rows.length, seconds };
+  });
+}
+
+/** The processed fact_sales_order rows (a sample) written again with parquetjs-lite. */
+export async function parquetjsBaseline(
+  store: ObjectStore,
+  manifest: ProcessedManifest,
+  workDir: string,
+  sampleRows: number,
+): Promise<Baseline | undefined> {
+  const entry = manifest.tables.find((t) => t.table === 'fact_sales_order');
+  if (!entry) return undefined;
+  const source = `${workDir}/sample.parquet`;
+  await pipeline(await store.stream(entry.key), createWriteStream(source));
+  const rows: WarehouseRow[] = [];
+  for await (const group of readParquetRows(source, FACTS.fact_sales_order)) {
+    for (const row of group) if (rows.length < sampleRows) rows.push(row);
+    if (rows.length >= sampleRows) break;
+  }
+  await rm(source);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const parquet = require('parquetjs-lite') as ParquetJs;
+  const snappy = { compression: 'SNAPPY' };
+  const int32 = { type: 'INT32', ...snappy };
+  const date = { type: 'DATE', ...snappy };
+  const time = { type: 'TIME_MILLIS', ...snappy };
+  const schema = new parquet.ParquetSchema({
+    sales_order_id: int32,
+    created_date: date,
+    created_time: time,
+    last_updated_date: date,
+    last_updated_time: time,
+    sales_staff_id: int32,
+    counterparty_id: int32,
+    units_sold: int32,
+    // parquetjs-lite has no DECIMAL: the unscaled INT64, as our file stores it.
+    unit_price: { type: 'INT64', ...snappy },
+    currency_id: int32,
+    design_id: int32,
+    agreed_payment_date: date,
+    agreed_delivery_date: date,
+    agreed_delivery_location_id: int32,
+  });
+  const path = `${workDir}/parquetjs.parquet`;
+  const started = performance.now();
+  const writer = await parquet.ParquetWriter.openFile(schema, path);
+  writer.setRowGroupSize(50_000);
+  for (const r of rows) {
+    await writer.appendRow({
+      ...r,
+      created_date: parseDate(r.created_date as string),
+      created_time: parseTime(r.created_time as string),
+      last_updated_date: parseDate(r.last_updated_date as string),
+      last_updated_time: parseTime(r.last_updated_time as string),
+      unit_price: parseDecimal(r.unit_price as string),
+      agreed_payment_date: parseDate(r.agreed_payment_date as string),
+      agreed_delivery_date: parseDate(r.agreed_delivery_date as string),
+    });
+  }
+  await writer.close();
+  const seconds = since(started);
+  await rm(path);
+  return { rows: rows.length, seconds };
+}
+
+interface ParquetJs {
+  ParquetSchema: new (fields: Record<string, unknown>) => unknown;
+  ParquetWriter: {
+    openFile(
+      schema: unknown,
+      path: string,
+    ): Promise<{
+      setRowGroupSize(rows: number): void;
+      appendRow(row: Record<string, unknown>): Promise<void>;
+      close(): Promise<void>;
+    }>;
+  };
+}

@@ -1,0 +1,219 @@
+/**
+ * `npm run bench -- --scale N`: a fresh embedded stack, seeded at scale N (default 10); each
+ * stage run on the initial load and on an incremental batch of ~1,000 changed rows, each in its
+ * own process (so its peak RSS is its own), against baselines measured in the same run on the
+ * same rows. Prints the table and writes it to docs/benchmarks.md.
+ */
+import { spawn } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Client } from 'pg';
+import { parseLandingManifest, parseProcessedManifest } from '../lambdas/shared/core/manifest';
+import { startLocalStack } from '../local/local-stack';
+import { openPipeline, type PipelineSettings } from '../local/pipeline-context';
+import { migrateLocalWarehouse } from '../local/run-cycle';
+import { seedTotesys } from '../local/seed/seed-totesys';
+import {
+  copyFromBaseline,
+  copyToBaseline,
+  parquetjsBaseline,
+  rowByRowBaseline,
+  stageCopyFiles,
+  type Baseline,
+} from './baselines';
+import { applyBenchChanges } from './changes';
+import { formatReport, writeBenchmarksDoc, type BenchReport, type RunReport } from './report';
+import { RESULT_PREFIX, type StageRequest, type StageResult } from './stage-protocol';
+
+const log = (line: string) => console.error(`bench: ${line}`);
+
+function runStage(request: StageRequest): Promise<StageResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(__dirname, 'stage-runner.ts'), JSON.stringify(request)],
+      { stdio: ['ignore', 'pipe', 'inherit'], env: process.env },
+    );
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (text: string) => (out += text));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
+      if (code !== 0 || !line) {
+        reject(new Error(`the ${request.stage} stage process exited with ${code}`));
+        return;
+      }
+      resolve(JSON.parse(line.slice(RESULT_PREFIX.length)) as StageResult);
+    });
+  });
+}
+
+async function pgVersion(url: string): Promise<string> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    const result = await client.query<{ v: string }>(
+      "SELECT current_setting('server_version') AS v",
+    );
+    return result.rows[0]?.v ?? '?';
+  } finally {
+    await client.end();
+  }
+}
+
+/** One pass through the three stages for whatever the watermarks leave to read. */
+async function runPass(
+  label: RunReport['label'],
+  settings: PipelineSettings,
+  context: ReturnType<typeof openPipeline>,
+  workDir: string,
+  samples: { parquetjs: number; rowByRow: number },
+): Promise<RunReport> {
+  log(`${label}: ingest`);
+  const ingest = await runStage({ stage: 'ingest', pipeline: settings, overlapSeconds: 300 });
+  const landing = parseLandingManifest(
+    (await context.landing.get(ingest.manifestKey)).toString('utf8'),
+    ingest.manifestKey,
+  );
+  log(`${label}: raw COPY TO baseline`);
+  const copyTo = await copyToBaseline(settings.sourceUrl, landing);
+  const jsonCopyTo = await copyToBaseline(settings.sourceUrl, landing, true);
+
+  log(`${label}: transform`);
+  const transform = await runStage({
+    stage: 'transform',
+    pipeline: settings,
+    manifestKey: ingest.manifestKey,
+  });
+  const processed = parseProcessedManifest(
+    (await context.processed.get(transform.manifestKey)).toString('utf8'),
+    transform.manifestKey,
+  );
+  let parquetjs: Baseline | undefined;
+  if (samples.parquetjs > 0) {
+    log(`${label}: parquetjs-lite baseline (${samples.parquetjs} rows)`);
+    parquetjs = await parquetjsBaseline(context.processed, processed, workDir, samples.parquetjs);
+  }
+
+  log(`${label}: load`);
+  const load = await runStage({
+    stage: 'load',
+    pipeline: settings,
+    manifestKey: transform.manifestKey,
+  });
+  log(`${label}: raw COPY FROM baseline`);
+  const files = await stageCopyFiles(context.processed, processed, workDir);
+  const copyFrom = await copyFromBaseline(settings.warehouseUrl, files);
+  for (const file of files) await rm(file.path, { force: true });
+  let rowByRow: Baseline | undefined;
+  if (samples.rowByRow > 0) {
+    log(`${label}: row-by-row INSERT baseline (${samples.rowByRow} rows)`);
+    rowByRow = await rowByRowBaseline(settings.warehouseUrl, samples.rowByRow);
+  }
+  return { label, ingest, transform, load, copyTo, jsonCopyTo, copyFrom, parquetjs, rowByRow };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      scale: { type: 'string', default: '10' },
+      state: { type: 'string' },
+      'no-docs': { type: 'boolean', default: false },
+      'seed-only': { type: 'boolean', default: false },
+      'changed-rows': { type: 'string', default: '1000' },
+    },
+    strict: true,
+  });
+  const scale = Number(values.scale);
+  if (!Number.isFinite(scale) || scale <= 0) throw new Error(`--scale must be a positive number`);
+  const keep = values.state !== undefined;
+  const stateDir = values.state ?? (await mkdtemp(join(tmpdir(), 'deliverance-bench-')));
+  await mkdir(stateDir, { recursive: true });
+  await chmod(stateDir, 0o755);
+  // A kept state folder keeps its seeded totesys; everything downstream starts empty.
+  await rm(join(stateDir, 's3'), { recursive: true, force: true });
+  await rm(join(stateDir, 'watermarks.json'), { force: true });
+  const workDir = await mkdtemp(join(tmpdir(), 'deliverance-bench-work-'));
+
+  const started = performance.now();
+  log(`starting the embedded stack in ${stateDir}`);
+  const stack = await startLocalStack(stateDir);
+  const postgres = stack.postgres!;
+  const settings: PipelineSettings = {
+    sourceUrl: postgres.url('totesys'),
+    warehouseUrl: postgres.url('warehouse'),
+    stateDir,
+    s3: stack.s3!.endpoint,
+  };
+  if (keep) {
+    const admin = new Client({ connectionString: postgres.url('postgres') });
+    await admin.connect();
+    await admin.query('DROP DATABASE IF EXISTS warehouse');
+    await admin.query('CREATE DATABASE warehouse').finally(() => admin.end());
+  }
+  const context = openPipeline(settings);
+  try {
+    const orders = await context.source.query<{ n: number }>(
+      `SELECT CASE WHEN to_regclass('sales_order') IS NULL THEN 0
+              ELSE (SELECT reltuples FROM pg_class WHERE oid = to_regclass('sales_order'))
+              END::bigint AS n`,
+    );
+    const present = Number(orders.rows[0]?.n ?? 0);
+    if (present <= 0) {
+      log(`seeding totesys at scale ${scale}`);
+      const summary = await seedTotesys(settings.sourceUrl, { scale, log });
+      log(`seeded in ${summary.seconds} s`);
+    } else {
+      log(`reusing the seeded totesys in ${stateDir} (about ${present} sales orders)`);
+    }
+    if (values['seed-only']) return;
+    await migrateLocalWarehouse(context);
+
+    const initial = await runPass('initial', settings, context, workDir, {
+      parquetjs: 100_000,
+      rowByRow: 20_000,
+    });
+
+    const client = new Client({ connectionString: settings.sourceUrl });
+    await client.connect();
+    const changes = await applyBenchChanges(client, Number(values['changed-rows'])).finally(() =>
+      client.end(),
+    );
+    log(`changed ${changes.inserted + changes.updated} rows in totesys`);
+    const incremental = await runPass('incremental', settings, context, workDir, {
+      parquetjs: 0,
+      rowByRow: 0,
+    });
+
+    const report: BenchReport = {
+      scale,
+      machine: `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GB`,
+      node: process.version,
+      postgres: await pgVersion(settings.warehouseUrl),
+      date: new Date().toISOString().slice(0, 10),
+      runs: [initial, incremental],
+      rowByRowSample: initial.rowByRow,
+      totalSeconds: (performance.now() - started) / 1000,
+    };
+    console.log(formatReport(report));
+    if (!values['no-docs']) {
+      const path = await writeBenchmarksDoc(report);
+      log(`wrote ${path}`);
+    }
+  } finally {
+    await context.close();
+    await stack.stop();
+    await rm(workDir, { recursive: true, force: true });
+    if (!keep) await rm(stateDir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(`bench: ${error instanceof Error ? (error.stack ?? error.message) : error}`);
+    process.exit(1);
+  },
+);
