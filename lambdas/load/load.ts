@@ -1,6 +1,4 @@
-import { once } from 'node:events';
 import type { Pool, PoolClient } from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
 import { batchIdFromManifestKey } from '../shared/core/batch';
 import { parseProcessedManifest, type ProcessedManifest } from '../shared/core/manifest';
 import { ReconciliationError } from '../shared/core/reconcile';
@@ -9,18 +7,13 @@ import {
   warehouseTable,
   type WarehouseTable,
 } from '../shared/core/warehouse-catalogue';
-import { ParquetFileError, readParquetRows } from '../shared/parquet';
+import { ParquetFileError } from '../shared/parquet';
+import { timePhase } from '../shared/phase-timer';
 import type { ObjectStore } from '../shared/ports/object-store';
 import type { StageLogger } from '../shared/ports/stage-logger';
 import { quarantineObject } from '../transform/quarantine';
-import { toCopyText } from './copy-text';
-import {
-  copyIntoStagingSql,
-  createStagingSql,
-  stagedColumns,
-  stagingName,
-  upsertSql,
-} from './upsert-sql';
+import { BULK_MIN_ROWS, bulkLoadIntoEmpty, copyParquetInto, downloadToTemp } from './bulk-load';
+import { createStagingSql, stagingName, upsertSql } from './upsert-sql';
 
 export interface LoadOptions {
   readonly processed: ObjectStore;
@@ -190,36 +183,35 @@ async function loadTable(
   key: string,
   expectedRows: number,
 ): Promise<LoadedTable> {
-  await client.query(createStagingSql(table));
-  const columns = stagedColumns(table);
-  const copy = client.query(copyFrom(copyIntoStagingSql(table)));
-  const finished = new Promise<void>((resolve, reject) => {
-    copy.on('finish', resolve);
-    copy.on('error', reject);
-  });
-  let staged = 0;
+  // To /tmp first: memory then holds one row group at a time, never the whole file.
+  const local = await downloadToTemp(processed, key);
+  const source = `s3://${processed.bucket}/${key}`;
   try {
-    for await (const rows of readParquetRows(
-      await processed.get(key),
-      table,
-      `s3://${processed.bucket}/${key}`,
-    )) {
-      staged += rows.length;
-      if (!copy.write(toCopyText(rows, columns))) await once(copy, 'drain');
+    if (expectedRows >= BULK_MIN_ROWS) {
+      const written = await bulkLoadIntoEmpty(client, table, local.path, source);
+      if (written !== undefined) {
+        checkStaged(written, expectedRows, table, source);
+        return { table: table.name, staged: written, written };
+      }
     }
-  } catch (error) {
-    copy.destroy(error as Error);
-    throw error;
+    await client.query(createStagingSql(table));
+    const staged = await copyParquetInto(client, stagingName(table), table, local.path, source);
+    checkStaged(staged, expectedRows, table, source);
+    const result = await timePhase('load: INSERT … ON CONFLICT', () =>
+      client.query(upsertSql(table)),
+    );
+    await client.query(`DROP TABLE ${stagingName(table)}`);
+    return { table: table.name, staged, written: result.rowCount ?? 0 };
+  } finally {
+    await local.dispose();
   }
-  copy.end();
-  await finished;
+}
+
+function checkStaged(staged: number, expectedRows: number, table: WarehouseTable, source: string) {
   if (staged !== expectedRows) {
     throw new ReconciliationError(
-      `s3://${processed.bucket}/${key} holds ${staged} rows but the processed manifest says ${expectedRows}: re-run the transform for this batch`,
+      `${source} holds ${staged} rows but the processed manifest says ${expectedRows}: re-run the transform for this batch`,
       [{ table: table.name, check: 'processed-vs-staged', expected: expectedRows, actual: staged }],
     );
   }
-  const result = await client.query(upsertSql(table));
-  await client.query(`DROP TABLE ${stagingName(table)}`);
-  return { table: table.name, staged, written: result.rowCount ?? 0 };
 }

@@ -1,0 +1,155 @@
+/**
+ * The load's I/O helpers: a processed object downloaded to a local file (so memory holds one
+ * row group, never the file), Parquet rows streamed into a COPY, and the bulk path for a batch
+ * that goes into an empty table.
+ */
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { quoteIdent } from '../shared/core/catalogue';
+import type { WarehouseTable } from '../shared/core/warehouse-catalogue';
+import { readParquetRows } from '../shared/parquet';
+import { phaseEnd, phaseStart, timePhase } from '../shared/phase-timer';
+import type { ObjectStore } from '../shared/ports/object-store';
+import { toCopyText } from './copy-text';
+import { stagedColumns } from './upsert-sql';
+
+/** A processed object as a local file (Lambda: /tmp), removed by `dispose`. */
+export interface LocalCopy {
+  readonly path: string;
+  dispose(): Promise<void>;
+}
+
+export async function downloadToTemp(store: ObjectStore, key: string): Promise<LocalCopy> {
+  const dir = await mkdtemp(join(tmpdir(), 'dlv-load-'));
+  const path = join(dir, 'object.parquet');
+  const dispose = () => rm(dir, { recursive: true, force: true });
+  try {
+    await timePhase('load: download', async () =>
+      pipeline(await store.stream(key), createWriteStream(path)),
+    );
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
+  return { path, dispose };
+}
+
+/**
+ * Streams a Parquet file's rows into `COPY <target> (staged columns) FROM STDIN`, one row group
+ * at a time. Answers the rows sent.
+ */
+export async function copyParquetInto(
+  client: PoolClient,
+  target: string,
+  table: WarehouseTable,
+  path: string,
+  source: string,
+): Promise<number> {
+  const columns = stagedColumns(table);
+  const copy = client.query(
+    copyFrom(`COPY ${target} (${columns.map(quoteIdent).join(', ')}) FROM STDIN`),
+  );
+  const finished = new Promise<void>((resolve, reject) => {
+    copy.on('finish', resolve);
+    copy.on('error', reject);
+  });
+  let sent = 0;
+  try {
+    const groups = readParquetRows(path, table, source);
+    for (;;) {
+      let started = phaseStart();
+      const next = await groups.next();
+      phaseEnd('load: Parquet decode', started);
+      if (next.done) break;
+      const rows = next.value;
+      sent += rows.length;
+      started = phaseStart();
+      const text = toCopyText(rows, columns);
+      phaseEnd('load: COPY text', started);
+      started = phaseStart();
+      if (!copy.write(text)) await once(copy, 'drain');
+      phaseEnd('load: COPY wait', started);
+    }
+  } catch (error) {
+    copy.destroy(error as Error);
+    // The COPY's own failure (e.g. a bad value) is the better error when there is one.
+    await finished.catch((copyError: unknown) => {
+      throw copyError;
+    });
+    throw error;
+  }
+  const started = phaseStart();
+  copy.end();
+  await finished;
+  phaseEnd('load: COPY wait', started);
+  return sent;
+}
+
+/** Rows below this go through the staging table whatever the target holds. */
+export const BULK_MIN_ROWS = 20_000;
+
+/**
+ * A large batch into an EMPTY table (a first load, a rebuilt warehouse): the table's foreign
+ * keys and secondary indexes are dropped, the rows COPYed straight in, the indexes rebuilt and
+ * the foreign keys added back — which validates every row with one join per key instead of a
+ * trigger per row and key, and builds each index once, sorted. All inside the load's
+ * transaction, so a failure leaves the table and its constraints as they were.
+ *
+ * Answers the rows written, or undefined when the bulk path does not apply (table not empty,
+ * or two rows of the batch share a key — the staging path then dedupes them as usual).
+ */
+export async function bulkLoadIntoEmpty(
+  client: PoolClient,
+  table: WarehouseTable,
+  path: string,
+  source: string,
+): Promise<number | undefined> {
+  const target = quoteIdent(table.name);
+  const empty = await client.query(`SELECT 1 FROM ${target} LIMIT 1`);
+  if ((empty.rowCount ?? 0) > 0) return undefined;
+  const foreignKeys = await client.query<{ name: string; definition: string }>(
+    `SELECT conname AS name, pg_get_constraintdef(oid) AS definition
+       FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'f' ORDER BY conname`,
+    [table.name],
+  );
+  const indexes = await client.query<{ name: string; definition: string }>(
+    `SELECT c.relname AS name, pg_get_indexdef(i.indexrelid) AS definition
+       FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+      WHERE i.indrelid = $1::regclass
+        AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
+      ORDER BY c.relname`,
+    [table.name],
+  );
+  await client.query('SAVEPOINT bulk_load');
+  try {
+    await timePhase('load: drop FKs and indexes', async () => {
+      for (const fk of foreignKeys.rows) {
+        await client.query(`ALTER TABLE ${target} DROP CONSTRAINT ${quoteIdent(fk.name)}`);
+      }
+      for (const index of indexes.rows) await client.query(`DROP INDEX ${quoteIdent(index.name)}`);
+    });
+    const written = await copyParquetInto(client, target, table, path, source);
+    await timePhase('load: rebuild indexes', async () => {
+      for (const index of indexes.rows) await client.query(index.definition);
+    });
+    await timePhase('load: validate FKs', async () => {
+      for (const fk of foreignKeys.rows) {
+        await client.query(
+          `ALTER TABLE ${target} ADD CONSTRAINT ${quoteIdent(fk.name)} ${fk.definition}`,
+        );
+      }
+    });
+    await client.query('RELEASE SAVEPOINT bulk_load');
+    return written;
+  } catch (error) {
+    await client.query('ROLLBACK TO SAVEPOINT bulk_load');
+    if ((error as { code?: string }).code === '23505') return undefined;
+    throw error;
+  }
+}
