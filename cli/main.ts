@@ -3,6 +3,7 @@ import { runCommand } from './commands/run';
 import { seedCommand } from './commands/seed';
 import { demoCommand } from './commands/demo';
 import { statusCommand } from './commands/status';
+import { replayCommand } from './commands/replay';
 import { UsageError } from './settings';
 
 const USAGE = `Usage: deliverance <command> [options]
@@ -14,6 +15,10 @@ Commands:
   status [--limit N] [--json] [--html FILE]
                         per table: watermark, last batch, rows, freshness, stage states;
                         the last N runs (default 10) with durations; failures and gaps
+  replay --batch ID [--stage transform|load] [--force]
+                        re-run one batch from its landing (transform, then load) or
+                        processed (load) objects; a batch already done is left as it is
+                        unless --force (rewrites processed objects, re-applies the load)
 
 Environment: DELIVERANCE_SOURCE_URL, DELIVERANCE_WAREHOUSE_URL (PostgreSQL URLs; unset = an
 embedded PostgreSQL under the state folder), DELIVERANCE_STATE_DIR (default .deliverance),
@@ -29,6 +34,9 @@ async function main(argv: string[]): Promise<number> {
       limit: { type: 'string' },
       json: { type: 'boolean', default: false },
       html: { type: 'string' },
+      batch: { type: 'string' },
+      stage: { type: 'string' },
+      force: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     allowPositionals: false,
@@ -47,6 +55,13 @@ async function main(argv: string[]): Promise<number> {
       return demoCommand({ scale: values.scale, verbose: values.verbose });
     case 'status':
       return statusCommand({ limit: values.limit, json: values.json, html: values.html });
+    case 'replay':
+      return replayCommand({
+        batch: values.batch,
+        stage: values.stage,
+        force: values.force,
+        verbose: values.verbose,
+      });
     default:
       throw new UsageError(`Unknown command "${command}". Run "deliverance help" for the list.`);
   }

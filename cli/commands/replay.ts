@@ -1,0 +1,118 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runLoad, type LoadResult } from '../../lambdas/load/load';
+import { isBatchId, manifestKey } from '../../lambdas/shared/core/batch';
+import type { StageLogger } from '../../lambdas/shared/ports/stage-logger';
+import { runTransform, type TransformResult } from '../../lambdas/transform/transform';
+import type { PipelineContext } from '../../local/pipeline-context';
+import { migrateLocalWarehouse } from '../../local/run-cycle';
+import { consoleLogger } from '../console-logger';
+import { openEnvironment } from '../environment';
+import { readSettings, UsageError } from '../settings';
+
+export type ReplayStage = 'transform' | 'load';
+
+export interface ReplayOptions {
+  readonly batchId: string;
+  /** transform: from the landing objects (transform, then load); load: from processed only. */
+  readonly stage: ReplayStage;
+  /**
+   * Redo work already done: the transform rewrites the batch's processed objects and the load
+   * re-applies them although the load log holds the batch. Safe: every upsert is idempotent.
+   */
+  readonly force: boolean;
+  readonly logger: StageLogger;
+}
+
+export interface ReplayResult {
+  readonly transform: TransformResult | undefined;
+  readonly load: LoadResult;
+}
+
+/**
+ * Re-runs one batch from its landing or processed objects, as a second delivery of its S3
+ * event would. Without force, a batch already transformed and loaded is left as it is.
+ */
+export async function replayBatch(
+  context: PipelineContext,
+  options: ReplayOptions,
+): Promise<ReplayResult> {
+  const key = manifestKey(options.batchId);
+  const { logger, force } = options;
+  let transform: TransformResult | undefined;
+  if (options.stage === 'transform') {
+    if (!(await context.landing.exists(key))) {
+      throw new Error(
+        `Batch ${options.batchId} has no landing manifest at s3://${context.landing.bucket}/${key}: check the batch id (deliverance status lists recent batches)`,
+      );
+    }
+    const workDir = await mkdtemp(join(tmpdir(), 'dlv-replay-'));
+    try {
+      transform = await runTransform({
+        landing: context.landing,
+        processed: context.processed,
+        logger,
+        manifestKey: key,
+        workDir,
+        force,
+      });
+    } finally {
+      await rm(workDir, { recursive: true, force: true });
+    }
+  } else if (!(await context.processed.exists(key))) {
+    throw new Error(
+      `Batch ${options.batchId} has no processed manifest at s3://${context.processed.bucket}/${key}: replay it with --stage transform`,
+    );
+  }
+  await migrateLocalWarehouse(context);
+  const load = await runLoad({
+    processed: context.processed,
+    warehouse: context.warehouse,
+    logger,
+    manifestKey: key,
+    force,
+  });
+  return { transform, load };
+}
+
+export async function replayCommand(options: {
+  batch: string | undefined;
+  stage: string | undefined;
+  force: boolean | undefined;
+  verbose: boolean | undefined;
+}): Promise<number> {
+  if (!options.batch || !isBatchId(options.batch)) {
+    throw new UsageError(
+      `replay needs --batch ID, a batch id such as 20261123T043451123Z-3f9a1c${options.batch ? ` (not ${JSON.stringify(options.batch)})` : ''}`,
+    );
+  }
+  const stage = options.stage ?? 'transform';
+  if (stage !== 'transform' && stage !== 'load') {
+    throw new UsageError(`replay --stage must be transform or load, not ${JSON.stringify(stage)}`);
+  }
+  const environment = await openEnvironment(readSettings());
+  try {
+    const result = await replayBatch(environment, {
+      batchId: options.batch,
+      stage,
+      force: options.force ?? false,
+      logger: consoleLogger(options.verbose ?? false),
+    });
+    if (result.transform) {
+      console.log(
+        result.transform.skipped
+          ? `transform: batch ${options.batch} already transformed, nothing done (--force rewrites it)`
+          : `transform: batch ${options.batch} → ${result.transform.manifest?.tables.length ?? 0} processed table(s), ${result.transform.manifest?.quarantined.length ?? 0} quarantined object(s)`,
+      );
+    }
+    console.log(
+      result.load.skipped
+        ? `load: batch ${options.batch} already loaded, nothing done (--force re-applies it)`
+        : `load: batch ${options.batch} → ${result.load.tables.reduce((s, t) => s + t.written, 0)} row(s) written`,
+    );
+    return 0;
+  } finally {
+    await environment.stop();
+  }
+}
