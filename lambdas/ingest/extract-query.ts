@@ -43,21 +43,62 @@ export function extractSelect(
   table: SourceTable,
   window: ExtractWindow,
   keepExtraColumns: boolean,
+  range?: KeyRange,
 ): string {
   const pairs = table.columns.map((c) => `'${c.name}', ${jsonValue(c)}`).join(', ');
   const known = table.columns.map((c) => `'${c.name}'`).join(', ');
   const line = keepExtraColumns
     ? `(jsonb_build_object(${pairs}) || (to_jsonb(t) - ARRAY[${known}]))::text`
     : `json_build_object(${pairs})::text`;
-  return `SELECT ${line} FROM ${quoteIdent(table.name)} t WHERE ${windowCondition(window)}`;
+  return `SELECT ${line} FROM ${quoteIdent(table.name)} t WHERE ${windowCondition(window)}${rangeCondition(table, range)}`;
+}
+
+/** One part of a split table: primary keys in (after, upTo]; an open end is unbounded. */
+export interface KeyRange {
+  readonly after: number | undefined;
+  readonly upTo: number | undefined;
+}
+
+function rangeCondition(table: SourceTable, range: KeyRange | undefined): string {
+  if (!range) return '';
+  const key = `t.${quoteIdent(table.primaryKey)}`;
+  const bound = (n: number) => {
+    if (!Number.isSafeInteger(n)) throw new Error(`A key bound ${n} is not an integer`);
+    return String(n);
+  };
+  return (
+    (range.after === undefined ? '' : ` AND ${key} > ${bound(range.after)}`) +
+    (range.upTo === undefined ? '' : ` AND ${key} <= ${bound(range.upTo)}`)
+  );
+}
+
+/**
+ * The primary keys that end each part of `partRows` rows of the window (every partRows-th key in
+ * key order), so a large table lands as several objects of at most partRows rows each.
+ */
+export function partBoundaries(
+  table: SourceTable,
+  window: ExtractWindow,
+  partRows: number,
+): string {
+  if (!Number.isSafeInteger(partRows) || partRows < 1) {
+    throw new Error(`partRows must be a positive integer, not ${partRows}`);
+  }
+  const key = quoteIdent(table.primaryKey);
+  return `SELECT k FROM (SELECT t.${key} AS k, row_number() OVER (ORDER BY t.${key}) AS n FROM ${quoteIdent(table.name)} t WHERE ${windowCondition(window)}) s WHERE n % ${partRows} = 0 ORDER BY k`;
 }
 
 /**
  * COPY in CSV form with a quote and delimiter that JSON text never holds raw (JSON escapes
  * every control character), so each line is the JSON object byte for byte.
  */
-export function extractCopy(table: SourceTable, window: ExtractWindow, keepExtra: boolean): string {
-  return `COPY (${extractSelect(table, window, keepExtra)}) TO STDOUT (FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02')`;
+export function extractCopy(
+  table: SourceTable,
+  window: ExtractWindow,
+  keepExtra: boolean,
+  range?: KeyRange,
+): string {
+  return `COPY (${extractSelect(table, window, keepExtra, range)}) TO STDOUT (FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02')`;
 }
 
 export function extractStats(table: SourceTable, window: ExtractWindow): string {

@@ -4,7 +4,7 @@ import { to as copyTo } from 'pg-copy-streams';
 import type { SourceTable } from '../shared/core/catalogue';
 import { timePhase } from '../shared/phase-timer';
 import type { ObjectStore } from '../shared/ports/object-store';
-import { extractCopy, extractStats } from './extract-query';
+import { extractCopy, extractStats, partBoundaries, type KeyRange } from './extract-query';
 import type { ExtractWindow } from './window';
 
 export interface ExtractResult {
@@ -25,8 +25,19 @@ class LineCounter extends Transform {
   }
 }
 
+/** Rows per landing object unless the caller says otherwise (see docs/benchmarks.md). */
+export const DEFAULT_PART_ROWS = 2_000_000;
+
+export interface ExtractParts {
+  /** At most this many rows per landing object; a larger window lands in several parts. */
+  readonly partRows?: number;
+  /** The key of part n (n ≥ 1); part 0 is `key`. */
+  readonly partKey?: (part: number) => string;
+}
+
 /**
- * Streams one table's window from PostgreSQL to one JSON-lines object. Both reads run in one
+ * Streams one table's window from PostgreSQL to JSON-lines objects: one, or for a window of more
+ * than `partRows` rows, parts split at primary-key boundaries. Every read runs in one
  * repeatable-read snapshot, so the counted rows are exactly the rows written.
  */
 export async function extractTable(
@@ -36,6 +47,7 @@ export async function extractTable(
   window: ExtractWindow,
   key: string,
   keepExtraColumns: boolean,
+  parts: ExtractParts = {},
 ): Promise<ExtractResult> {
   await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   try {
@@ -47,19 +59,41 @@ export async function extractTable(
       await client.query('COMMIT');
       return { rows: 0, bytes: 0, newest: null, keys: [] };
     }
-    const counter = new LineCounter();
-    const source = client.query(copyTo(extractCopy(table, window, keepExtraColumns)));
-    source.on('error', (error) => counter.destroy(error));
-    await timePhase('ingest: COPY JSON → upload (streamed)', () =>
-      store.upload(key, source.pipe(counter), 'application/x-ndjson'),
-    );
-    if (counter.lines !== rows) {
+    const partRows = parts.partRows ?? DEFAULT_PART_ROWS;
+    const ranges: (KeyRange | undefined)[] = [undefined];
+    if (rows > partRows) {
+      const ends = await client.query<{ k: number }>(partBoundaries(table, window, partRows));
+      ranges.length = 0;
+      let after: number | undefined;
+      for (const { k } of ends.rows) {
+        ranges.push({ after, upTo: k });
+        after = k;
+      }
+      if (rows % partRows !== 0) ranges.push({ after, upTo: undefined });
+    }
+    const keys: string[] = [];
+    let lines = 0;
+    let bytes = 0;
+    for (const [part, range] of ranges.entries()) {
+      const partKey =
+        part === 0 ? key : (parts.partKey?.(part) ?? key.replace(/\.jsonl$/, `.${part}.jsonl`));
+      const counter = new LineCounter();
+      const source = client.query(copyTo(extractCopy(table, window, keepExtraColumns, range)));
+      source.on('error', (error) => counter.destroy(error));
+      await timePhase('ingest: COPY JSON → upload (streamed)', () =>
+        store.upload(partKey, source.pipe(counter), 'application/x-ndjson'),
+      );
+      keys.push(partKey);
+      lines += counter.lines;
+      bytes += counter.bytes;
+    }
+    if (lines !== rows) {
       throw new Error(
-        `Extract of ${table.name} wrote ${counter.lines} lines to s3://${store.bucket}/${key} but the snapshot holds ${rows} rows`,
+        `Extract of ${table.name} wrote ${lines} lines to s3://${store.bucket}/${keys.join(', ')} but the snapshot holds ${rows} rows`,
       );
     }
     await client.query('COMMIT');
-    return { rows, bytes: counter.bytes, newest, keys: [key] };
+    return { rows, bytes, newest, keys };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;

@@ -21,6 +21,8 @@ export interface IngestOptions {
   /** The tables to read this run; all of them by default. */
   readonly tables?: readonly SourceTableName[];
   readonly concurrency?: number;
+  /** At most this many rows per landing object (default DEFAULT_PART_ROWS in extract.ts). */
+  readonly partRows?: number;
   readonly clock?: () => Date;
   /** The batch id to land under; a new one by default. Lets the caller log and record it first. */
   readonly batchId?: string;
@@ -77,6 +79,7 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
         window,
         landingKey(table.name, batchId),
         (drift.get(table.name)?.extra.length ?? 0) > 0,
+        { partRows: options.partRows, partKey: (part) => landingKey(table.name, batchId, part) },
       );
       log.info('Extracted table', {
         batchId,

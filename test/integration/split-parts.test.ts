@@ -1,0 +1,89 @@
+import { runIngest } from '../../lambdas/ingest/ingest';
+import { SOURCE_TABLE_NAMES, SOURCE_TABLES } from '../../lambdas/shared/core/catalogue';
+import { silentLogger } from '../../lambdas/shared/ports/stage-logger';
+import { BULK_MIN_ROWS } from '../../lambdas/load/bulk-load';
+import { loadBatch, migrateLocalWarehouse, runCycle, transformBatch } from '../../local/run-cycle';
+import { applyDemoChanges } from '../../local/seed/demo-changes';
+import { seedTotesys } from '../../local/seed/seed-totesys';
+import { compareWithReference } from './support/reference';
+import { readJsonLines, startTestStack, type TestStack } from './support/test-stack';
+
+// Scale 2: fact_sales_order gets 20,000 rows, enough for the load's bulk path into empty tables.
+const PART_ROWS = 7_000;
+let stack: TestStack;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  await seedTotesys(stack.stack.postgres!.url('totesys'), { scale: 2 });
+});
+afterAll(() => stack.stop());
+
+async function constraintsAndIndexes(): Promise<string[]> {
+  const result = await stack.warehouse.query<{ item: string }>(
+    `SELECT conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid) AS item
+       FROM pg_constraint WHERE connamespace = 'public'::regnamespace
+     UNION ALL
+     SELECT indexdef FROM pg_indexes WHERE schemaname = 'public'
+     ORDER BY 1`,
+  );
+  return result.rows.map((r) => r.item);
+}
+
+describe('a large table lands in parts, and a large first load takes the bulk path', () => {
+  it('splits every table into parts of at most partRows rows, none lost or repeated', async () => {
+    expect(BULK_MIN_ROWS).toBeLessThanOrEqual(20_000);
+    await migrateLocalWarehouse(stack);
+    const before = await constraintsAndIndexes();
+    expect(before.length).toBeGreaterThan(30);
+    const ingest = await runIngest({
+      source: stack.source,
+      landing: stack.landing,
+      watermarks: stack.watermarks,
+      logger: silentLogger,
+      overlapSeconds: 300,
+      partRows: PART_ROWS,
+    });
+    for (const name of SOURCE_TABLE_NAMES) {
+      const table = SOURCE_TABLES[name];
+      const entry = ingest.manifest.tables.find((t) => t.table === name);
+      const source = await stack.source.query<{ id: number }>(
+        `SELECT ${table.primaryKey} AS id FROM ${name} ORDER BY 1`,
+      );
+      expect(entry?.keys.length).toBe(Math.max(1, Math.ceil(source.rows.length / PART_ROWS)));
+      const ids: number[] = [];
+      for (const key of entry?.keys ?? []) {
+        const rows = await readJsonLines(stack.landing, key);
+        expect(rows.length).toBeLessThanOrEqual(PART_ROWS);
+        for (const row of rows) ids.push(row[table.primaryKey] as number);
+      }
+      expect(ids.sort((a, b) => a - b)).toEqual(source.rows.map((r) => r.id));
+    }
+    const salesOrder = ingest.manifest.tables.find((t) => t.table === 'sales_order');
+    expect(salesOrder?.keys).toEqual([
+      `sales_order/${ingest.batchId}.jsonl`,
+      `sales_order/${ingest.batchId}.1.jsonl`,
+      `sales_order/${ingest.batchId}.2.jsonl`,
+    ]);
+
+    const transform = await transformBatch(stack, ingest.manifestKey, silentLogger);
+    const facts = transform.manifest?.tables.find((t) => t.table === 'fact_sales_order');
+    expect(facts?.rows).toBeGreaterThanOrEqual(BULK_MIN_ROWS);
+    const load = await loadBatch(stack, transform.manifestKey, silentLogger);
+    expect(load.tables.find((t) => t.table === 'fact_sales_order')?.written).toBe(facts?.rows);
+
+    expect(await compareWithReference(stack.source, stack.warehouse)).toEqual([]);
+    // The bulk path dropped and rebuilt the foreign keys and indexes: all back, all validated.
+    expect(await constraintsAndIndexes()).toEqual(before);
+    const unvalidated = await stack.warehouse.query(
+      `SELECT conname FROM pg_constraint WHERE NOT convalidated`,
+    );
+    expect(unvalidated.rows).toEqual([]);
+  });
+
+  it('loads an incremental batch through staging on top of the bulk-loaded tables', async () => {
+    const client = await stack.source.connect();
+    await applyDemoChanges(client).finally(() => client.release());
+    await runCycle(stack, { logger: silentLogger, overlapSeconds: 300 });
+    expect(await compareWithReference(stack.source, stack.warehouse)).toEqual([]);
+  });
+});
