@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { App } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { readConfig } from '../lib/config';
 import { DeliveranceStack } from '../lib/deliverance-stack';
 
@@ -16,3 +17,6 @@ new DeliveranceStack(app, `Deliverance-${config.environment}`, {
   },
   tags: { project: 'deliverance', environment: config.environment },
 });
+
+// Synth and deploy refuse an unacknowledged AwsSolutions error, not only the test suite.
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -7,7 +7,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { IngestSchedule } from './config';
-import { acknowledge, GRANT_ACTION_FINDINGS, prefixFindings } from './nag';
+import { acknowledge, GRANT_ACTION_FINDINGS, nagArn, prefixFindings } from './nag';
 import { PipelineFunction, type StageFunctionOptions } from './pipeline-function';
 import { MANIFEST_PREFIX, SOURCE_TABLES } from './pipeline-tables';
 
@@ -73,7 +73,7 @@ export class Ingestion extends Construct {
       [
         ...GRANT_ACTION_FINDINGS,
         ...prefixFindings(props.landing, [...SOURCE_TABLES, MANIFEST_PREFIX]),
-        `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter${props.watermarkParameterPrefix}/watermarks/*]`,
+        `AwsSolutions-IAM5[Resource::${nagArn(this, 'ssm', `parameter${props.watermarkParameterPrefix}/watermarks/*`)}]`,
       ],
     );
 

@@ -1,4 +1,4 @@
-import { Stack, Validations, type CfnElement } from 'aws-cdk-lib';
+import { Stack, Token, Validations, type CfnElement } from 'aws-cdk-lib';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { IConstruct } from 'constructs';
 
@@ -32,4 +32,15 @@ export function prefixFindings(bucket: s3.IBucket, prefixes: readonly string[]):
   return prefixes.map(
     (prefix) => `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/${prefix.replace(/\/$/, '')}/*]`,
   );
+}
+
+/**
+ * How cdk-nag writes an ARN the stack formats: pseudo parameters as `<AWS::…>`, values the
+ * stack knows (its region and account when deployed to a fixed environment) as themselves.
+ */
+export function nagArn(scope: IConstruct, service: string, resource: string): string {
+  const stack = Stack.of(scope);
+  const part = (value: string, pseudo: string) =>
+    Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value;
+  return `arn:${part(stack.partition, 'Partition')}:${service}:${part(stack.region, 'Region')}:${part(stack.account, 'AccountId')}:${resource}`;
 }

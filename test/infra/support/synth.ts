@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, type Environment } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { readConfig } from '../../../lib/config';
 import { DeliveranceStack } from '../../../lib/deliverance-stack';
@@ -33,7 +33,7 @@ export interface Synthesized {
  */
 export function synthesize(
   overrides: Record<string, unknown> = {},
-  options: { bundle?: boolean } = {},
+  options: { bundle?: boolean; env?: Environment } = {},
 ): Synthesized {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'deliverance-cdk-'));
   outdirs.push(outdir);
@@ -46,7 +46,10 @@ export function synthesize(
     },
   });
   const config = readConfig(app.node);
-  const stack = new DeliveranceStack(app, `Deliverance-${config.environment}`, { config });
+  const stack = new DeliveranceStack(app, `Deliverance-${config.environment}`, {
+    config,
+    ...(options.env ? { env: options.env } : {}),
+  });
   return { app, stack, template: Template.fromStack(stack), outdir };
 }
 
