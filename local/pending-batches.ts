@@ -3,6 +3,7 @@ import {
   MANIFEST_PREFIX,
   QUARANTINE_PREFIX,
 } from '../lambdas/shared/core/batch';
+import { parseProcessedManifest } from '../lambdas/shared/core/manifest';
 import type { StageLogger } from '../lambdas/shared/ports/stage-logger';
 import type { PipelineContext } from './pipeline-context';
 
@@ -42,10 +43,22 @@ export async function findPendingBatches(context: PipelineContext): Promise<Pend
     const id = batchIdFromManifestKey(key);
     return id !== undefined && !done.has(id) && !poisonedManifests.has(id);
   });
-  const load = processed.filter((key) => {
+  const unloaded = processed.filter((key) => {
     const id = batchIdFromManifestKey(key);
     return id !== undefined && !inLog.has(id) && !poisonedLoads(id);
   });
+  // A batch the transform quarantined part of is refused by the load until an operator fixes
+  // the object and replays it (deliverance replay --batch ID --force): not pending either.
+  const complete = await Promise.all(
+    unloaded.map(async (key) => {
+      const text = (await context.processed.get(key)).toString('utf8');
+      return (
+        parseProcessedManifest(text, `s3://${context.processed.bucket}/${key}`).quarantined
+          .length === 0
+      );
+    }),
+  );
+  const load = unloaded.filter((_, i) => complete[i]);
   return { transform: transform.sort(byBatch), load: load.sort(byBatch) };
 }
 

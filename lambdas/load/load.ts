@@ -144,8 +144,15 @@ async function refuseOrExplain(
   log: StageLogger,
 ): Promise<never> {
   const where = `s3://${processed.bucket}/${key}`;
-  if (error instanceof ParquetFileError) {
-    const reason = error.message.startsWith(where) ? error.message : `${where}: ${error.message}`;
+  // The COPY path aborts the COPY with the reader's error: PostgreSQL answers it back as its
+  // own error, 'COPY from stdin failed: <the ParquetFileError's message>'.
+  const copyFailed = `COPY from stdin failed: ${where}: `;
+  const message = error instanceof Error ? error.message : '';
+  if (error instanceof ParquetFileError || message.startsWith(copyFailed)) {
+    const text = message.startsWith(copyFailed)
+      ? message.slice('COPY from stdin failed: '.length)
+      : message;
+    const reason = text.startsWith(where) ? text : `${where}: ${text}`;
     const quarantined = await quarantineObject(processed, key, reason, batchId).catch(
       () => undefined,
     );

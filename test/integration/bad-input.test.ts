@@ -1,0 +1,218 @@
+import { runIngest } from '../../lambdas/ingest/ingest';
+import { manifestKey, newBatchId } from '../../lambdas/shared/core/batch';
+import { SOURCE_TABLE_NAMES } from '../../lambdas/shared/core/catalogue';
+import { silentLogger, type StageLogger } from '../../lambdas/shared/ports/stage-logger';
+import { replayBatch } from '../../cli/commands/replay';
+import { loadBatch, runCycle, transformBatch } from '../../local/run-cycle';
+import { applyDemoChanges } from '../../local/seed/demo-changes';
+import { seedTotesys } from '../../local/seed/seed-totesys';
+import { compareWithReference } from './support/reference';
+import { startTestStack, type TestStack } from './support/test-stack';
+
+let stack: TestStack;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  await seedTotesys(stack.stack.postgres!.url('totesys'), { scale: 0.05 });
+  await runCycle(stack, { logger: silentLogger, overlapSeconds: 300 });
+});
+afterAll(() => stack.stop());
+
+const LANDING = 'deliverance-landing';
+const PROCESSED = 'deliverance-processed';
+
+/** A logger that keeps what it is told, to check warnings. */
+function recordingLogger(): StageLogger & { lines: string[] } {
+  const lines: string[] = [];
+  const keep = (level: string) => (message: string, attributes?: Record<string, unknown>) =>
+    lines.push(`${level} ${message} ${JSON.stringify(attributes ?? {})}`);
+  return { lines, info: keep('info'), warn: keep('warn'), error: keep('error') };
+}
+
+/** New OLTP changes, ingested: answers the landing manifest and its sales_order object. */
+async function ingestChanges(): Promise<{ manifest: string; salesKey: string; batchId: string }> {
+  const client = await stack.source.connect();
+  await applyDemoChanges(client, { newSalesOrders: 5, paidPayments: 2 }).finally(() =>
+    client.release(),
+  );
+  const result = await runIngest({
+    source: stack.source,
+    landing: stack.landing,
+    watermarks: stack.watermarks,
+    logger: silentLogger,
+    overlapSeconds: 300,
+  });
+  const salesKey = result.manifest.tables.find((t) => t.table === 'sales_order')!.keys[0]!;
+  return { manifest: result.manifestKey, salesKey, batchId: result.batchId };
+}
+
+/** Rewrites line `line` (1-based) of a landing object; answers the original bytes. */
+async function corruptLine(
+  key: string,
+  line: number,
+  change: (text: string) => string,
+): Promise<Buffer> {
+  const original = await stack.landing.get(key);
+  const lines = original.toString('utf8').split('\n');
+  lines[line - 1] = change(lines[line - 1]!);
+  await stack.landing.put(key, lines.join('\n'));
+  return original;
+}
+
+const BAD_LINES: [string, (text: string) => string, RegExp][] = [
+  ['a truncated line', (t) => t.slice(0, t.length / 2), /line 2 \(table sales_order\): not JSON/],
+  ['a line that is not JSON', () => 'garbage', /line 2 \(table sales_order\): not JSON/],
+  [
+    'a row missing its primary key',
+    (t) => {
+      const row = JSON.parse(t) as Record<string, unknown>;
+      delete row.sales_order_id;
+      return JSON.stringify(row);
+    },
+    /line 2 column sales_order_id \(table sales_order\): missing/,
+  ],
+  [
+    'a value of the wrong type',
+    (t) => JSON.stringify({ ...(JSON.parse(t) as object), units_sold: 'many' }),
+    /line 2 column units_sold \(table sales_order\): expected integer/,
+  ],
+  [
+    'a timestamp that is no timestamp',
+    (t) => JSON.stringify({ ...(JSON.parse(t) as object), created_at: 'yesterday' }),
+    /line 2 column created_at \(table sales_order\)/,
+  ],
+];
+
+describe('bad landing input', () => {
+  it.each(BAD_LINES)(
+    '%s: quarantined with bucket, key, line and column; the rest goes on; a fixed replay completes it',
+    async (_name, change, reason) => {
+      const { manifest, salesKey, batchId } = await ingestChanges();
+      const original = await corruptLine(salesKey, 2, change);
+      const transform = await transformBatch(stack, manifest, silentLogger);
+      const [refused] = transform.manifest!.quarantined;
+      expect(transform.manifest!.quarantined).toHaveLength(1);
+      expect(refused!.reason).toContain(`s3://${LANDING}/${salesKey}`);
+      expect(refused!.reason).toMatch(reason);
+      expect(refused!.quarantineKey).toBe(`quarantine/${salesKey}`);
+      const why = JSON.parse(
+        (await stack.landing.get(`quarantine/${salesKey}.reason.json`)).toString('utf8'),
+      ) as { reason: string };
+      expect(why.reason).toBe(refused!.reason);
+      // The other tables of the batch were not held back.
+      expect(transform.manifest!.tables.map((t) => t.table)).toContain('fact_payment');
+      expect(transform.manifest!.tables.map((t) => t.table)).not.toContain('fact_sales_order');
+      // The load refuses a batch that is not whole: nothing of it is marked loaded.
+      await expect(loadBatch(stack, transform.manifestKey, silentLogger)).rejects.toThrow(
+        /does not reconcile \(sales_order: landing holds \d+ rows, transform read 0\)/,
+      );
+      const logged = await stack.warehouse.query('SELECT 1 FROM etl.load_log WHERE batch_id = $1', [
+        batchId,
+      ]);
+      expect(logged.rowCount).toBe(0);
+      expect(
+        (await compareWithReference(stack.source, stack.warehouse)).map((d) => d.table),
+      ).toContain('fact_sales_order');
+      // A later cycle carries on with new batches, and leaves the refused one to the operator.
+      await runCycle(stack, { logger: silentLogger, overlapSeconds: 300 });
+      // The operator fixes the object and replays the batch.
+      await stack.landing.put(salesKey, original);
+      await replayBatch(stack, { batchId, stage: 'transform', force: true, logger: silentLogger });
+      expect(await compareWithReference(stack.source, stack.warehouse)).toEqual([]);
+    },
+  );
+
+  it('an unknown table in a manifest: refused, quarantined, and no later run is blocked by it', async () => {
+    const batchId = newBatchId(new Date());
+    const key = manifestKey(batchId);
+    await stack.landing.put(
+      key,
+      JSON.stringify({
+        kind: 'landing',
+        version: 1,
+        batchId,
+        startedAt: new Date().toISOString(),
+        finishedAt: new Date().toISOString(),
+        tables: [
+          { table: 'widgets', keys: [], rows: 0, bytes: 0, from: null, to: '', newest: null },
+        ],
+      }),
+    );
+    await expect(transformBatch(stack, key, silentLogger)).rejects.toThrow(
+      `Manifest s3://${LANDING}/${key} is invalid: tables[0] names unknown table "widgets"`,
+    );
+    expect(await stack.processed.exists(key)).toBe(false);
+    const why = JSON.parse(
+      (await stack.landing.get(`quarantine/${key}.reason.json`)).toString('utf8'),
+    ) as { reason: string };
+    expect(why.reason).toMatch(/unknown table "widgets"/);
+    await runCycle(stack, { logger: silentLogger, overlapSeconds: 300 });
+    expect(await compareWithReference(stack.source, stack.warehouse)).toEqual([]);
+  });
+
+  it('an unreadable Parquet file: the load throws naming it, quarantines it, marks nothing loaded', async () => {
+    const { manifest, batchId } = await ingestChanges();
+    const transform = await transformBatch(stack, manifest, silentLogger);
+    const parquet = transform.manifest!.tables.find((t) => t.table === 'fact_payment')!.key;
+    await stack.processed.put(parquet, 'PAR1 this is not parquet at all PAR1');
+    const logged = async () =>
+      (await stack.warehouse.query('SELECT 1 FROM etl.load_log WHERE batch_id = $1', [batchId]))
+        .rowCount;
+    const dims = async () =>
+      (await stack.warehouse.query<{ n: number }>('SELECT count(*)::int AS n FROM dim_date'))
+        .rows[0]!.n;
+    const before = await dims();
+    await expect(loadBatch(stack, transform.manifestKey, silentLogger)).rejects.toThrow(
+      `s3://${PROCESSED}/${parquet}`,
+    );
+    expect(await logged()).toBe(0);
+    expect(await dims()).toBe(before);
+    expect(await stack.processed.exists(`quarantine/${parquet}.reason.json`)).toBe(true);
+    // A later cycle is not blocked by the poisoned batch and does not mark it loaded.
+    await runCycle(stack, { logger: silentLogger, overlapSeconds: 300 });
+    expect(await logged()).toBe(0);
+    // Replaying from landing rewrites the file; the batch then loads.
+    await replayBatch(stack, { batchId, stage: 'transform', force: true, logger: silentLogger });
+    expect(await logged()).toBe(1);
+    expect(await compareWithReference(stack.source, stack.warehouse)).toEqual([]);
+  });
+});
+
+describe('schema drift in totesys', () => {
+  it('a new column is kept in landing and ignored downstream with a warning', async () => {
+    await stack.source.query(`ALTER TABLE design ADD COLUMN colour text DEFAULT 'teal'`);
+    try {
+      await stack.source.query(
+        `UPDATE design SET design_name = design_name || ' II', last_updated = now()
+         WHERE design_id = (SELECT min(design_id) FROM design)`,
+      );
+      const logger = recordingLogger();
+      const cycle = await runCycle(stack, { logger, overlapSeconds: 300 });
+      const key = cycle.ingest.manifest.tables.find((t) => t.table === 'design')!.keys[0]!;
+      expect((await stack.landing.get(key)).toString('utf8')).toContain('"colour": "teal"');
+      expect(logger.lines.filter((l) => l.startsWith('warn') && l.includes('colour'))).toHaveLength(
+        2, // ingest and transform each say so
+      );
+      expect(await compareWithReference(stack.source, stack.warehouse)).toEqual([]);
+    } finally {
+      await stack.source.query('ALTER TABLE design DROP COLUMN colour');
+    }
+  });
+
+  it('a dropped column fails loudly, naming it, and advances nothing', async () => {
+    const before = await Promise.all(SOURCE_TABLE_NAMES.map((t) => stack.watermarks.read(t)));
+    await stack.source.query('ALTER TABLE currency RENAME COLUMN currency_code TO code_gone');
+    try {
+      await expect(runCycle(stack, { logger: silentLogger, overlapSeconds: 300 })).rejects.toThrow(
+        /Source table currency has lost column\(s\) currency_code/,
+      );
+      expect(await Promise.all(SOURCE_TABLE_NAMES.map((t) => stack.watermarks.read(t)))).toEqual(
+        before,
+      );
+    } finally {
+      await stack.source.query('ALTER TABLE currency RENAME COLUMN code_gone TO currency_code');
+    }
+    await runCycle(stack, { logger: silentLogger, overlapSeconds: 300 });
+    expect(await compareWithReference(stack.source, stack.warehouse)).toEqual([]);
+  });
+});
