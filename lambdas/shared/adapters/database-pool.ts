@@ -57,22 +57,25 @@ export function explainConnectionError(
   config: PoolConfig,
   role: DatabaseRole,
 ): unknown {
-  if (!(error instanceof Error) || error instanceof DatabaseConnectionError) return error;
+  // Socket errors may come from another realm (a test runner's sandbox): no instanceof Error.
+  if (typeof (error as Error | undefined)?.message !== 'string') return error;
+  if (error instanceof DatabaseConnectionError) return error;
   const code = (error as { code?: string }).code ?? '';
   const where = describeDatabase(config);
   const password = typeof config.password === 'string' ? config.password : undefined;
   const hide = (text: string) =>
     password && password.length > 0 ? text.split(password).join('***') : text;
-  if (UNREACHABLE.has(code) || /timeout.*connect|Connection terminated/i.test(error.message)) {
+  const text = (error as Error).message;
+  if (UNREACHABLE.has(code) || /timeout.*connect|Connection terminated/i.test(text)) {
     return new DatabaseConnectionError(
-      `Cannot reach the ${role} database at ${where} (${code || hide(error.message)}): ${HINTS[role]}`,
+      `Cannot reach the ${role} database at ${where} (${code || hide(text)}): ${HINTS[role]}`,
       { cause: error },
     );
   }
   const refused = REFUSED[code];
   if (refused) {
     return new DatabaseConnectionError(
-      `The ${role} database at ${where} refused the connection (${refused}: ${hide(error.message)}): ${HINTS[role]}`,
+      `The ${role} database at ${where} refused the connection (${refused}: ${hide(text)}): ${HINTS[role]}`,
       { cause: error },
     );
   }

@@ -1,0 +1,173 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createPool } from '../../lambdas/shared/adapters/database-pool';
+import { SOURCE_TABLE_NAMES } from '../../lambdas/shared/core/catalogue';
+import { silentLogger } from '../../lambdas/shared/ports/stage-logger';
+import { freePort } from '../../local/free-port';
+import { runCycle } from '../../local/run-cycle';
+import { applyDemoChanges } from '../../local/seed/demo-changes';
+import { seedTotesys } from '../../local/seed/seed-totesys';
+import { faultyStore } from './support/faults';
+import { compareWithReference } from './support/reference';
+import { startTestStack, type TestStack } from './support/test-stack';
+
+let stack: TestStack;
+let closedPort: number;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  await seedTotesys(stack.stack.postgres!.url('totesys'), { scale: 0.05 });
+  await runCycle(stack, { logger: silentLogger, overlapSeconds: 300 });
+  closedPort = await freePort();
+});
+afterAll(() => stack.stop());
+
+const PASSWORD = 'hunter2-do-not-print';
+
+/** Watermarks and the load log: what a failed run must leave untouched. */
+async function progress(): Promise<unknown> {
+  const log = await stack.warehouse.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM etl.load_log',
+  );
+  return {
+    watermarks: await Promise.all(SOURCE_TABLE_NAMES.map((t) => stack.watermarks.read(t))),
+    loaded: log.rows[0]!.n,
+  };
+}
+
+async function changeTotesys(): Promise<void> {
+  const client = await stack.source.connect();
+  await applyDemoChanges(client, { newSalesOrders: 4, paidPayments: 2 }).finally(() =>
+    client.release(),
+  );
+}
+
+/** Runs a cycle that must fail; answers its message after checking nothing advanced. */
+async function failingCycle(context: TestStack): Promise<string> {
+  const before = await progress();
+  const error = await runCycle(context, { logger: silentLogger, overlapSeconds: 300 }).then(
+    () => undefined,
+    (e: unknown) => e as Error,
+  );
+  expect(typeof error?.message).toBe('string');
+  expect(await progress()).toEqual(before);
+  return error!.message;
+}
+
+async function catchesUp(): Promise<void> {
+  await runCycle(stack, { logger: silentLogger, overlapSeconds: 300 });
+  expect(await compareWithReference(stack.source, stack.warehouse)).toEqual([]);
+}
+
+describe('outages: one clear line, nothing advanced, the next run catches up', () => {
+  beforeEach(changeTotesys);
+
+  it('the source database unreachable', async () => {
+    const source = createPool(
+      { connectionString: `postgres://etl:${PASSWORD}@127.0.0.1:${closedPort}/totesys` },
+      2,
+      'source',
+    );
+    try {
+      const message = await failingCycle({ ...stack, source });
+      expect(message).toBe(
+        `Cannot reach the source database at 127.0.0.1:${closedPort}/totesys (ECONNREFUSED): check DELIVERANCE_SOURCE_URL / the source secret (SOURCE_SECRET_ID)`,
+      );
+    } finally {
+      await source.end();
+    }
+    await catchesUp();
+  });
+
+  it('the warehouse unreachable', async () => {
+    const warehouse = createPool(
+      { connectionString: `postgres://etl:${PASSWORD}@127.0.0.1:${closedPort}/warehouse` },
+      2,
+      'warehouse',
+    );
+    try {
+      const message = await failingCycle({ ...stack, warehouse });
+      expect(message).toMatch(
+        /^Cannot reach the warehouse database at 127\.0\.0\.1:\d+\/warehouse \(ECONNREFUSED\): check DELIVERANCE_WAREHOUSE_URL/,
+      );
+    } finally {
+      await warehouse.end();
+    }
+    await catchesUp();
+  });
+
+  it('wrong credentials for the source, without printing the password', async () => {
+    const url = new URL(stack.stack.postgres!.url('totesys'));
+    url.username = 'nobody';
+    url.password = PASSWORD;
+    const source = createPool({ connectionString: url.toString() }, 2, 'source');
+    try {
+      const message = await failingCycle({ ...stack, source });
+      expect(message).toMatch(
+        /^The source database at 127\.0\.0\.1:\d+\/totesys refused the connection \(.*nobody.*\): check DELIVERANCE_SOURCE_URL/,
+      );
+      expect(message).not.toContain(PASSWORD);
+    } finally {
+      await source.end();
+    }
+    await catchesUp();
+  });
+
+  it('S3 throttling and errors on landing, transform and load', async () => {
+    const throttle = (name: string) => {
+      const error = new Error('Please reduce your request rate.');
+      error.name = name;
+      return error;
+    };
+    const landing = faultyStore(stack.landing, {});
+    landing.upload = () => Promise.reject(throttle('SlowDown'));
+    let message = await failingCycle({ ...stack, landing });
+    expect(message).toBe('Please reduce your request rate.');
+    const processed = faultyStore(stack.processed, {});
+    processed.upload = () => Promise.reject(throttle('ServiceUnavailable'));
+    const before = await progress();
+    message = await runCycle({ ...stack, processed }, { logger: silentLogger, overlapSeconds: 300 })
+      .then(() => '')
+      .catch((e: Error) => e.message);
+    expect(message).toBe('Please reduce your request rate.');
+    // The ingest succeeded (its watermarks moved), nothing was loaded.
+    expect((await progress()) as { loaded: number }).toMatchObject({
+      loaded: (before as { loaded: number }).loaded,
+    });
+    await catchesUp();
+  });
+
+  it('the CLI exits non-zero with one line naming what and where', async () => {
+    const stateDir = await mkdtemp(join(tmpdir(), 'dlv-outage-'));
+    try {
+      const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, ['bin/deliverance.cjs', 'run'], {
+          cwd: join(__dirname, '..', '..'),
+          env: {
+            ...process.env,
+            DELIVERANCE_SOURCE_URL: `postgres://etl:${PASSWORD}@127.0.0.1:${closedPort}/totesys`,
+            DELIVERANCE_WAREHOUSE_URL: stack.stack.postgres!.url('warehouse'),
+            DELIVERANCE_S3_ENDPOINT: stack.stack.s3!.endpoint.url,
+            DELIVERANCE_STATE_DIR: stateDir,
+            AWS_ACCESS_KEY_ID: 'S3RVER',
+            AWS_SECRET_ACCESS_KEY: 'S3RVER',
+          },
+          stdio: ['ignore', 'ignore', 'pipe'],
+        });
+        let stderr = '';
+        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+        child.on('exit', (code) => resolve({ code, stderr }));
+      });
+      expect(result.code).toBe(1);
+      const lines = result.stderr.split('\n').filter((l) => l.startsWith('deliverance:'));
+      expect(lines).toEqual([
+        `deliverance: Cannot reach the source database at 127.0.0.1:${closedPort}/totesys (ECONNREFUSED): check DELIVERANCE_SOURCE_URL / the source secret (SOURCE_SECRET_ID)`,
+      ]);
+      expect(result.stderr).not.toContain(PASSWORD);
+    } finally {
+      await rm(stateDir, { recursive: true, force: true });
+    }
+  });
+});
