@@ -9,7 +9,7 @@ import { Construct } from 'constructs';
 import type { IngestSchedule } from './config';
 import { acknowledge, GRANT_ACTION_FINDINGS, nagArn, prefixFindings } from './nag';
 import { PipelineFunction, type StageFunctionOptions } from './pipeline-function';
-import { MANIFEST_PREFIX, SOURCE_TABLES } from './pipeline-tables';
+import { MANIFEST_PREFIX, RUNS_PREFIX, SOURCE_TABLES } from './pipeline-tables';
 
 export interface IngestionProps extends StageFunctionOptions {
   readonly landing: s3.IBucket;
@@ -55,6 +55,7 @@ export class Ingestion extends Construct {
 
     for (const table of SOURCE_TABLES) props.landing.grantPut(fn, `${table}/*`);
     props.landing.grantPut(fn, `${MANIFEST_PREFIX}*`);
+    props.landing.grantPut(fn, `${RUNS_PREFIX}*`);
     props.sourceSecret.grantRead(fn);
     const watermarks = Stack.of(this).formatArn({
       service: 'ssm',
@@ -69,10 +70,10 @@ export class Ingestion extends Construct {
     );
     acknowledge(
       this.stage,
-      'Ingest writes new objects under each source table prefix and manifests/, whose batch ids are only known at run time, and reads/writes one SSM parameter per table under <prefix>/watermarks/; the wildcards stop at those prefixes.',
+      'Ingest writes new objects under each source table prefix, manifests/ and runs/ (its run record), whose batch ids are only known at run time, and reads/writes one SSM parameter per table under <prefix>/watermarks/; the wildcards stop at those prefixes.',
       [
         ...GRANT_ACTION_FINDINGS,
-        ...prefixFindings(props.landing, [...SOURCE_TABLES, MANIFEST_PREFIX]),
+        ...prefixFindings(props.landing, [...SOURCE_TABLES, MANIFEST_PREFIX, RUNS_PREFIX]),
         `AwsSolutions-IAM5[Resource::${nagArn(this, 'ssm', `parameter${props.watermarkParameterPrefix}/watermarks/*`)}]`,
       ],
     );

@@ -9,6 +9,7 @@ import {
   MANIFEST_PREFIX,
   MANIFEST_SUFFIX,
   QUARANTINE_PREFIX,
+  RUNS_PREFIX,
   WAREHOUSE_TABLES,
 } from './pipeline-tables';
 
@@ -17,6 +18,8 @@ export const MIGRATIONS_DIR = '/var/task/sql/warehouse';
 
 export interface LoadingProps extends StageFunctionOptions {
   readonly processed: s3.IBucket;
+  /** Read for reconciliation: each batch's landing manifest, and the batch sequence. */
+  readonly landing: s3.IBucket;
   /** Connection to the warehouse: `{"host","port","username","password","dbname"}`. */
   readonly warehouseSecret: secretsmanager.ISecret;
 }
@@ -42,6 +45,7 @@ export class Loading extends Construct {
       reservedConcurrentExecutions: 2,
       environment: {
         PROCESSED_BUCKET: props.processed.bucketName,
+        LANDING_BUCKET: props.landing.bucketName,
         WAREHOUSE_SECRET_ID:
           props.warehouseSecret.secretFullArn ?? props.warehouseSecret.secretName,
         MIGRATIONS_DIR,
@@ -63,6 +67,8 @@ export class Loading extends Construct {
     for (const table of WAREHOUSE_TABLES) props.processed.grantRead(fn, `${table}/*`);
     props.processed.grantRead(fn, `${MANIFEST_PREFIX}*`);
     props.processed.grantPut(fn, `${QUARANTINE_PREFIX}*`);
+    props.processed.grantReadWrite(fn, `${RUNS_PREFIX}*`);
+    props.landing.grantRead(fn, `${MANIFEST_PREFIX}*`);
     props.warehouseSecret.grantRead(fn);
 
     props.processed.addEventNotification(EventType.OBJECT_CREATED, new s3n.LambdaDestination(fn), {
@@ -72,14 +78,16 @@ export class Loading extends Construct {
 
     acknowledge(
       this.stage,
-      'Load reads Parquet under each warehouse table prefix and manifests/ of processed and quarantines refused objects; batch ids are only known at run time, so the wildcards stop at those prefixes.',
+      'Load reads Parquet under each warehouse table prefix and manifests/ of processed, writes its run record under runs/, reads landing manifests/ to reconcile counts, and quarantines refused objects; batch ids are only known at run time, so the wildcards stop at those prefixes.',
       [
         ...GRANT_ACTION_FINDINGS,
         ...prefixFindings(props.processed, [
           ...WAREHOUSE_TABLES,
           MANIFEST_PREFIX,
           QUARANTINE_PREFIX,
+          RUNS_PREFIX,
         ]),
+        ...prefixFindings(props.landing, [MANIFEST_PREFIX]),
       ],
     );
   }

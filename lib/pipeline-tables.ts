@@ -46,3 +46,5 @@ export const MANIFEST_PREFIX = 'manifests/';
 export const MANIFEST_SUFFIX = '.json';
 export const QUARANTINE_PREFIX = 'quarantine/';
 export const STATE_PREFIX = 'state/';
+/** Run records: `runs/<batchId>/<stage>.json`, in the bucket the stage writes to. */
+export const RUNS_PREFIX = 'runs/';

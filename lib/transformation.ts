@@ -7,6 +7,7 @@ import {
   MANIFEST_PREFIX,
   MANIFEST_SUFFIX,
   QUARANTINE_PREFIX,
+  RUNS_PREFIX,
   SOURCE_TABLES,
   STATE_PREFIX,
   WAREHOUSE_TABLES,
@@ -48,6 +49,7 @@ export class Transformation extends Construct {
     for (const table of WAREHOUSE_TABLES) props.processed.grantPut(fn, `${table}/*`);
     props.processed.grantPut(fn, `${MANIFEST_PREFIX}*`);
     props.processed.grantReadWrite(fn, `${STATE_PREFIX}*`);
+    props.processed.grantReadWrite(fn, `${RUNS_PREFIX}*`);
 
     props.landing.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(fn), {
       prefix: MANIFEST_PREFIX,
@@ -56,11 +58,16 @@ export class Transformation extends Construct {
 
     acknowledge(
       this.stage,
-      'Transform reads batch objects under each source table prefix and manifests/ of landing, writes Parquet under each warehouse table prefix, manifests/ and state/ of processed, and quarantines refused objects; batch ids are only known at run time, so the wildcards stop at those prefixes.',
+      'Transform reads batch objects under each source table prefix and manifests/ of landing, writes Parquet under each warehouse table prefix, manifests/, state/ and runs/ (its run record) of processed, and quarantines refused objects; batch ids are only known at run time, so the wildcards stop at those prefixes.',
       [
         ...GRANT_ACTION_FINDINGS,
         ...prefixFindings(props.landing, [...SOURCE_TABLES, MANIFEST_PREFIX, QUARANTINE_PREFIX]),
-        ...prefixFindings(props.processed, [...WAREHOUSE_TABLES, MANIFEST_PREFIX, STATE_PREFIX]),
+        ...prefixFindings(props.processed, [
+          ...WAREHOUSE_TABLES,
+          MANIFEST_PREFIX,
+          STATE_PREFIX,
+          RUNS_PREFIX,
+        ]),
       ],
     );
   }

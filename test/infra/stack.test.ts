@@ -229,6 +229,7 @@ describe('functions', () => {
       Environment: {
         Variables: Match.objectEquals({
           ...common,
+          LANDING_BUCKET: landing,
           PROCESSED_BUCKET: processed,
           WAREHOUSE_SECRET_ID: 'deliverance/warehouse',
           MIGRATIONS_DIR: '/var/task/sql/warehouse',
@@ -327,11 +328,11 @@ describe('permissions', () => {
     }
   });
 
-  it('lets ingest write landing table and manifest keys only, and read nothing there', () => {
+  it('lets ingest write landing table, manifest and run-record keys only, and read nothing there', () => {
     const statements = statementsOf(dev, 'ingest');
     const landing = bucketId(dev, 'Landing');
     expect(objectResources(statements, 's3:PutObject').sort()).toEqual(
-      [...SOURCE_TABLES, 'manifests'].map((p) => `${landing}/${p}/*`).sort(),
+      [...SOURCE_TABLES, 'manifests', 'runs'].map((p) => `${landing}/${p}/*`).sort(),
     );
     expect(objectResources(statements, 's3:GetObject*')).toEqual([]);
   });
@@ -376,23 +377,30 @@ describe('permissions', () => {
       [
         ...[...SOURCE_TABLES, 'manifests'].map((p) => `${landing}/${p}/*`),
         `${processed}/state/*`,
+        `${processed}/runs/*`,
       ].sort(),
     );
     expect(objectResources(statements, 's3:PutObject').sort()).toEqual(
       [
         `${landing}/quarantine/*`,
-        ...[...WAREHOUSE_TABLES, 'manifests', 'state'].map((p) => `${processed}/${p}/*`),
+        ...[...WAREHOUSE_TABLES, 'manifests', 'state', 'runs'].map((p) => `${processed}/${p}/*`),
       ].sort(),
     );
   });
 
-  it('lets load read processed tables and manifests and read the warehouse secret', () => {
+  it('lets load read processed tables and manifests, landing manifests, and the warehouse secret', () => {
     const statements = statementsOf(dev, 'load');
+    const landing = bucketId(dev, 'Landing');
     const processed = bucketId(dev, 'Processed');
     expect(objectResources(statements, 's3:GetObject*').sort()).toEqual(
-      [...WAREHOUSE_TABLES, 'manifests'].map((p) => `${processed}/${p}/*`).sort(),
+      [
+        ...[...WAREHOUSE_TABLES, 'manifests', 'runs'].map((p) => `${processed}/${p}/*`),
+        `${landing}/manifests/*`,
+      ].sort(),
     );
-    expect(objectResources(statements, 's3:PutObject')).toEqual([`${processed}/quarantine/*`]);
+    expect(objectResources(statements, 's3:PutObject').sort()).toEqual(
+      [`${processed}/quarantine/*`, `${processed}/runs/*`].sort(),
+    );
     expect(JSON.stringify(statements)).toContain(':secret:deliverance/warehouse-??????');
   });
 
