@@ -13,10 +13,10 @@ import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { quoteIdent } from '../shared/core/catalogue';
 import type { WarehouseTable } from '../shared/core/warehouse-catalogue';
-import { readParquetRows } from '../shared/parquet';
+import { readParquetColumns } from '../shared/parquet';
 import { phaseEnd, phaseStart, timePhase } from '../shared/phase-timer';
 import type { ObjectStore } from '../shared/ports/object-store';
-import { toCopyText } from './copy-text';
+import { columnsToCopyText } from './copy-text';
 import { stagedColumns } from './upsert-sql';
 
 /** A processed object as a local file (Lambda: /tmp), removed by `dispose`. */
@@ -59,23 +59,38 @@ export async function copyParquetInto(
     copy.on('finish', resolve);
     copy.on('error', reject);
   });
+  // Awaited below; marked handled now so an early COPY error is not an unhandled rejection.
+  finished.catch(() => undefined);
   let sent = 0;
+  // One slice of text in flight while the next is built, so PostgreSQL parses one while Node
+  // decodes and encodes the next; slices, not whole row groups, keep each string small.
+  let drained: Promise<unknown> | undefined;
   try {
-    const groups = readParquetRows(path, table, source);
+    const groups = readParquetColumns(path, table, source);
     for (;;) {
       let started = phaseStart();
       const next = await groups.next();
       phaseEnd('load: Parquet decode', started);
       if (next.done) break;
-      const rows = next.value;
-      sent += rows.length;
-      started = phaseStart();
-      const text = toCopyText(rows, columns);
-      phaseEnd('load: COPY text', started);
-      started = phaseStart();
-      if (!copy.write(text)) await once(copy, 'drain');
-      phaseEnd('load: COPY wait', started);
+      const group = next.value;
+      sent += group.rows;
+      for (let from = 0; from < group.rows; from += COPY_SLICE_ROWS) {
+        started = phaseStart();
+        const text = columnsToCopyText(
+          group,
+          columns,
+          from,
+          Math.min(group.rows, from + COPY_SLICE_ROWS),
+        );
+        phaseEnd('load: COPY text', started);
+        started = phaseStart();
+        await drained;
+        // A COPY error rejects `finished`, which reports it; here it only ends the wait.
+        drained = copy.write(text) ? undefined : once(copy, 'drain').catch(() => undefined);
+        phaseEnd('load: COPY wait', started);
+      }
     }
+    await drained;
   } catch (error) {
     copy.destroy(error as Error);
     // The COPY's own failure (e.g. a bad value) is the better error when there is one.
@@ -90,6 +105,8 @@ export async function copyParquetInto(
   phaseEnd('load: COPY wait', started);
   return sent;
 }
+
+const COPY_SLICE_ROWS = 10_000;
 
 /** Rows below this go through the staging table whatever the target holds. */
 export const BULK_MIN_ROWS = 20_000;

@@ -1,5 +1,5 @@
 export { ParquetFileError, ParquetValueError } from './parquet-errors';
-export { readParquetRows } from './parquet-reader';
+export { type ColumnGroup, readParquetColumns, readParquetRows } from './parquet-reader';
 export {
   type ParquetColumn,
   type ParquetColumnType,

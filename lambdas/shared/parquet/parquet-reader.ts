@@ -42,6 +42,27 @@ export async function* readParquetRows(
   table: WarehouseTable,
   source: string = typeof input === 'string' ? input : '<buffer>',
 ): AsyncGenerator<WarehouseRow[], void, undefined> {
+  for await (const group of readParquetColumns(input, table, source)) {
+    yield toRows(group.names, group.values, group.rows);
+  }
+}
+
+/** One row group as columns: `values[j][i]` is column `names[j]` of row i. */
+export interface ColumnGroup {
+  readonly names: readonly string[];
+  readonly values: readonly (readonly Value[])[];
+  readonly rows: number;
+}
+
+/**
+ * As {@link readParquetRows}, but each row group as column arrays, without building a row object
+ * per row: for a consumer that writes rows straight out again (the load's COPY text).
+ */
+export async function* readParquetColumns(
+  input: Uint8Array | string,
+  table: WarehouseTable,
+  source: string = typeof input === 'string' ? input : '<buffer>',
+): AsyncGenerator<ColumnGroup, void, undefined> {
   // A missing local file is an I/O fault, not a bad file: its error passes through.
   const file = typeof input === 'string' ? await asyncBufferFromFile(input) : bufferFrom(input);
   let metadata: FileMetaData;
@@ -80,7 +101,7 @@ export async function* readParquetRows(
         cause: error,
       });
     }
-    yield toRows(names, values, groupRows);
+    yield { names, values, rows: groupRows };
     groupStart += groupRows;
   }
 }
@@ -112,7 +133,7 @@ function mapInto(convert: (value: unknown) => Value): Converter {
   };
 }
 
-function toRows(names: readonly string[], values: readonly Value[][], count: number) {
+function toRows(names: readonly string[], values: readonly (readonly Value[])[], count: number) {
   const rows = new Array<WarehouseRow>(count);
   const width = names.length;
   for (let i = 0; i < count; i++) {
