@@ -5,21 +5,46 @@ import tseslint from 'typescript-eslint';
 /** The pure core may not reach AWS, the database, the file system or the environment. */
 const coreRestrictions = {
   patterns: [
-    { group: ['@aws-sdk/*', '@aws-lambda-powertools/*'], message: 'The pure core knows nothing of AWS: take a port instead.' },
-    { group: ['pg', 'pg-*'], message: 'The pure core knows nothing of PostgreSQL: take a port instead.' },
+    {
+      group: ['@aws-sdk/*', '@aws-lambda-powertools/*'],
+      message: 'The pure core knows nothing of AWS: take a port instead.',
+    },
+    {
+      group: ['pg', 'pg-*'],
+      message: 'The pure core knows nothing of PostgreSQL: take a port instead.',
+    },
     { group: ['fs', 'node:fs', 'fs/*', 'node:fs/*'], message: 'The pure core does no I/O.' },
-    { group: ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs'], message: 'Lambda code never imports CDK code.' },
+    {
+      group: ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs'],
+      message: 'Lambda code never imports CDK code.',
+    },
   ],
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'cdk.out/**', 'coverage/**', '.deliverance/**', '.bench/**', 'bin/*.cjs', 'jest.config.js'] },
+  {
+    ignores: [
+      'node_modules/**',
+      'cdk.out/**',
+      'coverage/**',
+      '.deliverance/**',
+      '.bench/**',
+      'scratch/**',
+      '**/*.cjs',
+      'jest.config.js',
+    ],
+  },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
     },
@@ -29,15 +54,29 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs', '**/lib/*'], message: 'Lambda code never imports CDK code.' }] },
+        {
+          patterns: [
+            {
+              group: ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs', '**/lib/*'],
+              message: 'Lambda code never imports CDK code.',
+            },
+          ],
+        },
       ],
     },
   },
   {
-    files: ['lambdas/shared/core/**/*.ts', 'lambdas/transform/tables/**/*.ts', 'lambdas/ingest/window.ts'],
+    files: [
+      'lambdas/shared/core/**/*.ts',
+      'lambdas/transform/tables/**/*.ts',
+      'lambdas/ingest/window.ts',
+    ],
     rules: {
       'no-restricted-imports': ['error', coreRestrictions],
-      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'The pure core reads no environment.' }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'The pure core reads no environment.' },
+      ],
     },
   },
   {
@@ -45,7 +84,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/lambdas/**'], message: 'CDK code never imports Lambda code; it names entry files by path.' }] },
+        {
+          patterns: [
+            {
+              group: ['**/lambdas/**'],
+              message: 'CDK code never imports Lambda code; it names entry files by path.',
+            },
+          ],
+        },
       ],
     },
   },

@@ -12,7 +12,6 @@ import {
 } from '../../lambdas/load/migrations';
 import { startPostgres, type LocalPostgres } from '../../local/embedded-postgres';
 
-
 const QUERIES_DIR = path.join(__dirname, '../../sql/queries');
 
 // Dates, bigints and numerics as PostgreSQL writes them: exact, and free of the local time zone.

@@ -19,7 +19,6 @@ import {
 } from '../../lambdas/load/migrations';
 import { startPostgres, type LocalPostgres } from '../../local/embedded-postgres';
 
-
 /** How information_schema describes each catalogue type, as the migration must declare it. */
 const SQL_TYPE: Record<WarehouseColumnType, string> = {
   integer: 'integer',
