@@ -41,6 +41,24 @@ export function createS3Client(endpoint: S3Endpoint = {}): S3Client {
   return new S3Client(config);
 }
 
+/**
+ * An S3 failure that says where: the SDK's own messages ("Please reduce your request rate.")
+ * name neither bucket nor key. The SDK error stays as the cause, its name is kept for callers
+ * that tell throttling from the rest.
+ */
+export class ObjectStoreError extends Error {
+  constructor(operation: string, where: string, cause: unknown) {
+    const sdk = cause as { name?: string; message?: string };
+    super(
+      `S3 ${operation} ${where} failed: ${sdk.name ?? 'Error'}: ${sdk.message ?? String(cause)}`,
+      {
+        cause,
+      },
+    );
+    this.name = 'ObjectStoreError';
+  }
+}
+
 function isMissing(error: unknown): boolean {
   return (
     error instanceof NoSuchKey ||
@@ -56,9 +74,29 @@ export class S3ObjectStore implements ObjectStore {
     readonly bucket: string,
   ) {}
 
+  private where(key: string): string {
+    return `s3://${this.bucket}/${key}`;
+  }
+
+  private async attempt<T>(operation: string, key: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof ObjectStoreError || isMissing(error)) throw error;
+      throw new ObjectStoreError(operation, this.where(key), error);
+    }
+  }
+
   async put(key: string, body: string | Uint8Array, contentType?: string): Promise<void> {
-    await this.client.send(
-      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }),
+    await this.attempt('PutObject', key, () =>
+      this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Body: body,
+          ContentType: contentType,
+        }),
+      ),
     );
   }
 
@@ -70,15 +108,17 @@ export class S3ObjectStore implements ObjectStore {
       queueSize: 2,
       leavePartsOnError: false,
     });
-    await upload.done();
+    await this.attempt('multipart upload of', key, () => upload.done());
   }
 
   async get(key: string): Promise<Buffer> {
-    const response = await this.client.send(
-      new GetObjectCommand({ Bucket: this.bucket, Key: key }),
-    );
-    if (!response.Body) throw new Error(`s3://${this.bucket}/${key} has no body`);
-    return Buffer.from(await response.Body.transformToByteArray());
+    return this.attempt('GetObject', key, async () => {
+      const response = await this.client.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: key }),
+      );
+      if (!response.Body) throw new Error('the response has no body');
+      return Buffer.from(await response.Body.transformToByteArray());
+    });
   }
 
   async getIfExists(key: string): Promise<Buffer | undefined> {
@@ -91,16 +131,20 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async stream(key: string): Promise<Readable> {
-    const response = await this.client.send(
-      new GetObjectCommand({ Bucket: this.bucket, Key: key }),
-    );
-    if (!response.Body) throw new Error(`s3://${this.bucket}/${key} has no body`);
-    return response.Body as Readable;
+    return this.attempt('GetObject', key, async () => {
+      const response = await this.client.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: key }),
+      );
+      if (!response.Body) throw new Error('the response has no body');
+      return response.Body as Readable;
+    });
   }
 
   async exists(key: string): Promise<boolean> {
     try {
-      await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      await this.attempt('HeadObject', key, () =>
+        this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key })),
+      );
       return true;
     } catch (error) {
       if (isMissing(error)) return false;
@@ -112,8 +156,14 @@ export class S3ObjectStore implements ObjectStore {
     const keys: string[] = [];
     let token: string | undefined;
     do {
-      const page = await this.client.send(
-        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
+      const page = await this.attempt(`ListObjectsV2 (prefix ${prefix}) of`, '', () =>
+        this.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: prefix,
+            ContinuationToken: token,
+          }),
+        ),
       );
       for (const item of page.Contents ?? []) if (item.Key) keys.push(item.Key);
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
@@ -122,6 +172,8 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async delete(key: string): Promise<void> {
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+    await this.attempt('DeleteObject', key, () =>
+      this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key })),
+    );
   }
 }
