@@ -121,10 +121,16 @@ function recorded<T>(
   );
 }
 
+/** Options of a stage run beyond the batch: `force` redoes a batch already done (replay). */
+export interface BatchRunOptions {
+  readonly force?: boolean;
+}
+
 export async function transformBatch(
   context: PipelineContext,
   manifestKey: string,
   logger: StageLogger,
+  options: BatchRunOptions = {},
 ): Promise<TransformResult & StageTiming> {
   const workDir = await mkdtemp(join(tmpdir(), 'dlv-transform-'));
   try {
@@ -142,6 +148,7 @@ export async function transformBatch(
             logger,
             manifestKey,
             workDir,
+            force: options.force,
           }),
         ),
     );
@@ -154,6 +161,7 @@ export function loadBatch(
   context: PipelineContext,
   manifestKey: string,
   logger: StageLogger,
+  options: BatchRunOptions = {},
 ): Promise<LoadResult & StageTiming> {
   return recorded(
     context,
@@ -168,6 +176,7 @@ export function loadBatch(
           warehouse: context.warehouse,
           logger,
           manifestKey,
+          force: options.force,
           reconcile: batchReconciler({
             landing: context.landing,
             processed: context.processed,

@@ -1,12 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { runLoad, type LoadResult } from '../../lambdas/load/load';
+import type { LoadResult } from '../../lambdas/load/load';
 import { isBatchId, manifestKey } from '../../lambdas/shared/core/batch';
 import type { StageLogger } from '../../lambdas/shared/ports/stage-logger';
-import { runTransform, type TransformResult } from '../../lambdas/transform/transform';
+import type { TransformResult } from '../../lambdas/transform/transform';
 import type { PipelineContext } from '../../local/pipeline-context';
-import { migrateLocalWarehouse } from '../../local/run-cycle';
+import { loadBatch, migrateLocalWarehouse, transformBatch } from '../../local/run-cycle';
 import { consoleLogger } from '../console-logger';
 import { openEnvironment } from '../environment';
 import { readSettings, UsageError } from '../settings';
@@ -47,32 +44,14 @@ export async function replayBatch(
         `Batch ${options.batchId} has no landing manifest at s3://${context.landing.bucket}/${key}: check the batch id (deliverance status lists recent batches)`,
       );
     }
-    const workDir = await mkdtemp(join(tmpdir(), 'dlv-replay-'));
-    try {
-      transform = await runTransform({
-        landing: context.landing,
-        processed: context.processed,
-        logger,
-        manifestKey: key,
-        workDir,
-        force,
-      });
-    } finally {
-      await rm(workDir, { recursive: true, force: true });
-    }
+    transform = await transformBatch(context, key, logger, { force });
   } else if (!(await context.processed.exists(key))) {
     throw new Error(
       `Batch ${options.batchId} has no processed manifest at s3://${context.processed.bucket}/${key}: replay it with --stage transform`,
     );
   }
   await migrateLocalWarehouse(context);
-  const load = await runLoad({
-    processed: context.processed,
-    warehouse: context.warehouse,
-    logger,
-    manifestKey: key,
-    force,
-  });
+  const load = await loadBatch(context, key, logger, { force });
   return { transform, load };
 }
 

@@ -17,8 +17,9 @@ describe('S3 object store errors', () => {
   it('say which operation, bucket and key failed, keeping the SDK error as the cause', async () => {
     const throttled = sdkError('SlowDown', 'Please reduce your request rate.');
     s3.on(GetObjectCommand).rejects(throttled);
-    const failure = await store()
+    const failure: Error = await store()
       .get('sales_order/b.jsonl')
+      .then(() => new Error('expected a failure'))
       .catch((e: unknown) => e as Error);
     expect(failure.message).toBe(
       'S3 GetObject s3://landing-bucket/sales_order/b.jsonl failed: SlowDown: Please reduce your request rate.',
