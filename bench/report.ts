@@ -25,6 +25,10 @@ export interface BenchReport {
   readonly runs: readonly RunReport[];
   readonly rowByRowSample: Baseline | undefined;
   readonly totalSeconds: number;
+  /** Seconds spent seeding, or undefined when a kept state folder's totesys was reused. */
+  readonly seedSeconds: number | undefined;
+  /** --max-old-space-size given to the stage processes, if any. */
+  readonly heapMb: number | undefined;
 }
 
 /** Targets from issue 6. */
@@ -99,6 +103,12 @@ function phaseLines(run: RunReport): string[] {
         ([phase, ms]) =>
           `${phase} ${(ms / 1000).toFixed(2)} s (${Math.round((100 * ms) / total)}%)`,
       );
+    if (stage.extra.cpuSeconds !== undefined) {
+      parts.push(`the stage process used ${secs(stage.extra.cpuSeconds)} CPU s`);
+    }
+    if (stage.extra.s3CpuSeconds !== undefined) {
+      parts.push(`s3rver meanwhile used ${secs(stage.extra.s3CpuSeconds)} CPU s`);
+    }
     if (stage.stage === 'ingest') {
       parts.push(
         `summed over 4 tables at once; the same JSON COPY drained without upload takes ${secs(run.jsonCopyTo.seconds)} s, raw COPY TO ${secs(run.copyTo.seconds)} s`,
@@ -162,7 +172,7 @@ export function formatReport(report: BenchReport): string {
   return [
     `### Scale ${report.scale}`,
     '',
-    `${report.date}; ${report.machine}; Node.js ${report.node}; PostgreSQL ${report.postgres} (embedded, fsync off); S3: s3rver on loopback. Each stage ran in its own process; peak RSS is that process's maxRSS. Benchmark run took ${secs(report.totalSeconds)} s including seeding.`,
+    `${report.date}; ${report.machine}; Node.js ${report.node}; PostgreSQL ${report.postgres} (embedded, fsync off); S3: s3rver on loopback. Each stage ran in its own process${report.heapMb ? ` with \`--max-old-space-size=${report.heapMb}\`` : ''}; peak RSS is that process's maxRSS. The benchmark took ${secs(report.totalSeconds)} s, ${report.seedSeconds === undefined ? 'reusing an already seeded totesys' : `${secs(report.seedSeconds)} s of it seeding`}.`,
     '',
     markdownTable(header, report.runs.flatMap(stageRows)),
     '',

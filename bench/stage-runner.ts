@@ -87,8 +87,18 @@ function finish(
   extra: Record<string, number>,
 ): StageResult {
   // maxRSS is in kilobytes: the high-water mark of this process, which ran only the stage.
-  const peakRssMb = process.resourceUsage().maxRSS / 1024;
-  return { stage: request.stage, seconds, rows, peakRssMb, phases, manifestKey, extra };
+  const usage = process.resourceUsage();
+  const peakRssMb = usage.maxRSS / 1024;
+  const cpuSeconds = (usage.userCPUTime + usage.systemCPUTime) / 1e6;
+  return {
+    stage: request.stage,
+    seconds,
+    rows,
+    peakRssMb,
+    phases,
+    manifestKey,
+    extra: { ...extra, cpuSeconds },
+  };
 }
 
 const request = JSON.parse(process.argv[2] ?? '{}') as StageRequest;

@@ -52,8 +52,12 @@ export async function copyParquetInto(
   source: string,
 ): Promise<number> {
   const columns = stagedColumns(table);
+  // A buffer of a few slices, so PostgreSQL has text to parse while the next row group decodes:
+  // with the default 16 KB every write waited for the socket to drain, and the two took turns.
   const copy = client.query(
-    copyFrom(`COPY ${target} (${columns.map(quoteIdent).join(', ')}) FROM STDIN`),
+    copyFrom(`COPY ${target} (${columns.map(quoteIdent).join(', ')}) FROM STDIN`, {
+      highWaterMark: COPY_BUFFER_BYTES,
+    }),
   );
   const finished = new Promise<void>((resolve, reject) => {
     copy.on('finish', resolve);
@@ -62,8 +66,8 @@ export async function copyParquetInto(
   // Awaited below; marked handled now so an early COPY error is not an unhandled rejection.
   finished.catch(() => undefined);
   let sent = 0;
-  // One slice of text in flight while the next is built, so PostgreSQL parses one while Node
-  // decodes and encodes the next; slices, not whole row groups, keep each string small.
+  // Up to COPY_BUFFER_BYTES of text in flight while the next slice is built, so PostgreSQL
+  // parses while Node decodes and encodes; slices, not whole row groups, keep strings small.
   let drained: Promise<unknown> | undefined;
   try {
     const groups = readParquetColumns(path, table, source);
@@ -107,6 +111,7 @@ export async function copyParquetInto(
 }
 
 const COPY_SLICE_ROWS = 10_000;
+const COPY_BUFFER_BYTES = 8 * 1024 * 1024;
 
 /** Rows below this go through the staging table whatever the target holds. */
 export const BULK_MIN_ROWS = 20_000;
