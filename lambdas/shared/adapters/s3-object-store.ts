@@ -13,7 +13,9 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import type { ObjectStore } from '../ports/object-store';
 
-const PART_SIZE = 8 * 1024 * 1024;
+// S3's minimum part size: an upload holds about three parts (two sending, one filling), and
+// ingest uploads four tables at once, so the part size sets most of its peak memory.
+const PART_SIZE = 5 * 1024 * 1024;
 
 export interface S3Endpoint {
   /** An S3-compatible server's URL; omit in AWS. */
