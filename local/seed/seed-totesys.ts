@@ -4,6 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import {
+  SOURCE_TABLE_NAMES,
   SOURCE_TABLES,
   quoteIdent,
   type SourceTableName,
@@ -24,19 +25,7 @@ export interface SeedSummary {
 }
 
 /** Parents before children, so every foreign key points at rows already loaded. */
-export const SEED_ORDER: readonly SourceTableName[] = [
-  'address',
-  'counterparty',
-  'currency',
-  'department',
-  'design',
-  'payment_type',
-  'staff',
-  'sales_order',
-  'purchase_order',
-  'transaction',
-  'payment',
-];
+export const SEED_ORDER: readonly SourceTableName[] = SOURCE_TABLE_NAMES;
 
 export const TOTESYS_SCHEMA_PATH = join(__dirname, '..', '..', 'sql', 'totesys', 'schema.sql');
 

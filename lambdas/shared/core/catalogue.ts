@@ -18,6 +18,7 @@ export interface SourceTable {
   readonly columns: readonly SourceColumn[];
 }
 
+/** In foreign-key order: every table comes after the tables it refers to. */
 export const SOURCE_TABLE_NAMES = [
   'address',
   'counterparty',

@@ -1,15 +1,6 @@
 import type { SourceRow, WarehouseRow } from '../../shared/core/warehouse-catalogue';
-import { distinctVersions } from './dedupe';
-import {
-  readBool,
-  readDate,
-  readDecimal,
-  readInt,
-  readKey,
-  readTimestamp,
-  sameDayDates,
-  timestampTime,
-} from './values';
+import { factVersions } from './fact-versions';
+import { readBool, readDate, readDecimal, readInt } from './values';
 
 const TABLE = 'payment';
 
@@ -25,25 +16,13 @@ const TABLE = 'payment';
  * // → [{ payment_id: 9, payment_amount: '1200.00', paid: false, ... }]
  */
 export function toFactPayment(rows: readonly SourceRow[]): WarehouseRow[] {
-  const createdDate = sameDayDates();
-  const lastUpdatedDate = sameDayDates();
-  return distinctVersions(rows, TABLE, 'payment_id').map((row) => {
-    const key = readKey(row, TABLE, 'payment_id');
-    const createdAt = readTimestamp(row.created_at, 'created_at', TABLE, key);
-    const lastUpdated = readTimestamp(row.last_updated, 'last_updated', TABLE, key);
-    return {
-      payment_id: key,
-      created_date: createdDate(createdAt),
-      created_time: timestampTime(createdAt),
-      last_updated_date: lastUpdatedDate(lastUpdated),
-      last_updated_time: timestampTime(lastUpdated),
-      transaction_id: readInt(row.transaction_id, 'transaction_id', TABLE, key),
-      counterparty_id: readInt(row.counterparty_id, 'counterparty_id', TABLE, key),
-      payment_amount: readDecimal(row.payment_amount, 'payment_amount', TABLE, key),
-      currency_id: readInt(row.currency_id, 'currency_id', TABLE, key),
-      payment_type_id: readInt(row.payment_type_id, 'payment_type_id', TABLE, key),
-      paid: readBool(row.paid, 'paid', TABLE, key),
-      payment_date: readDate(row.payment_date, 'payment_date', TABLE, key),
-    };
-  });
+  return factVersions(rows, TABLE, 'payment_id', (row, key) => ({
+    transaction_id: readInt(row.transaction_id, 'transaction_id', TABLE, key),
+    counterparty_id: readInt(row.counterparty_id, 'counterparty_id', TABLE, key),
+    payment_amount: readDecimal(row.payment_amount, 'payment_amount', TABLE, key),
+    currency_id: readInt(row.currency_id, 'currency_id', TABLE, key),
+    payment_type_id: readInt(row.payment_type_id, 'payment_type_id', TABLE, key),
+    paid: readBool(row.paid, 'paid', TABLE, key),
+    payment_date: readDate(row.payment_date, 'payment_date', TABLE, key),
+  }));
 }

@@ -1,15 +1,6 @@
 import type { SourceRow, WarehouseRow } from '../../shared/core/warehouse-catalogue';
-import { distinctVersions } from './dedupe';
-import {
-  readDate,
-  readDecimal,
-  readInt,
-  readKey,
-  readText,
-  readTimestamp,
-  sameDayDates,
-  timestampTime,
-} from './values';
+import { factVersions } from './fact-versions';
+import { readDate, readDecimal, readInt, readText } from './values';
 
 const TABLE = 'purchase_order';
 
@@ -24,32 +15,20 @@ const TABLE = 'purchase_order';
  * // → [{ purchase_order_id: 5, item_unit_price: '3.50', ... }]
  */
 export function toFactPurchaseOrder(rows: readonly SourceRow[]): WarehouseRow[] {
-  const createdDate = sameDayDates();
-  const lastUpdatedDate = sameDayDates();
-  return distinctVersions(rows, TABLE, 'purchase_order_id').map((row) => {
-    const key = readKey(row, TABLE, 'purchase_order_id');
-    const createdAt = readTimestamp(row.created_at, 'created_at', TABLE, key);
-    const lastUpdated = readTimestamp(row.last_updated, 'last_updated', TABLE, key);
-    return {
-      purchase_order_id: key,
-      created_date: createdDate(createdAt),
-      created_time: timestampTime(createdAt),
-      last_updated_date: lastUpdatedDate(lastUpdated),
-      last_updated_time: timestampTime(lastUpdated),
-      staff_id: readInt(row.staff_id, 'staff_id', TABLE, key),
-      counterparty_id: readInt(row.counterparty_id, 'counterparty_id', TABLE, key),
-      item_code: readText(row.item_code, 'item_code', TABLE, key),
-      item_quantity: readInt(row.item_quantity, 'item_quantity', TABLE, key),
-      item_unit_price: readDecimal(row.item_unit_price, 'item_unit_price', TABLE, key),
-      currency_id: readInt(row.currency_id, 'currency_id', TABLE, key),
-      agreed_delivery_date: readDate(row.agreed_delivery_date, 'agreed_delivery_date', TABLE, key),
-      agreed_payment_date: readDate(row.agreed_payment_date, 'agreed_payment_date', TABLE, key),
-      agreed_delivery_location_id: readInt(
-        row.agreed_delivery_location_id,
-        'agreed_delivery_location_id',
-        TABLE,
-        key,
-      ),
-    };
-  });
+  return factVersions(rows, TABLE, 'purchase_order_id', (row, key) => ({
+    staff_id: readInt(row.staff_id, 'staff_id', TABLE, key),
+    counterparty_id: readInt(row.counterparty_id, 'counterparty_id', TABLE, key),
+    item_code: readText(row.item_code, 'item_code', TABLE, key),
+    item_quantity: readInt(row.item_quantity, 'item_quantity', TABLE, key),
+    item_unit_price: readDecimal(row.item_unit_price, 'item_unit_price', TABLE, key),
+    currency_id: readInt(row.currency_id, 'currency_id', TABLE, key),
+    agreed_delivery_date: readDate(row.agreed_delivery_date, 'agreed_delivery_date', TABLE, key),
+    agreed_payment_date: readDate(row.agreed_payment_date, 'agreed_payment_date', TABLE, key),
+    agreed_delivery_location_id: readInt(
+      row.agreed_delivery_location_id,
+      'agreed_delivery_location_id',
+      TABLE,
+      key,
+    ),
+  }));
 }

@@ -1,14 +1,6 @@
 import type { SourceRow, WarehouseRow } from '../../shared/core/warehouse-catalogue';
-import { distinctVersions } from './dedupe';
-import {
-  readDate,
-  readDecimal,
-  readInt,
-  readKey,
-  readTimestamp,
-  sameDayDates,
-  timestampTime,
-} from './values';
+import { factVersions } from './fact-versions';
+import { readDate, readDecimal, readInt } from './values';
 
 const TABLE = 'sales_order';
 
@@ -24,32 +16,20 @@ const TABLE = 'sales_order';
  * // → [{ sales_order_id: 2, created_date: '2024-03-01', created_time: '09:15:02.123', ... }]
  */
 export function toFactSalesOrder(rows: readonly SourceRow[]): WarehouseRow[] {
-  const createdDate = sameDayDates();
-  const lastUpdatedDate = sameDayDates();
-  return distinctVersions(rows, TABLE, 'sales_order_id').map((row) => {
-    const key = readKey(row, TABLE, 'sales_order_id');
-    const createdAt = readTimestamp(row.created_at, 'created_at', TABLE, key);
-    const lastUpdated = readTimestamp(row.last_updated, 'last_updated', TABLE, key);
-    return {
-      sales_order_id: key,
-      created_date: createdDate(createdAt),
-      created_time: timestampTime(createdAt),
-      last_updated_date: lastUpdatedDate(lastUpdated),
-      last_updated_time: timestampTime(lastUpdated),
-      sales_staff_id: readInt(row.staff_id, 'staff_id', TABLE, key),
-      counterparty_id: readInt(row.counterparty_id, 'counterparty_id', TABLE, key),
-      units_sold: readInt(row.units_sold, 'units_sold', TABLE, key),
-      unit_price: readDecimal(row.unit_price, 'unit_price', TABLE, key),
-      currency_id: readInt(row.currency_id, 'currency_id', TABLE, key),
-      design_id: readInt(row.design_id, 'design_id', TABLE, key),
-      agreed_payment_date: readDate(row.agreed_payment_date, 'agreed_payment_date', TABLE, key),
-      agreed_delivery_date: readDate(row.agreed_delivery_date, 'agreed_delivery_date', TABLE, key),
-      agreed_delivery_location_id: readInt(
-        row.agreed_delivery_location_id,
-        'agreed_delivery_location_id',
-        TABLE,
-        key,
-      ),
-    };
-  });
+  return factVersions(rows, TABLE, 'sales_order_id', (row, key) => ({
+    sales_staff_id: readInt(row.staff_id, 'staff_id', TABLE, key),
+    counterparty_id: readInt(row.counterparty_id, 'counterparty_id', TABLE, key),
+    units_sold: readInt(row.units_sold, 'units_sold', TABLE, key),
+    unit_price: readDecimal(row.unit_price, 'unit_price', TABLE, key),
+    currency_id: readInt(row.currency_id, 'currency_id', TABLE, key),
+    design_id: readInt(row.design_id, 'design_id', TABLE, key),
+    agreed_payment_date: readDate(row.agreed_payment_date, 'agreed_payment_date', TABLE, key),
+    agreed_delivery_date: readDate(row.agreed_delivery_date, 'agreed_delivery_date', TABLE, key),
+    agreed_delivery_location_id: readInt(
+      row.agreed_delivery_location_id,
+      'agreed_delivery_location_id',
+      TABLE,
+      key,
+    ),
+  }));
 }
