@@ -29,7 +29,12 @@ import { RESULT_PREFIX, type StageRequest, type StageResult } from './stage-prot
 
 const log = (line: string) => console.error(`bench: ${line}`);
 
-/** --heap-mb: V8's old-space cap for the stage processes (as NODE_OPTIONS would set in Lambda). */
+/**
+ * --heap-mb: V8's old-space cap for the stage processes. Without a cap V8 grows its heap
+ * lazily up to its own default, so RSS would measure V8's appetite rather than the stage's
+ * working set; with it, a stage that buffered a whole table would fail here.
+ */
+const DEFAULT_HEAP_MB = 160;
 let heapMb: number | undefined;
 
 /**
@@ -149,7 +154,7 @@ async function main(): Promise<void> {
     strict: true,
   });
   const scale = Number(values.scale);
-  heapMb = values['heap-mb'] === undefined ? undefined : Number(values['heap-mb']);
+  heapMb = values['heap-mb'] === undefined ? DEFAULT_HEAP_MB : Number(values['heap-mb']);
   if (!Number.isFinite(scale) || scale <= 0) throw new Error(`--scale must be a positive number`);
   const keep = values.state !== undefined;
   const stateDir = values.state ?? (await mkdtemp(join(tmpdir(), 'deliverance-bench-')));

@@ -45,12 +45,16 @@ export function extractSelect(
   keepExtraColumns: boolean,
   range?: KeyRange,
 ): string {
-  const pairs = table.columns.map((c) => `'${c.name}', ${jsonValue(c)}`).join(', ');
-  const known = table.columns.map((c) => `'${c.name}'`).join(', ');
-  const line = keepExtraColumns
-    ? `(jsonb_build_object(${pairs}) || (to_jsonb(t) - ARRAY[${known}]))::text`
-    : `json_build_object(${pairs})::text`;
-  return `SELECT ${line} FROM ${quoteIdent(table.name)} t WHERE ${windowCondition(window)}${rangeCondition(table, range)}`;
+  const from = `${quoteIdent(table.name)} t WHERE ${windowCondition(window)}${rangeCondition(table, range)}`;
+  if (keepExtraColumns) {
+    const pairs = table.columns.map((c) => `'${c.name}', ${jsonValue(c)}`).join(', ');
+    const known = table.columns.map((c) => `'${c.name}'`).join(', ');
+    return `SELECT (jsonb_build_object(${pairs}) || (to_jsonb(t) - ARRAY[${known}]))::text FROM ${from}`;
+  }
+  // row_to_json over a sub-select measured ~20% faster than json_build_object, and its output
+  // is smaller (no spaces around the colons).
+  const columns = table.columns.map((c) => `${jsonValue(c)} AS ${quoteIdent(c.name)}`).join(', ');
+  return `SELECT row_to_json(s)::text FROM (SELECT ${columns} FROM ${from}) s`;
 }
 
 /** One part of a split table: primary keys in (after, upTo]; an open end is unbounded. */
