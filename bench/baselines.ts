@@ -118,9 +118,7 @@ export async function copyFromBaseline(
     for (const { table, path, rows: n } of files) {
       const copy = quoteIdent(`bench_copy_${table.name}`);
       await client.query(`DROP TABLE IF EXISTS ${copy}`);
-      await client.query(
-        `CREATE TABLE ${copy} (LIKE ${quoteIdent(table.name)} INCLUDING ALL)`,
-      );
+      await client.query(`CREATE TABLE ${copy} (LIKE ${quoteIdent(table.name)} INCLUDING ALL)`);
       const columns = stagedColumns(table).map(quoteIdent).join(', ');
       const started = performance.now();
       await pipeline(
