@@ -179,7 +179,7 @@ describe('functions', () => {
           POWERTOOLS_SERVICE_NAME: stage,
           POWERTOOLS_LOG_LEVEL: 'INFO',
           POWERTOOLS_METRICS_NAMESPACE: 'Deliverance',
-          NODE_OPTIONS: '--enable-source-maps',
+          NODE_OPTIONS: `--enable-source-maps --max-old-space-size=${Math.floor(memory * 0.6)}`,
           NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
         }),
       },
@@ -200,7 +200,7 @@ describe('functions', () => {
       POWERTOOLS_SERVICE_NAME: Match.anyValue(),
       POWERTOOLS_LOG_LEVEL: 'INFO',
       POWERTOOLS_METRICS_NAMESPACE: 'Deliverance',
-      NODE_OPTIONS: '--enable-source-maps',
+      NODE_OPTIONS: Match.stringLikeRegexp('^--enable-source-maps --max-old-space-size=\\d+$'),
       NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
     };
     const landing = { Ref: bucketId(dev, 'Landing') };
