@@ -16,7 +16,12 @@ const TABLE = 'payment';
  * // → [{ payment_id: 9, payment_amount: '1200.00', paid: false, ... }]
  */
 export function toFactPayment(rows: readonly SourceRow[]): WarehouseRow[] {
-  return factVersions(rows, TABLE, 'payment_id', (row, key) => ({
+  return factVersions(rows, TABLE, 'payment_id', (row, key, at) => ({
+    payment_id: key,
+    created_date: at.createdDate,
+    created_time: at.createdTime,
+    last_updated_date: at.lastUpdatedDate,
+    last_updated_time: at.lastUpdatedTime,
     transaction_id: readInt(row.transaction_id, 'transaction_id', TABLE, key),
     counterparty_id: readInt(row.counterparty_id, 'counterparty_id', TABLE, key),
     payment_amount: readDecimal(row.payment_amount, 'payment_amount', TABLE, key),

@@ -15,7 +15,12 @@ const TABLE = 'purchase_order';
  * // → [{ purchase_order_id: 5, item_unit_price: '3.50', ... }]
  */
 export function toFactPurchaseOrder(rows: readonly SourceRow[]): WarehouseRow[] {
-  return factVersions(rows, TABLE, 'purchase_order_id', (row, key) => ({
+  return factVersions(rows, TABLE, 'purchase_order_id', (row, key, at) => ({
+    purchase_order_id: key,
+    created_date: at.createdDate,
+    created_time: at.createdTime,
+    last_updated_date: at.lastUpdatedDate,
+    last_updated_time: at.lastUpdatedTime,
     staff_id: readInt(row.staff_id, 'staff_id', TABLE, key),
     counterparty_id: readInt(row.counterparty_id, 'counterparty_id', TABLE, key),
     item_code: readText(row.item_code, 'item_code', TABLE, key),

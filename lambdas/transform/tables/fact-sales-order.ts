@@ -16,7 +16,12 @@ const TABLE = 'sales_order';
  * // → [{ sales_order_id: 2, created_date: '2024-03-01', created_time: '09:15:02.123', ... }]
  */
 export function toFactSalesOrder(rows: readonly SourceRow[]): WarehouseRow[] {
-  return factVersions(rows, TABLE, 'sales_order_id', (row, key) => ({
+  return factVersions(rows, TABLE, 'sales_order_id', (row, key, at) => ({
+    sales_order_id: key,
+    created_date: at.createdDate,
+    created_time: at.createdTime,
+    last_updated_date: at.lastUpdatedDate,
+    last_updated_time: at.lastUpdatedTime,
     sales_staff_id: readInt(row.staff_id, 'staff_id', TABLE, key),
     counterparty_id: readInt(row.counterparty_id, 'counterparty_id', TABLE, key),
     units_sold: readInt(row.units_sold, 'units_sold', TABLE, key),
