@@ -5,6 +5,8 @@
  * for malformed input so the caller can name the column and row in its error.
  */
 
+import { daysFromCivil, daysInMonth } from '../core/calendar';
+
 const CODE_0 = 48;
 const CODE_MINUS = 45;
 const CODE_DOT = 46;
@@ -30,29 +32,6 @@ const NOT_A_DIGIT = 1000;
 function digit(text: string, at: number): number {
   const d = text.charCodeAt(at) - CODE_0;
   return d >= 0 && d <= 9 ? d : NOT_A_DIGIT;
-}
-
-function isLeapYear(year: number): boolean {
-  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-}
-
-function daysInMonth(year: number, month: number): number {
-  if (month === 2) return isLeapYear(year) ? 29 : 28;
-  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
-}
-
-/**
- * Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's `days_from_civil`), exact
- * for every year and free of the host's time zone, unlike `Date`.
- */
-function daysFromCivil(year: number, month: number, day: number): number {
-  const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
-  const yearOfEra = y - era * 400;
-  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
-  const dayOfEra =
-    yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
-  return era * 146_097 + dayOfEra - 719_468;
 }
 
 /** 'YYYY-MM-DD' → days since the Unix epoch (negative before 1970), or undefined if malformed. */

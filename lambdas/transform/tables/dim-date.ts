@@ -1,6 +1,7 @@
 import { FACTS, type FactName, type WarehouseRow } from '../../shared/core/warehouse-catalogue';
 import { TransformError } from './errors';
 import { isIsoDate } from './values';
+import { daysFromCivil } from '../../shared/core/calendar';
 
 const DAY_NAMES = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
 const MONTH_NAMES = [
@@ -17,17 +18,6 @@ const MONTH_NAMES = [
   'November',
   'December',
 ];
-
-/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
-function daysFromCivil(year: number, month: number, day: number): number {
-  const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
-  const yearOfEra = y - era * 400;
-  const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
-  const dayOfEra =
-    yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
-  return era * 146097 + dayOfEra - 719468;
-}
 
 /**
  * dim_date rows, one per distinct 'YYYY-MM-DD' in `dates`, in date order. day_of_week is ISO

@@ -12,6 +12,7 @@
  */
 import type { SourceRow } from '../../shared/core/warehouse-catalogue';
 import { TransformError, type RowKey } from './errors';
+import { daysInMonth } from '../../shared/core/calendar';
 
 /** One value of a landed row; undefined when the column is not there at all. */
 export type SourceValue = SourceRow[string] | undefined;
@@ -46,11 +47,6 @@ function digitsAt(text: string, start: number, length: number): number {
     value = value * 10 + code - ZERO;
   }
   return value;
-}
-
-function daysInMonth(year: number, month: number): number {
-  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
-  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 function isDateAt(text: string, start: number): boolean {
