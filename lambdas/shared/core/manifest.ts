@@ -86,15 +86,12 @@ function countOf(value: unknown, where: string, what: string): number {
   return value;
 }
 
-function header(raw: Record<string, unknown>, where: string, kind: string): string {
-  if (raw.kind !== kind) throw new ManifestError(where, `kind is ${String(raw.kind)}, not ${kind}`);
-  if (raw.version !== 1) throw new ManifestError(where, `version ${String(raw.version)} is not 1`);
-  const batchId = stringOf(raw.batchId, where, 'batchId');
-  if (!isBatchId(batchId)) throw new ManifestError(where, `batchId ${batchId} is malformed`);
-  return batchId;
-}
-
-export function parseLandingManifest(text: string, where: string): LandingManifest {
+/** The parts every manifest shares: JSON, an object, its kind, version, batch id and tables. */
+function parseHeader(
+  text: string,
+  where: string,
+  kind: string,
+): { raw: Record<string, unknown>; batchId: string; tables: unknown[] } {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -102,9 +99,17 @@ export function parseLandingManifest(text: string, where: string): LandingManife
     throw new ManifestError(where, `not JSON (${(error as Error).message})`);
   }
   const raw = objectOf(parsed, where, 'the manifest');
-  const batchId = header(raw, where, 'landing');
+  if (raw.kind !== kind) throw new ManifestError(where, `kind is ${String(raw.kind)}, not ${kind}`);
+  if (raw.version !== 1) throw new ManifestError(where, `version ${String(raw.version)} is not 1`);
+  const batchId = stringOf(raw.batchId, where, 'batchId');
+  if (!isBatchId(batchId)) throw new ManifestError(where, `batchId ${batchId} is malformed`);
   if (!Array.isArray(raw.tables)) throw new ManifestError(where, 'tables is not a list');
-  const tables = raw.tables.map((entry: unknown, index): LandedTable => {
+  return { raw, batchId, tables: raw.tables };
+}
+
+export function parseLandingManifest(text: string, where: string): LandingManifest {
+  const { raw, batchId, tables: rawTables } = parseHeader(text, where, 'landing');
+  const tables = rawTables.map((entry: unknown, index): LandedTable => {
     const t = objectOf(entry, where, `tables[${index}]`);
     const table = stringOf(t.table, where, `tables[${index}].table`);
     if (!isSourceTableName(table)) {
@@ -136,15 +141,7 @@ export function parseLandingManifest(text: string, where: string): LandingManife
 }
 
 export function parseProcessedManifest(text: string, where: string): ProcessedManifest {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new ManifestError(where, `not JSON (${(error as Error).message})`);
-  }
-  const raw = objectOf(parsed, where, 'the manifest');
-  const batchId = header(raw, where, 'processed');
-  if (!Array.isArray(raw.tables)) throw new ManifestError(where, 'tables is not a list');
+  const { raw, batchId, tables: rawTables } = parseHeader(text, where, 'processed');
   const sourceRows = objectOf(raw.sourceRows, where, 'sourceRows');
   return {
     kind: 'processed',
@@ -155,7 +152,7 @@ export function parseProcessedManifest(text: string, where: string): ProcessedMa
     sourceRows: Object.fromEntries(
       Object.entries(sourceRows).map(([k, v]) => [k, countOf(v, where, `sourceRows.${k}`)]),
     ),
-    tables: raw.tables.map((entry: unknown, index): ProcessedTable => {
+    tables: rawTables.map((entry: unknown, index): ProcessedTable => {
       const t = objectOf(entry, where, `tables[${index}]`);
       return {
         table: stringOf(t.table, where, `tables[${index}].table`),
