@@ -1,26 +1,14 @@
+import { copyTextValue as copyValue, type CopyValue } from '../shared/core/copy-text';
 import type { WarehouseRow } from '../shared/core/warehouse-catalogue';
 
-/** PostgreSQL's COPY text format for one value: \N for NULL, backslash escapes for the rest. */
-function copyValue(value: string | number | boolean | null | undefined): string {
-  if (value === null || value === undefined) return '\\N';
-  if (typeof value === 'number') return String(value);
-  if (typeof value === 'boolean') return value ? 't' : 'f';
-  return /[\\\t\n\r]/.test(value)
-    ? value.replace(/[\\\t\n\r]/g, (c) =>
-        c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r',
-      )
-    : value;
-}
-
 /**
- * Rows `from` to `to` of a column group as one block of COPY text, columns in the given order.
- * One specialised encoder per column, chosen from its first non-null value, so the loop does no
- * per-value type dispatch beyond a null check.
+ * Rows `from` to `to` of a decoded column group as one block of COPY text, columns in the given
+ * order: read straight from the column arrays, with no row object per row.
  */
 export function columnsToCopyText(
   group: {
     readonly names: readonly string[];
-    readonly values: readonly (readonly (string | number | boolean | null)[])[];
+    readonly values: readonly (readonly CopyValue[])[];
   },
   columns: readonly string[],
   from: number,
@@ -29,13 +17,13 @@ export function columnsToCopyText(
   const arrays = columns.map((name) => {
     const j = group.names.indexOf(name);
     if (j === -1) throw new Error(`No column ${name} in the decoded row group`);
-    return group.values[j] as readonly (string | number | boolean | null)[];
+    return group.values[j] as readonly CopyValue[];
   });
   const width = arrays.length;
   let text = '';
   for (let i = from; i < to; i++) {
     for (let j = 0; j < width; j++) {
-      const value = (arrays[j] as readonly (string | number | boolean | null)[])[i];
+      const value = (arrays[j] as readonly CopyValue[])[i];
       text += (j === 0 ? '' : '\t') + copyValue(value);
     }
     text += '\n';

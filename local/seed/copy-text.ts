@@ -1,20 +1,12 @@
 import { Readable } from 'node:stream';
 import type { SourceColumn } from '../../lambdas/shared/core/catalogue';
-import type { SeedRow, SeedValue } from './row';
+import { copyTextValue } from '../../lambdas/shared/core/copy-text';
+import type { SeedRow } from './row';
+
+export { copyTextValue };
 
 /** About this many characters go into one chunk: one write per row would drown in overhead. */
 export const CHUNK_CHARS = 64 * 1024;
-
-const NEEDS_ESCAPE = /[\\\t\n\r]/;
-const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
-
-/** One value in COPY's text format (NULL is \N; backslash, tab and line breaks escaped). */
-export function copyTextValue(value: SeedValue): string {
-  if (value === null) return '\\N';
-  if (typeof value === 'boolean') return value ? 't' : 'f';
-  if (typeof value === 'number') return String(value);
-  return NEEDS_ESCAPE.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => ESCAPES[c] ?? c) : value;
-}
 
 /** One row as a COPY text line, columns in catalogue order; a missing column is a bug. */
 export function copyTextLine(row: SeedRow, columns: readonly SourceColumn[]): string {
