@@ -101,10 +101,7 @@ export function ingestBatch(
   );
 }
 
-/**
- * Records a stage run under the batch its manifest key names; a key naming no batch is left
- * to the stage, which refuses it.
- */
+/** Records a stage run under the batch its manifest key names. */
 function recorded<T>(
   context: PipelineContext,
   manifestKey: string,
@@ -113,10 +110,14 @@ function recorded<T>(
   summary: Pick<StageRunOptions<T>, 'tablesOf' | 'skippedOf'>,
   work: () => Promise<T>,
 ): Promise<T> {
-  const batchId = batchIdFromManifestKey(manifestKey);
-  if (!batchId) return work();
   return recordStageRun(
-    { runLog: new ObjectStoreRunLog(context.processed), logger, batchId, stage, ...summary },
+    {
+      runLog: new ObjectStoreRunLog(context.processed),
+      logger,
+      batchId: batchIdFromManifestKey(manifestKey),
+      stage,
+      ...summary,
+    },
     work,
   );
 }

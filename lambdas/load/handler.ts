@@ -81,20 +81,17 @@ export async function handler(event: S3EventLike): Promise<LoadResult[]> {
       };
       let result: LoadResult;
       try {
-        // A key that names no batch has nothing to record under: runLoad refuses it.
-        result = batchId
-          ? await recordStageRun(
-              {
-                runLog,
-                logger: stageLogger,
-                batchId,
-                stage: 'load',
-                tablesOf: (r: LoadResult) => loadedTables(r.tables),
-                skippedOf: (r) => r.skipped,
-              },
-              load,
-            )
-          : await load();
+        result = await recordStageRun(
+          {
+            runLog,
+            logger: stageLogger,
+            batchId,
+            stage: 'load',
+            tablesOf: (r: LoadResult) => loadedTables(r.tables),
+            skippedOf: (r) => r.skipped,
+          },
+          load,
+        );
       } catch (error) {
         if (error instanceof ReconciliationError) {
           metrics.addMetric('ReconciliationMismatch', MetricUnit.Count, 1);

@@ -5,7 +5,11 @@ import type { StageLogger } from './ports/stage-logger';
 export interface StageRunOptions<T> {
   readonly runLog: RunLog;
   readonly logger: StageLogger;
-  readonly batchId: string;
+  /**
+   * The batch the run is for. Undefined when the event's key names no batch: there is nothing to
+   * record under, and the stage itself refuses the key.
+   */
+  readonly batchId: string | undefined;
   readonly stage: PipelineStage;
   /** Per-table rows (and bytes) of a finished run, for its success record. */
   readonly tablesOf: (result: T) => readonly TableRun[];
@@ -30,6 +34,7 @@ export async function recordStageRun<T>(
   work: () => Promise<T>,
 ): Promise<T> {
   const { runLog, logger, batchId, stage } = options;
+  if (batchId === undefined) return work();
   const clock = options.clock ?? (() => new Date());
   const write = async (record: RunRecord) => {
     try {

@@ -35,20 +35,17 @@ export async function handler(event: S3EventLike): Promise<TransformResult[]> {
           manifestKey,
           workDir: tmpdir(),
         });
-      // A key that names no batch has nothing to record under: runTransform refuses it.
-      const result = batchId
-        ? await recordStageRun(
-            {
-              runLog,
-              logger: stageLogger,
-              batchId,
-              stage: 'transform',
-              tablesOf: (r: TransformResult) => processedTables(r.manifest),
-              skippedOf: (r) => r.skipped,
-            },
-            transform,
-          )
-        : await transform();
+      const result = await recordStageRun(
+        {
+          runLog,
+          logger: stageLogger,
+          batchId,
+          stage: 'transform',
+          tablesOf: (r: TransformResult) => processedTables(r.manifest),
+          skippedOf: (r) => r.skipped,
+        },
+        transform,
+      );
       const rows = result.manifest?.tables.reduce((sum, t) => sum + t.rows, 0) ?? 0;
       metrics.addMetric('RowsTransformed', MetricUnit.Count, rows);
       metrics.addMetric(
