@@ -5,13 +5,13 @@
  * same rows. Prints the table and writes it to docs/benchmarks.md.
  */
 import { spawn } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
 import { parseLandingManifest, parseProcessedManifest } from '../lambdas/shared/core/manifest';
-import { startLocalStack } from '../local/local-stack';
+import { startLocalStack, temporaryStateDir } from '../local/local-stack';
 import { openPipeline, type PipelineSettings } from '../local/pipeline-context';
 import { migrateLocalWarehouse } from '../local/run-cycle';
 import { seedTotesys } from '../local/seed/seed-totesys';
@@ -157,9 +157,8 @@ async function main(): Promise<void> {
   heapMb = values['heap-mb'] === undefined ? DEFAULT_HEAP_MB : Number(values['heap-mb']);
   if (!Number.isFinite(scale) || scale <= 0) throw new Error(`--scale must be a positive number`);
   const keep = values.state !== undefined;
-  const stateDir = values.state ?? (await mkdtemp(join(tmpdir(), 'deliverance-bench-')));
+  const stateDir = values.state ?? (await temporaryStateDir('deliverance-bench-'));
   await mkdir(stateDir, { recursive: true });
-  await chmod(stateDir, 0o755);
   // A kept state folder keeps its seeded totesys; everything downstream starts empty.
   await rm(join(stateDir, 's3'), { recursive: true, force: true });
   await rm(join(stateDir, 'watermarks.json'), { force: true });

@@ -1,9 +1,20 @@
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPostgres, type LocalPostgres } from './embedded-postgres';
 import { startS3, type LocalS3 } from './s3-server';
 
 export const LOCAL_BUCKETS = { landing: 'deliverance-landing', processed: 'deliverance-processed' };
+
+/**
+ * A new state folder under the system's temporary folder. mkdtemp makes it 0700, which the
+ * embedded PostgreSQL, running as user postgres when we are root, could not enter.
+ */
+export async function temporaryStateDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  await chmod(dir, 0o755);
+  return dir;
+}
 
 export interface LocalStack {
   readonly stateDir: string;

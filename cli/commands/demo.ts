@@ -1,8 +1,6 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import type { Pool } from 'pg';
-import { startLocalStack } from '../../local/local-stack';
+import { startLocalStack, temporaryStateDir } from '../../local/local-stack';
 import { openPipeline } from '../../local/pipeline-context';
 import { runCycle, type CycleResult } from '../../local/run-cycle';
 import { applyDemoChanges } from '../../local/seed/demo-changes';
@@ -48,8 +46,7 @@ export async function demoCommand(options: {
     throw new UsageError(`--scale must be a positive number, not ${options.scale}`);
   }
   const started = performance.now();
-  const stateDir = await mkdtemp(join(tmpdir(), 'deliverance-demo-'));
-  await chmod(stateDir, 0o755);
+  const stateDir = await temporaryStateDir('deliverance-demo-');
   console.log(
     `Deliverance demo — the whole pipeline on an embedded stack (state in ${stateDir})\n`,
   );

@@ -1,7 +1,4 @@
-import { chmod, mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startLocalStack, type LocalStack } from '../../../local/local-stack';
+import { startLocalStack, temporaryStateDir, type LocalStack } from '../../../local/local-stack';
 import { openPipeline, type PipelineContext } from '../../../local/pipeline-context';
 
 export interface TestStack extends PipelineContext {
@@ -11,8 +8,7 @@ export interface TestStack extends PipelineContext {
 
 /** A fresh embedded stack in a temporary folder, with the local adapters opened on it. */
 export async function startTestStack(): Promise<TestStack> {
-  const stateDir = await mkdtemp(join(tmpdir(), 'dlv-test-'));
-  await chmod(stateDir, 0o755);
+  const stateDir = await temporaryStateDir('dlv-test-');
   const stack = await startLocalStack(stateDir);
   if (!stack.postgres || !stack.s3) throw new Error('The local stack did not start');
   const context = openPipeline({
