@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { SOURCE_TABLES } from './pipeline-tables';
+import { SOURCE_TABLES } from '../contract/pipeline-tables';
 import { validateScheduleExpression } from './schedule-expression';
 
 /** The three Lambda stages, also their Powertools service names. */

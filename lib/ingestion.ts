@@ -7,9 +7,10 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { IngestSchedule } from './config';
-import { acknowledge, GRANT_ACTION_FINDINGS, nagArn, prefixFindings } from './nag';
+import { STORAGE_ACCESS } from '../contract/storage-access';
+import { acknowledge, nagArn, prefixFindings } from './nag';
 import { PipelineFunction, type StageFunctionOptions } from './pipeline-function';
-import { MANIFEST_PREFIX, RUNS_PREFIX, SOURCE_TABLES } from './pipeline-tables';
+import { declaredPrefixes, grantSecretValue, grantStorageAccess } from './grants';
 
 export interface IngestionProps extends StageFunctionOptions {
   readonly landing: s3.IBucket;
@@ -53,10 +54,9 @@ export class Ingestion extends Construct {
     });
     const fn = this.stage.function;
 
-    for (const table of SOURCE_TABLES) props.landing.grantPut(fn, `${table}/*`);
-    props.landing.grantPut(fn, `${MANIFEST_PREFIX}*`);
-    props.landing.grantPut(fn, `${RUNS_PREFIX}*`);
-    props.sourceSecret.grantRead(fn);
+    const access = STORAGE_ACCESS.ingest.landing ?? {};
+    grantStorageAccess(fn, props.landing, access);
+    grantSecretValue(fn, props.sourceSecret);
     const watermarks = Stack.of(this).formatArn({
       service: 'ssm',
       resource: 'parameter',
@@ -72,8 +72,7 @@ export class Ingestion extends Construct {
       this.stage,
       'Ingest writes new objects under each source table prefix, manifests/ and runs/ (its run record), whose batch ids are only known at run time, and reads/writes one SSM parameter per table under <prefix>/watermarks/; the wildcards stop at those prefixes.',
       [
-        ...GRANT_ACTION_FINDINGS,
-        ...prefixFindings(props.landing, [...SOURCE_TABLES, MANIFEST_PREFIX, RUNS_PREFIX]),
+        ...prefixFindings(props.landing, declaredPrefixes(access)),
         `AwsSolutions-IAM5[Resource::${nagArn(this, 'ssm', `parameter${props.watermarkParameterPrefix}/watermarks/*`)}]`,
       ],
     );

@@ -3,18 +3,11 @@ import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import { EventType } from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { acknowledge, GRANT_ACTION_FINDINGS, prefixFindings } from './nag';
+import { MANIFEST_PREFIX, MANIFEST_SUFFIX } from '../contract/pipeline-tables';
+import { STORAGE_ACCESS } from '../contract/storage-access';
+import { acknowledge, prefixFindings } from './nag';
 import { PipelineFunction, type StageFunctionOptions } from './pipeline-function';
-import {
-  MANIFEST_PREFIX,
-  MANIFEST_SUFFIX,
-  QUARANTINE_PREFIX,
-  RUNS_PREFIX,
-  WAREHOUSE_TABLES,
-} from './pipeline-tables';
-
-/** Where the load function finds the warehouse migrations inside its deployment package. */
-export const MIGRATIONS_DIR = '/var/task/sql/warehouse';
+import { declaredPrefixes, grantSecretValue, grantStorageAccess } from './grants';
 
 export interface LoadingProps extends StageFunctionOptions {
   readonly processed: s3.IBucket;
@@ -48,13 +41,12 @@ export class Loading extends Construct {
         LANDING_BUCKET: props.landing.bucketName,
         WAREHOUSE_SECRET_ID:
           props.warehouseSecret.secretFullArn ?? props.warehouseSecret.secretName,
-        MIGRATIONS_DIR,
       },
       commandHooks: {
         beforeBundling: () => [],
         beforeInstall: () => [],
         // Migrations and analyst views are read from disk at run time, so they travel inside
-        // the bundle; the views sit beside MIGRATIONS_DIR, where the migration runner looks.
+        // the bundle, under sql/ of the task root, where the migration runner looks.
         afterBundling: (inputDir: string, outputDir: string) => [
           `mkdir -p "${outputDir}/sql"`,
           `cp -R "${inputDir}/sql/warehouse" "${outputDir}/sql/warehouse"`,
@@ -64,12 +56,10 @@ export class Loading extends Construct {
     });
     const fn = this.stage.function;
 
-    for (const table of WAREHOUSE_TABLES) props.processed.grantRead(fn, `${table}/*`);
-    props.processed.grantRead(fn, `${MANIFEST_PREFIX}*`);
-    props.processed.grantPut(fn, `${QUARANTINE_PREFIX}*`);
-    props.processed.grantReadWrite(fn, `${RUNS_PREFIX}*`);
-    props.landing.grantRead(fn, `${MANIFEST_PREFIX}*`);
-    props.warehouseSecret.grantRead(fn);
+    const access = STORAGE_ACCESS.load;
+    grantStorageAccess(fn, props.processed, access.processed ?? {});
+    grantStorageAccess(fn, props.landing, access.landing ?? {});
+    grantSecretValue(fn, props.warehouseSecret);
 
     props.processed.addEventNotification(EventType.OBJECT_CREATED, new s3n.LambdaDestination(fn), {
       prefix: MANIFEST_PREFIX,
@@ -80,14 +70,8 @@ export class Loading extends Construct {
       this.stage,
       'Load reads Parquet under each warehouse table prefix and manifests/ of processed, writes its run record under runs/, reads landing manifests/ to reconcile counts, and quarantines refused objects; batch ids are only known at run time, so the wildcards stop at those prefixes.',
       [
-        ...GRANT_ACTION_FINDINGS,
-        ...prefixFindings(props.processed, [
-          ...WAREHOUSE_TABLES,
-          MANIFEST_PREFIX,
-          QUARANTINE_PREFIX,
-          RUNS_PREFIX,
-        ]),
-        ...prefixFindings(props.landing, [MANIFEST_PREFIX]),
+        ...prefixFindings(props.processed, declaredPrefixes(access.processed ?? {})),
+        ...prefixFindings(props.landing, declaredPrefixes(access.landing ?? {})),
       ],
     );
   }

@@ -11,21 +11,6 @@ export function acknowledge(scope: IConstruct, reason: string, findings: readonl
   Validations.of(scope).acknowledge(...findings.map((id) => ({ id, reason })));
 }
 
-/**
- * The wildcard actions that `Bucket.grantRead` / `grantPut` and their KMS key grants expand to.
- * They are AWS's own action groups for "read an object" and "write an object"; naming each
- * member by hand would drift from what S3 and KMS need as those services add actions.
- */
-export const GRANT_ACTION_FINDINGS: readonly string[] = [
-  'Action::s3:GetObject*',
-  'Action::s3:GetBucket*',
-  'Action::s3:List*',
-  'Action::s3:Abort*',
-  'Action::s3:DeleteObject*',
-  'Action::kms:GenerateDataKey*',
-  'Action::kms:ReEncrypt*',
-].map((finding) => `AwsSolutions-IAM5[${finding}]`);
-
 /** The `<bucket ARN>/<prefix>/*` findings that prefix-scoped grants on `bucket` produce. */
 export function prefixFindings(bucket: s3.IBucket, prefixes: readonly string[]): string[] {
   const logicalId = Stack.of(bucket).getLogicalId(bucket.node.defaultChild as CfnElement);

@@ -151,8 +151,10 @@ export class PipelineFunction extends Construct {
         sourcesContent: false,
         target: 'node22',
         format: nodejs.OutputFormat.CJS,
-        // The Node.js 22 runtime provides AWS SDK v3; bundling it would only grow cold starts.
-        externalModules: ['@aws-sdk/*'],
+        // Everything is bundled, the AWS SDK too: the runtime's SDK is a version Lambda picks and
+        // changes without notice (AWS: "package all of your dependencies with your deployment
+        // package"), while the code relies on features of the version in package-lock.json.
+        externalModules: [],
         ...(props.commandHooks ? { commandHooks: props.commandHooks } : {}),
       },
     });

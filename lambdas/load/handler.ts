@@ -13,6 +13,7 @@ import { ObjectStoreRunLog } from '../shared/adapters/s3-run-log';
 import { batchIdFromManifestKey } from '../shared/core/batch';
 import { ReconciliationError } from '../shared/core/reconcile';
 import { loadedTables, recordStageRun } from '../shared/run-recording';
+import { ScopedObjectStore } from '../shared/scoped-object-store';
 import { runLoad, type LoadResult } from './load';
 import { migrateWarehouse } from './migrations';
 import { batchReconciler } from './reconciliation';
@@ -35,10 +36,16 @@ async function migrateOnce(warehouse: Pool): Promise<void> {
 
 /** Runs on the processed bucket's manifest-created events; each manifest is one batch. */
 export async function handler(event: S3EventLike): Promise<LoadResult[]> {
-  const processed = new S3ObjectStore(s3, requiredEnv('PROCESSED_BUCKET'));
+  const processed = new ScopedObjectStore(
+    new S3ObjectStore(s3, requiredEnv('PROCESSED_BUCKET')),
+    'load',
+    'processed',
+  );
   // Reconciliation reads the landing manifest; a stack without the variable loads unchecked.
   const landingBucket = process.env.LANDING_BUCKET;
-  const landing = landingBucket ? new S3ObjectStore(s3, landingBucket) : undefined;
+  const landing = landingBucket
+    ? new ScopedObjectStore(new S3ObjectStore(s3, landingBucket), 'load', 'landing')
+    : undefined;
   const runLog = new ObjectStoreRunLog(processed);
   const stageLogger = asStageLogger(logger);
   let warehouse: Pool | undefined;

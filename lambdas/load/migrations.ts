@@ -42,9 +42,17 @@ export function sqlChecksum(sql: string): string {
   return createHash('sha256').update(sql.replace(/\r\n/g, '\n')).digest('hex');
 }
 
-/** `MIGRATIONS_DIR` when set (the Lambda bundle sets it), else the repository's sql/warehouse. */
+/**
+ * The folder `sql/` is in: the deployment package in Lambda, which sets `LAMBDA_TASK_ROOT` to
+ * it (the load bundle carries sql/warehouse and sql/views), else the repository.
+ */
+function sqlRoot(): string {
+  return process.env.LAMBDA_TASK_ROOT || path.join(__dirname, '../..');
+}
+
+/** `MIGRATIONS_DIR` when set, else sql/warehouse of the package or repository. */
 export function defaultMigrationsDir(): string {
-  return process.env.MIGRATIONS_DIR || path.join(__dirname, '../../sql/warehouse');
+  return process.env.MIGRATIONS_DIR || path.join(sqlRoot(), 'sql', 'warehouse');
 }
 
 /**
@@ -54,7 +62,7 @@ export function defaultMigrationsDir(): string {
 export function defaultViewsDir(): string {
   if (process.env.VIEWS_DIR) return process.env.VIEWS_DIR;
   if (process.env.MIGRATIONS_DIR) return path.join(process.env.MIGRATIONS_DIR, '..', 'views');
-  return path.join(__dirname, '../../sql/views');
+  return path.join(sqlRoot(), 'sql', 'views');
 }
 
 /**

@@ -10,6 +10,7 @@ import { createS3Client, S3ObjectStore } from '../shared/adapters/s3-object-stor
 import { ObjectStoreRunLog } from '../shared/adapters/s3-run-log';
 import { batchIdFromManifestKey } from '../shared/core/batch';
 import { processedTables, recordStageRun } from '../shared/run-recording';
+import { stageStores } from '../shared/scoped-object-store';
 import { runTransform, type TransformResult } from './transform';
 
 const { logger, metrics } = stageTelemetry('transform');
@@ -17,8 +18,10 @@ const s3 = createS3Client();
 
 /** Runs on the landing bucket's manifest-created events; each manifest is one batch. */
 export async function handler(event: S3EventLike): Promise<TransformResult[]> {
-  const landing = new S3ObjectStore(s3, requiredEnv('LANDING_BUCKET'));
-  const processed = new S3ObjectStore(s3, requiredEnv('PROCESSED_BUCKET'));
+  const { landing, processed } = stageStores('transform', {
+    landing: new S3ObjectStore(s3, requiredEnv('LANDING_BUCKET')),
+    processed: new S3ObjectStore(s3, requiredEnv('PROCESSED_BUCKET')),
+  });
   const runLog = new ObjectStoreRunLog(processed);
   const stageLogger = asStageLogger(logger);
   const results: TransformResult[] = [];

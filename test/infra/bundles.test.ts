@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { isBuiltin } from 'node:module';
 import * as path from 'node:path';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { PROJECT_ROOT } from '../../lib/pipeline-function';
@@ -10,6 +11,15 @@ import { synthesize } from './support/synth';
  * Parquet library) slips into a bundle and doubles cold starts.
  */
 const BUDGET_BYTES = 1.5 * 1024 * 1024;
+
+/**
+ * Modules the bundled libraries require only on paths the stages never take, each inside a
+ * try: the Lambda runtime does not have them, and nothing here needs them.
+ */
+const OPTIONAL_REQUIRES: Record<string, string> = {
+  '@aws-sdk/signature-v4-crt': 'SigV4a, for S3 multi-region access points only',
+  'pg-native': "libpq bindings, loaded only by pg's `native` mode",
+};
 
 let template: Template;
 let outdir: string;
@@ -51,15 +61,15 @@ describe.each(['ingest', 'transform', 'load'])('the %s bundle', (stage) => {
     expect(/\bhandler:\(\)=>/.test(code)).toBe(true);
     expect(/\/\/# sourceMappingURL=index\.js\.map\s*$/.test(code)).toBe(true);
     expect(fs.existsSync(path.join(assetDirOf(stage), 'index.js.map'))).toBe(true);
-    // Minified: long lines, not one statement per line.
-    expect(code.split('\n').length).toBeLessThan(100);
+    // Minified: long lines (a few legal comments aside), not one statement per line.
+    expect(code.length / code.split('\n').length).toBeGreaterThan(2000);
   });
 
-  it('leaves the AWS SDK v3 to the runtime', () => {
+  it('bundles every dependency, the AWS SDK included, and requires only Node.js built-ins', () => {
     const code = fs.readFileSync(path.join(assetDirOf(stage), 'index.js'), 'utf8');
-    const required = [...code.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
-    expect(required).toContain('@aws-sdk/client-s3');
-    expect(/class S3Client\b/.test(code)).toBe(false);
+    const required = [...code.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1] as string);
+    expect(required.filter((name) => !isBuiltin(name) && !(name in OPTIONAL_REQUIRES))).toEqual([]);
+    expect(/class S3Client\b|S3Client=class|"S3Client"/.test(code)).toBe(true);
   });
 });
 

@@ -7,7 +7,7 @@ import {
   SIZE_CLASSES,
   type DeliveranceConfig,
 } from '../../lib/config';
-import { SOURCE_TABLES } from '../../lib/pipeline-tables';
+import { SOURCE_TABLES } from '../../contract/pipeline-tables';
 import { validateScheduleExpression } from '../../lib/schedule-expression';
 import { cdkJsonContext } from './support/synth';
 

@@ -1,6 +1,6 @@
 import { SOURCE_TABLES as CATALOGUE_TABLES } from '../../lambdas/shared/core/catalogue';
 import { DIMENSIONS, FACTS } from '../../lambdas/shared/core/warehouse-catalogue';
-import { SOURCE_TABLES, WAREHOUSE_TABLES } from '../../lib/pipeline-tables';
+import { SOURCE_TABLES, WAREHOUSE_TABLES } from '../../contract/pipeline-tables';
 
 // lib/ may not import the Lambda catalogues, so it keeps its own lists: these keep them equal.
 it('names the same source tables as the table catalogue', () => {

@@ -1,5 +1,5 @@
-import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { SOURCE_TABLES, WAREHOUSE_TABLES } from '../../lib/pipeline-tables';
+import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
+import { SOURCE_TABLES, WAREHOUSE_TABLES } from '../../contract/pipeline-tables';
 import { FULL_CONTEXT, synthesize } from './support/synth';
 
 type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
@@ -232,7 +232,6 @@ describe('functions', () => {
           LANDING_BUCKET: landing,
           PROCESSED_BUCKET: processed,
           WAREHOUSE_SECRET_ID: 'deliverance/warehouse',
-          MIGRATIONS_DIR: '/var/task/sql/warehouse',
         }),
       },
     });
@@ -320,7 +319,7 @@ describe('permissions', () => {
         }
         expect(resources(statement)).not.toContain('*');
       }
-      for (const action of ['s3:PutObject', 's3:GetObject*']) {
+      for (const action of ['s3:PutObject', 's3:GetObject']) {
         for (const resource of objectResources(statements, action)) {
           expect(resource).not.toMatch(/^Storage(Landing|Processed)\w+\/\*$/);
         }
@@ -334,7 +333,7 @@ describe('permissions', () => {
     expect(objectResources(statements, 's3:PutObject').sort()).toEqual(
       [...SOURCE_TABLES, 'manifests', 'runs'].map((p) => `${landing}/${p}/*`).sort(),
     );
-    expect(objectResources(statements, 's3:GetObject*')).toEqual([]);
+    expect(objectResources(statements, 's3:GetObject')).toEqual([]);
   });
 
   it('lets ingest read and write its watermark parameters and read the totesys secret', () => {
@@ -373,9 +372,11 @@ describe('permissions', () => {
     const statements = statementsOf(dev, 'transform');
     const landing = bucketId(dev, 'Landing');
     const processed = bucketId(dev, 'Processed');
-    expect(objectResources(statements, 's3:GetObject*').sort()).toEqual(
+    expect(objectResources(statements, 's3:GetObject').sort()).toEqual(
       [
         ...[...SOURCE_TABLES, 'manifests'].map((p) => `${landing}/${p}/*`),
+        // HeadObject of the processed manifest (is the batch done?) needs s3:GetObject.
+        `${processed}/manifests/*`,
         `${processed}/state/*`,
         `${processed}/runs/*`,
       ].sort(),
@@ -392,7 +393,7 @@ describe('permissions', () => {
     const statements = statementsOf(dev, 'load');
     const landing = bucketId(dev, 'Landing');
     const processed = bucketId(dev, 'Processed');
-    expect(objectResources(statements, 's3:GetObject*').sort()).toEqual(
+    expect(objectResources(statements, 's3:GetObject').sort()).toEqual(
       [
         ...[...WAREHOUSE_TABLES, 'manifests', 'runs'].map((p) => `${processed}/${p}/*`),
         `${landing}/manifests/*`,
@@ -504,6 +505,36 @@ describe('monitoring', () => {
         ]),
       },
     });
+  });
+
+  it("lets CloudWatch publish this stack's alarms to the topic, whose policy replaced SNS's default", () => {
+    dev.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Condition: {
+              ArnLike: { 'aws:SourceArn': Match.anyValue() },
+              StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+            },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('warns at synth when no admin e-mail is configured, and only then', () => {
+    const noAdmins = /No admin e-mail is configured/;
+    Annotations.fromStack(synthesize().stack).hasWarning(
+      '*',
+      Match.stringLikeRegexp(noAdmins.source),
+    );
+    Annotations.fromStack(synthesize(FULL_CONTEXT).stack).hasNoWarning(
+      '*',
+      Match.stringLikeRegexp(noAdmins.source),
+    );
   });
 
   it('subscribes the configured admins by e-mail, and nobody when none are set', () => {

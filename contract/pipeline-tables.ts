@@ -1,9 +1,10 @@
 /**
- * Table names the infrastructure needs: the per-table schedules are validated against the
- * source tables, and IAM grants name each table's key prefix instead of a bucket-wide wildcard.
+ * Table names both the infrastructure and the functions need: the per-table schedules are
+ * validated against the source tables, and each stage's storage access names each table's key
+ * prefix instead of a bucket-wide wildcard.
  *
- * CDK code never imports Lambda code (ESLint enforces it: a synth must not drag the handlers'
- * dependencies in), so these lists repeat the catalogues in `lambdas/shared/core/`.
+ * This folder is the contract that `lib/` and `lambdas/` both import, and imports nothing. The
+ * catalogues in `lambdas/shared/core/` still list the tables with their columns;
  * `test/infra/pipeline-tables.test.ts` fails when the two drift apart.
  */
 

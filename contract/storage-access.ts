@@ -1,0 +1,85 @@
+import {
+  MANIFEST_PREFIX,
+  QUARANTINE_PREFIX,
+  RUNS_PREFIX,
+  SOURCE_TABLES,
+  STATE_PREFIX,
+  WAREHOUSE_TABLES,
+} from './pipeline-tables';
+
+export type StageName = 'ingest' | 'transform' | 'load';
+export type BucketRole = 'landing' | 'processed';
+
+/**
+ * What one stage does under which key prefixes of one bucket. The CDK grants are derived from
+ * it (`lib/storage-grants.ts`) and every object-store call of the stage is checked against it
+ * (`lambdas/shared/scoped-object-store.ts`), so a call nobody granted fails a test, not a
+ * deployment.
+ */
+export interface PrefixAccess {
+  /** GetObject of keys known to exist (and reading them back in parts). */
+  readonly read?: readonly string[];
+  /** PutObject and multipart uploads of new keys. */
+  readonly write?: readonly string[];
+  /** ListObjectsV2 under a prefix. */
+  readonly list?: readonly string[];
+  /**
+   * HeadObject or GetObject of keys that may be missing. S3 answers a missing key with 404 only
+   * to a caller that may list the bucket, and with 403 to anyone else, so these grant
+   * `s3:ListBucket` on the bucket besides `s3:GetObject`.
+   */
+  readonly probe?: readonly string[];
+}
+
+export type AccessKind = keyof PrefixAccess;
+
+const tablePrefixes = (tables: readonly string[]) => tables.map((t) => `${t}/`);
+
+/** Each stage's access to each bucket; a bucket it does not name, it does not touch. */
+export const STORAGE_ACCESS: Readonly<
+  Record<StageName, Partial<Record<BucketRole, PrefixAccess>>>
+> = {
+  ingest: {
+    // The batch's table objects, its manifest, and its run record.
+    landing: { write: [...tablePrefixes(SOURCE_TABLES), MANIFEST_PREFIX, RUNS_PREFIX] },
+  },
+  transform: {
+    landing: {
+      read: [...tablePrefixes(SOURCE_TABLES), MANIFEST_PREFIX],
+      // Refused landing objects are copied aside with their reason.
+      write: [QUARANTINE_PREFIX],
+    },
+    processed: {
+      write: [...tablePrefixes(WAREHOUSE_TABLES), MANIFEST_PREFIX, STATE_PREFIX, RUNS_PREFIX],
+      // Is the batch already done; the dimension snapshots; the previous run record.
+      probe: [MANIFEST_PREFIX, STATE_PREFIX, RUNS_PREFIX],
+    },
+  },
+  load: {
+    processed: {
+      read: [...tablePrefixes(WAREHOUSE_TABLES), MANIFEST_PREFIX],
+      write: [QUARANTINE_PREFIX, RUNS_PREFIX],
+      probe: [RUNS_PREFIX],
+      // Reconciliation: the batch sequence of the day.
+      list: [MANIFEST_PREFIX],
+    },
+    landing: {
+      // Reconciliation: each batch's landing manifest, and the batch sequence of the day.
+      probe: [MANIFEST_PREFIX],
+      list: [MANIFEST_PREFIX],
+    },
+  },
+};
+
+/** Whether `access` covers `kind` of `key` (or, for `list`, of the listed prefix). */
+export function isDeclared(
+  access: PrefixAccess | undefined,
+  kind: AccessKind,
+  key: string,
+): boolean {
+  const under = (prefixes: readonly string[] | undefined) =>
+    (prefixes ?? []).some((prefix) => key.startsWith(prefix));
+  // A read of a key that may be missing is a probe; a probe of a key is also a read of it.
+  if (kind === 'read') return under(access?.read) || under(access?.probe);
+  return under(access?.[kind]);
+}

@@ -1,0 +1,78 @@
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { PrefixAccess } from '../contract/storage-access';
+
+/**
+ * Grants exactly what `access` declares on `bucket`, and no more: the object actions per
+ * prefix, `s3:ListBucket` on the bucket where a listing or a missing key must be answered, and
+ * the bucket key's KMS actions that S3 asks for on the caller's behalf.
+ *
+ * CDK's `grantRead`/`grantPut` give whole action groups (`s3:GetObject*`, `s3:List*`,
+ * `s3:DeleteObject*`, legal holds, `kms:ReEncrypt*`) that no stage uses.
+ */
+export function grantStorageAccess(
+  grantee: iam.IGrantable,
+  bucket: s3.IBucket,
+  access: PrefixAccess,
+): void {
+  const objects = (prefixes: readonly string[]) =>
+    prefixes.map((p) => bucket.arnForObjects(`${p}*`));
+  const read = [...(access.read ?? []), ...(access.probe ?? [])];
+  const write = access.write ?? [];
+  if (read.length > 0) {
+    iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetObject'], resourceArns: objects(read) });
+  }
+  if (write.length > 0) {
+    // A failed multipart upload is aborted so its parts do not linger (and cost) for a week.
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
+      resourceArns: objects(write),
+    });
+  }
+  if ((access.probe ?? []).length > 0) {
+    // Without it S3 answers a missing key with 403, which no caller can tell from a denial.
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:ListBucket'],
+      resourceArns: [bucket.bucketArn],
+    });
+  } else if ((access.list ?? []).length > 0) {
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:ListBucket'],
+      resourceArns: [bucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': (access.list ?? []).map((p) => `${p}*`) } },
+    });
+  }
+  const key = bucket.encryptionKey;
+  if (key) {
+    // S3's API reference: a new object needs a data key; reading an object, and uploading the
+    // parts of a multipart upload, need a decrypt.
+    const actions = [
+      ...(write.length > 0 ? ['kms:GenerateDataKey', 'kms:Decrypt'] : []),
+      ...(read.length > 0 ? ['kms:Decrypt'] : []),
+    ];
+    if (actions.length > 0) key.grant(grantee, ...new Set(actions));
+  }
+}
+
+/** The key prefixes `access` names, for the cdk-nag findings their wildcards raise. */
+export function declaredPrefixes(access: PrefixAccess): string[] {
+  return [...new Set([...(access.read ?? []), ...(access.write ?? []), ...(access.probe ?? [])])];
+}
+
+/**
+ * Lets `grantee` read the secret's value, the one call Powertools' getSecret makes
+ * (`grantRead` adds DescribeSecret). A secret known by name gets the six characters Secrets
+ * Manager appends to its ARN as a wildcard.
+ */
+export function grantSecretValue(grantee: iam.IGrantable, secret: secretsmanager.ISecret): void {
+  iam.Grant.addToPrincipal({
+    grantee,
+    actions: ['secretsmanager:GetSecretValue'],
+    resourceArns: [secret.secretFullArn ?? `${secret.secretArn}-??????`],
+  });
+  secret.encryptionKey?.grantDecrypt(grantee);
+}

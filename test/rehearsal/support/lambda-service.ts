@@ -1,0 +1,400 @@
+import { spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type { Authorizer } from './authorizer';
+import type { AwsGateway, Caller } from './aws-gateway';
+import { ACCOUNT, REGION, type Deployment } from './deployment';
+
+/** One function of the template, as Lambda would run it. */
+export interface RehearsedFunction {
+  readonly logicalId: string;
+  readonly name: string;
+  readonly arn: string;
+  readonly roleArn: string;
+  readonly handler: string;
+  readonly runtime: string;
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+  readonly reservedConcurrency: number;
+  readonly logGroupName: string;
+  /** The template's variables, every reference resolved. */
+  readonly environment: Readonly<Record<string, string>>;
+  readonly taskRoot: string;
+  readonly retryAttempts: number;
+  readonly onFailure?: string;
+  readonly caller: Caller;
+}
+
+export interface InvocationRecord {
+  readonly function: string;
+  readonly requestId: string;
+  readonly attempt: number;
+  readonly event: unknown;
+  readonly ok: boolean;
+  readonly result?: unknown;
+  readonly error?: { errorType: string; errorMessage: string; trace?: string[] };
+  readonly stdout: string[];
+  readonly stderr: string[];
+  readonly durationMs: number;
+  readonly maxRssMb: number;
+}
+
+/** What Lambda sends to a failure destination once an event's retries are spent. */
+export interface DestinationRecord {
+  readonly version: '1.0';
+  readonly timestamp: string;
+  readonly requestContext: {
+    requestId: string;
+    functionArn: string;
+    condition: 'RetriesExhausted';
+    approximateInvokeCount: number;
+  };
+  readonly requestPayload: unknown;
+  readonly responseContext: { statusCode: number; executedVersion: string; functionError: string };
+  readonly responsePayload: unknown;
+}
+
+export interface LambdaServiceOptions {
+  readonly deployment: Deployment;
+  readonly authorizer: Authorizer;
+  readonly gateway: AwsGateway;
+  /** The Node.js binary that stands in for the template's runtime. */
+  readonly node: string;
+  /** Asset folder of each function, by logical id. */
+  readonly taskRoots: ReadonlyMap<string, string>;
+  /** What the rehearsal adds to a function's environment: endpoints and the CA bundle. */
+  readonly additions: Readonly<Record<string, string>>;
+}
+
+interface Queued {
+  readonly fn: RehearsedFunction;
+  readonly event: unknown;
+  readonly requestId: string;
+}
+
+const BOOTSTRAP = join(__dirname, 'lambda-bootstrap.cjs');
+
+/**
+ * Lambda's asynchronous invocation as the template configures it: the caller authorised by the
+ * function's resource policy or its own role, one queue per function drained at most
+ * `ReservedConcurrentExecutions` at a time, each failure retried `MaximumRetryAttempts` times
+ * (without the minutes of back-off), then sent to the `OnFailure` destination with the
+ * function's own role. Each attempt is a new Node.js process on the function's bundle.
+ */
+export class LambdaService {
+  readonly functions = new Map<string, RehearsedFunction>();
+  readonly invocations: InvocationRecord[] = [];
+  /** Messages sent to each queue, by queue ARN. */
+  readonly queues = new Map<string, DestinationRecord[]>();
+  /** Called after each failed attempt, before the retry: where a test heals an outage. */
+  onAttemptFailed: (record: InvocationRecord) => void | Promise<void> = () => undefined;
+  readonly problems: string[] = [];
+  private readonly pending = new Map<string, Queued[]>();
+  private readonly running = new Map<string, number>();
+  private inFlight = 0;
+  private waiters: (() => void)[] = [];
+
+  constructor(private readonly options: LambdaServiceOptions) {
+    const d = options.deployment;
+    const invokeConfigs = new Map(
+      d
+        .resourcesOf('AWS::Lambda::EventInvokeConfig')
+        .map(([, r]) => [d.resolveString(r.Properties?.FunctionName), r.Properties ?? {}]),
+    );
+    for (const [id, fnResource] of d.resourcesOf('AWS::Lambda::Function')) {
+      const taskRoot = options.taskRoots.get(id);
+      if (!taskRoot) continue; // CDK's own custom-resource handlers are not the pipeline's
+      const props = fnResource.Properties ?? {};
+      const name = d.ref(id);
+      const roleArn = d.resolveString(props.Role);
+      const config = invokeConfigs.get(name) ?? {};
+      const destination = (config.DestinationConfig as { OnFailure?: { Destination: unknown } })
+        ?.OnFailure?.Destination;
+      const variables =
+        (props.Environment as { Variables?: Record<string, unknown> })?.Variables ?? {};
+      const logGroup = (props.LoggingConfig as { LogGroup?: unknown })?.LogGroup;
+      const caller: Caller = {
+        accessKeyId: `ASIA${randomBytes(8).toString('hex').toUpperCase()}`,
+        secretAccessKey: randomBytes(20).toString('base64'),
+        sessionToken: randomBytes(32).toString('base64'),
+        principal: `arn:aws:sts::${ACCOUNT}:assumed-role/${roleArn.split('/').pop()}/${name}`,
+      };
+      options.gateway.registerCaller(caller);
+      this.functions.set(id, {
+        logicalId: id,
+        name,
+        arn: d.attribute(id, 'Arn'),
+        roleArn,
+        handler: String(props.Handler),
+        runtime: String(props.Runtime),
+        memoryMb: Number(props.MemorySize ?? 128),
+        timeoutSeconds: Number(props.Timeout ?? 3),
+        reservedConcurrency: Number(props.ReservedConcurrentExecutions ?? 1000),
+        logGroupName: logGroup ? d.resolveString(logGroup) : `/aws/lambda/${name}`,
+        environment: Object.fromEntries(
+          Object.entries(variables).map(([k, v]) => [k, d.resolveString(v)]),
+        ),
+        taskRoot,
+        retryAttempts: Number(config.MaximumRetryAttempts ?? 2),
+        ...(destination ? { onFailure: d.resolveString(destination) } : {}),
+        caller,
+      });
+    }
+  }
+
+  functionByArn(arn: string): RehearsedFunction | undefined {
+    const unqualified = arn.replace(/:(\$LATEST|\d+)$/, '');
+    return [...this.functions.values()].find((f) => f.arn === unqualified);
+  }
+
+  /**
+   * An asynchronous invocation (`InvocationType: Event`) by `principal`: refused as AWS would if
+   * no policy allows it, else queued.
+   */
+  async invokeAsync(
+    functionArn: string,
+    event: unknown,
+    principal: string,
+    context: Record<string, string> = {},
+  ): Promise<void> {
+    const fn = this.functionByArn(functionArn);
+    if (!fn) throw new Error(`No function ${functionArn} in the template`);
+    const decision = await this.options.authorizer.authorize({
+      principal,
+      action: 'lambda:InvokeFunction',
+      resource: fn.arn,
+      context: { 'aws:SecureTransport': 'true', ...context },
+    });
+    if (!decision.allowed) {
+      this.problems.push(decision.message);
+      throw new Error(`AccessDeniedException: ${decision.message}`);
+    }
+    this.enqueue({ fn, event, requestId: randomUUID() });
+  }
+
+  /** Resolves when no event is queued or running, including those the runs caused. */
+  idle(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  private enqueue(item: Queued): void {
+    this.inFlight += 1;
+    const queue = this.pending.get(item.fn.logicalId) ?? [];
+    queue.push(item);
+    this.pending.set(item.fn.logicalId, queue);
+    this.pump(item.fn);
+  }
+
+  private pump(fn: RehearsedFunction): void {
+    const queue = this.pending.get(fn.logicalId) ?? [];
+    while ((this.running.get(fn.logicalId) ?? 0) < fn.reservedConcurrency && queue.length > 0) {
+      const item = queue.shift() as Queued;
+      this.running.set(fn.logicalId, (this.running.get(fn.logicalId) ?? 0) + 1);
+      void this.deliver(item)
+        .catch((error: Error) => this.problems.push(`${fn.name}: ${error.message}`))
+        .finally(() => {
+          this.running.set(fn.logicalId, (this.running.get(fn.logicalId) ?? 1) - 1);
+          this.inFlight -= 1;
+          this.pump(fn);
+          if (this.inFlight === 0) for (const resolve of this.waiters.splice(0)) resolve();
+        });
+    }
+  }
+
+  private async deliver(item: Queued): Promise<void> {
+    const { fn } = item;
+    let last: InvocationRecord | undefined;
+    for (let attempt = 1; attempt <= 1 + fn.retryAttempts; attempt += 1) {
+      last = await this.run(fn, item.event, item.requestId, attempt);
+      if (last.ok) return;
+      if (attempt <= fn.retryAttempts) await this.onAttemptFailed(last);
+    }
+    if (fn.onFailure && last) await this.sendToDestination(fn, item, last);
+  }
+
+  private async sendToDestination(
+    fn: RehearsedFunction,
+    item: Queued,
+    last: InvocationRecord,
+  ): Promise<void> {
+    const queueArn = fn.onFailure as string;
+    const decision = await this.options.authorizer.authorize({
+      principal: fn.caller.principal,
+      action: 'sqs:SendMessage',
+      resource: queueArn,
+      context: { 'aws:SecureTransport': 'true' },
+    });
+    if (!decision.allowed) {
+      // Lambda drops the record and counts a DestinationDeliveryFailure.
+      this.problems.push(`${fn.name} could not reach its failure destination: ${decision.message}`);
+      return;
+    }
+    const record: DestinationRecord = {
+      version: '1.0',
+      timestamp: new Date().toISOString(),
+      requestContext: {
+        requestId: item.requestId,
+        functionArn: `${fn.arn}:$LATEST`,
+        condition: 'RetriesExhausted',
+        approximateInvokeCount: last.attempt,
+      },
+      requestPayload: item.event,
+      responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+      responsePayload: last.error,
+    };
+    const messages = this.queues.get(queueArn) ?? [];
+    messages.push(record);
+    this.queues.set(queueArn, messages);
+  }
+
+  /** The variables a function's process gets: Lambda's own, the template's, the additions. */
+  environmentOf(fn: RehearsedFunction, logStream: string): Record<string, string> {
+    return {
+      // What the Lambda runtime itself defines (docs: "Defined runtime environment variables").
+      _HANDLER: fn.handler,
+      AWS_REGION: REGION,
+      AWS_DEFAULT_REGION: REGION,
+      AWS_EXECUTION_ENV: `AWS_Lambda_${fn.runtime}`,
+      AWS_LAMBDA_FUNCTION_NAME: fn.name,
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
+      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+      AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+      AWS_LAMBDA_LOG_GROUP_NAME: fn.logGroupName,
+      AWS_LAMBDA_LOG_STREAM_NAME: logStream,
+      AWS_ACCESS_KEY_ID: fn.caller.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: fn.caller.secretAccessKey,
+      AWS_SESSION_TOKEN: fn.caller.sessionToken,
+      LAMBDA_TASK_ROOT: fn.taskRoot,
+      LANG: 'en_US.UTF-8',
+      TZ: ':UTC',
+      PATH: '/usr/local/bin:/usr/bin:/bin',
+      // The runtime's own modules only: nothing of the project's node_modules is reachable.
+      NODE_PATH: '',
+      ...fn.environment,
+      ...this.options.additions,
+    };
+  }
+
+  private async run(
+    fn: RehearsedFunction,
+    event: unknown,
+    requestId: string,
+    attempt: number,
+  ): Promise<InvocationRecord> {
+    const logStream = `${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/[$LATEST]${randomBytes(16).toString('hex')}`;
+    await this.authorizeRuntime(fn, logStream);
+    const started = Date.now();
+    const deadline = started + fn.timeoutSeconds * 1000;
+    const child = spawn(this.options.node, [BOOTSTRAP], {
+      cwd: fn.taskRoot,
+      env: this.environmentOf(fn, logStream),
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    const stdout: string[] = [];
+    const stderr: string[] = [];
+    const lines = (into: string[]) => {
+      let rest = '';
+      return (chunk: Buffer) => {
+        const text = rest + chunk.toString('utf8');
+        const parts = text.split('\n');
+        rest = parts.pop() ?? '';
+        into.push(...parts.filter((l) => l.length > 0));
+      };
+    };
+    child.stdout?.on('data', lines(stdout));
+    child.stderr?.on('data', lines(stderr));
+    type Outcome = {
+      ok: boolean;
+      result?: unknown;
+      error?: InvocationRecord['error'];
+      maxRssMb: number;
+    };
+    const outcome = await new Promise<Outcome>((resolve) => {
+      let reported: Outcome | undefined;
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reported = {
+          ok: false,
+          error: {
+            errorType: 'Sandbox.Timedout',
+            errorMessage: `Task timed out after ${fn.timeoutSeconds.toFixed(2)} seconds`,
+          },
+          maxRssMb: 0,
+        };
+      }, deadline - started);
+      child.on('message', (message: Outcome) => (reported ??= message));
+      child.on('exit', (code, signal) => {
+        clearTimeout(timer);
+        resolve(
+          reported ?? {
+            ok: false,
+            error: {
+              errorType: 'Runtime.ExitError',
+              errorMessage: `RequestId: ${requestId} Error: Runtime exited with error: ${signal ?? `exit status ${code}`}`,
+            },
+            maxRssMb: 0,
+          },
+        );
+      });
+      child.send({
+        event,
+        handler: fn.handler,
+        deadline,
+        context: {
+          functionName: fn.name,
+          functionVersion: '$LATEST',
+          invokedFunctionArn: fn.arn,
+          memoryLimitInMB: String(fn.memoryMb),
+          awsRequestId: requestId,
+          logGroupName: fn.logGroupName,
+          logStreamName: logStream,
+        },
+      });
+    });
+    const overMemory = outcome.maxRssMb > fn.memoryMb;
+    const record: InvocationRecord = {
+      function: fn.logicalId,
+      requestId,
+      attempt,
+      event,
+      ok: outcome.ok && !overMemory,
+      ...(outcome.ok ? { result: outcome.result } : {}),
+      ...(overMemory
+        ? {
+            error: {
+              errorType: 'Runtime.OutOfMemory',
+              errorMessage: `Max memory used ${outcome.maxRssMb.toFixed(0)} MB exceeds ${fn.memoryMb} MB`,
+            },
+          }
+        : outcome.error
+          ? { error: outcome.error }
+          : {}),
+      stdout,
+      stderr,
+      durationMs: Date.now() - started,
+      maxRssMb: outcome.maxRssMb,
+    };
+    this.invocations.push(record);
+    return record;
+  }
+
+  /** What Lambda itself does with the function's role: assume it, and write its logs. */
+  private async authorizeRuntime(fn: RehearsedFunction, logStream: string): Promise<void> {
+    const checks = [
+      { principal: 'lambda.amazonaws.com', action: 'sts:AssumeRole', resource: fn.roleArn },
+      ...['logs:CreateLogStream', 'logs:PutLogEvents'].map((action) => ({
+        principal: fn.caller.principal,
+        action,
+        resource: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${fn.logGroupName}:log-stream:${logStream}`,
+      })),
+    ];
+    for (const check of checks) {
+      const decision = await this.options.authorizer.authorize({
+        ...check,
+        context: { 'aws:SecureTransport': 'true' },
+      });
+      if (!decision.allowed) this.problems.push(`${fn.name}: ${decision.message}`);
+    }
+  }
+}

