@@ -67,6 +67,7 @@ export default tseslint.config(
   },
   {
     files: [
+      'contract/**/*.ts',
       'lambdas/shared/core/**/*.ts',
       'lambdas/transform/tables/**/*.ts',
       'lambdas/ingest/window.ts',

@@ -71,7 +71,12 @@ export class AwsGateway {
   private server?: Server;
   url = '';
 
-  constructor(private readonly options: GatewayOptions) {}
+  /** The policies in force; a test swaps in those of an edited template. */
+  authorizer: Authorizer;
+
+  constructor(private readonly options: GatewayOptions) {
+    this.authorizer = options.authorizer;
+  }
 
   registerCaller(caller: Caller): void {
     this.callers.set(caller.accessKeyId, caller);
@@ -158,7 +163,7 @@ export class AwsGateway {
     resource: string,
     context: Record<string, string>,
   ): Promise<Denial | undefined> {
-    const decision = await this.options.authorizer.authorize({
+    const decision = await this.authorizer.authorize({
       principal,
       action,
       resource,
@@ -224,7 +229,7 @@ export class AwsGateway {
     const upstream = await this.forward(req, url, headers, body);
     // A missing key is 404 only to a caller who may list the bucket; to anyone else it is 403.
     if (upstream.status === 404 && request.key) {
-      const mayList = await this.options.authorizer.authorize({
+      const mayList = await this.authorizer.authorize({
         principal: caller.principal,
         action: 's3:ListBucket',
         resource: `arn:aws:s3:::${request.bucket}`,

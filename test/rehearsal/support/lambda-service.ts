@@ -94,7 +94,14 @@ export class LambdaService {
   private inFlight = 0;
   private waiters: (() => void)[] = [];
 
+  /** The policies in force; a test swaps in those of an edited template. */
+  authorizer: Authorizer;
+  /** Called before each attempt: where a test changes the world under a run. */
+  onBeforeAttempt: (fn: RehearsedFunction, event: unknown) => void | Promise<void> = () =>
+    undefined;
+
   constructor(private readonly options: LambdaServiceOptions) {
+    this.authorizer = options.authorizer;
     const d = options.deployment;
     const invokeConfigs = new Map(
       d
@@ -159,7 +166,7 @@ export class LambdaService {
   ): Promise<void> {
     const fn = this.functionByArn(functionArn);
     if (!fn) throw new Error(`No function ${functionArn} in the template`);
-    const decision = await this.options.authorizer.authorize({
+    const decision = await this.authorizer.authorize({
       principal,
       action: 'lambda:InvokeFunction',
       resource: fn.arn,
@@ -169,6 +176,16 @@ export class LambdaService {
       this.problems.push(decision.message);
       throw new Error(`AccessDeniedException: ${decision.message}`);
     }
+    this.enqueue({ fn, event, requestId: randomUUID() });
+  }
+
+  /**
+   * An invocation by an administrator (a replay from a dead-letter queue): their permissions
+   * are their account's, not the stack's, so only the function's side is rehearsed.
+   */
+  redeliver(functionArn: string, event: unknown): void {
+    const fn = this.functionByArn(functionArn);
+    if (!fn) throw new Error(`No function ${functionArn} in the template`);
     this.enqueue({ fn, event, requestId: randomUUID() });
   }
 
@@ -206,6 +223,7 @@ export class LambdaService {
     const { fn } = item;
     let last: InvocationRecord | undefined;
     for (let attempt = 1; attempt <= 1 + fn.retryAttempts; attempt += 1) {
+      await this.onBeforeAttempt(fn, item.event);
       last = await this.run(fn, item.event, item.requestId, attempt);
       if (last.ok) return;
       if (attempt <= fn.retryAttempts) await this.onAttemptFailed(last);
@@ -219,7 +237,7 @@ export class LambdaService {
     last: InvocationRecord,
   ): Promise<void> {
     const queueArn = fn.onFailure as string;
-    const decision = await this.options.authorizer.authorize({
+    const decision = await this.authorizer.authorize({
       principal: fn.caller.principal,
       action: 'sqs:SendMessage',
       resource: queueArn,
@@ -390,7 +408,7 @@ export class LambdaService {
       })),
     ];
     for (const check of checks) {
-      const decision = await this.options.authorizer.authorize({
+      const decision = await this.authorizer.authorize({
         ...check,
         context: { 'aws:SecureTransport': 'true' },
       });

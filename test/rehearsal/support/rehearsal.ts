@@ -6,6 +6,8 @@ import { startPostgres, type LocalPostgres } from '../../../local/embedded-postg
 import { temporaryStateDir } from '../../../local/local-stack';
 import { LOCAL_S3_CREDENTIALS, startS3, type LocalS3 } from '../../../local/s3-server';
 import { PROJECT_ROOT } from '../../../lib/pipeline-function';
+import { createS3Client, S3ObjectStore } from '../../../lambdas/shared/adapters/s3-object-store';
+import type { ObjectStore } from '../../../lambdas/shared/ports/object-store';
 import { Authorizer } from './authorizer';
 import { AwsGateway, type CreatedObject } from './aws-gateway';
 import { ACCOUNT, REGION, Deployment, type CfnTemplate } from './deployment';
@@ -45,11 +47,17 @@ export interface Rehearsal {
   readonly source: Pool;
   readonly warehouse: Pool;
   readonly postgres: LocalPostgres;
+  /** Each bucket as an administrator sees it, past the gateway: no policy, no notification. */
+  readonly buckets: { landing: ObjectStore; processed: ObjectStore };
   readonly tls: RehearsalTls;
   /** The S3 notifications derived from the template, by bucket name. */
   readonly notifications: ReadonlyMap<string, BucketNotification[]>;
   /** Every schedule of the template fires once; resolves when all work it caused is done. */
   tick(): Promise<void>;
+  /** Set by a test that changed an object behind the pipeline's back, to put it back. */
+  untamper?: () => Promise<void>;
+  /** Enforces the policies of `template` from now on (the deployment's names stay). */
+  enforce(template: CfnTemplate): void;
   /** Takes a database out of service (or back): connections to it are refused. */
   setDatabaseAvailable(database: 'totesys' | 'warehouse', available: boolean): Promise<void>;
   stop(): Promise<void>;
@@ -207,10 +215,22 @@ export async function startRehearsal(assembly: CloudAssembly): Promise<Rehearsal
     }
   }
 
-  const pool = (dbname: string) => new Pool({ connectionString: postgres.url(dbname), max: 4 });
+  const pool = (dbname: string) => {
+    const p = new Pool({ connectionString: postgres.url(dbname), max: 4 });
+    // An injected outage terminates this pool's idle connections too; the pool replaces them.
+    p.on('error', () => undefined);
+    return p;
+  };
   const source = pool('totesys');
   const warehouse = pool('warehouse');
   const admin = pool('postgres');
+
+  const adminS3 = createS3Client(s3.endpoint);
+  const bucketOf = (name: string) => {
+    const found = buckets.find((b) => b.includes(name.toLowerCase()));
+    if (!found) throw new Error(`No ${name} bucket in the template`);
+    return found;
+  };
 
   const tick = async () => {
     for (const [id, schedule] of deployment.resourcesOf('AWS::Scheduler::Schedule')) {
@@ -246,7 +266,19 @@ export async function startRehearsal(assembly: CloudAssembly): Promise<Rehearsal
     postgres,
     tls,
     notifications,
+    buckets: {
+      landing: new S3ObjectStore(adminS3, bucketOf('Landing')),
+      processed: new S3ObjectStore(adminS3, bucketOf('Processed')),
+    },
     tick,
+    enforce(template) {
+      const edited =
+        template === assembly.template
+          ? authorizer
+          : new Authorizer(new Deployment(template, assembly.stackName));
+      gateway.authorizer = edited;
+      lambda.authorizer = edited;
+    },
     async setDatabaseAvailable(name, available) {
       await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS ${available}`);
       if (!available) {
@@ -258,6 +290,7 @@ export async function startRehearsal(assembly: CloudAssembly): Promise<Rehearsal
     },
     async stop() {
       await Promise.all([source.end(), warehouse.end(), admin.end()]);
+      adminS3.destroy();
       await gateway.stop();
       await s3.stop();
       await postgres.stop();
