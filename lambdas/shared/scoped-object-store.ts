@@ -34,48 +34,49 @@ export class ScopedObjectStore implements ObjectStore {
     return this.store.bucket;
   }
 
+  // The methods are async so that a refusal is a rejection, like any failure of the store.
   private check(kind: AccessKind, key: string): void {
     if (!isDeclared(STORAGE_ACCESS[this.stage][this.role], kind, key)) {
       throw new UndeclaredAccessError(this.stage, this.role, kind, key);
     }
   }
 
-  put(key: string, body: string | Uint8Array, contentType?: string): Promise<void> {
+  async put(key: string, body: string | Uint8Array, contentType?: string): Promise<void> {
     this.check('write', key);
     return this.store.put(key, body, contentType);
   }
 
-  upload(key: string, body: Readable, contentType?: string): Promise<void> {
+  async upload(key: string, body: Readable, contentType?: string): Promise<void> {
     this.check('write', key);
     return this.store.upload(key, body, contentType);
   }
 
-  get(key: string): Promise<Buffer> {
+  async get(key: string): Promise<Buffer> {
     this.check('read', key);
     return this.store.get(key);
   }
 
-  getIfExists(key: string): Promise<Buffer | undefined> {
+  async getIfExists(key: string): Promise<Buffer | undefined> {
     this.check('probe', key);
     return this.store.getIfExists(key);
   }
 
-  stream(key: string): Promise<Readable> {
+  async stream(key: string): Promise<Readable> {
     this.check('read', key);
     return this.store.stream(key);
   }
 
-  exists(key: string): Promise<boolean> {
+  async exists(key: string): Promise<boolean> {
     this.check('probe', key);
     return this.store.exists(key);
   }
 
-  list(prefix: string): Promise<string[]> {
+  async list(prefix: string): Promise<string[]> {
     this.check('list', prefix);
     return this.store.list(prefix);
   }
 
-  delete(key: string): Promise<void> {
+  async delete(key: string): Promise<void> {
     // No stage deletes: landing is the full history and processed objects are overwritten.
     throw new UndeclaredAccessError(this.stage, this.role, 'write', `${key} (delete)`);
   }
