@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Pool } from 'pg';
 import { startPostgres, type LocalPostgres } from '../../../local/embedded-postgres';
@@ -294,6 +295,7 @@ export async function startRehearsal(assembly: CloudAssembly): Promise<Rehearsal
       await gateway.stop();
       await s3.stop();
       await postgres.stop();
+      await rm(stateDir, { recursive: true, force: true });
     },
   };
 }
