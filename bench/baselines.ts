@@ -22,7 +22,7 @@ import {
   type WarehouseTable,
 } from '../lambdas/shared/core/warehouse-catalogue';
 import { readParquetRows } from '../lambdas/shared/parquet';
-import { parseDate, parseDecimal, parseTime } from '../lambdas/shared/parquet/value-codecs';
+import { parseDate, parseDecimal, parseTime } from '../lambdas/shared/core/value-codecs';
 import type { ObjectStore } from '../lambdas/shared/ports/object-store';
 
 export interface Baseline {

@@ -239,7 +239,7 @@ async function readLoadLog(
     newest: string | null;
   }>(
     `SELECT batch_id, to_char(loaded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS loaded_at,
-            (SELECT to_char(max(newest_source_change), 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') FROM etl.load_log) AS newest
+            (SELECT to_char(max(newest_source_change), 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') FROM etl.load_log) AS newest
      FROM etl.load_log ORDER BY batch_id DESC LIMIT 1`,
   );
   const row = latest.rows[0];

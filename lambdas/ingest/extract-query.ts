@@ -1,11 +1,14 @@
 import { quoteIdent, type SourceColumn, type SourceTable } from '../shared/core/catalogue';
-import { parseTimestamp, type ExtractWindow } from './window';
+import { timestampLiteral, type ExtractWindow } from './window';
 
-const ISO_FORMAT = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
+/** The landed timestamp form; `US` is microseconds, PostgreSQL's own resolution. */
+const ISO_FORMAT = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
 
 /**
  * Each value in its exact JSON form, made by PostgreSQL itself: numerics as their decimal
- * text (never a binary float), timestamps as ISO-8601 with milliseconds, enums as text.
+ * text (never a binary float), timestamps as ISO-8601 with microseconds, enums as text. A
+ * `timestamptz` is written as the wall-clock time in the session's TimeZone, as `timestamp`
+ * columns are stamped, so both compare with the window bounds read from the same clock.
  */
 function jsonValue(column: SourceColumn): string {
   const ref = `t.${quoteIdent(column.name)}`;
@@ -19,12 +22,6 @@ function jsonValue(column: SourceColumn): string {
     default:
       return ref;
   }
-}
-
-/** A timestamp bound as an SQL literal; the value is validated, so it cannot carry SQL. */
-function timestampLiteral(value: string): string {
-  parseTimestamp(value, 'A window bound');
-  return `'${value.slice(0, 23).replace('T', ' ')}'::timestamp`;
 }
 
 export function windowCondition(window: ExtractWindow): string {

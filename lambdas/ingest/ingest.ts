@@ -1,15 +1,26 @@
 import type { Pool } from 'pg';
 import { landingKey, manifestKey, newBatchId } from '../shared/core/batch';
-import { SOURCE_TABLE_NAMES, SOURCE_TABLES, type SourceTableName } from '../shared/core/catalogue';
+import {
+  SOURCE_TABLE_NAMES,
+  SOURCE_TABLES,
+  type SourceTable,
+  type SourceTableName,
+} from '../shared/core/catalogue';
 import { mapWithConcurrency } from '../shared/core/concurrency';
 import type { LandedTable, LandingManifest } from '../shared/core/manifest';
 import type { ObjectStore } from '../shared/ports/object-store';
 import type { StageLogger } from '../shared/ports/stage-logger';
 import type { WatermarkStore } from '../shared/ports/watermark-store';
 import { extractTable } from './extract';
-import { checkSourceColumns } from './live-columns';
-import { readUpperBound } from './source-clock';
-import { extractWindow, nextWatermark } from './window';
+import { checkSourceColumns, type LiveColumns } from './live-columns';
+import { readSourceClock } from './source-clock';
+import {
+  extractWindow,
+  nextWatermark,
+  WatermarkError,
+  type ExtractWindow,
+  type SourceClock,
+} from './window';
 
 export interface IngestOptions {
   readonly source: Pool;
@@ -40,21 +51,25 @@ export interface IngestResult {
  * step leaves the watermarks where they were, so the next run reads the same rows again.
  */
 export async function runIngest(options: IngestOptions): Promise<IngestResult> {
-  const clock = options.clock ?? (() => new Date());
-  const startedAt = clock();
+  const now = options.clock ?? (() => new Date());
+  const startedAt = now();
   const tables = (options.tables ?? SOURCE_TABLE_NAMES).map((name) => SOURCE_TABLES[name]);
   const batchId = options.batchId ?? newBatchId(startedAt);
   const log = options.logger;
 
   const control = await options.source.connect();
-  let upper: string;
-  let drift: Awaited<ReturnType<typeof checkSourceColumns>>;
+  let clock: SourceClock;
+  let drift: LiveColumns['drift'];
   try {
-    drift = await checkSourceColumns(control, tables);
-    upper = await readUpperBound(control, log);
+    const live = await checkSourceColumns(control, tables);
+    drift = live.drift;
+    clock = await readSourceClock(control, log, live.precision);
   } finally {
     control.release();
   }
+  // Every table's window before any is read: a refused watermark fails the run having landed
+  // nothing, as a lost source column does, and the error names every table at fault.
+  const windows = await windowsOf(tables, options.watermarks, clock, options.overlapSeconds);
   for (const [table, { extra }] of drift) {
     if (extra.length > 0) {
       log.warn(
@@ -68,8 +83,7 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
   }
 
   const landed = await mapWithConcurrency(tables, options.concurrency ?? 4, async (table) => {
-    const previous = await options.watermarks.read(table.name);
-    const window = extractWindow(previous, upper, options.overlapSeconds);
+    const { previous, window } = windows.get(table.name) as TableWindow;
     const client = await options.source.connect();
     try {
       const result = await extractTable(
@@ -107,7 +121,7 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
     version: 1,
     batchId,
     startedAt: startedAt.toISOString(),
-    finishedAt: clock().toISOString(),
+    finishedAt: now().toISOString(),
     tables: landed.map((l) => l.entry),
   };
   const key = manifestKey(batchId);
@@ -118,4 +132,45 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
     await options.watermarks.write(entry.table, watermark);
   }
   return { batchId, manifestKey: key, manifest };
+}
+
+interface TableWindow {
+  readonly previous: string | undefined;
+  readonly window: ExtractWindow;
+}
+
+async function windowsOf(
+  tables: readonly SourceTable[],
+  watermarks: WatermarkStore,
+  clock: SourceClock,
+  overlapSeconds: number,
+): Promise<Map<string, TableWindow>> {
+  const windows = new Map<string, TableWindow>();
+  const refused: WatermarkError[] = [];
+  for (const table of tables) {
+    const previous = await watermarks.read(table.name);
+    try {
+      const window = extractWindow(
+        table.name,
+        previous,
+        clock,
+        overlapSeconds,
+        watermarks.locate(table.name),
+      );
+      windows.set(table.name, { previous, window });
+    } catch (error) {
+      if (!(error instanceof WatermarkError)) throw error;
+      refused.push(error);
+    }
+  }
+  const [first, ...others] = refused;
+  if (first) {
+    throw others.length === 0
+      ? first
+      : new WatermarkError(
+          first.table,
+          `${refused.length} watermarks are refused: ${refused.map((e) => e.message).join(' | ')}`,
+        );
+  }
+  return windows;
 }

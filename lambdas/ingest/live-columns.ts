@@ -13,6 +13,15 @@ export interface ColumnDrift {
   readonly extra: readonly string[];
 }
 
+export interface LiveColumns {
+  readonly drift: Map<string, ColumnDrift>;
+  /**
+   * The fewest fractional digits of any table's `last_updated` (6 for a plain `timestamp`, 3 for
+   * totesys's `timestamp(3)`): how finely the source's clock must be cut for the upper bound.
+   */
+  readonly precision: number;
+}
+
 /**
  * Compares the live source tables with the catalogue. A column the catalogue needs but the
  * source lost is fatal (the warehouse would silently fill with NULLs); a new column is drift
@@ -21,14 +30,23 @@ export interface ColumnDrift {
 export async function checkSourceColumns(
   client: ClientBase,
   tables: readonly SourceTable[],
-): Promise<Map<string, ColumnDrift>> {
-  const result = await client.query<{ table_name: string; column_name: string }>(
-    `SELECT table_name, column_name FROM information_schema.columns
+): Promise<LiveColumns> {
+  const result = await client.query<{
+    table_name: string;
+    column_name: string;
+    datetime_precision: number | null;
+  }>(
+    `SELECT table_name, column_name, datetime_precision FROM information_schema.columns
      WHERE table_schema = current_schema() AND table_name = ANY($1::text[])`,
     [SOURCE_TABLE_NAMES],
   );
   const live = new Map<string, Set<string>>();
+  const wanted = new Set<string>(tables.map((t) => t.name));
+  let precision = 6;
   for (const row of result.rows) {
+    if (row.column_name === 'last_updated' && wanted.has(row.table_name)) {
+      precision = Math.min(precision, row.datetime_precision ?? 6);
+    }
     const columns = live.get(row.table_name) ?? new Set<string>();
     columns.add(row.column_name);
     live.set(row.table_name, columns);
@@ -50,5 +68,5 @@ export async function checkSourceColumns(
     const known = new Set(table.columns.map((c) => c.name));
     drift.set(table.name, { extra: [...columns].filter((c) => !known.has(c)) });
   }
-  return drift;
+  return { drift, precision };
 }

@@ -1,21 +1,36 @@
 import type { ClientBase } from 'pg';
 import type { StageLogger } from '../shared/ports/stage-logger';
+import type { SourceClock } from './window';
 
 /**
- * The run's upper bound: the source's clock, held back to the start of the oldest transaction
- * still open there. A transaction stamps its rows with its own start time (now()), so rows it
- * has not committed yet always fall after this bound and are read by a later run.
+ * The run's clock reading. `upper` is the source's clock held back to the start of the oldest
+ * transaction still open there: a transaction stamps its rows with its own start time (now()),
+ * so rows it has not committed yet always fall after this bound and are read by a later run.
  * Timestamps are read in the server's time zone, which is how `timestamp` columns are stamped.
  *
- * The bound is one millisecond before that instant, truncated: a `timestamp(3)` column ROUNDS
- * now() to the millisecond, so a transaction that started at 12:00:00.1234 stamps .123 — equal
- * to a truncated bound. Read inclusively while still uncommitted, such a row would fall behind
- * the next window's exclusive lower bound and be lost whenever the overlap is shorter than the
- * gap; a bound strictly before every stamp an open or later transaction can produce prevents it.
+ * The bound is one microsecond before that instant truncated to `precision` fractional digits,
+ * the coarsest of the `last_updated` columns. A `timestamp(p)` column ROUNDS now() to p digits:
+ * with p = 3, a transaction that started at 12:00:00.1234 stamps .123, before its start. Read
+ * inclusively while still uncommitted, such a row would fall behind the next window's exclusive
+ * lower bound and be lost whenever the overlap is shorter than the gap; a bound strictly before
+ * every stamp an open or later transaction can produce prevents it.
  */
-export async function readUpperBound(client: ClientBase, logger: StageLogger): Promise<string> {
+export async function readSourceClock(
+  client: ClientBase,
+  logger: StageLogger,
+  precision: number,
+): Promise<SourceClock> {
+  if (!Number.isInteger(precision) || precision < 0 || precision > 6) {
+    throw new Error(`A timestamp precision must be 0 to 6 digits, not ${precision}`);
+  }
+  const step = 10 ** (6 - precision);
+  const truncated = (instant: string) =>
+    `date_trunc('second', ${instant}) + floor((extract(microseconds FROM ${instant})::bigint % 1000000) / ${step}) * ${step} * interval '1 microsecond'`;
+  const zoned = (instant: string) =>
+    `to_char((${instant}) AT TIME ZONE current_setting('TimeZone'), 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
   const result = await client.query<{
     upper: string;
+    now: string;
     held_back_seconds: number;
     can_see_all: boolean;
   }>(
@@ -24,9 +39,8 @@ export async function readUpperBound(client: ClientBase, logger: StageLogger): P
        WHERE xact_start IS NOT NULL AND pid <> pg_backend_pid()
          AND backend_type = 'client backend' AND datname = current_database()
      )
-     SELECT to_char((date_trunc('milliseconds', least(now(), coalesce(oldest, now())))
-                       - interval '1 millisecond') AT TIME ZONE current_setting('TimeZone'),
-                    'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS upper,
+     SELECT ${zoned(`${truncated('least(now(), coalesce(oldest, now()))')} - interval '1 microsecond'`)} AS upper,
+            ${zoned('now()')} AS now,
             extract(epoch FROM now() - least(now(), coalesce(oldest, now())))::float8 AS held_back_seconds,
             (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
               OR pg_has_role(current_user, 'pg_read_all_stats', 'MEMBER') AS can_see_all
@@ -44,5 +58,5 @@ export async function readUpperBound(client: ClientBase, logger: StageLogger): P
       heldBackSeconds: Math.round(row.held_back_seconds),
     });
   }
-  return row.upper;
+  return { upper: row.upper, now: row.now };
 }

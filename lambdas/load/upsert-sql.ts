@@ -6,7 +6,7 @@ const SQL_TYPES: Record<WarehouseColumnType, string> = {
   text: 'text',
   decimal: 'numeric(10,2)',
   date: 'date',
-  time: 'time(3)',
+  time: 'time',
   boolean: 'boolean',
 };
 
@@ -27,7 +27,7 @@ export function stagingName(table: WarehouseTable): string {
 
 export function createStagingSql(table: WarehouseTable): string {
   const columns = table.columns.map((c) => `${quoteIdent(c.name)} ${SQL_TYPES[c.type]}`);
-  if (hasSourceVersion(table)) columns.push('source_updated_at timestamp(3)');
+  if (hasSourceVersion(table)) columns.push('source_updated_at timestamp');
   return `CREATE TEMP TABLE ${stagingName(table)} (${columns.join(', ')}) ON COMMIT DROP`;
 }
 

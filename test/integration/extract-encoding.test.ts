@@ -54,16 +54,16 @@ describe('ingest writes each row as one exact JSON line', () => {
     expect(byId.get(2)).toMatchObject({ address_line_1: 'Tab\tand \\ backslash', district: null });
   });
 
-  it('writes timestamps as ISO-8601 UTC with milliseconds', async () => {
+  it("writes timestamps as ISO-8601 UTC with microseconds, PostgreSQL's own resolution", async () => {
     const rows = (await landedLines('address')).map(
       (l) => JSON.parse(l) as Record<string, unknown>,
     );
     const byId = new Map(rows.map((r) => [r.address_id, r]));
     expect(byId.get(1)).toMatchObject({
-      created_at: '2024-02-29T23:59:59.999Z',
-      last_updated: '2024-03-01T00:00:00.000Z',
+      created_at: '2024-02-29T23:59:59.999000Z',
+      last_updated: '2024-03-01T00:00:00.000000Z',
     });
-    expect(byId.get(2)?.created_at).toBe('2024-01-01T00:00:00.500Z');
+    expect(byId.get(2)?.created_at).toBe('2024-01-01T00:00:00.500000Z');
   });
 
   it('writes numerics as exact decimal text, never as binary floats, and booleans and enums as JSON', async () => {

@@ -72,7 +72,7 @@ async function stampInOpenTransaction(ids: number[]): Promise<string> {
     [ids],
   );
   const stamp = await writer.query<{ at: string }>(
-    `SELECT to_char(last_updated, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at FROM payment WHERE payment_id = $1`,
+    `SELECT to_char(last_updated, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at FROM payment WHERE payment_id = $1`,
     [ids[0]],
   );
   return stamp.rows[0]!.at;

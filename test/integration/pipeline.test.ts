@@ -42,7 +42,7 @@ describe('the pipeline end to end on the embedded stack', () => {
         await Promise.all((entry?.keys ?? []).map((key) => readJsonLines(stack.landing, key)))
       ).flat();
       const source = await stack.source.query<{ id: number; lu: string }>(
-        `SELECT ${table.primaryKey} AS id, to_char(last_updated, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS lu FROM ${name}`,
+        `SELECT ${table.primaryKey} AS id, to_char(last_updated, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS lu FROM ${name}`,
       );
       const key = (id: unknown, lu: unknown) => `${String(id)}@${String(lu)}`;
       expect(landed.map((r) => key(r[table.primaryKey], r.last_updated)).sort()).toEqual(

@@ -25,7 +25,7 @@ const SQL_TYPE: Record<WarehouseColumnType, string> = {
   text: 'text',
   decimal: 'numeric(10,2)',
   date: 'date',
-  time: 'time without time zone(3)',
+  time: 'time without time zone(6)',
   boolean: 'boolean',
 };
 
@@ -111,6 +111,7 @@ describe('readMigrations', () => {
     expect(migrations.map((m) => m.file)).toEqual([
       '0001_star_schema.sql',
       '0002_analytics_schema.sql',
+      '0003_microsecond_times.sql',
     ]);
   });
 
@@ -139,12 +140,12 @@ describe('readMigrations', () => {
 describe('migrate', () => {
   it('applies every migration once; a second run applies nothing', async () => {
     await withClient('warehouse', async (client) => {
-      expect(await migrate(client, migrations)).toEqual(['0001', '0002']);
+      expect(await migrate(client, migrations)).toEqual(['0001', '0002', '0003']);
       expect(await migrate(client, migrations)).toEqual([]);
       const recorded = await client.query<{ version: string; checksum: string }>(
         'SELECT version, checksum FROM etl.schema_migrations ORDER BY version',
       );
-      expect(recorded.rows.map((r) => r.version)).toEqual(['0001', '0002']);
+      expect(recorded.rows.map((r) => r.version)).toEqual(['0001', '0002', '0003']);
       expect(recorded.rows.every((r) => /^[0-9a-f]{64}$/.test(r.checksum))).toBe(true);
     });
   });
@@ -181,11 +182,51 @@ describe('migrate', () => {
     });
   });
 
+  it('widens a warehouse of an earlier release to microseconds, keeping its rows and views', async () => {
+    await pg.createDatabase('upgrade');
+    await withClient('upgrade', async (client) => {
+      const views = await readViews(defaultViewsDir());
+      const earlier = migrations.filter((m) => m.version < '0003');
+      await migrate(client, earlier, views);
+      // Foreign keys unchecked: the test needs one fact row, not every dimension it points to.
+      await client.query(`SET session_replication_role = replica`);
+      await client.query(
+        `INSERT INTO dim_design (design_id, design_name, file_location, file_name, source_updated_at)
+         VALUES (1, 'Wooden', '/d', 'w.json', '2024-03-01 09:15:02.123');
+         INSERT INTO fact_sales_order (sales_order_id, created_date, created_time, last_updated_date,
+           last_updated_time, sales_staff_id, counterparty_id, units_sold, unit_price, currency_id,
+           design_id, agreed_payment_date, agreed_delivery_date, agreed_delivery_location_id)
+         SELECT 7, '2024-03-01', '09:15:02.123', '2024-03-01', '09:15:02.123', 1, 1, 2, 3.50, 1, 1,
+           '2024-03-01', '2024-03-01', 1`,
+      );
+      expect(await migrate(client, migrations, views)).toContain('0003');
+      const row = await client.query<{ t: string; d: string; n: string }>(
+        `SELECT to_char(f.last_updated_time, 'HH24:MI:SS.US') AS t,
+                to_char(d.source_updated_at, 'HH24:MI:SS.US') AS d,
+                (SELECT count(*)::text FROM analytics.current_sales_order) AS n
+         FROM fact_sales_order f CROSS JOIN dim_design d`,
+      );
+      expect(row.rows).toEqual([{ t: '09:15:02.123000', d: '09:15:02.123000', n: '1' }]);
+      await client.query(
+        `INSERT INTO fact_sales_order (sales_order_id, created_date, created_time, last_updated_date,
+           last_updated_time, sales_staff_id, counterparty_id, units_sold, unit_price, currency_id,
+           design_id, agreed_payment_date, agreed_delivery_date, agreed_delivery_location_id)
+         SELECT 7, created_date, created_time, last_updated_date, '09:15:02.123456', sales_staff_id,
+           counterparty_id, units_sold, unit_price, currency_id, design_id, agreed_payment_date,
+           agreed_delivery_date, agreed_delivery_location_id FROM fact_sales_order`,
+      );
+      const versions = await client.query(
+        'SELECT 1 FROM fact_sales_order WHERE sales_order_id = 7',
+      );
+      expect(versions.rowCount).toBe(2);
+    });
+  });
+
   it('rolls the whole run back when a migration fails, naming the file', async () => {
     await withClient('broken', async (client) => {
-      const broken = { version: '0003', file: '0003_broken.sql', sql: 'CREATE TABLE oops (;' };
+      const broken = { version: '9999', file: '9999_broken.sql', sql: 'CREATE TABLE oops (;' };
       await expect(migrate(client, [...migrations, broken])).rejects.toThrow(
-        /Migration 0003_broken\.sql failed: syntax error/,
+        /Migration 9999_broken\.sql failed: syntax error/,
       );
       const leftovers = await client.query(
         `SELECT to_regclass('public.dim_date') AS dim, to_regclass('etl.schema_migrations') AS log`,
@@ -202,7 +243,7 @@ describe('migrate', () => {
       const results = await Promise.all(clients.map((c) => migrate(c, migrations, views)));
       const appliers = results.filter((r) => r.length > 0);
       expect(appliers).toHaveLength(1);
-      expect(appliers[0]?.slice(0, 2)).toEqual(['0001', '0002']);
+      expect(appliers[0]?.slice(0, 3)).toEqual(['0001', '0002', '0003']);
       expect(results.filter((r) => r.length === 0)).toHaveLength(2);
     } finally {
       await Promise.all(clients.map((c) => c.end()));
@@ -229,8 +270,8 @@ describe('views', () => {
       const views = await readViews(defaultViewsDir());
       const all = views.map((v) => `view:${v.name}`);
       const firstRun = await migrate(client, migrations, views);
-      expect(firstRun.slice(0, 2)).toEqual(['0001', '0002']);
-      expect(new Set(firstRun.slice(2))).toEqual(new Set(all));
+      expect(firstRun.slice(0, 3)).toEqual(['0001', '0002', '0003']);
+      expect(new Set(firstRun.slice(3))).toEqual(new Set(all));
       expect(await migrate(client, migrations, views)).toEqual([]);
 
       const changed = views.map((v) =>
@@ -309,14 +350,14 @@ describe('the migrated schema matches the warehouse catalogue', () => {
     },
   );
 
-  it('gives every dimension but dim_date a NOT NULL source_updated_at timestamp(3)', () => {
+  it('gives every dimension but dim_date a NOT NULL source_updated_at timestamp, to the microsecond', () => {
     for (const dimension of Object.values(DIMENSIONS)) {
       const column = columns.find(
         (c) => c.table_name === dimension.name && c.column_name === 'source_updated_at',
       );
       if (dimension.name === 'dim_date') expect(column).toBeUndefined();
       else {
-        expect(column && sqlType(column)).toBe('timestamp without time zone(3)');
+        expect(column && sqlType(column)).toBe('timestamp without time zone(6)');
         expect(column?.is_nullable).toBe('NO');
       }
     }
@@ -406,7 +447,7 @@ describe('the migrated schema matches the warehouse catalogue', () => {
         ['batch_id', 'text', 'NO'],
         ['loaded_at', 'timestamp with time zone(6)', 'NO'],
         ['rows', 'jsonb', 'NO'],
-        ['newest_source_change', 'timestamp without time zone(3)', 'YES'],
+        ['newest_source_change', 'timestamp without time zone(6)', 'YES'],
       ]);
     });
   });

@@ -307,6 +307,39 @@ describe('the synthesized stack, rehearsed', () => {
     await warehouseMatchesSource();
   });
 
+  it("refuses a watermark later than the source's clock in one line, raises the ingest alarms, and resumes once it is set back", async () => {
+    const alarms = alarmsOf(rehearsal.deployment);
+    const notSucceeding = alarms.find((a) => a.metricName === 'IngestSucceeded');
+    const name = '/deliverance/dev/watermarks/staff';
+    const parameter = rehearsal.gateway.parameters.get(name);
+    if (!parameter) throw new Error(`No watermark ${name} after the first tick`);
+    const good = parameter.value;
+    parameter.value = '2099-01-01T00:00:00.000000Z';
+    const mark = rehearsal.lambda.invocations.length;
+    await rehearsal.tick();
+    const refused = since(mark);
+    expect(refused.map((r) => r.ok)).toEqual([false, false, false]);
+    const message = refused[0]?.error?.errorMessage ?? '';
+    expect(message).toMatch(
+      new RegExp(
+        `^The watermark of staff \\(2099-01-01T00:00:00\\.000000Z\\) is later than the source's clock \\(\\d{4}-.*Z\\), so every window would be empty: set the SSM parameter ${name} to `,
+      ),
+    );
+    expect(message).not.toContain('\n');
+    expect(notSucceeding && stateAfter(notSucceeding, emittedMetrics(refused))).toBe('ALARM');
+    expect(dlq('Ingestion')).toHaveLength(1);
+    dlq('Ingestion').splice(0);
+    // Nothing was landed for any table, and no watermark moved.
+    expect(rehearsal.gateway.parameters.get(name)?.value).toBe('2099-01-01T00:00:00.000000Z');
+
+    parameter.value = good;
+    await changeSource();
+    const recovered = rehearsal.lambda.invocations.length;
+    await rehearsal.tick();
+    expect(failures(since(recovered))).toEqual([]);
+    await warehouseMatchesSource();
+  });
+
   it('emits every custom metric an alarm watches, with exactly its dimensions', () => {
     const points = emittedMetrics(rehearsal.lambda.invocations);
     const custom = alarmsOf(rehearsal.deployment).filter((a) => !a.namespace.startsWith('AWS/'));

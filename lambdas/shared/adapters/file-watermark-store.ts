@@ -18,6 +18,10 @@ export class FileWatermarkStore implements WatermarkStore {
     }
   }
 
+  locate(table: string): string {
+    return `"${table}" in ${this.path}`;
+  }
+
   async read(table: string): Promise<string | undefined> {
     return (await this.readAll())[table];
   }

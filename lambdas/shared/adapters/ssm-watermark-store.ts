@@ -23,6 +23,10 @@ export class SsmWatermarkStore implements WatermarkStore {
     return `${this.prefix.replace(/\/$/, '')}/watermarks/${table}`;
   }
 
+  locate(table: string): string {
+    return `the SSM parameter ${this.parameterName(table)}`;
+  }
+
   async read(table: string): Promise<string | undefined> {
     try {
       return await this.provider.get(this.parameterName(table), { forceFetch: true });

@@ -7,7 +7,7 @@ import { asyncBufferFromFile, parquetMetadataAsync, parquetRead } from 'hyparque
 import type { WarehouseRow, WarehouseTable } from '../core/warehouse-catalogue';
 import { ParquetFileError } from './parquet-errors';
 import { type ParquetColumn, parquetColumnsOf, schemaProblems } from './parquet-schema';
-import { formatDate, formatDecimal, formatTime, formatTimestamp } from './value-codecs';
+import { formatDate, formatDecimal, formatTime, formatTimestamp } from '../core/value-codecs';
 
 type Value = WarehouseRow[string];
 
@@ -17,15 +17,15 @@ type Value = WarehouseRow[string];
  */
 const PARSERS: Partial<ParquetParsers> = {
   dateFromDays: (days) => formatDate(days),
-  timestampFromMilliseconds: (ms) => formatTimestamp(Number(ms)),
+  timestampFromMicroseconds: (micros) => formatTimestamp(BigInt(micros)),
 };
 
 /**
  * Reads the rows of a Parquet file of `table`, one array per row group, in file order.
  *
  * Values come back in the catalogue's encodings: `date` as 'YYYY-MM-DD', `time` (stored as
- * milliseconds since midnight) as 'HH:MM:SS.mmm', `decimal` as exact text with two decimals
- * ('-12.05', '3.50'), `source_updated_at` as 'YYYY-MM-DDTHH:MM:SS.mmmZ', integers as numbers,
+ * microseconds since midnight) as 'HH:MM:SS.ffffff', `decimal` as exact text with two decimals
+ * ('-12.05', '3.50'), `source_updated_at` as 'YYYY-MM-DDTHH:MM:SS.ffffffZ', integers as numbers,
  * NULL as `null`. Rows written by {@link openParquetWriter} in those canonical forms read back
  * identical.
  *
@@ -112,7 +112,8 @@ type Converter = (data: ArrayLike<unknown>, offset: number, out: Value[]) => voi
 function converterFor(column: ParquetColumn): Converter {
   switch (column.type) {
     case 'time':
-      return mapInto((v) => formatTime(v as number));
+      // Microseconds of a day stay below 2^37: Number() is exact.
+      return mapInto((v) => formatTime(Number(v as bigint)));
     case 'decimal':
       // The unscaled INT64 read raw: below 10^10, so Number() is exact.
       return mapInto((v) => formatDecimal(Number(v as bigint)));

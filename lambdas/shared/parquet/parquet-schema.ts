@@ -4,7 +4,7 @@
  */
 import type { FileMetaData, SchemaElement } from 'hyparquet';
 import type { WarehouseColumnType, WarehouseTable } from '../core/warehouse-catalogue';
-import { DECIMAL_PRECISION, DECIMAL_SCALE } from './value-codecs';
+import { DECIMAL_PRECISION, DECIMAL_SCALE } from '../core/value-codecs';
 
 /** The catalogue's column types plus `timestamp`, used only by the bookkeeping column. */
 export type ParquetColumnType = WarehouseColumnType | 'timestamp';
@@ -26,7 +26,7 @@ const columnsCache = new WeakMap<WarehouseTable, readonly ParquetColumn[]>();
 /**
  * The columns of `table` as they are stored in Parquet: the catalogue's columns in catalogue
  * order, then, for every dimension except `dim_date` (which is generated, not sourced),
- * `source_updated_at` as a non-null `timestamp` ('YYYY-MM-DDTHH:MM:SS.mmmZ').
+ * `source_updated_at` as a non-null `timestamp` ('YYYY-MM-DDTHH:MM:SS.ffffffZ').
  */
 export function parquetColumnsOf(table: WarehouseTable): readonly ParquetColumn[] {
   let columns = columnsCache.get(table);
@@ -84,9 +84,9 @@ export function schemaElementOf(column: ParquetColumn): SchemaElement {
       return {
         name,
         repetition_type,
-        type: 'INT32',
-        converted_type: 'TIME_MILLIS',
-        logical_type: { type: 'TIME', isAdjustedToUTC: true, unit: 'MILLIS' },
+        type: 'INT64',
+        converted_type: 'TIME_MICROS',
+        logical_type: { type: 'TIME', isAdjustedToUTC: true, unit: 'MICROS' },
       };
     case 'boolean':
       return { name, repetition_type, type: 'BOOLEAN' };
@@ -95,8 +95,8 @@ export function schemaElementOf(column: ParquetColumn): SchemaElement {
         name,
         repetition_type,
         type: 'INT64',
-        converted_type: 'TIMESTAMP_MILLIS',
-        logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MILLIS' },
+        converted_type: 'TIMESTAMP_MICROS',
+        logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MICROS' },
       };
   }
 }
@@ -110,7 +110,7 @@ export function parquetSchemaOf(table: WarehouseTable): SchemaElement[] {
   ];
 }
 
-/** 'INT64 DECIMAL(10,2)', 'INT32 TIME(MILLIS, UTC)': how a type is named in error messages. */
+/** 'INT64 DECIMAL(10,2)', 'INT64 TIME(MICROS, UTC)': how a type is named in error messages. */
 export function describeElement(element: SchemaElement): string {
   const logical = element.logical_type;
   let annotation = '';

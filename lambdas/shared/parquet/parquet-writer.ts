@@ -10,7 +10,7 @@ import type { ColumnSource, Writer } from 'hyparquet-writer';
 import type { WarehouseRow, WarehouseTable } from '../core/warehouse-catalogue';
 import { ParquetValueError } from './parquet-errors';
 import { type ParquetColumn, parquetColumnsOf, parquetSchemaOf } from './parquet-schema';
-import { parseDate, parseDecimal, parseTime, parseTimestamp } from './value-codecs';
+import { parseDate, parseDecimal, parseTime, parseTimestamp } from '../core/value-codecs';
 
 /** One Parquet file being written; see {@link openParquetWriter}. */
 export interface ParquetTableWriter {
@@ -40,11 +40,11 @@ const CREATED_BY = 'deliverance (hyparquet-writer)';
  *   decimal form) is stored exactly as the unscaled integer 12345; finer than a cent or more than
  *   10 digits is refused, never rounded.
  * - `date` → INT32, DATE: 'YYYY-MM-DD' as days since 1970-01-01 (negative before).
- * - `time` → INT32, TIME(MILLIS, isAdjustedToUTC=true): 'HH:MM:SS.mmm' as milliseconds since
- *   midnight, 0 to 86 399 999. The source's `timestamp without time zone` is UTC by convention.
+ * - `time` → INT64, TIME(MICROS, isAdjustedToUTC=true): 'HH:MM:SS.ffffff' as microseconds since
+ *   midnight, 0 to 86 399 999 999. The source's `timestamp without time zone` is UTC by convention.
  * - `boolean` → BOOLEAN.
- * - `source_updated_at` (dimensions but `dim_date`) → INT64, TIMESTAMP(MILLIS, UTC), from the
- *   'YYYY-MM-DDTHH:MM:SS.mmmZ' text.
+ * - `source_updated_at` (dimensions but `dim_date`) → INT64, TIMESTAMP(MICROS, UTC), from the
+ *   'YYYY-MM-DDTHH:MM:SS.ffffffZ' text.
  *
  * Nullable catalogue columns are OPTIONAL, the others REQUIRED (a NULL there is refused).
  *
@@ -185,10 +185,10 @@ function columnBuilder(tableName: string, column: ParquetColumn): ColumnBuilder 
     case 'date':
       return int32Column((v) => (typeof v === 'string' ? parseDate(v) : undefined), "'YYYY-MM-DD'");
     case 'time':
-      return int32Column(
-        (v) => (typeof v === 'string' ? parseTime(v) : undefined),
-        "'HH:MM:SS.mmm'",
-      );
+      return arrayColumn((v) => {
+        const micros = typeof v === 'string' ? parseTime(v) : undefined;
+        return micros === undefined ? undefined : BigInt(micros);
+      }, "'HH:MM:SS.ffffff'");
     case 'text':
       return arrayColumn((v) => (typeof v === 'string' ? v : undefined), 'text');
     case 'boolean':
@@ -208,7 +208,7 @@ function columnBuilder(tableName: string, column: ParquetColumn): ColumnBuilder 
     case 'timestamp':
       return arrayColumn(
         (v) => (typeof v === 'string' ? parseTimestamp(v) : undefined),
-        "'YYYY-MM-DDTHH:MM:SS.mmmZ'",
+        "'YYYY-MM-DDTHH:MM:SS.ffffffZ'",
       );
   }
 }

@@ -4,7 +4,6 @@ export type { DimensionRow } from './types';
 export { distinctVersions, latestByKey } from './dedupe';
 export {
   isIsoDate,
-  isIsoTimestamp,
   newest,
   readBool,
   readDate,

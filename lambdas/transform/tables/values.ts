@@ -13,6 +13,7 @@
 import type { SourceRow } from '../../shared/core/warehouse-catalogue';
 import { TransformError, type RowKey } from './errors';
 import { daysInMonth } from '../../shared/core/calendar';
+import { canonicalTimestamp } from '../../shared/core/value-codecs';
 
 /** One value of a landed row; undefined when the column is not there at all. */
 export type SourceValue = SourceRow[string] | undefined;
@@ -21,7 +22,6 @@ const ZERO = 48;
 const NINE = 57;
 const MINUS = 45;
 const DOT = 46;
-const COLON = 58;
 
 function describe(value: unknown): string {
   if (value === undefined) return 'is missing';
@@ -60,33 +60,6 @@ function isDateAt(text: string, start: number): boolean {
 /** True for a real calendar date written 'YYYY-MM-DD' (years 0001–9999). */
 export function isIsoDate(text: string): boolean {
   return text.length === 10 && isDateAt(text, 0);
-}
-
-/** True for a UTC instant written exactly 'YYYY-MM-DDTHH:MM:SS.mmmZ', as ingest lands them. */
-export function isIsoTimestamp(text: string): boolean {
-  if (
-    text.length !== 24 ||
-    text.charCodeAt(10) !== 84 || // T
-    text.charCodeAt(13) !== COLON ||
-    text.charCodeAt(16) !== COLON ||
-    text.charCodeAt(19) !== DOT ||
-    text.charCodeAt(23) !== 90 // Z
-  ) {
-    return false;
-  }
-  const hour = digitsAt(text, 11, 2);
-  const minute = digitsAt(text, 14, 2);
-  const second = digitsAt(text, 17, 2);
-  return (
-    isDateAt(text, 0) &&
-    hour >= 0 &&
-    hour <= 23 &&
-    minute >= 0 &&
-    minute <= 59 &&
-    second >= 0 &&
-    second <= 59 &&
-    digitsAt(text, 20, 3) >= 0
-  );
 }
 
 /** Adds one unit in the last place to a string of ASCII digits ("0999" → "1000", "99" → "100"). */
@@ -237,10 +210,11 @@ export function readDate(value: SourceValue, column: string, table: string, key:
 }
 
 /**
- * A `timestamp(3)` column, landed as 'YYYY-MM-DDTHH:MM:SS.mmmZ' (UTC, milliseconds).
+ * A `timestamp` column of any precision, landed as 'YYYY-MM-DDTHH:MM:SS.ffffffZ' (UTC,
+ * microseconds), in that form; the millisecond form of earlier releases is widened to it.
  *
  * @example
- * readTimestamp(row.created_at, 'created_at', 'staff', 1); // '2024-03-01T09:15:02.123Z'
+ * readTimestamp(row.created_at, 'created_at', 'staff', 1); // '2024-03-01T09:15:02.123456Z'
  */
 export function readTimestamp(
   value: SourceValue,
@@ -248,15 +222,16 @@ export function readTimestamp(
   table: string,
   key: RowKey,
 ): string {
-  if (typeof value === 'string' && isIsoTimestamp(value)) return value;
-  return fail(table, key, column, "a UTC timestamp 'YYYY-MM-DDTHH:MM:SS.mmmZ'", value);
+  const timestamp = typeof value === 'string' ? canonicalTimestamp(value) : undefined;
+  if (timestamp !== undefined) return timestamp;
+  return fail(table, key, column, "a UTC timestamp 'YYYY-MM-DDTHH:MM:SS.ffffffZ'", value);
 }
 
 /**
  * The date part of a landed timestamp: 'YYYY-MM-DD'.
  *
  * @example
- * timestampDate('2024-03-01T09:15:02.123Z'); // '2024-03-01'
+ * timestampDate('2024-03-01T09:15:02.123456Z'); // '2024-03-01'
  */
 export function timestampDate(timestamp: string): string {
   return timestamp.slice(0, 10);
@@ -288,14 +263,14 @@ export function sameDayDates(): (timestamp: string) => string {
 }
 
 /**
- * The time of day of a landed timestamp, in UTC with millisecond precision: 'HH:MM:SS.mmm'.
- * That is the warehouse `time` encoding, and it loads losslessly into `time(3)`.
+ * The time of day of a landed timestamp, in UTC with microsecond precision: 'HH:MM:SS.ffffff'.
+ * That is the warehouse `time` encoding, and it loads losslessly into `time` (microseconds).
  *
  * @example
- * timestampTime('2024-03-01T09:15:02.123Z'); // '09:15:02.123'
+ * timestampTime('2024-03-01T09:15:02.123456Z'); // '09:15:02.123456'
  */
 export function timestampTime(timestamp: string): string {
-  return timestamp.slice(11, 23);
+  return timestamp.slice(11, 26);
 }
 
 /** The later of two landed timestamps; fixed-width ISO text sorts in time order. */

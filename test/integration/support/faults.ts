@@ -123,6 +123,7 @@ export function faultyWatermarks(store: WatermarkStore, failWrite: number): Wate
   let writes = 0;
   return {
     read: (table) => store.read(table),
+    locate: (table) => store.locate(table),
     async write(table, watermark) {
       if (++writes === failWrite) throw new InjectedFault(`watermark write ${failWrite}`);
       await store.write(table, watermark);

@@ -10,7 +10,8 @@ interface ReferencePair {
   readonly actual: string;
 }
 
-const ms = (column: string) => `to_char(${column}, 'HH24:MI:SS.MS')`;
+/** A time of day at PostgreSQL's full precision, microseconds. */
+const us = (column: string) => `to_char(${column}, 'HH24:MI:SS.US')`;
 
 const latest = (table: string, id: string, columns: string) =>
   `SELECT DISTINCT ON (${id}) ${columns} FROM ${table} ORDER BY ${id}, last_updated_date DESC, last_updated_time DESC`;
@@ -51,40 +52,40 @@ export const REFERENCE: Record<string, ReferencePair> = {
     actual: `SELECT payment_type_id, payment_type_name FROM dim_payment_type`,
   },
   fact_sales_order: {
-    expected: `SELECT sales_order_id, created_at::date, ${ms('created_at')}, last_updated::date, ${ms('last_updated')},
+    expected: `SELECT sales_order_id, created_at::date, ${us('created_at')}, last_updated::date, ${us('last_updated')},
                       staff_id, counterparty_id, units_sold, unit_price::numeric(10,2), currency_id, design_id,
                       agreed_payment_date::date, agreed_delivery_date::date, agreed_delivery_location_id
                FROM sales_order`,
     actual: latest(
       'fact_sales_order',
       'sales_order_id',
-      `sales_order_id, created_date, ${ms('created_time')}, last_updated_date, ${ms('last_updated_time')},
+      `sales_order_id, created_date, ${us('created_time')}, last_updated_date, ${us('last_updated_time')},
        sales_staff_id, counterparty_id, units_sold, unit_price, currency_id, design_id,
        agreed_payment_date, agreed_delivery_date, agreed_delivery_location_id`,
     ),
   },
   fact_purchase_order: {
-    expected: `SELECT purchase_order_id, created_at::date, ${ms('created_at')}, last_updated::date, ${ms('last_updated')},
+    expected: `SELECT purchase_order_id, created_at::date, ${us('created_at')}, last_updated::date, ${us('last_updated')},
                       staff_id, counterparty_id, item_code, item_quantity, item_unit_price::numeric(10,2), currency_id,
                       agreed_delivery_date::date, agreed_payment_date::date, agreed_delivery_location_id
                FROM purchase_order`,
     actual: latest(
       'fact_purchase_order',
       'purchase_order_id',
-      `purchase_order_id, created_date, ${ms('created_time')}, last_updated_date, ${ms('last_updated_time')},
+      `purchase_order_id, created_date, ${us('created_time')}, last_updated_date, ${us('last_updated_time')},
        staff_id, counterparty_id, item_code, item_quantity, item_unit_price, currency_id,
        agreed_delivery_date, agreed_payment_date, agreed_delivery_location_id`,
     ),
   },
   fact_payment: {
-    expected: `SELECT payment_id, created_at::date, ${ms('created_at')}, last_updated::date, ${ms('last_updated')},
+    expected: `SELECT payment_id, created_at::date, ${us('created_at')}, last_updated::date, ${us('last_updated')},
                       transaction_id, counterparty_id, payment_amount::numeric(10,2), currency_id, payment_type_id,
                       paid, payment_date::date
                FROM payment`,
     actual: latest(
       'fact_payment',
       'payment_id',
-      `payment_id, created_date, ${ms('created_time')}, last_updated_date, ${ms('last_updated_time')},
+      `payment_id, created_date, ${us('created_time')}, last_updated_date, ${us('last_updated_time')},
        transaction_id, counterparty_id, payment_amount, currency_id, payment_type_id, paid, payment_date`,
     ),
   },

@@ -1,61 +1,137 @@
-import { extractWindow, nextWatermark, parseTimestamp } from '../../../lambdas/ingest/window';
+import {
+  extractWindow,
+  nextWatermark,
+  timestampLiteral,
+  WatermarkError,
+  type SourceClock,
+} from '../../../lambdas/ingest/window';
+
+/** A source clock with no open transaction: the bound is the clock. */
+const at = (now: string): SourceClock => ({ upper: now, now });
 
 describe('extract window', () => {
   it('reads everything up to the upper bound on a first run', () => {
-    expect(extractWindow(undefined, '2026-01-01T00:00:00.000Z', 300)).toEqual({
+    expect(extractWindow('payment', undefined, at('2026-01-01T00:00:00.000000Z'), 300)).toEqual({
       from: undefined,
-      to: '2026-01-01T00:00:00.000Z',
+      to: '2026-01-01T00:00:00.000000Z',
     });
   });
 
   it('re-reads the overlap behind the watermark', () => {
-    expect(extractWindow('2026-01-01T00:10:00.000Z', '2026-01-01T00:15:00.250Z', 300)).toEqual({
-      from: '2026-01-01T00:05:00.000Z',
-      to: '2026-01-01T00:15:00.250Z',
+    const clock = at('2026-01-01T00:15:00.250000Z');
+    expect(extractWindow('payment', '2026-01-01T00:10:00.000000Z', clock, 300)).toEqual({
+      from: '2026-01-01T00:05:00.000000Z',
+      to: '2026-01-01T00:15:00.250000Z',
     });
   });
 
-  it('keeps millisecond precision across day boundaries', () => {
-    expect(extractWindow('2026-03-01T00:00:00.001Z', '2026-03-01T00:01:00.000Z', 1).from).toBe(
-      '2026-02-28T23:59:59.001Z',
+  it('keeps microsecond precision across day boundaries', () => {
+    const clock = at('2026-03-01T00:01:00.000000Z');
+    expect(extractWindow('payment', '2026-03-01T00:00:00.000001Z', clock, 1).from).toBe(
+      '2026-02-28T23:59:59.000001Z',
     );
   });
 
-  it('with no overlap starts exactly at the watermark', () => {
-    expect(extractWindow('2026-01-01T00:10:00.000Z', '2026-01-01T00:11:00.000Z', 0).from).toBe(
-      '2026-01-01T00:10:00.000Z',
+  it('with no overlap starts exactly at the watermark, to the microsecond', () => {
+    const clock = at('2026-01-01T00:11:00.000000Z');
+    expect(extractWindow('payment', '2026-01-01T00:10:00.123457Z', clock, 0).from).toBe(
+      '2026-01-01T00:10:00.123457Z',
     );
   });
 
-  it('never produces an empty-or-negative window when the source clock went backwards', () => {
-    const window = extractWindow('2026-01-01T00:10:00.000Z', '2026-01-01T00:00:00.000Z', 60);
-    expect(window.from).toBe('2026-01-01T00:09:00.000Z');
-    expect(window.to).toBe('2026-01-01T00:09:00.000Z');
+  it('reads a millisecond watermark of an earlier release as the same instant', () => {
+    const clock = at('2026-01-01T00:11:00.000000Z');
+    expect(extractWindow('payment', '2026-01-01T00:10:00.123Z', clock, 0).from).toBe(
+      '2026-01-01T00:10:00.123000Z',
+    );
   });
 
-  it('refuses a negative overlap and malformed timestamps', () => {
-    expect(() => extractWindow(undefined, '2026-01-01T00:00:00.000Z', -1)).toThrow(/non-negative/);
-    expect(() => extractWindow('2026-01-01 00:00', '2026-01-01T00:00:00.000Z', 1)).toThrow(
-      /ISO-8601/,
+  it('waits, without moving backwards, while an open transaction holds the bound behind the watermark', () => {
+    const clock = { upper: '2026-01-01T00:00:00.000000Z', now: '2026-01-01T00:20:00.000000Z' };
+    const window = extractWindow('payment', '2026-01-01T00:10:00.000000Z', clock, 60);
+    expect(window).toEqual({
+      from: '2026-01-01T00:09:00.000000Z',
+      to: '2026-01-01T00:09:00.000000Z',
+    });
+  });
+
+  it("refuses a watermark later than the source's clock, naming the table, both times and where it is kept", () => {
+    const attempt = () =>
+      extractWindow(
+        'sales_order',
+        '2027-06-01T00:00:00.000000Z',
+        at('2026-01-01T00:00:00.500000Z'),
+        60,
+        'the SSM parameter /deliverance/prod/watermarks/sales_order',
+      );
+    expect(attempt).toThrow(WatermarkError);
+    expect(attempt).toThrow(
+      "The watermark of sales_order (2027-06-01T00:00:00.000000Z) is later than the source's clock (2026-01-01T00:00:00.500000Z), so every window would be empty: set the SSM parameter /deliverance/prod/watermarks/sales_order to",
     );
-    expect(() => parseTimestamp("2026-01-01T00:00:00.000Z'; DROP TABLE x", 'x')).toThrow();
+  });
+
+  it('refuses a watermark a microsecond ahead of the clock, and takes one equal to it', () => {
+    const clock = at('2026-01-01T00:00:00.500000Z');
+    expect(() => extractWindow('staff', '2026-01-01T00:00:00.500001Z', clock, 0)).toThrow(
+      WatermarkError,
+    );
+    expect(extractWindow('staff', '2026-01-01T00:00:00.500000Z', clock, 0).to).toBe(
+      '2026-01-01T00:00:00.500000Z',
+    );
+  });
+
+  it('refuses a watermark that is not a timestamp the same way', () => {
+    const attempt = () =>
+      extractWindow('staff', 'yesterday', at('2026-01-01T00:00:00.000000Z'), 1, 'the file');
+    expect(attempt).toThrow(WatermarkError);
+    expect(attempt).toThrow(
+      'The watermark of staff is not a timestamp ("yesterday"): set the file',
+    );
+  });
+
+  it('refuses a negative overlap and a malformed upper bound', () => {
+    const clock = at('2026-01-01T00:00:00.000000Z');
+    expect(() => extractWindow('staff', undefined, clock, -1)).toThrow(/non-negative/);
+    expect(() => extractWindow('staff', undefined, at('2026-01-01 00:00'), 1)).toThrow(/ISO-8601/);
+  });
+});
+
+describe('window bounds in SQL', () => {
+  it('are timestamps with microseconds', () => {
+    expect(timestampLiteral('2026-01-01T00:00:00.123456Z')).toBe(
+      "'2026-01-01 00:00:00.123456'::timestamp",
+    );
+  });
+
+  it('cannot carry SQL', () => {
+    expect(() => timestampLiteral("2026-01-01T00:00:00.000Z'; DROP TABLE x")).toThrow();
   });
 });
 
 describe('next watermark', () => {
   it('is the upper bound of a first run', () => {
-    expect(nextWatermark(undefined, { from: undefined, to: '2026-01-01T00:00:00.000Z' })).toBe(
-      '2026-01-01T00:00:00.000Z',
+    expect(nextWatermark(undefined, { from: undefined, to: '2026-01-01T00:00:00.000000Z' })).toBe(
+      '2026-01-01T00:00:00.000000Z',
     );
   });
 
   it('advances to the window upper bound', () => {
-    const window = extractWindow('2026-01-01T00:10:00.000Z', '2026-01-01T00:20:00.000Z', 300);
-    expect(nextWatermark('2026-01-01T00:10:00.000Z', window)).toBe('2026-01-01T00:20:00.000Z');
+    const window = extractWindow(
+      'payment',
+      '2026-01-01T00:10:00.000000Z',
+      at('2026-01-01T00:20:00.000000Z'),
+      300,
+    );
+    expect(nextWatermark('2026-01-01T00:10:00.000000Z', window)).toBe(
+      '2026-01-01T00:20:00.000000Z',
+    );
   });
 
   it('never moves backwards', () => {
-    const window = extractWindow('2026-01-01T00:10:00.000Z', '2026-01-01T00:00:00.000Z', 60);
-    expect(nextWatermark('2026-01-01T00:10:00.000Z', window)).toBe('2026-01-01T00:10:00.000Z');
+    const clock = { upper: '2026-01-01T00:00:00.000000Z', now: '2026-01-01T00:20:00.000000Z' };
+    const window = extractWindow('payment', '2026-01-01T00:10:00.000000Z', clock, 60);
+    expect(nextWatermark('2026-01-01T00:10:00.000000Z', window)).toBe(
+      '2026-01-01T00:10:00.000000Z',
+    );
   });
 });

@@ -37,11 +37,11 @@ describe('Parquet footer types', () => {
     });
   });
 
-  it('stores times as INT32 TIME(MILLIS, UTC)', () => {
+  it('stores times as INT64 TIME(MICROS, UTC)', () => {
     expect(element('created_time')).toMatchObject({
-      type: 'INT32',
-      converted_type: 'TIME_MILLIS',
-      logical_type: { type: 'TIME', unit: 'MILLIS', isAdjustedToUTC: true },
+      type: 'INT64',
+      converted_type: 'TIME_MICROS',
+      logical_type: { type: 'TIME', unit: 'MICROS', isAdjustedToUTC: true },
     });
   });
 
@@ -71,12 +71,12 @@ describe('Parquet footer types', () => {
     expect(staff.element('first_name').repetition_type).toBe('REQUIRED');
   });
 
-  it('stores source_updated_at as INT64 TIMESTAMP(MILLIS, UTC)', () => {
+  it('stores source_updated_at as INT64 TIMESTAMP(MICROS, UTC)', () => {
     expect(footer(DIMENSIONS.dim_staff).element('source_updated_at')).toMatchObject({
       type: 'INT64',
       repetition_type: 'REQUIRED',
-      converted_type: 'TIMESTAMP_MILLIS',
-      logical_type: { type: 'TIMESTAMP', unit: 'MILLIS', isAdjustedToUTC: true },
+      converted_type: 'TIMESTAMP_MICROS',
+      logical_type: { type: 'TIMESTAMP', unit: 'MICROS', isAdjustedToUTC: true },
     });
   });
 
@@ -84,13 +84,13 @@ describe('Parquet footer types', () => {
     expect(footer(FACTS.fact_payment as never).element('paid')).toMatchObject({ type: 'BOOLEAN' });
   });
 
-  it('keeps the unscaled decimal, the day number and the millisecond in the statistics', () => {
+  it('keeps the unscaled decimal, the day number and the microsecond in the statistics', () => {
     const rows = [
       {
         ...rowsFor(FACTS.fact_payment, 1)[0],
         payment_amount: '-12.05',
         payment_date: '1969-12-31',
-        created_time: '23:59:59.999',
+        created_time: '23:59:59.999000',
       },
     ];
     const { row_groups } = parquetMetadata(
@@ -101,7 +101,7 @@ describe('Parquet footer types', () => {
         ?.meta_data?.statistics;
     // hyparquet decodes the statistics by the logical type: the decimal as a number, the date as a Date.
     expect(stats('payment_amount')?.min_value).toBeCloseTo(-12.05, 10);
-    expect(stats('payment_date')?.min_value).toEqual(new Date('1969-12-31T00:00:00.000Z'));
-    expect(stats('created_time')?.min_value).toBe(86_399_999);
+    expect(stats('payment_date')?.min_value).toEqual(new Date('1969-12-31T00:00:00.000000Z'));
+    expect(stats('created_time')?.min_value).toBe(86_399_999_000n);
   });
 });

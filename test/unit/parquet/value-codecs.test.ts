@@ -6,8 +6,9 @@ import {
   parseDate,
   parseDecimal,
   parseTime,
+  canonicalTimestamp,
   parseTimestamp,
-} from '../../../lambdas/shared/parquet/value-codecs';
+} from '../../../lambdas/shared/core/value-codecs';
 
 describe('dates', () => {
   it('agrees with Date in UTC on every day from 1600 to 2400', () => {
@@ -45,34 +46,37 @@ describe('dates', () => {
 
 describe('times of day', () => {
   it.each([
-    ['00:00:00.000', 0],
-    ['23:59:59.999', 86_399_999],
-    ['12:34:56.789', 45_296_789],
-  ])('%s is %d ms after midnight', (text, ms) => {
-    expect(parseTime(text)).toBe(ms);
-    expect(formatTime(ms)).toBe(text);
+    ['00:00:00.000000', 0],
+    ['23:59:59.999999', 86_399_999_999],
+    ['12:34:56.789012', 45_296_789_012],
+  ])('%s is %d µs after midnight', (text, micros) => {
+    expect(parseTime(text)).toBe(micros);
+    expect(formatTime(micros)).toBe(text);
   });
 
-  it('round-trips times spread over the whole day', () => {
+  it('round-trips times spread over the whole day, to the microsecond', () => {
     const wrong: number[] = [];
-    for (let ms = 0; ms < 86_400_000; ms += 997) {
-      if (parseTime(formatTime(ms)) !== ms) wrong.push(ms);
+    for (let micros = 0; micros < 86_400_000_000; micros += 997_331) {
+      if (parseTime(formatTime(micros)) !== micros) wrong.push(micros);
     }
     expect(wrong).toEqual([]);
   });
 
   it.each([
-    '24:00:00.000',
-    '12:60:00.000',
-    '12:00:60.000',
+    '24:00:00.000000',
+    '12:60:00.000000',
+    '12:00:60.000000',
     '12:00:00',
-    '12:00:00.0000',
-    '1a:00:00.000',
+    '12:00:00.000',
+    '12:00:00.0000000',
+    '1a:00:00.000000',
+    '12:00:00.00000x',
   ])('refuses %p', (text) => expect(parseTime(text)).toBeUndefined());
 
-  it('refuses to format a time outside the day', () => {
-    expect(() => formatTime(86_400_000)).toThrow(RangeError);
+  it('refuses to format a time outside the day or between microseconds', () => {
+    expect(() => formatTime(86_400_000_000)).toThrow(RangeError);
     expect(() => formatTime(-1)).toThrow(RangeError);
+    expect(() => formatTime(0.5)).toThrow(RangeError);
   });
 });
 
@@ -110,17 +114,34 @@ describe('decimals', () => {
 });
 
 describe('timestamps', () => {
-  it.each(['2024-02-29T23:59:59.999Z', '1969-12-31T00:00:00.001Z', '1970-01-01T00:00:00.000Z'])(
-    'round-trips %s',
-    (text) => {
-      const ms = parseTimestamp(text);
-      expect(ms).toBe(Date.parse(text));
-      expect(formatTimestamp(ms as number)).toBe(text);
-    },
-  );
+  it.each([
+    ['2024-02-29T23:59:59.999999Z', 1_709_251_199_999_999n],
+    ['1969-12-31T00:00:00.000001Z', -86_399_999_999n],
+    ['1970-01-01T00:00:00.000000Z', 0n],
+    ['9999-12-31T23:59:59.999999Z', 253_402_300_799_999_999n],
+  ])('round-trips %s exactly, beyond 2^53 µs too', (text, micros) => {
+    expect(parseTimestamp(text)).toBe(micros);
+    expect(formatTimestamp(micros)).toBe(text);
+    expect(canonicalTimestamp(text)).toBe(text);
+  });
 
-  it.each(['2024-02-29T23:59:59.999+00:00', '2024-02-29 23:59:59.999Z', '2024-02-29T23:59:59Z'])(
-    'refuses %p',
-    (text) => expect(parseTimestamp(text)).toBeUndefined(),
-  );
+  it('reads the millisecond form of earlier releases as the same instant, widened', () => {
+    expect(parseTimestamp('2024-02-29T23:59:59.999Z')).toBe(
+      BigInt(Date.parse('2024-02-29T23:59:59.999Z')) * 1000n,
+    );
+    expect(canonicalTimestamp('2024-02-29T23:59:59.999Z')).toBe('2024-02-29T23:59:59.999000Z');
+  });
+
+  it.each([
+    '2024-02-29T23:59:59.999999+00:00',
+    '2024-02-29 23:59:59.999999Z',
+    '2024-02-29T23:59:59Z',
+    '2024-02-29T23:59:59.9999Z',
+    '2023-02-29T23:59:59.999999Z',
+    '2024-02-29T23:59:59.99999xZ',
+    "2024-02-29T23:59:59.999Z'; DROP",
+  ])('refuses %p', (text) => {
+    expect(parseTimestamp(text)).toBeUndefined();
+    expect(canonicalTimestamp(text)).toBeUndefined();
+  });
 });

@@ -9,8 +9,8 @@ const counterparty = {
   legal_address_id: 15,
   commercial_contact: 'Micheal Toy',
   delivery_contact: 'Mrs. Lucy Runolfsdottir',
-  created_at: '2022-11-03T14:20:51.563Z',
-  last_updated: '2022-11-03T14:20:51.563Z',
+  created_at: '2022-11-03T14:20:51.563000Z',
+  last_updated: '2022-11-03T14:20:51.563000Z',
 };
 
 const address = {
@@ -22,8 +22,8 @@ const address = {
   postal_code: '88253-4257',
   country: 'Heard Island and McDonald Islands',
   phone: '9687 937447',
-  created_at: '2022-11-03T14:20:49.962Z',
-  last_updated: '2023-06-01T10:00:00.000Z',
+  created_at: '2022-11-03T14:20:49.962000Z',
+  last_updated: '2023-06-01T10:00:00.000000Z',
 };
 
 const byId = (...addresses: SourceRow[]) =>
@@ -42,7 +42,7 @@ describe('toDimCounterparty', () => {
       counterparty_legal_postal_code: '88253-4257',
       counterparty_legal_country: 'Heard Island and McDonald Islands',
       counterparty_legal_phone_number: '9687 937447',
-      source_updated_at: '2023-06-01T10:00:00.000Z',
+      source_updated_at: '2023-06-01T10:00:00.000000Z',
     });
     expect(Object.keys(row ?? {})).toEqual([
       ...DIMENSIONS.dim_counterparty.columns.map((c) => c.name),
@@ -65,12 +65,12 @@ describe('toDimCounterparty', () => {
     const renamed = {
       ...counterparty,
       counterparty_legal_name: 'Fahey & Sons',
-      last_updated: '2024-07-07T07:07:07.777Z',
+      last_updated: '2024-07-07T07:07:07.777000Z',
     };
     expect(toDimCounterparty([counterparty, renamed], byId(address))).toEqual([
       expect.objectContaining({
         counterparty_legal_name: 'Fahey & Sons',
-        source_updated_at: '2024-07-07T07:07:07.777Z',
+        source_updated_at: '2024-07-07T07:07:07.777000Z',
       }),
     ]);
   });

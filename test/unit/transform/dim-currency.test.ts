@@ -10,8 +10,8 @@ import { transformErrorFrom } from './helpers';
 const currency = (currency_id: number, currency_code: string) => ({
   currency_id,
   currency_code,
-  created_at: '2022-11-03T14:20:49.962Z',
-  last_updated: '2022-11-03T14:20:49.962Z',
+  created_at: '2022-11-03T14:20:49.962000Z',
+  last_updated: '2022-11-03T14:20:49.962000Z',
 });
 
 describe('toDimCurrency', () => {
@@ -22,7 +22,7 @@ describe('toDimCurrency', () => {
       currency_id: 1,
       currency_code: 'GBP',
       currency_name: 'British Pound',
-      source_updated_at: '2022-11-03T14:20:49.962Z',
+      source_updated_at: '2022-11-03T14:20:49.962000Z',
     });
     expect(Object.keys(rows[0] ?? {})).toEqual([
       ...DIMENSIONS.dim_currency.columns.map((c) => c.name),
@@ -39,8 +39,8 @@ describe('toDimCurrency', () => {
   it('keeps a currency whose code is not ISO 4217, so payments in it still load', () => {
     const payment = {
       payment_id: 1,
-      created_at: '2024-03-01T09:15:02.123Z',
-      last_updated: '2024-03-01T09:15:02.123Z',
+      created_at: '2024-03-01T09:15:02.123000Z',
+      last_updated: '2024-03-01T09:15:02.123000Z',
       transaction_id: 1,
       counterparty_id: 1,
       payment_amount: '10.00',

@@ -77,8 +77,8 @@ describe('factDates', () => {
     const [fact] = toFactSalesOrder([
       {
         sales_order_id: 2,
-        created_at: '2024-03-01T09:15:02.123Z',
-        last_updated: '2024-03-02T10:00:00.000Z',
+        created_at: '2024-03-01T09:15:02.123000Z',
+        last_updated: '2024-03-02T10:00:00.000000Z',
         design_id: 3,
         staff_id: 19,
         counterparty_id: 8,

@@ -7,8 +7,8 @@ const design = {
   design_name: 'Wooden',
   file_location: '/usr',
   file_name: 'wooden-20220717-npgz.json',
-  created_at: '2022-11-03T14:20:49.962Z',
-  last_updated: '2022-11-03T14:20:49.962Z',
+  created_at: '2022-11-03T14:20:49.962000Z',
+  last_updated: '2022-11-03T14:20:49.962000Z',
 };
 
 describe('toDimDesign', () => {
@@ -19,7 +19,7 @@ describe('toDimDesign', () => {
       design_name: 'Wooden',
       file_location: '/usr',
       file_name: 'wooden-20220717-npgz.json',
-      source_updated_at: '2022-11-03T14:20:49.962Z',
+      source_updated_at: '2022-11-03T14:20:49.962000Z',
     });
     expect(Object.keys(row ?? {})).toEqual([
       ...DIMENSIONS.dim_design.columns.map((c) => c.name),
@@ -28,7 +28,7 @@ describe('toDimDesign', () => {
   });
 
   it('keeps the newest version of a design', () => {
-    const renamed = { ...design, design_name: 'Oak', last_updated: '2023-01-01T00:00:00.000Z' };
+    const renamed = { ...design, design_name: 'Oak', last_updated: '2023-01-01T00:00:00.000000Z' };
     expect(toDimDesign([renamed, design, { ...design }]).map((r) => r.design_name)).toEqual([
       'Oak',
     ]);

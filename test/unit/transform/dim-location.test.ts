@@ -11,8 +11,8 @@ const address = {
   postal_code: '28441',
   country: 'Turkey',
   phone: '1803 637401',
-  created_at: '2022-11-03T14:20:49.962Z',
-  last_updated: '2022-11-03T14:20:49.962Z',
+  created_at: '2022-11-03T14:20:49.962000Z',
+  last_updated: '2022-11-03T14:20:49.962000Z',
 };
 
 describe('toDimLocation', () => {
@@ -27,7 +27,7 @@ describe('toDimLocation', () => {
       postal_code: '28441',
       country: 'Turkey',
       phone: '1803 637401',
-      source_updated_at: '2022-11-03T14:20:49.962Z',
+      source_updated_at: '2022-11-03T14:20:49.962000Z',
     });
     expect(Object.keys(row ?? {})).toEqual([
       ...DIMENSIONS.dim_location.columns.map((c) => c.name),
@@ -36,7 +36,7 @@ describe('toDimLocation', () => {
   });
 
   it('keeps the newest version of an address; on a tie, the later occurrence', () => {
-    const moved = { ...address, district: 'Avon', last_updated: '2024-02-01T12:00:00.000Z' };
+    const moved = { ...address, district: 'Avon', last_updated: '2024-02-01T12:00:00.000000Z' };
     const again = { ...moved, phone: '0117 496 0000' };
     expect(toDimLocation([moved, address, again])).toEqual([
       expect.objectContaining({ district: 'Avon', phone: '0117 496 0000' }),

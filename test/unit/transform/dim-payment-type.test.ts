@@ -5,20 +5,20 @@ import { transformErrorFrom } from './helpers';
 const paymentType = (payment_type_id: number, payment_type_name: string, last_updated: string) => ({
   payment_type_id,
   payment_type_name,
-  created_at: '2022-11-03T14:20:49.962Z',
+  created_at: '2022-11-03T14:20:49.962000Z',
   last_updated,
 });
 
 describe('toDimPaymentType', () => {
   it('copies payment types, in the catalogue column order', () => {
     const rows = toDimPaymentType([
-      paymentType(1, 'SALES_RECEIPT', '2022-11-03T14:20:49.962Z'),
-      paymentType(2, 'SALES_REFUND', '2022-11-03T14:20:49.962Z'),
+      paymentType(1, 'SALES_RECEIPT', '2022-11-03T14:20:49.962000Z'),
+      paymentType(2, 'SALES_REFUND', '2022-11-03T14:20:49.962000Z'),
     ]);
     expect(rows[0]).toEqual({
       payment_type_id: 1,
       payment_type_name: 'SALES_RECEIPT',
-      source_updated_at: '2022-11-03T14:20:49.962Z',
+      source_updated_at: '2022-11-03T14:20:49.962000Z',
     });
     expect(rows).toHaveLength(2);
     expect(Object.keys(rows[0] ?? {})).toEqual([
@@ -29,8 +29,8 @@ describe('toDimPaymentType', () => {
 
   it('keeps the newest version of a payment type', () => {
     const rows = toDimPaymentType([
-      paymentType(3, 'PURCHASE_PAYMENT', '2024-01-01T00:00:00.000Z'),
-      paymentType(3, 'PURCHASE_PAYMNT', '2022-11-03T14:20:49.962Z'),
+      paymentType(3, 'PURCHASE_PAYMENT', '2024-01-01T00:00:00.000000Z'),
+      paymentType(3, 'PURCHASE_PAYMNT', '2022-11-03T14:20:49.962000Z'),
     ]);
     expect(rows.map((r) => r.payment_type_name)).toEqual(['PURCHASE_PAYMENT']);
   });

@@ -9,8 +9,8 @@ const staff = {
   last_name: 'Franey',
   department_id: 2,
   email_address: 'jeremie.franey@terrifictotes.com',
-  created_at: '2022-11-03T14:20:51.563Z',
-  last_updated: '2022-11-03T14:20:51.563Z',
+  created_at: '2022-11-03T14:20:51.563000Z',
+  last_updated: '2022-11-03T14:20:51.563000Z',
 };
 
 const purchasing = {
@@ -18,8 +18,8 @@ const purchasing = {
   department_name: 'Purchasing',
   location: 'Manchester',
   manager: 'Naomi Lapaglia',
-  created_at: '2022-11-03T14:20:49.962Z',
-  last_updated: '2022-11-03T14:20:49.962Z',
+  created_at: '2022-11-03T14:20:49.962000Z',
+  last_updated: '2022-11-03T14:20:49.962000Z',
 };
 
 const byId = (...departments: SourceRow[]) =>
@@ -35,7 +35,7 @@ describe('toDimStaff', () => {
       department_name: 'Purchasing',
       location: 'Manchester',
       email_address: 'jeremie.franey@terrifictotes.com',
-      source_updated_at: '2022-11-03T14:20:51.563Z',
+      source_updated_at: '2022-11-03T14:20:51.563000Z',
     });
     expect(Object.keys(row ?? {})).toEqual([
       ...DIMENSIONS.dim_staff.columns.map((c) => c.name),
@@ -47,17 +47,21 @@ describe('toDimStaff', () => {
     const renamed = {
       ...purchasing,
       department_name: 'Procurement',
-      last_updated: '2024-05-01T08:00:00.000Z',
+      last_updated: '2024-05-01T08:00:00.000000Z',
     };
     const [row] = toDimStaff([staff], byId(renamed));
     expect(row).toMatchObject({
       department_name: 'Procurement',
-      source_updated_at: '2024-05-01T08:00:00.000Z',
+      source_updated_at: '2024-05-01T08:00:00.000000Z',
     });
   });
 
   it('keeps the newest version of a staff member, whatever the input order', () => {
-    const moved = { ...staff, last_name: 'Franey-Smith', last_updated: '2024-01-01T00:00:00.000Z' };
+    const moved = {
+      ...staff,
+      last_name: 'Franey-Smith',
+      last_updated: '2024-01-01T00:00:00.000000Z',
+    };
     expect(toDimStaff([moved, staff], byId(purchasing)).map((r) => r.last_name)).toEqual([
       'Franey-Smith',
     ]);

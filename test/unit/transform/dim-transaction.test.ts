@@ -7,8 +7,8 @@ const sale = {
   transaction_type: 'SALE',
   sales_order_id: 2,
   purchase_order_id: null,
-  created_at: '2022-11-03T14:20:52.186Z',
-  last_updated: '2022-11-03T14:20:52.186Z',
+  created_at: '2022-11-03T14:20:52.186000Z',
+  last_updated: '2022-11-03T14:20:52.186000Z',
 };
 
 describe('toDimTransaction', () => {
@@ -27,14 +27,14 @@ describe('toDimTransaction', () => {
         transaction_type: 'SALE',
         sales_order_id: 2,
         purchase_order_id: null,
-        source_updated_at: '2022-11-03T14:20:52.186Z',
+        source_updated_at: '2022-11-03T14:20:52.186000Z',
       },
       {
         transaction_id: 2,
         transaction_type: 'PURCHASE',
         sales_order_id: null,
         purchase_order_id: 5,
-        source_updated_at: '2022-11-03T14:20:52.186Z',
+        source_updated_at: '2022-11-03T14:20:52.186000Z',
       },
     ]);
     expect(Object.keys(rows[0] ?? {})).toEqual([

@@ -4,8 +4,8 @@ import { transformErrorFrom, without } from './helpers';
 
 const payment = {
   payment_id: 9,
-  created_at: '2024-03-01T09:15:02.123Z',
-  last_updated: '2024-03-01T09:15:02.123Z',
+  created_at: '2024-03-01T09:15:02.123000Z',
+  last_updated: '2024-03-01T09:15:02.123000Z',
   transaction_id: 9,
   counterparty_id: 15,
   payment_amount: '1200',
@@ -23,9 +23,9 @@ describe('toFactPayment', () => {
     expect(row).toEqual({
       payment_id: 9,
       created_date: '2024-03-01',
-      created_time: '09:15:02.123',
+      created_time: '09:15:02.123000',
       last_updated_date: '2024-03-01',
-      last_updated_time: '09:15:02.123',
+      last_updated_time: '09:15:02.123000',
       transaction_id: 9,
       counterparty_id: 15,
       payment_amount: '1200.00',
@@ -38,7 +38,7 @@ describe('toFactPayment', () => {
   });
 
   it('keeps a payment marked paid later as a second version', () => {
-    const paid = { ...payment, paid: true, last_updated: '2024-03-05T16:00:00.000Z' };
+    const paid = { ...payment, paid: true, last_updated: '2024-03-05T16:00:00.000000Z' };
     expect(toFactPayment([payment, paid, paid]).map((r) => r.paid)).toEqual([false, true]);
   });
 

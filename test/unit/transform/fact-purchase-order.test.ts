@@ -4,8 +4,8 @@ import { transformErrorFrom, without } from './helpers';
 
 const order = {
   purchase_order_id: 5,
-  created_at: '2023-12-31T23:59:59.999Z',
-  last_updated: '2024-01-01T00:00:00.001Z',
+  created_at: '2023-12-31T23:59:59.999000Z',
+  last_updated: '2024-01-01T00:00:00.001000Z',
   staff_id: 4,
   counterparty_id: 11,
   item_code: 'ZDOI5EA',
@@ -23,9 +23,9 @@ describe('toFactPurchaseOrder', () => {
     expect(row).toEqual({
       purchase_order_id: 5,
       created_date: '2023-12-31',
-      created_time: '23:59:59.999',
+      created_time: '23:59:59.999000',
       last_updated_date: '2024-01-01',
-      last_updated_time: '00:00:00.001',
+      last_updated_time: '00:00:00.001000',
       staff_id: 4,
       counterparty_id: 11,
       item_code: 'ZDOI5EA',
@@ -45,7 +45,7 @@ describe('toFactPurchaseOrder', () => {
   });
 
   it('keeps every version once, however often the overlap window re-read it', () => {
-    const v2 = { ...order, item_quantity: 1, last_updated: '2024-01-02T08:00:00.000Z' };
+    const v2 = { ...order, item_quantity: 1, last_updated: '2024-01-02T08:00:00.000000Z' };
     expect(toFactPurchaseOrder([order, v2, { ...order }, { ...v2 }])).toHaveLength(2);
   });
 

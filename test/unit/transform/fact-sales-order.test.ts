@@ -4,8 +4,8 @@ import { transformErrorFrom, without } from './helpers';
 
 const order = {
   sales_order_id: 2,
-  created_at: '2024-03-01T09:15:02.123Z',
-  last_updated: '2024-03-01T09:15:02.123Z',
+  created_at: '2024-03-01T09:15:02.123000Z',
+  last_updated: '2024-03-01T09:15:02.123000Z',
   design_id: 3,
   staff_id: 19,
   counterparty_id: 8,
@@ -23,9 +23,9 @@ describe('toFactSalesOrder', () => {
     expect(row).toEqual({
       sales_order_id: 2,
       created_date: '2024-03-01',
-      created_time: '09:15:02.123',
+      created_time: '09:15:02.123000',
       last_updated_date: '2024-03-01',
-      last_updated_time: '09:15:02.123',
+      last_updated_time: '09:15:02.123000',
       sales_staff_id: 19,
       counterparty_id: 8,
       units_sold: 42972,
@@ -50,14 +50,14 @@ describe('toFactSalesOrder', () => {
 
   it('keeps one row per version: an order updated twice gives three rows, an exact duplicate none more', () => {
     const v1 = order;
-    const v2 = { ...order, units_sold: 100, last_updated: '2024-03-02T10:00:00.000Z' };
-    const v3 = { ...order, units_sold: 200, last_updated: '2024-03-03T11:30:00.500Z' };
+    const v2 = { ...order, units_sold: 100, last_updated: '2024-03-02T10:00:00.000000Z' };
+    const v3 = { ...order, units_sold: 200, last_updated: '2024-03-03T11:30:00.500000Z' };
     expect(toFactSalesOrder([v1, v2, v3])).toHaveLength(3);
     const rows = toFactSalesOrder([v1, v2, v3, { ...v2 }]);
     expect(rows.map((r) => [r.last_updated_date, r.last_updated_time, r.units_sold])).toEqual([
-      ['2024-03-01', '09:15:02.123', 42972],
-      ['2024-03-02', '10:00:00.000', 100],
-      ['2024-03-03', '11:30:00.500', 200],
+      ['2024-03-01', '09:15:02.123000', 42972],
+      ['2024-03-02', '10:00:00.000000', 100],
+      ['2024-03-03', '11:30:00.500000', 200],
     ]);
   });
 

@@ -1,10 +1,10 @@
 import {
   isIsoDate,
-  isIsoTimestamp,
   readDecimal,
   readInt,
   readKey,
   readTextOrNull,
+  readTimestamp,
   sameDayDates,
   timestampDate,
   timestampTime,
@@ -67,42 +67,52 @@ describe('dates and timestamps', () => {
     '24-01-01',
     '2024/01/01',
     '0000-01-01',
-    '2024-01-01T00:00:00.000Z',
+    '2024-01-01T00:00:00.000000Z',
   ])('refuses the date %p', (d) => {
     expect(isIsoDate(d)).toBe(false);
   });
 
-  it('accepts a landed UTC timestamp with milliseconds', () => {
-    expect(isIsoTimestamp('2024-03-01T09:15:02.123Z')).toBe(true);
+  it('reads a landed timestamp with microseconds as it is, and widens a millisecond one', () => {
+    expect(readTimestamp('2024-03-01T09:15:02.123456Z', 'last_updated', 'staff', 1)).toBe(
+      '2024-03-01T09:15:02.123456Z',
+    );
+    expect(readTimestamp('2024-03-01T09:15:02.123Z', 'last_updated', 'staff', 1)).toBe(
+      '2024-03-01T09:15:02.123000Z',
+    );
   });
 
   it.each([
     '2024-03-01T09:15:02Z',
-    '2024-03-01T09:15:02.123456Z',
-    '2024-03-01 09:15:02.123',
-    '2024-03-01T09:15:02.123+00:00',
-    '2024-03-01T24:00:00.000Z',
-    '2024-03-01T09:60:00.000Z',
-    '2024-02-30T09:15:02.123Z',
-  ])('refuses the timestamp %p', (t) => {
-    expect(isIsoTimestamp(t)).toBe(false);
+    '2024-03-01T09:15:02.1234Z',
+    '2024-03-01 09:15:02.123456',
+    '2024-03-01T09:15:02.123456+00:00',
+    '2024-03-01T24:00:00.000000Z',
+    '2024-03-01T09:60:00.000000Z',
+    '2024-02-30T09:15:02.123000Z',
+  ])('refuses the timestamp %p, naming table, row and column', (t) => {
+    expect(() => readTimestamp(t, 'last_updated', 'staff', 7)).toThrow(TransformError);
+    expect(() => readTimestamp(t, 'last_updated', 'staff', 7)).toThrow(/staff.*7.*last_updated/);
+  });
+
+  it('gives the time of day to the microsecond', () => {
+    expect(timestampTime('2024-03-01T09:15:02.123456Z')).toBe('09:15:02.123456');
   });
 
   it('gives back the date of each timestamp, reusing it while the day does not change', () => {
     const dateOf = sameDayDates();
     const days = [
-      '2024-03-01T09:15:02.123Z',
-      '2024-03-01T23:59:59.999Z',
-      '2024-03-02T00:00:00.000Z',
-      '2024-03-01T12:00:00.000Z',
-      '2025-03-01T12:00:00.000Z',
+      '2024-03-01T09:15:02.123000Z',
+      '2024-03-01T23:59:59.999000Z',
+      '2024-03-02T00:00:00.000000Z',
+      '2024-03-01T12:00:00.000000Z',
+      '2025-03-01T12:00:00.000000Z',
     ].map(dateOf);
     expect(days).toEqual(['2024-03-01', '2024-03-01', '2024-03-02', '2024-03-01', '2025-03-01']);
   });
 
   it('splits a timestamp into its UTC date and HH:MM:SS.mmm time of day', () => {
-    expect(timestampDate('2024-03-01T09:15:02.123Z')).toBe('2024-03-01');
-    expect(timestampTime('2024-03-01T09:15:02.123Z')).toBe('09:15:02.123');
+    expect(timestampDate('2024-03-01T09:15:02.123000Z')).toBe('2024-03-01');
+    expect(timestampTime('2024-03-01T09:15:02.123000Z')).toBe('09:15:02.123000');
   });
 });
 

@@ -1,0 +1,97 @@
+import { execFile } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { collectStatus } from '../../cli/status/pipeline-status';
+import { WatermarkError } from '../../lambdas/ingest/window';
+import { silentLogger } from '../../lambdas/shared/ports/stage-logger';
+import { runCycle } from '../../local/run-cycle';
+import { LOCAL_S3_CREDENTIALS } from '../../local/s3-server';
+import { seedTotesys } from '../../local/seed/seed-totesys';
+import { compareWithReference } from './support/reference';
+import { startTestStack, type TestStack } from './support/test-stack';
+
+/**
+ * A watermark the source's clock has not reached would make every window empty: the table would
+ * stall while every run "succeeded". The ingest refuses it instead, loudly, and lands nothing.
+ */
+let stack: TestStack;
+const options = { logger: silentLogger, overlapSeconds: 60 };
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  await seedTotesys(stack.stack.postgres!.url('totesys'), { scale: 0.02 });
+  await runCycle(stack, options);
+});
+afterAll(() => stack?.stop());
+
+const AHEAD = '2099-01-01T00:00:00.000000Z';
+
+async function changeStaff(): Promise<void> {
+  await stack.source.query(
+    `UPDATE staff SET last_name = last_name || 'y', last_updated = now()
+     WHERE staff_id = (SELECT min(staff_id) FROM staff)`,
+  );
+}
+
+async function deliveranceRun(): Promise<{ code: number; stderr: string }> {
+  const root = resolve(__dirname, '../..');
+  try {
+    await promisify(execFile)(process.execPath, [join(root, 'bin/deliverance.cjs'), 'run'], {
+      cwd: root,
+      env: {
+        ...process.env,
+        DELIVERANCE_SOURCE_URL: stack.stack.postgres!.url('totesys'),
+        DELIVERANCE_WAREHOUSE_URL: stack.stack.postgres!.url('warehouse'),
+        DELIVERANCE_STATE_DIR: stack.stack.stateDir,
+        DELIVERANCE_S3_ENDPOINT: stack.stack.s3!.endpoint.url,
+        AWS_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
+      },
+    });
+    return { code: 0, stderr: '' };
+  } catch (error) {
+    const failed = error as { code: number; stderr: string };
+    return { code: failed.code, stderr: failed.stderr };
+  }
+}
+
+describe("a watermark later than the source's clock", () => {
+  it('fails `deliverance run` with one line naming the table, both times and the fix', async () => {
+    await stack.watermarks.write('staff', AHEAD);
+    await changeStaff();
+    const landedBefore = await stack.landing.list('staff/');
+    const { code, stderr } = await deliveranceRun();
+    expect(code).toBe(1);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(
+      /^deliverance: The watermark of staff \(2099-01-01T00:00:00\.000000Z\) is later than the source's clock \(\d{4}-\d\d-\d\dT[\d:.]{15}Z\), so every window would be empty: set "staff" in .*watermarks\.json to /,
+    );
+    // Nothing landed for any table, and the watermark stayed for the operator to see.
+    expect(await stack.landing.list('staff/')).toEqual(landedBefore);
+    expect(await stack.watermarks.read('staff')).toBe(AHEAD);
+  });
+
+  it('shows the refusal in status as the failed ingest of its run', async () => {
+    const status = await collectStatus(stack, { limit: 5 });
+    expect(status.failures[0]).toEqual(
+      expect.objectContaining({
+        stage: 'ingest',
+        error: expect.stringContaining(`The watermark of staff (${AHEAD}) is later than`),
+      }),
+    );
+  });
+
+  it('refuses a watermark that is not a timestamp the same way', async () => {
+    await stack.watermarks.write('staff', 'not-a-time');
+    await expect(runCycle(stack, options)).rejects.toThrow(WatermarkError);
+    await expect(runCycle(stack, options)).rejects.toThrow(
+      'The watermark of staff is not a timestamp ("not-a-time")',
+    );
+  });
+
+  it('resumes without loss once the operator sets the watermark back', async () => {
+    await stack.watermarks.write('staff', '2020-01-01T00:00:00.000000Z');
+    await runCycle(stack, options);
+    expect(await compareWithReference(stack.source, stack.warehouse)).toEqual([]);
+  });
+});
