@@ -29,6 +29,8 @@ export interface PrefixAccess {
    * `s3:ListBucket` on the bucket besides `s3:GetObject`.
    */
   readonly probe?: readonly string[];
+  /** DeleteObject of keys (on a versioned bucket: a delete marker, the version stays). */
+  readonly delete?: readonly string[];
 }
 
 export type AccessKind = keyof PrefixAccess;
@@ -40,8 +42,14 @@ export const STORAGE_ACCESS: Readonly<
   Record<StageName, Partial<Record<BucketRole, PrefixAccess>>>
 > = {
   ingest: {
-    // The batch's table objects, its manifest, and its run record.
-    landing: { write: [...tablePrefixes(SOURCE_TABLES), MANIFEST_PREFIX, RUNS_PREFIX] },
+    landing: {
+      // The batch's table objects, its manifest, and its run record.
+      write: [...tablePrefixes(SOURCE_TABLES), MANIFEST_PREFIX, RUNS_PREFIX],
+      // Each run first removes the table objects of earlier attempts that never wrote their
+      // manifest: the newest manifests by day, the table objects since (unfinished-attempts.ts).
+      list: [...tablePrefixes(SOURCE_TABLES), MANIFEST_PREFIX],
+      delete: tablePrefixes(SOURCE_TABLES),
+    },
   },
   transform: {
     landing: {

@@ -9,7 +9,7 @@ import type { PrefixAccess } from '../contract/storage-access';
  * the bucket key's KMS actions that S3 asks for on the caller's behalf.
  *
  * CDK's `grantRead`/`grantPut` give whole action groups (`s3:GetObject*`, `s3:List*`,
- * `s3:DeleteObject*`, legal holds, `kms:ReEncrypt*`) that no stage uses.
+ * `s3:DeleteObject*` with its versions, legal holds, `kms:ReEncrypt*`) that no stage uses.
  */
 export function grantStorageAccess(
   grantee: iam.IGrantable,
@@ -29,6 +29,13 @@ export function grantStorageAccess(
       grantee,
       actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
       resourceArns: objects(write),
+    });
+  }
+  if ((access.delete ?? []).length > 0) {
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:DeleteObject'],
+      resourceArns: objects(access.delete ?? []),
     });
   }
   if ((access.probe ?? []).length > 0) {
@@ -60,7 +67,14 @@ export function grantStorageAccess(
 
 /** The key prefixes `access` names, for the cdk-nag findings their wildcards raise. */
 export function declaredPrefixes(access: PrefixAccess): string[] {
-  return [...new Set([...(access.read ?? []), ...(access.write ?? []), ...(access.probe ?? [])])];
+  return [
+    ...new Set([
+      ...(access.read ?? []),
+      ...(access.write ?? []),
+      ...(access.probe ?? []),
+      ...(access.delete ?? []),
+    ]),
+  ];
 }
 
 /**

@@ -74,6 +74,7 @@ export async function handler(event: IngestEvent | undefined): Promise<IngestRes
     const rows = result.manifest.tables.reduce((sum, t) => sum + t.rows, 0);
     metrics.addMetric('RowsIngested', MetricUnit.Count, rows);
     metrics.addMetric('IngestSucceeded', MetricUnit.Count, 1);
+    metrics.addMetric('UnfinishedObjectsRemoved', MetricUnit.Count, result.removed.keys.length);
     metrics.addMetric('StageDurationMs', MetricUnit.Milliseconds, Date.now() - started);
     return result;
   } catch (error) {

@@ -14,6 +14,7 @@ import type { WatermarkStore } from '../shared/ports/watermark-store';
 import { extractTable } from './extract';
 import { checkSourceColumns, type LiveColumns } from './live-columns';
 import { readSourceClock } from './source-clock';
+import { removeUnfinishedAttempts, type RemovedAttempts } from './unfinished-attempts';
 import {
   extractWindow,
   nextWatermark,
@@ -43,12 +44,15 @@ export interface IngestResult {
   readonly batchId: string;
   readonly manifestKey: string;
   readonly manifest: LandingManifest;
+  /** What earlier attempts that never wrote their manifest had left, removed first. */
+  readonly removed: RemovedAttempts;
 }
 
 /**
  * One ingest run: every table's window to landing, then the batch manifest, then — only
  * once the manifest is safely written — the watermarks. A crash anywhere before the last
- * step leaves the watermarks where they were, so the next run reads the same rows again.
+ * step leaves the watermarks where they were, so the next run reads the same rows again,
+ * and first removes the table objects the crashed attempt left.
  */
 export async function runIngest(options: IngestOptions): Promise<IngestResult> {
   const now = options.clock ?? (() => new Date());
@@ -56,6 +60,7 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
   const tables = (options.tables ?? SOURCE_TABLE_NAMES).map((name) => SOURCE_TABLES[name]);
   const batchId = options.batchId ?? newBatchId(startedAt);
   const log = options.logger;
+  const removed = await removeUnfinishedAttempts(options.landing, batchId, log);
 
   const control = await options.source.connect();
   let clock: SourceClock;
@@ -131,7 +136,7 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
   for (const { entry, watermark } of landed) {
     await options.watermarks.write(entry.table, watermark);
   }
-  return { batchId, manifestKey: key, manifest };
+  return { batchId, manifestKey: key, manifest, removed };
 }
 
 interface TableWindow {

@@ -71,14 +71,14 @@ export class ScopedObjectStore implements ObjectStore {
     return this.store.exists(key);
   }
 
-  async list(prefix: string): Promise<string[]> {
+  async list(prefix: string, startAfter?: string): Promise<string[]> {
     this.check('list', prefix);
-    return this.store.list(prefix);
+    return this.store.list(prefix, startAfter);
   }
 
   async delete(key: string): Promise<void> {
-    // No stage deletes: landing is the full history and processed objects are overwritten.
-    throw new UndeclaredAccessError(this.stage, this.role, 'write', `${key} (delete)`);
+    this.check('delete', key);
+    return this.store.delete(key);
   }
 }
 

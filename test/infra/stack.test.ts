@@ -319,7 +319,7 @@ describe('permissions', () => {
         }
         expect(resources(statement)).not.toContain('*');
       }
-      for (const action of ['s3:PutObject', 's3:GetObject']) {
+      for (const action of ['s3:PutObject', 's3:GetObject', 's3:DeleteObject']) {
         for (const resource of objectResources(statements, action)) {
           expect(resource).not.toMatch(/^Storage(Landing|Processed)\w+\/\*$/);
         }
@@ -334,6 +334,28 @@ describe('permissions', () => {
       [...SOURCE_TABLES, 'manifests', 'runs'].map((p) => `${landing}/${p}/*`).sort(),
     );
     expect(objectResources(statements, 's3:GetObject')).toEqual([]);
+  });
+
+  it('lets ingest list and delete landing table objects (unfinished attempts), and no other stage delete', () => {
+    const statements = statementsOf(dev, 'ingest');
+    const landing = bucketId(dev, 'Landing');
+    expect(objectResources(statements, 's3:DeleteObject').sort()).toEqual(
+      SOURCE_TABLES.map((t) => `${landing}/${t}/*`).sort(),
+    );
+    const listings = statements.filter((s) => actions(s).includes('s3:ListBucket'));
+    expect(listings).toEqual([
+      expect.objectContaining({
+        Resource: { 'Fn::GetAtt': [landing, 'Arn'] },
+        Condition: {
+          StringLike: { 's3:prefix': [...SOURCE_TABLES.map((t) => `${t}/*`), 'manifests/*'] },
+        },
+      }),
+    ]);
+    for (const stage of ['transform', 'load']) {
+      expect(
+        statementsOf(dev, stage).filter((s) => actions(s).some((a) => a.startsWith('s3:Delete'))),
+      ).toEqual([]);
+    }
   });
 
   it('lets ingest read and write its watermark parameters and read the totesys secret', () => {

@@ -22,6 +22,7 @@ import {
 } from './support/faults';
 import { compareWithReference } from './support/reference';
 import { startTestStack, type TestStack } from './support/test-stack';
+import { objectsWithoutManifest } from './support/unfinished-attempts';
 
 let stack: TestStack;
 let workDir: string;
@@ -61,11 +62,11 @@ const watermarks = () => Promise.all(SOURCE_TABLE_NAMES.map((t) => stack.waterma
 const isManifest = (key: string) => key.startsWith('manifests/');
 const isTableFile = (key: string) => !isManifest(key) && /\.(jsonl|parquet)$/.test(key);
 
-/** Ingests with faulty ports; answers the landing manifest key if one was written. */
+/** Ingests with faulty ports; answers the landing manifest key if one was written, and what else. */
 async function failIngest(
   landing: FaultyStoreOptions,
   failWatermarkWrite = 0,
-): Promise<string | undefined> {
+): Promise<{ manifest: string | undefined; tableKeys: string[] }> {
   const written: string[] = [];
   await expect(
     runIngest({
@@ -77,7 +78,7 @@ async function failIngest(
       concurrency: 1,
     }),
   ).rejects.toThrow(/injected fault/);
-  return written.find(isManifest);
+  return { manifest: written.find(isManifest), tableKeys: written.filter(isTableFile) };
 }
 
 /** A clean ingest, then a transform through faulty ports. */
@@ -128,10 +129,12 @@ async function failLoad(fault: QueryFault): Promise<{ landing: string; processed
 
 /**
  * After any crash: the next cycle and a second delivery of every event the crashed run raised
- * (S3 and Lambda deliver at least once) leave the warehouse equal to the reference.
+ * (S3 and Lambda deliver at least once) leave the warehouse equal to the reference, and landing
+ * without an object of an attempt that never wrote its manifest.
  */
 async function recoverAndReplay(landingManifest: string | undefined): Promise<void> {
   await cycle();
+  expect(await objectsWithoutManifest(stack.landing)).toEqual([]);
   if (landingManifest) {
     const transform = await transformBatch(stack, landingManifest, silentLogger);
     expect(transform.skipped).toBe(true);
@@ -147,10 +150,11 @@ describe('a crash at any step boundary, then a re-run and a replayed event', () 
 
   it('ingest: after some table files were uploaded', async () => {
     const before = await watermarks();
-    const manifest = await failIngest({
+    const { manifest, tableKeys } = await failIngest({
       before: nth(3, 'third table upload', (op, key) => op === 'upload' && isTableFile(key)),
     });
     expect(manifest).toBeUndefined();
+    expect(tableKeys).toHaveLength(2);
     expect(await watermarks()).toEqual(before);
     await recoverAndReplay(undefined);
   });
@@ -166,14 +170,17 @@ describe('a crash at any step boundary, then a re-run and a replayed event', () 
 
   it('ingest: every table file written, before the manifest', async () => {
     const before = await watermarks();
-    await failIngest({ before: nth(1, 'manifest put', (op, key) => isManifest(key)) });
+    const { tableKeys } = await failIngest({
+      before: nth(1, 'manifest put', (op, key) => op === 'put' && isManifest(key)),
+    });
+    expect(tableKeys.length).toBeGreaterThan(0);
     expect(await watermarks()).toEqual(before);
     await recoverAndReplay(undefined);
   });
 
   it('ingest: after the manifest, before any watermark', async () => {
     const before = await watermarks();
-    const manifest = await failIngest({}, 1);
+    const { manifest } = await failIngest({}, 1);
     expect(manifest).toBeDefined();
     expect(await watermarks()).toEqual(before);
     await recoverAndReplay(manifest);
@@ -181,7 +188,7 @@ describe('a crash at any step boundary, then a re-run and a replayed event', () 
 
   it('ingest: between two watermark writes', async () => {
     const before = await watermarks();
-    const manifest = await failIngest({}, 4);
+    const { manifest } = await failIngest({}, 4);
     const after = await watermarks();
     expect(after.slice(3)).toEqual(before.slice(3));
     await recoverAndReplay(manifest);
@@ -355,6 +362,7 @@ describe('deliverance run killed with SIGKILL at random moments', () => {
       expect([clean.code, failures(clean.stderr)]).toEqual([0, []]);
       expect(await compareWithReference(stack.source, stack.warehouse)).toEqual([]);
       expect(await duplicatedFactVersions()).toBe(0);
+      expect(await objectsWithoutManifest(stack.landing)).toEqual([]);
     } finally {
       await rm(stateDir, { recursive: true, force: true });
     }

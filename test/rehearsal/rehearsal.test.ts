@@ -1,6 +1,7 @@
 import { applyDemoChanges } from '../../local/seed/demo-changes';
 import { seedTotesys } from '../../local/seed/seed-totesys';
 import { compareWithReference } from '../integration/support/reference';
+import { objectsWithoutManifest } from '../integration/support/unfinished-attempts';
 import { synthesize } from '../infra/support/synth';
 import { alarmsOf, emittedMetrics, notify, stateAfter, watched } from './support/alarms';
 import type { CfnTemplate } from './support/deployment';
@@ -337,6 +338,64 @@ describe('the synthesized stack, rehearsed', () => {
     const recovered = rehearsal.lambda.invocations.length;
     await rehearsal.tick();
     expect(failures(since(recovered))).toEqual([]);
+    await warehouseMatchesSource();
+  });
+
+  it('removes what a failed ingest attempt landed once Lambda retries it, as the role allows', async () => {
+    await changeSource();
+    // S3 refuses the manifest until the first attempt has failed, after its table objects.
+    rehearsal.gateway.faults.push({
+      service: 's3',
+      matches: (operation, key) => operation === 'PutObject' && key.startsWith('manifests/'),
+      remaining: 1000,
+      status: 503,
+      code: 'SlowDown',
+    });
+    rehearsal.lambda.onAttemptFailed = () => void rehearsal.gateway.faults.splice(0);
+    const mark = rehearsal.lambda.invocations.length;
+    const decided = rehearsal.authorizer.decisions.length;
+    const denied = rehearsal.gateway.denials.length;
+    try {
+      await rehearsal.tick();
+    } finally {
+      rehearsal.lambda.onAttemptFailed = () => undefined;
+      rehearsal.gateway.faults.splice(0);
+    }
+    const ingests = since(mark).filter((r) => r.function === fnId('Ingestion'));
+    expect(ingests.map((r) => [r.attempt, r.ok])).toEqual([
+      [1, false],
+      [2, true],
+    ]);
+    expect(ingests[0]?.error?.errorMessage).toMatch(
+      /^S3 PutObject \S+\/manifests\/\S+ failed: SlowDown/,
+    );
+
+    const landing = `arn:aws:s3:::${rehearsal.buckets.landing.bucket}/`;
+    const byIngest = (action: string) =>
+      rehearsal.authorizer.decisions
+        .slice(decided)
+        .filter(
+          (d) =>
+            d.allowed &&
+            d.action === action &&
+            d.principal.includes('IngestionIngestRole') &&
+            d.resource.startsWith(landing),
+        )
+        .map((d) => d.resource.slice(landing.length));
+    const batchOf = (key: string) => /\/([^/.]+)[^/]*$/.exec(key)?.[1];
+    const written = byIngest('s3:PutObject');
+    const finished = new Set(written.filter((k) => k.startsWith('manifests/')).map(batchOf));
+    const failedAttempt = [
+      ...new Set(written.filter((k) => k.endsWith('.jsonl') && !finished.has(batchOf(k)))),
+    ].sort();
+    expect(failedAttempt.length).toBeGreaterThan(0);
+    // The retry deleted exactly those objects, each delete allowed by the template's policy.
+    expect([...new Set(byIngest('s3:DeleteObject'))].sort()).toEqual(failedAttempt);
+    expect(await objectsWithoutManifest(rehearsal.buckets.landing)).toEqual([]);
+    const removed = emittedMetrics(ingests).filter((p) => p.name === 'UnfinishedObjectsRemoved');
+    expect(removed.map((p) => p.value)).toEqual([failedAttempt.length]);
+    expect(rehearsal.gateway.denials.slice(denied)).toEqual([]);
+    expect(dlq('Ingestion')).toEqual([]);
     await warehouseMatchesSource();
   });
 

@@ -1,4 +1,4 @@
-import { isBatchId } from '../core/batch';
+import { daysBack, isBatchId } from '../core/batch';
 import type { ObjectStore } from '../ports/object-store';
 import type { PipelineStage, RunLog, RunRecord } from '../ports/run-log';
 
@@ -8,8 +8,6 @@ export const RUNS_PREFIX = 'runs/';
 export function runRecordKey(batchId: string, stage: PipelineStage): string {
   return `${RUNS_PREFIX}${batchId}/${stage}.json`;
 }
-
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
  * The run log as small JSON objects beside the stage's own output: ingest's records in the
@@ -48,10 +46,9 @@ export class ObjectStoreRunLog implements RunLog {
 
   async recentBatchIds(atLeast: number, now: Date, lookBackDays = 31): Promise<string[]> {
     const found = new Set<string>();
-    for (let day = 0; day <= lookBackDays && found.size < atLeast; day++) {
-      const stamp = new Date(now.getTime() - day * DAY_MS).toISOString().slice(0, 10);
-      const prefix = `${RUNS_PREFIX}${stamp.replace(/-/g, '')}`;
-      for (const key of await this.store.list(prefix)) {
+    for (const day of daysBack(now, lookBackDays)) {
+      if (found.size >= atLeast) break;
+      for (const key of await this.store.list(`${RUNS_PREFIX}${day}`)) {
         const batchId = key.slice(RUNS_PREFIX.length).split('/')[0];
         if (batchId && isBatchId(batchId)) found.add(batchId);
       }

@@ -16,8 +16,36 @@ export function isBatchId(value: string): boolean {
   return BATCH_ID.test(value);
 }
 
+/** When the batch was cut: `newBatchId`'s stamp read back. */
+export function batchTime(batchId: string): Date {
+  return new Date(
+    batchId.replace(
+      /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z.*$/,
+      '$1-$2-$3T$4:$5:$6.$7Z',
+    ),
+  );
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The day stamps batch ids begin with (`20261123`), from the day of `from` back `days` days,
+ * newest first: the prefixes that list one day of batches each.
+ */
+export function daysBack(from: Date, days: number): string[] {
+  return Array.from({ length: days + 1 }, (_, day) =>
+    new Date(from.getTime() - day * DAY_MS).toISOString().slice(0, 10).replace(/-/g, ''),
+  );
+}
+
 export function landingKey(table: string, batchId: string, part = 0): string {
   return part === 0 ? `${table}/${batchId}.jsonl` : `${table}/${batchId}.${part}.jsonl`;
+}
+
+/** The batch id a landing table key names (`landingKey` read back), or undefined. */
+export function batchIdOfLandingKey(key: string): string | undefined {
+  const match = /^[^/]+\/([^/.]+)(?:\.\d+)?\.jsonl$/.exec(key);
+  return match?.[1] && isBatchId(match[1]) ? match[1] : undefined;
 }
 
 export function processedKey(table: string, batchId: string): string {

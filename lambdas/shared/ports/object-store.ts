@@ -12,6 +12,7 @@ export interface ObjectStore {
   getIfExists(key: string): Promise<Buffer | undefined>;
   stream(key: string): Promise<Readable>;
   exists(key: string): Promise<boolean>;
-  list(prefix: string): Promise<string[]>;
+  /** Keys under `prefix` in key order, only those after `startAfter` when it is given. */
+  list(prefix: string, startAfter?: string): Promise<string[]>;
   delete(key: string): Promise<void>;
 }

@@ -93,9 +93,9 @@ export function faultyStore(store: ObjectStore, options: FaultyStoreOptions): Ob
       check('exists', key);
       return store.exists(key);
     },
-    async list(prefix) {
+    async list(prefix, startAfter) {
       check('list', prefix);
-      return store.list(prefix);
+      return store.list(prefix, startAfter);
     },
     async delete(key) {
       check('delete', key);

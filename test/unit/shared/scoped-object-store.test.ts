@@ -21,7 +21,7 @@ function recording(): ObjectStore & { calls: string[] } {
     getIfExists: call('getIfExists'),
     stream: call('stream'),
     exists: call('exists'),
-    list: call('list'),
+    list: (prefix: string, startAfter?: string) => call('list')(`${prefix} ${startAfter}`),
     delete: call('delete'),
   };
 }
@@ -54,6 +54,23 @@ describe('a stage store checked against the declared storage access', () => {
       new ScopedObjectStore(inner, 'load', 'processed').delete('runs/x'),
     ).rejects.toThrow(UndeclaredAccessError);
     expect(inner.calls).toEqual([]);
+  });
+
+  it('lets ingest delete landing table objects only, and list from a key on', async () => {
+    const inner = recording();
+    const ingest = new ScopedObjectStore(inner, 'ingest', 'landing');
+    await ingest.delete('address/20261201T000000000Z-abcdef.jsonl');
+    await ingest.list('address/', 'address/20261201T000000000Z-abcdef');
+    await expect(ingest.delete('manifests/20261201T000000000Z-abcdef.json')).rejects.toThrow(
+      'The ingest stage has no declared delete access to manifests/20261201T000000000Z-abcdef.json',
+    );
+    await expect(
+      new ScopedObjectStore(inner, 'transform', 'landing').delete('address/x.jsonl'),
+    ).rejects.toThrow(UndeclaredAccessError);
+    expect(inner.calls).toEqual([
+      'delete address/20261201T000000000Z-abcdef.jsonl',
+      'list address/ address/20261201T000000000Z-abcdef',
+    ]);
   });
 
   it('treats a probe of a key as a read of it, not the other way round', () => {
