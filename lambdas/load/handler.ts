@@ -10,6 +10,7 @@ import {
 import { objectKeysOf, type S3EventLike } from '../shared/adapters/s3-event';
 import { createS3Client, S3ObjectStore } from '../shared/adapters/s3-object-store';
 import { ObjectStoreRunLog } from '../shared/adapters/s3-run-log';
+import { sessionBounds, type InvocationContext } from '../shared/adapters/session-bounds';
 import { batchIdFromManifestKey } from '../shared/core/batch';
 import { ReconciliationError } from '../shared/core/reconcile';
 import { loadedTables, recordStageRun } from '../shared/run-recording';
@@ -35,7 +36,10 @@ async function migrateOnce(warehouse: Pool): Promise<void> {
 }
 
 /** Runs on the processed bucket's manifest-created events; each manifest is one batch. */
-export async function handler(event: S3EventLike): Promise<LoadResult[]> {
+export async function handler(
+  event: S3EventLike,
+  context: InvocationContext,
+): Promise<LoadResult[]> {
   const processed = new ScopedObjectStore(
     new S3ObjectStore(s3, requiredEnv('PROCESSED_BUCKET')),
     'load',
@@ -51,7 +55,10 @@ export async function handler(event: S3EventLike): Promise<LoadResult[]> {
   let warehouse: Pool | undefined;
   const openWarehouse = async () => {
     warehouse ??= createPool(
-      await connectionFromSecretsManager(requiredEnv('WAREHOUSE_SECRET_ID')),
+      {
+        ...(await connectionFromSecretsManager(requiredEnv('WAREHOUSE_SECRET_ID'))),
+        ...sessionBounds('load', context.getRemainingTimeInMillis()),
+      },
       2,
       'warehouse',
     );

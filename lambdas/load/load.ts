@@ -12,6 +12,7 @@ import { timePhase } from '../shared/phase-timer';
 import type { ObjectStore } from '../shared/ports/object-store';
 import type { StageLogger } from '../shared/ports/stage-logger';
 import { quarantineObject } from '../transform/quarantine';
+import { LOAD_LOCK, lockForTransaction } from './advisory-lock';
 import { BULK_MIN_ROWS, bulkLoadIntoEmpty, copyParquetInto, downloadToTemp } from './bulk-load';
 import { createStagingSql, stagingName, upsertSql } from './upsert-sql';
 
@@ -49,9 +50,6 @@ export interface LoadResult {
   readonly completeUpTo: string | null;
 }
 
-/** Serialises loads: two batches delivered at once must not interleave their upserts. */
-const LOAD_LOCK_KEY = 0x44_4c_56_4c; // 'DLVL'
-
 export class LoadError extends Error {
   constructor(message: string, options?: { cause: unknown }) {
     super(message, options);
@@ -77,7 +75,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const client = await options.warehouse.connect();
   try {
     await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [LOAD_LOCK_KEY]);
+    await lockForTransaction(client, LOAD_LOCK);
     const logged = await client.query('SELECT 1 FROM etl.load_log WHERE batch_id = $1', [batchId]);
     if (logged.rowCount && !options.force) {
       await client.query('ROLLBACK');

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ClientBase } from 'pg';
+import { lockForTransaction, MIGRATION_LOCK } from './advisory-lock';
 
 /** One numbered migration file. */
 export interface Migration {
@@ -27,12 +28,6 @@ export interface ViewDefinition {
 const MIGRATION_FILE = /^(\d{4})_[a-z0-9_]+\.sql$/;
 const VIEW_FILE = /^([a-z][a-z0-9_]*)\.sql$/;
 const VIEW_SCHEMA = 'analytics';
-
-/**
- * Arbitrary, but shared by every load Lambda. Advisory locks are database-wide, so it only has to
- * differ from the keys other applications on the warehouse might use; a random 63-bit value does.
- */
-const MIGRATION_LOCK_KEY = '7234093461890462065';
 
 /**
  * The checksum recorded for an applied file. Line endings are normalised first so that a
@@ -218,7 +213,7 @@ async function migrateInTransaction(
 ): Promise<string[]> {
   // Taken before anything else: even CREATE SCHEMA IF NOT EXISTS fails with a unique violation
   // when two sessions run it at once.
-  await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
+  await lockForTransaction(client, MIGRATION_LOCK);
   await client.query(`
     CREATE SCHEMA IF NOT EXISTS etl;
     CREATE TABLE IF NOT EXISTS etl.schema_migrations (
