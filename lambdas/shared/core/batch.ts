@@ -31,8 +31,12 @@ export function manifestKey(batchId: string): string {
   return `${MANIFEST_PREFIX}${batchId}.json`;
 }
 
-/** The batch id named by a manifest key, or undefined for any other key. */
+/**
+ * The batch id named by a manifest key, or undefined for any other key. The key is taken as
+ * written: an S3 event's URL-encoding is undone once, by `objectKeysOf`, and decoding it here
+ * again would read `%63` in a key as `c`.
+ */
 export function batchIdFromManifestKey(key: string): string | undefined {
-  const match = /^manifests\/(.+)\.json$/.exec(decodeURIComponent(key.replace(/\+/g, ' ')));
+  const match = /^manifests\/(.+)\.json$/.exec(key);
   return match?.[1] && isBatchId(match[1]) ? match[1] : undefined;
 }
