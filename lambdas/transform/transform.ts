@@ -2,7 +2,6 @@ import { batchIdFromManifestKey, manifestKey } from '../shared/core/batch';
 import { SOURCE_TABLES, type SourceTable, type SourceTableName } from '../shared/core/catalogue';
 import { LandingLineError, type DecodedRow } from '../shared/core/json-lines';
 import {
-  ManifestError,
   parseLandingManifest,
   type ProcessedManifest,
   type ProcessedTable,
@@ -20,7 +19,7 @@ import { ParquetValueError } from '../shared/parquet';
 import type { ObjectStore } from '../shared/ports/object-store';
 import type { StageLogger } from '../shared/ports/stage-logger';
 import { TableOutput } from './outputs';
-import { quarantineObject } from './quarantine';
+import { quarantineObject, readManifestOrQuarantine } from './quarantine';
 import {
   isSnapshotTable,
   mergeIntoSnapshot,
@@ -148,22 +147,13 @@ async function transformOnce(options: TransformOptions): Promise<TransformResult
     log.info('Batch already transformed: nothing to do', { batchId });
     return { batchId, skipped: true, manifestKey: outKey, manifest: undefined };
   }
-  const manifestText = (await landing.get(options.manifestKey)).toString('utf8');
-  let manifest: ReturnType<typeof parseLandingManifest>;
-  try {
-    manifest = parseLandingManifest(manifestText, `s3://${landing.bucket}/${options.manifestKey}`);
-  } catch (error) {
-    // A manifest is the batch's contract: skipping part of it would drop data unseen. It is
-    // set aside with its reason and the transform fails (Lambda retries, then the DLQ).
-    if (error instanceof ManifestError) {
-      await quarantineObject(landing, options.manifestKey, error.message, batchId);
-      log.error('Landing manifest refused: quarantined, the batch is not transformed', {
-        batchId,
-        reason: error.message,
-      });
-    }
-    throw error;
-  }
+  const manifest = await readManifestOrQuarantine(
+    landing,
+    options.manifestKey,
+    parseLandingManifest,
+    batchId,
+    log,
+  );
 
   const rowGroupRows = options.rowGroupRows ?? 50_000;
   const outputs = new Map<string, TableOutput>();

@@ -1,6 +1,7 @@
 import { runIngest } from '../../lambdas/ingest/ingest';
-import { manifestKey, newBatchId } from '../../lambdas/shared/core/batch';
+import { landingKey, manifestKey, newBatchId, processedKey } from '../../lambdas/shared/core/batch';
 import { SOURCE_TABLE_NAMES } from '../../lambdas/shared/core/catalogue';
+import { MANIFEST_MAX_BYTES } from '../../lambdas/shared/core/manifest';
 import { silentLogger, type StageLogger } from '../../lambdas/shared/ports/stage-logger';
 import { replayBatch } from '../../cli/commands/replay';
 import { loadBatch, runCycle, transformBatch } from '../../local/run-cycle';
@@ -20,6 +21,23 @@ afterAll(() => stack.stop());
 
 const LANDING = 'deliverance-landing';
 const PROCESSED = 'deliverance-processed';
+const OTHER_BATCH = '20261123T043451123Z-000000';
+
+/** A landing manifest of a batch in which staff did not change, as ingest writes it. */
+function emptyLandingManifest(batchId: string): Record<string, unknown> {
+  const now = new Date().toISOString();
+  return {
+    kind: 'landing',
+    version: 1,
+    batchId,
+    startedAt: now,
+    finishedAt: now,
+    tables: [{ table: 'staff', keys: [], rows: 0, bytes: 0, from: now, to: now, newest: null }],
+  };
+}
+
+const landedTable = (manifest: Record<string, unknown>) =>
+  (manifest.tables as Record<string, unknown>[])[0]!;
 
 /** A logger that keeps what it is told, to check warnings. */
 function recordingLogger(): StageLogger & { lines: string[] } {
@@ -122,31 +140,79 @@ describe('bad landing input', () => {
     },
   );
 
-  it('an unknown table in a manifest: refused, quarantined, and no later run is blocked by it', async () => {
-    const batchId = newBatchId(new Date());
-    const key = manifestKey(batchId);
-    await stack.landing.put(
-      key,
-      JSON.stringify({
-        kind: 'landing',
-        version: 1,
-        batchId,
-        startedAt: new Date().toISOString(),
-        finishedAt: new Date().toISOString(),
-        tables: [
-          { table: 'widgets', keys: [], rows: 0, bytes: 0, from: null, to: '', newest: null },
-        ],
-      }),
+  const HOSTILE_MANIFESTS: [string, (manifest: Record<string, unknown>) => unknown, string][] = [
+    [
+      'an unknown table',
+      (m) => ({ ...m, tables: [{ ...landedTable(m), table: 'widgets' }] }),
+      'tables[0] names unknown table "widgets"',
+    ],
+    [
+      'a batch id that is not the one its key names',
+      (m) => ({ ...m, batchId: OTHER_BATCH }),
+      `batchId "${OTHER_BATCH}" is not`,
+    ],
+    [
+      "another batch's object",
+      (m) => ({ ...m, tables: [{ ...landedTable(m), keys: [landingKey('staff', OTHER_BATCH)] }] }),
+      `tables[0].keys[0] "${landingKey('staff', OTHER_BATCH)}" is not an object of staff in batch`,
+    ],
+    ['an unknown version', (m) => ({ ...m, version: 2 }), 'version 2 is not 1'],
+    [
+      'a timestamp that is no timestamp',
+      (m) => ({ ...m, tables: [{ ...landedTable(m), to: '2026-02-30T00:00:00.000Z' }] }),
+      `tables[0].to is not a UTC timestamp 'YYYY-MM-DDTHH:MM:SS.fffZ' but "2026-02-30T00:00:00.000Z"`,
+    ],
+    [
+      'more than 1 MiB',
+      (m) => ({ ...m, padding: 'x'.repeat(MANIFEST_MAX_BYTES) }),
+      `it holds more than ${MANIFEST_MAX_BYTES} bytes`,
+    ],
+  ];
+
+  it.each(HOSTILE_MANIFESTS)(
+    'a landing manifest with %s: refused, quarantined with the reason, and no later run is blocked by it',
+    async (_name, change, problem) => {
+      const batchId = newBatchId(new Date());
+      const key = manifestKey(batchId);
+      const body = JSON.stringify(change(emptyLandingManifest(batchId)));
+      await stack.landing.put(key, body);
+      await expect(transformBatch(stack, key, silentLogger)).rejects.toThrow(
+        `Manifest s3://${LANDING}/${key} is invalid: ${problem}`,
+      );
+      expect(await stack.processed.exists(key)).toBe(false);
+      expect((await stack.landing.get(`quarantine/${key}`)).toString('utf8')).toBe(body);
+      const why = JSON.parse(
+        (await stack.landing.get(`quarantine/${key}.reason.json`)).toString('utf8'),
+      ) as { reason: string };
+      expect(why.reason).toContain(problem);
+      await runCycle(stack, { logger: silentLogger, overlapSeconds: 300 });
+      expect(await compareWithReference(stack.source, stack.warehouse)).toEqual([]);
+    },
+  );
+
+  it("a processed manifest naming another batch's object: the load refuses and quarantines it, marks nothing loaded", async () => {
+    const { manifest, batchId } = await ingestChanges();
+    const transform = await transformBatch(stack, manifest, silentLogger);
+    const key = transform.manifestKey;
+    const written = JSON.parse((await stack.processed.get(key)).toString('utf8')) as {
+      tables: { table: string; key: string }[];
+    };
+    const forged = written.tables[0]!;
+    forged.key = processedKey(forged.table, OTHER_BATCH);
+    await stack.processed.put(key, JSON.stringify(written));
+    const logged = async () =>
+      (await stack.warehouse.query('SELECT 1 FROM etl.load_log WHERE batch_id = $1', [batchId]))
+        .rowCount;
+    await expect(loadBatch(stack, key, silentLogger)).rejects.toThrow(
+      `Manifest s3://${PROCESSED}/${key} is invalid: tables[0].key "${forged.key}" is not`,
     );
-    await expect(transformBatch(stack, key, silentLogger)).rejects.toThrow(
-      `Manifest s3://${LANDING}/${key} is invalid: tables[0] names unknown table "widgets"`,
-    );
-    expect(await stack.processed.exists(key)).toBe(false);
-    const why = JSON.parse(
-      (await stack.landing.get(`quarantine/${key}.reason.json`)).toString('utf8'),
-    ) as { reason: string };
-    expect(why.reason).toMatch(/unknown table "widgets"/);
+    expect(await logged()).toBe(0);
+    expect(await stack.processed.exists(`quarantine/${key}.reason.json`)).toBe(true);
+    // A later cycle leaves the refused batch to the operator; replaying it from landing loads it.
     await runCycle(stack, { logger: silentLogger, overlapSeconds: 300 });
+    expect(await logged()).toBe(0);
+    await replayBatch(stack, { batchId, stage: 'transform', force: true, logger: silentLogger });
+    expect(await logged()).toBe(1);
     expect(await compareWithReference(stack.source, stack.warehouse)).toEqual([]);
   });
 

@@ -20,6 +20,14 @@ export function landingKey(table: string, batchId: string, part = 0): string {
   return part === 0 ? `${table}/${batchId}.jsonl` : `${table}/${batchId}.${part}.jsonl`;
 }
 
+/** Whether `key` is one of the landing objects `landingKey` names for this table and batch. */
+export function isLandingKeyOf(key: string, table: string, batchId: string): boolean {
+  const prefix = `${table}/${batchId}`;
+  if (!key.startsWith(prefix) || !key.endsWith('.jsonl')) return false;
+  const part = key.slice(prefix.length, -'.jsonl'.length);
+  return part === '' || /^\.[1-9]\d*$/.test(part);
+}
+
 export function processedKey(table: string, batchId: string): string {
   return `${table}/${batchId}.parquet`;
 }
