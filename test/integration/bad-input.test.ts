@@ -1,6 +1,7 @@
 import { runIngest } from '../../lambdas/ingest/ingest';
 import { landingKey, manifestKey, newBatchId, processedKey } from '../../lambdas/shared/core/batch';
 import { SOURCE_TABLE_NAMES } from '../../lambdas/shared/core/catalogue';
+import { MAX_LANDING_LINE_BYTES } from '../../lambdas/shared/core/json-lines';
 import { MANIFEST_MAX_BYTES } from '../../lambdas/shared/core/manifest';
 import { silentLogger, type StageLogger } from '../../lambdas/shared/ports/stage-logger';
 import { replayBatch } from '../../cli/commands/replay';
@@ -68,16 +69,20 @@ async function ingestChanges(): Promise<{ manifest: string; salesKey: string; ba
 async function corruptLine(
   key: string,
   line: number,
-  change: (text: string) => string,
+  change: (text: string) => string | Buffer,
 ): Promise<Buffer> {
   const original = await stack.landing.get(key);
-  const lines = original.toString('utf8').split('\n');
-  lines[line - 1] = change(lines[line - 1]!);
-  await stack.landing.put(key, lines.join('\n'));
+  const lines = original
+    .toString('utf8')
+    .split('\n')
+    .map((text, i) => (i === line - 1 ? change(text) : text))
+    .map((text) => (typeof text === 'string' ? Buffer.from(text) : text));
+  const joined = lines.flatMap((bytes, i) => (i === 0 ? [bytes] : [Buffer.from('\n'), bytes]));
+  await stack.landing.put(key, Buffer.concat(joined));
   return original;
 }
 
-const BAD_LINES: [string, (text: string) => string, RegExp][] = [
+const BAD_LINES: [string, (text: string) => string | Buffer, RegExp][] = [
   ['a truncated line', (t) => t.slice(0, t.length / 2), /line 2 \(table sales_order\): not JSON/],
   ['a line that is not JSON', () => 'garbage', /line 2 \(table sales_order\): not JSON/],
   [
@@ -98,6 +103,24 @@ const BAD_LINES: [string, (text: string) => string, RegExp][] = [
     'a timestamp that is no timestamp',
     (t) => JSON.stringify({ ...(JSON.parse(t) as object), created_at: 'yesterday' }),
     /line 2 column created_at \(table sales_order\)/,
+  ],
+  [
+    'a line that is not UTF-8',
+    // Latin-1 text in a column the catalogue does not know, which would pass through unseen.
+    (t) =>
+      Buffer.concat([
+        Buffer.from(`${t.slice(0, -1)}, "note": "caf`),
+        Buffer.from([0xe9, 0x22, 0x7d]),
+      ]),
+    /line 2 at byte \d+ \(table sales_order\): is not UTF-8 \(0xe9\)/,
+  ],
+  [
+    `a line over ${MAX_LANDING_LINE_BYTES} bytes`,
+    (t) =>
+      JSON.stringify({ ...(JSON.parse(t) as object), note: 'x'.repeat(MAX_LANDING_LINE_BYTES) }),
+    new RegExp(
+      `line 2 at byte \\d+ \\(table sales_order\\): is longer than ${MAX_LANDING_LINE_BYTES} bytes`,
+    ),
   ],
 ];
 
