@@ -3,6 +3,7 @@ import { SOURCE_TABLES, type SourceTable, type SourceTableName } from '../shared
 import { LandingLineError, type DecodedRow } from '../shared/core/json-lines';
 import {
   parseLandingManifest,
+  type LandedTable,
   type ProcessedManifest,
   type ProcessedTable,
   type QuarantinedObject,
@@ -21,6 +22,7 @@ import type { StageLogger } from '../shared/ports/stage-logger';
 import { TableOutput } from './outputs';
 import { quarantineObject, readManifestOrQuarantine } from './quarantine';
 import {
+  checkSnapshotRows,
   isSnapshotTable,
   mergeIntoSnapshot,
   readSnapshot,
@@ -172,7 +174,7 @@ async function transformOnce(options: TransformOptions): Promise<TransformResult
   const sourceRows: Record<string, number> = {};
   const quarantined: QuarantinedObject[] = [];
 
-  for (const entry of manifest.tables) {
+  for (const entry of inJoinOrder(manifest.tables)) {
     const source = SOURCE_TABLES[entry.table];
     for (const key of entry.keys) {
       const streamed = STREAMED[entry.table];
@@ -198,17 +200,19 @@ async function transformOnce(options: TransformOptions): Promise<TransformResult
           }
           const first = rowsBefore;
           rowsBefore += chunk.length;
-          if (streamed && output) {
-            let shaped: WarehouseRow[];
-            try {
-              shaped = streamed.shape(chunk);
-            } catch (error) {
-              if (error instanceof TransformError) {
-                const index = chunk.findIndex((row) => row[source.primaryKey] === error.key);
-                located = { line: first + Math.max(index, 0) + 1, column: error.column };
-              }
-              throw error;
+          let shaped: WarehouseRow[] | undefined;
+          try {
+            shaped = streamed?.shape(chunk);
+            if (isSnapshotTable(entry.table)) checkSnapshotRows(entry.table, chunk, snapshots);
+          } catch (error) {
+            // A row joined to a bad one of another table is not the line at fault.
+            if (error instanceof TransformError && error.table === source.name) {
+              const index = chunk.findIndex((row) => row[source.primaryKey] === error.key);
+              located = { line: first + Math.max(index, 0) + 1, column: error.column };
             }
+            throw error;
+          }
+          if (streamed && output && shaped) {
             if (streamed.output.kind === 'fact') {
               for (const row of shaped)
                 for (const d of factDates(row, streamed.output.name as FactName)) dates.add(d);
@@ -281,6 +285,17 @@ async function transformOnce(options: TransformOptions): Promise<TransformResult
     quarantined: quarantined.length,
   });
   return { batchId, skipped: false, manifestKey: outKey, manifest: result };
+}
+
+/**
+ * The landed tables with the snapshot tables first, in join order, whatever the manifest's:
+ * a batch's departments and addresses are then in their snapshots before its staff and
+ * counterparty rows are checked against them.
+ */
+function inJoinOrder(tables: readonly LandedTable[]): LandedTable[] {
+  const rank = (table: SourceTableName) =>
+    isSnapshotTable(table) ? SNAPSHOT_TABLES.indexOf(table) : SNAPSHOT_TABLES.length;
+  return [...tables].sort((a, b) => rank(a.table) - rank(b.table));
 }
 
 /**
