@@ -101,7 +101,7 @@ async function runPass(
   const ingest = await runStage({ stage: 'ingest', pipeline: settings, overlapSeconds: 300 });
   const landing = parseLandingManifest(
     (await context.landing.get(ingest.manifestKey)).toString('utf8'),
-    ingest.manifestKey,
+    { bucket: context.landing.bucket, key: ingest.manifestKey },
   );
   log(`${label}: raw COPY TO baseline`);
   const copyTo = await copyToBaseline(settings.sourceUrl, landing);
@@ -115,7 +115,7 @@ async function runPass(
   });
   const processed = parseProcessedManifest(
     (await context.processed.get(transform.manifestKey)).toString('utf8'),
-    transform.manifestKey,
+    { bucket: context.processed.bucket, key: transform.manifestKey },
   );
   let parquetjs: Baseline | undefined;
   if (samples.parquetjs > 0) {

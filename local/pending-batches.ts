@@ -53,7 +53,7 @@ export async function findPendingBatches(context: PipelineContext): Promise<Pend
     unloaded.map(async (key) => {
       const text = (await context.processed.get(key)).toString('utf8');
       return (
-        parseProcessedManifest(text, `s3://${context.processed.bucket}/${key}`).quarantined
+        parseProcessedManifest(text, { bucket: context.processed.bucket, key }).quarantined
           .length === 0
       );
     }),

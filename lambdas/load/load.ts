@@ -11,7 +11,7 @@ import { ParquetFileError } from '../shared/parquet';
 import { timePhase } from '../shared/phase-timer';
 import type { ObjectStore } from '../shared/ports/object-store';
 import type { StageLogger } from '../shared/ports/stage-logger';
-import { quarantineObject } from '../transform/quarantine';
+import { quarantineObject, readManifestOrQuarantine } from '../transform/quarantine';
 import { LOAD_LOCK, lockForTransaction } from './advisory-lock';
 import { BULK_MIN_ROWS, bulkLoadIntoEmpty, copyParquetInto, downloadToTemp } from './bulk-load';
 import { createStagingSql, stagingName, upsertSql } from './upsert-sql';
@@ -67,9 +67,12 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const batchId = batchIdFromManifestKey(options.manifestKey);
   if (!batchId) throw new LoadError(`${options.manifestKey} is not a batch manifest key`);
   const where = `s3://${processed.bucket}/${options.manifestKey}`;
-  const manifest = parseProcessedManifest(
-    (await processed.get(options.manifestKey)).toString('utf8'),
-    where,
+  const manifest = await readManifestOrQuarantine(
+    processed,
+    options.manifestKey,
+    parseProcessedManifest,
+    batchId,
+    log,
   );
   await options.reconcile?.(manifest);
   const client = await options.warehouse.connect();

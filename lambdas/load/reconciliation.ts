@@ -50,7 +50,7 @@ export function batchReconciler(
         key,
       });
     } else {
-      const landed = parseLandingManifest(body.toString('utf8'), `s3://${landing.bucket}/${key}`);
+      const landed = parseLandingManifest(body.toString('utf8'), { bucket: landing.bucket, key });
       options.onLanded?.(landed);
       const verdict = reconcileLandingWithTransform(landed, processed);
       if (verdict.quarantinedTables.length > 0) {

@@ -1,13 +1,18 @@
-import { StringDecoder } from 'node:string_decoder';
 import type { SourceTable } from './core/catalogue';
-import { decodeJsonLine, type DecodedRow } from './core/json-lines';
+import {
+  decodeJsonLine,
+  LandingLineError,
+  MAX_LANDING_LINE_BYTES,
+  type DecodedRow,
+} from './core/json-lines';
 import { phaseEnd, phaseStart } from './phase-timer';
 import type { ObjectStore } from './ports/object-store';
 
 /**
  * Streams a landing object's rows in chunks, each row checked against the catalogue, so a
  * table of any size is read with memory bounded by one chunk. A bad line throws a
- * LandingLineError naming the bucket, key, line and column.
+ * LandingLineError naming the bucket, key, line and column; a line longer than
+ * MAX_LANDING_LINE_BYTES or bytes that are not UTF-8 throw one naming the byte offset too.
  */
 export async function readLandingRows(
   store: ObjectStore,
@@ -32,25 +37,107 @@ export async function readLandingRows(
     chunk = [];
     reading = phaseStart();
   };
+  const refuse = (at: number, byte: number, problem: string) =>
+    new LandingLineError(
+      { bucket: store.bucket, key, line: at, byte },
+      table.name,
+      undefined,
+      problem,
+    );
   // Lines are cut by hand rather than by node:readline, whose per-line events and async
   // iterator cost about as much as JSON.parse itself. A '\r' before the '\n' goes with the
   // break, as readline's crlfDelay: Infinity did; JSON never holds a raw '\n' inside a value.
-  const decoder = new StringDecoder('utf8');
+  // The decoder is fatal, so that bytes that are not UTF-8 refuse the object instead of
+  // becoming U+FFFD unseen. Byte offsets are kept per piece of the stream, never per line:
+  // a '\n' byte is never part of a longer UTF-8 sequence, so the pieces' own breaks say
+  // where each line not yet ended begins.
+  const decoder = new TextDecoder('utf-8', { fatal: true });
   let rest = '';
-  for await (const bytes of await store.stream(key)) {
-    const text = rest + decoder.write(bytes as Buffer);
-    let start = 0;
-    for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
-      if (take(text.slice(start, text.charCodeAt(end - 1) === CR ? end - 1 : end))) await flush();
-      start = end + 1;
+  let offset = 0;
+  let lineStart = 0;
+  /** The bytes of the line not yet ended: where a bad byte is looked for, once refused. */
+  let unended: Buffer[] = [];
+  const decode = (bytes?: Buffer): string => {
+    try {
+      return bytes ? decoder.decode(bytes, { stream: true }) : decoder.decode();
+    } catch {
+      const held = Buffer.concat(bytes ? [...unended, bytes] : unended);
+      const bad = firstInvalidUtf8(held);
+      throw refuse(
+        line + 1 + breaksBefore(held, bad),
+        lineStart + bad,
+        `is not UTF-8 (0x${held.subarray(bad, bad + 1).toString('hex')}): ` +
+          "restore the object from the bucket's earlier versions, then replay the batch",
+      );
     }
-    rest = text.slice(start);
+  };
+  for await (const received of await store.stream(key)) {
+    const whole = received as Buffer;
+    // In pieces no longer than a line may be, so that a line begun and ended in one is within it.
+    for (let from = 0; from < whole.length; from += MAX_LANDING_LINE_BYTES) {
+      const bytes = whole.subarray(from, from + MAX_LANDING_LINE_BYTES);
+      const firstBreak = bytes.indexOf(LF);
+      if (
+        offset + (firstBreak === -1 ? bytes.length : firstBreak) - lineStart >
+        MAX_LANDING_LINE_BYTES
+      ) {
+        throw refuse(
+          line + 1,
+          lineStart,
+          `is longer than ${MAX_LANDING_LINE_BYTES} bytes, where a row is a few KB: the object ` +
+            'is damaged (a lost line break?) or not a landing object; restore it, then replay the batch',
+        );
+      }
+      const text = rest + decode(bytes);
+      if (firstBreak === -1) {
+        // Not searched: searching would flatten the growing string once for every piece.
+        rest = text;
+        unended.push(bytes);
+      } else {
+        let start = 0;
+        for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
+          if (take(text.slice(start, text.charCodeAt(end - 1) === CR ? end - 1 : end)))
+            await flush();
+          start = end + 1;
+        }
+        rest = text.slice(start);
+        const lastBreak = bytes.lastIndexOf(LF);
+        unended = [bytes.subarray(lastBreak + 1)];
+        lineStart = offset + lastBreak + 1;
+      }
+      offset += bytes.length;
+    }
   }
-  rest += decoder.end();
+  rest += decode();
   if (rest.length > 0) take(rest.charCodeAt(rest.length - 1) === CR ? rest.slice(0, -1) : rest);
   phaseEnd('transform: read + JSON decode', reading);
   if (chunk.length > 0) await onChunk(chunk);
   return line;
 }
 
+const LF = 10;
 const CR = 13;
+const REPLACEMENT = '\uFFFD';
+
+/**
+ * The offset of the first byte that is not UTF-8 in bytes that begin on a character boundary
+ * and that the fatal decoder refused. Only then is it called, so it may be slow: Node's own
+ * decoding replaces each bad sequence with U+FFFD, and a U+FFFD the bytes really hold is
+ * skipped.
+ */
+function firstInvalidUtf8(bytes: Buffer): number {
+  const text = bytes.toString('utf8');
+  for (let i = text.indexOf(REPLACEMENT); i !== -1; i = text.indexOf(REPLACEMENT, i + 1)) {
+    const at = Buffer.byteLength(text.slice(0, i));
+    if (bytes[at] !== 0xef || bytes[at + 1] !== 0xbf || bytes[at + 2] !== 0xbd) return at;
+  }
+  // Node's two decoders agree on what is UTF-8, so this is not reached; the end is the
+  // nearest true answer if they ever do not.
+  return bytes.length;
+}
+
+function breaksBefore(bytes: Buffer, end: number): number {
+  let count = 0;
+  for (let i = bytes.indexOf(LF); i !== -1 && i < end; i = bytes.indexOf(LF, i + 1)) count++;
+  return count;
+}

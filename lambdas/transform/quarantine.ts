@@ -1,11 +1,18 @@
 import { QUARANTINE_PREFIX } from '../shared/core/batch';
-import type { QuarantinedObject } from '../shared/core/manifest';
+import {
+  ManifestError,
+  type ManifestLocation,
+  type QuarantinedObject,
+} from '../shared/core/manifest';
+import { readManifest } from '../shared/manifest-reader';
 import type { ObjectStore } from '../shared/ports/object-store';
+import type { StageLogger } from '../shared/ports/stage-logger';
 
 /**
  * Sets a refused object aside with the reason next to it: the object is copied (never moved:
  * landing stays the full-history replica) to `quarantine/<key>` and the reason written to
- * `quarantine/<key>.reason.json`, so an operator can fix it and replay the batch.
+ * `quarantine/<key>.reason.json`, so an operator can fix it and replay the batch. The copy is
+ * streamed: an object refused for its size is not read into memory whole.
  */
 export async function quarantineObject(
   from: ObjectStore,
@@ -14,7 +21,7 @@ export async function quarantineObject(
   batchId: string,
 ): Promise<QuarantinedObject> {
   const quarantineKey = `${QUARANTINE_PREFIX}${key}`;
-  await from.put(quarantineKey, await from.get(key));
+  await from.upload(quarantineKey, await from.stream(key));
   await from.put(
     `${quarantineKey}.reason.json`,
     JSON.stringify(
@@ -25,4 +32,34 @@ export async function quarantineObject(
     'application/json',
   );
   return { source: `s3://${from.bucket}/${key}`, quarantineKey, reason };
+}
+
+/**
+ * Reads a stage's input manifest (bounded: see readManifest); one that is refused is set aside
+ * with its reason, and the error rethrown. A manifest is the batch's contract: skipping part of
+ * it would drop data unseen, so the stage fails (Lambda retries, then the dead-letter queue) and
+ * the local catch-up leaves the batch to the operator.
+ *
+ * @throws {ManifestError} naming the manifest and what is wrong with it.
+ */
+export async function readManifestOrQuarantine<M>(
+  store: ObjectStore,
+  key: string,
+  parse: (text: string, at: ManifestLocation) => M,
+  batchId: string,
+  log: StageLogger,
+): Promise<M> {
+  try {
+    return await readManifest(store, key, parse);
+  } catch (error) {
+    if (error instanceof ManifestError) {
+      await quarantineObject(store, key, error.message, batchId);
+      log.error('Manifest refused: quarantined, the batch goes no further', {
+        batchId,
+        key,
+        reason: error.message,
+      });
+    }
+    throw error;
+  }
 }

@@ -1,6 +1,7 @@
 import type { SourceTableName } from '../shared/core/catalogue';
 import { encodeJsonLine, type DecodedRow } from '../shared/core/json-lines';
 import type { ObjectStore } from '../shared/ports/object-store';
+import { departmentOfStaff, readKey, toDimCounterparty, toDimStaff } from './tables';
 
 /**
  * The source tables a dimension joins to another: dim_staff needs every staff member of a
@@ -9,7 +10,7 @@ import type { ObjectStore } from '../shared/ports/object-store';
  * small tables in the processed bucket (`state/<table>.jsonl`) and merges every batch into it.
  * Merging keeps the newest last_updated per key, so batches may arrive in any order and a
  * batch may be merged twice; the transform runs one at a time (reserved concurrency 1), so
- * the read-modify-write never races.
+ * the read-modify-write never races. Listed in join order: a table before those joined to it.
  */
 export const SNAPSHOT_TABLES = ['department', 'address', 'staff', 'counterparty'] as const;
 export type SnapshotTable = (typeof SNAPSHOT_TABLES)[number];
@@ -32,6 +33,37 @@ export async function readSnapshot(store: ObjectStore, table: SnapshotTable): Pr
     snapshot.set(row[`${table}_id`] as number, row);
   }
   return snapshot;
+}
+
+/**
+ * Checks landed rows of a snapshot table before they join their snapshot, as the dimension
+ * they feed will read them: staff and counterparty rows joined to the current department and
+ * address snapshots, department rows as dim_staff shows them. A bad row then refuses its
+ * landing object like a bad row of any table, instead of failing the join for the whole
+ * batch — and, once merged, every later batch that touches it.
+ *
+ * @throws {TransformError} naming the table, the row's key and the column.
+ */
+export function checkSnapshotRows(
+  table: SnapshotTable,
+  rows: readonly DecodedRow[],
+  snapshots: ReadonlyMap<SnapshotTable, Snapshot>,
+): void {
+  switch (table) {
+    case 'department':
+      for (const row of rows) departmentOfStaff(row, readKey(row, table, 'department_id'));
+      return;
+    case 'staff':
+      toDimStaff(rows, snapshots.get('department') as Snapshot);
+      return;
+    case 'counterparty':
+      toDimCounterparty(rows, snapshots.get('address') as Snapshot);
+      return;
+    case 'address':
+      // dim_counterparty reads an address as dim_location does, which every address row is
+      // shaped into as it is read.
+      return;
+  }
 }
 
 /** Merges rows into the snapshot, newest last_updated winning; answers whether it changed. */

@@ -2,8 +2,8 @@ import { batchIdFromManifestKey, manifestKey } from '../shared/core/batch';
 import { SOURCE_TABLES, type SourceTable, type SourceTableName } from '../shared/core/catalogue';
 import { LandingLineError, type DecodedRow } from '../shared/core/json-lines';
 import {
-  ManifestError,
   parseLandingManifest,
+  type LandedTable,
   type ProcessedManifest,
   type ProcessedTable,
   type QuarantinedObject,
@@ -20,8 +20,9 @@ import { ParquetValueError } from '../shared/parquet';
 import type { ObjectStore } from '../shared/ports/object-store';
 import type { StageLogger } from '../shared/ports/stage-logger';
 import { TableOutput } from './outputs';
-import { quarantineObject } from './quarantine';
+import { quarantineObject, readManifestOrQuarantine } from './quarantine';
 import {
+  checkSnapshotRows,
   isSnapshotTable,
   mergeIntoSnapshot,
   readSnapshot,
@@ -148,22 +149,13 @@ async function transformOnce(options: TransformOptions): Promise<TransformResult
     log.info('Batch already transformed: nothing to do', { batchId });
     return { batchId, skipped: true, manifestKey: outKey, manifest: undefined };
   }
-  const manifestText = (await landing.get(options.manifestKey)).toString('utf8');
-  let manifest: ReturnType<typeof parseLandingManifest>;
-  try {
-    manifest = parseLandingManifest(manifestText, `s3://${landing.bucket}/${options.manifestKey}`);
-  } catch (error) {
-    // A manifest is the batch's contract: skipping part of it would drop data unseen. It is
-    // set aside with its reason and the transform fails (Lambda retries, then the DLQ).
-    if (error instanceof ManifestError) {
-      await quarantineObject(landing, options.manifestKey, error.message, batchId);
-      log.error('Landing manifest refused: quarantined, the batch is not transformed', {
-        batchId,
-        reason: error.message,
-      });
-    }
-    throw error;
-  }
+  const manifest = await readManifestOrQuarantine(
+    landing,
+    options.manifestKey,
+    parseLandingManifest,
+    batchId,
+    log,
+  );
 
   const rowGroupRows = options.rowGroupRows ?? 50_000;
   const outputs = new Map<string, TableOutput>();
@@ -182,7 +174,7 @@ async function transformOnce(options: TransformOptions): Promise<TransformResult
   const sourceRows: Record<string, number> = {};
   const quarantined: QuarantinedObject[] = [];
 
-  for (const entry of manifest.tables) {
+  for (const entry of inJoinOrder(manifest.tables)) {
     const source = SOURCE_TABLES[entry.table];
     for (const key of entry.keys) {
       const streamed = STREAMED[entry.table];
@@ -208,17 +200,19 @@ async function transformOnce(options: TransformOptions): Promise<TransformResult
           }
           const first = rowsBefore;
           rowsBefore += chunk.length;
-          if (streamed && output) {
-            let shaped: WarehouseRow[];
-            try {
-              shaped = streamed.shape(chunk);
-            } catch (error) {
-              if (error instanceof TransformError) {
-                const index = chunk.findIndex((row) => row[source.primaryKey] === error.key);
-                located = { line: first + Math.max(index, 0) + 1, column: error.column };
-              }
-              throw error;
+          let shaped: WarehouseRow[] | undefined;
+          try {
+            shaped = streamed?.shape(chunk);
+            if (isSnapshotTable(entry.table)) checkSnapshotRows(entry.table, chunk, snapshots);
+          } catch (error) {
+            // A row joined to a bad one of another table is not the line at fault.
+            if (error instanceof TransformError && error.table === source.name) {
+              const index = chunk.findIndex((row) => row[source.primaryKey] === error.key);
+              located = { line: first + Math.max(index, 0) + 1, column: error.column };
             }
+            throw error;
+          }
+          if (streamed && output && shaped) {
             if (streamed.output.kind === 'fact') {
               for (const row of shaped)
                 for (const d of factDates(row, streamed.output.name as FactName)) dates.add(d);
@@ -291,6 +285,17 @@ async function transformOnce(options: TransformOptions): Promise<TransformResult
     quarantined: quarantined.length,
   });
   return { batchId, skipped: false, manifestKey: outKey, manifest: result };
+}
+
+/**
+ * The landed tables with the snapshot tables first, in join order, whatever the manifest's:
+ * a batch's departments and addresses are then in their snapshots before its staff and
+ * counterparty rows are checked against them.
+ */
+function inJoinOrder(tables: readonly LandedTable[]): LandedTable[] {
+  const rank = (table: SourceTableName) =>
+    isSnapshotTable(table) ? SNAPSHOT_TABLES.indexOf(table) : SNAPSHOT_TABLES.length;
+  return [...tables].sort((a, b) => rank(a.table) - rank(b.table));
 }
 
 /**

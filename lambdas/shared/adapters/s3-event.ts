@@ -5,7 +5,7 @@ export interface S3EventLike {
 
 /**
  * The object keys of an S3 event. S3 URL-encodes keys in events (a space arrives as '+');
- * decoding here means the stages always see the key as it was written.
+ * decoding here, and nowhere after, means the stages always see the key as it was written.
  */
 export function objectKeysOf(event: S3EventLike): string[] {
   return (event.Records ?? [])

@@ -44,8 +44,13 @@ export function landingKey(table: string, batchId: string, part = 0): string {
 
 /** The batch id a landing table key names (`landingKey` read back), or undefined. */
 export function batchIdOfLandingKey(key: string): string | undefined {
-  const match = /^[^/]+\/([^/.]+)(?:\.\d+)?\.jsonl$/.exec(key);
+  const match = /^[^/]+\/([^/.]+)(?:\.[1-9]\d*)?\.jsonl$/.exec(key);
   return match?.[1] && isBatchId(match[1]) ? match[1] : undefined;
+}
+
+/** Whether `key` is one of the landing objects `landingKey` names for this table and batch. */
+export function isLandingKeyOf(key: string, table: string, batchId: string): boolean {
+  return key.startsWith(`${table}/`) && batchIdOfLandingKey(key) === batchId;
 }
 
 export function processedKey(table: string, batchId: string): string {
@@ -59,8 +64,12 @@ export function manifestKey(batchId: string): string {
   return `${MANIFEST_PREFIX}${batchId}.json`;
 }
 
-/** The batch id named by a manifest key, or undefined for any other key. */
+/**
+ * The batch id named by a manifest key, or undefined for any other key. The key is taken as
+ * written: an S3 event's URL-encoding is undone once, by `objectKeysOf`, and decoding it here
+ * again would read `%63` in a key as `c`.
+ */
 export function batchIdFromManifestKey(key: string): string | undefined {
-  const match = /^manifests\/(.+)\.json$/.exec(decodeURIComponent(key.replace(/\+/g, ' ')));
+  const match = /^manifests\/(.+)\.json$/.exec(key);
   return match?.[1] && isBatchId(match[1]) ? match[1] : undefined;
 }

@@ -8,7 +8,17 @@ export interface LineLocation {
   readonly bucket: string;
   readonly key: string;
   readonly line: number;
+  /** The offset in the object of a fault in the bytes themselves, rather than in the JSON. */
+  readonly byte?: number;
 }
+
+/**
+ * The longest landing line read, in bytes. A totesys row is under 2 KB of JSON; the bound
+ * keeps one damaged or hostile object (a lost line break, a runaway value) from growing one
+ * string without limit in the transform's memory, while leaving text columns 4,000 times
+ * the size of today's.
+ */
+export const MAX_LANDING_LINE_BYTES = 8 * 1024 * 1024;
 
 export class LandingLineError extends Error {
   constructor(
@@ -19,6 +29,7 @@ export class LandingLineError extends Error {
   ) {
     super(
       `s3://${location.bucket}/${location.key} line ${location.line}` +
+        `${location.byte === undefined ? '' : ` at byte ${location.byte}`}` +
         `${column ? ` column ${column}` : ''} (table ${table}): ${problem}`,
     );
     this.name = 'LandingLineError';

@@ -2,7 +2,8 @@
  * Manifests: one immutable description of what a batch holds, written last by each stage so
  * a batch appears atomically. The batch id is the idempotency key of every stage.
  */
-import { isBatchId } from './batch';
+import { batchIdFromManifestKey, isLandingKeyOf, processedKey } from './batch';
+import { canonicalTimestamp } from './value-codecs';
 import { isSourceTableName, type SourceTableName } from './catalogue';
 
 export interface LandedTable {
@@ -67,6 +68,24 @@ export class ManifestError extends Error {
   }
 }
 
+/** Where a manifest was read from: its key names the batch the manifest must describe. */
+export interface ManifestLocation {
+  readonly bucket: string;
+  readonly key: string;
+}
+
+/**
+ * The most bytes a manifest may hold. Eleven tables of a few parts each make a few KB; the
+ * bound keeps a stray or hostile object from being read whole into a stage's memory.
+ */
+export const MANIFEST_MAX_BYTES = 1024 * 1024;
+
+/** A value for an error message: a hostile manifest may hold a megabyte in one field. */
+function shown(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 100 ? `${text.slice(0, 100)}…` : text;
+}
+
 function objectOf(value: unknown, where: string, what: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new ManifestError(where, `${what} is not an object`);
@@ -86,12 +105,28 @@ function countOf(value: unknown, where: string, what: string): number {
   return value;
 }
 
-/** The parts every manifest shares: JSON, an object, its kind, version, batch id and tables. */
-function parseHeader(
-  text: string,
-  where: string,
-  kind: string,
-): { raw: Record<string, unknown>; batchId: string; tables: unknown[] } {
+function timestampOf(value: unknown, where: string, what: string): string {
+  // 3 decimals (Date#toISOString, and earlier releases' bounds) or 6 (the landed form).
+  if (typeof value === 'string' && canonicalTimestamp(value) !== undefined) return value;
+  throw new ManifestError(
+    where,
+    `${what} is not a UTC timestamp 'YYYY-MM-DDTHH:MM:SS.ffffffZ' but ${shown(value)}`,
+  );
+}
+
+/** A timestamp that may be null; an older manifest may also leave it out. */
+function timestampOrNullOf(value: unknown, where: string, what: string): string | null {
+  return value === null || value === undefined ? null : timestampOf(value, where, what);
+}
+
+/**
+ * The parts every manifest shares: JSON, an object, its kind and version, the batch id its key
+ * names, its timestamps and its tables.
+ */
+function parseHeader(text: string, at: ManifestLocation, kind: string) {
+  const where = `s3://${at.bucket}/${at.key}`;
+  const keyBatchId = batchIdFromManifestKey(at.key);
+  if (!keyBatchId) throw new ManifestError(where, 'its key is not manifests/<batchId>.json');
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -99,75 +134,105 @@ function parseHeader(
     throw new ManifestError(where, `not JSON (${(error as Error).message})`);
   }
   const raw = objectOf(parsed, where, 'the manifest');
-  if (raw.kind !== kind) throw new ManifestError(where, `kind is ${String(raw.kind)}, not ${kind}`);
-  if (raw.version !== 1) throw new ManifestError(where, `version ${String(raw.version)} is not 1`);
+  if (raw.kind !== kind) throw new ManifestError(where, `kind is ${shown(raw.kind)}, not ${kind}`);
+  if (raw.version !== 1) throw new ManifestError(where, `version ${shown(raw.version)} is not 1`);
   const batchId = stringOf(raw.batchId, where, 'batchId');
-  if (!isBatchId(batchId)) throw new ManifestError(where, `batchId ${batchId} is malformed`);
+  if (batchId !== keyBatchId) {
+    throw new ManifestError(
+      where,
+      `batchId ${shown(batchId)} is not ${keyBatchId}, the batch its key names`,
+    );
+  }
   if (!Array.isArray(raw.tables)) throw new ManifestError(where, 'tables is not a list');
-  return { raw, batchId, tables: raw.tables };
+  return {
+    raw,
+    where,
+    batchId,
+    startedAt: timestampOf(raw.startedAt, where, 'startedAt'),
+    finishedAt: timestampOf(raw.finishedAt, where, 'finishedAt'),
+    tables: raw.tables as unknown[],
+  };
 }
 
-export function parseLandingManifest(text: string, where: string): LandingManifest {
-  const { raw, batchId, tables: rawTables } = parseHeader(text, where, 'landing');
+/**
+ * Reads a landing manifest: the batch id is the one its key names, and every object key is
+ * one of that table's keys in that batch, so a manifest can only hand on its own batch.
+ *
+ * @throws {ManifestError} naming the manifest and what is wrong with it.
+ * @example
+ * parseLandingManifest(text, { bucket: 'landing', key: 'manifests/20261123T043451123Z-3f9a1c.json' });
+ */
+export function parseLandingManifest(text: string, at: ManifestLocation): LandingManifest {
+  const {
+    where,
+    batchId,
+    startedAt,
+    finishedAt,
+    tables: rawTables,
+  } = parseHeader(text, at, 'landing');
   const tables = rawTables.map((entry: unknown, index): LandedTable => {
     const t = objectOf(entry, where, `tables[${index}]`);
     const table = stringOf(t.table, where, `tables[${index}].table`);
     if (!isSourceTableName(table)) {
-      throw new ManifestError(
-        where,
-        `tables[${index}] names unknown table ${JSON.stringify(table)}`,
-      );
+      throw new ManifestError(where, `tables[${index}] names unknown table ${shown(table)}`);
     }
     if (!Array.isArray(t.keys))
       throw new ManifestError(where, `tables[${index}].keys is not a list`);
+    const keys = t.keys.map((k: unknown, i) => {
+      const key = stringOf(k, where, `tables[${index}].keys[${i}]`);
+      if (!isLandingKeyOf(key, table, batchId)) {
+        throw new ManifestError(
+          where,
+          `tables[${index}].keys[${i}] ${shown(key)} is not an object of ${table} in batch ${batchId}`,
+        );
+      }
+      return key;
+    });
     return {
       table,
-      keys: t.keys.map((k: unknown, i) => stringOf(k, where, `tables[${index}].keys[${i}]`)),
+      keys,
       rows: countOf(t.rows, where, `tables[${index}].rows`),
       bytes: countOf(t.bytes, where, `tables[${index}].bytes`),
-      from: t.from === null ? null : stringOf(t.from, where, `tables[${index}].from`),
-      to: stringOf(t.to, where, `tables[${index}].to`),
-      newest: t.newest === null ? null : stringOf(t.newest, where, `tables[${index}].newest`),
+      from: timestampOrNullOf(t.from, where, `tables[${index}].from`),
+      to: timestampOf(t.to, where, `tables[${index}].to`),
+      newest: timestampOrNullOf(t.newest, where, `tables[${index}].newest`),
     };
   });
-  return {
-    kind: 'landing',
-    version: 1,
-    batchId,
-    startedAt: stringOf(raw.startedAt, where, 'startedAt'),
-    finishedAt: stringOf(raw.finishedAt, where, 'finishedAt'),
-    tables,
-  };
+  return { kind: 'landing', version: 1, batchId, startedAt, finishedAt, tables };
 }
 
-export function parseProcessedManifest(text: string, where: string): ProcessedManifest {
-  const { raw, batchId, tables: rawTables } = parseHeader(text, where, 'processed');
+/**
+ * Reads a processed manifest: the batch id is the one its key names, and every table's key is
+ * that table's Parquet object in that batch.
+ *
+ * @throws {ManifestError} naming the manifest and what is wrong with it.
+ */
+export function parseProcessedManifest(text: string, at: ManifestLocation): ProcessedManifest {
+  const { raw, where, batchId, startedAt, finishedAt, tables } = parseHeader(text, at, 'processed');
   const sourceRows = objectOf(raw.sourceRows, where, 'sourceRows');
   return {
     kind: 'processed',
     version: 1,
     batchId,
-    startedAt: stringOf(raw.startedAt, where, 'startedAt'),
-    finishedAt: stringOf(raw.finishedAt, where, 'finishedAt'),
+    startedAt,
+    finishedAt,
     sourceRows: Object.fromEntries(
       Object.entries(sourceRows).map(([k, v]) => [k, countOf(v, where, `sourceRows.${k}`)]),
     ),
-    tables: rawTables.map((entry: unknown, index): ProcessedTable => {
+    tables: tables.map((entry: unknown, index): ProcessedTable => {
       const t = objectOf(entry, where, `tables[${index}]`);
-      return {
-        table: stringOf(t.table, where, `tables[${index}].table`),
-        key: stringOf(t.key, where, `tables[${index}].key`),
-        rows: countOf(t.rows, where, `tables[${index}].rows`),
-      };
+      const table = stringOf(t.table, where, `tables[${index}].table`);
+      const key = stringOf(t.key, where, `tables[${index}].key`);
+      if (key !== processedKey(table, batchId)) {
+        throw new ManifestError(
+          where,
+          `tables[${index}].key ${shown(key)} is not ${processedKey(table, batchId)}`,
+        );
+      }
+      return { table, key, rows: countOf(t.rows, where, `tables[${index}].rows`) };
     }),
-    newestSourceChange:
-      raw.newestSourceChange === null || raw.newestSourceChange === undefined
-        ? null
-        : stringOf(raw.newestSourceChange, where, 'newestSourceChange'),
-    completeUpTo:
-      raw.completeUpTo === null || raw.completeUpTo === undefined
-        ? null
-        : stringOf(raw.completeUpTo, where, 'completeUpTo'),
+    newestSourceChange: timestampOrNullOf(raw.newestSourceChange, where, 'newestSourceChange'),
+    completeUpTo: timestampOrNullOf(raw.completeUpTo, where, 'completeUpTo'),
     quarantined: Array.isArray(raw.quarantined) ? (raw.quarantined as QuarantinedObject[]) : [],
   };
 }

@@ -61,7 +61,10 @@ function dateAt(text: string, at: number): number | undefined {
   const year = y0 * 1000 + y1 * 100 + y2 * 10 + y3;
   const month = m0 * 10 + m1;
   const day = d0 * 10 + d1;
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
+  // PostgreSQL has no year 0 (1 BC is written '0001-12-31 BC', which no stage produces).
+  if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
+    return undefined;
+  }
   return daysFromCivil(year, month, day);
 }
 

@@ -33,22 +33,45 @@ export function toDimStaff(
         `refers to unknown department ${departmentId}`,
       );
     }
+    const shown = departmentOfStaff(department, departmentId);
     return {
       staff_id: key,
       first_name: readText(row.first_name, 'first_name', 'staff', key),
       last_name: readText(row.last_name, 'last_name', 'staff', key),
-      department_name: readText(
-        department.department_name,
-        'department_name',
-        'department',
-        departmentId,
-      ),
-      location: readTextOrNull(department.location, 'location', 'department', departmentId),
+      department_name: shown.department_name,
+      location: shown.location,
       email_address: readText(row.email_address, 'email_address', 'staff', key),
       source_updated_at: newest(
         readTimestamp(row.last_updated, 'last_updated', 'staff', key),
-        readTimestamp(department.last_updated, 'last_updated', 'department', departmentId),
+        shown.last_updated,
       ),
     };
   });
+}
+
+/**
+ * What dim_staff shows of a department row, read as toDimStaff reads it: also the check a
+ * landed department row passes before it joins the department snapshot.
+ *
+ * @throws {TransformError} (table 'department') for a missing, null or mistyped column.
+ * @example
+ * departmentOfStaff({ department_id: 2, department_name: 'Purchasing', location: null, ... }, 2);
+ * // → { department_name: 'Purchasing', location: null, last_updated: '2024-03-01T09:15:02.123Z' }
+ */
+export function departmentOfStaff(department: SourceRow, departmentId: number) {
+  return {
+    department_name: readText(
+      department.department_name,
+      'department_name',
+      'department',
+      departmentId,
+    ),
+    location: readTextOrNull(department.location, 'location', 'department', departmentId),
+    last_updated: readTimestamp(
+      department.last_updated,
+      'last_updated',
+      'department',
+      departmentId,
+    ),
+  };
 }

@@ -26,7 +26,7 @@ export { factDates, toDimDate } from './dim-date';
 export { toDimDesign } from './dim-design';
 export { toDimLocation } from './dim-location';
 export { toDimPaymentType } from './dim-payment-type';
-export { toDimStaff } from './dim-staff';
+export { departmentOfStaff, toDimStaff } from './dim-staff';
 export { toDimTransaction } from './dim-transaction';
 export { toFactPayment } from './fact-payment';
 export { toFactPurchaseOrder } from './fact-purchase-order';

@@ -4,6 +4,7 @@ import {
   landingKey,
   manifestKey,
   newBatchId,
+  processedKey,
 } from '../../../lambdas/shared/core/batch';
 import {
   ManifestError,
@@ -49,9 +50,8 @@ describe('batch ids and keys', () => {
     expect(early < late).toBe(true);
   });
 
-  it('reads the batch id back from a manifest key, even URL-encoded as S3 events send it', () => {
+  it('reads the batch id back from a manifest key', () => {
     expect(batchIdFromManifestKey(manifestKey(batchId))).toBe(batchId);
-    expect(batchIdFromManifestKey(`manifests/${encodeURIComponent(batchId)}.json`)).toBe(batchId);
     expect(batchIdFromManifestKey('sales_order/x.jsonl')).toBeUndefined();
     expect(batchIdFromManifestKey('manifests/../../etc.json')).toBeUndefined();
   });
@@ -62,60 +62,163 @@ describe('batch ids and keys', () => {
   });
 });
 
+const at = { bucket: 'landing', key: manifestKey(batchId) };
+
+describe('manifest timestamps', () => {
+  const startedAt = (value: string) => () =>
+    parseLandingManifest(JSON.stringify({ ...landing, startedAt: value }), at);
+
+  it.each(['2026-11-23T04:34:51.123Z', '2026-11-23T04:34:51.123456Z'])(
+    'take UTC instants with milliseconds or microseconds: %s',
+    (good) => expect(startedAt(good)().startedAt).toBe(good),
+  );
+
+  it.each([
+    '2024-02-29T23:59:59.9999Z',
+    '2026-11-23T04:34:51.12Z',
+    '2026-11-23T04:34:51.1234567Z',
+    '2026-11-23T04:34:51Z',
+    '2026-11-23T04:34:51.123',
+    '2026-11-23T04:34:51.123+00:00',
+    '2026-11-23 04:34:51.123Z',
+    '2023-02-29T00:00:00.000Z',
+    '2026-13-01T00:00:00.000Z',
+    '2026-11-23T24:00:00.000Z',
+    '2026-11-23T04:60:00.000Z',
+    '0000-01-01T00:00:00.000Z',
+    'yesterday',
+  ])('refuse anything else: %s', (bad) => expect(startedAt(bad)).toThrow(ManifestError));
+});
+
 describe('landing manifest', () => {
+  const withTable = (change: Record<string, unknown>) =>
+    JSON.stringify({ ...landing, tables: [{ ...landing.tables[0], ...change }] });
+
   it('parses what ingest writes', () => {
-    const parsed = parseLandingManifest(JSON.stringify(landing), 'm');
+    const parsed = parseLandingManifest(JSON.stringify(landing), at);
     expect(parsed.tables.map((t) => [t.table, t.rows, t.from])).toEqual([
       ['sales_order', 3, '2026-11-23T04:25:00.000Z'],
       ['staff', 0, null],
     ]);
   });
 
+  it('takes microseconds as well as milliseconds, and the parts of a split table', () => {
+    const parsed = parseLandingManifest(
+      withTable({
+        to: '2026-11-23T04:34:51.100123Z',
+        keys: [landingKey('sales_order', batchId), landingKey('sales_order', batchId, 12)],
+      }),
+      at,
+    );
+    expect(parsed.tables[0]!.to).toBe('2026-11-23T04:34:51.100123Z');
+    expect(parsed.tables[0]!.keys).toHaveLength(2);
+  });
+
   it('refuses an unknown table, a bad count, a wrong kind and non-JSON, naming the manifest', () => {
-    const withTable = (table: string) =>
-      JSON.stringify({ ...landing, tables: [{ ...landing.tables[0], table }] });
-    expect(() => parseLandingManifest(withTable('customers'), 's3://b/manifests/x.json')).toThrow(
-      'Manifest s3://b/manifests/x.json is invalid: tables[0] names unknown table "customers"',
+    expect(() => parseLandingManifest(withTable({ table: 'customers' }), at)).toThrow(
+      `Manifest s3://landing/${manifestKey(batchId)} is invalid: tables[0] names unknown table "customers"`,
+    );
+    expect(() => parseLandingManifest(withTable({ rows: -1 }), at)).toThrow(
+      /rows is not a row or byte count/,
     );
     expect(() =>
-      parseLandingManifest(
-        JSON.stringify({ ...landing, tables: [{ ...landing.tables[0], rows: -1 }] }),
-        'm',
-      ),
-    ).toThrow(/rows is not a row or byte count/);
-    expect(() =>
-      parseLandingManifest(JSON.stringify({ ...landing, kind: 'processed' }), 'm'),
+      parseLandingManifest(JSON.stringify({ ...landing, kind: 'processed' }), at),
     ).toThrow(ManifestError);
-    expect(() => parseLandingManifest('{"kind":', 'm')).toThrow(/not JSON/);
-    expect(() => parseLandingManifest(JSON.stringify({ ...landing, batchId: 'x' }), 'm')).toThrow(
-      /batchId x is malformed/,
+    expect(() => parseLandingManifest('{"kind":', at)).toThrow(/not JSON/);
+  });
+
+  it('refuses a manifest not tied to the batch its key names', () => {
+    const other = '20261123T043451123Z-000000';
+    expect(() => parseLandingManifest(JSON.stringify({ ...landing, batchId: 'x' }), at)).toThrow(
+      `batchId "x" is not ${batchId}, the batch its key names`,
     );
+    expect(() => parseLandingManifest(JSON.stringify({ ...landing, batchId: other }), at)).toThrow(
+      `batchId "${other}" is not ${batchId}, the batch its key names`,
+    );
+    expect(() =>
+      parseLandingManifest(JSON.stringify(landing), { bucket: 'landing', key: 'manifests/x.json' }),
+    ).toThrow(/its key is not manifests\/<batchId>\.json/);
+    for (const key of [
+      landingKey('sales_order', other),
+      landingKey('payment', batchId),
+      `sales_order/${batchId}.0.jsonl`,
+      `sales_order/${batchId}.jsonl.bak`,
+      `sales_order/${batchId}/../../state/staff.jsonl`,
+      `quarantine/sales_order/${batchId}.jsonl`,
+    ]) {
+      expect(() => parseLandingManifest(withTable({ keys: [key] }), at)).toThrow(
+        `tables[0].keys[0] ${JSON.stringify(key)} is not an object of sales_order in batch ${batchId}`,
+      );
+    }
+  });
+
+  it('refuses an unknown version and timestamps that are not UTC instants', () => {
+    expect(() => parseLandingManifest(JSON.stringify({ ...landing, version: 2 }), at)).toThrow(
+      /version 2 is not 1/,
+    );
+    expect(() =>
+      parseLandingManifest(JSON.stringify({ ...landing, startedAt: 'yesterday' }), at),
+    ).toThrow(`startedAt is not a UTC timestamp 'YYYY-MM-DDTHH:MM:SS.ffffffZ' but "yesterday"`);
+    expect(() =>
+      parseLandingManifest(JSON.stringify({ ...landing, finishedAt: undefined }), at),
+    ).toThrow(/finishedAt is not a UTC timestamp .* but undefined/);
+    expect(() => parseLandingManifest(withTable({ to: '2026-11-23 04:34:51' }), at)).toThrow(
+      /tables\[0\]\.to is not a UTC timestamp/,
+    );
+    expect(() => parseLandingManifest(withTable({ from: 17 }), at)).toThrow(
+      /tables\[0\]\.from is not a UTC timestamp .* but 17/,
+    );
+    expect(() =>
+      parseLandingManifest(withTable({ newest: '2026-02-30T00:00:00.000Z' }), at),
+    ).toThrow(/tables\[0\]\.newest is not a UTC timestamp/);
   });
 });
 
 describe('processed manifest', () => {
+  const processed = {
+    kind: 'processed',
+    version: 1,
+    batchId,
+    startedAt: '2026-11-23T04:35:00.000Z',
+    finishedAt: '2026-11-23T04:35:02.500Z',
+    sourceRows: { sales_order: 3 },
+    tables: [
+      { table: 'fact_sales_order', key: processedKey('fact_sales_order', batchId), rows: 3 },
+    ],
+    newestSourceChange: '2026-11-23T04:33:00.000Z',
+    completeUpTo: '2026-11-23T04:34:51.100Z',
+    quarantined: [],
+  };
+  const processedAt = { bucket: 'processed', key: manifestKey(batchId) };
+
   it('parses what transform writes', () => {
-    const parsed = parseProcessedManifest(
-      JSON.stringify({
-        kind: 'processed',
-        version: 1,
-        batchId,
-        startedAt: 'a',
-        finishedAt: 'b',
-        sourceRows: { sales_order: 3 },
-        tables: [{ table: 'fact_sales_order', key: 'fact_sales_order/x.parquet', rows: 3 }],
-        newestSourceChange: '2026-11-23T04:33:00.000Z',
-        completeUpTo: '2026-11-23T04:34:51.100Z',
-        quarantined: [],
-      }),
-      'm',
-    );
+    const parsed = parseProcessedManifest(JSON.stringify(processed), processedAt);
     expect(parsed.tables[0]).toEqual({
       table: 'fact_sales_order',
-      key: 'fact_sales_order/x.parquet',
+      key: processedKey('fact_sales_order', batchId),
       rows: 3,
     });
     expect(parsed.sourceRows).toEqual({ sales_order: 3 });
     expect(parsed.completeUpTo).toBe('2026-11-23T04:34:51.100Z');
+  });
+
+  it("refuses another batch's id or object, and timestamps that are not UTC instants", () => {
+    const other = '20261123T043451123Z-000000';
+    const parse = (change: Record<string, unknown>) => () =>
+      parseProcessedManifest(JSON.stringify({ ...processed, ...change }), processedAt);
+    expect(parse({ batchId: other })).toThrow(`batchId "${other}" is not ${batchId}`);
+    expect(
+      parse({ tables: [{ ...processed.tables[0], key: processedKey('fact_sales_order', other) }] }),
+    ).toThrow(
+      `tables[0].key "${processedKey('fact_sales_order', other)}" is not ${processedKey('fact_sales_order', batchId)}`,
+    );
+    expect(parse({ tables: [{ ...processed.tables[0], table: 'dim_staff' }] })).toThrow(
+      /tables\[0\]\.key .* is not dim_staff\//,
+    );
+    expect(parse({ startedAt: 'a' })).toThrow(/startedAt is not a UTC timestamp/);
+    expect(parse({ completeUpTo: '2026-11-23T04:34:51.1Z' })).toThrow(
+      /completeUpTo is not a UTC timestamp/,
+    );
+    expect(parse({ version: '1' })).toThrow(/version "1" is not 1/);
   });
 });

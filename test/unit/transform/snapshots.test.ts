@@ -1,0 +1,68 @@
+import type { DecodedRow } from '../../../lambdas/shared/core/json-lines';
+import {
+  checkSnapshotRows,
+  type Snapshot,
+  type SnapshotTable,
+} from '../../../lambdas/transform/snapshots';
+import { transformErrorFrom } from './helpers';
+
+const stamp = '2024-03-01T09:15:02.123Z';
+const department = {
+  department_id: 2,
+  department_name: 'Purchasing',
+  location: null,
+  manager: 'Naomi Lapaglia',
+  created_at: stamp,
+  last_updated: stamp,
+};
+const staff = {
+  staff_id: 1,
+  first_name: 'Jeremie',
+  last_name: 'Franey',
+  department_id: 2,
+  email_address: 'jeremie.franey@terrifictotes.com',
+  created_at: stamp,
+  last_updated: stamp,
+};
+const counterparty = {
+  counterparty_id: 4,
+  counterparty_legal_name: 'Fahey and Sons',
+  legal_address_id: 15,
+  commercial_contact: null,
+  delivery_contact: null,
+  created_at: stamp,
+  last_updated: stamp,
+};
+
+const snapshots = (departments: DecodedRow[]) =>
+  new Map<SnapshotTable, Snapshot>([
+    ['department', new Map(departments.map((d) => [d.department_id as number, d]))],
+    ['address', new Map()],
+  ]);
+
+describe('checkSnapshotRows', () => {
+  it('passes rows that join', () => {
+    expect(() => checkSnapshotRows('department', [department], snapshots([]))).not.toThrow();
+    expect(() => checkSnapshotRows('staff', [staff], snapshots([department]))).not.toThrow();
+  });
+
+  it('refuses a department row as dim_staff would read it, naming table, key and column', () => {
+    const error = transformErrorFrom(() =>
+      checkSnapshotRows(
+        'department',
+        [{ ...department, last_updated: 'yesterday' }],
+        snapshots([]),
+      ),
+    );
+    expect(error).toMatchObject({ table: 'department', key: 2, column: 'last_updated' });
+  });
+
+  it('refuses staff and counterparty rows that refer to rows their snapshots do not hold', () => {
+    expect(
+      transformErrorFrom(() => checkSnapshotRows('staff', [staff], snapshots([]))),
+    ).toMatchObject({ table: 'staff', key: 1, column: 'department_id' });
+    expect(
+      transformErrorFrom(() => checkSnapshotRows('counterparty', [counterparty], snapshots([]))),
+    ).toMatchObject({ table: 'counterparty', key: 4, column: 'legal_address_id' });
+  });
+});
