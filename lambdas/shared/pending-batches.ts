@@ -2,17 +2,19 @@ import type { Pool } from 'pg';
 import {
   batchIdFromManifestKey,
   batchIdInKey,
+  daysBack,
   manifestKey,
   MANIFEST_PREFIX,
   QUARANTINE_PREFIX,
 } from './core/batch';
 import { parseProcessedManifest } from './core/manifest';
-import { dayPrefixes, pendingBatchIds } from './core/pending-batches';
+import { pendingBatchIds } from './core/pending-batches';
 import type { ObjectStore } from './ports/object-store';
 
 /**
- * How far back a stage looks for batches it still owes: an outage of a long weekend heals by
- * itself; a batch older than that waits for an operator's replay (docs/operations.md).
+ * How many days before today a stage looks for batches it still owes: an outage of a long
+ * weekend heals by itself; a batch older than that waits for an operator's replay
+ * (docs/operations.md).
  */
 export const CATCH_UP_DAYS = 7;
 
@@ -22,10 +24,10 @@ export interface PendingOptions {
   readonly clock?: () => Date;
 }
 
-/** The ids of the batches with a manifest in `store` over the last {@link CATCH_UP_DAYS} days. */
+/** The ids of the batches with a manifest in `store`, today and {@link CATCH_UP_DAYS} days back. */
 async function manifestIds(store: ObjectStore, now: Date): Promise<string[]> {
   const days = await Promise.all(
-    dayPrefixes(now, CATCH_UP_DAYS).map((day) => store.list(`${MANIFEST_PREFIX}${day}`)),
+    daysBack(now, CATCH_UP_DAYS).map((day) => store.list(`${MANIFEST_PREFIX}${day}`)),
   );
   return days.flat().flatMap((key) => batchIdFromManifestKey(key) ?? []);
 }
@@ -65,7 +67,7 @@ export async function pendingLoads(
   options: PendingOptions = {},
 ): Promise<string[]> {
   const now = (options.clock ?? (() => new Date()))();
-  const [oldestDay] = dayPrefixes(now, CATCH_UP_DAYS);
+  const oldestDay = daysBack(now, CATCH_UP_DAYS).at(-1) as string;
   const [handedOver, loaded, setAside] = await Promise.all([
     manifestIds(processed, now),
     warehouse

@@ -31,18 +31,3 @@ export function pendingBatchIds(ledger: BatchLedger): string[] {
     .filter((id) => before === undefined || id < before)
     .sort();
 }
-
-const DAY_MS = 24 * 60 * 60 * 1000;
-
-/**
- * The `YYYYMMDD` prefixes batch ids of the last `days` days (UTC) start with, oldest first. A
- * listing per day stays small and unpaged however long the bucket's history grows.
- *
- * @example
- * dayPrefixes(new Date('2026-11-23T04:00:00Z'), 2); // ['20261122', '20261123']
- */
-export function dayPrefixes(now: Date, days: number): string[] {
-  return Array.from({ length: days }, (_, i) =>
-    new Date(now.getTime() - (days - 1 - i) * DAY_MS).toISOString().slice(0, 10).replace(/-/g, ''),
-  );
-}

@@ -1,6 +1,6 @@
 import { batchIdInKey } from '../../../lambdas/shared/core/batch';
 import { timeForAnotherBatch } from '../../../lambdas/shared/core/catch-up-budget';
-import { dayPrefixes, pendingBatchIds } from '../../../lambdas/shared/core/pending-batches';
+import { pendingBatchIds } from '../../../lambdas/shared/core/pending-batches';
 
 const B1 = '20261122T235500000Z-000001';
 const B2 = '20261123T000000000Z-000002';
@@ -18,15 +18,6 @@ describe('the batches a stage still owes', () => {
     expect(
       pendingBatchIds({ handedOver: [B1, B2, B2, B3, B4], finished: [], setAside: [], before: B3 }),
     ).toEqual([B1, B2]);
-  });
-
-  it('are listed one day at a time, the days before today first', () => {
-    expect(dayPrefixes(new Date('2026-11-23T00:04:00Z'), 3)).toEqual([
-      '20261121',
-      '20261122',
-      '20261123',
-    ]);
-    expect(dayPrefixes(new Date('2027-01-01T12:00:00Z'), 2)).toEqual(['20261231', '20270101']);
   });
 
   it('are set aside by any quarantined key that names their batch', () => {
