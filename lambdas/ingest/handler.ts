@@ -9,8 +9,9 @@ import {
 } from '../shared/adapters/powertools';
 import { createS3Client, S3ObjectStore } from '../shared/adapters/s3-object-store';
 import { ObjectStoreRunLog } from '../shared/adapters/s3-run-log';
-import { sessionBounds, type InvocationContext } from '../shared/adapters/session-bounds';
+import { sessionBounds } from '../shared/adapters/session-bounds';
 import { SsmWatermarkStore } from '../shared/adapters/ssm-watermark-store';
+import type { RemainingTime } from '../shared/ports/remaining-time';
 import { newBatchId } from '../shared/core/batch';
 import { isSourceTableName, type SourceTableName } from '../shared/core/catalogue';
 import { landedTables, recordStageRun } from '../shared/run-recording';
@@ -35,7 +36,7 @@ function tablesOf(event: IngestEvent | undefined): SourceTableName[] | undefined
 
 export async function handler(
   event: IngestEvent | undefined,
-  context: InvocationContext,
+  context: RemainingTime,
 ): Promise<IngestResult> {
   const started = Date.now();
   // Cut here rather than inside runIngest so every log line and the run record carry it.
