@@ -21,12 +21,15 @@ import {
 } from '../lambdas/shared/run-recording';
 import { stageStores } from '../lambdas/shared/scoped-object-store';
 import { runTransform, type TransformResult } from '../lambdas/transform/transform';
+import { BackfillProgress } from './backfill-progress';
 import type { PipelineContext } from './pipeline-context';
 
 export interface CycleOptions {
   readonly logger: StageLogger;
   readonly overlapSeconds: number;
   readonly tables?: readonly SourceTableName[];
+  /** Rows per source table per batch (see runIngest). Unbounded by default. */
+  readonly maxBatchRows?: number;
 }
 
 export interface StageTiming {
@@ -70,6 +73,27 @@ export async function runCycle(
   const transform = await transformBatch(context, ingest.manifestKey, options.logger);
   const load = await loadBatch(context, transform.manifestKey, options.logger);
   return { ingest, transform, load };
+}
+
+/**
+ * Cycles until every table is caught up: a table more than `maxBatchRows` behind drains batch
+ * after batch without waiting, as the ingest Lambda re-invokes itself in AWS. `onCycle` hears
+ * each cycle with the backfill's progress so far.
+ */
+export async function runUntilCaughtUp(
+  context: PipelineContext,
+  options: CycleOptions,
+  onCycle: (cycle: CycleResult, progress: BackfillProgress) => void = () => undefined,
+): Promise<CycleResult[]> {
+  const progress = new BackfillProgress();
+  const cycles: CycleResult[] = [];
+  for (;;) {
+    const cycle = await runCycle(context, options);
+    cycles.push(cycle);
+    progress.add(cycle.ingest);
+    onCycle(cycle, progress);
+    if (cycle.ingest.caughtUp) return cycles;
+  }
 }
 
 /**
@@ -119,6 +143,7 @@ export function ingestBatch(
           logger: options.logger,
           overlapSeconds: options.overlapSeconds,
           tables: options.tables,
+          maxBatchRows: options.maxBatchRows,
           batchId,
         }),
       ),

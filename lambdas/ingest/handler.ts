@@ -74,6 +74,7 @@ export async function handler(
           watermarks: new SsmWatermarkStore(requiredEnv('WATERMARK_PARAMETER_PREFIX')),
           logger: stageLogger,
           overlapSeconds: Number(process.env.OVERLAP_SECONDS ?? '300'),
+          maxBatchRows: Number(requiredEnv('MAX_BATCH_ROWS')),
           tables,
           batchId,
         });
