@@ -1,6 +1,6 @@
 import { PIPELINE_STAGES } from '../../lambdas/shared/ports/run-log';
 import { formatTable } from '../table-format';
-import type { PipelineStatus, StageRun } from './pipeline-status';
+import { watermarkText, type PipelineStatus, type StageRun } from './pipeline-status';
 
 /** `3 m 20 s`-style ages and durations; a dash for unknown. */
 export function formatSeconds(value: number | null): string {
@@ -22,7 +22,7 @@ function stageCell(run: StageRun): string {
 export function formatStatusText(status: PipelineStatus): string {
   const tables = Object.entries(status.tables).map(([name, t]) => [
     name,
-    t.watermark ?? '(none yet)',
+    watermarkText(t),
     t.lastBatchId ?? '—',
     t.lastRows ?? '—',
     t.lastRowsBatchId ?? '—',

@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { readWatermark, type Watermark } from '../../lambdas/ingest/window';
 import { ObjectStoreRunLog } from '../../lambdas/shared/adapters/s3-run-log';
 import { SOURCE_TABLE_NAMES } from '../../lambdas/shared/core/catalogue';
 import { mapWithConcurrency } from '../../lambdas/shared/core/concurrency';
@@ -28,8 +29,20 @@ export interface BatchRun {
   readonly stages: Readonly<Record<PipelineStage, StageRun>>;
 }
 
+/** A table more than a batch behind, draining batch after batch. */
+export interface BackfillStatus {
+  /** The newest last_updated landed so far, and the end of the window being drained. */
+  readonly after: string;
+  readonly until: string;
+  /** Rows of the window left after the newest batch, and the time they take at its rate. */
+  readonly rowsBehind: number | null;
+  readonly secondsLeft: number | null;
+}
+
 export interface TableStatus {
+  /** Read completely through this instant (null before the first complete window). */
   readonly watermark: string | null;
+  readonly backfill: BackfillStatus | null;
   /** The newest batch that read this table. */
   readonly lastBatchId: string | null;
   /** The newest batch in which this table had rows, and how many. */
@@ -160,8 +173,18 @@ export async function collectStatus(
         .sort()
         .at(-1) ?? null;
     const last = runs[lastIndex];
+    const stored = watermarks[index];
+    const mark = stored === undefined ? undefined : readWatermark(stored);
     tables[table] = {
-      watermark: watermarks[index] ?? null,
+      watermark: mark ? (mark.through ?? null) : (stored ?? null),
+      backfill:
+        mark?.kind === 'backfill'
+          ? backfillOf(
+              mark,
+              records.map((r) => r.ingest),
+              table,
+            )
+          : null,
       lastBatchId: last?.batchId ?? null,
       lastRowsBatchId: withRows?.batchId ?? null,
       lastRows: withRows ? (rowsOf(withRows)?.rows ?? null) : null,
@@ -259,4 +282,44 @@ async function readLoadLog(
     },
     loaded.rows.map((r) => r.batch_id),
   ];
+}
+
+/**
+ * A backfill as the newest ingest that capped the table saw it: the rows it left, and how long
+ * they take at the rows per second that run landed (all its tables together, so an upper bound).
+ */
+function backfillOf(
+  mark: Extract<Watermark, { kind: 'backfill' }>,
+  ingests: readonly (RunRecord | undefined)[],
+  table: string,
+): BackfillStatus {
+  const capped = ingests.find(
+    (r) =>
+      r?.state === 'success' &&
+      r.tables.some((t) => t.table === table && t.remaining !== undefined),
+  );
+  const rowsBehind = capped?.tables.find((t) => t.table === table)?.remaining ?? null;
+  const took = capped ? seconds(capped.startedAt, capped.finishedAt) : null;
+  const landed = capped?.tables.reduce((sum, t) => sum + t.rows, 0) ?? 0;
+  const secondsLeft =
+    rowsBehind !== null && took !== null && landed > 0 ? (rowsBehind * took) / landed : null;
+  return { after: mark.after.lastUpdated, until: mark.until, rowsBehind, secondsLeft };
+}
+
+/**
+ * A table's read position in words: its watermark, or a backfill's rows behind and time left.
+ *
+ * @example
+ * watermarkText(table); // 'backfill: 120,000 rows behind, about 4 min left (landed up to 2024-…Z)'
+ */
+export function watermarkText(table: TableStatus): string {
+  const b = table.backfill;
+  if (!b) return table.watermark ?? '(none yet)';
+  const behind =
+    b.rowsBehind === null
+      ? 'rows behind unknown'
+      : `${b.rowsBehind.toLocaleString('en-GB')} rows behind`;
+  const left =
+    b.secondsLeft === null ? '' : `, about ${Math.max(1, Math.ceil(b.secondsLeft / 60))} min left`;
+  return `backfill: ${behind}${left} (landed up to ${b.after})`;
 }

@@ -1,6 +1,6 @@
 import { PIPELINE_STAGES, type PipelineStage } from '../../lambdas/shared/ports/run-log';
 import { formatSeconds } from './format-status-text';
-import type { PipelineStatus, StageState } from './pipeline-status';
+import { watermarkText, type PipelineStatus, type StageState } from './pipeline-status';
 
 const STATE_COLOURS: Record<StageState, { fill: string; stroke: string; text: string }> = {
   success: { fill: '#e3f4e6', stroke: '#2e7d32', text: '#1b5e20' },
@@ -114,7 +114,7 @@ export function renderStatusHtml(status: PipelineStatus): string {
     .map(
       ([name, t]) => `<tr data-table="${escape(name)}"><th scope="row">${escape(name)}</th>
 <td>${stageGraph(t.stages)}</td>
-<td class="mono">${escape(t.watermark ?? '(none yet)')}</td>
+<td class="mono">${escape(watermarkText(t))}</td>
 <td class="mono">${escape(t.lastBatchId ?? '—')}</td>
 <td class="num">${escape(t.lastRows ?? '—')}</td>
 <td class="num">${escape(formatSeconds(t.freshnessSeconds))}</td></tr>`,

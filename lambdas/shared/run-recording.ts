@@ -90,6 +90,7 @@ export function landedTables(manifest: LandingManifest): TableRun[] {
     rows: t.rows,
     bytes: t.bytes,
     newest: t.newest,
+    ...(t.remaining === undefined ? {} : { remaining: t.remaining }),
   }));
 }
 

@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { collectStatus, watermarkText } from '../../cli/status/pipeline-status';
 import { SOURCE_TABLE_NAMES } from '../../lambdas/shared/core/catalogue';
 import { silentLogger } from '../../lambdas/shared/ports/stage-logger';
 import { runCycle, runUntilCaughtUp, type CycleResult } from '../../local/run-cycle';
@@ -115,6 +116,11 @@ describe('bounded batches', () => {
     );
     const first = await runCycle(stack, options());
     expect(first.ingest.caughtUp).toBe(false);
+    const status = (await collectStatus(stack, { limit: 3 })).tables.purchase_order!;
+    const left = first.ingest.manifest.tables.find((t) => t.table === 'purchase_order')?.remaining;
+    expect(left).toBeGreaterThan(0);
+    expect(status.backfill?.rowsBehind).toBe(left);
+    expect(watermarkText(status)).toMatch(/^backfill: [\d,]+ rows behind/);
     await expect(
       runCycle({ ...stack, watermarks: faultyWatermarks(stack.watermarks, 1) }, options()),
     ).rejects.toThrow(InjectedFault);

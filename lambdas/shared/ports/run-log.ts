@@ -17,6 +17,8 @@ export interface TableRun {
   readonly written?: number;
   /** Ingest: the newest last_updated read, for per-table freshness. */
   readonly newest?: string | null;
+  /** Ingest of a capped table: rows of its window left for later batches. */
+  readonly remaining?: number;
 }
 
 export interface RunRecord {
