@@ -5,10 +5,9 @@ import { collectStatus } from '../../cli/status/pipeline-status';
 import { WatermarkError } from '../../lambdas/ingest/window';
 import { silentLogger } from '../../lambdas/shared/ports/stage-logger';
 import { runCycle } from '../../local/run-cycle';
-import { LOCAL_S3_CREDENTIALS } from '../../local/s3-server';
 import { seedTotesys } from '../../local/seed/seed-totesys';
 import { compareWithReference } from './support/reference';
-import { startTestStack, type TestStack } from './support/test-stack';
+import { cliEnvironment, startTestStack, type TestStack } from './support/test-stack';
 
 /**
  * A watermark the source's clock has not reached would make every window empty: the table would
@@ -38,15 +37,7 @@ async function deliveranceRun(): Promise<{ code: number; stderr: string }> {
   try {
     await promisify(execFile)(process.execPath, [join(root, 'bin/deliverance.cjs'), 'run'], {
       cwd: root,
-      env: {
-        ...process.env,
-        DELIVERANCE_SOURCE_URL: stack.stack.postgres!.url('totesys'),
-        DELIVERANCE_WAREHOUSE_URL: stack.stack.postgres!.url('warehouse'),
-        DELIVERANCE_STATE_DIR: stack.stack.stateDir,
-        DELIVERANCE_S3_ENDPOINT: stack.stack.s3!.endpoint.url,
-        AWS_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
-      },
+      env: cliEnvironment(stack),
     });
     return { code: 0, stderr: '' };
   } catch (error) {

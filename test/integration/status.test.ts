@@ -8,13 +8,12 @@ import type { Pool } from 'pg';
 import { chromium } from 'playwright-core';
 import { ingestBatch, loadBatch, runCycle, transformBatch } from '../../local/run-cycle';
 import { seedTotesys } from '../../local/seed/seed-totesys';
-import { LOCAL_S3_CREDENTIALS } from '../../local/s3-server';
 import { SOURCE_TABLE_NAMES } from '../../lambdas/shared/core/catalogue';
 import { silentLogger } from '../../lambdas/shared/ports/stage-logger';
 import { formatStatusText } from '../../cli/status/format-status-text';
 import { collectStatus, type PipelineStatus } from '../../cli/status/pipeline-status';
 import { renderStatusHtml } from '../../cli/status/render-status-html';
-import { startTestStack, type TestStack } from './support/test-stack';
+import { cliEnvironment, startTestStack, type TestStack } from './support/test-stack';
 
 const CHROMIUM_ARGS = [
   '--headless',
@@ -194,15 +193,7 @@ describe('deliverance status against a real local run', () => {
       [join(root, 'bin/deliverance.cjs'), 'status', '--json', '--limit', '3'],
       {
         cwd: root,
-        env: {
-          ...process.env,
-          DELIVERANCE_SOURCE_URL: stack.stack.postgres!.url('totesys'),
-          DELIVERANCE_WAREHOUSE_URL: stack.stack.postgres!.url('warehouse'),
-          DELIVERANCE_STATE_DIR: stack.stack.stateDir,
-          DELIVERANCE_S3_ENDPOINT: stack.stack.s3!.endpoint.url,
-          AWS_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
-        },
+        env: cliEnvironment(stack),
       },
     );
     const json = JSON.parse(stdout) as PipelineStatus;

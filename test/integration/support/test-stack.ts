@@ -1,5 +1,6 @@
 import { startLocalStack, temporaryStateDir, type LocalStack } from '../../../local/local-stack';
 import { openPipeline, type PipelineContext } from '../../../local/pipeline-context';
+import { LOCAL_S3_CREDENTIALS } from '../../../local/s3-server';
 
 export interface TestStack extends PipelineContext {
   readonly stack: LocalStack;
@@ -37,4 +38,17 @@ export async function readJsonLines(
     .split('\n')
     .filter((line) => line.length > 0)
     .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/** The environment that points the `deliverance` command at this stack, as a user would. */
+export function cliEnvironment(stack: TestStack): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    DELIVERANCE_SOURCE_URL: stack.stack.postgres!.url('totesys'),
+    DELIVERANCE_WAREHOUSE_URL: stack.stack.postgres!.url('warehouse'),
+    DELIVERANCE_STATE_DIR: stack.stack.stateDir,
+    DELIVERANCE_S3_ENDPOINT: stack.stack.s3!.endpoint.url,
+    AWS_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
+  };
 }
