@@ -1,6 +1,7 @@
 import {
   extractWindow,
   nextWatermark,
+  readWatermark,
   timestampLiteral,
   WatermarkError,
   type SourceClock,
@@ -132,6 +133,65 @@ describe('next watermark', () => {
     const window = extractWindow('payment', '2026-01-01T00:10:00.000000Z', clock, 60);
     expect(nextWatermark('2026-01-01T00:10:00.000000Z', window)).toBe(
       '2026-01-01T00:10:00.000000Z',
+    );
+  });
+});
+
+describe('a backfill in progress', () => {
+  const clock = at('2026-01-01T00:20:00.000000Z');
+  const upTo = { lastUpdated: '2025-06-01T00:00:00.000000Z', key: 42 };
+
+  it('is stored after a capped batch: the same window, and the cursor reached', () => {
+    const window = extractWindow('payment', '2026-01-01T00:10:00.000000Z', clock, 300);
+    const stored = nextWatermark('2026-01-01T00:10:00.000000Z', { ...window, upTo });
+    expect(readWatermark(stored)).toEqual({
+      kind: 'backfill',
+      through: '2026-01-01T00:10:00.000000Z',
+      until: '2026-01-01T00:20:00.000000Z',
+      after: upTo,
+    });
+  });
+
+  it('goes on in the pinned window after the cursor, whatever the clock says now', () => {
+    const stored = nextWatermark(undefined, {
+      from: undefined,
+      to: '2026-01-01T00:20:00.000000Z',
+      upTo,
+    });
+    const later = at('2026-01-01T09:00:00.000000Z');
+    expect(extractWindow('payment', stored, later, 300)).toEqual({
+      from: undefined,
+      to: '2026-01-01T00:20:00.000000Z',
+      after: upTo,
+    });
+  });
+
+  it('ends at the pinned upper bound once a batch reads the rest', () => {
+    const stored = nextWatermark('2026-01-01T00:10:00.000000Z', {
+      from: '2026-01-01T00:05:00.000000Z',
+      to: '2026-01-01T00:20:00.000000Z',
+      upTo,
+    });
+    const rest = extractWindow('payment', stored, at('2026-01-01T09:00:00.000000Z'), 300);
+    expect(rest.from).toBe('2026-01-01T00:05:00.000000Z');
+    expect(nextWatermark(stored, rest)).toBe('2026-01-01T00:20:00.000000Z');
+  });
+
+  it('is refused when its cursor is past its window, or its window past the clock', () => {
+    const bad = JSON.stringify({
+      through: null,
+      until: '2026-01-01T00:00:00.000000Z',
+      after: { lastUpdated: '2026-02-01T00:00:00.000000Z', key: 1 },
+    });
+    expect(readWatermark(bad)).toBeUndefined();
+    expect(() => extractWindow('payment', bad, clock, 0)).toThrow(WatermarkError);
+    const ahead = JSON.stringify({
+      through: null,
+      until: '2099-01-01T00:00:00.000000Z',
+      after: upTo,
+    });
+    expect(() => extractWindow('payment', ahead, clock, 0)).toThrow(
+      /later than the source's clock/,
     );
   });
 });
