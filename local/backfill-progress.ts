@@ -5,6 +5,8 @@ interface TableBackfill {
   rows: number;
   batches: number;
   remaining: number;
+  /** When the table caught up: its rate stops there, not at the slowest table's end. */
+  caughtUpAt?: number;
 }
 
 /**
@@ -24,10 +26,12 @@ export class BackfillProgress {
     for (const table of ingest.manifest.tables) {
       const known = this.tables.get(table.table);
       if (!known && table.upTo === undefined) continue;
-      const entry = known ?? { rows: 0, batches: 0, remaining: 0 };
+      const entry: TableBackfill = known ?? { rows: 0, batches: 0, remaining: 0 };
+      if (entry.caughtUpAt !== undefined) continue;
       entry.rows += table.rows;
       entry.batches += 1;
       entry.remaining = table.remaining ?? 0;
+      if (entry.remaining === 0) entry.caughtUpAt = this.now();
       this.tables.set(table.table, entry);
     }
   }
@@ -37,8 +41,8 @@ export class BackfillProgress {
    * `sales_order: 30,000 of ~100,000 rows (30 %), 3 batches, 12,000 rows/s, about 6 s left`.
    */
   lines(): string[] {
-    const seconds = Math.max((this.now() - this.started) / 1000, 1e-3);
-    return [...this.tables].map(([table, { rows, batches, remaining }]) => {
+    return [...this.tables].map(([table, { rows, batches, remaining, caughtUpAt }]) => {
+      const seconds = Math.max(((caughtUpAt ?? this.now()) - this.started) / 1000, 1e-3);
       const total = rows + remaining;
       const rate = rows / seconds;
       const left =

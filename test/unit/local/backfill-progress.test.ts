@@ -43,6 +43,12 @@ describe('backfill progress', () => {
     expect(progress.lines()).toEqual([
       'sales_order: 4,000 of ~4,000 rows (100 %), 3 batches, 160 rows/s, caught up',
     ]);
+    // Caught up: later batches, while another table drains, change nothing of its line.
+    now = 60_000;
+    progress.add(batch(entry('sales_order', 0), entry('payment', 10, 90)));
+    expect(progress.lines()[0]).toBe(
+      'sales_order: 4,000 of ~4,000 rows (100 %), 3 batches, 160 rows/s, caught up',
+    );
   });
 
   it('says nothing when no table was behind', () => {
