@@ -46,6 +46,8 @@ export interface IngestResult {
   readonly manifest: LandingManifest;
   /** What earlier attempts that never wrote their manifest had left, removed first. */
   readonly removed: RemovedAttempts;
+  /** False when a table hit its cap and rows remain for the next batch. */
+  readonly caughtUp: boolean;
 }
 
 /**
@@ -136,7 +138,8 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
   for (const { entry, watermark } of landed) {
     await options.watermarks.write(entry.table, watermark);
   }
-  return { batchId, manifestKey: key, manifest, removed };
+  // TODO(merge): the cap per table per batch (issue 12) sets this.
+  return { batchId, manifestKey: key, manifest, removed, caughtUp: true };
 }
 
 interface TableWindow {
