@@ -83,6 +83,7 @@ describe('the synthesized stack, rehearsed', () => {
       }
     }
     expect(Object.keys(rehearsal.additions).sort()).toEqual([
+      'AWS_ENDPOINT_URL_LAMBDA',
       'AWS_ENDPOINT_URL_S3',
       'AWS_ENDPOINT_URL_SECRETS_MANAGER',
       'AWS_ENDPOINT_URL_SSM',
@@ -447,6 +448,8 @@ describe('the synthesized stack, rehearsed', () => {
       'sqs:GetQueueUrl',
       // Only after a multipart upload fails part-way, which no scenario here makes happen.
       's3:AbortMultipartUpload',
+      // Only when an ingest leaves rows for the next batch, which no scenario here makes happen.
+      'lambda:InvokeFunction',
     ];
     for (const [role, actions] of Object.entries(report)) {
       expect({ role, actions: actions.filter((a) => !known.includes(a)) }).toEqual({
