@@ -62,7 +62,7 @@ export async function copyToBaseline(
         // json: the ingest's own query (PostgreSQL builds the JSON), drained instead of uploaded.
         const sql = json
           ? extractCopy(SOURCE_TABLES[entry.table], window, false)
-          : `COPY (SELECT * FROM ${quoteIdent(entry.table)} t WHERE ${windowCondition(window)}) TO STDOUT`;
+          : `COPY (SELECT * FROM ${quoteIdent(entry.table)} t WHERE ${windowCondition(SOURCE_TABLES[entry.table], window)}) TO STDOUT`;
         await pipeline(
           client.query(copyTo(sql)),
           new Writable({ write: (_chunk, _encoding, done) => done() }),

@@ -1,3 +1,4 @@
+import type { BackfillProgress } from '../local/backfill-progress';
 import type { CycleResult } from '../local/run-cycle';
 import { formatTable } from './table-format';
 
@@ -30,4 +31,12 @@ export function formatCycleSummary(cycle: CycleResult): string {
       ? ['', 'quarantined:', ...quarantined.map((q) => `  ${q.source}: ${q.reason}`)]
       : []),
   ].join('\n');
+}
+
+/** A cycle's summary, then, while a table is more than a batch behind, the backfill's progress. */
+export function formatCycleWithProgress(cycle: CycleResult, progress: BackfillProgress): string {
+  const lines = progress.lines();
+  return lines.length === 0
+    ? formatCycleSummary(cycle)
+    : [formatCycleSummary(cycle), '', 'backfill:', ...lines.map((l) => `  ${l}`)].join('\n');
 }

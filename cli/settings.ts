@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { DEFAULT_MAX_BATCH_ROWS } from '../contract/batch-bounds';
 
 /** The command line's settings, from the environment DESIGN.md names. */
 export interface CliSettings {
@@ -10,6 +11,8 @@ export interface CliSettings {
   /** Unset: an S3-compatible server is started on the state folder. */
   readonly s3Endpoint: string | undefined;
   readonly overlapSeconds: number;
+  /** Rows per source table per batch; a bigger backlog drains over several batches. */
+  readonly maxBatchRows: number;
 }
 
 export class UsageError extends Error {
@@ -26,11 +29,18 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): CliSettings 
       `DELIVERANCE_OVERLAP_SECONDS must be a non-negative number of seconds, not ${env.DELIVERANCE_OVERLAP_SECONDS}`,
     );
   }
+  const cap = Number(env.DELIVERANCE_MAX_BATCH_ROWS ?? DEFAULT_MAX_BATCH_ROWS);
+  if (!Number.isSafeInteger(cap) || cap < 1) {
+    throw new UsageError(
+      `DELIVERANCE_MAX_BATCH_ROWS must be a positive whole number of rows, not ${env.DELIVERANCE_MAX_BATCH_ROWS}`,
+    );
+  }
   return {
     sourceUrl: env.DELIVERANCE_SOURCE_URL || undefined,
     warehouseUrl: env.DELIVERANCE_WAREHOUSE_URL || undefined,
     stateDir: resolve(env.DELIVERANCE_STATE_DIR || '.deliverance'),
     s3Endpoint: env.DELIVERANCE_S3_ENDPOINT || undefined,
     overlapSeconds: overlap,
+    maxBatchRows: cap,
   };
 }

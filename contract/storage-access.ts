@@ -56,11 +56,15 @@ export const STORAGE_ACCESS: Readonly<
       read: [...tablePrefixes(SOURCE_TABLES), MANIFEST_PREFIX],
       // Refused landing objects are copied aside with their reason.
       write: [QUARANTINE_PREFIX],
+      // Catch-up: the batches landed, and the manifests refused (those wait for an operator).
+      list: [MANIFEST_PREFIX, `${QUARANTINE_PREFIX}${MANIFEST_PREFIX}`],
     },
     processed: {
       write: [...tablePrefixes(WAREHOUSE_TABLES), MANIFEST_PREFIX, STATE_PREFIX, RUNS_PREFIX],
       // Is the batch already done; the dimension snapshots; the previous run record.
       probe: [MANIFEST_PREFIX, STATE_PREFIX, RUNS_PREFIX],
+      // Catch-up: the batches transformed.
+      list: [MANIFEST_PREFIX],
     },
   },
   load: {
@@ -68,8 +72,9 @@ export const STORAGE_ACCESS: Readonly<
       read: [...tablePrefixes(WAREHOUSE_TABLES), MANIFEST_PREFIX],
       write: [QUARANTINE_PREFIX, RUNS_PREFIX],
       probe: [RUNS_PREFIX],
-      // Reconciliation: the batch sequence of the day.
-      list: [MANIFEST_PREFIX],
+      // Reconciliation: the batch sequence of the day. Catch-up: the batches transformed, and
+      // the objects refused (their batches wait for an operator).
+      list: [MANIFEST_PREFIX, QUARANTINE_PREFIX],
     },
     landing: {
       // Reconciliation: each batch's landing manifest, and the batch sequence of the day.

@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { DEFAULT_MAX_BATCH_ROWS } from '../contract/batch-bounds';
 import { SOURCE_TABLES } from '../contract/pipeline-tables';
 import { validateScheduleExpression } from './schedule-expression';
 
@@ -53,8 +54,10 @@ export interface DeliveranceConfig {
   readonly ingestSchedule: string;
   /** Source tables ingested on their own schedule instead of the default one. */
   readonly tableSchedules: Readonly<Record<string, string>>;
-  /** Seconds re-read behind each watermark (see DESIGN.md, "Watermarks"). */
+  /** Seconds re-read behind each watermark (docs/guarantees.md §2). */
   readonly overlapSeconds: number;
+  /** Rows per source table per batch; a bigger backlog drains over several batches. */
+  readonly maxBatchRows: number;
   /** SSM prefix; watermarks live under `<prefix>/watermarks/<table>`. */
   readonly watermarkParameterPrefix: string;
   /** Who receives alarm e-mails (each must confirm the subscription). */
@@ -139,6 +142,7 @@ export function readConfig(context: ContextSource): DeliveranceConfig {
   );
   const tableSchedules = reader.tableSchedules();
   const overlapSeconds = reader.integer('overlapSeconds', DEFAULTS.overlapSeconds, 0, 86_400);
+  const maxBatchRows = reader.integer('maxBatchRows', DEFAULT_MAX_BATCH_ROWS, 1, 1_000_000_000);
   const watermarkParameterPrefix = reader.string(
     'watermarkParameterPrefix',
     `/deliverance/${environment}`,
@@ -204,6 +208,7 @@ export function readConfig(context: ContextSource): DeliveranceConfig {
     ingestSchedule,
     tableSchedules,
     overlapSeconds,
+    maxBatchRows,
     watermarkParameterPrefix,
     adminEmails,
     lambdaSizes,

@@ -59,6 +59,7 @@ export class DeliveranceStack extends Stack {
       sourceSecret: importSecret(this, 'SourceSecret', config.sourceSecret),
       watermarkParameterPrefix: config.watermarkParameterPrefix,
       overlapSeconds: config.overlapSeconds,
+      maxBatchRows: config.maxBatchRows,
       schedules: ingestSchedules(config),
     });
     this.transformation = new Transformation(this, 'Transformation', {

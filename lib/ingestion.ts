@@ -7,6 +7,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { IngestSchedule } from './config';
+import { DEFAULT_MAX_BATCH_ROWS } from '../contract/batch-bounds';
 import { STORAGE_ACCESS } from '../contract/storage-access';
 import { acknowledge, nagArn, prefixFindings } from './nag';
 import { PipelineFunction, type StageFunctionOptions } from './pipeline-function';
@@ -20,6 +21,8 @@ export interface IngestionProps extends StageFunctionOptions {
   readonly watermarkParameterPrefix: string;
   /** @default 300 */
   readonly overlapSeconds?: number;
+  /** Rows per source table per batch. @default DEFAULT_MAX_BATCH_ROWS */
+  readonly maxBatchRows?: number;
   /** One EventBridge schedule per entry; see `ingestSchedules` in config.ts. */
   readonly schedules: readonly IngestSchedule[];
 }
@@ -50,6 +53,7 @@ export class Ingestion extends Construct {
         SOURCE_SECRET_ID: props.sourceSecret.secretFullArn ?? props.sourceSecret.secretName,
         WATERMARK_PARAMETER_PREFIX: props.watermarkParameterPrefix,
         OVERLAP_SECONDS: String(props.overlapSeconds ?? 300),
+        MAX_BATCH_ROWS: String(props.maxBatchRows ?? DEFAULT_MAX_BATCH_ROWS),
       },
     });
     const fn = this.stage.function;

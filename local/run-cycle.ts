@@ -3,11 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runIngest, type IngestResult } from '../lambdas/ingest/ingest';
 import { runLoad, type LoadResult } from '../lambdas/load/load';
+import { aloneInWarehouse } from '../lambdas/load/catch-up-lock';
 import { migrateWarehouse } from '../lambdas/load/migrations';
 import { batchReconciler } from '../lambdas/load/reconciliation';
 import { ObjectStoreRunLog } from '../lambdas/shared/adapters/s3-run-log';
+import { catchUp } from '../lambdas/shared/catch-up';
 import { batchIdFromManifestKey, newBatchId } from '../lambdas/shared/core/batch';
 import type { SourceTableName } from '../lambdas/shared/core/catalogue';
+import { pendingLoads, pendingTransforms } from '../lambdas/shared/pending-batches';
 import type { StageLogger } from '../lambdas/shared/ports/stage-logger';
 import {
   landedTables,
@@ -18,13 +21,15 @@ import {
 } from '../lambdas/shared/run-recording';
 import { stageStores } from '../lambdas/shared/scoped-object-store';
 import { runTransform, type TransformResult } from '../lambdas/transform/transform';
+import { BackfillProgress } from './backfill-progress';
 import type { PipelineContext } from './pipeline-context';
-import { catchUpPendingBatches } from './pending-batches';
 
 export interface CycleOptions {
   readonly logger: StageLogger;
   readonly overlapSeconds: number;
   readonly tables?: readonly SourceTableName[];
+  /** Rows per source table per batch (see runIngest). Unbounded by default. */
+  readonly maxBatchRows?: number;
 }
 
 export interface StageTiming {
@@ -63,14 +68,55 @@ export async function runCycle(
   options: CycleOptions,
 ): Promise<CycleResult> {
   await migrateLocalWarehouse(context);
-  await catchUpPendingBatches(context, options.logger, {
-    transform: (key) => transformBatch(context, key, options.logger),
-    load: (key) => loadBatch(context, key, options.logger),
-  });
+  await catchUpLocally(context, options.logger);
   const ingest = await ingestBatch(context, options);
   const transform = await transformBatch(context, ingest.manifestKey, options.logger);
   const load = await loadBatch(context, transform.manifestKey, options.logger);
   return { ingest, transform, load };
+}
+
+/**
+ * Cycles until every table is caught up: a table more than `maxBatchRows` behind drains batch
+ * after batch without waiting, as the ingest Lambda re-invokes itself in AWS. `onCycle` hears
+ * each cycle with the backfill's progress so far.
+ */
+export async function runUntilCaughtUp(
+  context: PipelineContext,
+  options: CycleOptions,
+  onCycle: (cycle: CycleResult, progress: BackfillProgress) => void = () => undefined,
+): Promise<CycleResult[]> {
+  const progress = new BackfillProgress();
+  const cycles: CycleResult[] = [];
+  for (;;) {
+    const cycle = await runCycle(context, options);
+    cycles.push(cycle);
+    progress.add(cycle.ingest);
+    onCycle(cycle, progress);
+    if (cycle.ingest.caughtUp) return cycles;
+  }
+}
+
+/**
+ * Finishes the batches an earlier, killed run left half done, as the Lambdas do before their
+ * event's batch: transforms first, then loads (those just transformed included), oldest first.
+ * A local run has no event queue to retry a stage, so a batch that fails here fails the cycle.
+ */
+async function catchUpLocally(context: PipelineContext, logger: StageLogger): Promise<void> {
+  const transforms = await catchUp({
+    stage: 'transform',
+    logger,
+    pending: () => pendingTransforms(stageStores('transform', context)),
+    run: (key) => transformBatch(context, key, logger),
+  });
+  if (transforms.failure) throw transforms.failure.error;
+  const loads = await catchUp({
+    stage: 'load',
+    logger,
+    pending: () => pendingLoads(stageStores('load', context).processed, context.warehouse),
+    run: (key) => loadBatch(context, key, logger),
+    alone: (drain) => aloneInWarehouse(context.warehouse, drain),
+  });
+  if (loads.failure) throw loads.failure.error;
 }
 
 /** One ingest run under a fresh batch id, recorded in the landing bucket's run log. */
@@ -97,6 +143,7 @@ export function ingestBatch(
           logger: options.logger,
           overlapSeconds: options.overlapSeconds,
           tables: options.tables,
+          maxBatchRows: options.maxBatchRows,
           batchId,
         }),
       ),

@@ -2,12 +2,12 @@ import { rm } from 'node:fs/promises';
 import type { Pool } from 'pg';
 import { startLocalStack, temporaryStateDir } from '../../local/local-stack';
 import { openPipeline } from '../../local/pipeline-context';
-import { runCycle, type CycleResult } from '../../local/run-cycle';
+import { runCycle, runUntilCaughtUp, type CycleResult } from '../../local/run-cycle';
 import { applyDemoChanges } from '../../local/seed/demo-changes';
 import { seedTotesys } from '../../local/seed/seed-totesys';
 import { consoleLogger } from '../console-logger';
-import { formatCycleSummary } from '../cycle-summary';
-import { UsageError } from '../settings';
+import { formatCycleSummary, formatCycleWithProgress } from '../cycle-summary';
+import { readSettings, UsageError } from '../settings';
 import { formatTable } from '../table-format';
 
 const indent = (text: string) => text.replace(/^/gm, '    ');
@@ -66,8 +66,12 @@ export async function demoCommand(options: {
     console.log(`    ${seededRows} rows in ${seeded.seconds} s`);
 
     console.log('3/6 First run: a full extract of every table, transformed and loaded');
-    const first = await runCycle(pipeline, { logger, overlapSeconds: 300 });
-    console.log(indent(formatCycleSummary(first)));
+    const firstRun = await runUntilCaughtUp(
+      pipeline,
+      { logger, overlapSeconds: 300, maxBatchRows: readSettings().maxBatchRows },
+      (cycle, progress) => console.log(indent(formatCycleWithProgress(cycle, progress))),
+    );
+    const first = firstRun[firstRun.length - 1] as CycleResult;
 
     console.log('\n4/6 OLTP activity in totesys');
     const client = await pipeline.source.connect();
@@ -85,7 +89,11 @@ export async function demoCommand(options: {
     console.log(
       '\n5/6 Incremental run: only what changed since the watermarks (plus the overlap window)',
     );
-    const second = await runCycle(pipeline, { logger, overlapSeconds: 300 });
+    const second = await runCycle(pipeline, {
+      logger,
+      overlapSeconds: 300,
+      maxBatchRows: readSettings().maxBatchRows,
+    });
     console.log(indent(formatCycleSummary(second)));
     const renamed = await pipeline.warehouse.query<{ n: number }>(
       'SELECT count(*)::int AS n FROM dim_staff WHERE department_name = $1',

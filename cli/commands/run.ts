@@ -1,6 +1,6 @@
-import { runCycle } from '../../local/run-cycle';
+import { runUntilCaughtUp } from '../../local/run-cycle';
 import { consoleLogger } from '../console-logger';
-import { formatCycleSummary } from '../cycle-summary';
+import { formatCycleWithProgress } from '../cycle-summary';
 import { openEnvironment } from '../environment';
 import { readSettings } from '../settings';
 
@@ -8,12 +8,17 @@ export async function runCommand(options: { verbose: boolean | undefined }): Pro
   const settings = readSettings();
   const environment = await openEnvironment(settings);
   try {
-    const cycle = await runCycle(environment, {
-      logger: consoleLogger(options.verbose ?? false),
-      overlapSeconds: settings.overlapSeconds,
-    });
-    console.log(formatCycleSummary(cycle));
-    return (cycle.transform.manifest?.quarantined.length ?? 0) > 0 ? 3 : 0;
+    const cycles = await runUntilCaughtUp(
+      environment,
+      {
+        logger: consoleLogger(options.verbose ?? false),
+        overlapSeconds: settings.overlapSeconds,
+        maxBatchRows: settings.maxBatchRows,
+      },
+      (cycle, progress) => console.log(formatCycleWithProgress(cycle, progress)),
+    );
+    const quarantined = cycles.some((c) => (c.transform.manifest?.quarantined.length ?? 0) > 0);
+    return quarantined ? 3 : 0;
   } finally {
     await environment.stop();
   }

@@ -1,4 +1,5 @@
 import { quoteIdent, type SourceColumn, type SourceTable } from '../shared/core/catalogue';
+import type { Cursor } from '../shared/core/manifest';
 import { timestampLiteral, type ExtractWindow } from './window';
 
 /** The landed timestamp form; `US` is microseconds, PostgreSQL's own resolution. */
@@ -24,11 +25,53 @@ function jsonValue(column: SourceColumn): string {
   }
 }
 
-export function windowCondition(window: ExtractWindow): string {
-  const upper = `t.last_updated <= ${timestampLiteral(window.to)}`;
-  return window.from === undefined
-    ? upper
-    : `t.last_updated > ${timestampLiteral(window.from)} AND ${upper}`;
+/**
+ * The rows of `window`: last_updated in (from, to], and in (after, upTo] of (last_updated,
+ * primary key) order when a backfill goes on or a batch was capped.
+ */
+export function windowCondition(table: SourceTable, window: ExtractWindow): string {
+  const conditions = [`t.last_updated <= ${timestampLiteral(window.to)}`];
+  if (window.from !== undefined)
+    conditions.unshift(`t.last_updated > ${timestampLiteral(window.from)}`);
+  if (window.after) conditions.push(`${cursorOf(table)} > ${cursorLiteral(window.after)}`);
+  if (window.upTo) conditions.push(`${cursorOf(table)} <= ${cursorLiteral(window.upTo)}`);
+  return conditions.join(' AND ');
+}
+
+const cursorOf = (table: SourceTable) => `(t.last_updated, t.${quoteIdent(table.primaryKey)})`;
+
+function cursorLiteral(cursor: Cursor): string {
+  if (!Number.isSafeInteger(cursor.key))
+    throw new Error(`A cursor key ${cursor.key} is not an integer`);
+  return `(${timestampLiteral(cursor.lastUpdated)}, ${cursor.key})`;
+}
+
+/**
+ * Where a batch of at most `cap` rows of the window ends: the cap-th row in cursor order and the
+ * one after it. Fewer than two rows answered means the window fits.
+ */
+export function capEnd(table: SourceTable, window: ExtractWindow, cap: number): string {
+  if (!Number.isSafeInteger(cap) || cap < 1) {
+    throw new Error(`maxBatchRows must be a positive integer, not ${cap}`);
+  }
+  return `SELECT to_char(t.last_updated, ${ISO_FORMAT}) AS "lastUpdated", t.${quoteIdent(table.primaryKey)} AS key FROM ${quoteIdent(table.name)} t WHERE ${windowCondition(table, window)} ORDER BY t.last_updated, t.${quoteIdent(table.primaryKey)} OFFSET ${cap - 1} LIMIT 2`;
+}
+
+/** Whether the window holds more than `cap` rows: true or false, reading at most cap + 1 rows. */
+export function overCap(table: SourceTable, window: ExtractWindow, cap: number): string {
+  if (!Number.isSafeInteger(cap) || cap < 1) {
+    throw new Error(`maxBatchRows must be a positive integer, not ${cap}`);
+  }
+  return `SELECT count(*) > ${cap} AS over FROM (SELECT 1 FROM ${quoteIdent(table.name)} t WHERE ${windowCondition(table, window)} LIMIT ${cap + 1}) s`;
+}
+
+/** How many rows of the window remain after a batch capped at `window.upTo`. */
+export function remainingRows(
+  table: SourceTable,
+  window: ExtractWindow & { upTo: Cursor },
+): string {
+  const rest: ExtractWindow = { from: window.from, to: window.to, after: window.upTo };
+  return `SELECT count(*)::int AS rows FROM ${quoteIdent(table.name)} t WHERE ${windowCondition(table, rest)}`;
 }
 
 /**
@@ -42,7 +85,7 @@ export function extractSelect(
   keepExtraColumns: boolean,
   range?: KeyRange,
 ): string {
-  const from = `${quoteIdent(table.name)} t WHERE ${windowCondition(window)}${rangeCondition(table, range)}`;
+  const from = `${quoteIdent(table.name)} t WHERE ${windowCondition(table, window)}${rangeCondition(table, range)}`;
   if (keepExtraColumns) {
     const pairs = table.columns.map((c) => `'${c.name}', ${jsonValue(c)}`).join(', ');
     const known = table.columns.map((c) => `'${c.name}'`).join(', ');
@@ -86,7 +129,7 @@ export function partBoundaries(
     throw new Error(`partRows must be a positive integer, not ${partRows}`);
   }
   const key = quoteIdent(table.primaryKey);
-  return `SELECT k FROM (SELECT t.${key} AS k, row_number() OVER (ORDER BY t.${key}) AS n FROM ${quoteIdent(table.name)} t WHERE ${windowCondition(window)}) s WHERE n % ${partRows} = 0 ORDER BY k`;
+  return `SELECT k FROM (SELECT t.${key} AS k, row_number() OVER (ORDER BY t.${key}) AS n FROM ${quoteIdent(table.name)} t WHERE ${windowCondition(table, window)}) s WHERE n % ${partRows} = 0 ORDER BY k`;
 }
 
 /**
@@ -103,5 +146,5 @@ export function extractCopy(
 }
 
 export function extractStats(table: SourceTable, window: ExtractWindow): string {
-  return `SELECT count(*)::int AS rows, to_char(max(t.last_updated), ${ISO_FORMAT}) AS newest FROM ${quoteIdent(table.name)} t WHERE ${windowCondition(window)}`;
+  return `SELECT count(*)::int AS rows, to_char(max(t.last_updated), ${ISO_FORMAT}) AS newest FROM ${quoteIdent(table.name)} t WHERE ${windowCondition(table, window)}`;
 }

@@ -4,7 +4,15 @@ import { to as copyTo } from 'pg-copy-streams';
 import type { SourceTable } from '../shared/core/catalogue';
 import { timePhase } from '../shared/phase-timer';
 import type { ObjectStore } from '../shared/ports/object-store';
-import { extractCopy, extractStats, partBoundaries, type KeyRange } from './extract-query';
+import {
+  capEnd,
+  extractCopy,
+  extractStats,
+  partBoundaries,
+  remainingRows,
+  type KeyRange,
+} from './extract-query';
+import type { Cursor } from '../shared/core/manifest';
 import type { ExtractWindow } from './window';
 
 export interface ExtractResult {
@@ -12,6 +20,10 @@ export interface ExtractResult {
   readonly bytes: number;
   readonly newest: string | null;
   readonly keys: string[];
+  /** The window as read: with `upTo` where the batch was capped. */
+  readonly window: ExtractWindow;
+  /** Rows of the window left for later batches (0 once it is read completely). */
+  readonly remaining: number;
 }
 
 /** Counts lines and bytes as they stream past, so nothing is buffered to measure a file. */
@@ -33,11 +45,14 @@ export interface ExtractParts {
   readonly partRows?: number;
   /** The key of part n (n ≥ 1); part 0 is `key`. */
   readonly partKey?: (part: number) => string;
+  /** At most this many rows of the window, in (last_updated, key) order; the rest waits. */
+  readonly maxRows?: number;
 }
 
 /**
  * Streams one table's window from PostgreSQL to JSON-lines objects: one, or for a window of more
- * than `partRows` rows, parts split at primary-key boundaries. Every read runs in one
+ * than `partRows` rows, parts split at primary-key boundaries. With `maxRows`, the first that
+ * many rows in (last_updated, key) order, the rest left to later batches. Every read runs in one
  * repeatable-read snapshot, so the counted rows are exactly the rows written.
  */
 export async function extractTable(
@@ -51,13 +66,25 @@ export async function extractTable(
 ): Promise<ExtractResult> {
   await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   try {
+    let remaining = 0;
+    if (parts.maxRows !== undefined) {
+      const end = await client.query<Cursor>(capEnd(table, window, parts.maxRows));
+      const [last, next] = end.rows;
+      if (last && next) {
+        window = { ...window, upTo: last };
+        const rest = await client.query<{ rows: number }>(
+          remainingRows(table, { ...window, upTo: last }),
+        );
+        remaining = rest.rows[0]?.rows ?? 0;
+      }
+    }
     const stats = await timePhase('ingest: count rows', () =>
       client.query<{ rows: number; newest: string | null }>(extractStats(table, window)),
     );
     const { rows, newest } = stats.rows[0] ?? { rows: 0, newest: null };
     if (rows === 0) {
       await client.query('COMMIT');
-      return { rows: 0, bytes: 0, newest: null, keys: [] };
+      return { rows: 0, bytes: 0, newest: null, keys: [], window, remaining };
     }
     const partRows = parts.partRows ?? DEFAULT_PART_ROWS;
     const ranges: (KeyRange | undefined)[] = [undefined];
@@ -93,7 +120,7 @@ export async function extractTable(
       );
     }
     await client.query('COMMIT');
-    return { rows, bytes, newest, keys };
+    return { rows, bytes, newest, keys, window, remaining };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;

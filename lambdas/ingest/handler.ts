@@ -10,8 +10,9 @@ import {
 import { LambdaSelfInvoker } from '../shared/adapters/lambda-self-invoker';
 import { createS3Client, S3ObjectStore } from '../shared/adapters/s3-object-store';
 import { ObjectStoreRunLog } from '../shared/adapters/s3-run-log';
-import { sessionBounds, type InvocationContext } from '../shared/adapters/session-bounds';
+import { sessionBounds } from '../shared/adapters/session-bounds';
 import { SsmWatermarkStore } from '../shared/adapters/ssm-watermark-store';
+import type { RemainingTime } from '../shared/ports/remaining-time';
 import { newBatchId } from '../shared/core/batch';
 import { isSourceTableName, type SourceTableName } from '../shared/core/catalogue';
 import { landedTables, recordStageRun } from '../shared/run-recording';
@@ -37,7 +38,7 @@ function tablesOf(event: IngestEvent | undefined): SourceTableName[] | undefined
 
 export async function handler(
   event: IngestEvent | undefined,
-  context: InvocationContext & { readonly functionName: string },
+  context: RemainingTime & { readonly functionName: string },
 ): Promise<IngestResult> {
   const started = Date.now();
   // Cut here rather than inside runIngest so every log line and the run record carry it.
@@ -75,6 +76,7 @@ export async function handler(
           watermarks: new SsmWatermarkStore(requiredEnv('WATERMARK_PARAMETER_PREFIX')),
           logger: stageLogger,
           overlapSeconds: Number(process.env.OVERLAP_SECONDS ?? '300'),
+          maxBatchRows: Number(requiredEnv('MAX_BATCH_ROWS')),
           tables,
           batchId,
         });

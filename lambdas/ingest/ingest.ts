@@ -12,6 +12,7 @@ import type { ObjectStore } from '../shared/ports/object-store';
 import type { StageLogger } from '../shared/ports/stage-logger';
 import type { WatermarkStore } from '../shared/ports/watermark-store';
 import { extractTable } from './extract';
+import { overCap } from './extract-query';
 import { checkSourceColumns, type LiveColumns } from './live-columns';
 import { readSourceClock } from './source-clock';
 import { removeUnfinishedAttempts, type RemovedAttempts } from './unfinished-attempts';
@@ -35,6 +36,11 @@ export interface IngestOptions {
   readonly concurrency?: number;
   /** At most this many rows per landing object (default DEFAULT_PART_ROWS in extract.ts). */
   readonly partRows?: number;
+  /**
+   * At most this many rows per table in this batch, the first in (last_updated, key) order; a
+   * table with more goes on in later batches (docs/guarantees.md §2). Unbounded by default.
+   */
+  readonly maxBatchRows?: number;
   readonly clock?: () => Date;
   /** The batch id to land under; a new one by default. Lets the caller log and record it first. */
   readonly batchId?: string;
@@ -46,7 +52,10 @@ export interface IngestResult {
   readonly manifest: LandingManifest;
   /** What earlier attempts that never wrote their manifest had left, removed first. */
   readonly removed: RemovedAttempts;
-  /** False when a table hit its cap and rows remain for the next batch. */
+  /**
+   * False when a table was capped at maxBatchRows, or finished a backfill whose window ends
+   * before this run's clock: the next batch can start at once.
+   */
   readonly caughtUp: boolean;
 }
 
@@ -89,7 +98,15 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
     }
   }
 
-  const landed = await mapWithConcurrency(tables, options.concurrency ?? 4, async (table) => {
+  const plan = await planBatch(options.source, tables, windows, options.maxBatchRows);
+  if (plan.held.length > 0) {
+    log.info('Tables held until the tables they refer to are caught up', {
+      batchId,
+      capped: plan.capped,
+      held: plan.held,
+    });
+  }
+  const landed = await mapWithConcurrency(plan.read, options.concurrency ?? 4, async (table) => {
     const { previous, window } = windows.get(table.name) as TableWindow;
     const client = await options.source.connect();
     try {
@@ -100,24 +117,40 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
         window,
         landingKey(table.name, batchId),
         (drift.get(table.name)?.extra.length ?? 0) > 0,
-        { partRows: options.partRows, partKey: (part) => landingKey(table.name, batchId, part) },
+        {
+          partRows: options.partRows,
+          partKey: (part) => landingKey(table.name, batchId, part),
+          maxRows: options.maxBatchRows,
+        },
       );
+      const read = result.window;
+      if (read.upTo && !plan.capped.includes(table.name)) {
+        // A late commit pushed the window past the cap after planning: tables after it were read
+        // in full and could refer to rows this batch leaves out. Nothing is kept; the next run
+        // plans again.
+        throw new Error(
+          `The window of ${table.name} grew past maxBatchRows while it was read; the next run plans the batch again`,
+        );
+      }
       log.info('Extracted table', {
         batchId,
         table: table.name,
         rows: result.rows,
         bytes: result.bytes,
+        ...(read.upTo ? { capped: true, remaining: result.remaining } : {}),
       });
       const entry: LandedTable = {
         table: table.name,
         keys: result.keys,
         rows: result.rows,
         bytes: result.bytes,
-        from: window.from ?? null,
-        to: window.to,
+        from: read.from ?? null,
+        to: read.to,
         newest: result.newest,
+        ...(read.after ? { after: read.after } : {}),
+        ...(read.upTo ? { upTo: read.upTo, remaining: result.remaining } : {}),
       };
-      return { entry, watermark: nextWatermark(previous, window) };
+      return { entry, watermark: nextWatermark(previous, read) };
     } finally {
       client.release();
     }
@@ -138,8 +171,12 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
   for (const { entry, watermark } of landed) {
     await options.watermarks.write(entry.table, watermark);
   }
-  // TODO(merge): the cap per table per batch (issue 12) sets this.
-  return { batchId, manifestKey: key, manifest, removed, caughtUp: true };
+  // A batch that finished a backfill read its window as of the backfill's start: what changed
+  // since is for the next batch, so that one follows at once too.
+  const caughtUp =
+    plan.capped.length === 0 &&
+    plan.read.every((t) => (windows.get(t.name) as TableWindow).window.after === undefined);
+  return { batchId, manifestKey: key, manifest, removed, caughtUp };
 }
 
 interface TableWindow {
@@ -181,4 +218,44 @@ async function windowsOf(
         );
   }
   return windows;
+}
+
+interface BatchPlan {
+  /** The tables read in this batch, in foreign-key order. */
+  readonly read: readonly SourceTable[];
+  /** Read tables whose window holds more than the cap: they land the cap and go on later. */
+  readonly capped: readonly SourceTableName[];
+  /** Tables after a capped one, left for a later batch with their watermarks unmoved. */
+  readonly held: readonly SourceTableName[];
+}
+
+/**
+ * Which tables this batch reads. Tables come in foreign-key order, and a table over the cap
+ * lands only part of its window: a later table read in full could refer to rows of it that wait
+ * for the next batch (a payment to a transaction, a counterparty to an address), which the
+ * transform would set aside and the warehouse's keys refuse. So every table after a capped one
+ * is held until it is caught up; the tables before it are read in full.
+ */
+async function planBatch(
+  source: Pool,
+  tables: readonly SourceTable[],
+  windows: ReadonlyMap<string, TableWindow>,
+  cap: number | undefined,
+): Promise<BatchPlan> {
+  if (cap === undefined) return { read: tables, capped: [], held: [] };
+  const ordered = [...tables].sort(
+    (a, b) => SOURCE_TABLE_NAMES.indexOf(a.name) - SOURCE_TABLE_NAMES.indexOf(b.name),
+  );
+  const read: SourceTable[] = [];
+  const capped: SourceTableName[] = [];
+  for (const [index, table] of ordered.entries()) {
+    read.push(table);
+    const { window } = windows.get(table.name) as TableWindow;
+    const result = await source.query<{ over: boolean }>(overCap(table, window, cap));
+    if (result.rows[0]?.over) {
+      capped.push(table.name);
+      return { read, capped, held: ordered.slice(index + 1).map((t) => t.name) };
+    }
+  }
+  return { read, capped, held: [] };
 }

@@ -15,6 +15,7 @@ import {
   type WarehouseRow,
   type WarehouseTable,
 } from '../shared/core/warehouse-catalogue';
+import { formatTimestamp, parseTimestamp } from '../shared/core/value-codecs';
 import { readLandingRows } from '../shared/landing-reader';
 import { ParquetValueError } from '../shared/parquet';
 import type { ObjectStore } from '../shared/ports/object-store';
@@ -275,7 +276,7 @@ async function transformOnce(options: TransformOptions): Promise<TransformResult
     sourceRows,
     tables,
     newestSourceChange: newest ?? null,
-    completeUpTo: manifest.tables.map((t) => t.to).sort()[0] ?? null,
+    completeUpTo: manifest.tables.map(completeThrough).sort()[0] ?? null,
     quarantined,
   };
   await processed.put(outKey, JSON.stringify(result, null, 2), 'application/json');
@@ -331,4 +332,13 @@ async function addJoinedDimensions(
       toDimCounterparty(affectedCounterparties, addresses),
     );
   }
+}
+
+/**
+ * Up to when a landed table is complete: its window's upper bound, or for a batch capped at a
+ * cursor, the instant before the cursor's last_updated (later rows at that instant may wait).
+ */
+function completeThrough(table: LandedTable): string {
+  if (!table.upTo) return table.to;
+  return formatTimestamp((parseTimestamp(table.upTo.lastUpdated) ?? 0n) - 1n);
 }

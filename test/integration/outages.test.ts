@@ -6,7 +6,11 @@ import { createPool } from '../../lambdas/shared/adapters/database-pool';
 import { SOURCE_TABLE_NAMES } from '../../lambdas/shared/core/catalogue';
 import { silentLogger } from '../../lambdas/shared/ports/stage-logger';
 import { freePort } from '../../local/free-port';
-import { runCycle } from '../../local/run-cycle';
+import { aloneInWarehouse } from '../../lambdas/load/catch-up-lock';
+import { catchUp } from '../../lambdas/shared/catch-up';
+import { pendingLoads, pendingTransforms } from '../../lambdas/shared/pending-batches';
+import { stageStores } from '../../lambdas/shared/scoped-object-store';
+import { ingestBatch, loadBatch, runCycle, transformBatch } from '../../local/run-cycle';
 import { applyDemoChanges } from '../../local/seed/demo-changes';
 import { seedTotesys } from '../../local/seed/seed-totesys';
 import { faultyStore } from './support/faults';
@@ -56,6 +60,57 @@ async function failingCycle(context: TestStack): Promise<string> {
   return error!.message;
 }
 
+/**
+ * One scheduled cycle as it runs in AWS: the ingest, then each stage's event delivered up to
+ * three times (Lambda's two retries) to what its handler does: catch up on the earlier batches
+ * the stage owes, then the event's batch. Answers the message of every failed attempt; an event
+ * whose attempts all fail is dead-lettered, and the next stage's event never comes. The ingest
+ * reads no overlap, so a batch holds only its own changes: it cannot carry an earlier batch's
+ * rows along, as after an outage longer than the overlap.
+ */
+async function scheduledCycle(context: TestStack): Promise<string[]> {
+  const failed: string[] = [];
+  const deliver = async (attempt: () => Promise<string>): Promise<string | undefined> => {
+    for (let i = 0; i < 3; i += 1) {
+      try {
+        return await attempt();
+      } catch (error) {
+        failed.push((error as Error).message);
+      }
+    }
+    return undefined;
+  };
+  const { manifestKey: landed, batchId } = await ingestBatch(context, {
+    logger: silentLogger,
+    overlapSeconds: 0,
+  });
+  const processed = await deliver(async () => {
+    await catchUp({
+      stage: 'transform',
+      logger: silentLogger,
+      pending: () => pendingTransforms(stageStores('transform', context), { before: batchId }),
+      run: (key) => transformBatch(context, key, silentLogger),
+    });
+    return (await transformBatch(context, landed, silentLogger)).manifestKey;
+  });
+  if (processed) {
+    await deliver(async () => {
+      await catchUp({
+        stage: 'load',
+        logger: silentLogger,
+        pending: () =>
+          pendingLoads(stageStores('load', context).processed, context.warehouse, {
+            before: batchId,
+          }),
+        run: (key) => loadBatch(context, key, silentLogger),
+        alone: (drain) => aloneInWarehouse(context.warehouse, drain),
+      });
+      return (await loadBatch(context, processed, silentLogger)).batchId;
+    });
+  }
+  return failed;
+}
+
 async function catchesUp(): Promise<void> {
   await runCycle(stack, { logger: silentLogger, overlapSeconds: 300 });
   expect(await compareWithReference(stack.source, stack.warehouse)).toEqual([]);
@@ -96,6 +151,32 @@ describe('outages: one clear line, nothing advanced, the next run catches up', (
       await warehouse.end();
     }
     await catchesUp();
+  });
+
+  it('the warehouse unreachable across five batches, every retry spent: the next scheduled cycle heals it', async () => {
+    const warehouse = createPool(
+      { connectionString: `postgres://etl:${PASSWORD}@127.0.0.1:${closedPort}/warehouse` },
+      2,
+      'warehouse',
+    );
+    const loadedBefore = ((await progress()) as { loaded: number }).loaded;
+    try {
+      for (let batch = 1; batch <= 5; batch += 1) {
+        if (batch > 1) await changeTotesys();
+        expect(await scheduledCycle({ ...stack, warehouse })).toEqual(
+          Array(3).fill(expect.stringMatching(/^Cannot reach the warehouse database/)),
+        );
+      }
+    } finally {
+      await warehouse.end();
+    }
+    expect((await progress()) as { loaded: number }).toMatchObject({ loaded: loadedBefore });
+    expect(await compareWithReference(stack.source, stack.warehouse)).not.toEqual([]);
+
+    await changeTotesys();
+    expect(await scheduledCycle(stack)).toEqual([]);
+    expect(await compareWithReference(stack.source, stack.warehouse)).toEqual([]);
+    expect((await progress()) as { loaded: number }).toMatchObject({ loaded: loadedBefore + 6 });
   });
 
   it('wrong credentials for the source, without printing the password', async () => {

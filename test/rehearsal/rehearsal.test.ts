@@ -49,6 +49,15 @@ async function changeSource(): Promise<void> {
     `UPDATE payment SET paid = NOT paid, last_updated = now() WHERE payment_id IN (SELECT payment_id FROM payment ORDER BY payment_id LIMIT 3)`,
   );
 }
+/** New orders, payments, staff and a moved address: the next batch's facts need its dimensions. */
+async function changeSourceWithOrders(): Promise<void> {
+  const client = await rehearsal.source.connect();
+  try {
+    await applyDemoChanges(client, { newSalesOrders: 3, paidPayments: 2 });
+  } finally {
+    client.release();
+  }
+}
 /** Re-sends each dead-lettered event to its function, as an operator's replay does. */
 async function replay(records: DestinationRecord[]): Promise<void> {
   for (const record of records.splice(0)) {
@@ -398,6 +407,64 @@ describe('the synthesized stack, rehearsed', () => {
     expect(rehearsal.gateway.denials.slice(denied)).toEqual([]);
     expect(dlq('Ingestion')).toEqual([]);
     await warehouseMatchesSource();
+  });
+
+  it('heals a warehouse outage of five scheduled batches, every retry spent, at the next tick without a replay', async () => {
+    const mark = rehearsal.lambda.invocations.length;
+    await rehearsal.setDatabaseAvailable('warehouse', false);
+    try {
+      for (let tick = 1; tick <= 5; tick += 1) {
+        await changeSourceWithOrders();
+        await rehearsal.tick();
+      }
+    } finally {
+      await rehearsal.setDatabaseAvailable('warehouse', true);
+    }
+    const outage = since(mark);
+    const loads = outage.filter((r) => r.function === fnId('Loading'));
+    expect(loads.map((r) => r.ok)).toEqual(Array(15).fill(false));
+    expect(loads[0]?.error?.errorMessage).toMatch(/not currently accepting connections/);
+    expect(failures(outage.filter((r) => r.function !== fnId('Loading')))).toEqual([]);
+    const parked = dlq('Loading');
+    expect(parked.map((r) => r.requestContext.approximateInvokeCount)).toEqual(Array(5).fill(3));
+    expect(await compareWithReference(rehearsal.source, rehearsal.warehouse)).not.toEqual([]);
+
+    await changeSourceWithOrders();
+    const recovered = rehearsal.lambda.invocations.length;
+    await rehearsal.tick();
+    const cycle = since(recovered);
+    expect(failures(cycle)).toEqual([]);
+    // One load, the new batch's, finished the five parked ones before its own.
+    expect(cycle.map((r) => r.function)).toEqual([
+      fnId('Ingestion'),
+      fnId('Transformation'),
+      fnId('Loading'),
+    ]);
+    await warehouseMatchesSource();
+    // The overlap re-reads the outage's rows into the new batch; the parked batches themselves
+    // are loaded too, and status shows each one's load as a success.
+    const parkedIds = parked.map((r) => {
+      const key = (r.requestPayload as { Records: { s3: { object: { key: string } } }[] })
+        .Records[0]?.s3.object.key as string;
+      return key.replace(/^manifests\/|\.json$/g, '');
+    });
+    const logged = await rehearsal.warehouse.query<{ batch_id: string }>(
+      'SELECT batch_id FROM etl.load_log WHERE batch_id = ANY($1)',
+      [parkedIds],
+    );
+    expect(logged.rows.map((r) => r.batch_id).sort()).toEqual([...parkedIds].sort());
+    for (const id of parkedIds) {
+      const record = JSON.parse(
+        (await rehearsal.buckets.processed.get(`runs/${id}/load.json`)).toString(),
+      ) as { state: string; skipped?: boolean };
+      expect({ id, state: record.state, skipped: record.skipped }).toEqual({
+        id,
+        state: 'success',
+        skipped: undefined,
+      });
+    }
+    // What is left in the queue was healed: the operator deletes it, nothing is replayed.
+    parked.splice(0);
   });
 
   it('emits every custom metric an alarm watches, with exactly its dimensions', () => {

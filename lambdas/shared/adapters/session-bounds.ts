@@ -3,11 +3,6 @@ import type { PoolConfig } from 'pg';
 /** The stages that open database sessions; each session carries its stage's name. */
 export type DatabaseStage = 'ingest' | 'load';
 
-/** The part of Lambda's invocation context the bounds are taken from. */
-export interface InvocationContext {
-  getRemainingTimeInMillis(): number;
-}
-
 /** The settings {@link sessionBounds} answers, each sent when a session starts. */
 export type SessionSettings = Required<
   Pick<

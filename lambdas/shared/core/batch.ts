@@ -10,7 +10,9 @@ export function newBatchId(now: Date, random: () => number = Math.random): strin
   return `${stamp}-${suffix}`;
 }
 
-const BATCH_ID = /^\d{8}T\d{9}Z-[0-9a-f]{6}$/;
+const BATCH_ID_TEXT = '\\d{8}T\\d{9}Z-[0-9a-f]{6}';
+const BATCH_ID = new RegExp(`^${BATCH_ID_TEXT}$`);
+const BATCH_ID_IN_KEY = new RegExp(`(?:^|/)(${BATCH_ID_TEXT})(?:\\.|$)`);
 
 export function isBatchId(value: string): boolean {
   return BATCH_ID.test(value);
@@ -36,6 +38,14 @@ export function daysBack(from: Date, days: number): string[] {
   return Array.from({ length: days + 1 }, (_, day) =>
     new Date(from.getTime() - day * DAY_MS).toISOString().slice(0, 10).replace(/-/g, ''),
   );
+}
+
+/**
+ * The batch id a key of any layout names, e.g. `quarantine/fact_payment/<batchId>.parquet` or
+ * `quarantine/manifests/<batchId>.json.reason.json`; undefined when it names none.
+ */
+export function batchIdInKey(key: string): string | undefined {
+  return BATCH_ID_IN_KEY.exec(key)?.[1];
 }
 
 export function landingKey(table: string, batchId: string, part = 0): string {

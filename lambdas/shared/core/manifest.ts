@@ -17,6 +17,18 @@ export interface LandedTable {
   readonly to: string;
   /** The newest last_updated among the rows read, or null when none were. */
   readonly newest: string | null;
+  /** A backfill's later batch: the window's rows after this position, which earlier ones landed. */
+  readonly after?: Cursor;
+  /** A capped batch: the window's rows up to this position; the rest waits for later batches. */
+  readonly upTo?: Cursor;
+  /** Rows of the window left for later batches when the batch was capped. */
+  readonly remaining?: number;
+}
+
+/** A position in (last_updated, primary key) order: where a capped batch stopped. */
+export interface Cursor {
+  readonly lastUpdated: string;
+  readonly key: number;
 }
 
 export interface LandingManifest {
@@ -103,6 +115,15 @@ function countOf(value: unknown, where: string, what: string): number {
     throw new ManifestError(where, `${what} is not a row or byte count`);
   }
   return value;
+}
+
+function cursorOf(value: unknown, where: string, what: string): Cursor {
+  const cursor = objectOf(value, where, what);
+  if (!Number.isSafeInteger(cursor.key)) throw new ManifestError(where, `${what}.key is not a key`);
+  return {
+    lastUpdated: timestampOf(cursor.lastUpdated, where, `${what}.lastUpdated`),
+    key: cursor.key as number,
+  };
 }
 
 function timestampOf(value: unknown, where: string, what: string): string {
@@ -196,6 +217,13 @@ export function parseLandingManifest(text: string, at: ManifestLocation): Landin
       from: timestampOrNullOf(t.from, where, `tables[${index}].from`),
       to: timestampOf(t.to, where, `tables[${index}].to`),
       newest: timestampOrNullOf(t.newest, where, `tables[${index}].newest`),
+      ...(t.after === undefined
+        ? {}
+        : { after: cursorOf(t.after, where, `tables[${index}].after`) }),
+      ...(t.upTo === undefined ? {} : { upTo: cursorOf(t.upTo, where, `tables[${index}].upTo`) }),
+      ...(t.remaining === undefined
+        ? {}
+        : { remaining: countOf(t.remaining, where, `tables[${index}].remaining`) }),
     };
   });
   return { kind: 'landing', version: 1, batchId, startedAt, finishedAt, tables };
