@@ -1,3 +1,4 @@
+import type { LandingManifest } from '../shared/core/manifest';
 import type { SelfInvoker } from '../shared/ports/self-invoker';
 import type { StageLogger } from '../shared/ports/stage-logger';
 import type { IngestResult } from './ingest';
@@ -11,9 +12,10 @@ export type BacklogOutcome = 'caught-up' | 'next-batch-started' | 'stalled' | 'n
  * the running batch (one ingest at a time), and each batch starts the next until every table is
  * caught up.
  *
- * A run that left rows behind but landed none makes no progress: starting it again would loop
- * forever, so it stops with a warning and the schedule keeps trying. A refused invocation is
- * logged and does not fail the run, whose batch is landed: the schedule continues the backlog.
+ * A run whose capped tables landed no rows and that finished no backfill made no progress on
+ * the backlog, whatever the tables that fit landed: starting it again would loop forever, so it
+ * stops with a warning and the schedule keeps trying. A refused invocation is logged and does
+ * not fail the run, whose batch is landed: the schedule continues the backlog.
  *
  * @example
  * const outcome = await continueBacklog(result, event, new LambdaSelfInvoker(name), logger);
@@ -25,10 +27,12 @@ export async function continueBacklog(
   log: StageLogger,
 ): Promise<BacklogOutcome> {
   if (result.caughtUp) return 'caught-up';
-  const rows = result.manifest.tables.reduce((sum, t) => sum + t.rows, 0);
-  if (rows === 0) {
-    log.warn('Rows remain but this batch landed none: not starting the next batch', {
+  const capped = result.manifest.tables.filter((t) => t.upTo !== undefined);
+  const remaining = Object.fromEntries(capped.map((t) => [t.table, t.remaining]));
+  if (!progressed(result.manifest)) {
+    log.warn('Rows remain but this batch landed none of them: not starting the next batch', {
       batchId: result.batchId,
+      remaining,
     });
     return 'stalled';
   }
@@ -37,10 +41,16 @@ export async function continueBacklog(
   } catch (error) {
     log.error('Could not start the next batch of the backlog: the schedule will continue it', {
       batchId: result.batchId,
-      error: (error as Error).message,
+      // The SDK's error class is its name (AccessDeniedException), not in its message.
+      error: String(error),
     });
     return 'not-started';
   }
-  log.info('Rows remain: started the next batch', { batchId: result.batchId, rows });
+  log.info('Rows remain: started the next batch', { batchId: result.batchId, remaining });
   return 'next-batch-started';
+}
+
+/** The batch moved the backlog on: its capped tables landed rows, or it finished a backfill. */
+function progressed(manifest: LandingManifest): boolean {
+  return manifest.tables.some((t) => (t.upTo === undefined ? t.after !== undefined : t.rows > 0));
 }
