@@ -1,4 +1,5 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { PrefixAccess } from '../contract/storage-access';
@@ -89,4 +90,22 @@ export function grantSecretValue(grantee: iam.IGrantable, secret: secretsmanager
     resourceArns: [secret.secretFullArn ?? `${secret.secretArn}-??????`],
   });
   secret.encryptionKey?.grantDecrypt(grantee);
+}
+
+/**
+ * Lets `fn` invoke itself, the unqualified function only: no version, alias or other function.
+ *
+ * The statement is a policy of its own rather than one of the role's default policy: CDK makes
+ * a function wait for its role's default policy, so that policy naming the function's ARN
+ * would be a dependency cycle CloudFormation refuses. The policy is created after the
+ * function; whatever may invoke the function first should depend on it.
+ */
+export function grantInvokeSelf(fn: lambda.IFunction): iam.Policy {
+  if (!fn.role) throw new Error(`${fn.node.path} has no role to grant its own invocation to`);
+  return new iam.Policy(fn, 'InvokeSelf', {
+    roles: [fn.role],
+    statements: [
+      new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [fn.functionArn] }),
+    ],
+  });
 }

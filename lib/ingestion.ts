@@ -11,7 +11,7 @@ import { DEFAULT_MAX_BATCH_ROWS } from '../contract/batch-bounds';
 import { STORAGE_ACCESS } from '../contract/storage-access';
 import { acknowledge, nagArn, prefixFindings } from './nag';
 import { PipelineFunction, type StageFunctionOptions } from './pipeline-function';
-import { declaredPrefixes, grantSecretValue, grantStorageAccess } from './grants';
+import { declaredPrefixes, grantInvokeSelf, grantSecretValue, grantStorageAccess } from './grants';
 
 export interface IngestionProps extends StageFunctionOptions {
   readonly landing: s3.IBucket;
@@ -61,6 +61,8 @@ export class Ingestion extends Construct {
     const access = STORAGE_ACCESS.ingest.landing ?? {};
     grantStorageAccess(fn, props.landing, access);
     grantSecretValue(fn, props.sourceSecret);
+    // A run that left a backlog starts the next batch itself (lambdas/ingest/backlog.ts).
+    const invokeSelf = grantInvokeSelf(fn);
     const watermarks = Stack.of(this).formatArn({
       service: 'ssm',
       resource: 'parameter',
@@ -126,5 +128,7 @@ export class Ingestion extends Construct {
           }),
         }),
     );
+    // Not even the first tick after a deploy may run before the function can continue a backlog.
+    for (const tick of this.schedules) tick.node.addDependency(invokeSelf);
   }
 }

@@ -7,6 +7,7 @@ import {
   requiredEnv,
   stageTelemetry,
 } from '../shared/adapters/powertools';
+import { LambdaSelfInvoker } from '../shared/adapters/lambda-self-invoker';
 import { createS3Client, S3ObjectStore } from '../shared/adapters/s3-object-store';
 import { ObjectStoreRunLog } from '../shared/adapters/s3-run-log';
 import { sessionBounds } from '../shared/adapters/session-bounds';
@@ -16,6 +17,7 @@ import { newBatchId } from '../shared/core/batch';
 import { isSourceTableName, type SourceTableName } from '../shared/core/catalogue';
 import { landedTables, recordStageRun } from '../shared/run-recording';
 import { ScopedObjectStore } from '../shared/scoped-object-store';
+import { continueBacklog } from './backlog';
 import { runIngest, type IngestResult } from './ingest';
 
 const { logger, metrics } = stageTelemetry('ingest');
@@ -36,7 +38,7 @@ function tablesOf(event: IngestEvent | undefined): SourceTableName[] | undefined
 
 export async function handler(
   event: IngestEvent | undefined,
-  context: RemainingTime,
+  context: RemainingTime & { readonly functionName: string },
 ): Promise<IngestResult> {
   const started = Date.now();
   // Cut here rather than inside runIngest so every log line and the run record carry it.
@@ -85,6 +87,15 @@ export async function handler(
     metrics.addMetric('IngestSucceeded', MetricUnit.Count, 1);
     metrics.addMetric('UnfinishedObjectsRemoved', MetricUnit.Count, result.removed.keys.length);
     metrics.addMetric('StageDurationMs', MetricUnit.Milliseconds, Date.now() - started);
+    const backlog = await continueBacklog(
+      result,
+      event ?? {},
+      new LambdaSelfInvoker(context.functionName),
+      stageLogger,
+    );
+    if (backlog === 'next-batch-started') {
+      metrics.addMetric('BacklogBatchStarted', MetricUnit.Count, 1);
+    }
     return result;
   } catch (error) {
     logger.error('Ingest failed', error as Error);

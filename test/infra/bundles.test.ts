@@ -70,6 +70,8 @@ describe.each(['ingest', 'transform', 'load'])('the %s bundle', (stage) => {
     const required = [...code.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1] as string);
     expect(required.filter((name) => !isBuiltin(name) && !(name in OPTIONAL_REQUIRES))).toEqual([]);
     expect(/class S3Client\b|S3Client=class|"S3Client"/.test(code)).toBe(true);
+    // Ingest alone starts its own next batch, through Lambda's Invoke API.
+    expect(code.includes('/2015-03-31/functions/')).toBe(stage === 'ingest');
   });
 });
 

@@ -428,6 +428,23 @@ describe('permissions', () => {
     expect(JSON.stringify(statements)).toContain(':secret:deliverance/warehouse-??????');
   });
 
+  it('lets ingest invoke its own function, unqualified, and no stage invoke anything else', () => {
+    for (const template of [dev, prod]) {
+      const invokes = (stage: string) =>
+        statementsOf(template, stage).filter((s) =>
+          actions(s).some((a) => a.startsWith('lambda:')),
+        );
+      expect(invokes('ingest')).toEqual([
+        {
+          Effect: 'Allow',
+          Action: 'lambda:InvokeFunction',
+          Resource: { 'Fn::GetAtt': [functionOf(template, 'ingest'), 'Arn'] },
+        },
+      ]);
+      expect([...invokes('transform'), ...invokes('load')]).toEqual([]);
+    }
+  });
+
   it('puts no secret value in the template', () => {
     const body = JSON.stringify(prod.toJSON());
     expect(body).not.toMatch(/password/i);
@@ -452,6 +469,17 @@ describe('triggers', () => {
         },
       },
     });
+  });
+
+  it('creates every schedule only once ingest may invoke itself', () => {
+    const grant = logicalIdOf(prod, 'AWS::IAM::Policy', {
+      PolicyDocument: Match.objectLike({
+        Statement: [Match.objectLike({ Action: 'lambda:InvokeFunction' })],
+      }),
+    });
+    const schedules = Object.values(prod.findResources('AWS::Scheduler::Schedule'));
+    expect(schedules).toHaveLength(3);
+    for (const schedule of schedules) expect(schedule.DependsOn).toContain(grant);
   });
 
   it('gives each distinct per-table schedule its tables, and the default the rest', () => {

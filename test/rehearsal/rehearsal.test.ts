@@ -1,11 +1,18 @@
+import type { IngestResult } from '../../lambdas/ingest/ingest';
 import { applyDemoChanges } from '../../local/seed/demo-changes';
 import { seedTotesys } from '../../local/seed/seed-totesys';
 import { compareWithReference } from '../integration/support/reference';
+import { readJsonLines } from '../integration/support/test-stack';
 import { objectsWithoutManifest } from '../integration/support/unfinished-attempts';
 import { synthesize } from '../infra/support/synth';
 import { alarmsOf, emittedMetrics, notify, stateAfter, watched } from './support/alarms';
+import type { Authorizer } from './support/authorizer';
 import type { CfnTemplate } from './support/deployment';
-import type { DestinationRecord, InvocationRecord } from './support/lambda-service';
+import type {
+  DestinationRecord,
+  InvocationRecord,
+  RehearsedFunction,
+} from './support/lambda-service';
 import { readTemplate, startRehearsal, type Rehearsal } from './support/rehearsal';
 import { unusedGrants } from './support/unused-grants';
 
@@ -13,25 +20,25 @@ import { unusedGrants } from './support/unused-grants';
  * The stack `cdk deploy` ships, run end to end on this machine: the bundles from the cloud
  * assembly, the template's environment, events and retries, and every request authorised
  * against the template's policies (docs/deploy.md, "What the rehearsal proves").
+ *
+ * Each describe below rehearses its own synthesis; the helpers act on the one running.
  */
 let rehearsal: Rehearsal;
 let template: CfnTemplate;
 const ADMIN = 'ops@example.com';
+/** The policies of every rehearsal, for the report of grants none of them needed. */
+const rehearsed: Authorizer[] = [];
 
-beforeAll(async () => {
-  const { outdir, stack } = synthesize({ 'deliverance:adminEmails': [ADMIN] }, { bundle: true });
+/** Synthesizes the stack with `context` over the defaults and brings it up. */
+async function rehearse(context: Record<string, unknown> = {}): Promise<void> {
+  const { outdir, stack } = synthesize(
+    { 'deliverance:adminEmails': [ADMIN], ...context },
+    { bundle: true },
+  );
   template = readTemplate(outdir, stack.stackName);
   rehearsal = await startRehearsal({ template, outdir, stackName: stack.stackName });
-  await seedTotesys(rehearsal.postgres.url('totesys'), { scale: 0.05 });
-  // Enough addresses for a landing object over S3's 5 MB part size: a multipart upload, which
-  // on an SSE-KMS bucket also needs kms:Decrypt.
-  await rehearsal.source.query(
-    `INSERT INTO address (address_line_1, address_line_2, district, city, postal_code, country, phone, created_at, last_updated)
-     SELECT 'Line ' || i || repeat(' Street', 20), NULL, 'District ' || i, 'City ' || (i % 97), 'PC' || i, 'Country', '01632 960' || i, now(), now()
-     FROM generate_series(1, 30000) AS i`,
-  );
-}, 300_000);
-afterAll(() => rehearsal?.stop());
+  rehearsed.push(rehearsal.authorizer);
+}
 
 const fnId = (prefix: string) =>
   [...rehearsal.lambda.functions.keys()].find((id) => id.startsWith(prefix)) as string;
@@ -79,6 +86,19 @@ function without(
 }
 
 describe('the synthesized stack, rehearsed', () => {
+  beforeAll(async () => {
+    await rehearse();
+    await seedTotesys(rehearsal.postgres.url('totesys'), { scale: 0.05 });
+    // Enough addresses for a landing object over S3's 5 MB part size: a multipart upload, which
+    // on an SSE-KMS bucket also needs kms:Decrypt.
+    await rehearsal.source.query(
+      `INSERT INTO address (address_line_1, address_line_2, district, city, postal_code, country, phone, created_at, last_updated)
+       SELECT 'Line ' || i || repeat(' Street', 20), NULL, 'District ' || i, 'City ' || (i % 97), 'PC' || i, 'Country', '01632 960' || i, now(), now()
+       FROM generate_series(1, 30000) AS i`,
+    );
+  }, 300_000);
+  afterAll(() => rehearsal?.stop());
+
   it('runs the bundles under the runtime the template names, with nothing outside them', () => {
     const runtimes = [...rehearsal.lambda.functions.values()].map((f) => f.runtime);
     expect(new Set(runtimes)).toEqual(new Set(['nodejs22.x']));
@@ -92,6 +112,7 @@ describe('the synthesized stack, rehearsed', () => {
       }
     }
     expect(Object.keys(rehearsal.additions).sort()).toEqual([
+      'AWS_ENDPOINT_URL_LAMBDA',
       'AWS_ENDPOINT_URL_S3',
       'AWS_ENDPOINT_URL_SECRETS_MANAGER',
       'AWS_ENDPOINT_URL_SSM',
@@ -503,11 +524,124 @@ describe('the synthesized stack, rehearsed', () => {
       /User: cloudwatch\.amazonaws\.com is not authorized to perform: sns:Publish on resource: arn:aws:sns:.* because no resource-based policy allows the sns:Publish action/,
     );
   });
+});
 
-  it('grants the stage roles nothing the rehearsal did not need, but what it names', () => {
+/**
+ * The cap per table per batch at a few hundred rows, on a source whose largest table holds
+ * three caps: the first load is a backlog that ingest drains by invoking itself, batch after
+ * batch, through the gateway with its own role.
+ */
+const CAP = 200;
+
+describe('a backlog over the cap per batch, rehearsed', () => {
+  beforeAll(async () => {
+    await rehearse({ 'deliverance:maxBatchRows': CAP });
+    await seedTotesys(rehearsal.postgres.url('totesys'), { scale: 0.04 });
+  }, 300_000);
+  afterAll(() => rehearsal?.stop());
+
+  const ingest = () => rehearsal.lambda.functions.get(fnId('Ingestion')) as RehearsedFunction;
+  const ingests = (records: readonly InvocationRecord[]) =>
+    records.filter((r) => r.function === ingest().logicalId);
+  const resultOf = (record: InvocationRecord | undefined) => record?.result as IngestResult;
+  /** Ingest's invocations of itself, as the policies in force decided them, from `mark` on. */
+  const selfInvocations = (mark: number) =>
+    rehearsal.authorizer.decisions
+      .slice(mark)
+      .filter(
+        (d) => d.action === 'lambda:InvokeFunction' && d.principal === ingest().caller.principal,
+      )
+      .map((d) => ({ allowed: d.allowed, resource: d.resource }));
+  // Powertools writes warnings and errors to stderr, the rest to stdout.
+  const messagesAt = (level: string, record: InvocationRecord | undefined) =>
+    [...(record?.stdout ?? []), ...(record?.stderr ?? [])]
+      .filter((line) => line.includes(`"level":"${level}"`))
+      .map((line) => JSON.parse(line.slice(line.indexOf('{'))) as Record<string, unknown>);
+
+  it('lands the batch whose invocation of the next one is refused, logs why, and stops there', async () => {
+    // The grant is gone once the second batch runs: the first batch still starts it.
+    const refusing = without((_, id) => id.startsWith('IngestionIngestFunctionInvokeSelf'));
+    let started = 0;
+    rehearsal.lambda.onBeforeAttempt = (fn) => {
+      if (fn.logicalId === ingest().logicalId && (started += 1) === 2) rehearsal.enforce(refusing);
+    };
+    const mark = rehearsal.lambda.invocations.length;
+    const decided = rehearsal.authorizer.decisions.length;
+    const denied = rehearsal.gateway.denials.length;
+    try {
+      await rehearsal.tick();
+    } finally {
+      rehearsal.lambda.onBeforeAttempt = () => undefined;
+      rehearsal.enforce(template);
+    }
+    const cycle = since(mark);
+    expect(failures(cycle)).toEqual([]);
+    const runs = ingests(cycle);
+    expect(runs.map((r) => resultOf(r).caughtUp)).toEqual([false, false]);
+    expect(selfInvocations(decided)).toEqual([{ allowed: true, resource: ingest().arn }]);
+    expect(rehearsal.gateway.denials.slice(denied)).toEqual([
+      {
+        principal: ingest().caller.principal,
+        action: 'lambda:InvokeFunction',
+        resource: ingest().arn,
+        message: expect.stringMatching(
+          /is not authorized to perform: lambda:InvokeFunction on resource: arn:aws:lambda:\S+ because no identity-based policy allows/,
+        ) as unknown,
+      },
+    ]);
+    expect(messagesAt('ERROR', runs[1])).toEqual([
+      expect.objectContaining({
+        message: 'Could not start the next batch of the backlog: the schedule will continue it',
+        error: expect.stringMatching(/^AccessDeniedException: User: arn:aws:sts::/) as unknown,
+      }),
+    ]);
+    const nextStarted = emittedMetrics(runs).filter((p) => p.name === 'BacklogBatchStarted');
+    expect(nextStarted.map((p) => p.value)).toEqual([1]);
+    expect(dlq('Ingestion')).toEqual([]);
+    expect(await compareWithReference(rehearsal.source, rehearsal.warehouse)).not.toEqual([]);
+  });
+
+  it('goes on at the next tick and drains the backlog, each batch invoking the next, each within the cap', async () => {
+    const refused = resultOf(ingests(rehearsal.lambda.invocations).at(-1));
+    const stoppedAt = refused.manifest.tables.find((t) => t.upTo !== undefined);
+    const mark = rehearsal.lambda.invocations.length;
+    const decided = rehearsal.authorizer.decisions.length;
+    const denied = rehearsal.gateway.denials.length;
+    await rehearsal.tick();
+    const cycle = since(mark);
+    expect(failures(cycle)).toEqual([]);
+    const results = ingests(cycle).map(resultOf);
+    expect(results.length).toBeGreaterThanOrEqual(3);
+    expect(results.map((r) => r.caughtUp)).toEqual([
+      ...Array(results.length - 1).fill(false),
+      true,
+    ]);
+    // The tick's batch starts after the last row the refused one landed.
+    const resumed = results[0]?.manifest.tables.find((t) => t.table === stoppedAt?.table);
+    expect(resumed?.after).toEqual(stoppedAt?.upTo);
+    expect(selfInvocations(decided)).toEqual(
+      Array(results.length - 1).fill({ allowed: true, resource: ingest().arn }),
+    );
+    expect(rehearsal.gateway.denials.slice(denied)).toEqual([]);
+
+    const landed: { key: string; rows: number }[] = [];
+    for (const { manifest } of ingests(rehearsal.lambda.invocations).map(resultOf)) {
+      for (const key of manifest.tables.flatMap((t) => t.keys)) {
+        landed.push({ key, rows: (await readJsonLines(rehearsal.buckets.landing, key)).length });
+      }
+    }
+    expect(landed.filter((o) => o.rows > CAP)).toEqual([]);
+    // The cap was reached batch after batch, not merely never exceeded.
+    expect(landed.filter((o) => o.rows === CAP).length).toBeGreaterThanOrEqual(3);
+    await warehouseMatchesSource();
+  });
+});
+
+describe('the rehearsals together', () => {
+  it('grant the stage roles nothing they did not need, but what is named', () => {
     const roles = [...rehearsal.lambda.functions.values()].map((f) => f.roleArn);
-    const report = unusedGrants(rehearsal.authorizer, roles);
-    console.log(`Granted but unused in the rehearsal:\n${JSON.stringify(report, null, 2)}`);
+    const report = unusedGrants(rehearsed, roles);
+    console.log(`Granted but unused in the rehearsals:\n${JSON.stringify(report, null, 2)}`);
     const known = [
       // CDK's SQS destination grants these beside SendMessage; Lambda sends with SendMessage.
       'sqs:GetQueueAttributes',
@@ -515,6 +649,7 @@ describe('the synthesized stack, rehearsed', () => {
       // Only after a multipart upload fails part-way, which no scenario here makes happen.
       's3:AbortMultipartUpload',
     ];
+    expect(rehearsed).toHaveLength(2);
     for (const [role, actions] of Object.entries(report)) {
       expect({ role, actions: actions.filter((a) => !known.includes(a)) }).toEqual({
         role,

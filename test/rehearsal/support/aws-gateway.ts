@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Authorizer } from './authorizer';
 import { ACCOUNT, REGION } from './deployment';
+import { InvocationDenied } from './lambda-service';
 import { decodeAwsChunked, parseS3Request, type S3Request } from './s3-requests';
 
 /** Who holds an access key: the function's role session, as STS would have issued it. */
@@ -33,6 +34,8 @@ export interface GatewayOptions {
   /** Bucket name → the ARN of the KMS key it encrypts new objects with (SSE-KMS). */
   readonly bucketKeys: ReadonlyMap<string, string>;
   readonly onObjectCreated: (object: CreatedObject) => void;
+  /** Lambda's asynchronous invocation by `principal`, authorised and queued by the Lambda stand-in. */
+  readonly invokeAsync: (functionArn: string, event: unknown, principal: string) => Promise<void>;
 }
 
 export interface Denial {
@@ -59,7 +62,8 @@ interface Parameter {
 
 /**
  * The AWS endpoints the bundles reach, over HTTPS: S3 (stored by the S3-compatible server
- * behind it), SSM Parameter Store and Secrets Manager (the few operations the stages call).
+ * behind it), SSM Parameter Store, Secrets Manager and Lambda's Invoke (the few operations the
+ * stages call).
  * Every request is authorised as AWS would before it is served, with the caller's own role.
  */
 export class AwsGateway {
@@ -135,6 +139,7 @@ export class AwsGateway {
     if (service === 's3') return this.s3(req, res, body, caller);
     if (service === 'ssm') return this.ssm(req, res, body, caller);
     if (service === 'secretsmanager') return this.secretsManager(req, res, body, caller);
+    if (service === 'lambda') return this.lambda(req, res, body, caller);
     return reply(
       res,
       400,
@@ -436,6 +441,43 @@ export class AwsGateway {
       VersionStages: ['AWSCURRENT'],
       CreatedDate: Date.now() / 1000,
     });
+  }
+
+  /** Invoke, asynchronous only: what a function that continues its own work calls. */
+  private async lambda(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: Buffer,
+    caller: Caller,
+  ): Promise<void> {
+    const url = new URL(req.url ?? '/', 'https://lambda');
+    const name = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(url.pathname)?.[1];
+    const type = req.headers['x-amz-invocation-type'] ?? 'RequestResponse';
+    if (req.method !== 'POST' || !name || url.search || type !== 'Event') {
+      return reply(
+        res,
+        400,
+        'json',
+        'UnknownOperationException',
+        `The rehearsal serves only Lambda's unqualified asynchronous Invoke, not ${req.method} ${url.pathname}${url.search} (${type})`,
+      );
+    }
+    const id = decodeURIComponent(name);
+    const arn = id.startsWith('arn:') ? id : `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${id}`;
+    try {
+      await this.options.invokeAsync(arn, JSON.parse(body.toString() || '{}'), caller.principal);
+    } catch (error) {
+      if (!(error instanceof InvocationDenied)) throw error;
+      this.denials.push({
+        principal: caller.principal,
+        action: 'lambda:InvokeFunction',
+        resource: arn,
+        message: error.reason,
+      });
+      return reply(res, 403, 'json', 'AccessDeniedException', error.reason);
+    }
+    res.writeHead(202, { 'x-amzn-requestid': randomUUID() });
+    res.end();
   }
 }
 

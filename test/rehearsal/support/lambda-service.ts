@@ -74,6 +74,14 @@ interface Queued {
 
 const BOOTSTRAP = join(__dirname, 'lambda-bootstrap.cjs');
 
+/** Lambda's refusal of an invocation that no policy allows; `reason` is AWS's sentence. */
+export class InvocationDenied extends Error {
+  constructor(readonly reason: string) {
+    super(`AccessDeniedException: ${reason}`);
+    this.name = 'InvocationDenied';
+  }
+}
+
 /**
  * Lambda's asynchronous invocation as the template configures it: the caller authorised by the
  * function's resource policy or its own role, one queue per function drained at most
@@ -157,6 +165,8 @@ export class LambdaService {
   /**
    * An asynchronous invocation (`InvocationType: Event`) by `principal`: refused as AWS would if
    * no policy allows it, else queued.
+   *
+   * @throws InvocationDenied when no policy allows it
    */
   async invokeAsync(
     functionArn: string,
@@ -174,7 +184,7 @@ export class LambdaService {
     });
     if (!decision.allowed) {
       this.problems.push(decision.message);
-      throw new Error(`AccessDeniedException: ${decision.message}`);
+      throw new InvocationDenied(decision.message);
     }
     this.enqueue({ fn, event, requestId: randomUUID() });
   }

@@ -74,8 +74,9 @@ export interface BucketNotification {
 /**
  * Brings a synthesized stack up on this machine: the embedded PostgreSQL (TLS only) with the
  * totesys and warehouse databases, the S3-compatible server behind an authorising HTTPS
- * gateway that also serves SSM and Secrets Manager, and the functions of the template run
- * from their bundles by a Lambda stand-in, wired by the template's schedules and notifications.
+ * gateway that also serves SSM, Secrets Manager and Lambda's Invoke, and the functions of the
+ * template run from their bundles by a Lambda stand-in, wired by the template's schedules and
+ * notifications.
  */
 export async function startRehearsal(assembly: CloudAssembly): Promise<Rehearsal> {
   const stateDir = await temporaryStateDir('dlv-rehearsal-');
@@ -158,6 +159,9 @@ export async function startRehearsal(assembly: CloudAssembly): Promise<Rehearsal
     },
     bucketKeys,
     onObjectCreated: notify,
+    // Called only by a running function, after `lambda` below exists.
+    invokeAsync: (arn, event, principal): Promise<void> =>
+      lambda.invokeAsync(arn, event, principal),
   });
   await gateway.start();
 
@@ -184,6 +188,7 @@ export async function startRehearsal(assembly: CloudAssembly): Promise<Rehearsal
     AWS_ENDPOINT_URL_S3: gateway.url,
     AWS_ENDPOINT_URL_SSM: gateway.url,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: gateway.url,
+    AWS_ENDPOINT_URL_LAMBDA: gateway.url,
     // In place of the runtime's RDS bundle: the CA of the rehearsal's endpoints and database.
     NODE_EXTRA_CA_CERTS: tls.caFile,
   };

@@ -6,20 +6,22 @@ const matches = (pattern: string, action: string) =>
   );
 
 /**
- * Per role, the actions its identity policies allow that no request of the rehearsal needed:
- * each is either a grant to trim or a path the scenarios do not cover.
+ * Per role, the actions its identity policies allow that no request of the rehearsals needed:
+ * each is either a grant to trim or a path the scenarios do not cover. The rehearsals are of
+ * one stack synthesized with different context, so a role has one ARN in all of them.
  */
 export function unusedGrants(
-  authorizer: Authorizer,
+  authorizers: readonly Authorizer[],
   roleArns: readonly string[],
 ): Record<string, string[]> {
   const report: Record<string, string[]> = {};
   for (const roleArn of roleArns) {
-    const used = authorizer.decisions
+    const used = authorizers
+      .flatMap((a) => a.decisions)
       .filter((d) => d.allowed && roleOf(d.principal) === roleArn)
       .map((d) => d.action);
-    const granted = authorizer
-      .identityPoliciesOf(roleArn)
+    const granted = authorizers
+      .flatMap((a) => a.identityPoliciesOf(roleArn))
       .flatMap((p) => p.policy.Statement)
       .filter((s) => s.Effect === 'Allow')
       .flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]) as string[]);
