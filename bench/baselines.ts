@@ -58,7 +58,13 @@ export async function copyToBaseline(
   const worker = () =>
     withClient(url, async (client) => {
       for (let entry = queue.shift(); entry; entry = queue.shift()) {
-        const window = { from: entry.from ?? undefined, to: entry.to };
+        // A capped or continued backfill batch read only part of its window, between cursors.
+        const window = {
+          from: entry.from ?? undefined,
+          to: entry.to,
+          after: entry.after,
+          upTo: entry.upTo,
+        };
         // json: the ingest's own query (PostgreSQL builds the JSON), drained instead of uploaded.
         const sql = json
           ? extractCopy(SOURCE_TABLES[entry.table], window, false)
