@@ -58,7 +58,13 @@ export async function copyToBaseline(
   const worker = () =>
     withClient(url, async (client) => {
       for (let entry = queue.shift(); entry; entry = queue.shift()) {
-        const window = { from: entry.from ?? undefined, to: entry.to };
+        // A capped or continued backfill batch read only part of its window, between cursors.
+        const window = {
+          from: entry.from ?? undefined,
+          to: entry.to,
+          after: entry.after,
+          upTo: entry.upTo,
+        };
         // json: the ingest's own query (PostgreSQL builds the JSON), drained instead of uploaded.
         const sql = json
           ? extractCopy(SOURCE_TABLES[entry.table], window, false)
@@ -183,7 +189,9 @@ export async function parquetjsBaseline(
   const snappy = { compression: 'SNAPPY' };
   const int32 = { type: 'INT32', ...snappy };
   const date = { type: 'DATE', ...snappy };
-  const time = { type: 'TIME_MILLIS', ...snappy };
+  // Microseconds since midnight, as our TIME(MICROS): parquetjs-lite's TIME_MICROS throws on
+  // every value (isNaN of a BigInt), so the bare INT64 it would write.
+  const time = { type: 'INT64', ...snappy };
   const schema = new parquet.ParquetSchema({
     sales_order_id: int32,
     created_date: date,

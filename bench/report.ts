@@ -1,10 +1,14 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DEFAULT_MAX_BATCH_ROWS } from '../contract/batch-bounds';
 import type { Baseline } from './baselines';
-import type { StageResult } from './stage-protocol';
+import type { StageLimit } from './lambda-limits';
+import type { StageName, StageResult } from './stage-protocol';
 
-export interface RunReport {
-  readonly label: 'initial' | 'incremental';
+/** One batch of a pass: its three stage runs and the yardsticks measured on its rows. */
+export interface BatchRun {
+  /** 1 for a pass's first batch. */
+  readonly batch: number;
   readonly ingest: StageResult;
   readonly transform: StageResult;
   readonly load: StageResult;
@@ -12,12 +16,21 @@ export interface RunReport {
   /** The ingest's JSON-building COPY alone, drained: what the upload adds is the rest. */
   readonly jsonCopyTo: Baseline;
   readonly copyFrom: Baseline;
+  /** The table the batch capped at maxBatchRows, and the rows of its window left for later. */
+  readonly capped: { readonly table: string; readonly remaining: number } | undefined;
+}
+
+/** A pass: batch after batch until the ingest is caught up. */
+export interface RunReport {
+  readonly label: 'initial' | 'incremental';
+  readonly batches: readonly BatchRun[];
   readonly parquetjs: Baseline | undefined;
   readonly rowByRow: Baseline | undefined;
 }
 
 export interface BenchReport {
   readonly scale: number;
+  readonly maxBatchRows: number;
   readonly machine: string;
   readonly node: string;
   readonly postgres: string;
@@ -29,6 +42,8 @@ export interface BenchReport {
   readonly seedSeconds: number | undefined;
   /** --max-old-space-size given to the stage processes, if any. */
   readonly heapMb: number | undefined;
+  /** Each stage's Lambda size and timeout as cdk.json configures them. */
+  readonly limits: Readonly<Record<StageName, StageLimit>>;
 }
 
 /** Targets from issue 6. */
@@ -47,8 +62,78 @@ const int = (n: number) => Math.round(n).toLocaleString('en-GB');
 const secs = (n: number) => n.toFixed(2);
 const ratio = (n: number) => `${n.toFixed(2)}×`;
 const mark = (ok: boolean) => (ok ? '✓' : '✗');
+const STAGE_NAMES: readonly StageName[] = ['ingest', 'transform', 'load'];
 
-function stageRows(run: RunReport): string[][] {
+type StageTotals = Pick<
+  StageResult,
+  'stage' | 'seconds' | 'rows' | 'peakRssMb' | 'phases' | 'extra'
+>;
+
+/** A pass summed over its batches: seconds, rows, phases and CPU added, peak RSS the largest. */
+interface PassTotals {
+  readonly label: RunReport['label'];
+  readonly batches: number;
+  readonly ingest: StageTotals;
+  readonly transform: StageTotals;
+  readonly load: StageTotals;
+  readonly copyTo: Baseline;
+  readonly jsonCopyTo: Baseline;
+  readonly copyFrom: Baseline;
+  readonly parquetjs: Baseline | undefined;
+  readonly rowByRow: Baseline | undefined;
+}
+
+function addInto(into: Record<string, number>, from: Record<string, number>): void {
+  for (const [key, value] of Object.entries(from)) into[key] = (into[key] ?? 0) + value;
+}
+
+function sumStage(stage: StageName, runs: readonly StageResult[]): StageTotals {
+  const phases: Record<string, number> = {};
+  const extra: Record<string, number> = {};
+  for (const run of runs) {
+    addInto(phases, run.phases);
+    addInto(extra, run.extra);
+  }
+  return {
+    stage,
+    seconds: runs.reduce((sum, r) => sum + r.seconds, 0),
+    rows: runs.reduce((sum, r) => sum + r.rows, 0),
+    peakRssMb: Math.max(...runs.map((r) => r.peakRssMb)),
+    phases,
+    extra,
+  };
+}
+
+const sumBaseline = (baselines: readonly Baseline[]): Baseline => ({
+  rows: baselines.reduce((sum, b) => sum + b.rows, 0),
+  seconds: baselines.reduce((sum, b) => sum + b.seconds, 0),
+});
+
+function totals(run: RunReport): PassTotals {
+  const { batches } = run;
+  const stage = (name: StageName) =>
+    sumStage(
+      name,
+      batches.map((b) => b[name]),
+    );
+  return {
+    label: run.label,
+    batches: batches.length,
+    ingest: stage('ingest'),
+    transform: stage('transform'),
+    load: stage('load'),
+    copyTo: sumBaseline(batches.map((b) => b.copyTo)),
+    jsonCopyTo: sumBaseline(batches.map((b) => b.jsonCopyTo)),
+    copyFrom: sumBaseline(batches.map((b) => b.copyFrom)),
+    parquetjs: run.parquetjs,
+    rowByRow: run.rowByRow,
+  };
+}
+
+const endToEnd = (pass: PassTotals) =>
+  pass.ingest.seconds + pass.transform.seconds + pass.load.seconds;
+
+function stageRows(run: PassTotals): string[][] {
   const { ingest, transform, load, copyTo, copyFrom, parquetjs, rowByRow } = run;
   const factRows = transform.extra.factRows ?? 0;
   const transformVs = parquetjs
@@ -62,7 +147,7 @@ function stageRows(run: RunReport): string[][] {
       `${ratio(rate(load.rows, load.seconds) / rate(rowByRow.rows, rowByRow.seconds))} row-by-row`,
     );
   }
-  const line = (stage: StageResult, vs: string) => [
+  const line = (stage: StageTotals, vs: string) => [
     run.label,
     stage.stage,
     int(stage.rows),
@@ -77,9 +162,9 @@ function stageRows(run: RunReport): string[][] {
     line(load, loadVs.join(', ')),
     [
       run.label,
-      'end to end',
+      run.batches === 1 ? 'end to end' : `end to end, ${run.batches} batches`,
       '',
-      secs(ingest.seconds + transform.seconds + load.seconds),
+      secs(endToEnd(run)),
       '',
       int(Math.max(ingest.peakRssMb, transform.peakRssMb, load.peakRssMb)),
       '',
@@ -93,7 +178,28 @@ function markdownTable(header: string[], rows: string[][]): string {
   return lines.join('\n');
 }
 
-function phaseLines(run: RunReport): string[] {
+/** One line per batch: what it landed and what each stage took, wall and CPU, and its peak. */
+function batchRows(run: RunReport): string[][] {
+  return run.batches.map((batch) => [
+    String(batch.batch),
+    int(batch.ingest.rows),
+    batch.capped ? `${batch.capped.table} (${int(batch.capped.remaining)} left)` : '',
+    ...[batch.ingest, batch.transform, batch.load].flatMap((stage) => [
+      secs(stage.seconds),
+      secs(stage.extra.cpuSeconds ?? 0),
+      int(stage.peakRssMb),
+    ]),
+  ]);
+}
+
+const BATCH_HEADER = [
+  'batch',
+  'rows landed',
+  'capped (rows left)',
+  ...STAGE_NAMES.flatMap((stage) => [`${stage} s`, `${stage} CPU s`, `${stage} MB`]),
+];
+
+function phaseLines(run: PassTotals): string[] {
   const lines: string[] = [];
   for (const stage of [run.ingest, run.transform, run.load]) {
     const total = stage.seconds * 1000;
@@ -114,22 +220,50 @@ function phaseLines(run: RunReport): string[] {
         `summed over 4 tables at once; the same JSON COPY drained without upload takes ${secs(run.jsonCopyTo.seconds)} s, raw COPY TO ${secs(run.copyTo.seconds)} s`,
       );
     }
+    const over = run.batches === 1 ? '' : `, ${run.batches} batches`;
     lines.push(
-      `- ${run.label} ${stage.stage} (${secs(stage.seconds)} s): ${parts.join(', ') || '—'}`,
+      `- ${run.label} ${stage.stage} (${secs(stage.seconds)} s${over}): ${parts.join(', ') || '—'}`,
     );
   }
   return lines;
 }
 
-function verdicts(report: BenchReport): string[] {
-  const initial = report.runs.find((r) => r.label === 'initial');
-  const incremental = report.runs.find((r) => r.label === 'incremental');
+/**
+ * Per stage, its longest run and its largest peak RSS over every batch of every pass, against
+ * its configured Lambda timeout and the memory target: a bounded batch must hold in each.
+ */
+function limitLines(report: BenchReport): string[] {
+  const runs = report.runs.flatMap((pass) =>
+    pass.batches.map((batch) => ({ where: `${pass.label} batch ${batch.batch}`, batch })),
+  );
+  return STAGE_NAMES.map((stage) => {
+    const largest = (of: (result: StageResult) => number) =>
+      runs.reduce((best, run) => (of(run.batch[stage]) > of(best.batch[stage]) ? run : best));
+    const slowest = largest((r) => r.seconds);
+    const heaviest = largest((r) => r.peakRssMb);
+    const seconds = slowest.batch[stage].seconds;
+    const peak = heaviest.batch[stage].peakRssMb;
+    const { size, timeoutSeconds } = report.limits[stage];
+    return `${stage}: longest run ${secs(seconds)} s (${slowest.where}) ${mark(seconds <= timeoutSeconds)} (${size} Lambda timeout ${timeoutSeconds} s), peak RSS ${int(peak)} MB (${heaviest.where}) ${mark(peak <= TARGETS.peakRssMb)} (target ≤ ${TARGETS.peakRssMb} MB)`;
+  });
+}
+
+function verdicts(report: BenchReport, passes: readonly PassTotals[]): string[] {
+  const initial = passes.find((p) => p.label === 'initial');
+  const incremental = passes.find((p) => p.label === 'incremental');
   const lines: string[] = [];
   if (initial) {
     const loadRatio = initial.copyFrom.seconds / initial.load.seconds;
     const ingestRatio = initial.copyTo.seconds / initial.ingest.seconds;
     const fact = rate(initial.transform.extra.factRows ?? 0, initial.transform.seconds);
-    const end = initial.ingest.seconds + initial.transform.seconds + initial.load.seconds;
+    const end = endToEnd(initial);
+    const cpu = [initial.ingest, initial.transform, initial.load].reduce(
+      (sum, stage) => sum + (stage.extra.cpuSeconds ?? 0),
+      0,
+    );
+    lines.push(
+      `initial load: ${initial.batches} ${initial.batches === 1 ? 'batch' : 'batches'} of at most ${int(report.maxBatchRows)} rows per table, ${int(initial.ingest.rows)} rows landed in ${secs(end)} s of stage time (${int(rate(initial.ingest.rows, end))} rows/s), ${secs(cpu)} CPU s in the stage processes`,
+    );
     lines.push(
       `load: ${ratio(loadRatio)} raw COPY ${mark(loadRatio >= TARGETS.loadVsCopy)} (target ≥ ${TARGETS.loadVsCopy}×)`,
     );
@@ -147,19 +281,13 @@ function verdicts(report: BenchReport): string[] {
     lines.push(
       `transform: ${int(fact)} fact rows/s ${mark(fact >= TARGETS.transformFactRowsPerSecond)} (target ≥ ${int(TARGETS.transformFactRowsPerSecond)})`,
     );
-    const peak = Math.max(
-      ...report.runs.flatMap((r) => [r.ingest.peakRssMb, r.transform.peakRssMb, r.load.peakRssMb]),
-    );
-    lines.push(
-      `peak RSS: ${int(peak)} MB ${mark(peak <= TARGETS.peakRssMb)} (target ≤ ${TARGETS.peakRssMb} MB per stage)`,
-    );
+    lines.push(...limitLines(report));
     lines.push(
       `initial load end to end: ${secs(end)} s ${mark(end < TARGETS.initialEndToEndSeconds)} (target < ${TARGETS.initialEndToEndSeconds} s at scale 100)`,
     );
   }
   if (incremental) {
-    const end =
-      incremental.ingest.seconds + incremental.transform.seconds + incremental.load.seconds;
+    const end = endToEnd(incremental);
     lines.push(
       `incremental batch end to end: ${secs(end)} s for ${int(incremental.ingest.rows)} rows ${mark(end < TARGETS.incrementalEndToEndSeconds)} (target < ${TARGETS.incrementalEndToEndSeconds} s)`,
     );
@@ -167,31 +295,54 @@ function verdicts(report: BenchReport): string[] {
   return lines;
 }
 
+/** The default cap keeps the plain `scale-N` section, so earlier runs stay comparable. */
+const sectionId = (report: BenchReport) =>
+  report.maxBatchRows === DEFAULT_MAX_BATCH_ROWS
+    ? `scale-${report.scale}`
+    : `scale-${report.scale}-cap-${report.maxBatchRows}`;
+
 export function formatReport(report: BenchReport): string {
   const header = ['pass', 'stage', 'rows', 'seconds', 'rows/s', 'peak RSS MB', 'vs baseline'];
+  const passes = report.runs.map(totals);
+  const perBatch = report.runs
+    .filter((run) => run.batches.length > 1)
+    .flatMap((run) => [
+      '',
+      `Per batch of the ${run.label} pass (seconds are wall time; CPU s is the stage process's user + system):`,
+      '',
+      markdownTable(BATCH_HEADER, batchRows(run)),
+    ]);
+  const cap =
+    report.maxBatchRows === DEFAULT_MAX_BATCH_ROWS
+      ? ''
+      : `, batches of at most ${int(report.maxBatchRows)} rows`;
   return [
-    `### Scale ${report.scale}`,
+    `### Scale ${report.scale}${cap}`,
     '',
-    `${report.date}; ${report.machine}; Node.js ${report.node}; PostgreSQL ${report.postgres} (embedded, fsync off); S3: s3rver on loopback. Each stage ran in its own process${report.heapMb ? ` with \`--max-old-space-size=${report.heapMb}\`` : ''}; peak RSS is that process's maxRSS. The benchmark took ${secs(report.totalSeconds)} s, ${report.seedSeconds === undefined ? 'reusing an already seeded totesys' : `${secs(report.seedSeconds)} s of it seeding`}.`,
+    `${report.date}; ${report.machine}; Node.js ${report.node}; PostgreSQL ${report.postgres} (embedded, fsync off); S3: s3rver on loopback. At most ${int(report.maxBatchRows)} rows per source table per batch; each pass ran batch after batch until the ingest was caught up. Each stage of each batch ran in its own process${report.heapMb ? ` with \`--max-old-space-size=${report.heapMb}\`` : ''}; peak RSS is that process's maxRSS. The benchmark took ${secs(report.totalSeconds)} s, ${report.seedSeconds === undefined ? 'reusing an already seeded totesys' : `${secs(report.seedSeconds)} s of it seeding`}.`,
     '',
-    markdownTable(header, report.runs.flatMap(stageRows)),
+    markdownTable(header, passes.flatMap(stageRows)),
+    ...perBatch,
     '',
     '```',
-    ...verdicts(report),
+    ...verdicts(report, passes),
     '```',
     '',
-    'Where the time goes (phases overlap where a stage streams, so they need not add up):',
+    'Where the time goes, summed over the batches (phases overlap where a stage streams, so they need not add up):',
     '',
-    ...report.runs.flatMap(phaseLines),
+    ...passes.flatMap(phaseLines),
   ].join('\n');
 }
 
 const DOC = join(__dirname, '..', 'docs', 'benchmarks.md');
 
-/** Replaces this scale's section between its markers, leaving the rest of the file alone. */
+/**
+ * Replaces this scale's (and cap's) section between its markers, leaving the rest of the file
+ * alone.
+ */
 export async function writeBenchmarksDoc(report: BenchReport): Promise<string> {
-  const start = `<!-- bench:scale-${report.scale}:start -->`;
-  const end = `<!-- bench:scale-${report.scale}:end -->`;
+  const start = `<!-- bench:${sectionId(report)}:start -->`;
+  const end = `<!-- bench:${sectionId(report)}:end -->`;
   const section = `${start}\n${formatReport(report)}\n${end}`;
   let text = await readFile(DOC, 'utf8').catch(() => '# Benchmarks\n');
   const from = text.indexOf(start);

@@ -3,7 +3,13 @@ import type { PipelineSettings } from '../local/pipeline-context';
 export type StageName = 'ingest' | 'transform' | 'load';
 
 export type StageRequest =
-  | { stage: 'ingest'; pipeline: PipelineSettings; overlapSeconds: number }
+  | {
+      stage: 'ingest';
+      pipeline: PipelineSettings;
+      overlapSeconds: number;
+      /** Rows per source table per batch (runIngest's maxBatchRows). */
+      maxBatchRows: number;
+    }
   | { stage: 'transform' | 'load'; pipeline: PipelineSettings; manifestKey: string };
 
 export interface StageResult {
@@ -16,6 +22,8 @@ export interface StageResult {
   /** The manifest the stage wrote (ingest, transform) or read (load). */
   readonly manifestKey: string;
   readonly extra: Record<string, number>;
+  /** Ingest only: IngestResult.caughtUp, false while a backlog is left for the next batch. */
+  readonly caughtUp?: boolean;
 }
 
 export const RESULT_PREFIX = 'BENCH-RESULT ';

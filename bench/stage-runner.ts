@@ -30,14 +30,18 @@ async function run(request: StageRequest): Promise<StageResult> {
           watermarks: context.watermarks,
           logger: silentLogger,
           overlapSeconds: request.overlapSeconds,
+          maxBatchRows: request.maxBatchRows,
         });
         const seconds = (performance.now() - started) / 1000;
         const rows = result.manifest.tables.reduce((sum, t) => sum + t.rows, 0);
         const bytes = result.manifest.tables.reduce((sum, t) => sum + t.bytes, 0);
-        return finish(request, seconds, rows, phases, result.manifestKey, {
-          bytes,
-          objects: result.manifest.tables.reduce((sum, t) => sum + t.keys.length, 0),
-        });
+        return {
+          ...finish(request, seconds, rows, phases, result.manifestKey, {
+            bytes,
+            objects: result.manifest.tables.reduce((sum, t) => sum + t.keys.length, 0),
+          }),
+          caughtUp: result.caughtUp,
+        };
       }
       case 'transform': {
         const workDir = await mkdtemp(join(tmpdir(), 'dlv-bench-transform-'));
