@@ -1,9 +1,9 @@
 /**
  * Rows per source table per batch unless `deliverance:maxBatchRows` (CDK context) or
- * `DELIVERANCE_MAX_BATCH_ROWS` (local runs) says otherwise. At the measured rates (about 150k
- * rows/s per stage, docs/benchmarks.md, "Bounded batches") a batch of five tables at the cap is
- * 10M rows: about 70 s of a 5-minute load or ingest and 90 s of a 15-minute transform, about
- * 110 MB of Parquet in /tmp, with memory flat because every stage streams. It equals the
- * ingest's rows per landing object, so a capped table lands as one object.
+ * `DELIVERANCE_MAX_BATCH_ROWS` (local runs) says otherwise. Sized by the slowest path a batch
+ * can take: after a backfill's first batch the warehouse tables are no longer empty, so the load
+ * upserts through staging and `INSERT … ON CONFLICT`, measured at 8–25k rows/s here (a 500,000-row
+ * batch took up to 61 s, a fifth of the 5-minute load; docs/benchmarks.md, "Bounded batches").
+ * Memory is flat whatever the cap, because every stage streams.
  */
-export const DEFAULT_MAX_BATCH_ROWS = 2_000_000;
+export const DEFAULT_MAX_BATCH_ROWS = 500_000;

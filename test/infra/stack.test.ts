@@ -213,7 +213,7 @@ describe('functions', () => {
           SOURCE_SECRET_ID: 'deliverance/totesys',
           WATERMARK_PARAMETER_PREFIX: '/deliverance/dev',
           OVERLAP_SECONDS: '300',
-          MAX_BATCH_ROWS: '2000000',
+          MAX_BATCH_ROWS: '500000',
         }),
       },
     });
