@@ -120,11 +120,13 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
         {
           partRows: options.partRows,
           partKey: (part) => landingKey(table.name, batchId, part),
-          maxRows: options.maxBatchRows,
+          // Only the capped table needs its end found; the others were planned to fit.
+          maxRows: plan.capped.includes(table.name) ? options.maxBatchRows : undefined,
         },
       );
       const read = result.window;
-      if (read.upTo && !plan.capped.includes(table.name)) {
+      const cap = options.maxBatchRows;
+      if (cap !== undefined && !plan.capped.includes(table.name) && result.rows > cap) {
         // A late commit pushed the window past the cap after planning: tables after it were read
         // in full and could refer to rows this batch leaves out. Nothing is kept; the next run
         // plans again.
