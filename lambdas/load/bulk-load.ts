@@ -98,9 +98,10 @@ export async function copyParquetInto(
     await drained;
   } catch (error) {
     copy.destroy(error as Error);
-    // The COPY's own failure (e.g. a bad value) is the better error when there is one.
+    // The COPY's own failure (e.g. a bad value) is the better error when there is one; a COPY
+    // the reader's error aborted only echoes that error back ('COPY from stdin failed: …').
     await finished.catch((copyError: unknown) => {
-      throw copyError;
+      throw pgCode(copyError) === PG.queryCanceled ? error : copyError;
     });
     throw error;
   }

@@ -150,15 +150,9 @@ async function refuseOrExplain(
   log: StageLogger,
 ): Promise<never> {
   const where = `s3://${processed.bucket}/${key}`;
-  // The COPY path aborts the COPY with the reader's error: PostgreSQL answers it back as its
-  // own error, 'COPY from stdin failed: <the ParquetFileError's message>'.
-  const copyFailed = `COPY from stdin failed: ${where}: `;
-  const message = error instanceof Error ? error.message : '';
-  if (isBadData(error) || message.startsWith(copyFailed)) {
-    const text = message.startsWith(copyFailed)
-      ? message.slice('COPY from stdin failed: '.length)
-      : message;
-    const reason = text.startsWith(where) ? text : `${where}: ${text}`;
+  if (isBadData(error)) {
+    const message = (error as Error).message;
+    const reason = message.startsWith(where) ? message : `${where}: ${message}`;
     const quarantined = await quarantineObject(processed, key, reason, batchId).catch(
       () => undefined,
     );

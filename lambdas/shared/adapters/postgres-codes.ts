@@ -9,6 +9,8 @@ export const PG = {
   invalidPassword: '28P01',
   invalidAuthorization: '28000',
   invalidCatalogName: '3D000',
+  /** Also how the server answers a COPY FROM STDIN the client aborted. */
+  queryCanceled: '57014',
 } as const;
 
 /** The SQLSTATE of an error pg raised, if it is one. */
