@@ -4,6 +4,7 @@ import { seedCommand } from './commands/seed';
 import { demoCommand } from './commands/demo';
 import { statusCommand } from './commands/status';
 import { replayCommand } from './commands/replay';
+import { analyticsCommand } from './commands/analytics';
 import { UsageError } from './settings';
 
 const USAGE = `Usage: deliverance <command> [options]
@@ -19,6 +20,8 @@ Commands:
                         re-run one batch from its landing (transform, then load) or
                         processed (load) objects; a batch already done is left as it is
                         unless --force (rewrites processed objects, re-applies the load)
+  analytics [--html FILE]
+                        the analyst views' answers: a text summary, or a page of charts
 
 Environment: DELIVERANCE_SOURCE_URL, DELIVERANCE_WAREHOUSE_URL (PostgreSQL URLs; unset = an
 embedded PostgreSQL under the state folder), DELIVERANCE_STATE_DIR (default .deliverance),
@@ -62,6 +65,8 @@ async function main(argv: string[]): Promise<number> {
         force: values.force,
         verbose: values.verbose,
       });
+    case 'analytics':
+      return analyticsCommand({ html: values.html });
     default:
       throw new UsageError(`Unknown command "${command}". Run "deliverance help" for the list.`);
   }

@@ -42,7 +42,10 @@ export interface QuickSightConfig {
   readonly vpcConnectionArn: string;
   /** Warehouse port (host and database name come from the warehouse secret). */
   readonly port: number;
-  /** QuickSight users or groups granted ownership of the data source and data sets. */
+  /**
+   * QuickSight users or groups granted ownership of the data source and data sets, and the
+   * dashboard's viewers; at least one.
+   */
   readonly principalArns: readonly string[];
 }
 
@@ -386,6 +389,11 @@ class ContextReader {
         ? undefined
         : 'is not a QuickSight user or group ARN',
     );
+    if (principalArns.length === 0) {
+      this.problems.push(
+        `${CONTEXT_PREFIX}quickSightPrincipalArns: name the QuickSight group or user the dashboard is shared with`,
+      );
+    }
     return { vpcConnectionArn, port, principalArns };
   }
 

@@ -95,7 +95,9 @@ export class DeliveranceStack extends Stack {
         vpcConnectionArn: config.quickSight.vpcConnectionArn,
         port: config.quickSight.port,
         principalArns: config.quickSight.principalArns,
+        removalPolicy,
       });
+      this.loading.setsAnalystPassword(this.quickSight.analystSecret);
     }
 
     this.suppressCdkInternals();

@@ -75,4 +75,16 @@ export class Loading extends Construct {
       ],
     );
   }
+
+  /**
+   * Makes the load function keep the read-only analyst role's password equal to `secret`'s
+   * (`lambdas/load/analyst-role.ts`): the migration creates the role, the function gives it LOGIN.
+   */
+  setsAnalystPassword(secret: secretsmanager.ISecret): void {
+    this.stage.function.addEnvironment(
+      'ANALYST_SECRET_ID',
+      secret.secretFullArn ?? secret.secretName,
+    );
+    grantSecretValue(this.stage.function, secret);
+  }
 }

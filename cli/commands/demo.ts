@@ -1,10 +1,14 @@
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Pool } from 'pg';
 import { startLocalStack, temporaryStateDir } from '../../local/local-stack';
 import { openPipeline } from '../../local/pipeline-context';
 import { runCycle, runUntilCaughtUp, type CycleResult } from '../../local/run-cycle';
 import { applyDemoChanges } from '../../local/seed/demo-changes';
 import { seedTotesys } from '../../local/seed/seed-totesys';
+import { collectAnalytics } from '../analytics/analytics-report';
+import { renderAnalyticsHtml } from '../analytics/render-analytics-html';
 import { consoleLogger } from '../console-logger';
 import { formatCycleSummary, formatCycleWithProgress } from '../cycle-summary';
 import { readSettings, UsageError } from '../settings';
@@ -126,10 +130,17 @@ export async function demoCommand(options: {
        WHERE currency_code = 'GBP' ORDER BY revenue_rank LIMIT 5`,
     );
 
+    // Outside the state folder, which the demo removes: the page outlives the stack.
+    const analyticsPage = join(tmpdir(), 'deliverance-demo-analytics.html');
+    await writeFile(analyticsPage, renderAnalyticsHtml(await collectAnalytics(pipeline.warehouse)));
+
     console.log('\nPer-stage summary');
     console.log(`    ${stageLine('full run       ', first)}`);
     console.log(`    ${stageLine('incremental run', second)}`);
     console.log(`\nDemo finished in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
+    console.log(
+      `Every analyst question as charts: file://${analyticsPage} (deliverance analytics --html FILE draws your warehouse's)`,
+    );
     return 0;
   } finally {
     await pipeline.close();

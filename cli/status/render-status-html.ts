@@ -16,7 +16,7 @@ const STAGE_COLOURS: Record<PipelineStage, string> = {
   load: '#54a24b',
 };
 
-function escape(value: unknown): string {
+export function escape(value: unknown): string {
   return String(value ?? '').replace(
     /[&<>"']/g,
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,

@@ -18,6 +18,7 @@ import { catchUp } from '../shared/catch-up';
 import { pendingLoads } from '../shared/pending-batches';
 import { loadedTables, recordStageRun } from '../shared/run-recording';
 import { ScopedObjectStore } from '../shared/scoped-object-store';
+import { analystPasswordSync } from './analyst-role';
 import { aloneInWarehouse } from './catch-up-lock';
 import { runLoad, type LoadResult } from './load';
 import { migrateWarehouse } from './migrations';
@@ -26,6 +27,9 @@ import { batchReconciler } from './reconciliation';
 const { logger, metrics } = stageTelemetry('load');
 const s3 = createS3Client();
 let migrated = false;
+// Set when the stack has an analyst secret (QuickSight on): its password becomes the role's.
+const syncAnalystPassword =
+  process.env.ANALYST_SECRET_ID && analystPasswordSync(process.env.ANALYST_SECRET_ID);
 
 async function migrateOnce(warehouse: Pool): Promise<void> {
   if (migrated) return;
@@ -57,6 +61,7 @@ export async function handler(event: S3EventLike, context: RemainingTime): Promi
   const runLog = new ObjectStoreRunLog(processed);
   const stageLogger = asStageLogger(logger);
   let warehouse: Pool | undefined;
+  let analystChecked = false;
   const openWarehouse = async () => {
     warehouse ??= createPool(
       {
@@ -67,6 +72,10 @@ export async function handler(event: S3EventLike, context: RemainingTime): Promi
       'warehouse',
     );
     await migrateOnce(warehouse);
+    if (syncAnalystPassword && !analystChecked) {
+      if (await syncAnalystPassword(warehouse)) logger.info("Set the analyst role's password");
+      analystChecked = true;
+    }
     return warehouse;
   };
   // The newest source time a batch of this invocation completed the warehouse up to: one

@@ -119,10 +119,11 @@ describe('readConfig', () => {
     ]);
   });
 
-  it('needs a VPC connection and a complete secret ARN for QuickSight', () => {
+  it('needs a VPC connection, a complete secret ARN and a principal for QuickSight', () => {
     expect(problemsOf({ 'deliverance:quickSight': true })).toEqual([
       expect.stringMatching(/quickSightVpcConnectionArn: required/),
       expect.stringMatching(/warehouseSecret: QuickSight needs the secret's complete ARN/),
+      expect.stringMatching(/quickSightPrincipalArns: name the QuickSight group or user/),
     ]);
   });
 

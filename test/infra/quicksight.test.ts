@@ -1,10 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { ANALYST_VIEWS } from '../../lib/analyst-views';
 import { PROJECT_ROOT } from '../../lib/pipeline-function';
 import { FULL_CONTEXT, synthesize } from './support/synth';
 
+/** The questions the dashboard must answer, one sheet each: written here, not read from lib/. */
 const VIEW_NAMES = [
   'sales_by_month_country',
   'top_designs_by_revenue',
@@ -13,68 +13,13 @@ const VIEW_NAMES = [
   'purchases_vs_sales_by_currency',
 ];
 const SECRET = FULL_CONTEXT['deliverance:warehouseSecret'] as string;
+const PRINCIPAL = 'arn:aws:quicksight:eu-west-2:123456789012:group/default/analysts';
 
 let template: Template;
 
 beforeAll(() => {
+  expect(FULL_CONTEXT['deliverance:quickSightPrincipalArns']).toEqual([PRINCIPAL]);
   template = synthesize(FULL_CONTEXT).template;
-});
-
-it('is off by default', () => {
-  const { template: dev } = synthesize();
-  dev.resourceCountIs('AWS::QuickSight::DataSource', 0);
-  dev.resourceCountIs('AWS::QuickSight::DataSet', 0);
-});
-
-it('reads the warehouse through the VPC connection with the secret, never a plain value', () => {
-  template.resourceCountIs('AWS::QuickSight::DataSource', 1);
-  template.hasResourceProperties('AWS::QuickSight::DataSource', {
-    AwsAccountId: { Ref: 'AWS::AccountId' },
-    DataSourceId: 'deliverance-prod-warehouse',
-    Type: 'POSTGRESQL',
-    Credentials: { SecretArn: SECRET },
-    DataSourceParameters: {
-      PostgreSqlParameters: {
-        Host: `{{resolve:secretsmanager:${SECRET}:SecretString:host::}}`,
-        Database: `{{resolve:secretsmanager:${SECRET}:SecretString:dbname::}}`,
-        Port: 5432,
-      },
-    },
-    VpcConnectionProperties: {
-      VpcConnectionArn: FULL_CONTEXT['deliverance:quickSightVpcConnectionArn'],
-    },
-    SslProperties: { DisableSsl: false },
-    Permissions: [
-      {
-        Principal: 'arn:aws:quicksight:eu-west-2:123456789012:group/default/analysts',
-        Actions: Match.arrayWith(['quicksight:DescribeDataSource', 'quicksight:PassDataSource']),
-      },
-    ],
-  });
-});
-
-it('has one direct-query data set per analyst view in the analytics schema', () => {
-  expect(ANALYST_VIEWS.map((v) => v.name)).toEqual(VIEW_NAMES);
-  template.resourceCountIs('AWS::QuickSight::DataSet', VIEW_NAMES.length);
-  const dataSource = Object.keys(template.findResources('AWS::QuickSight::DataSource'))[0];
-  for (const view of ANALYST_VIEWS) {
-    const slug = view.name.replace(/_/g, '-');
-    template.hasResourceProperties('AWS::QuickSight::DataSet', {
-      DataSetId: `deliverance-prod-${slug}`,
-      ImportMode: 'DIRECT_QUERY',
-      PhysicalTableMap: {
-        [slug]: {
-          RelationalTable: {
-            DataSourceArn: { 'Fn::GetAtt': [dataSource, 'Arn'] },
-            Schema: 'analytics',
-            Name: view.name,
-            InputColumns: Object.entries(view.columns).map(([Name, Type]) => ({ Name, Type })),
-          },
-        },
-      },
-      Permissions: [Match.objectLike({ Actions: Match.arrayWith(['quicksight:PassDataSet']) })],
-    });
-  }
 });
 
 /** The output column names of a `CREATE VIEW … AS` file: the select list outside parentheses. */
@@ -108,10 +53,241 @@ function viewColumns(sql: string): string[] {
   });
 }
 
-it.each(ANALYST_VIEWS.map((v) => [v.name, v]))(
-  'declares the columns sql/views/%s.sql selects',
-  (name, view) => {
-    const sql = fs.readFileSync(path.join(PROJECT_ROOT, 'sql/views', `${name}.sql`), 'utf8');
-    expect(Object.keys(view.columns)).toEqual(viewColumns(sql));
-  },
-);
+const sqlColumns = (view: string) =>
+  viewColumns(fs.readFileSync(path.join(PROJECT_ROOT, 'sql/views', `${view}.sql`), 'utf8'));
+
+interface DataSetResource {
+  Properties: {
+    DataSetId: string;
+    PhysicalTableMap: Record<
+      string,
+      { RelationalTable: { Name: string; InputColumns: { Name: string; Type: string }[] } }
+    >;
+  };
+}
+
+/** Every `{ DataSetIdentifier, ColumnName }` anywhere under `node`, with the path to it. */
+function columnReferences(
+  node: unknown,
+  at = '',
+): { at: string; dataSet: string; column: string }[] {
+  if (Array.isArray(node)) return node.flatMap((item, i) => columnReferences(item, `${at}[${i}]`));
+  if (typeof node !== 'object' || node === null) return [];
+  const record = node as Record<string, unknown>;
+  const own =
+    typeof record.ColumnName === 'string'
+      ? [{ at, dataSet: String(record.DataSetIdentifier), column: record.ColumnName }]
+      : [];
+  return [
+    ...own,
+    ...Object.entries(record).flatMap(([key, value]) => columnReferences(value, `${at}.${key}`)),
+  ];
+}
+
+function dashboardDefinition() {
+  const dashboards = Object.values(template.findResources('AWS::QuickSight::Dashboard'));
+  expect(dashboards).toHaveLength(1);
+  return (dashboards[0] as { Properties: { Definition: Record<string, unknown> } }).Properties
+    .Definition as {
+    DataSetIdentifierDeclarations: {
+      Identifier: string;
+      DataSetArn: { 'Fn::GetAtt': [string, string] };
+    }[];
+    Sheets: {
+      SheetId: string;
+      Visuals: Record<string, { VisualId: string; Title: { FormatText: { PlainText: string } } }>[];
+      FilterControls: Record<string, { SourceFilterId: string; Type: string; Title: string }>[];
+    }[];
+    FilterGroups: {
+      Filters: Record<string, { FilterId: string; Column: { ColumnName: string } }>[];
+    }[];
+  };
+}
+
+it('is off by default', () => {
+  const { template: dev } = synthesize();
+  dev.resourceCountIs('AWS::QuickSight::DataSource', 0);
+  dev.resourceCountIs('AWS::QuickSight::DataSet', 0);
+  dev.resourceCountIs('AWS::QuickSight::Dashboard', 0);
+  dev.resourceCountIs('AWS::SecretsManager::Secret', 0);
+});
+
+describe('the analyst secret', () => {
+  it('holds a generated password for the role the warehouse migration creates', () => {
+    const migration = fs.readFileSync(
+      path.join(PROJECT_ROOT, 'sql/warehouse/0004_analyst_role.sql'),
+      'utf8',
+    );
+    const role = /CREATE ROLE (\w+) NOLOGIN/.exec(migration)?.[1];
+    template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: {
+        SecretStringTemplate: JSON.stringify({ username: role }),
+        GenerateStringKey: 'password',
+      },
+    });
+  });
+
+  it('is what QuickSight logs in with, the warehouse secret only telling where', () => {
+    const secret = Object.keys(template.findResources('AWS::SecretsManager::Secret'))[0]!;
+    template.resourceCountIs('AWS::QuickSight::DataSource', 1);
+    template.hasResourceProperties('AWS::QuickSight::DataSource', {
+      AwsAccountId: { Ref: 'AWS::AccountId' },
+      DataSourceId: 'deliverance-prod-warehouse',
+      Type: 'POSTGRESQL',
+      Credentials: { SecretArn: { Ref: secret } },
+      DataSourceParameters: {
+        PostgreSqlParameters: {
+          Host: `{{resolve:secretsmanager:${SECRET}:SecretString:host::}}`,
+          Database: `{{resolve:secretsmanager:${SECRET}:SecretString:dbname::}}`,
+          Port: 5432,
+        },
+      },
+      VpcConnectionProperties: {
+        VpcConnectionArn: FULL_CONTEXT['deliverance:quickSightVpcConnectionArn'],
+      },
+      SslProperties: { DisableSsl: false },
+    });
+  });
+
+  it('is read by the load function, which sets the role to its password', () => {
+    const secret = Object.keys(template.findResources('AWS::SecretsManager::Secret'))[0]!;
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ ANALYST_SECRET_ID: { Ref: secret } }) },
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 'secretsmanager:GetSecretValue',
+            Resource: Match.arrayWith([{ Ref: secret }]),
+          }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('the data sets', () => {
+  it('are one direct-query data set per analyst view in the analytics schema', () => {
+    const dataSource = Object.keys(template.findResources('AWS::QuickSight::DataSource'))[0];
+    template.resourceCountIs('AWS::QuickSight::DataSet', VIEW_NAMES.length);
+    for (const view of VIEW_NAMES) {
+      const slug = view.replace(/_/g, '-');
+      template.hasResourceProperties('AWS::QuickSight::DataSet', {
+        DataSetId: `deliverance-prod-${slug}`,
+        ImportMode: 'DIRECT_QUERY',
+        PhysicalTableMap: {
+          [slug]: {
+            RelationalTable: {
+              DataSourceArn: { 'Fn::GetAtt': [dataSource, 'Arn'] },
+              Schema: 'analytics',
+              Name: view,
+            },
+          },
+        },
+      });
+    }
+  });
+
+  it.each(VIEW_NAMES)('declare the columns sql/views/%s.sql selects, in its order', (view) => {
+    const dataSets = Object.values(
+      template.findResources('AWS::QuickSight::DataSet'),
+    ) as DataSetResource[];
+    const tables = dataSets.flatMap((d) => Object.values(d.Properties.PhysicalTableMap));
+    const table = tables.find((t) => t.RelationalTable.Name === view);
+    // Their types are checked against the warehouse itself in test/integration/views.test.ts.
+    expect(table?.RelationalTable.InputColumns.map((c) => c.Name)).toEqual(sqlColumns(view));
+  });
+});
+
+describe('the dashboard', () => {
+  it('has one sheet per view, each with a titled chart and table', () => {
+    const definition = dashboardDefinition();
+    expect(definition.Sheets.map((s) => s.SheetId)).toEqual(
+      VIEW_NAMES.map((v) => v.replace(/_/g, '-')),
+    );
+    for (const sheet of definition.Sheets) {
+      const visuals = sheet.Visuals.map((v) => Object.entries(v)[0]!);
+      expect(visuals.map(([kind]) => kind)).toEqual([
+        expect.stringMatching(/^(LineChart|BarChart)Visual$/),
+        'TableVisual',
+      ]);
+      for (const [, visual] of visuals) expect(visual.Title.FormatText.PlainText).not.toBe('');
+    }
+  });
+
+  it("reads only declared data sets of this stack, and only columns of each view's SQL", () => {
+    const definition = dashboardDefinition();
+    const dataSets = template.findResources('AWS::QuickSight::DataSet') as Record<
+      string,
+      DataSetResource
+    >;
+    const viewOf = new Map(
+      definition.DataSetIdentifierDeclarations.map((d) => {
+        const resource = dataSets[d.DataSetArn['Fn::GetAtt'][0]];
+        expect({ identifier: d.Identifier, exists: resource !== undefined }).toEqual({
+          identifier: d.Identifier,
+          exists: true,
+        });
+        const tables = Object.values(resource!.Properties.PhysicalTableMap);
+        return [d.Identifier, tables[0]!.RelationalTable.Name] as const;
+      }),
+    );
+    expect([...viewOf.values()].sort()).toEqual([...VIEW_NAMES].sort());
+    const references = columnReferences(definition);
+    expect(references.length).toBeGreaterThan(VIEW_NAMES.length * 4);
+    const unknown = references.filter(({ dataSet, column }) => {
+      const view = viewOf.get(dataSet);
+      return view === undefined || !sqlColumns(view).includes(column);
+    });
+    expect(unknown).toEqual([]);
+  });
+
+  it('has a currency control on every sheet and a date-range control where there are dates', () => {
+    const definition = dashboardDefinition();
+    const filters = new Map(
+      definition.FilterGroups.flatMap((g) => g.Filters).flatMap((f) =>
+        Object.entries(f).map(([kind, filter]) => [filter.FilterId, { kind, filter }] as const),
+      ),
+    );
+    const controls = definition.Sheets.map((sheet) =>
+      sheet.FilterControls.map((control) => {
+        const [kind, { SourceFilterId, Title }] = Object.entries(control)[0]!;
+        const source = filters.get(SourceFilterId);
+        return `${Title}: ${kind} on ${source?.kind} of ${source?.filter.Column.ColumnName}`;
+      }),
+    );
+    for (const sheet of controls) {
+      expect(sheet).toContain('Currency: Dropdown on CategoryFilter of currency_code');
+    }
+    expect(controls[0]).toContain('Date range: DateTimePicker on TimeRangeFilter of month');
+  });
+});
+
+it('shares the data source, data sets and dashboard with the configured principal only', () => {
+  const types = [
+    'AWS::QuickSight::DataSource',
+    'AWS::QuickSight::DataSet',
+    'AWS::QuickSight::Dashboard',
+  ];
+  const principals = types.flatMap((type) =>
+    Object.values(template.findResources(type)).flatMap(
+      (r) =>
+        (
+          r as { Properties: { Permissions?: { Principal: string }[] } }
+        ).Properties.Permissions?.map((p) => `${type} ${p.Principal}`) ?? [
+          `${type} without permissions`,
+        ],
+    ),
+  );
+  expect(new Set(principals)).toEqual(new Set(types.map((type) => `${type} ${PRINCIPAL}`)));
+  template.hasResourceProperties('AWS::QuickSight::Dashboard', {
+    Permissions: [
+      {
+        Principal: PRINCIPAL,
+        Actions: Match.arrayWith(['quicksight:DescribeDashboard', 'quicksight:QueryDashboard']),
+      },
+    ],
+  });
+});

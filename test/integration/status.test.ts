@@ -1,11 +1,9 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { Pool } from 'pg';
-import { chromium } from 'playwright-core';
 import { ingestBatch, loadBatch, runCycle, transformBatch } from '../../local/run-cycle';
 import { seedTotesys } from '../../local/seed/seed-totesys';
 import { SOURCE_TABLE_NAMES } from '../../lambdas/shared/core/catalogue';
@@ -13,38 +11,8 @@ import { silentLogger } from '../../lambdas/shared/ports/stage-logger';
 import { formatStatusText } from '../../cli/status/format-status-text';
 import { collectStatus, type PipelineStatus } from '../../cli/status/pipeline-status';
 import { renderStatusHtml } from '../../cli/status/render-status-html';
+import { launchBrowser } from '../support/browser';
 import { cliEnvironment, startTestStack, type TestStack } from './support/test-stack';
-
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-/**
- * A Chromium-family browser installed by the set-up, never by a test: Debian's chromium (which
- * .ci/run installs when missing) or the Google Chrome of GitHub's runners; CHROME_PATH wins.
- */
-function browserPath(): string {
-  const candidates = [
-    process.env.CHROME_PATH,
-    '/usr/bin/chromium',
-    '/usr/bin/google-chrome',
-    '/usr/bin/google-chrome-stable',
-  ].filter((p): p is string => Boolean(p));
-  const found = candidates.find((p) => existsSync(p));
-  if (!found) {
-    throw new Error(
-      `No browser for the status page test at ${candidates.join(', ')}: install Debian's chromium (apt-get install chromium) or set CHROME_PATH`,
-    );
-  }
-  return found;
-}
 
 /** A warehouse that cannot be reached: every connection attempt is refused. */
 function unreachable(pool: Pool): Pool {
@@ -146,7 +114,7 @@ describe('deliverance status against a real local run', () => {
     const dir = await mkdtemp(join(tmpdir(), 'dlv-status-'));
     const file = join(dir, 'status.html');
     await writeFile(file, renderStatusHtml(status));
-    const browser = await chromium.launch({ executablePath: browserPath(), args: CHROMIUM_ARGS });
+    const browser = await launchBrowser();
     try {
       const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
       const external: string[] = [];
