@@ -105,13 +105,12 @@ export class OperatorAccess extends Construct {
         ),
         // The run log and the manifests: status, and replay's check that the batch exists.
         statement('ReadRunLog', ['s3:GetObject'], objects([RUNS_PREFIX, MANIFEST_PREFIX])),
+        // Unconditional: S3 answers a missing key (a stage with no record yet) with 404 only to
+        // a caller who may list the bucket, and checks that without a prefix; else with 403.
         statement(
           'ListRunLog',
           ['s3:ListBucket'],
           [props.landing.bucketArn, props.processed.bucketArn],
-          {
-            StringLike: { 's3:prefix': [`${RUNS_PREFIX}*`] },
-          },
         ),
         statement('DecryptObjects', ['kms:Decrypt'], [props.storageKey.keyArn], {
           StringEquals: { 'kms:ViaService': `s3.${stack.region}.amazonaws.com` },
