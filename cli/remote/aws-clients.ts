@@ -25,7 +25,9 @@ export function defaultAwsClients(): AwsClients {
     s3: new S3Client({}),
     ssm: new SSMClient({}),
     lambda,
-    sqs: new SQSClient({}),
+    // The queue URLs are the stack's own, in this region: the client's endpoint serves them, and
+    // sending to the URL's host instead would bypass an AWS_ENDPOINT_URL (a VPC endpoint, a test).
+    sqs: new SQSClient({ useQueueUrlAsEndpoint: false }),
     cloudwatch: new CloudWatchClient({}),
   };
   return {

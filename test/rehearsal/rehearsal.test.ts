@@ -534,7 +534,7 @@ describe('the synthesized stack, rehearsed', () => {
     });
     try {
       const json = await deliverance('status', '--env', 'dev', '--json');
-      expect(json.code).toBe(0);
+      expect(json).toMatchObject({ code: 0, stderr: '' });
       const status = JSON.parse(json.stdout) as PipelineStatus;
       expect(Object.keys(status.tables)).toEqual([...SOURCE_TABLE_NAMES]);
       const logged = await rehearsal.warehouse.query<{ batch_id: string }>(
@@ -563,10 +563,12 @@ describe('the synthesized stack, rehearsed', () => {
       rehearsal.gateway.alarmStates.clear();
     }
     expect(operatorDenials(decided)).toEqual([]);
-  });
+  }, 600_000);
 
   it('redrives the loads an outage dead-lettered once the warehouse is back, deleting each message only after its batch went through', async () => {
     const decided = rehearsal.authorizer.decisions.length;
+    // What earlier scenarios left parked is theirs to have checked; this redrive is of its own.
+    dlq('Loading').splice(0);
     await rehearsal.setDatabaseAvailable('warehouse', false);
     let parked: string[];
     try {
@@ -618,7 +620,7 @@ describe('the synthesized stack, rehearsed', () => {
     expect(dlq('Loading')).toEqual([]);
     await warehouseMatchesSource();
     expect(operatorDenials(decided)).toEqual([]);
-  });
+  }, 600_000);
 
   it('replays a batch as its S3 event would, and names a batch that does not exist in one line', async () => {
     const decided = rehearsal.authorizer.decisions.length;
@@ -650,42 +652,46 @@ describe('the synthesized stack, rehearsed', () => {
       /^deliverance: There is no s3:\/\/\S+\/manifests\/20200101T000000000Z-000000\.json: check the batch id \(deliverance status --env dev lists recent batches\)\n$/,
     );
     expect(operatorDenials(decided)).toEqual([]);
-  });
+  }, 600_000);
 
   it('pauses a table across two cycles, its watermark unmoved, and resumes it without loss', async () => {
     const decided = rehearsal.authorizer.decisions.length;
     const name = '/deliverance/dev/watermarks/payment';
     const before = rehearsal.gateway.parameters.get(name)?.value;
     const paused = await deliverance('pause', '--env', 'dev', '--table', 'payment');
-    expect(paused.code).toBe(0);
-    expect(rehearsal.gateway.parameters.get('/deliverance/dev/paused-tables')?.value).toBe(
-      '["payment"]',
-    );
-    for (let cycle = 1; cycle <= 2; cycle += 1) {
-      await changeSourceWithOrders();
-      const mark = rehearsal.lambda.invocations.length;
-      await rehearsal.tick();
-      expect(failures(since(mark))).toEqual([]);
-      const ingest = since(mark).find((r) => r.function === fnId('Ingestion'))
-        ?.result as IngestResult;
-      expect(ingest.manifest.tables.map((t) => t.table)).not.toContain('payment');
-      expect(rehearsal.gateway.parameters.get(name)?.value).toBe(before);
+    expect(paused).toMatchObject({ code: 0 });
+    try {
+      expect(rehearsal.gateway.parameters.get('/deliverance/dev/paused-tables')?.value).toBe(
+        '["payment"]',
+      );
+      for (let cycle = 1; cycle <= 2; cycle += 1) {
+        await changeSourceWithOrders();
+        const mark = rehearsal.lambda.invocations.length;
+        await rehearsal.tick();
+        expect(failures(since(mark))).toEqual([]);
+        const ingest = since(mark).find((r) => r.function === fnId('Ingestion'))
+          ?.result as IngestResult;
+        expect(ingest.manifest.tables.map((t) => t.table)).not.toContain('payment');
+        expect(rehearsal.gateway.parameters.get(name)?.value).toBe(before);
+      }
+      const status = JSON.parse(
+        (await deliverance('status', '--env', 'dev', '--json')).stdout,
+      ) as PipelineStatus;
+      expect(status.tables.payment?.pause).toBe('paused');
+      expect(status.tables.transaction?.pause).toBeNull();
+      expect(await compareWithReference(rehearsal.source, rehearsal.warehouse)).not.toEqual([]);
+    } finally {
+      expect(await deliverance('resume', '--env', 'dev', '--table', 'payment')).toMatchObject({
+        code: 0,
+      });
     }
-    const status = JSON.parse(
-      (await deliverance('status', '--env', 'dev', '--json')).stdout,
-    ) as PipelineStatus;
-    expect(status.tables.payment?.pause).toBe('paused');
-    expect(status.tables.transaction?.pause).toBeNull();
-    expect(await compareWithReference(rehearsal.source, rehearsal.warehouse)).not.toEqual([]);
-
-    expect((await deliverance('resume', '--env', 'dev', '--table', 'payment')).code).toBe(0);
     const mark = rehearsal.lambda.invocations.length;
     await rehearsal.tick();
     expect(failures(since(mark))).toEqual([]);
     expect(rehearsal.gateway.parameters.get(name)?.value).not.toBe(before);
     await warehouseMatchesSource();
     expect(operatorDenials(decided)).toEqual([]);
-  });
+  }, 600_000);
 
   it('re-syncs one paused table from the start, the others untouched, and the warehouse ends as it was', async () => {
     const decided = rehearsal.authorizer.decisions.length;
@@ -714,7 +720,7 @@ describe('the synthesized stack, rehearsed', () => {
     expect(later.code).toBe(2);
     expect(later.stderr).toContain('resync only re-reads, it never skips rows');
     const resync = await deliverance('resync', '--env', 'dev', '--table', 'staff');
-    expect(resync.code).toBe(0);
+    expect(resync).toMatchObject({ code: 0 });
     const { '/deliverance/dev/watermarks/staff': staff, ...others } = before;
     expect(staff).toBeDefined();
     expect(watermarks()).toEqual(others);
@@ -735,7 +741,7 @@ describe('the synthesized stack, rehearsed', () => {
     expect(Object.values(windows).filter((from) => from === null)).toHaveLength(1);
     await warehouseMatchesSource();
     expect(operatorDenials(decided)).toEqual([]);
-  });
+  }, 600_000);
 
   it('grants the operator exactly what the commands used', () => {
     expect(unusedGrants([rehearsal.authorizer], [rehearsal.operator.roleArn])).toEqual({
