@@ -7,6 +7,7 @@ import { Ingestion } from './ingestion';
 import { Loading } from './loading';
 import { Monitoring } from './monitoring';
 import { acknowledge } from './nag';
+import { OperatorAccess } from './operator-access';
 import type { StageFunctionOptions } from './pipeline-function';
 import { QuickSightAnalytics } from './quicksight-analytics';
 import { Storage } from './storage';
@@ -24,6 +25,7 @@ export class DeliveranceStack extends Stack {
   public readonly transformation: Transformation;
   public readonly loading: Loading;
   public readonly monitoring: Monitoring;
+  public readonly operatorAccess: OperatorAccess;
   public readonly network?: DatabaseNetwork;
   public readonly quickSight?: QuickSightAnalytics;
 
@@ -75,17 +77,34 @@ export class DeliveranceStack extends Stack {
     });
 
     const stages = [this.ingestion.stage, this.transformation.stage, this.loading.stage];
+    const deadLetterQueues = [
+      { name: 'ingest-schedule', queue: this.ingestion.scheduleDeadLetterQueue },
+      ...stages.map((s) => ({ name: s.stage, queue: s.deadLetterQueue })),
+    ];
     this.monitoring = new Monitoring(this, 'Monitoring', {
       namePrefix,
       stages,
-      deadLetterQueues: [
-        { name: 'ingest-schedule', queue: this.ingestion.scheduleDeadLetterQueue },
-        ...stages.map((s) => ({ name: s.stage, queue: s.deadLetterQueue })),
-      ],
+      deadLetterQueues,
       adminEmails: config.adminEmails,
       ingestAlarmPeriod: Duration.minutes(config.ingestAlarmMinutes),
       freshnessThreshold: Duration.seconds(config.freshnessThresholdSeconds),
       removalPolicy,
+    });
+
+    this.operatorAccess = new OperatorAccess(this, 'Operator', {
+      environment: config.environment,
+      namePrefix,
+      watermarkParameterPrefix: config.watermarkParameterPrefix,
+      landing: this.storage.landing,
+      processed: this.storage.processed,
+      storageKey: this.storage.key,
+      functions: {
+        ingest: this.ingestion.stage.function,
+        transform: this.transformation.stage.function,
+        load: this.loading.stage.function,
+      },
+      deadLetterQueues,
+      alarms: this.monitoring.alarms,
     });
 
     if (config.quickSight) {

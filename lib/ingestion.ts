@@ -11,6 +11,7 @@ import { DEFAULT_MAX_BATCH_ROWS } from '../contract/batch-bounds';
 import { STORAGE_ACCESS } from '../contract/storage-access';
 import { acknowledge, nagArn, prefixFindings } from './nag';
 import { PipelineFunction, type StageFunctionOptions } from './pipeline-function';
+import { pausedTablesParameterName } from '../contract/operations';
 import { declaredPrefixes, grantInvokeSelf, grantSecretValue, grantStorageAccess } from './grants';
 
 export interface IngestionProps extends StageFunctionOptions {
@@ -72,6 +73,22 @@ export class Ingestion extends Construct {
       new iam.PolicyStatement({
         actions: ['ssm:GetParameter', 'ssm:PutParameter'],
         resources: [watermarks],
+      }),
+    );
+    // Tables an operator paused (`deliverance pause`): read each run, never written by ingest.
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['ssm:GetParameter'],
+        resources: [
+          Stack.of(this).formatArn({
+            service: 'ssm',
+            resource: 'parameter',
+            resourceName: pausedTablesParameterName(props.watermarkParameterPrefix).replace(
+              /^\//,
+              '',
+            ),
+          }),
+        ],
       }),
     );
     acknowledge(

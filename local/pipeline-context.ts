@@ -30,6 +30,11 @@ export interface PipelineSettings {
   readonly buckets?: { landing: string; processed: string };
 }
 
+/** The state folder's watermark store, also what `deliverance pause` and `resync` change. */
+export function localWatermarkStore(stateDir: string): FileWatermarkStore {
+  return new FileWatermarkStore(join(stateDir, 'watermarks.json'));
+}
+
 export function openPipeline(settings: PipelineSettings): PipelineContext {
   const s3 = createS3Client(settings.s3);
   const buckets = settings.buckets ?? LOCAL_BUCKETS;
@@ -48,7 +53,7 @@ export function openPipeline(settings: PipelineSettings): PipelineContext {
     warehouse,
     landing: new S3ObjectStore(s3, buckets.landing),
     processed: new S3ObjectStore(s3, buckets.processed),
-    watermarks: new FileWatermarkStore(join(settings.stateDir, 'watermarks.json')),
+    watermarks: localWatermarkStore(settings.stateDir),
     async close() {
       await Promise.all([source.end(), warehouse.end()]);
       s3.destroy();

@@ -5,6 +5,9 @@ import type { TransformResult } from '../../lambdas/transform/transform';
 import type { PipelineContext } from '../../local/pipeline-context';
 import { loadBatch, migrateLocalWarehouse, transformBatch } from '../../local/run-cycle';
 import { consoleLogger } from '../console-logger';
+import { openDeployedStack } from '../remote/deployed-stack';
+import { invokeStage, outcomeText } from '../remote/invoke-stage';
+import { objectCreatedEvent } from '../remote/s3-event';
 import { openEnvironment } from '../environment';
 import { readSettings, UsageError } from '../settings';
 
@@ -55,7 +58,32 @@ export async function replayBatch(
   return { transform, load };
 }
 
+/**
+ * A replay on a deployed stack: the stage's function invoked with the S3 event of the batch's
+ * manifest, as S3 would deliver it again. A transform's processed manifest then fires the load
+ * as usual.
+ */
+async function replayDeployed(env: string, batchId: string, stage: ReplayStage): Promise<number> {
+  const stack = await openDeployedStack(env);
+  try {
+    const bucket =
+      stage === 'transform' ? stack.operations.landingBucket : stack.operations.processedBucket;
+    const event = await objectCreatedEvent(stack, bucket, manifestKey(batchId));
+    const outcome = await invokeStage(stack, stage, event);
+    console.log(outcomeText(stage, `of batch ${batchId}`, outcome));
+    if (outcome.ok && stage === 'transform') {
+      console.log(
+        `load: follows from the processed manifest's event (deliverance status --env ${env}); if the transform was already done, replay the load: --stage load`,
+      );
+    }
+    return outcome.ok ? 0 : 1;
+  } finally {
+    stack.close();
+  }
+}
+
 export async function replayCommand(options: {
+  env: string | undefined;
   batch: string | undefined;
   stage: string | undefined;
   force: boolean | undefined;
@@ -69,6 +97,14 @@ export async function replayCommand(options: {
   const stage = options.stage ?? 'transform';
   if (stage !== 'transform' && stage !== 'load') {
     throw new UsageError(`replay --stage must be transform or load, not ${JSON.stringify(stage)}`);
+  }
+  if (options.env !== undefined) {
+    if (options.force) {
+      throw new UsageError(
+        'replay --force works on the local state folder only: a deployed function skips a batch already done, as its own redelivery would (docs/operations.md, "Replay")',
+      );
+    }
+    return replayDeployed(options.env, options.batch, stage);
   }
   const environment = await openEnvironment(readSettings());
   try {

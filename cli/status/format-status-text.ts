@@ -13,6 +13,11 @@ export function formatSeconds(value: number | null): string {
   return `${Math.floor(hours / 24)} d ${hours % 24} h`;
 }
 
+/** `2026-11-23T04:30:00.000000Z (3 m 20 s)`: a source time and how long ago it was. */
+function ageText(at: string | null, age: number | null): string {
+  return at === null ? '—' : `${at} (${formatSeconds(age)})`;
+}
+
 function stageCell(run: StageRun): string {
   if (run.state === 'none') return '—';
   return run.seconds === null ? run.state : `${run.state} ${formatSeconds(run.seconds)}`;
@@ -26,7 +31,8 @@ export function formatStatusText(status: PipelineStatus): string {
     t.lastBatchId ?? '—',
     t.lastRows ?? '—',
     t.lastRowsBatchId ?? '—',
-    formatSeconds(t.freshnessSeconds),
+    ageText(t.completeUpTo, t.freshnessSeconds),
+    formatSeconds(t.newestChangeAgeSeconds),
     ...PIPELINE_STAGES.map((stage) => (t.stages[stage] === 'none' ? '—' : t.stages[stage])),
   ]);
   const w = status.warehouse;
@@ -36,7 +42,7 @@ export function formatStatusText(status: PipelineStatus): string {
     run.stages.ingest.rows ?? '—',
   ]);
   const lines = [
-    `Deliverance status at ${status.generatedAt}`,
+    `Deliverance status${status.environment ? ` of ${status.environment}` : ''} at ${status.generatedAt}`,
     '',
     formatTable(
       [
@@ -45,7 +51,8 @@ export function formatStatusText(status: PipelineStatus): string {
         'last batch',
         'rows',
         'in batch',
-        'freshness',
+        'complete up to (age)',
+        'newest change',
         'ingest',
         'transform',
         'load',
@@ -54,7 +61,7 @@ export function formatStatusText(status: PipelineStatus): string {
     ),
     '',
     w.lastLoadedBatchId
-      ? `warehouse: last loaded batch ${w.lastLoadedBatchId} at ${w.loadedAt}; newest source change ${w.newestSourceChange ?? '—'} (${formatSeconds(w.freshnessSeconds)} ago)`
+      ? `warehouse: complete up to ${ageText(w.completeUpTo, w.freshnessSeconds)}; last loaded batch ${w.lastLoadedBatchId} at ${w.loadedAt ?? '—'}; newest source change ${w.newestSourceChange ?? '—'} (${formatSeconds(w.newestChangeAgeSeconds)} ago)`
       : 'warehouse: nothing loaded yet',
     '',
     `recent runs (newest first, ${status.runs.length}):`,
@@ -63,6 +70,23 @@ export function formatStatusText(status: PipelineStatus): string {
       : '  none recorded',
     '',
   ];
+  if (status.deadLetters) {
+    lines.push(
+      `dead-letter queues: ${status.deadLetters.map((q) => `${q.name} ${q.messages}`).join(', ')}${status.deadLetters.some((q) => q.messages > 0) ? ' (deliverance redrive sends them back)' : ''}`,
+    );
+  }
+  if (status.alarms) {
+    const firing = status.alarms.filter((a) => a.state !== 'OK');
+    lines.push(
+      firing.length === 0
+        ? `alarms: all ${status.alarms.length} OK`
+        : `alarms (${firing.length} not OK of ${status.alarms.length}):`,
+    );
+    for (const a of firing) {
+      lines.push(`  ${a.name} ${a.state} since ${a.since ?? '—'}: ${a.reason ?? ''}`);
+    }
+  }
+  if (status.deadLetters || status.alarms) lines.push('');
   if (status.failures.length > 0) {
     lines.push(`failures (${status.failures.length}):`);
     for (const f of status.failures) lines.push(`  ${f.batchId} ${f.stage} at ${f.at}: ${f.error}`);

@@ -1,9 +1,12 @@
-import type { Pool } from 'pg';
+import { pausedPlan } from '../../lambdas/ingest/paused-tables';
 import { readWatermark, type Watermark } from '../../lambdas/ingest/window';
 import { ObjectStoreRunLog } from '../../lambdas/shared/adapters/s3-run-log';
+import { manifestKey } from '../../lambdas/shared/core/batch';
 import { SOURCE_TABLE_NAMES } from '../../lambdas/shared/core/catalogue';
 import { mapWithConcurrency } from '../../lambdas/shared/core/concurrency';
+import { parseProcessedManifest } from '../../lambdas/shared/core/manifest';
 import { findBatchGaps, type BatchGap } from '../../lambdas/shared/core/reconcile';
+import { readManifest } from '../../lambdas/shared/manifest-reader';
 import type { ObjectStore } from '../../lambdas/shared/ports/object-store';
 import {
   PIPELINE_STAGES,
@@ -11,6 +14,7 @@ import {
   type RunRecord,
 } from '../../lambdas/shared/ports/run-log';
 import type { WatermarkStore } from '../../lambdas/shared/ports/watermark-store';
+import type { Pool } from 'pg';
 
 /** A stage's state for one batch; `none` when an earlier stage never handed the batch on. */
 export type StageState = 'success' | 'pending' | 'running' | 'error' | 'none';
@@ -48,9 +52,17 @@ export interface TableStatus {
   /** The newest batch in which this table had rows, and how many. */
   readonly lastRowsBatchId: string | null;
   readonly lastRows: number | null;
-  /** The newest last_updated of this table in a loaded batch, and its age. */
-  readonly newestLoadedChange: string | null;
+  /**
+   * The source time up to which the warehouse holds this table: the `completeUpTo` of the newest
+   * loaded batch that read it, as the freshness alarm measures; and its age.
+   */
+  readonly completeUpTo: string | null;
   readonly freshnessSeconds: number | null;
+  /** The newest last_updated of this table in a loaded batch, and its age: a quiet table ages. */
+  readonly newestLoadedChange: string | null;
+  readonly newestChangeAgeSeconds: number | null;
+  /** `paused` by an operator, or `held` after a paused table; ingest leaves it until resumed. */
+  readonly pause: 'paused' | 'held' | null;
   /** Each stage's state for `lastBatchId`. */
   readonly stages: Readonly<Record<PipelineStage, StageState>>;
 }
@@ -65,8 +77,24 @@ export interface StageFailure {
 export interface WarehouseStatus {
   readonly lastLoadedBatchId: string | null;
   readonly loadedAt: string | null;
-  readonly newestSourceChange: string | null;
+  /** The newest loaded batch's `completeUpTo`, and its age: what the freshness alarm watches. */
+  readonly completeUpTo: string | null;
   readonly freshnessSeconds: number | null;
+  readonly newestSourceChange: string | null;
+  readonly newestChangeAgeSeconds: number | null;
+}
+
+/** A dead-letter queue of a deployed stack and the messages it holds. */
+export interface DeadLetterDepth {
+  readonly name: string;
+  readonly messages: number;
+}
+
+export interface AlarmStatus {
+  readonly name: string;
+  readonly state: string;
+  readonly since: string | null;
+  readonly reason: string | null;
 }
 
 export interface PipelineStatus {
@@ -77,13 +105,37 @@ export interface PipelineStatus {
   readonly runs: readonly BatchRun[];
   readonly failures: readonly StageFailure[];
   readonly gaps: readonly BatchGap[];
+  /** A deployed stack's environment, queues and alarms; null for the local state folder. */
+  readonly environment: string | null;
+  readonly deadLetters: readonly DeadLetterDepth[] | null;
+  readonly alarms: readonly AlarmStatus[] | null;
 }
 
+/** What the warehouse's own load log (etl.load_log) says, read in the warehouse. */
+export interface LoadLogSummary {
+  readonly lastLoadedBatchId: string | null;
+  readonly loadedAt: string | null;
+  readonly newestSourceChange: string | null;
+  /** The logged batch ids from `oldestBatchId` on. */
+  readonly loaded: readonly string[];
+}
+
+/**
+ * Where status reads from: the run log in both buckets and the watermark store, locally and
+ * deployed alike; the warehouse's load log where it can be reached (locally:
+ * `localStatusSources`), the queues and alarms of a deployed stack (`cli/remote/remote-status.ts`).
+ */
 export interface StatusSources {
   readonly landing: ObjectStore;
   readonly processed: ObjectStore;
   readonly watermarks: WatermarkStore;
-  readonly warehouse: Pool;
+  /** Absent: the run log's load records stand in (a deployed warehouse sits in its VPC). */
+  readonly loadLog?: { read(oldestBatchId: string | undefined): Promise<LoadLogSummary> };
+  readonly deployment?: {
+    readonly environment: string;
+    deadLetters(): Promise<DeadLetterDepth[]>;
+    alarms(): Promise<AlarmStatus[]>;
+  };
 }
 
 export interface StatusOptions {
@@ -154,11 +206,34 @@ export async function collectStatus(
     return { batchId, stages: { ingest: i, transform: t, load: stageRun(load, t.state) } };
   });
 
-  const [warehouse, loadedIds] = await readLoadLog(sources.warehouse, batchIds.at(-1), now);
-  const watermarks = await Promise.all(SOURCE_TABLE_NAMES.map((t) => sources.watermarks.read(t)));
+  const loadedRecords = records.filter((r) => r.load?.state === 'success').map((r) => r.batchId);
+  const logged = await sources.loadLog?.read(batchIds.at(-1));
+  const loaded = new Set([...(logged?.loaded ?? []), ...loadedRecords]);
+  const [watermarks, paused, deadLetters, alarms] = await Promise.all([
+    Promise.all(SOURCE_TABLE_NAMES.map((t) => sources.watermarks.read(t))),
+    sources.watermarks.paused(),
+    sources.deployment?.deadLetters() ?? null,
+    sources.deployment?.alarms() ?? null,
+  ]);
+  const pause = pausedPlan(SOURCE_TABLE_NAMES, paused);
+  const completeUpTo = new Map<string, Promise<string | null>>();
+  const completeUpToOf = (batchId: string | undefined) => {
+    if (batchId === undefined) return Promise.resolve(null);
+    if (!completeUpTo.has(batchId)) {
+      completeUpTo.set(
+        batchId,
+        readManifest(sources.processed, manifestKey(batchId), parseProcessedManifest).then(
+          (m) => m.completeUpTo,
+          () => null,
+        ),
+      );
+    }
+    return completeUpTo.get(batchId) as Promise<string | null>;
+  };
 
   const tables: Record<string, TableStatus> = {};
-  SOURCE_TABLE_NAMES.forEach((table, index) => {
+  const nowText = now.toISOString();
+  for (const [index, table] of SOURCE_TABLE_NAMES.entries()) {
     const read = (r: (typeof records)[number]) =>
       r.ingest?.state !== 'success' || r.ingest.tables.some((t) => t.table === table);
     const rowsOf = (r: (typeof records)[number]) =>
@@ -167,12 +242,15 @@ export async function collectStatus(
     const withRows = records.find((r) => (rowsOf(r)?.rows ?? 0) > 0);
     const newestLoaded =
       records
-        .filter((r) => r.load?.state === 'success')
+        .filter((r) => loaded.has(r.batchId))
         .map((r) => rowsOf(r)?.newest)
         .filter((n): n is string => typeof n === 'string')
         .sort()
         .at(-1) ?? null;
     const last = runs[lastIndex];
+    const complete = await completeUpToOf(
+      records.find((r) => loaded.has(r.batchId) && rowsOf(r) !== undefined)?.batchId,
+    );
     const stored = watermarks[index];
     const mark = stored === undefined ? undefined : readWatermark(stored);
     tables[table] = {
@@ -188,15 +266,18 @@ export async function collectStatus(
       lastBatchId: last?.batchId ?? null,
       lastRowsBatchId: withRows?.batchId ?? null,
       lastRows: withRows ? (rowsOf(withRows)?.rows ?? null) : null,
+      completeUpTo: complete,
+      freshnessSeconds: seconds(complete, nowText),
       newestLoadedChange: newestLoaded,
-      freshnessSeconds: seconds(newestLoaded, now.toISOString()),
+      newestChangeAgeSeconds: seconds(newestLoaded, nowText),
+      pause: pause.paused.includes(table) ? 'paused' : pause.held.includes(table) ? 'held' : null,
       stages: {
         ingest: last?.stages.ingest.state ?? 'none',
         transform: last?.stages.transform.state ?? 'none',
         load: last?.stages.load.state ?? 'none',
       },
     };
-  });
+  }
 
   const failures: StageFailure[] = [];
   for (const record of records) {
@@ -226,35 +307,52 @@ export async function collectStatus(
   const gaps = findBatchGaps({
     landed: records.filter((r) => r.ingest?.state === 'success').map((r) => r.batchId),
     transformed: records.filter((r) => r.transform?.state === 'success').map((r) => r.batchId),
-    loaded: [
-      ...loadedIds,
-      ...records.filter((r) => r.load?.state === 'success').map((r) => r.batchId),
-    ],
+    loaded: [...loaded],
   });
 
+  const newestRecord = records.find((r) => r.load?.state === 'success');
+  const lastLoadedBatchId = logged ? logged.lastLoadedBatchId : (newestRecord?.batchId ?? null);
+  const newestSourceChange = logged
+    ? logged.newestSourceChange
+    : (Object.values(tables)
+        .map((t) => t.newestLoadedChange)
+        .filter((c): c is string => c !== null)
+        .sort()
+        .at(-1) ?? null);
+  const warehouseComplete = await completeUpToOf(lastLoadedBatchId ?? undefined);
   return {
-    generatedAt: now.toISOString(),
+    generatedAt: nowText,
     tables,
-    warehouse,
+    warehouse: {
+      lastLoadedBatchId,
+      loadedAt: logged ? logged.loadedAt : (newestRecord?.load?.finishedAt ?? null),
+      completeUpTo: warehouseComplete,
+      freshnessSeconds: seconds(warehouseComplete, nowText),
+      newestSourceChange,
+      newestChangeAgeSeconds: seconds(newestSourceChange, nowText),
+    },
     runs: runs.slice(0, limit),
     failures,
     gaps,
+    environment: sources.deployment?.environment ?? null,
+    deadLetters,
+    alarms,
   };
 }
 
-async function readLoadLog(
+/**
+ * The warehouse's load log, for status on the local state folder (or wherever
+ * `DELIVERANCE_WAREHOUSE_URL` points).
+ */
+export async function readLoadLog(
   warehouse: Pool,
   oldestBatchId: string | undefined,
-  now: Date,
-): Promise<[WarehouseStatus, string[]]> {
+): Promise<LoadLogSummary> {
   const exists = await warehouse.query<{ present: boolean }>(
     `SELECT to_regclass('etl.load_log') IS NOT NULL AS present`,
   );
   if (!exists.rows[0]?.present) {
-    return [
-      { lastLoadedBatchId: null, loadedAt: null, newestSourceChange: null, freshnessSeconds: null },
-      [],
-    ];
+    return { lastLoadedBatchId: null, loadedAt: null, newestSourceChange: null, loaded: [] };
   }
   const latest = await warehouse.query<{
     batch_id: string;
@@ -272,16 +370,27 @@ async function readLoadLog(
         [oldestBatchId],
       )
     : { rows: [] };
-  const newest = row?.newest ?? null;
-  return [
-    {
-      lastLoadedBatchId: row?.batch_id ?? null,
-      loadedAt: row?.loaded_at ?? null,
-      newestSourceChange: newest,
-      freshnessSeconds: seconds(newest, now.toISOString()),
-    },
-    loaded.rows.map((r) => r.batch_id),
-  ];
+  return {
+    lastLoadedBatchId: row?.batch_id ?? null,
+    loadedAt: row?.loaded_at ?? null,
+    newestSourceChange: row?.newest ?? null,
+    loaded: loaded.rows.map((r) => r.batch_id),
+  };
+}
+
+/** The local form of the sources: the state folder's stores and the warehouse's load log. */
+export function localStatusSources(context: {
+  readonly landing: ObjectStore;
+  readonly processed: ObjectStore;
+  readonly watermarks: WatermarkStore;
+  readonly warehouse: Pool;
+}): StatusSources {
+  return {
+    landing: context.landing,
+    processed: context.processed,
+    watermarks: context.watermarks,
+    loadLog: { read: (oldest) => readLoadLog(context.warehouse, oldest) },
+  };
 }
 
 /**
@@ -310,9 +419,19 @@ function backfillOf(
  * A table's read position in words: its watermark, or a backfill's rows behind and time left.
  *
  * @example
- * watermarkText(table); // 'backfill: 120,000 rows behind, about 4 min left (landed up to 2024-…Z)'
+ * watermarkText(table); // 'paused, 2024-…Z' or 'backfill: 120,000 rows behind, about 4 min left (landed up to 2024-…Z)'
  */
 export function watermarkText(table: TableStatus): string {
+  const paused =
+    table.pause === 'paused'
+      ? 'paused, '
+      : table.pause === 'held'
+        ? 'held after a paused table, '
+        : '';
+  return `${paused}${positionText(table)}`;
+}
+
+function positionText(table: TableStatus): string {
   const b = table.backfill;
   if (!b) return table.watermark ?? '(none yet)';
   const behind =

@@ -117,7 +117,8 @@ export function renderStatusHtml(status: PipelineStatus): string {
 <td class="mono">${escape(watermarkText(t))}</td>
 <td class="mono">${escape(t.lastBatchId ?? '—')}</td>
 <td class="num">${escape(t.lastRows ?? '—')}</td>
-<td class="num">${escape(formatSeconds(t.freshnessSeconds))}</td></tr>`,
+<td class="num" title="${escape(t.completeUpTo ?? '')}">${escape(formatSeconds(t.freshnessSeconds))}</td>
+<td class="num" title="${escape(t.newestLoadedChange ?? '')}">${escape(formatSeconds(t.newestChangeAgeSeconds))}</td></tr>`,
     )
     .join('\n');
   const runRows = status.runs
@@ -152,16 +153,18 @@ ${PIPELINE_STAGES.map((stage) => {
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>Deliverance status</title><style>${CSS}</style></head>
 <body>
-<h1>Deliverance status</h1>
+<h1>Deliverance status${status.environment ? ` of ${escape(status.environment)}` : ''}</h1>
 <div class="muted">Generated ${escape(status.generatedAt)}</div>
 <div class="summary">
 <div class="card"><span class="muted">Last loaded batch</span><b class="mono">${escape(w.lastLoadedBatchId ?? '—')}</b></div>
-<div class="card"><span class="muted">Warehouse freshness</span><b>${escape(formatSeconds(w.freshnessSeconds))}</b></div>
+<div class="card"><span class="muted">Warehouse complete up to</span><b title="${escape(w.completeUpTo ?? '')}">${escape(formatSeconds(w.freshnessSeconds))}</b></div>
+${(status.deadLetters ?? []).map((q) => `<div class="card"><span class="muted">Dead letters: ${escape(q.name)}</span><b>${q.messages}</b></div>`).join('')}
+${status.alarms ? `<div class="card"><span class="muted">Alarms not OK</span><b>${status.alarms.filter((a) => a.state !== 'OK').length}</b></div>` : ''}
 <div class="card"><span class="muted">Failures</span><b>${status.failures.length}</b></div>
 <div class="card"><span class="muted">Gaps</span><b>${status.gaps.length}</b></div>
 </div>
 <h2>Source tables</h2>
-<table id="tables"><thead><tr><th>table</th><th>latest batch: ingest → transform → load</th><th>watermark</th><th>last batch</th><th>rows (last batch with rows)</th><th>freshness</th></tr></thead>
+<table id="tables"><thead><tr><th>table</th><th>latest batch: ingest → transform → load</th><th>watermark</th><th>last batch</th><th>rows (last batch with rows)</th><th>complete up to (age)</th><th>newest change (age)</th></tr></thead>
 <tbody>${tableRows}</tbody></table>
 <h2>Run history</h2>
 <table id="runs"><thead><tr><th>batch</th>${PIPELINE_STAGES.map((s) => `<th>${s}</th>`).join('')}<th>rows landed</th></tr></thead>

@@ -13,6 +13,7 @@ import type { StageLogger } from '../shared/ports/stage-logger';
 import type { WatermarkStore } from '../shared/ports/watermark-store';
 import { extractTable } from './extract';
 import { overCap } from './extract-query';
+import { pausedPlan } from './paused-tables';
 import { checkSourceColumns, type LiveColumns } from './live-columns';
 import { readSourceClock } from './source-clock';
 import { removeUnfinishedAttempts, type RemovedAttempts } from './unfinished-attempts';
@@ -68,9 +69,17 @@ export interface IngestResult {
 export async function runIngest(options: IngestOptions): Promise<IngestResult> {
   const now = options.clock ?? (() => new Date());
   const startedAt = now();
-  const tables = (options.tables ?? SOURCE_TABLE_NAMES).map((name) => SOURCE_TABLES[name]);
   const batchId = options.batchId ?? newBatchId(startedAt);
   const log = options.logger;
+  const pause = pausedPlan(options.tables ?? SOURCE_TABLE_NAMES, await options.watermarks.paused());
+  if (pause.paused.length > 0) {
+    log.info('Tables paused by an operator, and the tables after them, are left for later', {
+      batchId,
+      paused: pause.paused,
+      held: pause.held,
+    });
+  }
+  const tables = pause.read.map((name) => SOURCE_TABLES[name]);
   const removed = await removeUnfinishedAttempts(options.landing, batchId, log);
 
   const control = await options.source.connect();

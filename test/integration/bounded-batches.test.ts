@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { collectStatus, watermarkText } from '../../cli/status/pipeline-status';
+import { collectStatus, localStatusSources, watermarkText } from '../../cli/status/pipeline-status';
 import { SOURCE_TABLE_NAMES } from '../../lambdas/shared/core/catalogue';
 import { silentLogger } from '../../lambdas/shared/ports/stage-logger';
 import { runCycle, runUntilCaughtUp, type CycleResult } from '../../local/run-cycle';
@@ -116,7 +116,8 @@ describe('bounded batches', () => {
     );
     const first = await runCycle(stack, options());
     expect(first.ingest.caughtUp).toBe(false);
-    const status = (await collectStatus(stack, { limit: 3 })).tables.purchase_order!;
+    const status = (await collectStatus(localStatusSources(stack), { limit: 3 })).tables
+      .purchase_order!;
     const left = first.ingest.manifest.tables.find((t) => t.table === 'purchase_order')?.remaining;
     expect(left).toBeGreaterThan(0);
     expect(status.backfill?.rowsBehind).toBe(left);

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { collectStatus } from '../../cli/status/pipeline-status';
+import { collectStatus, localStatusSources } from '../../cli/status/pipeline-status';
 import { WatermarkError } from '../../lambdas/ingest/window';
 import { silentLogger } from '../../lambdas/shared/ports/stage-logger';
 import { runCycle } from '../../local/run-cycle';
@@ -63,7 +63,7 @@ describe("a watermark later than the source's clock", () => {
   });
 
   it('shows the refusal in status as the failed ingest of its run', async () => {
-    const status = await collectStatus(stack, { limit: 5 });
+    const status = await collectStatus(localStatusSources(stack), { limit: 5 });
     expect(status.failures[0]).toEqual(
       expect.objectContaining({
         stage: 'ingest',

@@ -9,7 +9,11 @@ import { seedTotesys } from '../../local/seed/seed-totesys';
 import { SOURCE_TABLE_NAMES } from '../../lambdas/shared/core/catalogue';
 import { silentLogger } from '../../lambdas/shared/ports/stage-logger';
 import { formatStatusText } from '../../cli/status/format-status-text';
-import { collectStatus, type PipelineStatus } from '../../cli/status/pipeline-status';
+import {
+  collectStatus,
+  localStatusSources,
+  type PipelineStatus,
+} from '../../cli/status/pipeline-status';
 import { renderStatusHtml } from '../../cli/status/render-status-html';
 import { launchBrowser } from '../support/browser';
 import { cliEnvironment, startTestStack, type TestStack } from './support/test-stack';
@@ -50,7 +54,7 @@ beforeAll(async () => {
   ).rejects.toThrow('injected');
 
   batches.waiting = (await ingestBatch(stack, options)).batchId;
-  status = await collectStatus(stack, { limit: 10 });
+  status = await collectStatus(localStatusSources(stack), { limit: 10 });
 }, 900_000);
 afterAll(() => stack?.stop());
 
@@ -144,7 +148,7 @@ describe('deliverance status against a real local run', () => {
   it('shows a batch skipped over by a later load as a gap', async () => {
     const waiting = await transformBatch(stack, `manifests/${batches.waiting}.json`, silentLogger);
     await loadBatch(stack, waiting.manifestKey, silentLogger);
-    const after = await collectStatus(stack, { limit: 2 });
+    const after = await collectStatus(localStatusSources(stack), { limit: 2 });
     expect(after.runs).toHaveLength(2);
     expect(after.gaps).toEqual([
       { batchId: batches.failed, missing: 'load', laterBatchId: batches.waiting },

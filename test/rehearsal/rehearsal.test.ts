@@ -1,4 +1,9 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { PipelineStatus } from '../../cli/status/pipeline-status';
 import type { IngestResult } from '../../lambdas/ingest/ingest';
+import { SOURCE_TABLE_NAMES } from '../../lambdas/shared/core/catalogue';
 import { applyDemoChanges } from '../../local/seed/demo-changes';
 import { seedTotesys } from '../../local/seed/seed-totesys';
 import { compareWithReference } from '../integration/support/reference';
@@ -24,6 +29,8 @@ import { unusedGrants } from './support/unused-grants';
  * Each describe below rehearses its own synthesis; the helpers act on the one running.
  */
 let rehearsal: Rehearsal;
+const run = promisify(execFile);
+const CLI = join(__dirname, '..', '..', 'bin', 'deliverance.cjs');
 let template: CfnTemplate;
 const ADMIN = 'ops@example.com';
 /** The policies of every rehearsal, for the report of grants none of them needed. */
@@ -49,6 +56,36 @@ const dlq = (prefix: string): DestinationRecord[] => {
   const fn = rehearsal.lambda.functions.get(fnId(prefix));
   return rehearsal.lambda.queues.get(fn?.onFailure ?? '') ?? [];
 };
+/** The command line as the admin runs it: their own keys and region, the stack's endpoints. */
+async function deliverance(
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([k]) => !k.startsWith('AWS_') && !k.startsWith('DELIVERANCE_'),
+    ),
+  );
+  try {
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], {
+      env: { ...env, ...rehearsal.operator.environment },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+/** The admin's requests from `mark` on that a policy refused. */
+const operatorDenials = (mark: number) =>
+  rehearsal.authorizer.decisions
+    .slice(mark)
+    .filter((d) => d.principal === rehearsal.operator.principal && !d.allowed)
+    .map((d) => `${d.action} ${d.resource}`);
+const batchOfRecord = (record: DestinationRecord) =>
+  (
+    (record.requestPayload as { Records: { s3: { object: { key: string } } }[] }).Records[0]?.s3
+      .object.key ?? ''
+  ).replace(/^manifests\/|\.json$/g, '');
 const warehouseMatchesSource = async () =>
   expect(await compareWithReference(rehearsal.source, rehearsal.warehouse)).toEqual([]);
 async function changeSource(): Promise<void> {
@@ -485,6 +522,231 @@ describe('the synthesized stack, rehearsed', () => {
     }
     // What is left in the queue was healed: the operator deletes it, nothing is replayed.
     parked.splice(0);
+  });
+
+  it('shows the deployed status to an admin with the operator policy: runs, watermarks, queues, alarms', async () => {
+    const decided = rehearsal.authorizer.decisions.length;
+    const alarm = alarmsOf(rehearsal.deployment).find((a) => a.name.endsWith('-load-errors'));
+    rehearsal.gateway.alarmStates.set(alarm?.name ?? '', {
+      value: 'ALARM',
+      reason: 'Threshold Crossed: 2 out of the last 3 datapoints',
+      updated: new Date(),
+    });
+    try {
+      const json = await deliverance('status', '--env', 'dev', '--json');
+      expect(json).toMatchObject({ code: 0, stderr: '' });
+      const status = JSON.parse(json.stdout) as PipelineStatus;
+      expect(Object.keys(status.tables)).toEqual([...SOURCE_TABLE_NAMES]);
+      const logged = await rehearsal.warehouse.query<{ batch_id: string }>(
+        'SELECT max(batch_id) AS batch_id FROM etl.load_log',
+      );
+      expect(status.warehouse.lastLoadedBatchId).toBe(logged.rows[0]?.batch_id);
+      // Freshness as the alarm measures it: the source clock of the newest loaded batch.
+      const manifest = JSON.parse(
+        (
+          await rehearsal.buckets.processed.get(`manifests/${logged.rows[0]?.batch_id}.json`)
+        ).toString(),
+      ) as { completeUpTo: string };
+      expect(status.warehouse.completeUpTo).toBe(manifest.completeUpTo);
+      expect(status.tables.staff?.watermark).toBe(
+        rehearsal.gateway.parameters.get('/deliverance/dev/watermarks/staff')?.value,
+      );
+      expect(status.deadLetters?.map((q) => q.name).sort()).toEqual(
+        ['ingest', 'ingest-schedule', 'load', 'transform'].sort(),
+      );
+      expect(status.alarms).toHaveLength(alarmsOf(rehearsal.deployment).length);
+      const text = await deliverance('status', '--env', 'dev');
+      expect(text.stdout).toContain('Deliverance status of dev');
+      expect(text.stdout).toMatch(/warehouse: complete up to \d{4}-\S+Z \(/);
+      expect(text.stdout).toContain(`${alarm?.name} ALARM since`);
+    } finally {
+      rehearsal.gateway.alarmStates.clear();
+    }
+    expect(operatorDenials(decided)).toEqual([]);
+  }, 600_000);
+
+  it('redrives the loads an outage dead-lettered once the warehouse is back, deleting each message only after its batch went through', async () => {
+    const decided = rehearsal.authorizer.decisions.length;
+    // What earlier scenarios left parked is theirs to have checked; this redrive is of its own.
+    dlq('Loading').splice(0);
+    await rehearsal.setDatabaseAvailable('warehouse', false);
+    let parked: string[];
+    try {
+      for (let tick = 1; tick <= 2; tick += 1) {
+        await changeSourceWithOrders();
+        await rehearsal.tick();
+      }
+      parked = dlq('Loading').map(batchOfRecord);
+      expect(parked).toHaveLength(2);
+      const status = JSON.parse(
+        (await deliverance('status', '--env', 'dev', '--json')).stdout,
+      ) as PipelineStatus;
+      expect(status.deadLetters?.find((q) => q.name === 'load')?.messages).toBe(2);
+      expect(status.failures.filter((f) => f.stage === 'load').map((f) => f.batchId)).toEqual(
+        expect.arrayContaining(parked),
+      );
+      // While the warehouse is still down, each batch fails again and its message stays.
+      const early = await deliverance('redrive', '--env', 'dev', '--stage', 'load');
+      expect(early.code).toBe(1);
+      expect(early.stderr).toMatch(
+        new RegExp(
+          `\\[1/2\\] load of batch ${parked[0]}: failed again, message kept: .*not currently accepting connections`,
+        ),
+      );
+      expect(dlq('Loading')).toHaveLength(2);
+    } finally {
+      await rehearsal.setDatabaseAvailable('warehouse', true);
+    }
+    // Their visibility timeout ends; one batch is replayed by hand, the redrive does the rest.
+    rehearsal.gateway.expireVisibility();
+    const replayed = await deliverance(
+      'replay',
+      '--env',
+      'dev',
+      '--batch',
+      parked[0] as string,
+      '--stage',
+      'load',
+    );
+    expect(replayed).toMatchObject({ code: 0, stdout: `load of batch ${parked[0]}: done\n` });
+    const redrive = await deliverance('redrive', '--env', 'dev');
+    expect(redrive.code).toBe(0);
+    expect(redrive.stdout).toContain('transform: 0 redriven and deleted, 0 kept in the queue');
+    expect(redrive.stdout).toContain('load: 2 redriven and deleted, 0 kept in the queue');
+    expect(redrive.stderr).toContain(
+      `[1/2] load of batch ${parked[0]}: already done, message deleted`,
+    );
+    expect(redrive.stderr).toContain(`[2/2] load of batch ${parked[1]}: done, message deleted`);
+    expect(dlq('Loading')).toEqual([]);
+    await warehouseMatchesSource();
+    expect(operatorDenials(decided)).toEqual([]);
+  }, 600_000);
+
+  it('replays a batch as its S3 event would, and names a batch that does not exist in one line', async () => {
+    const decided = rehearsal.authorizer.decisions.length;
+    const batch = (
+      await rehearsal.warehouse.query<{ id: string }>(
+        'SELECT max(batch_id) AS id FROM etl.load_log',
+      )
+    ).rows[0]?.id as string;
+    const mark = rehearsal.lambda.invocations.length;
+    const replay = await deliverance('replay', '--env', 'dev', '--batch', batch);
+    expect(replay.code).toBe(0);
+    expect(replay.stdout).toMatch(
+      new RegExp(`^transform of batch ${batch}: already done, nothing to do\\n`),
+    );
+    const event = since(mark)[0]?.event as {
+      Records: { eventName: string; s3: { object: { key: string } } }[];
+    };
+    expect(event.Records[0]?.eventName).toBe('ObjectCreated:Put');
+    expect(event.Records[0]?.s3.object.key).toBe(`manifests/${batch}.json`);
+    const missing = await deliverance(
+      'replay',
+      '--env',
+      'dev',
+      '--batch',
+      '20200101T000000000Z-000000',
+    );
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(
+      /^deliverance: There is no s3:\/\/\S+\/manifests\/20200101T000000000Z-000000\.json: check the batch id \(deliverance status --env dev lists recent batches\)\n$/,
+    );
+    expect(operatorDenials(decided)).toEqual([]);
+  }, 600_000);
+
+  it('pauses a table across two cycles, its watermark unmoved, and resumes it without loss', async () => {
+    const decided = rehearsal.authorizer.decisions.length;
+    const name = '/deliverance/dev/watermarks/payment';
+    const before = rehearsal.gateway.parameters.get(name)?.value;
+    const paused = await deliverance('pause', '--env', 'dev', '--table', 'payment');
+    expect(paused).toMatchObject({ code: 0 });
+    try {
+      expect(rehearsal.gateway.parameters.get('/deliverance/dev/paused-tables')?.value).toBe(
+        '["payment"]',
+      );
+      for (let cycle = 1; cycle <= 2; cycle += 1) {
+        await changeSourceWithOrders();
+        const mark = rehearsal.lambda.invocations.length;
+        await rehearsal.tick();
+        expect(failures(since(mark))).toEqual([]);
+        const ingest = since(mark).find((r) => r.function === fnId('Ingestion'))
+          ?.result as IngestResult;
+        expect(ingest.manifest.tables.map((t) => t.table)).not.toContain('payment');
+        expect(rehearsal.gateway.parameters.get(name)?.value).toBe(before);
+      }
+      const status = JSON.parse(
+        (await deliverance('status', '--env', 'dev', '--json')).stdout,
+      ) as PipelineStatus;
+      expect(status.tables.payment?.pause).toBe('paused');
+      expect(status.tables.transaction?.pause).toBeNull();
+      expect(await compareWithReference(rehearsal.source, rehearsal.warehouse)).not.toEqual([]);
+    } finally {
+      expect(await deliverance('resume', '--env', 'dev', '--table', 'payment')).toMatchObject({
+        code: 0,
+      });
+    }
+    const mark = rehearsal.lambda.invocations.length;
+    await rehearsal.tick();
+    expect(failures(since(mark))).toEqual([]);
+    expect(rehearsal.gateway.parameters.get(name)?.value).not.toBe(before);
+    await warehouseMatchesSource();
+    expect(operatorDenials(decided)).toEqual([]);
+  }, 600_000);
+
+  it('re-syncs one paused table from the start, the others untouched, and the warehouse ends as it was', async () => {
+    const decided = rehearsal.authorizer.decisions.length;
+    const refused = await deliverance('resync', '--env', 'dev', '--table', 'staff');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
+      /^deliverance: Pause staff first \(deliverance pause --table staff --env dev\): /,
+    );
+    expect((await deliverance('pause', '--env', 'dev', '--table', 'staff')).code).toBe(0);
+    const watermarks = () =>
+      Object.fromEntries(
+        [...rehearsal.gateway.parameters]
+          .filter(([k]) => k.includes('/watermarks/'))
+          .map(([k, v]) => [k, v.value]),
+      );
+    const before = watermarks();
+    const later = await deliverance(
+      'resync',
+      '--env',
+      'dev',
+      '--table',
+      'staff',
+      '--from',
+      '2099-01-01T00:00:00Z',
+    );
+    expect(later.code).toBe(2);
+    expect(later.stderr).toContain('resync only re-reads, it never skips rows');
+    const resync = await deliverance('resync', '--env', 'dev', '--table', 'staff');
+    expect(resync).toMatchObject({ code: 0 });
+    const { '/deliverance/dev/watermarks/staff': staff, ...others } = before;
+    expect(staff).toBeDefined();
+    expect(watermarks()).toEqual(others);
+    expect((await deliverance('resume', '--env', 'dev', '--table', 'staff')).code).toBe(0);
+
+    const counts = await rehearsal.source.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM staff',
+    );
+    const mark = rehearsal.lambda.invocations.length;
+    await rehearsal.tick();
+    expect(failures(since(mark))).toEqual([]);
+    const ingest = since(mark).find((r) => r.function === fnId('Ingestion'))
+      ?.result as IngestResult;
+    expect(ingest.manifest.tables.find((t) => t.table === 'staff')?.rows).toBe(counts.rows[0]?.n);
+    const windows = Object.fromEntries(ingest.manifest.tables.map((t) => [t.table, t.from]));
+    // Staff from the start; every other table from its own watermark, less the overlap.
+    expect(windows.staff).toBeNull();
+    expect(Object.values(windows).filter((from) => from === null)).toHaveLength(1);
+    await warehouseMatchesSource();
+    expect(operatorDenials(decided)).toEqual([]);
+  }, 600_000);
+
+  it('grants the operator exactly what the commands used', () => {
+    expect(unusedGrants([rehearsal.authorizer], [rehearsal.operator.roleArn])).toEqual({
+      Admins: [],
+    });
   });
 
   it('emits every custom metric an alarm watches, with exactly its dimensions', () => {

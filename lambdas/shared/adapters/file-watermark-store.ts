@@ -1,25 +1,29 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import type { WatermarkStore } from '../ports/watermark-store';
+import { dirname, join } from 'node:path';
+import type { OperatedWatermarkStore } from '../ports/watermark-store';
 
 /**
- * Watermarks in one JSON file under the local state folder. Writes go to a temporary file
- * that is renamed over the old one, so a crash never leaves a half-written file.
+ * Watermarks in one JSON file under the local state folder, and the paused tables in
+ * `paused-tables.json` beside it. Writes go to a temporary file that is renamed over the old
+ * one, so a crash never leaves a half-written file.
  */
-export class FileWatermarkStore implements WatermarkStore {
-  constructor(private readonly path: string) {}
+export class FileWatermarkStore implements OperatedWatermarkStore {
+  private readonly pausedPath: string;
+
+  constructor(private readonly path: string) {
+    this.pausedPath = join(dirname(path), 'paused-tables.json');
+  }
 
   private async readAll(): Promise<Record<string, string>> {
-    try {
-      return JSON.parse(await readFile(this.path, 'utf8')) as Record<string, string>;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
-      throw error;
-    }
+    return (await readJson<Record<string, string>>(this.path)) ?? {};
   }
 
   locate(table: string): string {
     return `"${table}" in ${this.path}`;
+  }
+
+  locatePaused(): string {
+    return this.pausedPath;
   }
 
   async read(table: string): Promise<string | undefined> {
@@ -29,9 +33,36 @@ export class FileWatermarkStore implements WatermarkStore {
   async write(table: string, watermark: string): Promise<void> {
     const all = await this.readAll();
     all[table] = watermark;
-    await mkdir(dirname(this.path), { recursive: true });
-    const temporary = `${this.path}.${process.pid}.tmp`;
-    await writeFile(temporary, JSON.stringify(all, null, 2) + '\n');
-    await rename(temporary, this.path);
+    await writeJson(this.path, all);
   }
+
+  async remove(table: string): Promise<void> {
+    const all = await this.readAll();
+    delete all[table];
+    await writeJson(this.path, all);
+  }
+
+  async paused(): Promise<readonly string[]> {
+    return (await readJson<string[]>(this.pausedPath)) ?? [];
+  }
+
+  setPaused(tables: readonly string[]): Promise<void> {
+    return writeJson(this.pausedPath, tables);
+  }
+}
+
+async function readJson<T>(path: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as T;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+async function writeJson(path: string, value: unknown): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const temporary = `${path}.${process.pid}.tmp`;
+  await writeFile(temporary, JSON.stringify(value, null, 2) + '\n');
+  await rename(temporary, path);
 }

@@ -1,22 +1,26 @@
-import type { SSMClient } from '@aws-sdk/client-ssm';
+import { DeleteParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
-import type { WatermarkStore } from '../ports/watermark-store';
+import { pausedTablesParameterName } from '../../../contract/operations';
+import type { OperatedWatermarkStore } from '../ports/watermark-store';
 
 /**
  * Watermarks in SSM Parameter Store, one String parameter per table:
- * `<prefix>/watermarks/<table>` (for example `/deliverance/prod/watermarks/sales_order`).
+ * `<prefix>/watermarks/<table>` (for example `/deliverance/prod/watermarks/sales_order`), and
+ * the tables an operator paused as a JSON array in `<prefix>/paused-tables` (absent: none).
  * One parameter per table lets tables advance independently (per-table schedules) and lets
  * IAM grant the ingest function exactly the parameters under its prefix.
  * Reads bypass the Powertools cache: a stale watermark would re-read or skip a window.
  */
-export class SsmWatermarkStore implements WatermarkStore {
+export class SsmWatermarkStore implements OperatedWatermarkStore {
   private readonly provider: SSMProvider;
+  private readonly client: SSMClient;
 
   constructor(
     private readonly prefix: string,
     client?: SSMClient,
   ) {
     this.provider = new SSMProvider(client ? { awsSdkV3Client: client } : {});
+    this.client = this.provider.client;
   }
 
   parameterName(table: string): string {
@@ -27,26 +31,66 @@ export class SsmWatermarkStore implements WatermarkStore {
     return `the SSM parameter ${this.parameterName(table)}`;
   }
 
-  async read(table: string): Promise<string | undefined> {
-    try {
-      return await this.provider.get(this.parameterName(table), { forceFetch: true });
-    } catch (error) {
-      if (isParameterNotFound(error)) return undefined;
+  locatePaused(): string {
+    return `the SSM parameter ${pausedTablesParameterName(this.prefix)}`;
+  }
+
+  read(table: string): Promise<string | undefined> {
+    return this.get(this.parameterName(table), `the watermark of ${table}`);
+  }
+
+  write(table: string, watermark: string): Promise<void> {
+    return this.set(this.parameterName(table), watermark, `the watermark of ${table}`);
+  }
+
+  async paused(): Promise<readonly string[]> {
+    const name = pausedTablesParameterName(this.prefix);
+    const value = await this.get(name, 'the paused tables');
+    if (value === undefined) return [];
+    const tables: unknown = JSON.parse(value);
+    if (!Array.isArray(tables) || !tables.every((t) => typeof t === 'string')) {
       throw new Error(
-        `Could not read the watermark of ${table} from SSM parameter ${this.parameterName(table)}: ${rootCause(error)}`,
+        `SSM parameter ${name} is not a JSON array of table names: resume every table with deliverance resume, or set it to []`,
+      );
+    }
+    return tables as string[];
+  }
+
+  setPaused(tables: readonly string[]): Promise<void> {
+    const name = pausedTablesParameterName(this.prefix);
+    return this.set(name, JSON.stringify(tables), 'the paused tables');
+  }
+
+  async remove(table: string): Promise<void> {
+    try {
+      await this.client.send(new DeleteParameterCommand({ Name: this.parameterName(table) }));
+    } catch (error) {
+      if (isParameterNotFound(error)) return;
+      throw new Error(
+        `Could not delete the watermark of ${table}, SSM parameter ${this.parameterName(table)}: ${rootCause(error)}`,
         { cause: error },
       );
     }
   }
 
-  async write(table: string, watermark: string): Promise<void> {
+  private async get(name: string, what: string): Promise<string | undefined> {
     try {
-      await this.provider.set(this.parameterName(table), { value: watermark, overwrite: true });
+      return await this.provider.get(name, { forceFetch: true });
     } catch (error) {
-      throw new Error(
-        `Could not write the watermark of ${table} to SSM parameter ${this.parameterName(table)}: ${rootCause(error)}`,
-        { cause: error },
-      );
+      if (isParameterNotFound(error)) return undefined;
+      throw new Error(`Could not read ${what} from SSM parameter ${name}: ${rootCause(error)}`, {
+        cause: error,
+      });
+    }
+  }
+
+  private async set(name: string, value: string, what: string): Promise<void> {
+    try {
+      await this.provider.set(name, { value, overwrite: true });
+    } catch (error) {
+      throw new Error(`Could not write ${what} to SSM parameter ${name}: ${rootCause(error)}`, {
+        cause: error,
+      });
     }
   }
 }

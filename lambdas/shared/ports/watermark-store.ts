@@ -9,4 +9,15 @@ export interface WatermarkStore {
   write(table: string, watermark: string): Promise<void>;
   /** Where the table's watermark is kept, in words an operator can act on. */
   locate(table: string): string;
+  /** The tables an operator paused (`deliverance pause`): ingest leaves them, watermarks and all. */
+  paused(): Promise<readonly string[]>;
+}
+
+/** What an operator changes beside the watermarks ingest moves (`deliverance pause`, `resync`). */
+export interface OperatedWatermarkStore extends WatermarkStore {
+  setPaused(tables: readonly string[]): Promise<void>;
+  /** Forgets the table's watermark: its next window reads the table from the start. */
+  remove(table: string): Promise<void>;
+  /** Where the paused tables are kept, in words an operator can act on. */
+  locatePaused(): string;
 }

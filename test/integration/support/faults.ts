@@ -124,6 +124,7 @@ export function faultyWatermarks(store: WatermarkStore, failWrite: number): Wate
   return {
     read: (table) => store.read(table),
     locate: (table) => store.locate(table),
+    paused: () => store.paused(),
     async write(table, watermark) {
       if (++writes === failWrite) throw new InjectedFault(`watermark write ${failWrite}`);
       await store.write(table, watermark);

@@ -21,7 +21,7 @@ export interface Decision {
   readonly message: string;
 }
 
-interface PolicyDocument {
+export interface PolicyDocument {
   Version?: string;
   Statement: Record<string, unknown>[];
 }
@@ -49,6 +49,11 @@ export class Authorizer {
   /** The identity policies of a role, by ARN (for the unused-grant report). */
   identityPoliciesOf(roleArn: string): { name: string; policy: PolicyDocument }[] {
     return this.identity.get(roleArn) ?? [];
+  }
+
+  /** Attaches `policy` to a role outside the template: the admins' role the operator policy is for. */
+  attach(roleArn: string, name: string, policy: PolicyDocument): void {
+    this.identity.set(roleArn, [...(this.identity.get(roleArn) ?? []), { name, policy }]);
   }
 
   roleArns(): string[] {

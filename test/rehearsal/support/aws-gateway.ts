@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Authorizer } from './authorizer';
 import { ACCOUNT, REGION } from './deployment';
-import { InvocationDenied } from './lambda-service';
+import { InvocationDenied, type DestinationRecord, type InvocationRecord } from './lambda-service';
 import { decodeAwsChunked, parseS3Request, type S3Request } from './s3-requests';
 
 /** Who holds an access key: the function's role session, as STS would have issued it. */
@@ -36,6 +36,23 @@ export interface GatewayOptions {
   readonly onObjectCreated: (object: CreatedObject) => void;
   /** Lambda's asynchronous invocation by `principal`, authorised and queued by the Lambda stand-in. */
   readonly invokeAsync: (functionArn: string, event: unknown, principal: string) => Promise<void>;
+  /** Lambda's synchronous invocation by `principal`: one attempt, its outcome. */
+  readonly invoke: (
+    functionArn: string,
+    event: unknown,
+    principal: string,
+  ) => Promise<InvocationRecord>;
+  /** The queue a URL names: its ARN and the messages Lambda's failure destination sent it. */
+  readonly queue: (url: string) => { arn: string; messages: DestinationRecord[] } | undefined;
+  /** The template's alarms, by name. */
+  readonly alarms: ReadonlyMap<string, { arn: string }>;
+}
+
+/** An alarm's state as CloudWatch last evaluated it; a test sets what the metrics made of it. */
+export interface AlarmState {
+  value: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+  reason: string;
+  updated: Date;
 }
 
 export interface Denial {
@@ -61,15 +78,19 @@ interface Parameter {
 }
 
 /**
- * The AWS endpoints the bundles reach, over HTTPS: S3 (stored by the S3-compatible server
- * behind it), SSM Parameter Store, Secrets Manager and Lambda's Invoke (the few operations the
- * stages call).
+ * The AWS endpoints the bundles and the operator's command line reach, over HTTPS: S3 (stored
+ * by the S3-compatible server behind it), SSM Parameter Store, Secrets Manager, Lambda's Invoke,
+ * and for the operator SQS on the dead-letter queues and CloudWatch's DescribeAlarms (the few
+ * operations they call).
  * Every request is authorised as AWS would before it is served, with the caller's own role.
  */
 export class AwsGateway {
   readonly denials: Denial[] = [];
   readonly faults: InjectedFault[] = [];
   readonly parameters = new Map<string, Parameter>();
+  readonly alarmStates = new Map<string, AlarmState>();
+  /** Messages a receiver holds, by receipt handle: hidden from other receives until deleted. */
+  private readonly received = new Map<string, DestinationRecord>();
   private readonly secrets = new Map<string, { arn: string; value: string }>();
   private readonly callers = new Map<string, Caller>();
   private server?: Server;
@@ -80,6 +101,11 @@ export class AwsGateway {
 
   constructor(private readonly options: GatewayOptions) {
     this.authorizer = options.authorizer;
+  }
+
+  /** The visibility timeout of every received message ends: they can be received again. */
+  expireVisibility(): void {
+    this.received.clear();
   }
 
   registerCaller(caller: Caller): void {
@@ -140,6 +166,8 @@ export class AwsGateway {
     if (service === 'ssm') return this.ssm(req, res, body, caller);
     if (service === 'secretsmanager') return this.secretsManager(req, res, body, caller);
     if (service === 'lambda') return this.lambda(req, res, body, caller);
+    if (service === 'sqs') return this.sqs(req, res, body, caller);
+    if (service === 'monitoring') return this.cloudwatch(req, res, body, caller);
     return reply(
       res,
       400,
@@ -351,7 +379,7 @@ export class AwsGateway {
         fault.code,
         `Injected by the rehearsal for ${operation}`,
       );
-    if (operation !== 'GetParameter' && operation !== 'PutParameter') {
+    if (!['GetParameter', 'PutParameter', 'DeleteParameter'].includes(operation)) {
       return reply(
         res,
         400,
@@ -363,6 +391,11 @@ export class AwsGateway {
     const denied = await this.allowed(caller.principal, `ssm:${operation}`, arn, {});
     if (denied) return reply(res, 400, 'json', 'AccessDeniedException', denied.message);
     const existing = this.parameters.get(name);
+    if (operation === 'DeleteParameter') {
+      if (!existing) return reply(res, 400, 'json', 'ParameterNotFound', '');
+      this.parameters.delete(name);
+      return json(res, {});
+    }
     if (operation === 'GetParameter') {
       if (!existing) return reply(res, 400, 'json', 'ParameterNotFound', '');
       return json(res, {
@@ -443,7 +476,135 @@ export class AwsGateway {
     });
   }
 
-  /** Invoke, asynchronous only: what a function that continues its own work calls. */
+  /**
+   * SQS's JSON protocol, the three operations the operator's commands call on a dead-letter
+   * queue. A received message is hidden until it is deleted (the visibility timeout never ends
+   * within a test), as SQS hides it from other receivers for the timeout the receiver asked.
+   */
+  private async sqs(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: Buffer,
+    caller: Caller,
+  ): Promise<void> {
+    const operation = String(req.headers['x-amz-target'] ?? '').replace(/^AmazonSQS\./, '');
+    const input = JSON.parse(body.toString() || '{}') as {
+      QueueUrl?: string;
+      MaxNumberOfMessages?: number;
+      ReceiptHandle?: string;
+    };
+    if (!['ReceiveMessage', 'DeleteMessage', 'GetQueueAttributes'].includes(operation)) {
+      return reply(
+        res,
+        400,
+        'json',
+        'UnknownOperationException',
+        `The rehearsal does not serve SQS ${operation}`,
+      );
+    }
+    const queue = this.options.queue(input.QueueUrl ?? '');
+    if (!queue) {
+      return reply(
+        res,
+        400,
+        'json',
+        'AWS.SimpleQueueService.NonExistentQueue',
+        'The specified queue does not exist.',
+      );
+    }
+    const denied = await this.allowed(caller.principal, `sqs:${operation}`, queue.arn, {});
+    if (denied) return reply(res, 400, 'json', 'AccessDenied', denied.message);
+    const hidden = new Set(this.received.values());
+    if (operation === 'GetQueueAttributes') {
+      const inFlight = queue.messages.filter((m) => hidden.has(m)).length;
+      return json(res, {
+        Attributes: {
+          ApproximateNumberOfMessages: String(queue.messages.length - inFlight),
+          ApproximateNumberOfMessagesNotVisible: String(inFlight),
+        },
+      });
+    }
+    if (operation === 'DeleteMessage') {
+      const message = this.received.get(input.ReceiptHandle ?? '');
+      if (!message)
+        return reply(
+          res,
+          400,
+          'json',
+          'ReceiptHandleIsInvalid',
+          'The input receipt handle is invalid.',
+        );
+      this.received.delete(input.ReceiptHandle ?? '');
+      const index = queue.messages.indexOf(message);
+      if (index >= 0) queue.messages.splice(index, 1);
+      return json(res, {});
+    }
+    const visible = queue.messages
+      .filter((m) => !hidden.has(m))
+      .slice(0, input.MaxNumberOfMessages ?? 1);
+    const messages = visible.map((message) => {
+      const handle = randomUUID();
+      this.received.set(handle, message);
+      const text = JSON.stringify(message);
+      return {
+        MessageId: message.requestContext.requestId,
+        ReceiptHandle: handle,
+        MD5OfBody: createHash('md5').update(text).digest('hex'),
+        Body: text,
+      };
+    });
+    return json(res, messages.length > 0 ? { Messages: messages } : {});
+  }
+
+  /** CloudWatch's DescribeAlarms by name (JSON protocol), authorised on each alarm's ARN. */
+  private async cloudwatch(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: Buffer,
+    caller: Caller,
+  ): Promise<void> {
+    const operation = String(req.headers['x-amz-target'] ?? '').replace(
+      /^GraniteServiceVersion20100801\./,
+      '',
+    );
+    if (operation !== 'DescribeAlarms') {
+      return reply(
+        res,
+        400,
+        'json',
+        'UnknownOperationException',
+        `The rehearsal does not serve CloudWatch ${operation}`,
+      );
+    }
+    const input = JSON.parse(body.toString() || '{}') as { AlarmNames?: string[] };
+    const found = (input.AlarmNames ?? []).flatMap((name) => {
+      const alarm = this.options.alarms.get(name);
+      return alarm ? [{ name, arn: alarm.arn }] : [];
+    });
+    for (const alarm of found) {
+      const denied = await this.allowed(
+        caller.principal,
+        'cloudwatch:DescribeAlarms',
+        alarm.arn,
+        {},
+      );
+      if (denied) return reply(res, 400, 'json', 'AccessDenied', denied.message);
+    }
+    return json(res, {
+      MetricAlarms: found.map(({ name, arn }) => {
+        const state = this.alarmStates.get(name);
+        return {
+          AlarmName: name,
+          AlarmArn: arn,
+          StateValue: state?.value ?? 'INSUFFICIENT_DATA',
+          StateReason: state?.reason ?? 'Unchecked: Initial alarm creation',
+          StateUpdatedTimestamp: (state?.updated ?? new Date()).getTime() / 1000,
+        };
+      }),
+    });
+  }
+
+  /** Invoke: asynchronous (a function continuing its own work), or synchronous (an operator). */
   private async lambda(
     req: IncomingMessage,
     res: ServerResponse,
@@ -453,19 +614,36 @@ export class AwsGateway {
     const url = new URL(req.url ?? '/', 'https://lambda');
     const name = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(url.pathname)?.[1];
     const type = req.headers['x-amz-invocation-type'] ?? 'RequestResponse';
-    if (req.method !== 'POST' || !name || url.search || type !== 'Event') {
+    if (
+      req.method !== 'POST' ||
+      !name ||
+      url.search ||
+      (type !== 'Event' && type !== 'RequestResponse')
+    ) {
       return reply(
         res,
         400,
         'json',
         'UnknownOperationException',
-        `The rehearsal serves only Lambda's unqualified asynchronous Invoke, not ${req.method} ${url.pathname}${url.search} (${type})`,
+        `The rehearsal serves only Lambda's unqualified Invoke, not ${req.method} ${url.pathname}${url.search} (${type})`,
       );
     }
     const id = decodeURIComponent(name);
     const arn = id.startsWith('arn:') ? id : `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${id}`;
+    const event = JSON.parse(body.toString() || '{}') as unknown;
     try {
-      await this.options.invokeAsync(arn, JSON.parse(body.toString() || '{}'), caller.principal);
+      if (type === 'RequestResponse') {
+        const record = await this.options.invoke(arn, event, caller.principal);
+        res.writeHead(200, {
+          'content-type': 'application/json',
+          'x-amzn-requestid': record.requestId,
+          'x-amz-executed-version': '$LATEST',
+          ...(record.ok ? {} : { 'x-amz-function-error': 'Unhandled' }),
+        });
+        res.end(JSON.stringify(record.ok ? (record.result ?? null) : record.error));
+        return;
+      }
+      await this.options.invokeAsync(arn, event, caller.principal);
     } catch (error) {
       if (!(error instanceof InvocationDenied)) throw error;
       this.denials.push({

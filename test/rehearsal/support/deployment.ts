@@ -95,6 +95,10 @@ function physicalOf(logicalId: string, resource: CfnResource, stackName: string)
         attributes: { Arn: `arn:${PARTITION}:cloudwatch:${REGION}:${ACCOUNT}:alarm:${name}` },
       };
     }
+    case 'AWS::SSM::Parameter': {
+      const name = typeof props.Name === 'string' ? props.Name : `${stackName}-${logicalId}`;
+      return { ref: name, attributes: { Type: String(props.Type ?? 'String') } };
+    }
     case 'AWS::Scheduler::Schedule': {
       const name = `${stackName}-${logicalId}`;
       return {

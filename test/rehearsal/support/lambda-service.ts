@@ -190,6 +190,31 @@ export class LambdaService {
   }
 
   /**
+   * A synchronous invocation (`RequestResponse`) by `principal`: one attempt, no retry and no
+   * failure destination, as Lambda runs it; what the operator's replay and redrive call.
+   *
+   * @throws InvocationDenied when no policy allows it
+   */
+  async invoke(functionArn: string, event: unknown, principal: string): Promise<InvocationRecord> {
+    const fn = this.functionByArn(functionArn);
+    if (!fn) throw new Error(`No function ${functionArn} in the template`);
+    const decision = await this.authorizer.authorize({
+      principal,
+      action: 'lambda:InvokeFunction',
+      resource: fn.arn,
+      context: { 'aws:SecureTransport': 'true' },
+    });
+    if (!decision.allowed) throw new InvocationDenied(decision.message);
+    this.inFlight += 1;
+    try {
+      return await this.run(fn, event, randomUUID(), 1);
+    } finally {
+      this.inFlight -= 1;
+      if (this.inFlight === 0) for (const resolve of this.waiters.splice(0)) resolve();
+    }
+  }
+
+  /**
    * An invocation by an administrator (a replay from a dead-letter queue): their permissions
    * are their account's, not the stack's, so only the function's side is rehearsed.
    */

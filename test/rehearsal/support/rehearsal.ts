@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -9,10 +10,11 @@ import { LOCAL_S3_CREDENTIALS, startS3, type LocalS3 } from '../../../local/s3-s
 import { PROJECT_ROOT } from '../../../lib/pipeline-function';
 import { createS3Client, S3ObjectStore } from '../../../lambdas/shared/adapters/s3-object-store';
 import type { ObjectStore } from '../../../lambdas/shared/ports/object-store';
-import { Authorizer } from './authorizer';
+import { alarmsOf } from './alarms';
+import { Authorizer, type PolicyDocument } from './authorizer';
 import { AwsGateway, type CreatedObject } from './aws-gateway';
 import { ACCOUNT, REGION, Deployment, type CfnTemplate } from './deployment';
-import { LambdaService } from './lambda-service';
+import { LambdaService, type DestinationRecord, type InvocationRecord } from './lambda-service';
 import { eventKey } from './s3-requests';
 import { createTls, type RehearsalTls } from './tls';
 
@@ -57,6 +59,15 @@ export interface Rehearsal {
   tick(): Promise<void>;
   /** Set by a test that changed an object behind the pipeline's back, to put it back. */
   untamper?: () => Promise<void>;
+  /**
+   * An admin whose role has the stack's operator policy attached, and the environment the
+   * `deliverance` command line runs in as them: their keys, the region, the rehearsal's endpoints.
+   */
+  readonly operator: {
+    readonly principal: string;
+    readonly roleArn: string;
+    readonly environment: Readonly<Record<string, string>>;
+  };
   /** Enforces the policies of `template` from now on (the deployment's names stay). */
   enforce(template: CfnTemplate): void;
   /** Takes a database out of service (or back): connections to it are refused. */
@@ -159,11 +170,33 @@ export async function startRehearsal(assembly: CloudAssembly): Promise<Rehearsal
     },
     bucketKeys,
     onObjectCreated: notify,
-    // Called only by a running function, after `lambda` below exists.
+    // Called only by a running function or the operator, after `lambda` below exists.
     invokeAsync: (arn, event, principal): Promise<void> =>
       lambda.invokeAsync(arn, event, principal),
+    invoke: (arn, event, principal): Promise<InvocationRecord> =>
+      lambda.invoke(arn, event, principal),
+    queue: (url): { arn: string; messages: DestinationRecord[] } | undefined => {
+      const id = deployment.logicalIdOf(url);
+      if (!id || deployment.resource(id).Type !== 'AWS::SQS::Queue') return undefined;
+      const arn = deployment.attribute(id, 'Arn');
+      const messages: DestinationRecord[] = lambda.queues.get(arn) ?? [];
+      lambda.queues.set(arn, messages);
+      return { arn, messages };
+    },
+    alarms: new Map(alarmsOf(deployment).map((a) => [a.name, { arn: a.arn }])),
   });
   await gateway.start();
+  // The parameters the stack itself creates, as CloudFormation would.
+  for (const [, parameter] of deployment.resourcesOf('AWS::SSM::Parameter')) {
+    const props = parameter.Properties ?? {};
+    gateway.parameters.set(deployment.resolveString(props.Name), {
+      value: deployment.resolveString(props.Value),
+      version: 1,
+      modified: new Date(),
+    });
+  }
+  const operator = operatorOf(deployment, gateway);
+  operator.attachTo(authorizer);
 
   const taskRoots = new Map<string, string>();
   for (const [id, fn] of deployment.resourcesOf('AWS::Lambda::Function')) {
@@ -277,11 +310,24 @@ export async function startRehearsal(assembly: CloudAssembly): Promise<Rehearsal
       processed: new S3ObjectStore(adminS3, bucketOf('Processed')),
     },
     tick,
+    operator: {
+      principal: operator.caller.principal,
+      roleArn: operator.roleArn,
+      environment: {
+        AWS_ACCESS_KEY_ID: operator.caller.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: operator.caller.secretAccessKey,
+        AWS_SESSION_TOKEN: operator.caller.sessionToken,
+        AWS_REGION: REGION,
+        AWS_ENDPOINT_URL: gateway.url,
+        NODE_EXTRA_CA_CERTS: tls.caFile,
+      },
+    },
     enforce(template) {
       const edited =
         template === assembly.template
           ? authorizer
           : new Authorizer(new Deployment(template, assembly.stackName));
+      if (edited !== authorizer) operator.attachTo(edited);
       gateway.authorizer = edited;
       lambda.authorizer = edited;
     },
@@ -301,6 +347,34 @@ export async function startRehearsal(assembly: CloudAssembly): Promise<Rehearsal
       await s3.stop();
       await postgres.stop();
       await rm(stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The admins' role, outside the stack, with the stack's operator managed policy attached. */
+function operatorOf(deployment: Deployment, gateway: AwsGateway) {
+  const found = deployment
+    .resourcesOf('AWS::IAM::ManagedPolicy')
+    .find(([, p]) => String(p.Properties?.ManagedPolicyName ?? '').endsWith('-operator'));
+  if (!found) throw new Error('The template has no operator managed policy');
+  const [id, policy] = found;
+  const roleArn = `arn:aws:iam::${ACCOUNT}:role/Admins`;
+  const caller = {
+    accessKeyId: `ASIA${randomBytes(8).toString('hex').toUpperCase()}`,
+    secretAccessKey: randomBytes(20).toString('base64'),
+    sessionToken: randomBytes(32).toString('base64'),
+    principal: `arn:aws:sts::${ACCOUNT}:assumed-role/Admins/ops`,
+  };
+  gateway.registerCaller(caller);
+  return {
+    caller,
+    roleArn,
+    attachTo(authorizer: Authorizer) {
+      authorizer.attach(
+        roleArn,
+        id,
+        deployment.resolve(policy.Properties?.PolicyDocument) as PolicyDocument,
+      );
     },
   };
 }

@@ -1,0 +1,39 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { SSMClient } from '@aws-sdk/client-ssm';
+
+/** The AWS clients the commands use against a deployed stack. */
+export interface AwsClients {
+  readonly s3: S3Client;
+  readonly ssm: SSMClient;
+  readonly lambda: LambdaClient;
+  readonly sqs: SQSClient;
+  readonly cloudwatch: CloudWatchClient;
+  destroy(): void;
+}
+
+/**
+ * Clients on the SDK's default chain: the caller's own credentials and region (environment,
+ * profile, SSO, instance role), and endpoints from `AWS_ENDPOINT_URL*` when set.
+ */
+export function defaultAwsClients(): AwsClients {
+  // A replay or redrive waits for the function, up to Lambda's 15 minutes.
+  const lambda = new LambdaClient({ requestHandler: { requestTimeout: 16 * 60_000 } });
+  const clients = {
+    s3: new S3Client({}),
+    ssm: new SSMClient({}),
+    lambda,
+    // The queue URLs are the stack's own, in this region: the client's endpoint serves them, and
+    // sending to the URL's host instead would bypass an AWS_ENDPOINT_URL (a VPC endpoint, a test).
+    sqs: new SQSClient({ useQueueUrlAsEndpoint: false }),
+    cloudwatch: new CloudWatchClient({}),
+  };
+  return {
+    ...clients,
+    destroy() {
+      for (const client of Object.values(clients)) client.destroy();
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import { InvokeCommand } from '@aws-sdk/client-lambda';
+import type { ReplayedStage } from '../../contract/operations';
+import type { DeployedStack } from './deployed-stack';
+
+/** What one invocation of a stage's function came to. */
+export type InvocationOutcome =
+  | { readonly ok: true; readonly batches: readonly { batchId: string; skipped: boolean }[] }
+  | { readonly ok: false; readonly error: string };
+
+/**
+ * Invokes a stage's function with `event` and waits for it (`RequestResponse`), as Lambda's own
+ * retry of that event would run it. A function error is an outcome, not a throw: the caller
+ * reports it and goes on; a refused or failed request throws.
+ */
+export async function invokeStage(
+  stack: DeployedStack,
+  stage: ReplayedStage,
+  event: unknown,
+): Promise<InvocationOutcome> {
+  const functionName = stack.operations.functions[stage];
+  const answer = await stack.clients.lambda.send(
+    new InvokeCommand({
+      FunctionName: functionName,
+      InvocationType: 'RequestResponse',
+      Payload: new TextEncoder().encode(JSON.stringify(event)),
+    }),
+  );
+  const text = answer.Payload ? new TextDecoder().decode(answer.Payload) : 'null';
+  const payload = JSON.parse(text || 'null') as unknown;
+  if (answer.FunctionError) {
+    const e = payload as { errorType?: string; errorMessage?: string } | null;
+    const message = (e?.errorMessage ?? text).split('\n')[0];
+    return { ok: false, error: `${e?.errorType ?? answer.FunctionError}: ${message}` };
+  }
+  const results = (Array.isArray(payload) ? payload : [payload]) as {
+    batchId?: string;
+    skipped?: boolean;
+  }[];
+  return {
+    ok: true,
+    batches: results
+      .filter((r) => typeof r?.batchId === 'string')
+      .map((r) => ({ batchId: r.batchId as string, skipped: r.skipped === true })),
+  };
+}
+
+/** One line for an outcome: `transform of 2026…: done` or the function's error. */
+export function outcomeText(
+  stage: ReplayedStage,
+  what: string,
+  outcome: InvocationOutcome,
+): string {
+  if (!outcome.ok) return `${stage} ${what}: failed: ${outcome.error}`;
+  const skipped = outcome.batches.length > 0 && outcome.batches.every((b) => b.skipped);
+  return `${stage} ${what}: ${skipped ? `already done, nothing to do` : 'done'}`;
+}
