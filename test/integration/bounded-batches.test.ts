@@ -5,7 +5,7 @@ import { silentLogger } from '../../lambdas/shared/ports/stage-logger';
 import { runCycle, runUntilCaughtUp, type CycleResult } from '../../local/run-cycle';
 import { seedTotesys } from '../../local/seed/seed-totesys';
 import { faultyWatermarks, InjectedFault } from './support/faults';
-import { compareWithReference } from './support/reference';
+import { compareWithReference, recordSourceHistory } from './support/reference';
 import { readJsonLines, startTestStack, type TestStack } from './support/test-stack';
 
 /**
@@ -23,6 +23,7 @@ const options = () => ({ ...base, maxBatchRows: cap });
 beforeAll(async () => {
   stack = await startTestStack();
   await seedTotesys(stack.stack.postgres!.url('totesys'), { scale: 0.2 });
+  await recordSourceHistory(stack.source);
   const largest = await stack.source.query<{ n: number }>(
     'SELECT greatest((SELECT count(*) FROM sales_order), (SELECT count(*) FROM payment))::int AS n',
   );

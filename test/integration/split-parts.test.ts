@@ -5,7 +5,7 @@ import { BULK_MIN_ROWS } from '../../lambdas/load/bulk-load';
 import { loadBatch, migrateLocalWarehouse, runCycle, transformBatch } from '../../local/run-cycle';
 import { applyDemoChanges } from '../../local/seed/demo-changes';
 import { seedTotesys } from '../../local/seed/seed-totesys';
-import { compareWithReference } from './support/reference';
+import { compareWithReference, recordSourceHistory } from './support/reference';
 import { readJsonLines, startTestStack, type TestStack } from './support/test-stack';
 
 // Scale 2: fact_sales_order gets 20,000 rows, enough for the load's bulk path into empty tables.
@@ -15,6 +15,7 @@ let stack: TestStack;
 beforeAll(async () => {
   stack = await startTestStack();
   await seedTotesys(stack.stack.postgres!.url('totesys'), { scale: 2 });
+  await recordSourceHistory(stack.source);
 });
 afterAll(() => stack.stop());
 
