@@ -26,6 +26,10 @@ module.exports = {
   checkers: ['typescript'],
   tsconfigFile: 'tsconfig.mutation.json',
   coverageAnalysis: 'perTest',
+  // Static mutants change a module-level table (the ISO 4217 names, the day and month names):
+  // each would rerun every unit test, 86 % of the time for data the unit tests check entry by
+  // entry. They are left out; docs/testing.md says so.
+  ignoreStatic: true,
   concurrency: 2,
   incremental: true,
   incrementalFile: 'reports/stryker-incremental.json',
