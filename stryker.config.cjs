@@ -38,5 +38,5 @@ module.exports = {
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',
-  timeoutMS: 30000,
+  timeoutMS: 5000,
 };

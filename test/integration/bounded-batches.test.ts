@@ -13,6 +13,10 @@ import { readJsonLines, startTestStack, type TestStack } from './support/test-st
  * holds at most the cap, the backlog drains batch after batch, and the warehouse ends equal to
  * the reference whatever happens between two batches.
  */
+// Draining the first load is ten cycles or more, in whichever test runs first: minutes on a
+// busy machine.
+jest.setTimeout(300_000);
+
 let stack: TestStack;
 let cap: number;
 // No overlap: a burst of more than the cap stamped within the overlap is re-read (in capped
