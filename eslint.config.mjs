@@ -30,6 +30,8 @@ export default tseslint.config(
       '.deliverance/**',
       '.bench/**',
       'scratch/**',
+      'reports/**',
+      '.stryker-tmp/**',
       '**/*.cjs',
       'jest.config.js',
     ],

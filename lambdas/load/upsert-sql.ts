@@ -37,7 +37,8 @@ export function copyIntoStagingSql(table: WarehouseTable): string {
 
 /**
  * Staging → warehouse. A dimension row is overwritten only by a version at least as new and
- * only where a value differs (so re-loading or loading an older batch late changes nothing);
+ * only where a value or the version differs (so re-loading or loading an older batch late
+ * changes nothing);
  * a fact version is inserted once, its (source id, last_updated) key deciding.
  */
 export function upsertSql(table: WarehouseTable): string {
@@ -52,10 +53,13 @@ export function upsertSql(table: WarehouseTable): string {
   if (!hasSourceVersion(table)) {
     return `INSERT INTO ${target} (${list}) SELECT DISTINCT ON (${key}) ${list} FROM ${stagingName(table)} ORDER BY ${key} ON CONFLICT (${key}) DO NOTHING`;
   }
-  const values = table.columns.filter((c) => c.name !== table.key).map((c) => quoteIdent(c.name));
-  const assignments = [...values, quoteIdent('source_updated_at')]
-    .map((c) => `${c} = EXCLUDED.${c}`)
-    .join(', ');
+  // The version goes with the values: a newer batch that brings a row back to what it was must
+  // still advance source_updated_at, or an older batch loaded late would overwrite it.
+  const values = [
+    ...table.columns.filter((c) => c.name !== table.key).map((c) => quoteIdent(c.name)),
+    quoteIdent('source_updated_at'),
+  ];
+  const assignments = values.map((c) => `${c} = EXCLUDED.${c}`).join(', ');
   return (
     `INSERT INTO ${target} AS d (${list}) ` +
     `SELECT DISTINCT ON (${key}) ${list} FROM ${stagingName(table)} ORDER BY ${key}, source_updated_at DESC ` +

@@ -76,7 +76,15 @@ export function mergeIntoSnapshot(
   for (const row of rows) {
     const key = row[`${table}_id`] as number;
     const current = snapshot.get(key);
-    if (!current || (row.last_updated as string) > (current.last_updated as string)) {
+    // On a tie the later batch's row wins, as in the warehouse's upsert; an identical row is
+    // no change, so a replayed batch rewrites no snapshot.
+    const stamp = row.last_updated as string;
+    const held = current?.last_updated as string | undefined;
+    if (
+      held === undefined ||
+      stamp > held ||
+      (stamp === held && encodeJsonLine(row) !== encodeJsonLine(current!))
+    ) {
       snapshot.set(key, row);
       changed = true;
     }

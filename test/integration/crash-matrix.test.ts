@@ -20,7 +20,7 @@ import {
   type FaultyStoreOptions,
   type QueryFault,
 } from './support/faults';
-import { compareWithReference } from './support/reference';
+import { compareWithReference, recordSourceHistory } from './support/reference';
 import { startTestStack, type TestStack } from './support/test-stack';
 import { objectsWithoutManifest } from './support/unfinished-attempts';
 
@@ -30,6 +30,7 @@ let workDir: string;
 beforeAll(async () => {
   stack = await startTestStack();
   await seedTotesys(stack.stack.postgres!.url('totesys'), { scale: 0.05 });
+  await recordSourceHistory(stack.source);
   workDir = await mkdtemp(join(tmpdir(), 'dlv-crash-'));
   await runCycle(stack, { logger: silentLogger, overlapSeconds: 300 });
 });
@@ -46,16 +47,6 @@ async function changeTotesys(): Promise<void> {
   await applyDemoChanges(client, { newSalesOrders: 7, paidPayments: 3 }).finally(() =>
     client.release(),
   );
-}
-
-/** Fact versions stored more than once: the UNIQUE version key makes this structural, still checked. */
-async function duplicatedFactVersions(): Promise<number> {
-  const result = await stack.warehouse.query<{ n: number }>(
-    `SELECT (SELECT count(*) - count(DISTINCT (sales_order_id, last_updated_date, last_updated_time)) FROM fact_sales_order)
-          + (SELECT count(*) - count(DISTINCT (purchase_order_id, last_updated_date, last_updated_time)) FROM fact_purchase_order)
-          + (SELECT count(*) - count(DISTINCT (payment_id, last_updated_date, last_updated_time)) FROM fact_payment) AS n`,
-  );
-  return Number(result.rows[0]?.n);
 }
 
 const watermarks = () => Promise.all(SOURCE_TABLE_NAMES.map((t) => stack.watermarks.read(t)));
@@ -141,8 +132,8 @@ async function recoverAndReplay(landingManifest: string | undefined): Promise<vo
     const load = await loadBatch(stack, transform.manifestKey, silentLogger);
     expect(load.skipped).toBe(true);
   }
+  // Row for row, fact versions included: a version lost or stored twice is a difference.
   expect(await compareWithReference(stack.source, stack.warehouse)).toEqual([]);
-  expect(await duplicatedFactVersions()).toBe(0);
 }
 
 describe('a crash at any step boundary, then a re-run and a replayed event', () => {
@@ -349,8 +340,29 @@ describe('deliverance run killed with SIGKILL at random moments', () => {
       expect([measured.code, failures(measured.stderr)]).toEqual([0, []]);
       const runMs = performance.now() - measuredStart;
       const outcomes: string[] = [];
+      // A killed run may end before its ingest read anything, and the reference expects every
+      // fact version the source held: so no change here touches a row a killed run might not
+      // have read. New orders and dimension changes as before; the payments marked paid are
+      // ones the measured run read, each marked once.
+      const read = await stack.source.query<{ id: number }>(
+        'SELECT max(payment_id)::int AS id FROM payment',
+      );
+      const changeReadFactsOnly = async () => {
+        const client = await stack.source.connect();
+        try {
+          await applyDemoChanges(client, { newSalesOrders: 7, paidPayments: 0 });
+          await client.query(
+            `UPDATE payment SET paid = true, last_updated = now()
+             WHERE payment_id IN (SELECT payment_id FROM payment WHERE NOT paid AND payment_id <= $1
+                                  ORDER BY payment_id DESC LIMIT 3)`,
+            [read.rows[0]!.id],
+          );
+        } finally {
+          client.release();
+        }
+      };
       for (let i = 0; i < 6; i++) {
-        await changeTotesys();
+        await changeReadFactsOnly();
         const outcome = await run(Math.floor(runMs * (0.15 + 0.8 * random())));
         // A run that finished before its kill must have succeeded.
         if (outcome.signal === null)
@@ -361,7 +373,6 @@ describe('deliverance run killed with SIGKILL at random moments', () => {
       const clean = await run(undefined);
       expect([clean.code, failures(clean.stderr)]).toEqual([0, []]);
       expect(await compareWithReference(stack.source, stack.warehouse)).toEqual([]);
-      expect(await duplicatedFactVersions()).toBe(0);
       expect(await objectsWithoutManifest(stack.landing)).toEqual([]);
     } finally {
       await rm(stateDir, { recursive: true, force: true });

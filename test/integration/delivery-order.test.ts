@@ -3,7 +3,7 @@ import { silentLogger } from '../../lambdas/shared/ports/stage-logger';
 import { loadBatch, runCycle, transformBatch } from '../../local/run-cycle';
 import { applyDemoChanges } from '../../local/seed/demo-changes';
 import { seedTotesys } from '../../local/seed/seed-totesys';
-import { compareWithReference } from './support/reference';
+import { compareWithReference, recordSourceHistory } from './support/reference';
 import { startTestStack, type TestStack } from './support/test-stack';
 
 let stack: TestStack;
@@ -11,6 +11,7 @@ let stack: TestStack;
 beforeAll(async () => {
   stack = await startTestStack();
   await seedTotesys(stack.stack.postgres!.url('totesys'), { scale: 0.05 });
+  await recordSourceHistory(stack.source);
   await runCycle(stack, { logger: silentLogger, overlapSeconds: 300 });
 });
 afterAll(() => stack.stop());

@@ -3,7 +3,7 @@ import { runIngest } from '../../lambdas/ingest/ingest';
 import { silentLogger } from '../../lambdas/shared/ports/stage-logger';
 import { runCycle } from '../../local/run-cycle';
 import { seedTotesys } from '../../local/seed/seed-totesys';
-import { compareWithReference } from './support/reference';
+import { compareWithReference, recordSourceHistory } from './support/reference';
 import { readJsonLines, startTestStack, type TestStack } from './support/test-stack';
 
 let stack: TestStack;
@@ -12,6 +12,7 @@ let writer: Client;
 beforeAll(async () => {
   stack = await startTestStack();
   await seedTotesys(stack.stack.postgres!.url('totesys'), { scale: 0.05 });
+  await recordSourceHistory(stack.source);
   await runCycle(stack, { logger: silentLogger, overlapSeconds: 0 });
 });
 beforeEach(async () => {

@@ -13,8 +13,8 @@ import { stageStores } from '../../lambdas/shared/scoped-object-store';
 import { ingestBatch, loadBatch, runCycle, transformBatch } from '../../local/run-cycle';
 import { applyDemoChanges } from '../../local/seed/demo-changes';
 import { seedTotesys } from '../../local/seed/seed-totesys';
-import { faultyStore } from './support/faults';
-import { compareWithReference } from './support/reference';
+import { compareWithReference, recordSourceHistory } from './support/reference';
+import { startFaultyS3, type FaultyS3 } from './support/s3-fault-proxy';
 import { startTestStack, type TestStack } from './support/test-stack';
 
 let stack: TestStack;
@@ -23,6 +23,7 @@ let closedPort: number;
 beforeAll(async () => {
   stack = await startTestStack();
   await seedTotesys(stack.stack.postgres!.url('totesys'), { scale: 0.05 });
+  await recordSourceHistory(stack.source);
   await runCycle(stack, { logger: silentLogger, overlapSeconds: 300 });
   closedPort = await freePort();
 });
@@ -196,28 +197,60 @@ describe('outages: one clear line, nothing advanced, the next run catches up', (
     await catchesUp();
   });
 
-  it('S3 throttling and errors on landing, transform and load', async () => {
-    const throttle = (name: string) => {
-      const error = new Error('Please reduce your request rate.');
-      error.name = name;
-      return error;
-    };
-    const landing = faultyStore(stack.landing, {});
-    landing.upload = () => Promise.reject(throttle('SlowDown'));
-    let message = await failingCycle({ ...stack, landing });
-    expect(message).toBe('Please reduce your request rate.');
-    const processed = faultyStore(stack.processed, {});
-    processed.upload = () => Promise.reject(throttle('ServiceUnavailable'));
-    const before = await progress();
-    message = await runCycle({ ...stack, processed }, { logger: silentLogger, overlapSeconds: 300 })
-      .then(() => '')
-      .catch((e: Error) => e.message);
-    expect(message).toBe('Please reduce your request rate.');
-    // The ingest succeeded (its watermarks moved), nothing was loaded.
-    expect((await progress()) as { loaded: number }).toMatchObject({
-      loaded: (before as { loaded: number }).loaded,
+  describe('S3 answering 503 SlowDown, below the real S3ObjectStore and the SDK', () => {
+    let s3: FaultyS3 | undefined;
+    afterEach(async () => {
+      await s3?.stop();
+      s3 = undefined;
     });
-    await catchesUp();
+    const throttled = (operation: string, bucket: string, suffix: string) =>
+      new RegExp(
+        `^S3 ${operation} s3://${bucket}/\\S+\\${suffix} failed: SlowDown: Please reduce your request rate\\.$`,
+      );
+    /** The proxy refused the key the message names, every attempt the SDK made at it. */
+    const refusedEveryAttempt = (message: string) => {
+      const key = /s3:\/\/[^/]+\/(\S+) failed/.exec(message)?.[1];
+      expect(s3!.refused.filter((r) => r.key === key).length).toBeGreaterThan(1);
+    };
+
+    it("ingest's upload of a table file: nothing advances, the message names bucket and key", async () => {
+      const bucket = stack.landing.bucket;
+      s3 = await startFaultyS3(
+        stack.stack.s3!.endpoint.url!,
+        (r) => r.method === 'PUT' && r.bucket === bucket && r.key.endsWith('.jsonl'),
+      );
+      const message = await failingCycle({ ...stack, landing: s3.store(bucket) });
+      expect(message).toMatch(throttled('multipart upload of', bucket, '.jsonl'));
+      refusedEveryAttempt(message);
+      await catchesUp();
+    });
+
+    it("transform's upload of a Parquet file, then the load's read of one: nothing is loaded", async () => {
+      const bucket = stack.processed.bucket;
+      for (const [method, operation] of [
+        ['PUT', 'multipart upload of'],
+        ['GET', 'GetObject'],
+      ] as const) {
+        s3 = await startFaultyS3(
+          stack.stack.s3!.endpoint.url!,
+          (r) => r.method === method && r.bucket === bucket && r.key.endsWith('.parquet'),
+        );
+        const { loaded } = (await progress()) as { loaded: number };
+        const message = await runCycle(
+          { ...stack, processed: s3.store(bucket) },
+          { logger: silentLogger, overlapSeconds: 300 },
+        ).then(
+          () => '',
+          (e: Error) => e.message,
+        );
+        expect(message).toMatch(throttled(operation, bucket, '.parquet'));
+        refusedEveryAttempt(message);
+        expect((await progress()) as { loaded: number }).toMatchObject({ loaded });
+        await s3.stop();
+        s3 = undefined;
+      }
+      await catchesUp();
+    });
   });
 
   it('the CLI exits non-zero with one line naming what and where', async () => {

@@ -6,7 +6,7 @@ import { WatermarkError } from '../../lambdas/ingest/window';
 import { silentLogger } from '../../lambdas/shared/ports/stage-logger';
 import { runCycle } from '../../local/run-cycle';
 import { seedTotesys } from '../../local/seed/seed-totesys';
-import { compareWithReference } from './support/reference';
+import { compareWithReference, recordSourceHistory } from './support/reference';
 import { cliEnvironment, startTestStack, type TestStack } from './support/test-stack';
 
 /**
@@ -19,6 +19,7 @@ const options = { logger: silentLogger, overlapSeconds: 60 };
 beforeAll(async () => {
   stack = await startTestStack();
   await seedTotesys(stack.stack.postgres!.url('totesys'), { scale: 0.02 });
+  await recordSourceHistory(stack.source);
   await runCycle(stack, options);
 });
 afterAll(() => stack?.stop());

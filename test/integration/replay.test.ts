@@ -6,7 +6,7 @@ import { replayBatch } from '../../cli/commands/replay';
 import { silentLogger } from '../../lambdas/shared/ports/stage-logger';
 import { runCycle, type CycleResult } from '../../local/run-cycle';
 import { seedTotesys } from '../../local/seed/seed-totesys';
-import { compareWithReference } from './support/reference';
+import { compareWithReference, recordSourceHistory } from './support/reference';
 import { startTestStack, type TestStack } from './support/test-stack';
 
 let stack: TestStack;
@@ -15,6 +15,7 @@ let first: CycleResult;
 beforeAll(async () => {
   stack = await startTestStack();
   await seedTotesys(stack.stack.postgres!.url('totesys'), { scale: 0.05 });
+  await recordSourceHistory(stack.source);
   first = await runCycle(stack, { logger: silentLogger, overlapSeconds: 300 });
 });
 afterAll(() => stack.stop());

@@ -5,7 +5,7 @@ import { formatTimestamp, parseTimestamp } from '../../lambdas/shared/core/value
 import { silentLogger } from '../../lambdas/shared/ports/stage-logger';
 import { runCycle } from '../../local/run-cycle';
 import { seedTotesys } from '../../local/seed/seed-totesys';
-import { compareWithReference } from './support/reference';
+import { compareWithReference, recordSourceHistory } from './support/reference';
 import { startTestStack, type TestStack } from './support/test-stack';
 
 /**
@@ -24,6 +24,7 @@ beforeAll(async () => {
       `ALTER TABLE ${name} ALTER COLUMN created_at TYPE ${type}, ALTER COLUMN last_updated TYPE ${type}`,
     );
   }
+  await recordSourceHistory(stack.source);
   await cycle();
 });
 afterAll(() => stack.stop());

@@ -6,7 +6,7 @@ import type { IngestResult } from '../../lambdas/ingest/ingest';
 import { SOURCE_TABLE_NAMES } from '../../lambdas/shared/core/catalogue';
 import { applyDemoChanges } from '../../local/seed/demo-changes';
 import { seedTotesys } from '../../local/seed/seed-totesys';
-import { compareWithReference } from '../integration/support/reference';
+import { compareWithReference, recordSourceHistory } from '../integration/support/reference';
 import { readJsonLines } from '../integration/support/test-stack';
 import { objectsWithoutManifest } from '../integration/support/unfinished-attempts';
 import { synthesize } from '../infra/support/synth';
@@ -126,6 +126,7 @@ describe('the synthesized stack, rehearsed', () => {
   beforeAll(async () => {
     await rehearse();
     await seedTotesys(rehearsal.postgres.url('totesys'), { scale: 0.05 });
+    await recordSourceHistory(rehearsal.source);
     // Enough addresses for a landing object over S3's 5 MB part size: a multipart upload, which
     // on an SSE-KMS bucket also needs kms:Decrypt.
     await rehearsal.source.query(
@@ -799,6 +800,7 @@ describe('a backlog over the cap per batch, rehearsed', () => {
   beforeAll(async () => {
     await rehearse({ 'deliverance:maxBatchRows': CAP });
     await seedTotesys(rehearsal.postgres.url('totesys'), { scale: 0.04 });
+    await recordSourceHistory(rehearsal.source);
   }, 300_000);
   afterAll(() => rehearsal?.stop());
 

@@ -195,3 +195,72 @@ describe('a backfill in progress', () => {
     );
   });
 });
+
+describe('what a refusal says', () => {
+  const clock = at('2026-01-01T00:00:00.000000Z');
+
+  it('is a WatermarkError by name, pointing at the watermark store when no place is given', () => {
+    const error = (() => {
+      try {
+        extractWindow('staff', 'yesterday', clock, 1);
+      } catch (e) {
+        return e as Error;
+      }
+      return undefined;
+    })();
+    expect(error?.name).toBe('WatermarkError');
+    expect(error?.message).toContain(': set the watermark store to the last time');
+  });
+
+  it('quotes at most 40 characters of a watermark that is not one', () => {
+    expect(() => extractWindow('staff', 'x'.repeat(100), clock, 1)).toThrow(
+      `(${JSON.stringify('x'.repeat(40))})`,
+    );
+  });
+
+  it('names the bound or clock reading that is not a timestamp', () => {
+    expect(() => extractWindow('staff', undefined, at('soon'), 1)).toThrow(
+      'The upper bound "soon" is not an ISO-8601 UTC timestamp',
+    );
+    expect(() =>
+      extractWindow('staff', '2025-01-01T00:00:00.000000Z', { upper: clock.upper, now: 'now' }, 1),
+    ).toThrow(`The source's clock "now" is not an ISO-8601 UTC timestamp`);
+    expect(() =>
+      nextWatermark('2025-01-01T00:00:00.000000Z', { from: undefined, to: 'x' }),
+    ).toThrow('The upper bound "x" is not');
+    expect(() => timestampLiteral('x')).toThrow('A window bound "x" is not');
+  });
+});
+
+describe('a stored backfill that is not one this release writes', () => {
+  const valid = {
+    through: '2026-01-01T00:00:00.000000Z',
+    until: '2026-01-02T00:00:00.000000Z',
+    after: { lastUpdated: '2026-01-01T12:00:00.000000Z', key: 7 },
+  };
+  const text = (change: Record<string, unknown>) => JSON.stringify({ ...valid, ...change });
+
+  it('is read when every part is there, its cursor at most at its end', () => {
+    expect(readWatermark(text({}))).toEqual({ kind: 'backfill', ...valid });
+    const atEnd = { lastUpdated: valid.until, key: 7 };
+    expect(readWatermark(text({ after: atEnd }))).toEqual({
+      kind: 'backfill',
+      ...valid,
+      after: atEnd,
+    });
+  });
+
+  it.each([
+    ['a start that is not a timestamp', { through: 'monday' }],
+    ['no end', { until: undefined }],
+    ['a cursor without a time', { after: { key: 7 } }],
+    ['a cursor key that is not an integer', { after: { ...valid.after, key: 7.5 } }],
+    ['a cursor without a key', { after: { lastUpdated: valid.after.lastUpdated } }],
+  ])('is refused with %s', (_what, change) => {
+    expect(readWatermark(text(change))).toBeUndefined();
+  });
+
+  it('is refused when it is not JSON at all', () => {
+    expect(readWatermark('{"through": ')).toBeUndefined();
+  });
+});
