@@ -230,7 +230,6 @@ describe('functions', () => {
       Environment: {
         Variables: Match.objectEquals({
           ...common,
-          LANDING_BUCKET: landing,
           PROCESSED_BUCKET: processed,
           WAREHOUSE_SECRET_ID: 'deliverance/warehouse',
         }),
@@ -412,16 +411,15 @@ describe('permissions', () => {
     );
   });
 
-  it('lets load read processed tables and manifests, landing manifests, and the warehouse secret', () => {
+  it('lets load read processed tables and manifests and the warehouse secret, and nothing of landing', () => {
     const statements = statementsOf(dev, 'load');
     const landing = bucketId(dev, 'Landing');
     const processed = bucketId(dev, 'Processed');
     expect(objectResources(statements, 's3:GetObject').sort()).toEqual(
-      [
-        ...[...WAREHOUSE_TABLES, 'manifests', 'runs'].map((p) => `${processed}/${p}/*`),
-        `${landing}/manifests/*`,
-      ].sort(),
+      [...WAREHOUSE_TABLES, 'manifests', 'runs'].map((p) => `${processed}/${p}/*`).sort(),
     );
+    // What load reconciles a batch against travels in its processed manifest.
+    expect(JSON.stringify(statements)).not.toContain(landing);
     expect(objectResources(statements, 's3:PutObject').sort()).toEqual(
       [`${processed}/quarantine/*`, `${processed}/runs/*`].sort(),
     );
