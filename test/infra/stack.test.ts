@@ -1,4 +1,11 @@
 import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
+import {
+  METRICS,
+  METRICS_NAMESPACE,
+  STAGE_DIMENSION,
+  type MetricDeclaration,
+  type MetricName,
+} from '../../contract/metrics';
 import { SOURCE_TABLES, WAREHOUSE_TABLES } from '../../contract/pipeline-tables';
 import { FULL_CONTEXT, synthesize } from './support/synth';
 
@@ -666,6 +673,21 @@ describe('monitoring', () => {
       MetricName: 'WarehouseFreshnessSeconds',
       Threshold: 3600,
     });
+  });
+
+  it('alarms only on metrics the contract declares, under a stage that emits them', () => {
+    const alarms = Object.values(prod.findResources('AWS::CloudWatch::Alarm')).map(
+      (a) => (a as Resource).Properties,
+    );
+    const ours = alarms.filter((a) => a.Namespace === METRICS_NAMESPACE);
+    expect(ours.length).toBeGreaterThanOrEqual(3);
+    for (const alarm of ours) {
+      const declared = METRICS[alarm.MetricName as MetricName] as MetricDeclaration | undefined;
+      expect(declared).toBeDefined();
+      const [dimension] = alarm.Dimensions as { Name: string; Value: string }[];
+      expect(dimension?.Name).toBe(STAGE_DIMENSION);
+      expect(declared?.stages).toContain(dimension?.Value);
+    }
   });
 
   it('alarms on a reconciliation mismatch', () => {
