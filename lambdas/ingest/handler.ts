@@ -1,7 +1,4 @@
-import type { Pool } from 'pg';
-import { DATABASE_SECRET_ENV, PARAMETER_PREFIX_ENV, BUCKET_ENV } from '../../contract/stage-access';
-import { connectionFromSecretsManager } from '../shared/adapters/database-credentials';
-import { createPool } from '../shared/adapters/database-pool';
+import { BUCKET_ENV, PARAMETER_PREFIX_ENV } from '../../contract/stage-access';
 import { LambdaSelfInvoker } from '../shared/adapters/lambda-self-invoker';
 import {
   addMetrics,
@@ -11,7 +8,7 @@ import {
   stageTelemetry,
 } from '../shared/adapters/powertools';
 import { createS3Client, S3ObjectStore } from '../shared/adapters/s3-object-store';
-import { sessionBounds } from '../shared/adapters/session-bounds';
+import { stageDatabase } from '../shared/adapters/stage-database';
 import { SsmWatermarkStore } from '../shared/adapters/ssm-watermark-store';
 import { newBatchId } from '../shared/core/batch';
 import type { RemainingTime } from '../shared/ports/remaining-time';
@@ -30,18 +27,10 @@ export const handler = stageHandler(
     // Cut here rather than in the stage so every log line of the invocation carries it.
     const batchId = newBatchId(new Date());
     telemetry.logger.appendKeys({ batchId });
-    let source: Pool | undefined;
+    const source = stageDatabase('source', 'ingest', context, 4);
     const ingest = ingestStage({
       landing: new S3ObjectStore(s3, requiredEnv(BUCKET_ENV.landing)),
-      source: async () =>
-        (source = createPool(
-          {
-            ...(await connectionFromSecretsManager(requiredEnv(DATABASE_SECRET_ENV.source))),
-            ...sessionBounds('ingest', context.getRemainingTimeInMillis()),
-          },
-          4,
-          'source',
-        )),
+      source: source.open,
       watermarks: new SsmWatermarkStore(requiredEnv(PARAMETER_PREFIX_ENV)),
       logger: asStageLogger(telemetry.logger),
       overlapSeconds: Number(process.env.OVERLAP_SECONDS ?? '300'),
@@ -53,7 +42,7 @@ export const handler = stageHandler(
       addMetrics(telemetry.metrics, metricsOf(run));
       return run;
     } finally {
-      await source?.end();
+      await source.end();
     }
   },
 );

@@ -1,7 +1,4 @@
-import type { Pool } from 'pg';
-import { BUCKET_ENV, DATABASE_SECRET_ENV } from '../../contract/stage-access';
-import { connectionFromSecretsManager } from '../shared/adapters/database-credentials';
-import { createPool } from '../shared/adapters/database-pool';
+import { BUCKET_ENV } from '../../contract/stage-access';
 import {
   addMetrics,
   asStageLogger,
@@ -11,7 +8,7 @@ import {
 } from '../shared/adapters/powertools';
 import { objectKeysOf, type S3EventLike } from '../shared/adapters/s3-event';
 import { createS3Client, S3ObjectStore } from '../shared/adapters/s3-object-store';
-import { sessionBounds } from '../shared/adapters/session-bounds';
+import { stageDatabase } from '../shared/adapters/stage-database';
 import type { RemainingTime } from '../shared/ports/remaining-time';
 import { metricsOf } from './metrics';
 import { loadStage, type LoadRun } from './stage';
@@ -25,18 +22,10 @@ const schema = { migrated: false };
 export const handler = stageHandler(
   telemetry,
   async (event: S3EventLike, context: RemainingTime): Promise<LoadRun[]> => {
-    let warehouse: Pool | undefined;
+    const warehouse = stageDatabase('warehouse', 'load', context, 2);
     const load = loadStage({
       processed: new S3ObjectStore(s3, requiredEnv(BUCKET_ENV.processed)),
-      warehouse: async () =>
-        (warehouse = createPool(
-          {
-            ...(await connectionFromSecretsManager(requiredEnv(DATABASE_SECRET_ENV.warehouse))),
-            ...sessionBounds('load', context.getRemainingTimeInMillis()),
-          },
-          2,
-          'warehouse',
-        )),
+      warehouse: warehouse.open,
       logger: asStageLogger(telemetry.logger),
       schema,
       invocation: context,
@@ -46,7 +35,7 @@ export const handler = stageHandler(
     try {
       return await load.handle(objectKeysOf(event));
     } finally {
-      await warehouse?.end();
+      await warehouse.end();
     }
   },
 );
