@@ -1,4 +1,5 @@
 import { STAGES, type StageName } from '../../../contract/stages';
+import type { ErrorKind } from '../core/pipeline-error';
 
 /**
  * The run log: what each stage did for each batch, written as it happens so a crash leaves
@@ -32,6 +33,8 @@ export interface RunRecord {
   readonly tables: readonly TableRun[];
   /** The error's message when the state is `failure`. */
   readonly error: string | null;
+  /** With a failure: whether a retry can help (absent in records of earlier releases). */
+  readonly errorKind?: ErrorKind;
   /** True when the stage found the batch already done and wrote nothing. */
   readonly skipped?: boolean;
 }
