@@ -1,3 +1,5 @@
+import { PAUSED_TABLES_PARAMETER } from './stage-access';
+
 /**
  * What a deployed stack tells the `deliverance` command line about itself: one SSM parameter
  * the stack writes (`lib/operator-access.ts`) and an operator reads with their own credentials
@@ -40,5 +42,5 @@ export function operationsParameterName(environment: string): string {
 
 /** The SSM parameter holding the paused tables, a JSON array of table names. */
 export function pausedTablesParameterName(watermarkParameterPrefix: string): string {
-  return `${watermarkParameterPrefix.replace(/\/$/, '')}/paused-tables`;
+  return `${watermarkParameterPrefix.replace(/\/$/, '')}/${PAUSED_TABLES_PARAMETER}`;
 }

@@ -41,11 +41,3 @@ export const WAREHOUSE_TABLES = [
 ] as const;
 
 export type WarehouseTable = (typeof WAREHOUSE_TABLES)[number];
-
-/** Key prefixes shared by both buckets (see docs/architecture.md, "Object keys"). */
-export const MANIFEST_PREFIX = 'manifests/';
-export const MANIFEST_SUFFIX = '.json';
-export const QUARANTINE_PREFIX = 'quarantine/';
-export const STATE_PREFIX = 'state/';
-/** Run records: `runs/<batchId>/<stage>.json`, in the bucket the stage writes to. */
-export const RUNS_PREFIX = 'runs/';

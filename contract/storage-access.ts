@@ -1,18 +1,13 @@
-import {
-  MANIFEST_PREFIX,
-  QUARANTINE_PREFIX,
-  RUNS_PREFIX,
-  SOURCE_TABLES,
-  STATE_PREFIX,
-  WAREHOUSE_TABLES,
-} from './pipeline-tables';
+import { MANIFEST_PREFIX, QUARANTINE_PREFIX, RUNS_PREFIX, STATE_PREFIX } from './key-layout';
+import { SOURCE_TABLES, WAREHOUSE_TABLES } from './pipeline-tables';
+import type { StageName } from './stages';
 
-export type StageName = 'ingest' | 'transform' | 'load';
+export type { StageName };
 export type BucketRole = 'landing' | 'processed';
 
 /**
  * What one stage does under which key prefixes of one bucket. The CDK grants are derived from
- * it (`lib/storage-grants.ts`) and every object-store call of the stage is checked against it
+ * it (`lib/grants.ts`) and every object-store call of the stage is checked against it
  * (`lambdas/shared/scoped-object-store.ts`), so a call nobody granted fails a test, not a
  * deployment.
  */
@@ -72,14 +67,10 @@ export const STORAGE_ACCESS: Readonly<
       read: [...tablePrefixes(WAREHOUSE_TABLES), MANIFEST_PREFIX],
       write: [QUARANTINE_PREFIX, RUNS_PREFIX],
       probe: [RUNS_PREFIX],
-      // Reconciliation: the batch sequence of the day. Catch-up: the batches transformed, and
-      // the objects refused (their batches wait for an operator).
+      // Gaps: the batch sequence of the day. Catch-up: the batches transformed, and the objects
+      // refused (their batches wait for an operator). What load reconciles a batch against
+      // travels in its processed manifest: load never reads landing.
       list: [MANIFEST_PREFIX, QUARANTINE_PREFIX],
-    },
-    landing: {
-      // Reconciliation: each batch's landing manifest, and the batch sequence of the day.
-      probe: [MANIFEST_PREFIX],
-      list: [MANIFEST_PREFIX],
     },
   },
 };

@@ -2,11 +2,12 @@ import { Duration } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { DEFAULT_MAX_BATCH_ROWS } from '../contract/batch-bounds';
 import { SOURCE_TABLES } from '../contract/pipeline-tables';
+import { STAGES, type StageName } from '../contract/stages';
 import { validateScheduleExpression } from './schedule-expression';
 
 /** The three Lambda stages, also their Powertools service names. */
-export type Stage = 'ingest' | 'transform' | 'load';
-export const STAGES: readonly Stage[] = ['ingest', 'transform', 'load'];
+export type Stage = StageName;
+export { STAGES };
 
 /** A coarse Lambda size, so `cdk.json` says intent and this file holds the numbers. */
 export type SizeClass = 'small' | 'medium' | 'large';

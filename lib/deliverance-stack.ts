@@ -71,7 +71,6 @@ export class DeliveranceStack extends Stack {
     });
     this.loading = new Loading(this, 'Loading', {
       ...options('load'),
-      landing: this.storage.landing,
       processed: this.storage.processed,
       warehouseSecret,
     });

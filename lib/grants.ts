@@ -1,8 +1,104 @@
+import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import type { PrefixAccess } from '../contract/storage-access';
+import {
+  BUCKET_ENV,
+  DATABASE_SECRET_ENV,
+  PARAMETER_PREFIX_ENV,
+  STAGE_ACCESS,
+  type DatabaseRole,
+  type ParameterAccess,
+} from '../contract/stage-access';
+import type { BucketRole, PrefixAccess } from '../contract/storage-access';
+import { nagArn, prefixFindings } from './nag';
+import type { PipelineFunction } from './pipeline-function';
+
+/** The stack's resources a stage may be connected to; its access picks the ones it gets. */
+export interface StageResources {
+  readonly buckets: Readonly<Partial<Record<BucketRole, s3.IBucket>>>;
+  readonly databases?: Readonly<Partial<Record<DatabaseRole, secretsmanager.ISecret>>>;
+  /** The SSM path the stack's parameters are under, e.g. `/deliverance/prod`. */
+  readonly parameterPrefix?: string;
+}
+
+/** What connecting a stage made that its construct still has to place. */
+export interface StageConnection {
+  /** The cdk-nag findings of the prefix and path wildcards, for the construct to acknowledge. */
+  readonly findings: readonly string[];
+  /** The policy letting the function invoke itself, when its access says it does. */
+  readonly invokeSelf?: iam.Policy;
+}
+
+/**
+ * Gives a stage's function exactly what `contract/stage-access.ts` declares for the stage: the
+ * grants on each bucket, secret and parameter path, and the variable naming each of them. A
+ * resource the access does not name is neither granted nor in the environment, so the handler
+ * cannot even find it.
+ *
+ * @throws {Error} when the access names a resource `resources` does not hold.
+ * @example
+ * const { findings } = connectStage(this.stage, { buckets: { landing }, databases: { source } });
+ */
+export function connectStage(stage: PipelineFunction, resources: StageResources): StageConnection {
+  const fn = stage.function;
+  const access = STAGE_ACCESS[stage.stage];
+  const missing = (what: string): never => {
+    throw new Error(
+      `The ${stage.stage} stage's access names ${what}, which the stack did not give it`,
+    );
+  };
+  const findings: string[] = [];
+  for (const [role, prefixes] of Object.entries(access.storage) as [BucketRole, PrefixAccess][]) {
+    const bucket = resources.buckets[role] ?? missing(`the ${role} bucket`);
+    grantStorageAccess(fn, bucket, prefixes);
+    fn.addEnvironment(BUCKET_ENV[role], bucket.bucketName);
+    findings.push(...prefixFindings(bucket, declaredPrefixes(prefixes)));
+  }
+  for (const role of access.databases) {
+    const secret = resources.databases?.[role] ?? missing(`the ${role} database's secret`);
+    grantSecretValue(fn, secret);
+    // The complete ARN when known, else the name: a partial ARN is ambiguous to Secrets Manager.
+    fn.addEnvironment(DATABASE_SECRET_ENV[role], secret.secretFullArn ?? secret.secretName);
+  }
+  if (access.parameters) {
+    const prefix = resources.parameterPrefix ?? missing('parameters');
+    findings.push(...grantParameters(fn, prefix, access.parameters));
+    fn.addEnvironment(PARAMETER_PREFIX_ENV, prefix);
+  }
+  return { findings, ...(access.invokesItself ? { invokeSelf: grantInvokeSelf(fn) } : {}) };
+}
+
+/** GetParameter and PutParameter on the declared paths below `prefix`, one statement a path. */
+function grantParameters(
+  grantee: lambda.IFunction,
+  prefix: string,
+  access: ParameterAccess,
+): string[] {
+  const paths = [...new Set([...(access.read ?? []), ...(access.write ?? [])])];
+  const name = (path: string) => `${prefix.replace(/^\//, '')}/${path}*`;
+  for (const path of paths) {
+    grantee.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: [
+          ...((access.read ?? []).includes(path) ? ['ssm:GetParameter'] : []),
+          ...((access.write ?? []).includes(path) ? ['ssm:PutParameter'] : []),
+        ],
+        resources: [
+          Stack.of(grantee).formatArn({
+            service: 'ssm',
+            resource: 'parameter',
+            resourceName: name(path),
+          }),
+        ],
+      }),
+    );
+  }
+  return paths.map(
+    (path) => `AwsSolutions-IAM5[Resource::${nagArn(grantee, 'ssm', `parameter/${name(path)}`)}]`,
+  );
+}
 
 /**
  * Grants exactly what `access` declares on `bucket`, and no more: the object actions per

@@ -8,11 +8,9 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { IngestSchedule } from './config';
 import { DEFAULT_MAX_BATCH_ROWS } from '../contract/batch-bounds';
-import { STORAGE_ACCESS } from '../contract/storage-access';
-import { acknowledge, nagArn, prefixFindings } from './nag';
+import { acknowledge } from './nag';
 import { PipelineFunction, type StageFunctionOptions } from './pipeline-function';
-import { pausedTablesParameterName } from '../contract/operations';
-import { declaredPrefixes, grantInvokeSelf, grantSecretValue, grantStorageAccess } from './grants';
+import { connectStage } from './grants';
 
 export interface IngestionProps extends StageFunctionOptions {
   readonly landing: s3.IBucket;
@@ -49,55 +47,21 @@ export class Ingestion extends Construct {
       // retries it from its async queue, so no schedule tick is lost.
       reservedConcurrentExecutions: 1,
       environment: {
-        LANDING_BUCKET: props.landing.bucketName,
-        // The complete ARN when known, else the name: a partial ARN is ambiguous to Secrets Manager.
-        SOURCE_SECRET_ID: props.sourceSecret.secretFullArn ?? props.sourceSecret.secretName,
-        WATERMARK_PARAMETER_PREFIX: props.watermarkParameterPrefix,
         OVERLAP_SECONDS: String(props.overlapSeconds ?? 300),
         MAX_BATCH_ROWS: String(props.maxBatchRows ?? DEFAULT_MAX_BATCH_ROWS),
       },
     });
     const fn = this.stage.function;
 
-    const access = STORAGE_ACCESS.ingest.landing ?? {};
-    grantStorageAccess(fn, props.landing, access);
-    grantSecretValue(fn, props.sourceSecret);
-    // A run that left a backlog starts the next batch itself (lambdas/ingest/backlog.ts).
-    const invokeSelf = grantInvokeSelf(fn);
-    const watermarks = Stack.of(this).formatArn({
-      service: 'ssm',
-      resource: 'parameter',
-      resourceName: `${props.watermarkParameterPrefix.replace(/^\//, '')}/watermarks/*`,
+    const { findings, invokeSelf } = connectStage(this.stage, {
+      buckets: { landing: props.landing },
+      databases: { source: props.sourceSecret },
+      parameterPrefix: props.watermarkParameterPrefix,
     });
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['ssm:GetParameter', 'ssm:PutParameter'],
-        resources: [watermarks],
-      }),
-    );
-    // Tables an operator paused (`deliverance pause`): read each run, never written by ingest.
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['ssm:GetParameter'],
-        resources: [
-          Stack.of(this).formatArn({
-            service: 'ssm',
-            resource: 'parameter',
-            resourceName: pausedTablesParameterName(props.watermarkParameterPrefix).replace(
-              /^\//,
-              '',
-            ),
-          }),
-        ],
-      }),
-    );
     acknowledge(
       this.stage,
       'Ingest writes new objects under each source table prefix, manifests/ and runs/ (its run record), whose batch ids are only known at run time, and reads/writes one SSM parameter per table under <prefix>/watermarks/; the wildcards stop at those prefixes.',
-      [
-        ...prefixFindings(props.landing, declaredPrefixes(access)),
-        `AwsSolutions-IAM5[Resource::${nagArn(this, 'ssm', `parameter${props.watermarkParameterPrefix}/watermarks/*`)}]`,
-      ],
+      findings,
     );
 
     this.scheduleDeadLetterQueue = new sqs.Queue(this, 'ScheduleDeadLetterQueue', {
@@ -146,6 +110,6 @@ export class Ingestion extends Construct {
         }),
     );
     // Not even the first tick after a deploy may run before the function can continue a backlog.
-    for (const tick of this.schedules) tick.node.addDependency(invokeSelf);
+    if (invokeSelf) for (const tick of this.schedules) tick.node.addDependency(invokeSelf);
   }
 }

@@ -3,16 +3,13 @@ import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import { EventType } from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { MANIFEST_PREFIX, MANIFEST_SUFFIX } from '../contract/pipeline-tables';
-import { STORAGE_ACCESS } from '../contract/storage-access';
-import { acknowledge, prefixFindings } from './nag';
+import { MANIFEST_PREFIX, MANIFEST_SUFFIX } from '../contract/key-layout';
+import { acknowledge } from './nag';
 import { PipelineFunction, type StageFunctionOptions } from './pipeline-function';
-import { declaredPrefixes, grantSecretValue, grantStorageAccess } from './grants';
+import { connectStage, grantSecretValue } from './grants';
 
 export interface LoadingProps extends StageFunctionOptions {
   readonly processed: s3.IBucket;
-  /** Read for reconciliation: each batch's landing manifest, and the batch sequence. */
-  readonly landing: s3.IBucket;
   /** Connection to the warehouse: `{"host","port","username","password","dbname"}`. */
   readonly warehouseSecret: secretsmanager.ISecret;
 }
@@ -36,12 +33,6 @@ export class Loading extends Construct {
       // makes a replay a no-op), but they queue on the same rows in the warehouse. A small cap
       // keeps a replayed backlog from opening more connections than the database allows.
       reservedConcurrentExecutions: 2,
-      environment: {
-        PROCESSED_BUCKET: props.processed.bucketName,
-        LANDING_BUCKET: props.landing.bucketName,
-        WAREHOUSE_SECRET_ID:
-          props.warehouseSecret.secretFullArn ?? props.warehouseSecret.secretName,
-      },
       commandHooks: {
         beforeBundling: () => [],
         beforeInstall: () => [],
@@ -56,10 +47,10 @@ export class Loading extends Construct {
     });
     const fn = this.stage.function;
 
-    const access = STORAGE_ACCESS.load;
-    grantStorageAccess(fn, props.processed, access.processed ?? {});
-    grantStorageAccess(fn, props.landing, access.landing ?? {});
-    grantSecretValue(fn, props.warehouseSecret);
+    const { findings } = connectStage(this.stage, {
+      buckets: { processed: props.processed },
+      databases: { warehouse: props.warehouseSecret },
+    });
 
     props.processed.addEventNotification(EventType.OBJECT_CREATED, new s3n.LambdaDestination(fn), {
       prefix: MANIFEST_PREFIX,
@@ -68,11 +59,8 @@ export class Loading extends Construct {
 
     acknowledge(
       this.stage,
-      'Load reads Parquet under each warehouse table prefix and manifests/ of processed, writes its run record under runs/, reads landing manifests/ to reconcile counts, and quarantines refused objects; batch ids are only known at run time, so the wildcards stop at those prefixes.',
-      [
-        ...prefixFindings(props.processed, declaredPrefixes(access.processed ?? {})),
-        ...prefixFindings(props.landing, declaredPrefixes(access.landing ?? {})),
-      ],
+      'Load reads Parquet under each warehouse table prefix and manifests/ of processed, writes its run record under runs/, and quarantines refused objects; batch ids are only known at run time, so the wildcards stop at those prefixes.',
+      findings,
     );
   }
 

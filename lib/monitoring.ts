@@ -7,8 +7,15 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { Stage } from './config';
-import { METRICS_NAMESPACE, type PipelineFunction } from './pipeline-function';
+import {
+  METRICS,
+  METRICS_NAMESPACE,
+  ROWS_MOVED,
+  STAGE_DIMENSION,
+  type MetricName,
+} from '../contract/metrics';
+import type { StageName } from '../contract/stages';
+import type { PipelineFunction } from './pipeline-function';
 
 /** A dead-letter queue to watch, with the name its alarm and dashboard line carry. */
 export interface WatchedQueue {
@@ -124,7 +131,7 @@ export class Monitoring extends Construct {
     const ingestPeriod = props.ingestAlarmPeriod ?? Duration.minutes(30);
     this.alarm('ingest-not-succeeding', {
       alarmDescription: `No ingest run has succeeded for ${ingestPeriod.toMinutes()} minutes: landing is not receiving new data.`,
-      metric: stageMetric('IngestSucceeded', 'ingest', cloudwatch.Stats.SUM, ingestPeriod),
+      metric: stageMetric('IngestSucceeded', cloudwatch.Stats.SUM, ingestPeriod),
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
       evaluationPeriods: 1,
@@ -135,7 +142,7 @@ export class Monitoring extends Construct {
     const freshness = props.freshnessThreshold ?? Duration.minutes(30);
     this.alarm('warehouse-stale', {
       alarmDescription: `The newest source change in the warehouse is more than ${freshness.toSeconds()} seconds old.`,
-      metric: stageMetric('WarehouseFreshnessSeconds', 'load', cloudwatch.Stats.MAXIMUM),
+      metric: stageMetric('WarehouseFreshnessSeconds', cloudwatch.Stats.MAXIMUM),
       threshold: freshness.toSeconds(),
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,
@@ -147,7 +154,7 @@ export class Monitoring extends Construct {
     this.alarm('reconciliation-mismatch', {
       alarmDescription:
         'A loaded batch does not reconcile with its manifest (row counts differ). Check the load logs for the batch id.',
-      metric: stageMetric('ReconciliationMismatch', 'load', cloudwatch.Stats.SUM),
+      metric: stageMetric('ReconciliationMismatch', cloudwatch.Stats.SUM),
       threshold: 0,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,
@@ -172,11 +179,6 @@ export class Monitoring extends Construct {
   private buildDashboard(prefix: string, props: MonitoringProps): cloudwatch.Dashboard {
     const perStage = (metric: (fn: PipelineFunction) => cloudwatch.IMetric): cloudwatch.IMetric[] =>
       props.stages.map(metric);
-    const rows: Record<Stage, string> = {
-      ingest: 'RowsIngested',
-      transform: 'RowsTransformed',
-      load: 'RowsLoaded',
-    };
     const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: prefix,
       defaultInterval: Duration.hours(24),
@@ -203,20 +205,18 @@ export class Monitoring extends Construct {
       new cloudwatch.GraphWidget({
         title: 'Rows moved',
         left: perStage((s) =>
-          stageMetric(rows[s.stage], s.stage, cloudwatch.Stats.SUM).with({ label: rows[s.stage] }),
+          stageMetric(ROWS_MOVED[s.stage], cloudwatch.Stats.SUM, FIVE_MINUTES, s.stage).with({
+            label: ROWS_MOVED[s.stage],
+          }),
         ),
       }),
       new cloudwatch.GraphWidget({
         title: 'Freshness and lag (seconds)',
         left: [
-          stageMetric('WarehouseFreshnessSeconds', 'load', cloudwatch.Stats.MAXIMUM).with({
+          stageMetric('WarehouseFreshnessSeconds', cloudwatch.Stats.MAXIMUM).with({
             label: 'warehouse freshness',
           }),
-          ...perStage((s) =>
-            stageMetric('BatchLagSeconds', s.stage, cloudwatch.Stats.MAXIMUM).with({
-              label: `${s.stage} batch lag`,
-            }),
-          ),
+          stageMetric('BatchLagSeconds', cloudwatch.Stats.MAXIMUM).with({ label: 'batch lag' }),
         ],
         leftAnnotations: [
           { value: props.freshnessThreshold?.toSeconds() ?? 1800, label: 'freshness alarm' },
@@ -236,16 +236,25 @@ export class Monitoring extends Construct {
   }
 }
 
+/**
+ * A metric as the contract declares it: its name, and the stage emitting it as its dimension.
+ * `stage` picks one of several stages emitting the same metric; a metric of one stage needs none.
+ */
 function stageMetric(
-  metricName: string,
-  service: Stage,
+  metricName: MetricName,
   statistic: string,
   period: Duration = FIVE_MINUTES,
+  stage?: StageName,
 ): cloudwatch.Metric {
+  const emitters: readonly StageName[] = METRICS[metricName].stages;
+  const service = stage ?? (emitters.length === 1 ? emitters[0] : undefined);
+  if (!service || !emitters.includes(service)) {
+    throw new Error(`${metricName} is emitted by ${emitters.join(', ')}: name one of them`);
+  }
   return new cloudwatch.Metric({
     namespace: METRICS_NAMESPACE,
     metricName,
-    dimensionsMap: { service },
+    dimensionsMap: { [STAGE_DIMENSION]: service },
     statistic,
     period,
   });

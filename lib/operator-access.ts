@@ -12,7 +12,7 @@ import {
   type OperationsParameter,
   type ReplayedStage,
 } from '../contract/operations';
-import { MANIFEST_PREFIX, RUNS_PREFIX } from '../contract/pipeline-tables';
+import { MANIFEST_PREFIX, RUNS_PREFIX } from '../contract/key-layout';
 import type { WatchedQueue } from './monitoring';
 import { acknowledge, nagArn, prefixFindings } from './nag';
 

@@ -9,13 +9,11 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { FunctionSize, LogLevel, Stage } from './config';
+import { METRICS_NAMESPACE } from '../contract/metrics';
 import { acknowledge } from './nag';
 
 /** The repository root: entries, the lock file and `sql/` are found from here. */
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
-
-/** Namespace of every Powertools metric the stages emit (docs/architecture.md, "Metrics"). */
-export const METRICS_NAMESPACE = 'Deliverance';
 
 /** Where the functions reach the databases from, when not from Lambda's own network. */
 export interface FunctionNetwork {
@@ -30,8 +28,11 @@ export interface PipelineFunctionProps {
   /** Handler file, relative to the repository root; it exports `handler`. */
   readonly entry: string;
   readonly size: FunctionSize;
-  /** Stage-specific variables, added to the Powertools and Node.js ones. */
-  readonly environment: Readonly<Record<string, string>>;
+  /**
+   * Stage-specific settings, added to the Powertools and Node.js variables (the variables naming
+   * the stage's resources come with its grants, see `connectStage`). @default - none
+   */
+  readonly environment?: Readonly<Record<string, string>>;
   /** Upper bound of concurrent runs; see each stage for why it has its value. */
   readonly reservedConcurrentExecutions: number;
   /** @default 'INFO' */

@@ -1,11 +1,10 @@
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import { Construct } from 'constructs';
-import { MANIFEST_PREFIX, MANIFEST_SUFFIX } from '../contract/pipeline-tables';
-import { STORAGE_ACCESS } from '../contract/storage-access';
-import { acknowledge, prefixFindings } from './nag';
+import { MANIFEST_PREFIX, MANIFEST_SUFFIX } from '../contract/key-layout';
+import { acknowledge } from './nag';
 import { PipelineFunction, type StageFunctionOptions } from './pipeline-function';
-import { declaredPrefixes, grantStorageAccess } from './grants';
+import { connectStage } from './grants';
 
 export interface TransformationProps extends StageFunctionOptions {
   readonly landing: s3.IBucket;
@@ -30,16 +29,11 @@ export class Transformation extends Construct {
       // so two concurrent batches would each overwrite the other's changes. Later batches wait
       // in Lambda's async queue (throttled, retried) rather than racing.
       reservedConcurrentExecutions: 1,
-      environment: {
-        LANDING_BUCKET: props.landing.bucketName,
-        PROCESSED_BUCKET: props.processed.bucketName,
-      },
     });
     const fn = this.stage.function;
-
-    const access = STORAGE_ACCESS.transform;
-    grantStorageAccess(fn, props.landing, access.landing ?? {});
-    grantStorageAccess(fn, props.processed, access.processed ?? {});
+    const { findings } = connectStage(this.stage, {
+      buckets: { landing: props.landing, processed: props.processed },
+    });
 
     props.landing.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(fn), {
       prefix: MANIFEST_PREFIX,
@@ -49,10 +43,7 @@ export class Transformation extends Construct {
     acknowledge(
       this.stage,
       'Transform reads batch objects under each source table prefix and manifests/ of landing, writes Parquet under each warehouse table prefix, manifests/, state/ and runs/ (its run record) of processed, and quarantines refused objects; batch ids are only known at run time, so the wildcards stop at those prefixes.',
-      [
-        ...prefixFindings(props.landing, declaredPrefixes(access.landing ?? {})),
-        ...prefixFindings(props.processed, declaredPrefixes(access.processed ?? {})),
-      ],
+      findings,
     );
   }
 }

@@ -1,26 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runIngest, type IngestResult } from '../lambdas/ingest/ingest';
-import { runLoad, type LoadResult } from '../lambdas/load/load';
-import { aloneInWarehouse } from '../lambdas/load/catch-up-lock';
-import { migrateWarehouse } from '../lambdas/load/migrations';
-import { batchReconciler } from '../lambdas/load/reconciliation';
-import { ObjectStoreRunLog } from '../lambdas/shared/adapters/s3-run-log';
-import { catchUp } from '../lambdas/shared/catch-up';
-import { batchIdFromManifestKey, newBatchId } from '../lambdas/shared/core/batch';
+import { ingestStage, type IngestRun } from '../lambdas/ingest/stage';
+import { loadStage, migrateSchema, type LoadRun } from '../lambdas/load/stage';
 import type { SourceTableName } from '../lambdas/shared/core/catalogue';
-import { pendingLoads, pendingTransforms } from '../lambdas/shared/pending-batches';
 import type { StageLogger } from '../lambdas/shared/ports/stage-logger';
-import {
-  landedTables,
-  loadedTables,
-  processedTables,
-  recordStageRun,
-  type StageRunOptions,
-} from '../lambdas/shared/run-recording';
-import { stageStores } from '../lambdas/shared/scoped-object-store';
-import { runTransform, type TransformResult } from '../lambdas/transform/transform';
+import { transformStage, type TransformRun } from '../lambdas/transform/stage';
 import { BackfillProgress } from './backfill-progress';
 import type { PipelineContext } from './pipeline-context';
 
@@ -32,30 +17,15 @@ export interface CycleOptions {
   readonly maxBatchRows?: number;
 }
 
-export interface StageTiming {
-  readonly seconds: number;
-}
-
 export interface CycleResult {
-  readonly ingest: IngestResult & StageTiming;
-  readonly transform: TransformResult & StageTiming;
-  readonly load: LoadResult & StageTiming;
-}
-
-async function timed<T>(work: () => Promise<T>): Promise<T & StageTiming> {
-  const started = performance.now();
-  const result = await work();
-  return { ...result, seconds: (performance.now() - started) / 1000 };
+  readonly ingest: IngestRun;
+  readonly transform: TransformRun;
+  readonly load: LoadRun;
 }
 
 /** Brings the warehouse schema up to date, as the load Lambda does on a cold start. */
-export async function migrateLocalWarehouse(context: PipelineContext): Promise<string[]> {
-  const client = await context.warehouse.connect();
-  try {
-    return await migrateWarehouse(client);
-  } finally {
-    client.release();
-  }
+export function migrateLocalWarehouse(context: PipelineContext): Promise<string[]> {
+  return migrateSchema(context.warehouse);
 }
 
 /**
@@ -102,73 +72,22 @@ export async function runUntilCaughtUp(
  * A local run has no event queue to retry a stage, so a batch that fails here fails the cycle.
  */
 async function catchUpLocally(context: PipelineContext, logger: StageLogger): Promise<void> {
-  const transforms = await catchUp({
-    stage: 'transform',
-    logger,
-    pending: () => pendingTransforms(stageStores('transform', context)),
-    run: (key) => transformBatch(context, key, logger),
-  });
+  const transforms = await transformer(context, logger).catchUp();
   if (transforms.failure) throw transforms.failure.error;
-  const loads = await catchUp({
-    stage: 'load',
-    logger,
-    pending: () => pendingLoads(stageStores('load', context).processed, context.warehouse),
-    run: (key) => loadBatch(context, key, logger),
-    alone: (drain) => aloneInWarehouse(context.warehouse, drain),
-  });
+  const loads = await loader(context, logger).catchUp();
   if (loads.failure) throw loads.failure.error;
 }
 
 /** One ingest run under a fresh batch id, recorded in the landing bucket's run log. */
-export function ingestBatch(
-  context: PipelineContext,
-  options: CycleOptions,
-): Promise<IngestResult & StageTiming> {
-  const batchId = newBatchId(new Date());
-  const { landing } = stageStores('ingest', context);
-  return recordStageRun(
-    {
-      runLog: new ObjectStoreRunLog(landing),
-      logger: options.logger,
-      batchId,
-      stage: 'ingest',
-      tablesOf: (r: IngestResult) => landedTables(r.manifest),
-    },
-    () =>
-      timed(() =>
-        runIngest({
-          source: context.source,
-          landing,
-          watermarks: context.watermarks,
-          logger: options.logger,
-          overlapSeconds: options.overlapSeconds,
-          tables: options.tables,
-          maxBatchRows: options.maxBatchRows,
-          batchId,
-        }),
-      ),
-  );
-}
-
-/** Records a stage run under the batch its manifest key names. */
-function recorded<T>(
-  context: PipelineContext,
-  manifestKey: string,
-  logger: StageLogger,
-  stage: 'transform' | 'load',
-  summary: Pick<StageRunOptions<T>, 'tablesOf' | 'skippedOf'>,
-  work: () => Promise<T>,
-): Promise<T> {
-  return recordStageRun(
-    {
-      runLog: new ObjectStoreRunLog(stageStores(stage, context).processed),
-      logger,
-      batchId: batchIdFromManifestKey(manifestKey),
-      stage,
-      ...summary,
-    },
-    work,
-  );
+export function ingestBatch(context: PipelineContext, options: CycleOptions): Promise<IngestRun> {
+  return ingestStage({
+    landing: context.landing,
+    source: async () => context.source,
+    watermarks: context.watermarks,
+    logger: options.logger,
+    overlapSeconds: options.overlapSeconds,
+    maxBatchRows: options.maxBatchRows,
+  })(options.tables ? { tables: options.tables } : {});
 }
 
 /** Options of a stage run beyond the batch: `force` redoes a batch already done (replay). */
@@ -176,36 +95,35 @@ export interface BatchRunOptions {
   readonly force?: boolean;
 }
 
-export async function transformBatch(
+/** The transform stage on the local stack, each batch in a scratch folder of its own. */
+function transformer(context: PipelineContext, logger: StageLogger) {
+  return transformStage({
+    landing: context.landing,
+    processed: context.processed,
+    logger,
+    workDir: async () => {
+      const path = await mkdtemp(join(tmpdir(), 'dlv-transform-'));
+      return { path, dispose: () => rm(path, { recursive: true, force: true }) };
+    },
+  });
+}
+
+/** The load stage on the local stack; the cycle has migrated the warehouse first. */
+function loader(context: PipelineContext, logger: StageLogger) {
+  return loadStage({
+    processed: context.processed,
+    warehouse: async () => context.warehouse,
+    logger,
+  });
+}
+
+export function transformBatch(
   context: PipelineContext,
   manifestKey: string,
   logger: StageLogger,
   options: BatchRunOptions = {},
-): Promise<TransformResult & StageTiming> {
-  const workDir = await mkdtemp(join(tmpdir(), 'dlv-transform-'));
-  const { landing, processed } = stageStores('transform', context);
-  try {
-    return await recorded(
-      context,
-      manifestKey,
-      logger,
-      'transform',
-      { tablesOf: (r) => processedTables(r.manifest), skippedOf: (r) => r.skipped },
-      () =>
-        timed(() =>
-          runTransform({
-            landing,
-            processed,
-            logger,
-            manifestKey,
-            workDir,
-            force: options.force,
-          }),
-        ),
-    );
-  } finally {
-    await rm(workDir, { recursive: true, force: true });
-  }
+): Promise<TransformRun> {
+  return transformer(context, logger).batch(manifestKey, options);
 }
 
 export function loadBatch(
@@ -213,29 +131,6 @@ export function loadBatch(
   manifestKey: string,
   logger: StageLogger,
   options: BatchRunOptions = {},
-): Promise<LoadResult & StageTiming> {
-  const { landing, processed } = stageStores('load', context);
-  return recorded(
-    context,
-    manifestKey,
-    logger,
-    'load',
-    { tablesOf: (r) => loadedTables(r.tables), skippedOf: (r) => r.skipped },
-    () =>
-      timed(() =>
-        runLoad({
-          processed,
-          warehouse: context.warehouse,
-          logger,
-          manifestKey,
-          force: options.force,
-          reconcile: batchReconciler({
-            landing,
-            processed,
-            warehouse: context.warehouse,
-            logger,
-          }),
-        }),
-      ),
-  );
+): Promise<LoadRun> {
+  return loader(context, logger).batch(manifestKey, options);
 }

@@ -31,10 +31,6 @@ export function createStagingSql(table: WarehouseTable): string {
   return `CREATE TEMP TABLE ${stagingName(table)} (${columns.join(', ')}) ON COMMIT DROP`;
 }
 
-export function copyIntoStagingSql(table: WarehouseTable): string {
-  return `COPY ${stagingName(table)} (${stagedColumns(table).map(quoteIdent).join(', ')}) FROM STDIN`;
-}
-
 /**
  * Staging → warehouse. A dimension row is overwritten only by a version at least as new and
  * only where a value or the version differs (so re-loading or loading an older batch late

@@ -1,3 +1,4 @@
+import { STATE_PREFIX } from '../../contract/key-layout';
 import type { SourceTableName } from '../shared/core/catalogue';
 import { encodeJsonLine, type DecodedRow } from '../shared/core/json-lines';
 import type { ObjectStore } from '../shared/ports/object-store';
@@ -19,7 +20,7 @@ export function isSnapshotTable(table: SourceTableName): table is SnapshotTable 
   return (SNAPSHOT_TABLES as readonly string[]).includes(table);
 }
 
-export const snapshotKey = (table: SnapshotTable) => `state/${table}.jsonl`;
+export const snapshotKey = (table: SnapshotTable) => `${STATE_PREFIX}${table}.jsonl`;
 
 export type Snapshot = Map<number, DecodedRow>;
 

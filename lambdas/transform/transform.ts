@@ -2,6 +2,7 @@ import { batchIdFromManifestKey, manifestKey } from '../shared/core/batch';
 import { SOURCE_TABLES, type SourceTable, type SourceTableName } from '../shared/core/catalogue';
 import { LandingLineError, type DecodedRow } from '../shared/core/json-lines';
 import {
+  landedSummary,
   parseLandingManifest,
   type LandedTable,
   type ProcessedManifest,
@@ -278,6 +279,7 @@ async function transformOnce(options: TransformOptions): Promise<TransformResult
     newestSourceChange: newest ?? null,
     completeUpTo: manifest.tables.map(completeThrough).sort()[0] ?? null,
     quarantined,
+    landed: landedSummary(manifest),
   };
   await processed.put(outKey, JSON.stringify(result, null, 2), 'application/json');
   log.info('Wrote processed manifest', {

@@ -1,4 +1,11 @@
 import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
+import {
+  METRICS,
+  METRICS_NAMESPACE,
+  STAGE_DIMENSION,
+  type MetricDeclaration,
+  type MetricName,
+} from '../../contract/metrics';
 import { SOURCE_TABLES, WAREHOUSE_TABLES } from '../../contract/pipeline-tables';
 import { FULL_CONTEXT, synthesize } from './support/synth';
 
@@ -230,7 +237,6 @@ describe('functions', () => {
       Environment: {
         Variables: Match.objectEquals({
           ...common,
-          LANDING_BUCKET: landing,
           PROCESSED_BUCKET: processed,
           WAREHOUSE_SECRET_ID: 'deliverance/warehouse',
         }),
@@ -412,16 +418,15 @@ describe('permissions', () => {
     );
   });
 
-  it('lets load read processed tables and manifests, landing manifests, and the warehouse secret', () => {
+  it('lets load read processed tables and manifests and the warehouse secret, and nothing of landing', () => {
     const statements = statementsOf(dev, 'load');
     const landing = bucketId(dev, 'Landing');
     const processed = bucketId(dev, 'Processed');
     expect(objectResources(statements, 's3:GetObject').sort()).toEqual(
-      [
-        ...[...WAREHOUSE_TABLES, 'manifests', 'runs'].map((p) => `${processed}/${p}/*`),
-        `${landing}/manifests/*`,
-      ].sort(),
+      [...WAREHOUSE_TABLES, 'manifests', 'runs'].map((p) => `${processed}/${p}/*`).sort(),
     );
+    // What load reconciles a batch against travels in its processed manifest.
+    expect(JSON.stringify(statements)).not.toContain(landing);
     expect(objectResources(statements, 's3:PutObject').sort()).toEqual(
       [`${processed}/quarantine/*`, `${processed}/runs/*`].sort(),
     );
@@ -669,6 +674,21 @@ describe('monitoring', () => {
       MetricName: 'WarehouseFreshnessSeconds',
       Threshold: 3600,
     });
+  });
+
+  it('alarms only on metrics the contract declares, under a stage that emits them', () => {
+    const alarms = Object.values(prod.findResources('AWS::CloudWatch::Alarm')).map(
+      (a) => (a as Resource).Properties,
+    );
+    const ours = alarms.filter((a) => a.Namespace === METRICS_NAMESPACE);
+    expect(ours.length).toBeGreaterThanOrEqual(3);
+    for (const alarm of ours) {
+      const declared = METRICS[alarm.MetricName as MetricName] as MetricDeclaration | undefined;
+      expect(declared).toBeDefined();
+      const [dimension] = alarm.Dimensions as { Name: string; Value: string }[];
+      expect(dimension?.Name).toBe(STAGE_DIMENSION);
+      expect(declared?.stages).toContain(dimension?.Value);
+    }
   });
 
   it('alarms on a reconciliation mismatch', () => {

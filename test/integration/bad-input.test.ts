@@ -282,6 +282,31 @@ describe('bad landing input', () => {
     expect(await logged()).toBe(1);
     expect(await compareWithReference(stack.source, stack.warehouse)).toEqual([]);
   });
+
+  it('a processed manifest written before it carried the landing counts: loaded unreconciled, with a warning', async () => {
+    const { manifest, batchId } = await ingestChanges();
+    const transform = await transformBatch(stack, manifest, silentLogger);
+    const key = transform.manifestKey;
+    const written = JSON.parse((await stack.processed.get(key)).toString('utf8')) as {
+      landed?: { tables: { table: string; rows: number }[] };
+    };
+    expect(written.landed?.tables.map((t) => t.table)).toContain('sales_order');
+    delete written.landed;
+    await stack.processed.put(key, JSON.stringify(written));
+    const logger = recordingLogger();
+    const load = await loadBatch(stack, key, logger);
+    expect(load.skipped).toBe(false);
+    expect(logger.lines).toContainEqual(
+      expect.stringMatching(
+        /^warn The processed manifest carries no landing counts .*loads without reconciliation/,
+      ),
+    );
+    const logged = await stack.warehouse.query('SELECT 1 FROM etl.load_log WHERE batch_id = $1', [
+      batchId,
+    ]);
+    expect(logged.rowCount).toBe(1);
+    expect(await compareWithReference(stack.source, stack.warehouse)).toEqual([]);
+  });
 });
 
 /** The file with the bytes between its magic number and its footer overwritten. */

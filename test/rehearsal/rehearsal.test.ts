@@ -316,15 +316,16 @@ describe('the synthesized stack, rehearsed', () => {
       const key = (event as { Records: { s3: { object: { key: string } } }[] }).Records[0]?.s3
         .object.key as string;
       tampered = key;
-      const landing = JSON.parse((await rehearsal.buckets.landing.get(key)).toString()) as {
-        tables: { table: string; rows: number }[];
+      // What load reconciles against is the landing counts the processed manifest carries.
+      const processed = JSON.parse((await rehearsal.buckets.processed.get(key)).toString()) as {
+        landed: { tables: { table: string; rows: number }[] };
       };
-      const entry = landing.tables.find((t) => t.rows > 0) as { rows: number };
+      const entry = processed.landed.tables.find((t) => t.rows > 0) as { rows: number };
       entry.rows += 1;
-      await rehearsal.buckets.landing.put(key, JSON.stringify(landing));
+      await rehearsal.buckets.processed.put(key, JSON.stringify(processed));
       rehearsal.untamper = async () => {
         entry.rows -= 1;
-        await rehearsal.buckets.landing.put(key, JSON.stringify(landing));
+        await rehearsal.buckets.processed.put(key, JSON.stringify(processed));
       };
     };
     const mark = rehearsal.lambda.invocations.length;

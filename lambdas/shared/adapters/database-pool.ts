@@ -1,9 +1,9 @@
+import type { DatabaseRole } from '../../../contract/stage-access';
 import { Pool, type PoolConfig } from 'pg';
 import { PipelineError } from '../core/pipeline-error';
 import { PG } from './postgres-codes';
 
 /** Which database a pool reaches, so that a connection failure can say where to look. */
-export type DatabaseRole = 'source' | 'warehouse';
 
 const HINTS: Record<DatabaseRole, string> = {
   source: 'check DELIVERANCE_SOURCE_URL / the source secret (SOURCE_SECRET_ID)',

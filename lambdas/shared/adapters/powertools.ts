@@ -1,15 +1,24 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import { METRICS, METRICS_NAMESPACE, type MetricPoint } from '../../../contract/metrics';
+import type { StageName } from '../../../contract/stages';
 import type { StageLogger } from '../ports/stage-logger';
 
-/** Logger and metrics for one stage; service name and namespace come from the Powertools env. */
-export function stageTelemetry(stage: 'ingest' | 'transform' | 'load'): {
-  logger: Logger;
-  metrics: Metrics;
-} {
+export interface StageTelemetry {
+  readonly stage: StageName;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+}
+
+/** Logger and metrics for one stage; its name is the service name and the metric dimension. */
+export function stageTelemetry(stage: StageName): StageTelemetry {
   return {
+    stage,
     logger: new Logger({ serviceName: stage }),
-    metrics: new Metrics({ namespace: 'Deliverance', serviceName: stage }),
+    metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: stage }),
   };
 }
 
@@ -22,7 +31,38 @@ export function asStageLogger(logger: Logger): StageLogger {
   };
 }
 
-export { MetricUnit };
+/** Adds each point with the unit the contract declares for its metric. */
+export function addMetrics<S extends StageName>(
+  metrics: Metrics,
+  points: readonly MetricPoint<S>[],
+): void {
+  for (const { name, value } of points) metrics.addMetric(name, METRICS[name].unit, value);
+}
+
+/**
+ * A stage's Lambda handler: the invocation's context in every log line (and keys appended
+ * during one invocation gone in the next), its metrics flushed when it returns or throws, and
+ * what it threw logged before Lambda retries it.
+ *
+ * @example
+ * export const handler = stageHandler(telemetry, async (event, context) => stage.run(event));
+ */
+export function stageHandler<E, R, C extends object>(
+  telemetry: StageTelemetry,
+  handler: (event: E, context: C) => Promise<R>,
+): (event: E, context: C) => Promise<R> {
+  const { stage, logger, metrics } = telemetry;
+  // Without an early timeout: a run out of time ends as Lambda ends it, its run record left
+  // `running`, as before middy (catch-up budgets its batches to stay clear of it).
+  return middy(handler, { timeoutEarlyInMillis: 0 })
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics))
+    .use({
+      onError: (request: { error: unknown }) => {
+        logger.error(`The ${stage} failed`, request.error as Error);
+      },
+    }) as unknown as (event: E, context: C) => Promise<R>;
+}
 
 /** The environment variable a handler cannot run without, or a clear error naming it. */
 export function requiredEnv(name: string): string {

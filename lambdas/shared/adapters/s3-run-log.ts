@@ -1,13 +1,7 @@
+import { RUNS_PREFIX, runRecordKey } from '../../../contract/key-layout';
 import { daysBack, isBatchId } from '../core/batch';
 import type { ObjectStore } from '../ports/object-store';
 import type { PipelineStage, RunLog, RunRecord } from '../ports/run-log';
-
-export const RUNS_PREFIX = 'runs/';
-
-/** The key of one stage's record of one batch: `runs/<batchId>/<stage>.json`. */
-export function runRecordKey(batchId: string, stage: PipelineStage): string {
-  return `${RUNS_PREFIX}${batchId}/${stage}.json`;
-}
 
 /**
  * The run log as small JSON objects beside the stage's own output: ingest's records in the

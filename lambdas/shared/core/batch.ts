@@ -1,3 +1,14 @@
+import { MANIFEST_PREFIX, MANIFEST_SUFFIX } from '../../../contract/key-layout';
+
+// The layout lives in the contract, which the stack's grants read too; re-exported for the stages.
+export {
+  landingKey,
+  manifestKey,
+  MANIFEST_PREFIX,
+  processedKey,
+  QUARANTINE_PREFIX,
+} from '../../../contract/key-layout';
+
 /**
  * Batch ids order batches by the time they were cut: `20261123T043451123Z-3f9a1c`. The
  * random suffix keeps two runs in the same millisecond apart.
@@ -48,10 +59,6 @@ export function batchIdInKey(key: string): string | undefined {
   return BATCH_ID_IN_KEY.exec(key)?.[1];
 }
 
-export function landingKey(table: string, batchId: string, part = 0): string {
-  return part === 0 ? `${table}/${batchId}.jsonl` : `${table}/${batchId}.${part}.jsonl`;
-}
-
 /** The batch id a landing table key names (`landingKey` read back), or undefined. */
 export function batchIdOfLandingKey(key: string): string | undefined {
   const match = /^[^/]+\/([^/.]+)(?:\.[1-9]\d*)?\.jsonl$/.exec(key);
@@ -63,23 +70,13 @@ export function isLandingKeyOf(key: string, table: string, batchId: string): boo
   return key.startsWith(`${table}/`) && batchIdOfLandingKey(key) === batchId;
 }
 
-export function processedKey(table: string, batchId: string): string {
-  return `${table}/${batchId}.parquet`;
-}
-
-export const MANIFEST_PREFIX = 'manifests/';
-export const QUARANTINE_PREFIX = 'quarantine/';
-
-export function manifestKey(batchId: string): string {
-  return `${MANIFEST_PREFIX}${batchId}.json`;
-}
-
 /**
  * The batch id named by a manifest key, or undefined for any other key. The key is taken as
  * written: an S3 event's URL-encoding is undone once, by `objectKeysOf`, and decoding it here
  * again would read `%63` in a key as `c`.
  */
 export function batchIdFromManifestKey(key: string): string | undefined {
-  const match = /^manifests\/(.+)\.json$/.exec(key);
-  return match?.[1] && isBatchId(match[1]) ? match[1] : undefined;
+  if (!key.startsWith(MANIFEST_PREFIX) || !key.endsWith(MANIFEST_SUFFIX)) return undefined;
+  const batchId = key.slice(MANIFEST_PREFIX.length, -MANIFEST_SUFFIX.length);
+  return isBatchId(batchId) ? batchId : undefined;
 }

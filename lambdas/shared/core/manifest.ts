@@ -54,6 +54,38 @@ export interface QuarantinedObject {
   readonly reason: string;
 }
 
+/** One source table as landing held it in a batch: what load reconciles transform against. */
+export interface LandedCount {
+  readonly table: SourceTableName;
+  readonly rows: number;
+  /** The extract window, as in {@link LandedTable}. */
+  readonly from: string | null;
+  readonly to: string;
+}
+
+/**
+ * What the landing manifest said of a batch, carried on in the processed manifest so that load
+ * reads only its own input and never the landing bucket.
+ */
+export interface LandedSummary {
+  /** When ingest started the batch: load measures the batch's lag from it. */
+  readonly startedAt: string;
+  readonly tables: readonly LandedCount[];
+}
+
+/**
+ * The part of a landing manifest transform hands on to load.
+ *
+ * @example
+ * const processed: ProcessedManifest = { ...rest, landed: landedSummary(landingManifest) };
+ */
+export function landedSummary(manifest: LandingManifest): LandedSummary {
+  return {
+    startedAt: manifest.startedAt,
+    tables: manifest.tables.map(({ table, rows, from, to }) => ({ table, rows, from, to })),
+  };
+}
+
 export interface ProcessedManifest {
   readonly kind: 'processed';
   readonly version: 1;
@@ -72,6 +104,11 @@ export interface ProcessedManifest {
    */
   readonly completeUpTo: string | null;
   readonly quarantined: readonly QuarantinedObject[];
+  /**
+   * What landing held of the batch. Absent from manifests written before transform carried it:
+   * such a batch loads without reconciliation (load does not read landing).
+   */
+  readonly landed?: LandedSummary;
 }
 
 export class ManifestError extends PipelineError {
@@ -265,5 +302,28 @@ export function parseProcessedManifest(text: string, at: ManifestLocation): Proc
     newestSourceChange: timestampOrNullOf(raw.newestSourceChange, where, 'newestSourceChange'),
     completeUpTo: timestampOrNullOf(raw.completeUpTo, where, 'completeUpTo'),
     quarantined: Array.isArray(raw.quarantined) ? (raw.quarantined as QuarantinedObject[]) : [],
+    ...(raw.landed === undefined ? {} : { landed: landedSummaryOf(raw.landed, where) }),
+  };
+}
+
+function landedSummaryOf(value: unknown, where: string): LandedSummary {
+  const landed = objectOf(value, where, 'landed');
+  if (!Array.isArray(landed.tables)) throw new ManifestError(where, 'landed.tables is not a list');
+  return {
+    startedAt: timestampOf(landed.startedAt, where, 'landed.startedAt'),
+    tables: landed.tables.map((entry: unknown, index): LandedCount => {
+      const what = `landed.tables[${index}]`;
+      const t = objectOf(entry, where, what);
+      const table = stringOf(t.table, where, `${what}.table`);
+      if (!isSourceTableName(table)) {
+        throw new ManifestError(where, `${what} names unknown table ${shown(table)}`);
+      }
+      return {
+        table,
+        rows: countOf(t.rows, where, `${what}.rows`),
+        from: timestampOrNullOf(t.from, where, `${what}.from`),
+        to: timestampOf(t.to, where, `${what}.to`),
+      };
+    }),
   };
 }

@@ -3,7 +3,7 @@
  * sequence have holes? Pure comparisons; the load stage reads the inputs and acts on the verdict.
  */
 import { QUARANTINE_PREFIX } from './batch';
-import type { LandingManifest, ProcessedManifest } from './manifest';
+import type { LandedSummary, ProcessedManifest } from './manifest';
 import { PipelineError } from './pipeline-error';
 
 export interface CountMismatch {
@@ -28,14 +28,15 @@ function tableOfLandingKey(key: string): string {
 }
 
 /**
- * Compares the rows landing says it wrote per source table with the rows transform says it
- * read (`sourceRows`), skipping tables transform quarantined objects of.
+ * Compares the rows landing says it wrote per source table (the landing manifest, or the copy of
+ * it the processed manifest carries) with the rows transform says it read (`sourceRows`),
+ * skipping tables transform quarantined objects of.
  *
  * @example
- * reconcileLandingWithTransform(landing, processed).mismatches.length === 0
+ * reconcileLandingWithTransform(processed.landed, processed).mismatches.length === 0
  */
 export function reconcileLandingWithTransform(
-  landing: LandingManifest,
+  landing: Pick<LandedSummary, 'tables'>,
   processed: ProcessedManifest,
 ): Reconciliation {
   const quarantined = new Set(processed.quarantined.map((q) => tableOfLandingKey(q.source)));
@@ -57,7 +58,7 @@ export function reconcileLandingWithTransform(
       mismatches.push({ table, check: 'landing-vs-transform', expected: 0, actual: read });
     }
   }
-  return { batchId: landing.batchId, mismatches, quarantinedTables: [...quarantined].sort() };
+  return { batchId: processed.batchId, mismatches, quarantinedTables: [...quarantined].sort() };
 }
 
 /** One line per mismatch, for the error the load stage throws. */

@@ -1,12 +1,13 @@
+import { STAGES, type StageName } from '../../../contract/stages';
 import type { ErrorKind } from '../core/pipeline-error';
 
 /**
  * The run log: what each stage did for each batch, written as it happens so a crash leaves
  * evidence. `queued` is never written: it is read off a manifest that has no record after it.
  */
-export type PipelineStage = 'ingest' | 'transform' | 'load';
+export type PipelineStage = StageName;
 
-export const PIPELINE_STAGES: readonly PipelineStage[] = ['ingest', 'transform', 'load'];
+export const PIPELINE_STAGES: readonly PipelineStage[] = STAGES;
 
 export type RunState = 'running' | 'success' | 'failure';
 

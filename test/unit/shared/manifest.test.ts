@@ -7,6 +7,7 @@ import {
   processedKey,
 } from '../../../lambdas/shared/core/batch';
 import {
+  landedSummary,
   ManifestError,
   parseLandingManifest,
   parseProcessedManifest,
@@ -200,6 +201,43 @@ describe('processed manifest', () => {
     });
     expect(parsed.sourceRows).toEqual({ sales_order: 3 });
     expect(parsed.completeUpTo).toBe('2026-11-23T04:34:51.100Z');
+  });
+
+  it('carries what landing held of the batch, and reads a manifest written before it did', () => {
+    const landed = {
+      startedAt: '2026-11-23T04:34:51.123Z',
+      tables: [{ table: 'sales_order', rows: 3, from: null, to: '2026-11-23T04:34:51.000Z' }],
+    };
+    const carried = parseProcessedManifest(JSON.stringify({ ...processed, landed }), processedAt);
+    expect(carried.landed).toEqual(landed);
+    expect(parseProcessedManifest(JSON.stringify(processed), processedAt).landed).toBeUndefined();
+    const parse = (change: Record<string, unknown>) => () =>
+      parseProcessedManifest(
+        JSON.stringify({ ...processed, landed: { ...landed, ...change } }),
+        processedAt,
+      );
+    expect(parse({ startedAt: 'soon' })).toThrow(/landed\.startedAt is not a UTC timestamp/);
+    expect(parse({ tables: [{ ...landed.tables[0], table: 'sales' }] })).toThrow(
+      /landed\.tables\[0\] names unknown table "sales"/,
+    );
+    expect(parse({ tables: [{ ...landed.tables[0], rows: -1 }] })).toThrow(
+      /landed\.tables\[0\]\.rows is not a row or byte count/,
+    );
+  });
+
+  it('hands on the counts, windows and start of a landing manifest, and nothing else', () => {
+    expect(landedSummary(parseLandingManifest(JSON.stringify(landing), at))).toEqual({
+      startedAt: '2026-11-23T04:34:51.123Z',
+      tables: [
+        {
+          table: 'sales_order',
+          rows: 3,
+          from: '2026-11-23T04:25:00.000Z',
+          to: '2026-11-23T04:34:51.100Z',
+        },
+        { table: 'staff', rows: 0, from: null, to: '2026-11-23T04:34:51.100Z' },
+      ],
+    });
   });
 
   it("refuses another batch's id or object, and timestamps that are not UTC instants", () => {

@@ -77,7 +77,12 @@ describe('a stage store checked against the declared storage access', () => {
     const access = STORAGE_ACCESS.transform.processed;
     expect(isDeclared(access, 'read', 'state/staff.jsonl')).toBe(true);
     expect(isDeclared(access, 'probe', 'dim_staff/x.parquet')).toBe(false);
-    expect(isDeclared(STORAGE_ACCESS.load.landing, 'list', 'manifests/20261201')).toBe(true);
-    expect(isDeclared(STORAGE_ACCESS.load.landing, 'list', 'address/')).toBe(false);
+    expect(isDeclared(STORAGE_ACCESS.transform.landing, 'list', 'manifests/20261201')).toBe(true);
+    expect(isDeclared(STORAGE_ACCESS.transform.landing, 'list', 'address/')).toBe(false);
+  });
+
+  it('gives load nothing of landing: what it reconciles against travels in its own input', () => {
+    expect(STORAGE_ACCESS.load.landing).toBeUndefined();
+    expect(isDeclared(STORAGE_ACCESS.load.landing, 'probe', 'manifests/x.json')).toBe(false);
   });
 });

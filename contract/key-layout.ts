@@ -1,0 +1,34 @@
+import type { StageName } from './stages';
+
+/**
+ * Where things are kept in the two buckets (docs/architecture.md, "Object keys"): what the
+ * stages write and read, and what the grants and the S3 notifications are scoped to.
+ */
+
+/** Each stage's manifest of a batch, written last: `manifests/<batchId>.json`. */
+export const MANIFEST_PREFIX = 'manifests/';
+export const MANIFEST_SUFFIX = '.json';
+/** Objects a stage refused, with a `.reason.json` beside each: `quarantine/<original key>`. */
+export const QUARANTINE_PREFIX = 'quarantine/';
+/** Transform's dimension snapshots in the processed bucket: `state/<source_table>.jsonl`. */
+export const STATE_PREFIX = 'state/';
+/** Run records: `runs/<batchId>/<stage>.json`, in the bucket the stage writes to. */
+export const RUNS_PREFIX = 'runs/';
+
+/** A landing object of a source table: `<table>/<batchId>.jsonl`, then `.1.jsonl`, `.2.jsonl`. */
+export function landingKey(table: string, batchId: string, part = 0): string {
+  return part === 0 ? `${table}/${batchId}.jsonl` : `${table}/${batchId}.${part}.jsonl`;
+}
+
+/** A processed object of a warehouse table: `<table>/<batchId>.parquet`. */
+export function processedKey(table: string, batchId: string): string {
+  return `${table}/${batchId}.parquet`;
+}
+
+export function manifestKey(batchId: string): string {
+  return `${MANIFEST_PREFIX}${batchId}${MANIFEST_SUFFIX}`;
+}
+
+export function runRecordKey(batchId: string, stage: StageName): string {
+  return `${RUNS_PREFIX}${batchId}/${stage}.json`;
+}

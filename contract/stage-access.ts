@@ -1,0 +1,65 @@
+import { STORAGE_ACCESS, type BucketRole, type PrefixAccess } from './storage-access';
+import type { StageName } from './stages';
+
+/** The databases a stage connects to, each through its own Secrets Manager secret. */
+export type DatabaseRole = 'source' | 'warehouse';
+
+/** Where the watermarks are, below the stack's parameter path: `<path>/watermarks/<table>`. */
+export const WATERMARK_PARAMETERS = 'watermarks/';
+
+/** The tables an operator paused (`deliverance pause`), a JSON array: `<path>/paused-tables`. */
+export const PAUSED_TABLES_PARAMETER = 'paused-tables';
+
+/** SSM parameters by path below the stack's parameter path (`deliverance:parameterPrefix`). */
+export interface ParameterAccess {
+  /** GetParameter. */
+  readonly read?: readonly string[];
+  /** PutParameter. */
+  readonly write?: readonly string[];
+}
+
+/**
+ * Everything one stage reaches besides its own logs: the CDK grants and the function's
+ * environment are both derived from it (`lib/grants.ts`, `connectStage`), so a stage can only
+ * name a bucket, secret or parameter path the stack granted it, and the rehearsal authorises
+ * each of its requests against those grants.
+ */
+export interface StageAccess {
+  readonly storage: Readonly<Partial<Record<BucketRole, PrefixAccess>>>;
+  /** The databases whose secret value it reads. */
+  readonly databases: readonly DatabaseRole[];
+  readonly parameters?: ParameterAccess;
+  /** Starts its own next invocation (the unqualified function only). */
+  readonly invokesItself?: boolean;
+}
+
+export const STAGE_ACCESS: Readonly<Record<StageName, StageAccess>> = {
+  ingest: {
+    storage: STORAGE_ACCESS.ingest,
+    databases: ['source'],
+    // Ingest reads the paused tables each run and never writes them.
+    parameters: {
+      read: [WATERMARK_PARAMETERS, PAUSED_TABLES_PARAMETER],
+      write: [WATERMARK_PARAMETERS],
+    },
+    // A run that left a backlog starts the next batch itself (lambdas/ingest/backlog.ts).
+    invokesItself: true,
+  },
+  transform: { storage: STORAGE_ACCESS.transform, databases: [] },
+  load: { storage: STORAGE_ACCESS.load, databases: ['warehouse'] },
+};
+
+/** The variable naming each bucket, in the environment of the stages that reach it. */
+export const BUCKET_ENV: Readonly<Record<BucketRole, string>> = {
+  landing: 'LANDING_BUCKET',
+  processed: 'PROCESSED_BUCKET',
+};
+
+/** The variable naming each database's secret (its ARN, or its name when no ARN is known). */
+export const DATABASE_SECRET_ENV: Readonly<Record<DatabaseRole, string>> = {
+  source: 'SOURCE_SECRET_ID',
+  warehouse: 'WAREHOUSE_SECRET_ID',
+};
+
+/** The variable holding the stack's parameter path, for a stage that reaches parameters. */
+export const PARAMETER_PREFIX_ENV = 'WATERMARK_PARAMETER_PREFIX';

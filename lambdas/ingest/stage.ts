@@ -1,0 +1,98 @@
+import type { Pool } from 'pg';
+import { newBatchId } from '../shared/core/batch';
+import { isSourceTableName, type SourceTableName } from '../shared/core/catalogue';
+import { ObjectStoreRunLog } from '../shared/adapters/s3-run-log';
+import type { ObjectStore } from '../shared/ports/object-store';
+import type { SelfInvoker } from '../shared/ports/self-invoker';
+import type { StageLogger } from '../shared/ports/stage-logger';
+import type { WatermarkStore } from '../shared/ports/watermark-store';
+import { landedTables, recordStageRun } from '../shared/run-recording';
+import { ScopedObjectStore } from '../shared/scoped-object-store';
+import { timed, type StageTiming } from '../shared/timed';
+import { continueBacklog, type BacklogOutcome } from './backlog';
+import { runIngest, type IngestResult } from './ingest';
+
+/** What ingest is invoked with: the schedule may name the tables it is for, else all are read. */
+export interface IngestEvent {
+  readonly tables?: readonly string[];
+}
+
+export interface IngestStageOptions {
+  /** The landing bucket; the stage uses it only as its declared access allows. */
+  readonly landing: ObjectStore;
+  /**
+   * The source database, opened inside the run so that a connection refused (or a secret not
+   * readable) is the run's recorded failure.
+   */
+  readonly source: () => Promise<Pool>;
+  readonly watermarks: WatermarkStore;
+  readonly logger: StageLogger;
+  /** Seconds re-read behind each watermark for late commits. */
+  readonly overlapSeconds: number;
+  /** Rows per source table per batch (see runIngest). Unbounded by default. */
+  readonly maxBatchRows?: number;
+  /**
+   * Starts the next batch of a backlog at once (Lambda invokes itself). Without one, a capped
+   * run leaves the rest to its caller (the local runner loops).
+   */
+  readonly continueWith?: SelfInvoker;
+}
+
+/** One ingest run: its result, how long it took, and what it did about a backlog. */
+export type IngestRun = IngestResult &
+  StageTiming & {
+    readonly backlog?: BacklogOutcome;
+  };
+
+/**
+ * Ingest as both the Lambda and the local runner run it: one batch under a new batch id,
+ * recorded in the landing bucket's run log, then the backlog continued.
+ *
+ * @example
+ * const ingest = ingestStage({ landing, source: async () => pool, watermarks, logger, overlapSeconds: 300 });
+ * const run = await ingest({ tables: ['payment'] });
+ */
+export function ingestStage(
+  options: IngestStageOptions,
+): (event?: IngestEvent, batchId?: string) => Promise<IngestRun> {
+  const landing = new ScopedObjectStore(options.landing, 'ingest', 'landing');
+  const runLog = new ObjectStoreRunLog(landing);
+  return async (event = {}, batchId = newBatchId(new Date())) => {
+    const run = await recordStageRun(
+      {
+        runLog,
+        logger: options.logger,
+        batchId,
+        stage: 'ingest',
+        tablesOf: (r: IngestResult) => landedTables(r.manifest),
+      },
+      () =>
+        timed(async () => {
+          const tables = tablesOf(event);
+          return runIngest({
+            source: await options.source(),
+            landing,
+            watermarks: options.watermarks,
+            logger: options.logger,
+            overlapSeconds: options.overlapSeconds,
+            maxBatchRows: options.maxBatchRows,
+            tables,
+            batchId,
+          });
+        }),
+    );
+    if (!options.continueWith) return run;
+    return {
+      ...run,
+      backlog: await continueBacklog(run, event, options.continueWith, options.logger),
+    };
+  };
+}
+
+function tablesOf(event: IngestEvent): SourceTableName[] | undefined {
+  if (!event.tables) return undefined;
+  const unknown = event.tables.filter((t) => !isSourceTableName(t));
+  if (unknown.length > 0)
+    throw new Error(`The ingest event names unknown tables: ${unknown.join(', ')}`);
+  return event.tables as SourceTableName[];
+}
