@@ -21,7 +21,7 @@ import { ParquetValueError } from '../shared/parquet';
 import type { ObjectStore } from '../shared/ports/object-store';
 import type { StageLogger } from '../shared/ports/stage-logger';
 import { TableOutput } from './outputs';
-import { quarantineObject, readManifestOrQuarantine } from './quarantine';
+import { quarantineObject, readManifestOrQuarantine } from '../shared/quarantine';
 import {
   checkSnapshotRows,
   isSnapshotTable,

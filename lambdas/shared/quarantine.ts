@@ -1,12 +1,8 @@
-import { QUARANTINE_PREFIX } from '../shared/core/batch';
-import {
-  ManifestError,
-  type ManifestLocation,
-  type QuarantinedObject,
-} from '../shared/core/manifest';
-import { readManifest } from '../shared/manifest-reader';
-import type { ObjectStore } from '../shared/ports/object-store';
-import type { StageLogger } from '../shared/ports/stage-logger';
+import { QUARANTINE_PREFIX } from './core/batch';
+import { ManifestError, type ManifestLocation, type QuarantinedObject } from './core/manifest';
+import { readManifest } from './manifest-reader';
+import type { ObjectStore } from './ports/object-store';
+import type { StageLogger } from './ports/stage-logger';
 
 /**
  * Sets a refused object aside with the reason next to it: the object is copied (never moved:
