@@ -1,7 +1,10 @@
 import type { ClientBase } from 'pg';
 import { SOURCE_TABLE_NAMES, type SourceTable } from '../shared/core/catalogue';
+import { PipelineError } from '../shared/core/pipeline-error';
 
-export class SourceSchemaError extends Error {
+export class SourceSchemaError extends PipelineError {
+  readonly kind = 'fatal';
+
   constructor(message: string) {
     super(message);
     this.name = 'SourceSchemaError';

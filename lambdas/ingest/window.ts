@@ -9,6 +9,7 @@
  */
 import type { Cursor } from '../shared/core/manifest';
 import { canonicalTimestamp, formatTimestamp, parseTimestamp } from '../shared/core/value-codecs';
+import { PipelineError } from '../shared/core/pipeline-error';
 
 /**
  * What a table's stored watermark says: read completely `through` an instant, or part-way
@@ -48,7 +49,9 @@ export interface SourceClock {
  * (a hand-edited or corrupted parameter, a source whose clock or TimeZone stepped back). Every
  * window would be empty and the table would stall without a word, so the run refuses instead.
  */
-export class WatermarkError extends Error {
+export class WatermarkError extends PipelineError {
+  readonly kind = 'fatal';
+
   constructor(
     readonly table: string,
     message: string,

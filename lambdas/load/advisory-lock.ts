@@ -1,4 +1,6 @@
 import type { ClientBase } from 'pg';
+import { PG, pgCode } from '../shared/adapters/postgres-codes';
+import { PipelineError } from '../shared/core/pipeline-error';
 
 /** A warehouse-wide advisory lock the loads take for the length of one transaction. */
 export interface AdvisoryLock {
@@ -28,9 +30,9 @@ export const MIGRATION_LOCK: AdvisoryLock = {
   outcome: 'no migration was applied, and a retry migrates once that load ends',
 };
 
-const LOCK_NOT_AVAILABLE = '55P03';
+export class LockWaitError extends PipelineError {
+  readonly kind = 'transient';
 
-export class LockWaitError extends Error {
   constructor(message: string, options: { cause: unknown }) {
     super(message, options);
     this.name = 'LockWaitError';
@@ -49,7 +51,7 @@ export async function lockForTransaction(client: ClientBase, lock: AdvisoryLock)
   try {
     await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [lock.key]);
   } catch (error) {
-    if ((error as { code?: string }).code !== LOCK_NOT_AVAILABLE) throw error;
+    if (pgCode(error) !== PG.lockNotAvailable) throw error;
     const waited = ((Date.now() - started) / 1000).toFixed(1);
     throw new LockWaitError(
       `Another load holds ${lock.name}: gave up after ${waited} s (the session's lock_timeout); ${lock.outcome}. If no load is running, a stuck session holds it: see "The load locks" in docs/operations.md`,

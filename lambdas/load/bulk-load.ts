@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { PG, pgCode } from '../shared/adapters/postgres-codes';
 import { quoteIdent } from '../shared/core/catalogue';
 import type { WarehouseTable } from '../shared/core/warehouse-catalogue';
 import { readParquetColumns } from '../shared/parquet';
@@ -97,9 +98,10 @@ export async function copyParquetInto(
     await drained;
   } catch (error) {
     copy.destroy(error as Error);
-    // The COPY's own failure (e.g. a bad value) is the better error when there is one.
+    // The COPY's own failure (e.g. a bad value) is the better error when there is one; a COPY
+    // the reader's error aborted only echoes that error back ('COPY from stdin failed: …').
     await finished.catch((copyError: unknown) => {
-      throw copyError;
+      throw pgCode(copyError) === PG.queryCanceled ? error : copyError;
     });
     throw error;
   }
@@ -171,7 +173,7 @@ export async function bulkLoadIntoEmpty(
     return written;
   } catch (error) {
     await client.query('ROLLBACK TO SAVEPOINT bulk_load');
-    if ((error as { code?: string }).code === '23505') return undefined;
+    if (pgCode(error) === PG.uniqueViolation) return undefined;
     throw error;
   }
 }

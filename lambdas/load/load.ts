@@ -7,7 +7,6 @@ import {
   warehouseTable,
   type WarehouseTable,
 } from '../shared/core/warehouse-catalogue';
-import { ParquetFileError } from '../shared/parquet';
 import { timePhase } from '../shared/phase-timer';
 import type { ObjectStore } from '../shared/ports/object-store';
 import type { StageLogger } from '../shared/ports/stage-logger';
@@ -15,6 +14,8 @@ import { quarantineObject, readManifestOrQuarantine } from '../shared/quarantine
 import { LOAD_LOCK, lockForTransaction } from './advisory-lock';
 import { BULK_MIN_ROWS, bulkLoadIntoEmpty, copyParquetInto, downloadToTemp } from './bulk-load';
 import { createStagingSql, stagingName, upsertSql } from './upsert-sql';
+import { isBadData, PipelineError, type ErrorKind } from '../shared/core/pipeline-error';
+import { PG, pgCode } from '../shared/adapters/postgres-codes';
 
 export interface LoadOptions {
   readonly processed: ObjectStore;
@@ -50,8 +51,12 @@ export interface LoadResult {
   readonly completeUpTo: string | null;
 }
 
-export class LoadError extends Error {
-  constructor(message: string, options?: { cause: unknown }) {
+export class LoadError extends PipelineError {
+  constructor(
+    message: string,
+    readonly kind: ErrorKind,
+    options?: { cause: unknown },
+  ) {
     super(message, options);
     this.name = 'LoadError';
   }
@@ -65,7 +70,7 @@ export class LoadError extends Error {
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const { processed, logger: log } = options;
   const batchId = batchIdFromManifestKey(options.manifestKey);
-  if (!batchId) throw new LoadError(`${options.manifestKey} is not a batch manifest key`);
+  if (!batchId) throw new LoadError(`${options.manifestKey} is not a batch manifest key`, 'fatal');
   const where = `s3://${processed.bucket}/${options.manifestKey}`;
   const manifest = await readManifestOrQuarantine(
     processed,
@@ -145,28 +150,24 @@ async function refuseOrExplain(
   log: StageLogger,
 ): Promise<never> {
   const where = `s3://${processed.bucket}/${key}`;
-  // The COPY path aborts the COPY with the reader's error: PostgreSQL answers it back as its
-  // own error, 'COPY from stdin failed: <the ParquetFileError's message>'.
-  const copyFailed = `COPY from stdin failed: ${where}: `;
-  const message = error instanceof Error ? error.message : '';
-  if (error instanceof ParquetFileError || message.startsWith(copyFailed)) {
-    const text = message.startsWith(copyFailed)
-      ? message.slice('COPY from stdin failed: '.length)
-      : message;
-    const reason = text.startsWith(where) ? text : `${where}: ${text}`;
+  if (isBadData(error)) {
+    const message = (error as Error).message;
+    const reason = message.startsWith(where) ? message : `${where}: ${message}`;
     const quarantined = await quarantineObject(processed, key, reason, batchId).catch(
       () => undefined,
     );
     log.error('Processed object refused: the batch is not loaded', { batchId, key, reason });
     throw new LoadError(
       `${reason}. Batch ${batchId} was not loaded${quarantined ? ` (copied to s3://${processed.bucket}/${quarantined.quarantineKey})` : ''}: re-run the transform for this batch (deliverance replay --batch ${batchId} --stage transform --force)`,
+      'bad-data',
       { cause: error },
     );
   }
-  const pg = error as { code?: string; constraint?: string; detail?: string };
-  if (pg.code === '23503') {
+  const pg = error as { constraint?: string; detail?: string };
+  if (pgCode(error) === PG.foreignKeyViolation) {
     throw new LoadError(
       `Batch ${batchId}: ${table.name} from ${where} refers to a dimension row that is not in the warehouse yet (${pg.constraint ?? 'foreign key'}${pg.detail ? `: ${pg.detail}` : ''}). An earlier batch holding it is probably not loaded yet (events delivered out of order): nothing of this batch was written; the retry succeeds once that batch is loaded`,
+      'transient',
       { cause: error },
     );
   }
@@ -176,7 +177,8 @@ async function refuseOrExplain(
 function inLoadOrder(manifest: ProcessedManifest, where: string) {
   const entries = manifest.tables.map((entry) => {
     const table = warehouseTable(entry.table);
-    if (!table) throw new LoadError(`${where} names unknown warehouse table ${entry.table}`);
+    if (!table)
+      throw new LoadError(`${where} names unknown warehouse table ${entry.table}`, 'bad-data');
     return { table, entry };
   });
   return entries.sort(

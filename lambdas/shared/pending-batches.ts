@@ -7,7 +7,8 @@ import {
   MANIFEST_PREFIX,
   QUARANTINE_PREFIX,
 } from './core/batch';
-import { ManifestError, parseProcessedManifest } from './core/manifest';
+import { parseProcessedManifest } from './core/manifest';
+import { isBadData } from './core/pipeline-error';
 import { readManifest } from './manifest-reader';
 import { pendingBatchIds } from './core/pending-batches';
 import type { ObjectStore } from './ports/object-store';
@@ -90,7 +91,7 @@ export async function pendingLoads(
         (manifest) => manifest.quarantined.length === 0,
         // A manifest the load would refuse is owed too: its load sets it aside with the reason.
         (error: unknown) => {
-          if (error instanceof ManifestError) return true;
+          if (isBadData(error)) return true;
           throw error;
         },
       ),

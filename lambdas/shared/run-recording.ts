@@ -1,4 +1,5 @@
 import type { LandingManifest, ProcessedManifest } from './core/manifest';
+import { errorKind } from './core/pipeline-error';
 import type { PipelineStage, RunLog, RunRecord, TableRun } from './ports/run-log';
 import type { StageLogger } from './ports/stage-logger';
 
@@ -64,6 +65,7 @@ export async function recordStageRun<T>(
       finishedAt: clock().toISOString(),
       tables: [],
       error: error instanceof Error ? error.message : String(error),
+      errorKind: errorKind(error),
     });
     throw error;
   }

@@ -7,9 +7,12 @@ import {
   type StageName,
 } from '../../contract/storage-access';
 import type { ObjectStore } from './ports/object-store';
+import { PipelineError } from './core/pipeline-error';
 
 /** A call the stage's storage access does not declare, so the stack does not grant it. */
-export class UndeclaredAccessError extends Error {
+export class UndeclaredAccessError extends PipelineError {
+  readonly kind = 'fatal';
+
   constructor(stage: StageName, role: BucketRole, kind: AccessKind, key: string) {
     super(
       `The ${stage} stage has no declared ${kind} access to ${key} in the ${role} bucket: ` +

@@ -250,11 +250,15 @@ describe('bad landing input', () => {
     expect(await compareWithReference(stack.source, stack.warehouse)).toEqual([]);
   });
 
-  it('an unreadable Parquet file: the load throws naming it, quarantines it, marks nothing loaded', async () => {
+  it.each<[string, (file: Buffer) => Buffer]>([
+    ['an unreadable Parquet file', () => Buffer.from('PAR1 this is not parquet at all PAR1')],
+    // Header and footer intact, so the file opens and the COPY starts before the pages fail.
+    ['a Parquet file whose data pages are corrupt', corruptDataPages],
+  ])('%s: the load throws naming it, quarantines it, marks nothing loaded', async (_, spoil) => {
     const { manifest, batchId } = await ingestChanges();
     const transform = await transformBatch(stack, manifest, silentLogger);
     const parquet = transform.manifest!.tables.find((t) => t.table === 'fact_payment')!.key;
-    await stack.processed.put(parquet, 'PAR1 this is not parquet at all PAR1');
+    await stack.processed.put(parquet, spoil(await stack.processed.get(parquet)));
     const logged = async () =>
       (await stack.warehouse.query('SELECT 1 FROM etl.load_log WHERE batch_id = $1', [batchId]))
         .rowCount;
@@ -262,8 +266,9 @@ describe('bad landing input', () => {
       (await stack.warehouse.query<{ n: number }>('SELECT count(*)::int AS n FROM dim_date'))
         .rows[0]!.n;
     const before = await dims();
+    // The reader's own words, not PostgreSQL's echo of an aborted COPY.
     await expect(loadBatch(stack, transform.manifestKey, silentLogger)).rejects.toThrow(
-      `s3://${PROCESSED}/${parquet}`,
+      new RegExp(`^s3://${PROCESSED}/${parquet}: (?!COPY from stdin failed)`),
     );
     expect(await logged()).toBe(0);
     expect(await dims()).toBe(before);
@@ -277,6 +282,14 @@ describe('bad landing input', () => {
     expect(await compareWithReference(stack.source, stack.warehouse)).toEqual([]);
   });
 });
+
+/** The file with the bytes between its magic number and its footer overwritten. */
+function corruptDataPages(file: Buffer): Buffer {
+  const footer = 8 + file.readUInt32LE(file.length - 8);
+  const spoilt = Buffer.from(file);
+  spoilt.fill(0xff, 4, Math.min(400, file.length - footer));
+  return spoilt;
+}
 
 /**
  * Rows of the tables dim_staff and dim_counterparty join. Each case's value passes the line

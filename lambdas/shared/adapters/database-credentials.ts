@@ -1,5 +1,6 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import type { ClientConfig } from 'pg';
+import { PipelineError } from '../core/pipeline-error';
 
 /** The JSON shape of a database secret in Secrets Manager. */
 export interface DatabaseSecret {
@@ -20,7 +21,9 @@ const SHAPE =
  * with it, never any of its text (not even in `cause`): it reaches the logs, the run record and
  * the status page.
  */
-export class DatabaseSecretError extends Error {
+export class DatabaseSecretError extends PipelineError {
+  readonly kind = 'fatal';
+
   constructor(message: string) {
     super(message);
     this.name = 'DatabaseSecretError';

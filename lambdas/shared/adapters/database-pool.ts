@@ -1,4 +1,6 @@
 import { Pool, type PoolConfig } from 'pg';
+import { PipelineError } from '../core/pipeline-error';
+import { PG } from './postgres-codes';
 
 /** Which database a pool reaches, so that a connection failure can say where to look. */
 export type DatabaseRole = 'source' | 'warehouse';
@@ -36,13 +38,18 @@ const UNREACHABLE = new Set([
   'ECONNRESET',
 ]);
 const REFUSED: Record<string, string> = {
-  '28P01': 'wrong user name or password',
-  '28000': 'the user may not connect',
-  '3D000': 'no such database',
+  [PG.invalidPassword]: 'wrong user name or password',
+  [PG.invalidAuthorization]: 'the user may not connect',
+  [PG.invalidCatalogName]: 'no such database',
 };
 
-export class DatabaseConnectionError extends Error {
-  constructor(message: string, options: { cause: unknown }) {
+/** Unreachable is transient (a failover, a network blip); refused is fatal (the settings). */
+export class DatabaseConnectionError extends PipelineError {
+  constructor(
+    message: string,
+    options: { cause: unknown },
+    readonly kind: 'transient' | 'fatal',
+  ) {
     super(message, options);
     this.name = 'DatabaseConnectionError';
   }
@@ -70,6 +77,7 @@ export function explainConnectionError(
     return new DatabaseConnectionError(
       `Cannot reach the ${role} database at ${where} (${code || hide(text)}): ${HINTS[role]}`,
       { cause: error },
+      'transient',
     );
   }
   const refused = REFUSED[code];
@@ -77,6 +85,7 @@ export function explainConnectionError(
     return new DatabaseConnectionError(
       `The ${role} database at ${where} refused the connection (${refused}: ${hide(text)}): ${HINTS[role]}`,
       { cause: error },
+      'fatal',
     );
   }
   return error;

@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { ObjectStore } from '../ports/object-store';
+import { PipelineError } from '../core/pipeline-error';
 
 // S3's minimum part size: an upload holds about three parts (two sending, one filling), and
 // ingest uploads four tables at once, so the part size sets most of its peak memory.
@@ -48,7 +49,9 @@ export function createS3Client(endpoint: S3Endpoint = {}): S3Client {
  * name neither bucket nor key. The SDK error stays as the cause, its name is kept for callers
  * that tell throttling from the rest.
  */
-export class ObjectStoreError extends Error {
+export class ObjectStoreError extends PipelineError {
+  readonly kind = 'transient';
+
   constructor(operation: string, where: string, cause: unknown) {
     const sdk = cause as { name?: string; message?: string };
     super(

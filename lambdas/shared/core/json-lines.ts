@@ -1,4 +1,5 @@
 import type { SourceTable } from './catalogue';
+import { PipelineError } from './pipeline-error';
 
 export type JsonScalar = string | number | boolean | null;
 export type DecodedRow = Record<string, JsonScalar>;
@@ -20,7 +21,9 @@ export interface LineLocation {
  */
 export const MAX_LANDING_LINE_BYTES = 8 * 1024 * 1024;
 
-export class LandingLineError extends Error {
+export class LandingLineError extends PipelineError {
+  readonly kind = 'bad-data';
+
   constructor(
     readonly location: LineLocation,
     readonly table: string,

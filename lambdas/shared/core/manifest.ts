@@ -5,6 +5,7 @@
 import { batchIdFromManifestKey, isLandingKeyOf, processedKey } from './batch';
 import { canonicalTimestamp } from './value-codecs';
 import { isSourceTableName, type SourceTableName } from './catalogue';
+import { PipelineError } from './pipeline-error';
 
 export interface LandedTable {
   readonly table: SourceTableName;
@@ -73,7 +74,9 @@ export interface ProcessedManifest {
   readonly quarantined: readonly QuarantinedObject[];
 }
 
-export class ManifestError extends Error {
+export class ManifestError extends PipelineError {
+  readonly kind = 'bad-data';
+
   constructor(where: string, problem: string) {
     super(`Manifest ${where} is invalid: ${problem}. Re-run the stage that wrote it.`);
     this.name = 'ManifestError';

@@ -4,6 +4,7 @@
  */
 import { QUARANTINE_PREFIX } from './batch';
 import type { LandingManifest, ProcessedManifest } from './manifest';
+import { PipelineError } from './pipeline-error';
 
 export interface CountMismatch {
   readonly table: string;
@@ -73,7 +74,9 @@ export function describeMismatches(batchId: string, mismatches: readonly CountMi
  * Counts of one batch disagree between stages. Thrown before anything is committed, so the
  * batch is not marked loaded and a re-run after the fix loads it whole.
  */
-export class ReconciliationError extends Error {
+export class ReconciliationError extends PipelineError {
+  readonly kind = 'fatal';
+
   constructor(
     message: string,
     readonly mismatches: readonly CountMismatch[] = [],

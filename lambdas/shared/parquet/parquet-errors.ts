@@ -1,8 +1,12 @@
+import { PipelineError } from '../core/pipeline-error';
+
 /**
  * A Parquet file that cannot be read as the table it should hold. The stage that meets one
  * quarantines the object rather than retrying it, so the message names the object and the fault.
  */
-export class ParquetFileError extends Error {
+export class ParquetFileError extends PipelineError {
+  readonly kind = 'bad-data';
+
   override readonly name = 'ParquetFileError';
 
   constructor(
@@ -20,7 +24,9 @@ export class ParquetFileError extends Error {
  * A row value that does not fit its column's type: a bug upstream in the transform, reported
  * with the table, column and row so it can be found.
  */
-export class ParquetValueError extends Error {
+export class ParquetValueError extends PipelineError {
+  readonly kind = 'bad-data';
+
   override readonly name = 'ParquetValueError';
 
   constructor(

@@ -1,3 +1,5 @@
+import type { ErrorKind } from '../core/pipeline-error';
+
 /**
  * The run log: what each stage did for each batch, written as it happens so a crash leaves
  * evidence. `queued` is never written: it is read off a manifest that has no record after it.
@@ -30,6 +32,8 @@ export interface RunRecord {
   readonly tables: readonly TableRun[];
   /** The error's message when the state is `failure`. */
   readonly error: string | null;
+  /** With a failure: whether a retry can help (absent in records of earlier releases). */
+  readonly errorKind?: ErrorKind;
   /** True when the stage found the batch already done and wrote nothing. */
   readonly skipped?: boolean;
 }

@@ -1,3 +1,5 @@
+import { PipelineError } from '../../shared/core/pipeline-error';
+
 /** The primary key value of the offending source row; null when the key itself is unreadable. */
 export type RowKey = number | string | null;
 
@@ -6,7 +8,9 @@ export type RowKey = number | string | null;
  * a malformed date, a reference to a row that is not there. The pure functions throw it; the
  * caller decides whether to quarantine the landing object or stop the batch.
  */
-export class TransformError extends Error {
+export class TransformError extends PipelineError {
+  readonly kind = 'bad-data';
+
   override readonly name = 'TransformError';
 
   constructor(
