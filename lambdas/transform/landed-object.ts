@@ -1,8 +1,8 @@
 import { SOURCE_TABLES, type SourceTable, type SourceTableName } from '../shared/core/catalogue';
 import { LandingLineError, type DecodedRow } from '../shared/core/json-lines';
 import type { QuarantinedObject } from '../shared/core/manifest';
+import { isBadData } from '../shared/core/pipeline-error';
 import { readLandingRows } from '../shared/landing-reader';
-import { ParquetValueError } from '../shared/parquet';
 import type { ObjectStore } from '../shared/ports/object-store';
 import type { StageLogger } from '../shared/ports/stage-logger';
 import { quarantineObject } from '../shared/quarantine';
@@ -73,7 +73,7 @@ export async function readLandedObject(
     return { rows };
   } catch (error) {
     for (const output of outputs) await output.discard();
-    if (!isDataError(error)) throw error;
+    if (!isBadData(error)) throw error;
     const where = `s3://${batch.landing.bucket}/${key}`;
     const reason = refusalReason(error as Error, where, source, located);
     batch.log.error('Landing object refused: quarantined, the rest of the batch goes on', {
@@ -116,15 +116,6 @@ function locate(
   if (!(error instanceof TransformError) || error.table !== source.name) return undefined;
   const index = chunk.findIndex((row) => row[source.primaryKey] === error.key);
   return { line: first + Math.max(index, 0) + 1, column: error.column };
-}
-
-/** Errors that are the landing data's fault: the object is quarantined, the batch goes on. */
-function isDataError(error: unknown): boolean {
-  return (
-    error instanceof LandingLineError ||
-    error instanceof TransformError ||
-    error instanceof ParquetValueError
-  );
 }
 
 /**
