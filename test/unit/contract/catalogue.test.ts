@@ -45,19 +45,6 @@ describe('the source catalogue', () => {
         expect(SOURCE_TABLE_NAMES.indexOf(target)).toBeLessThan(index);
       }
     }
-    expect(SOURCE_TABLE_NAMES).toEqual([
-      'address',
-      'counterparty',
-      'currency',
-      'department',
-      'design',
-      'payment_type',
-      'staff',
-      'sales_order',
-      'purchase_order',
-      'transaction',
-      'payment',
-    ]);
   });
 });
 
@@ -77,19 +64,6 @@ describe('the warehouse catalogue', () => {
         expect(names.indexOf(target)).toBeLessThan(index);
       }
     }
-    expect(names).toEqual([
-      'dim_date',
-      'dim_staff',
-      'dim_location',
-      'dim_currency',
-      'dim_design',
-      'dim_counterparty',
-      'dim_transaction',
-      'dim_payment_type',
-      'fact_sales_order',
-      'fact_purchase_order',
-      'fact_payment',
-    ]);
   });
 
   it('points every foreign key from one of its columns at a dimension', () => {

@@ -15,28 +15,25 @@ describe('the table specs', () => {
     expect(TABLE_SPECS.map((spec) => spec.table)).toEqual(WAREHOUSE_TABLES);
   });
 
-  it('stream each other table from one source table', () => {
+  it('build every table from source tables the catalogue knows, joined by its foreign keys', () => {
     const streamed = Object.keys(SOURCE_TABLES).flatMap((table) =>
-      streamedFrom(table as keyof typeof SOURCE_TABLES).map((spec) => [table, spec.table.name]),
+      streamedFrom(table as keyof typeof SOURCE_TABLES),
     );
-    expect(streamed).toEqual([
-      ['address', 'dim_location'],
-      ['currency', 'dim_currency'],
-      ['design', 'dim_design'],
-      ['payment_type', 'dim_payment_type'],
-      ['sales_order', 'fact_sales_order'],
-      ['purchase_order', 'fact_purchase_order'],
-      ['transaction', 'dim_transaction'],
-      ['payment', 'fact_payment'],
-    ]);
-    expect(JOINED.map((spec) => [spec.table.name, spec.from, joinedTable(spec)])).toEqual([
-      ['dim_staff', 'staff', 'department'],
-      ['dim_counterparty', 'counterparty', 'address'],
-    ]);
-    expect(DERIVED.map((spec) => spec.table.name)).toEqual(['dim_date']);
+    expect(streamed.map((spec) => spec.table.name)).toContain('dim_location');
+    expect(streamedFrom('address').map((spec) => spec.table.name)).toEqual(['dim_location']);
+    expect(streamedFrom('staff')).toEqual([]);
+    for (const spec of JOINED) expect(SOURCE_TABLES).toHaveProperty(joinedTable(spec));
+    expect([...streamed, ...JOINED, ...DERIVED].map((spec) => spec.table.name).sort()).toEqual(
+      WAREHOUSE_TABLES.map((table) => table.name).sort(),
+    );
   });
 
   it('keep the joined tables as snapshots, each table before the tables joined to it', () => {
+    for (const spec of JOINED) {
+      expect(SNAPSHOT_TABLES.indexOf(joinedTable(spec))).toBeLessThan(
+        SNAPSHOT_TABLES.indexOf(spec.from),
+      );
+    }
     expect(SNAPSHOT_TABLES).toEqual(['department', 'address', 'staff', 'counterparty']);
   });
 
