@@ -3,41 +3,24 @@
  * validated against the source tables, and each stage's storage access names each table's key
  * prefix instead of a bucket-wide wildcard.
  *
- * This folder is the contract that `lib/` and `lambdas/` both import, and imports nothing. The
- * catalogues in `lambdas/shared/core/` still list the tables with their columns;
- * `test/infra/pipeline-tables.test.ts` fails when the two drift apart.
+ * This folder is the contract that `lib/` and `lambdas/` both import, and imports nothing
+ * outside itself. The names come from the catalogues beside this file, the one place a table
+ * is declared.
  */
+import { SOURCE_TABLE_NAMES, type SourceTableName } from './source-catalogue';
+import {
+  WAREHOUSE_TABLES as WAREHOUSE_CATALOGUE,
+  type WarehouseTableName,
+} from './warehouse-catalogue';
 
 /** The totesys tables ingest reads; landing keys are `<source_table>/<batchId>.jsonl`. */
-export const SOURCE_TABLES = [
-  'address',
-  'counterparty',
-  'currency',
-  'department',
-  'design',
-  'payment_type',
-  'staff',
-  'sales_order',
-  'purchase_order',
-  'transaction',
-  'payment',
-] as const;
+export const SOURCE_TABLES: readonly SourceTableName[] = SOURCE_TABLE_NAMES;
 
-export type SourceTable = (typeof SOURCE_TABLES)[number];
+export type SourceTable = SourceTableName;
 
 /** The warehouse tables transform writes; processed keys are `<warehouse_table>/<batchId>.parquet`. */
-export const WAREHOUSE_TABLES = [
-  'dim_date',
-  'dim_staff',
-  'dim_location',
-  'dim_currency',
-  'dim_design',
-  'dim_counterparty',
-  'dim_transaction',
-  'dim_payment_type',
-  'fact_sales_order',
-  'fact_purchase_order',
-  'fact_payment',
-] as const;
+export const WAREHOUSE_TABLES: readonly WarehouseTableName[] = WAREHOUSE_CATALOGUE.map(
+  (table) => table.name as WarehouseTableName,
+);
 
-export type WarehouseTable = (typeof WAREHOUSE_TABLES)[number];
+export type WarehouseTable = WarehouseTableName;

@@ -10,7 +10,7 @@ import {
 import { timePhase } from '../shared/phase-timer';
 import type { ObjectStore } from '../shared/ports/object-store';
 import type { StageLogger } from '../shared/ports/stage-logger';
-import { quarantineObject, readManifestOrQuarantine } from '../transform/quarantine';
+import { quarantineObject, readManifestOrQuarantine } from '../shared/quarantine';
 import { LOAD_LOCK, lockForTransaction } from './advisory-lock';
 import { BULK_MIN_ROWS, bulkLoadIntoEmpty, copyParquetInto, downloadToTemp } from './bulk-load';
 import { createStagingSql, stagingName, upsertSql } from './upsert-sql';
@@ -63,8 +63,8 @@ export class LoadError extends PipelineError {
 }
 
 /**
- * Loads one processed batch in ONE transaction: dimensions first, then facts, then the batch
- * id in the load log. Either all of it is visible or none; a batch already logged is skipped,
+ * Loads one processed batch in ONE transaction: its tables in the catalogue's foreign-key
+ * order (dimensions before the facts that refer to them), then the batch id in the load log. Either all of it is visible or none; a batch already logged is skipped,
  * so S3's at-least-once events and replays never load anything twice.
  */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {

@@ -1,5 +1,9 @@
 import { quoteIdent } from '../shared/core/catalogue';
-import type { WarehouseColumnType, WarehouseTable } from '../shared/core/warehouse-catalogue';
+import {
+  hasSourceVersion,
+  type WarehouseColumnType,
+  type WarehouseTable,
+} from '../shared/core/warehouse-catalogue';
 
 const SQL_TYPES: Record<WarehouseColumnType, string> = {
   integer: 'int',
@@ -9,11 +13,6 @@ const SQL_TYPES: Record<WarehouseColumnType, string> = {
   time: 'time',
   boolean: 'boolean',
 };
-
-/** Dimensions other than dim_date carry the version they were built from. */
-export function hasSourceVersion(table: WarehouseTable): boolean {
-  return table.kind === 'dimension' && table.name !== 'dim_date';
-}
 
 /** The columns a staged file holds, in COPY order. */
 export function stagedColumns(table: WarehouseTable): string[] {

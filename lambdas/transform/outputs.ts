@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { processedKey } from '../shared/core/batch';
+import type { ProcessedTable } from '../shared/core/manifest';
 import type { WarehouseRow, WarehouseTable } from '../shared/core/warehouse-catalogue';
 import { openParquetWriter, type ParquetTableWriter } from '../shared/parquet';
 import { phaseEnd, phaseStart, timePhase } from '../shared/phase-timer';
@@ -63,5 +64,35 @@ export class TableOutput {
     this.pending = [];
     this.rows = 0;
     await rm(this.path, { force: true });
+  }
+}
+
+/** A batch's Parquet files, one per warehouse table, created as a table first gets rows. */
+export class BatchOutputs {
+  private readonly outputs = new Map<string, TableOutput>();
+
+  constructor(
+    private readonly batchId: string,
+    private readonly workDir: string,
+    private readonly rowGroupRows: number,
+  ) {}
+
+  for(table: WarehouseTable): TableOutput {
+    let output = this.outputs.get(table.name);
+    if (!output) {
+      output = new TableOutput(table, this.batchId, this.workDir, this.rowGroupRows);
+      this.outputs.set(table.name, output);
+    }
+    return output;
+  }
+
+  /** Uploads every table that got rows; answers the processed manifest's entries for them. */
+  async publish(store: ObjectStore): Promise<ProcessedTable[]> {
+    const tables: ProcessedTable[] = [];
+    for (const output of this.outputs.values()) {
+      const key = await output.publish(store);
+      if (key) tables.push({ table: output.table.name, key, rows: output.rows });
+    }
+    return tables;
   }
 }

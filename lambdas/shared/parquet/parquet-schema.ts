@@ -3,7 +3,11 @@
  * writer, the reader and any analyst's tool see the same types.
  */
 import type { FileMetaData, SchemaElement } from 'hyparquet';
-import type { WarehouseColumnType, WarehouseTable } from '../core/warehouse-catalogue';
+import {
+  hasSourceVersion,
+  type WarehouseColumnType,
+  type WarehouseTable,
+} from '../core/warehouse-catalogue';
 import { DECIMAL_PRECISION, DECIMAL_SCALE } from '../core/value-codecs';
 
 /** The catalogue's column types plus `timestamp`, used only by the bookkeeping column. */
@@ -25,16 +29,15 @@ const columnsCache = new WeakMap<WarehouseTable, readonly ParquetColumn[]>();
 
 /**
  * The columns of `table` as they are stored in Parquet: the catalogue's columns in catalogue
- * order, then, for every dimension except `dim_date` (which is generated, not sourced),
+ * order, then, for a source-versioned dimension (every one but the calendar's),
  * `source_updated_at` as a non-null `timestamp` ('YYYY-MM-DDTHH:MM:SS.ffffffZ').
  */
 export function parquetColumnsOf(table: WarehouseTable): readonly ParquetColumn[] {
   let columns = columnsCache.get(table);
   if (!columns) {
-    columns =
-      table.kind === 'dimension' && table.name !== 'dim_date'
-        ? [...table.columns, { name: SOURCE_UPDATED_AT, type: 'timestamp', nullable: false }]
-        : table.columns;
+    columns = hasSourceVersion(table)
+      ? [...table.columns, { name: SOURCE_UPDATED_AT, type: 'timestamp', nullable: false }]
+      : table.columns;
     columnsCache.set(table, columns);
   }
   return columns;

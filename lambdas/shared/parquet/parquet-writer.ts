@@ -43,7 +43,7 @@ const CREATED_BY = 'deliverance (hyparquet-writer)';
  * - `time` → INT64, TIME(MICROS, isAdjustedToUTC=true): 'HH:MM:SS.ffffff' as microseconds since
  *   midnight, 0 to 86 399 999 999. The source's `timestamp without time zone` is UTC by convention.
  * - `boolean` → BOOLEAN.
- * - `source_updated_at` (dimensions but `dim_date`) → INT64, TIMESTAMP(MICROS, UTC), from the
+ * - `source_updated_at` (source-versioned dimensions) → INT64, TIMESTAMP(MICROS, UTC), from the
  *   'YYYY-MM-DDTHH:MM:SS.ffffffZ' text.
  *
  * Nullable catalogue columns are OPTIONAL, the others REQUIRED (a NULL there is refused).

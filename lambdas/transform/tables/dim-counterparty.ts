@@ -1,6 +1,7 @@
-import type { SourceRow } from '../../shared/core/warehouse-catalogue';
+import { DIMENSIONS, type SourceRow } from '../../shared/core/warehouse-catalogue';
 import { latestByKey } from './dedupe';
 import { TransformError } from './errors';
+import type { JoinedSpec } from './spec';
 import type { DimensionRow } from './types';
 import { newest, readInt, readKey, readText, readTextOrNull, readTimestamp } from './values';
 
@@ -76,3 +77,15 @@ export function toDimCounterparty(
     };
   });
 }
+
+/**
+ * An address row needs no check before it joins its snapshot: dim_location reads every address
+ * column dim_counterparty reads, the same way, as each address row lands.
+ */
+export const dimCounterparty: JoinedSpec = {
+  kind: 'joined',
+  table: DIMENSIONS.dim_counterparty,
+  from: 'counterparty',
+  via: 'legal_address_id',
+  shape: toDimCounterparty,
+};

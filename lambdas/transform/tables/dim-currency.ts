@@ -1,8 +1,9 @@
-import type { SourceRow } from '../../shared/core/warehouse-catalogue';
+import { DIMENSIONS, type SourceRow } from '../../shared/core/warehouse-catalogue';
 import { latestByKey } from './dedupe';
 import { currencyName } from './iso-4217';
 import type { DimensionRow } from './types';
 import { readKey, readText, readTimestamp } from './values';
+import type { StreamedSpec } from './spec';
 
 const TABLE = 'currency';
 
@@ -37,3 +38,10 @@ export function toDimCurrency(currencies: readonly SourceRow[]): DimensionRow[] 
 export function unknownCurrencyName(code: string): string {
   return `Unknown currency (${code})`;
 }
+
+export const dimCurrency: StreamedSpec = {
+  kind: 'streamed',
+  table: DIMENSIONS.dim_currency,
+  from: 'currency',
+  shape: toDimCurrency,
+};

@@ -1,7 +1,12 @@
-import { FACTS, type FactName, type WarehouseRow } from '../../shared/core/warehouse-catalogue';
+import {
+  DIMENSIONS,
+  WAREHOUSE_TABLES,
+  type WarehouseRow,
+} from '../../shared/core/warehouse-catalogue';
 import { TransformError } from './errors';
 import { isIsoDate } from './values';
 import { daysFromCivil } from '../../shared/core/calendar';
+import type { DerivedSpec } from './spec';
 
 const DAY_NAMES = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
 const MONTH_NAMES = [
@@ -62,29 +67,35 @@ export function toDimDate(dates: Iterable<string>): WarehouseRow[] {
   });
 }
 
-const FACT_DATE_COLUMNS: Readonly<Record<FactName, readonly string[]>> = {
-  fact_sales_order: dateColumns('fact_sales_order'),
-  fact_purchase_order: dateColumns('fact_purchase_order'),
-  fact_payment: dateColumns('fact_payment'),
-};
-
-function dateColumns(table: FactName): string[] {
-  return FACTS[table].columns.filter((column) => column.type === 'date').map((c) => c.name);
-}
+/** Per table, the columns whose foreign key points at dim_date. */
+const DATE_COLUMNS: ReadonlyMap<string, readonly string[]> = new Map(
+  WAREHOUSE_TABLES.map((table) => [
+    table.name,
+    Object.keys(table.references).filter((column) => table.references[column] === 'dim_date'),
+  ]),
+);
 
 /**
- * The values of a fact row's date columns (per the warehouse catalogue), so the caller can
- * give dim_date a row for every date a fact points at. Null dates are left out.
+ * The values of a row's columns that refer to dim_date (per the warehouse catalogue's foreign
+ * keys), so the caller can give dim_date a row for every date a fact points at. Null dates are
+ * left out.
  *
  * @example
  * const dates = new Set(facts.flatMap((row) => factDates(row, 'fact_sales_order')));
  * toDimDate(dates);
  */
-export function factDates(row: WarehouseRow, table: FactName): string[] {
+export function factDates(row: WarehouseRow, table: string): string[] {
   const dates: string[] = [];
-  for (const column of FACT_DATE_COLUMNS[table]) {
+  for (const column of DATE_COLUMNS.get(table) ?? []) {
     const value = row[column];
     if (typeof value === 'string') dates.push(value);
   }
   return dates;
 }
+
+export const dimDate: DerivedSpec = {
+  kind: 'derived',
+  table: DIMENSIONS.dim_date,
+  keysOf: factDates,
+  shape: toDimDate,
+};

@@ -1,7 +1,8 @@
-import type { SourceRow } from '../../shared/core/warehouse-catalogue';
+import { DIMENSIONS, type SourceRow } from '../../shared/core/warehouse-catalogue';
 import { latestByKey } from './dedupe';
 import type { DimensionRow } from './types';
 import { readKey, readText, readTimestamp } from './values';
+import type { StreamedSpec } from './spec';
 
 const TABLE = 'design';
 
@@ -26,3 +27,10 @@ export function toDimDesign(designs: readonly SourceRow[]): DimensionRow[] {
     };
   });
 }
+
+export const dimDesign: StreamedSpec = {
+  kind: 'streamed',
+  table: DIMENSIONS.dim_design,
+  from: 'design',
+  shape: toDimDesign,
+};

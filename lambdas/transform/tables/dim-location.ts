@@ -1,7 +1,8 @@
-import type { SourceRow } from '../../shared/core/warehouse-catalogue';
+import { DIMENSIONS, type SourceRow } from '../../shared/core/warehouse-catalogue';
 import { latestByKey } from './dedupe';
 import type { DimensionRow } from './types';
 import { readKey, readText, readTextOrNull, readTimestamp } from './values';
+import type { StreamedSpec } from './spec';
 
 const TABLE = 'address';
 
@@ -31,3 +32,10 @@ export function toDimLocation(addresses: readonly SourceRow[]): DimensionRow[] {
     };
   });
 }
+
+export const dimLocation: StreamedSpec = {
+  kind: 'streamed',
+  table: DIMENSIONS.dim_location,
+  from: 'address',
+  shape: toDimLocation,
+};

@@ -1,7 +1,8 @@
-import type { SourceRow } from '../../shared/core/warehouse-catalogue';
+import { DIMENSIONS, type SourceRow } from '../../shared/core/warehouse-catalogue';
 import { latestByKey } from './dedupe';
 import type { DimensionRow } from './types';
 import { readKey, readText, readTimestamp } from './values';
+import type { StreamedSpec } from './spec';
 
 const TABLE = 'payment_type';
 
@@ -23,3 +24,10 @@ export function toDimPaymentType(paymentTypes: readonly SourceRow[]): DimensionR
     };
   });
 }
+
+export const dimPaymentType: StreamedSpec = {
+  kind: 'streamed',
+  table: DIMENSIONS.dim_payment_type,
+  from: 'payment_type',
+  shape: toDimPaymentType,
+};

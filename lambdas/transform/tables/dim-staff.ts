@@ -1,6 +1,7 @@
-import type { SourceRow } from '../../shared/core/warehouse-catalogue';
+import { DIMENSIONS, type SourceRow } from '../../shared/core/warehouse-catalogue';
 import { latestByKey } from './dedupe';
 import { TransformError } from './errors';
+import type { JoinedSpec } from './spec';
 import type { DimensionRow } from './types';
 import { newest, readInt, readKey, readText, readTextOrNull, readTimestamp } from './values';
 
@@ -75,3 +76,13 @@ export function departmentOfStaff(department: SourceRow, departmentId: number) {
     ),
   };
 }
+
+export const dimStaff: JoinedSpec = {
+  kind: 'joined',
+  table: DIMENSIONS.dim_staff,
+  from: 'staff',
+  via: 'department_id',
+  shape: toDimStaff,
+  checkJoined: (department) =>
+    departmentOfStaff(department, readKey(department, 'department', 'department_id')),
+};

@@ -1,7 +1,8 @@
-import type { SourceRow } from '../../shared/core/warehouse-catalogue';
+import { DIMENSIONS, type SourceRow } from '../../shared/core/warehouse-catalogue';
 import { latestByKey } from './dedupe';
 import type { DimensionRow } from './types';
 import { readIntOrNull, readKey, readText, readTimestamp } from './values';
+import type { StreamedSpec } from './spec';
 
 const TABLE = 'transaction';
 
@@ -28,3 +29,10 @@ export function toDimTransaction(transactions: readonly SourceRow[]): DimensionR
     };
   });
 }
+
+export const dimTransaction: StreamedSpec = {
+  kind: 'streamed',
+  table: DIMENSIONS.dim_transaction,
+  from: 'transaction',
+  shape: toDimTransaction,
+};

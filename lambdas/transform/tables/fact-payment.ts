@@ -1,6 +1,7 @@
-import type { SourceRow, WarehouseRow } from '../../shared/core/warehouse-catalogue';
+import { FACTS, type SourceRow, type WarehouseRow } from '../../shared/core/warehouse-catalogue';
 import { factVersions } from './fact-versions';
 import { readBool, readDate, readDecimal, readInt } from './values';
+import type { StreamedSpec } from './spec';
 
 const TABLE = 'payment';
 
@@ -31,3 +32,10 @@ export function toFactPayment(rows: readonly SourceRow[]): WarehouseRow[] {
     payment_date: readDate(row.payment_date, 'payment_date', TABLE, key),
   }));
 }
+
+export const factPayment: StreamedSpec = {
+  kind: 'streamed',
+  table: FACTS.fact_payment,
+  from: 'payment',
+  shape: toFactPayment,
+};

@@ -1,6 +1,7 @@
-import type { SourceRow, WarehouseRow } from '../../shared/core/warehouse-catalogue';
+import { FACTS, type SourceRow, type WarehouseRow } from '../../shared/core/warehouse-catalogue';
 import { factVersions } from './fact-versions';
 import { readDate, readDecimal, readInt, readText } from './values';
+import type { StreamedSpec } from './spec';
 
 const TABLE = 'purchase_order';
 
@@ -37,3 +38,10 @@ export function toFactPurchaseOrder(rows: readonly SourceRow[]): WarehouseRow[] 
     ),
   }));
 }
+
+export const factPurchaseOrder: StreamedSpec = {
+  kind: 'streamed',
+  table: FACTS.fact_purchase_order,
+  from: 'purchase_order',
+  shape: toFactPurchaseOrder,
+};

@@ -1,6 +1,7 @@
-import type { SourceRow, WarehouseRow } from '../../shared/core/warehouse-catalogue';
+import { FACTS, type SourceRow, type WarehouseRow } from '../../shared/core/warehouse-catalogue';
 import { factVersions } from './fact-versions';
 import { readDate, readDecimal, readInt } from './values';
+import type { StreamedSpec } from './spec';
 
 const TABLE = 'sales_order';
 
@@ -38,3 +39,10 @@ export function toFactSalesOrder(rows: readonly SourceRow[]): WarehouseRow[] {
     ),
   }));
 }
+
+export const factSalesOrder: StreamedSpec = {
+  kind: 'streamed',
+  table: FACTS.fact_sales_order,
+  from: 'sales_order',
+  shape: toFactSalesOrder,
+};

@@ -1,9 +1,11 @@
 import type { DecodedRow } from '../../../lambdas/shared/core/json-lines';
 import {
   checkSnapshotRows,
+  joinedRows,
   type Snapshot,
   type SnapshotTable,
 } from '../../../lambdas/transform/snapshots';
+import { dimStaff } from '../../../lambdas/transform/tables/dim-staff';
 import { transformErrorFrom } from './helpers';
 
 const stamp = '2024-03-01T09:15:02.123Z';
@@ -64,5 +66,41 @@ describe('checkSnapshotRows', () => {
     expect(
       transformErrorFrom(() => checkSnapshotRows('counterparty', [counterparty], snapshots([]))),
     ).toMatchObject({ table: 'counterparty', key: 4, column: 'legal_address_id' });
+  });
+});
+
+describe('joinedRows', () => {
+  const sales = { ...department, department_id: 1, department_name: 'Sales' };
+  const second = { ...staff, staff_id: 2, first_name: 'Deron', department_id: 1 };
+  const state = () =>
+    new Map<SnapshotTable, Snapshot>([
+      [
+        'department',
+        new Map([
+          [2, { ...department, department_name: 'Buying' }],
+          [1, sales],
+        ]),
+      ],
+      [
+        'staff',
+        new Map([
+          [1, staff],
+          [2, second],
+        ]),
+      ],
+    ]);
+
+  it('rebuilds every staff member of a department the batch changed, though not in the batch', () => {
+    const rows = joinedRows(dimStaff, state(), new Map([['department', new Set([2])]]));
+    expect(rows.map((r) => [r.staff_id, r.department_name])).toEqual([[1, 'Buying']]);
+  });
+
+  it('rebuilds a staff member the batch changed, joined to the current department', () => {
+    const rows = joinedRows(dimStaff, state(), new Map([['staff', new Set([2])]]));
+    expect(rows.map((r) => [r.staff_id, r.department_name])).toEqual([[2, 'Sales']]);
+  });
+
+  it('builds nothing when the batch touched neither side', () => {
+    expect(joinedRows(dimStaff, state(), new Map([['address', new Set([2])]]))).toEqual([]);
   });
 });

@@ -1,12 +1,9 @@
-import { QUARANTINE_PREFIX } from '../shared/core/batch';
-import {
-  ManifestError,
-  type ManifestLocation,
-  type QuarantinedObject,
-} from '../shared/core/manifest';
-import { readManifest } from '../shared/manifest-reader';
-import type { ObjectStore } from '../shared/ports/object-store';
-import type { StageLogger } from '../shared/ports/stage-logger';
+import { QUARANTINE_PREFIX } from './core/batch';
+import type { ManifestLocation, QuarantinedObject } from './core/manifest';
+import { isBadData } from './core/pipeline-error';
+import { readManifest } from './manifest-reader';
+import type { ObjectStore } from './ports/object-store';
+import type { StageLogger } from './ports/stage-logger';
 
 /**
  * Sets a refused object aside with the reason next to it: the object is copied (never moved:
@@ -52,12 +49,13 @@ export async function readManifestOrQuarantine<M>(
   try {
     return await readManifest(store, key, parse);
   } catch (error) {
-    if (error instanceof ManifestError) {
-      await quarantineObject(store, key, error.message, batchId);
+    if (isBadData(error)) {
+      const reason = (error as Error).message;
+      await quarantineObject(store, key, reason, batchId);
       log.error('Manifest refused: quarantined, the batch goes no further', {
         batchId,
         key,
-        reason: error.message,
+        reason,
       });
     }
     throw error;

@@ -1,0 +1,189 @@
+/**
+ * The totesys table catalogue: the one list of source tables, keys, columns and foreign keys
+ * that every stage and the infrastructure read. SQL built anywhere in Deliverance takes
+ * identifiers only from here (or from the warehouse catalogue), so a name that is not in the
+ * catalogue can never reach a query. Pure data: this folder imports nothing.
+ */
+import { topologicalOrder } from './topological-order';
+
+export type SourceColumnType = 'integer' | 'text' | 'numeric' | 'timestamp' | 'boolean';
+
+export interface SourceColumn {
+  readonly name: string;
+  readonly type: SourceColumnType;
+  readonly nullable: boolean;
+}
+
+export interface SourceTable {
+  readonly name: SourceTableName;
+  /** `<table>_id`, the first column. */
+  readonly primaryKey: string;
+  /** `<table>_id`, the declared columns, then created_at and last_updated. */
+  readonly columns: readonly SourceColumn[];
+  /** Foreign keys: column → the table whose primary key it holds. */
+  readonly references: Readonly<Record<string, SourceTableName>>;
+}
+
+interface Definition {
+  readonly columns: readonly SourceColumn[];
+  readonly references: Readonly<Record<string, string>>;
+}
+
+const col = (name: string, type: SourceColumnType, nullable = false): SourceColumn => ({
+  name,
+  type,
+  nullable,
+});
+
+const audit = [col('created_at', 'timestamp'), col('last_updated', 'timestamp')];
+
+const DEFINITIONS = {
+  address: {
+    columns: [
+      col('address_line_1', 'text'),
+      col('address_line_2', 'text', true),
+      col('district', 'text', true),
+      col('city', 'text'),
+      col('postal_code', 'text'),
+      col('country', 'text'),
+      col('phone', 'text'),
+    ],
+    references: {},
+  },
+  counterparty: {
+    columns: [
+      col('counterparty_legal_name', 'text'),
+      col('legal_address_id', 'integer'),
+      col('commercial_contact', 'text', true),
+      col('delivery_contact', 'text', true),
+    ],
+    references: { legal_address_id: 'address' },
+  },
+  currency: {
+    columns: [col('currency_code', 'text')],
+    references: {},
+  },
+  department: {
+    columns: [
+      col('department_name', 'text'),
+      col('location', 'text', true),
+      col('manager', 'text', true),
+    ],
+    references: {},
+  },
+  design: {
+    columns: [col('design_name', 'text'), col('file_location', 'text'), col('file_name', 'text')],
+    references: {},
+  },
+  payment_type: {
+    columns: [col('payment_type_name', 'text')],
+    references: {},
+  },
+  staff: {
+    columns: [
+      col('first_name', 'text'),
+      col('last_name', 'text'),
+      col('department_id', 'integer'),
+      col('email_address', 'text'),
+    ],
+    references: { department_id: 'department' },
+  },
+  sales_order: {
+    columns: [
+      col('design_id', 'integer'),
+      col('staff_id', 'integer'),
+      col('counterparty_id', 'integer'),
+      col('units_sold', 'integer'),
+      col('unit_price', 'numeric'),
+      col('currency_id', 'integer'),
+      col('agreed_delivery_date', 'text'),
+      col('agreed_payment_date', 'text'),
+      col('agreed_delivery_location_id', 'integer'),
+    ],
+    references: {
+      design_id: 'design',
+      staff_id: 'staff',
+      counterparty_id: 'counterparty',
+      currency_id: 'currency',
+      agreed_delivery_location_id: 'address',
+    },
+  },
+  purchase_order: {
+    columns: [
+      col('staff_id', 'integer'),
+      col('counterparty_id', 'integer'),
+      col('item_code', 'text'),
+      col('item_quantity', 'integer'),
+      col('item_unit_price', 'numeric'),
+      col('currency_id', 'integer'),
+      col('agreed_delivery_date', 'text'),
+      col('agreed_payment_date', 'text'),
+      col('agreed_delivery_location_id', 'integer'),
+    ],
+    references: {
+      staff_id: 'staff',
+      counterparty_id: 'counterparty',
+      currency_id: 'currency',
+      agreed_delivery_location_id: 'address',
+    },
+  },
+  transaction: {
+    columns: [
+      col('transaction_type', 'text'),
+      col('sales_order_id', 'integer', true),
+      col('purchase_order_id', 'integer', true),
+    ],
+    references: { sales_order_id: 'sales_order', purchase_order_id: 'purchase_order' },
+  },
+  payment: {
+    columns: [
+      col('transaction_id', 'integer'),
+      col('counterparty_id', 'integer'),
+      col('payment_amount', 'numeric'),
+      col('currency_id', 'integer'),
+      col('payment_type_id', 'integer'),
+      col('paid', 'boolean'),
+      col('payment_date', 'text'),
+      col('company_ac_number', 'integer'),
+      col('counterparty_ac_number', 'integer'),
+    ],
+    references: {
+      transaction_id: 'transaction',
+      counterparty_id: 'counterparty',
+      currency_id: 'currency',
+      payment_type_id: 'payment_type',
+    },
+  },
+} satisfies Record<string, Definition>;
+
+export type SourceTableName = keyof typeof DEFINITIONS;
+
+const NAMES = Object.keys(DEFINITIONS) as SourceTableName[];
+
+function sourceTable(name: SourceTableName): SourceTable {
+  const definition: Definition = DEFINITIONS[name];
+  return {
+    name,
+    primaryKey: `${name}_id`,
+    columns: [col(`${name}_id`, 'integer'), ...definition.columns, ...audit],
+    // Every value names a catalogue table: SOURCE_TABLE_NAMES below checks it as it loads.
+    references: definition.references as Readonly<Record<string, SourceTableName>>,
+  };
+}
+
+export const SOURCE_TABLES = Object.fromEntries(
+  NAMES.map((name) => [name, sourceTable(name)]),
+) as Readonly<Record<SourceTableName, SourceTable>>;
+
+/**
+ * In foreign-key order, derived from the references: every table comes after the tables it
+ * refers to (ingest reads, and the seed fills, in this order). Throws at load for a reference to
+ * a table the catalogue does not hold, or a cycle.
+ */
+export const SOURCE_TABLE_NAMES: readonly SourceTableName[] = topologicalOrder(NAMES, (name) =>
+  Object.values(SOURCE_TABLES[name].references),
+);
+
+export function isSourceTableName(name: string): name is SourceTableName {
+  return Object.hasOwn(DEFINITIONS, name);
+}
