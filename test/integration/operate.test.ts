@@ -6,7 +6,7 @@ import { silentLogger } from '../../lambdas/shared/ports/stage-logger';
 import { runCycle } from '../../local/run-cycle';
 import { applyDemoChanges } from '../../local/seed/demo-changes';
 import { seedTotesys } from '../../local/seed/seed-totesys';
-import { compareWithReference } from './support/reference';
+import { compareWithReference, recordSourceHistory } from './support/reference';
 import { cliEnvironment, startTestStack, type TestStack } from './support/test-stack';
 
 const CLI = join(__dirname, '..', '..', 'bin', 'deliverance.cjs');
@@ -28,10 +28,10 @@ async function deliverance(...args: string[]) {
   }
 }
 
-async function changeSource(): Promise<void> {
+async function changeSource(paidPayments = 2): Promise<void> {
   const client = await stack.source.connect();
   try {
-    await applyDemoChanges(client, { newSalesOrders: 3, paidPayments: 2 });
+    await applyDemoChanges(client, { newSalesOrders: 3, paidPayments });
   } finally {
     client.release();
   }
@@ -40,6 +40,7 @@ async function changeSource(): Promise<void> {
 beforeAll(async () => {
   stack = await startTestStack();
   await seedTotesys(stack.stack.postgres!.url('totesys'), { scale: 0.02 });
+  await recordSourceHistory(stack.source);
   await runCycle(stack, options);
 }, 600_000);
 afterAll(() => stack?.stop());
@@ -62,7 +63,10 @@ describe('operating the local pipeline', () => {
       /^payment is paused: ingest leaves it and its watermark \(\S+Z\) as they are until deliverance resume --table payment\n$/,
     );
     for (let cycle = 1; cycle <= 2; cycle += 1) {
-      await changeSource();
+      // A payment added and paid while paused lands as its paid version only: ingest reads the
+      // rows as they are, not the versions between two runs that read them. So the second
+      // cycle pays none, and the reference, which expects every version, still holds.
+      await changeSource(cycle === 1 ? 2 : 0);
       const result = await runCycle(stack, options);
       expect(result.ingest.manifest.tables.map((t) => t.table)).not.toContain('payment');
       expect(await stack.watermarks.read('payment')).toBe(before);
