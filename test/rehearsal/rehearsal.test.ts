@@ -94,10 +94,10 @@ async function changeSource(): Promise<void> {
   );
 }
 /** New orders, payments, staff and a moved address: the next batch's facts need its dimensions. */
-async function changeSourceWithOrders(): Promise<void> {
+async function changeSourceWithOrders(paidPayments = 2): Promise<void> {
   const client = await rehearsal.source.connect();
   try {
-    await applyDemoChanges(client, { newSalesOrders: 3, paidPayments: 2 });
+    await applyDemoChanges(client, { newSalesOrders: 3, paidPayments });
   } finally {
     client.release();
   }
@@ -667,7 +667,9 @@ describe('the synthesized stack, rehearsed', () => {
         '["payment"]',
       );
       for (let cycle = 1; cycle <= 2; cycle += 1) {
-        await changeSourceWithOrders();
+        // A payment added and paid while paused would land as its paid version only, one
+        // version fewer than the reference expects (docs/operations.md, pause): pay none then.
+        await changeSourceWithOrders(cycle === 1 ? 2 : 0);
         const mark = rehearsal.lambda.invocations.length;
         await rehearsal.tick();
         expect(failures(since(mark))).toEqual([]);
