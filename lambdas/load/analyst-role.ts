@@ -8,9 +8,12 @@ import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import type { ClientBase, PoolClient } from 'pg';
 import { ANALYST_ROLE } from '../../contract/analyst-views';
+import { PipelineError } from '../shared/core/pipeline-error';
 
 /** A secret that cannot be the analyst's credentials; names the secret, never its text. */
-export class AnalystSecretError extends Error {
+export class AnalystSecretError extends PipelineError {
+  readonly kind = 'fatal';
+
   constructor(secretId: string, problem: string) {
     super(
       `Analyst secret ${secretId} ${problem}: store one JSON object with "username": "${ANALYST_ROLE}" and a "password"`,

@@ -8,6 +8,7 @@ import { ParquetFileError, ParquetValueError } from '../../../lambdas/shared/par
 import type { RunLog, RunRecord } from '../../../lambdas/shared/ports/run-log';
 import { recordStageRun } from '../../../lambdas/shared/run-recording';
 import { WatermarkError } from '../../../lambdas/ingest/window';
+import { AnalystSecretError } from '../../../lambdas/load/analyst-role';
 import { TransformError } from '../../../lambdas/transform/tables/errors';
 
 const location = { bucket: 'landing', key: 'staff/b.jsonl', line: 3 };
@@ -30,6 +31,7 @@ describe('error kinds', () => {
     ['a watermark ahead of the source', new WatermarkError('staff', 'ahead of now()')],
     ['a reconciliation mismatch', new ReconciliationError('counts differ')],
     ['a refused login', explainConnectionError(pgError('28P01'), config, 'warehouse')],
+    ['an analyst secret of the wrong shape', new AnalystSecretError('analyst', 'has no password')],
   ])('%s is fatal: retrying will not help', (_, error) => {
     expect(errorKind(error)).toBe('fatal');
     expect(isBadData(error)).toBe(false);
