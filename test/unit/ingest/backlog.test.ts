@@ -1,47 +1,7 @@
+import { BATCH, ingestResult, landedTable } from './landed-batch';
 import { continueBacklog } from '../../../lambdas/ingest/backlog';
-import type { IngestResult } from '../../../lambdas/ingest/ingest';
-import type { LandedTable } from '../../../lambdas/shared/core/manifest';
 import type { SelfInvoker } from '../../../lambdas/shared/ports/self-invoker';
 import type { StageLogger } from '../../../lambdas/shared/ports/stage-logger';
-
-const BATCH = '20261123T043451123Z-3f9a1c';
-const CURSOR = { lastUpdated: '2026-11-23T04:30:00.000000Z', key: 41 };
-
-/** A table of the batch: `rows` landed, capped (`upTo`) or finishing a backfill (`after`). */
-function table(
-  name: LandedTable['table'],
-  rows: number,
-  shape: 'complete' | 'capped' | 'backfill-finished' = 'complete',
-): LandedTable {
-  return {
-    table: name,
-    keys: rows > 0 ? [`${name}/${BATCH}.jsonl`] : [],
-    rows,
-    bytes: rows * 100,
-    from: null,
-    to: '2026-11-23T04:34:51.000000Z',
-    newest: rows > 0 ? '2026-11-23T04:30:00.000000Z' : null,
-    ...(shape === 'capped' ? { upTo: CURSOR, remaining: 1200 } : {}),
-    ...(shape === 'backfill-finished' ? { after: CURSOR } : {}),
-  };
-}
-
-function result(caughtUp: boolean, tables: LandedTable[]): IngestResult {
-  return {
-    batchId: BATCH,
-    manifestKey: `manifests/${BATCH}.json`,
-    manifest: {
-      kind: 'landing',
-      version: 1,
-      batchId: BATCH,
-      startedAt: '2026-11-23T04:34:51.123Z',
-      finishedAt: '2026-11-23T04:34:52.456Z',
-      tables,
-    },
-    removed: { batchIds: [], keys: [] },
-    caughtUp,
-  };
-}
 
 function invoker(refusal?: Error): SelfInvoker & { events: unknown[] } {
   const events: unknown[] = [];
@@ -65,7 +25,12 @@ describe('continueBacklog', () => {
   it('starts nothing after a run that caught every table up', async () => {
     const self = invoker();
     const log = logger();
-    const outcome = await continueBacklog(result(true, [table('payment', 500)]), {}, self, log);
+    const outcome = await continueBacklog(
+      ingestResult([landedTable('payment', 500)], { caughtUp: true }),
+      {},
+      self,
+      log,
+    );
     expect(outcome).toBe('caught-up');
     expect(self.events).toEqual([]);
     expect(log.lines).toEqual([]);
@@ -75,7 +40,10 @@ describe('continueBacklog', () => {
     const self = invoker();
     const log = logger();
     const event = { tables: ['payment', 'currency'] };
-    const batch = result(false, [table('currency', 0), table('payment', 500, 'capped')]);
+    const batch = ingestResult(
+      [landedTable('currency', 0), landedTable('payment', 500, 'capped')],
+      { caughtUp: false },
+    );
     expect(await continueBacklog(batch, event, self, log)).toBe('next-batch-started');
     expect(self.events).toEqual([event]);
     expect(log.lines).toEqual([
@@ -85,7 +53,9 @@ describe('continueBacklog', () => {
 
   it('starts the next batch after one that finished a backfill, even with no rows left in it', async () => {
     const self = invoker();
-    const batch = result(false, [table('payment', 0, 'backfill-finished')]);
+    const batch = ingestResult([landedTable('payment', 0, 'backfill-finished')], {
+      caughtUp: false,
+    });
     expect(await continueBacklog(batch, {}, self, logger())).toBe('next-batch-started');
     expect(self.events).toEqual([{}]);
   });
@@ -93,7 +63,9 @@ describe('continueBacklog', () => {
   it('stops with a warning when the capped table landed none, whatever the tables that fit landed', async () => {
     const self = invoker();
     const log = logger();
-    const batch = result(false, [table('currency', 30), table('payment', 0, 'capped')]);
+    const batch = ingestResult([landedTable('currency', 30), landedTable('payment', 0, 'capped')], {
+      caughtUp: false,
+    });
     expect(await continueBacklog(batch, {}, self, log)).toBe('stalled');
     expect(self.events).toEqual([]);
     expect(log.lines).toEqual([
@@ -106,7 +78,7 @@ describe('continueBacklog', () => {
       name: 'AccessDeniedException',
     });
     const log = logger();
-    const batch = result(false, [table('payment', 500, 'capped')]);
+    const batch = ingestResult([landedTable('payment', 500, 'capped')], { caughtUp: false });
     expect(await continueBacklog(batch, {}, invoker(refusal), log)).toBe('not-started');
     expect(log.lines).toEqual([
       `ERROR Could not start the next batch of the backlog: the schedule will continue it {"batchId":"${BATCH}","error":"AccessDeniedException: not authorized to perform lambda:InvokeFunction"}`,

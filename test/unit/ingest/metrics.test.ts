@@ -1,35 +1,14 @@
 import { metricsOf } from '../../../lambdas/ingest/metrics';
 import type { IngestRun } from '../../../lambdas/ingest/stage';
-import type { LandedTable } from '../../../lambdas/shared/core/manifest';
-
-const BATCH = '20261123T043451123Z-3f9a1c';
+import { ingestResult, landedTable } from './landed-batch';
 
 function run(change: Partial<IngestRun> = {}): IngestRun {
-  const table = (name: 'staff' | 'payment', rows: number): LandedTable => ({
-    table: name,
-    keys: [`${name}/${BATCH}.jsonl`],
-    rows,
-    bytes: rows * 10,
-    from: null,
-    to: '2026-11-23T04:34:51.000Z',
-    newest: null,
-  });
+  const removed = {
+    batchIds: ['20261123T040000000Z-000000'],
+    keys: ['staff/a.jsonl', 'payment/a.jsonl'],
+  };
   return {
-    batchId: BATCH,
-    manifestKey: `manifests/${BATCH}.json`,
-    manifest: {
-      kind: 'landing',
-      version: 1,
-      batchId: BATCH,
-      startedAt: '2026-11-23T04:34:51.123Z',
-      finishedAt: '2026-11-23T04:34:52.000Z',
-      tables: [table('staff', 3), table('payment', 4)],
-    },
-    removed: {
-      batchIds: ['20261123T040000000Z-000000'],
-      keys: ['staff/a.jsonl', 'payment/a.jsonl'],
-    },
-    caughtUp: true,
+    ...ingestResult([landedTable('staff', 3), landedTable('payment', 4)], { removed }),
     seconds: 1.5,
     ...change,
   };
