@@ -5,33 +5,43 @@
 import type { SourceRow } from '../../shared/core/warehouse-catalogue';
 import { readKey, readTimestamp } from './values';
 
+/** A row kept by {@link latestByKey}, with the key and last_updated it was read and compared by. */
+export interface KeyedVersion {
+  readonly row: SourceRow;
+  readonly key: number;
+  readonly lastUpdated: string;
+}
+
 /**
  * For a dimension (SCD type 1): the newest version of each key, by last_updated; on a tie the
- * later occurrence wins. Keys keep the order in which they first appear.
+ * later occurrence wins. Keys keep the order in which they first appear. The key and
+ * last_updated come back already read, so a shaper does not read (or check) them twice.
  *
+ * @throws {TransformError} (column `keyColumn` or last_updated) for a key that is not an integer
+ *   or a last_updated that is not a UTC timestamp.
  * @example
  * latestByKey([{ staff_id: 1, last_updated: '2024-01-01T00:00:00.000Z' },
  *              { staff_id: 1, last_updated: '2024-02-01T00:00:00.000Z' }], 'staff', 'staff_id');
- * // → [the February row]
+ * // → [{ row: the February row, key: 1, lastUpdated: '2024-02-01T00:00:00.000Z' }]
  */
 export function latestByKey(
   rows: readonly SourceRow[],
   table: string,
   keyColumn: string,
-): SourceRow[] {
-  const latest = new Map<number, { row: SourceRow; lastUpdated: string }>();
+): KeyedVersion[] {
+  const latest = new Map<number, { row: SourceRow; readonly key: number; lastUpdated: string }>();
   for (const row of rows) {
     const key = readKey(row, table, keyColumn);
     const lastUpdated = readTimestamp(row.last_updated, 'last_updated', table, key);
     const seen = latest.get(key);
-    if (seen === undefined) latest.set(key, { row, lastUpdated });
+    if (seen === undefined) latest.set(key, { row, key, lastUpdated });
     else if (lastUpdated >= seen.lastUpdated) {
       // Fixed-width ISO text compares in time order, so no Date is needed.
       seen.row = row;
       seen.lastUpdated = lastUpdated;
     }
   }
-  return Array.from(latest.values(), (entry) => entry.row);
+  return [...latest.values()];
 }
 
 /**

@@ -3,7 +3,7 @@ import { latestByKey } from './dedupe';
 import { TransformError } from './errors';
 import type { JoinedSpec } from './spec';
 import type { DimensionRow } from './types';
-import { newest, readInt, readKey, readText, readTextOrNull, readTimestamp } from './values';
+import { newest, readInt, readText, readTextOrNull, readTimestamp } from './values';
 
 /**
  * dim_counterparty rows: the newest version of each counterparty joined to its legal address,
@@ -23,59 +23,60 @@ export function toDimCounterparty(
   counterparties: readonly SourceRow[],
   addresses: ReadonlyMap<number, SourceRow>,
 ): DimensionRow[] {
-  return latestByKey(counterparties, 'counterparty', 'counterparty_id').map((row) => {
-    const key = readKey(row, 'counterparty', 'counterparty_id');
-    const addressId = readInt(row.legal_address_id, 'legal_address_id', 'counterparty', key);
-    const address = addresses.get(addressId);
-    if (address === undefined) {
-      throw new TransformError(
-        'counterparty',
-        key,
-        'legal_address_id',
-        `refers to unknown address ${addressId}`,
-      );
-    }
-    return {
-      counterparty_id: key,
-      counterparty_legal_name: readText(
-        row.counterparty_legal_name,
-        'counterparty_legal_name',
-        'counterparty',
-        key,
-      ),
-      counterparty_legal_address_line_1: readText(
-        address.address_line_1,
-        'address_line_1',
-        'address',
-        addressId,
-      ),
-      counterparty_legal_address_line_2: readTextOrNull(
-        address.address_line_2,
-        'address_line_2',
-        'address',
-        addressId,
-      ),
-      counterparty_legal_district: readTextOrNull(
-        address.district,
-        'district',
-        'address',
-        addressId,
-      ),
-      counterparty_legal_city: readText(address.city, 'city', 'address', addressId),
-      counterparty_legal_postal_code: readText(
-        address.postal_code,
-        'postal_code',
-        'address',
-        addressId,
-      ),
-      counterparty_legal_country: readText(address.country, 'country', 'address', addressId),
-      counterparty_legal_phone_number: readText(address.phone, 'phone', 'address', addressId),
-      source_updated_at: newest(
-        readTimestamp(row.last_updated, 'last_updated', 'counterparty', key),
-        readTimestamp(address.last_updated, 'last_updated', 'address', addressId),
-      ),
-    };
-  });
+  return latestByKey(counterparties, 'counterparty', 'counterparty_id').map(
+    ({ row, key, lastUpdated }) => {
+      const addressId = readInt(row.legal_address_id, 'legal_address_id', 'counterparty', key);
+      const address = addresses.get(addressId);
+      if (address === undefined) {
+        throw new TransformError(
+          'counterparty',
+          key,
+          'legal_address_id',
+          `refers to unknown address ${addressId}`,
+        );
+      }
+      return {
+        counterparty_id: key,
+        counterparty_legal_name: readText(
+          row.counterparty_legal_name,
+          'counterparty_legal_name',
+          'counterparty',
+          key,
+        ),
+        counterparty_legal_address_line_1: readText(
+          address.address_line_1,
+          'address_line_1',
+          'address',
+          addressId,
+        ),
+        counterparty_legal_address_line_2: readTextOrNull(
+          address.address_line_2,
+          'address_line_2',
+          'address',
+          addressId,
+        ),
+        counterparty_legal_district: readTextOrNull(
+          address.district,
+          'district',
+          'address',
+          addressId,
+        ),
+        counterparty_legal_city: readText(address.city, 'city', 'address', addressId),
+        counterparty_legal_postal_code: readText(
+          address.postal_code,
+          'postal_code',
+          'address',
+          addressId,
+        ),
+        counterparty_legal_country: readText(address.country, 'country', 'address', addressId),
+        counterparty_legal_phone_number: readText(address.phone, 'phone', 'address', addressId),
+        source_updated_at: newest(
+          lastUpdated,
+          readTimestamp(address.last_updated, 'last_updated', 'address', addressId),
+        ),
+      };
+    },
+  );
 }
 
 /**

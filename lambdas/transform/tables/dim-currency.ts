@@ -2,7 +2,7 @@ import { DIMENSIONS, type SourceRow } from '../../shared/core/warehouse-catalogu
 import { latestByKey } from './dedupe';
 import { currencyName } from './iso-4217';
 import type { DimensionRow } from './types';
-import { readKey, readText, readTimestamp } from './values';
+import { readText } from './values';
 import type { StreamedSpec } from './spec';
 
 const TABLE = 'currency';
@@ -22,14 +22,13 @@ const TABLE = 'currency';
  * // → [{ currency_id: 1, currency_code: 'GBP', currency_name: 'British Pound', source_updated_at: '…' }]
  */
 export function toDimCurrency(currencies: readonly SourceRow[]): DimensionRow[] {
-  return latestByKey(currencies, TABLE, 'currency_id').map((row) => {
-    const key = readKey(row, TABLE, 'currency_id');
+  return latestByKey(currencies, TABLE, 'currency_id').map(({ row, key, lastUpdated }) => {
     const code = readText(row.currency_code, 'currency_code', TABLE, key);
     return {
       currency_id: key,
       currency_code: code,
       currency_name: currencyName(code) ?? unknownCurrencyName(code),
-      source_updated_at: readTimestamp(row.last_updated, 'last_updated', TABLE, key),
+      source_updated_at: lastUpdated,
     };
   });
 }

@@ -1,7 +1,7 @@
 import { DIMENSIONS, type SourceRow } from '../../shared/core/warehouse-catalogue';
 import { latestByKey } from './dedupe';
 import type { DimensionRow } from './types';
-import { readKey, readText, readTimestamp } from './values';
+import { readText } from './values';
 import type { StreamedSpec } from './spec';
 
 const TABLE = 'design';
@@ -16,14 +16,13 @@ const TABLE = 'design';
  * //      file_name: 'wooden-20220717.json', source_updated_at: '2024-03-01T09:15:02.123Z' }]
  */
 export function toDimDesign(designs: readonly SourceRow[]): DimensionRow[] {
-  return latestByKey(designs, TABLE, 'design_id').map((row) => {
-    const key = readKey(row, TABLE, 'design_id');
+  return latestByKey(designs, TABLE, 'design_id').map(({ row, key, lastUpdated }) => {
     return {
       design_id: key,
       design_name: readText(row.design_name, 'design_name', TABLE, key),
       file_location: readText(row.file_location, 'file_location', TABLE, key),
       file_name: readText(row.file_name, 'file_name', TABLE, key),
-      source_updated_at: readTimestamp(row.last_updated, 'last_updated', TABLE, key),
+      source_updated_at: lastUpdated,
     };
   });
 }

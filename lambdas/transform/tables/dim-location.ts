@@ -1,7 +1,7 @@
 import { DIMENSIONS, type SourceRow } from '../../shared/core/warehouse-catalogue';
 import { latestByKey } from './dedupe';
 import type { DimensionRow } from './types';
-import { readKey, readText, readTextOrNull, readTimestamp } from './values';
+import { readText, readTextOrNull } from './values';
 import type { StreamedSpec } from './spec';
 
 const TABLE = 'address';
@@ -17,8 +17,7 @@ const TABLE = 'address';
  * //      source_updated_at: '2024-03-01T09:15:02.123Z' }]
  */
 export function toDimLocation(addresses: readonly SourceRow[]): DimensionRow[] {
-  return latestByKey(addresses, TABLE, 'address_id').map((row) => {
-    const key = readKey(row, TABLE, 'address_id');
+  return latestByKey(addresses, TABLE, 'address_id').map(({ row, key, lastUpdated }) => {
     return {
       location_id: key,
       address_line_1: readText(row.address_line_1, 'address_line_1', TABLE, key),
@@ -28,7 +27,7 @@ export function toDimLocation(addresses: readonly SourceRow[]): DimensionRow[] {
       postal_code: readText(row.postal_code, 'postal_code', TABLE, key),
       country: readText(row.country, 'country', TABLE, key),
       phone: readText(row.phone, 'phone', TABLE, key),
-      source_updated_at: readTimestamp(row.last_updated, 'last_updated', TABLE, key),
+      source_updated_at: lastUpdated,
     };
   });
 }

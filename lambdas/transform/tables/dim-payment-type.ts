@@ -1,7 +1,7 @@
 import { DIMENSIONS, type SourceRow } from '../../shared/core/warehouse-catalogue';
 import { latestByKey } from './dedupe';
 import type { DimensionRow } from './types';
-import { readKey, readText, readTimestamp } from './values';
+import { readText } from './values';
 import type { StreamedSpec } from './spec';
 
 const TABLE = 'payment_type';
@@ -15,12 +15,11 @@ const TABLE = 'payment_type';
  * // → [{ payment_type_id: 1, payment_type_name: 'SALES_RECEIPT', source_updated_at: '…' }]
  */
 export function toDimPaymentType(paymentTypes: readonly SourceRow[]): DimensionRow[] {
-  return latestByKey(paymentTypes, TABLE, 'payment_type_id').map((row) => {
-    const key = readKey(row, TABLE, 'payment_type_id');
+  return latestByKey(paymentTypes, TABLE, 'payment_type_id').map(({ row, key, lastUpdated }) => {
     return {
       payment_type_id: key,
       payment_type_name: readText(row.payment_type_name, 'payment_type_name', TABLE, key),
-      source_updated_at: readTimestamp(row.last_updated, 'last_updated', TABLE, key),
+      source_updated_at: lastUpdated,
     };
   });
 }

@@ -22,8 +22,7 @@ export function toDimStaff(
   staff: readonly SourceRow[],
   departments: ReadonlyMap<number, SourceRow>,
 ): DimensionRow[] {
-  return latestByKey(staff, 'staff', 'staff_id').map((row) => {
-    const key = readKey(row, 'staff', 'staff_id');
+  return latestByKey(staff, 'staff', 'staff_id').map(({ row, key, lastUpdated }) => {
     const departmentId = readInt(row.department_id, 'department_id', 'staff', key);
     const department = departments.get(departmentId);
     if (department === undefined) {
@@ -42,10 +41,7 @@ export function toDimStaff(
       department_name: shown.department_name,
       location: shown.location,
       email_address: readText(row.email_address, 'email_address', 'staff', key),
-      source_updated_at: newest(
-        readTimestamp(row.last_updated, 'last_updated', 'staff', key),
-        shown.last_updated,
-      ),
+      source_updated_at: newest(lastUpdated, shown.last_updated),
     };
   });
 }

@@ -1,7 +1,7 @@
 import { DIMENSIONS, type SourceRow } from '../../shared/core/warehouse-catalogue';
 import { latestByKey } from './dedupe';
 import type { DimensionRow } from './types';
-import { readIntOrNull, readKey, readText, readTimestamp } from './values';
+import { readIntOrNull, readText } from './values';
 import type { StreamedSpec } from './spec';
 
 const TABLE = 'transaction';
@@ -18,14 +18,13 @@ const TABLE = 'transaction';
  * //      source_updated_at: '2024-03-01T09:15:02.123Z' }]
  */
 export function toDimTransaction(transactions: readonly SourceRow[]): DimensionRow[] {
-  return latestByKey(transactions, TABLE, 'transaction_id').map((row) => {
-    const key = readKey(row, TABLE, 'transaction_id');
+  return latestByKey(transactions, TABLE, 'transaction_id').map(({ row, key, lastUpdated }) => {
     return {
       transaction_id: key,
       transaction_type: readText(row.transaction_type, 'transaction_type', TABLE, key),
       sales_order_id: readIntOrNull(row.sales_order_id, 'sales_order_id', TABLE, key),
       purchase_order_id: readIntOrNull(row.purchase_order_id, 'purchase_order_id', TABLE, key),
-      source_updated_at: readTimestamp(row.last_updated, 'last_updated', TABLE, key),
+      source_updated_at: lastUpdated,
     };
   });
 }

@@ -118,10 +118,10 @@ export function toDecimal2(text: string): string | undefined {
     if (fracLength > 2 && text.charCodeAt(fracStart + 2) >= ZERO + 5)
       digits = incrementDigits(digits);
   } else {
-    digits += fracLength === 1 ? `${text[fracStart] ?? ''}0` : '00';
+    digits += fracLength === 1 ? `${text.charAt(fracStart)}0` : '00';
   }
-  const whole = digits.length > 2 ? digits.slice(0, -2) : '0';
-  const result = `${whole}.${digits.slice(-2)}`;
+  // At least one integer digit (the zeros stop before the last) and two decimal ones.
+  const result = `${digits.slice(0, -2)}.${digits.slice(-2)}`;
   return negative && result !== '0.00' ? `-${result}` : result;
 }
 

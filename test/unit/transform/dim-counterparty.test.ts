@@ -1,7 +1,7 @@
 import type { SourceRow } from '../../../lambdas/shared/core/warehouse-catalogue';
 import { DIMENSIONS } from '../../../lambdas/shared/core/warehouse-catalogue';
 import { toDimCounterparty } from '../../../lambdas/transform/tables';
-import { transformErrorFrom, without } from './helpers';
+import { expectEveryColumnChecked, transformErrorFrom, without } from './helpers';
 
 const counterparty = {
   counterparty_id: 4,
@@ -92,5 +92,22 @@ describe('toDimCounterparty', () => {
   it('does not need the contacts, which the warehouse does not keep', () => {
     const bare = without(without(counterparty, 'commercial_contact'), 'delivery_contact');
     expect(toDimCounterparty([bare], byId(address))).toHaveLength(1);
+  });
+
+  it('checks and names every column it keeps, of the counterparty and of its legal address', () => {
+    expectEveryColumnChecked(
+      counterparty,
+      {
+        table: 'counterparty',
+        keyColumn: 'counterparty_id',
+        unread: ['commercial_contact', 'delivery_contact', 'created_at'],
+      },
+      (drifted) => toDimCounterparty([drifted], byId(address)),
+    );
+    expectEveryColumnChecked(
+      address,
+      { table: 'address', keyColumn: 'address_id', unread: ['address_id', 'created_at'] },
+      (drifted) => toDimCounterparty([counterparty], new Map([[15, drifted]])),
+    );
   });
 });

@@ -4,7 +4,7 @@ import {
   currencyName,
   toDimCurrency,
 } from '../../../lambdas/transform/tables';
-import { transformErrorFrom } from './helpers';
+import { expectEveryColumnChecked, transformErrorFrom } from './helpers';
 
 const currency = (currency_id: number, currency_code: string) => ({
   currency_id,
@@ -72,5 +72,13 @@ describe('the ISO 4217 list', () => {
 
   it('is looked up exactly', () => {
     expect(currencyName('gbp')).toBeUndefined();
+  });
+
+  it('checks and names every column it keeps', () => {
+    expectEveryColumnChecked(
+      currency(1, 'GBP'),
+      { table: 'currency', keyColumn: 'currency_id', unread: ['created_at'] },
+      (drifted) => toDimCurrency([drifted]),
+    );
   });
 });

@@ -68,6 +68,7 @@ describe('toDimDate', () => {
       table: 'dim_date',
       key: '2023-02-29',
       column: 'date_id',
+      problem: "must be a date 'YYYY-MM-DD'",
     });
   });
 });

@@ -1,6 +1,6 @@
 import { DIMENSIONS } from '../../../lambdas/shared/core/warehouse-catalogue';
 import { toDimDesign } from '../../../lambdas/transform/tables';
-import { transformErrorFrom, without } from './helpers';
+import { expectEveryColumnChecked, transformErrorFrom, without } from './helpers';
 
 const design = {
   design_id: 8,
@@ -40,4 +40,12 @@ describe('toDimDesign', () => {
       expect(transformErrorFrom(() => toDimDesign([without(design, column)])).column).toBe(column);
     },
   );
+
+  it('checks and names every column it keeps', () => {
+    expectEveryColumnChecked(
+      design,
+      { table: 'design', keyColumn: 'design_id', unread: ['created_at'] },
+      (drifted) => toDimDesign([drifted]),
+    );
+  });
 });

@@ -1,6 +1,6 @@
 import { DIMENSIONS } from '../../../lambdas/shared/core/warehouse-catalogue';
 import { toDimLocation } from '../../../lambdas/transform/tables';
-import { transformErrorFrom, without } from './helpers';
+import { expectEveryColumnChecked, transformErrorFrom, without } from './helpers';
 
 const address = {
   address_id: 3,
@@ -59,4 +59,12 @@ describe('toDimLocation', () => {
       );
     },
   );
+
+  it('checks and names every column it keeps', () => {
+    expectEveryColumnChecked(
+      address,
+      { table: 'address', keyColumn: 'address_id', unread: ['created_at'] },
+      (drifted) => toDimLocation([drifted]),
+    );
+  });
 });

@@ -1,6 +1,6 @@
 import { DIMENSIONS } from '../../../lambdas/shared/core/warehouse-catalogue';
 import { toDimPaymentType } from '../../../lambdas/transform/tables';
-import { transformErrorFrom } from './helpers';
+import { expectEveryColumnChecked, transformErrorFrom } from './helpers';
 
 const paymentType = (payment_type_id: number, payment_type_name: string, last_updated: string) => ({
   payment_type_id,
@@ -41,5 +41,13 @@ describe('toDimPaymentType', () => {
         toDimPaymentType([paymentType(4, 'PURCHASE_REFUND', '2024-01-01 00:00:00')]),
       ),
     ).toMatchObject({ table: 'payment_type', key: 4, column: 'last_updated' });
+  });
+
+  it('checks and names every column it keeps', () => {
+    expectEveryColumnChecked(
+      paymentType(1, 'SALES_RECEIPT', '2022-11-03T14:20:49.962000Z'),
+      { table: 'payment_type', keyColumn: 'payment_type_id', unread: ['created_at'] },
+      (drifted) => toDimPaymentType([drifted]),
+    );
   });
 });

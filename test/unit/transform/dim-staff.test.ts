@@ -1,7 +1,8 @@
+import { dimStaff } from '../../../lambdas/transform/tables/dim-staff';
 import type { SourceRow } from '../../../lambdas/shared/core/warehouse-catalogue';
 import { DIMENSIONS } from '../../../lambdas/shared/core/warehouse-catalogue';
 import { toDimStaff } from '../../../lambdas/transform/tables';
-import { transformErrorFrom, without } from './helpers';
+import { expectEveryColumnChecked, transformErrorFrom, without } from './helpers';
 
 const staff = {
   staff_id: 1,
@@ -95,5 +96,30 @@ describe('toDimStaff', () => {
     expect(
       transformErrorFrom(() => toDimStaff([without(staff, column)], byId(purchasing))).column,
     ).toBe(column);
+  });
+
+  it('checks and names every column it keeps, of the staff row and of its department', () => {
+    expectEveryColumnChecked(
+      staff,
+      { table: 'staff', keyColumn: 'staff_id', unread: ['created_at'] },
+      (drifted) => toDimStaff([drifted], byId(purchasing)),
+    );
+    expectEveryColumnChecked(
+      purchasing,
+      {
+        table: 'department',
+        keyColumn: 'department_id',
+        unread: ['department_id', 'manager', 'created_at'],
+      },
+      (drifted) => toDimStaff([staff], new Map([[2, drifted]])),
+    );
+  });
+
+  it('checks a landed department row as dim_staff will read it, before it joins the snapshot', () => {
+    expectEveryColumnChecked(
+      purchasing,
+      { table: 'department', keyColumn: 'department_id', unread: ['manager', 'created_at'] },
+      (drifted) => dimStaff.checkJoined?.(drifted),
+    );
   });
 });

@@ -1,6 +1,6 @@
 import { DIMENSIONS } from '../../../lambdas/shared/core/warehouse-catalogue';
 import { toDimTransaction } from '../../../lambdas/transform/tables';
-import { transformErrorFrom, without } from './helpers';
+import { expectEveryColumnChecked, transformErrorFrom, without } from './helpers';
 
 const sale = {
   transaction_id: 1,
@@ -57,5 +57,13 @@ describe('toDimTransaction', () => {
     expect(
       transformErrorFrom(() => toDimTransaction([without(sale, 'purchase_order_id')])).column,
     ).toBe('purchase_order_id');
+  });
+
+  it('checks and names every column it keeps', () => {
+    expectEveryColumnChecked(
+      sale,
+      { table: 'transaction', keyColumn: 'transaction_id', unread: ['created_at'] },
+      (drifted) => toDimTransaction([drifted]),
+    );
   });
 });

@@ -1,8 +1,11 @@
 import {
   isIsoDate,
+  readBool,
+  readDate,
   readDecimal,
   readInt,
   readKey,
+  readText,
   readTextOrNull,
   readTimestamp,
   sameDayDates,
@@ -24,6 +27,8 @@ describe('toDecimal2', () => {
     ['00.05', '0.05'],
     ['-4.2', '-4.20'],
     ['12.340000', '12.34'],
+    ['-12.50', '-12.50'],
+    ['-0.00', '0.00'],
   ])('writes %p as %p', (input, expected) => {
     expect(toDecimal2(input)).toBe(expected);
   });
@@ -33,6 +38,8 @@ describe('toDecimal2', () => {
     ['0.004', '0.00'],
     ['2.675', '2.68'],
     ['9.995', '10.00'],
+    ['19.995', '20.00'],
+    ['0.995', '1.00'],
     ['99999999.999', '100000000.00'],
     ['-0.005', '-0.01'],
     ['-0.004', '0.00'],
@@ -66,6 +73,10 @@ describe('dates and timestamps', () => {
     '2024-1-01',
     '24-01-01',
     '2024/01/01',
+    '2024/01-01',
+    '2024-01/01',
+    '2024-01-00',
+    '2a24-01-01',
     '0000-01-01',
     '2024-01-01T00:00:00.000000Z',
   ])('refuses the date %p', (d) => {
@@ -142,6 +153,52 @@ describe('readers', () => {
     expect(transformErrorFrom(() => readDecimal(12.5, 'unit_price', 'sales_order', 1)).column).toBe(
       'unit_price',
     );
+  });
+
+  it.each([
+    ['text', () => readText(5, 'city', 'address', 3), 'must be text but has number 5'],
+    [
+      'text or null',
+      () => readTextOrNull(false, 'district', 'address', 3),
+      'must be text or null but has boolean false',
+    ],
+    [
+      'a boolean',
+      () => readBool('yes', 'paid', 'payment', 3),
+      'must be a boolean but has string "yes"',
+    ],
+    [
+      'decimal text',
+      () => readDecimal('1e3', 'unit_price', 'sales_order', 3),
+      'must be decimal text such as "12.50" but has string "1e3"',
+    ],
+    [
+      'a date',
+      () => readDate('2024-02-30', 'payment_date', 'payment', 3),
+      `must be a date 'YYYY-MM-DD' but has string "2024-02-30"`,
+    ],
+    [
+      'a timestamp',
+      () => readTimestamp(null, 'last_updated', 'staff', 3),
+      `must be a UTC timestamp 'YYYY-MM-DDTHH:MM:SS.ffffffZ' but is null`,
+    ],
+    [
+      'an integer key',
+      () => readKey({ staff_id: 1.5 }, 'staff', 'staff_id'),
+      'must be an integer key but has number 1.5',
+    ],
+  ])('says what %s it wanted and what it found', (_, read, problem) => {
+    expect(transformErrorFrom(read).problem).toBe(problem);
+  });
+
+  it('shows a found value of up to 40 characters whole, and a longer one cut at 40', () => {
+    const forty = `"${'x'.repeat(38)}"`;
+    expect(
+      transformErrorFrom(() => readInt(forty.slice(1, -1), 'units_sold', 'sales_order', 1)).problem,
+    ).toBe(`must be an integer but has string ${forty}`);
+    expect(
+      transformErrorFrom(() => readInt('y'.repeat(50), 'units_sold', 'sales_order', 1)).problem,
+    ).toBe(`must be an integer but has string "${'y'.repeat(39)}…`);
   });
 
   it('reports an unreadable primary key with a null key', () => {
