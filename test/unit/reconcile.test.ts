@@ -7,7 +7,7 @@ import type { LandingManifest, ProcessedManifest } from '../../lambdas/shared/co
 
 const BATCH = '20261123T043451123Z-3f9a1c';
 
-function landing(rows: Partial<Record<'sales_order' | 'payment' | 'staff', number>>) {
+function landing(rows: Partial<Record<'sales_order' | 'payment' | 'staff' | 'address', number>>) {
   return {
     kind: 'landing',
     version: 1,
@@ -93,8 +93,35 @@ describe('reconciling landing with transform', () => {
     ]);
     expect(message).toContain('sales_order: landing holds 120 rows, transform read 119');
     expect(message).toContain('fact_payment: processed manifest lists 5 rows, load staged 4');
-    expect(message).toContain('re-run the transform');
-    expect(message).not.toContain('\n');
+    expect(message).toBe(
+      `Batch ${BATCH} does not reconcile (sales_order: landing holds 120 rows, transform read 119; ` +
+        'fact_payment: processed manifest lists 5 rows, load staged 4): re-run the transform for this batch, then the load',
+    );
+  });
+
+  it('lists the quarantined tables in name order, whether named by landing or quarantine key', () => {
+    const manifest = processed({}, ['staff', 'payment']);
+    const byQuarantineKey = {
+      ...manifest,
+      quarantined: [
+        ...manifest.quarantined,
+        { source: `quarantine/address/${BATCH}.jsonl`, quarantineKey: '', reason: 'not JSON' },
+      ],
+    };
+    expect(
+      reconcileLandingWithTransform(landing({ address: 3, staff: 4 }), byQuarantineKey),
+    ).toEqual({
+      batchId: BATCH,
+      mismatches: [],
+      quarantinedTables: ['address', 'payment', 'staff'],
+    });
+  });
+
+  it('takes no rows read of a table landing never listed as a mismatch', () => {
+    expect(
+      reconcileLandingWithTransform(landing({ staff: 4 }), processed({ staff: 4, payment: 0 }))
+        .mismatches,
+    ).toEqual([]);
   });
 });
 
@@ -115,6 +142,16 @@ describe('gaps in the batch sequence', () => {
     expect(findBatchGaps({ landed: [a, b, c], transformed: [a, b, c], loaded: [a, c] })).toEqual([
       { batchId: b, missing: 'load', laterBatchId: c },
     ]);
+  });
+
+  it('finds gaps against the newest batch, in batch order, whatever order the ids come in', () => {
+    const d = '20261123T041500000Z-000004';
+    expect(findBatchGaps({ landed: [d, c, b, a], transformed: [d, b, a], loaded: [d, a] })).toEqual(
+      [
+        { batchId: b, missing: 'load', laterBatchId: d },
+        { batchId: c, missing: 'transform', laterBatchId: d },
+      ],
+    );
   });
 
   it('does not call the newest batches in flight a gap', () => {

@@ -1,6 +1,10 @@
 import {
   batchIdFromManifestKey,
+  batchIdOfLandingKey,
+  batchTime,
+  daysBack,
   isBatchId,
+  isLandingKeyOf,
   landingKey,
   manifestKey,
   newBatchId,
@@ -60,6 +64,42 @@ describe('batch ids and keys', () => {
   it('names table parts apart', () => {
     expect(landingKey('payment', batchId)).toBe(`payment/${batchId}.jsonl`);
     expect(landingKey('payment', batchId, 2)).toBe(`payment/${batchId}.2.jsonl`);
+  });
+
+  it('cuts a batch id from the time to the millisecond and six hex digits of chance', () => {
+    const at = new Date('2026-11-23T04:34:51.123Z');
+    expect(newBatchId(at, () => 0)).toBe('20261123T043451123Z-000000');
+    expect(newBatchId(at, () => 0.5)).toBe('20261123T043451123Z-7fffff');
+    expect(newBatchId(at, () => 0.0000001)).toBe('20261123T043451123Z-000001');
+    expect(batchTime(batchId)).toEqual(new Date('2026-11-23T04:34:51.123Z'));
+  });
+
+  it('lists the days from a date back, newest first, as the key prefixes they are', () => {
+    expect(daysBack(new Date('2026-03-01T10:00:00.000Z'), 2)).toEqual([
+      '20260301',
+      '20260228',
+      '20260227',
+    ]);
+  });
+
+  it('reads the batch id of a landing object, whole or one part of a split table', () => {
+    expect(batchIdOfLandingKey(`payment/${batchId}.jsonl`)).toBe(batchId);
+    expect(batchIdOfLandingKey(`payment/${batchId}.12.jsonl`)).toBe(batchId);
+    for (const key of [
+      `quarantine/payment/${batchId}.jsonl`,
+      `payment/${batchId}.0.jsonl`,
+      `payment/${batchId}.json`,
+      `payment/x${batchId}.jsonl`,
+    ]) {
+      expect(batchIdOfLandingKey(key)).toBeUndefined();
+    }
+    expect(isLandingKeyOf(`payment/${batchId}.2.jsonl`, 'payment', batchId)).toBe(true);
+    expect(isLandingKeyOf(`payment/${batchId}.2.jsonl`, 'pay', batchId)).toBe(false);
+  });
+
+  it('reads a batch id from a manifest key only with both its prefix and its suffix', () => {
+    expect(batchIdFromManifestKey(`manifests/${batchId}.txt`)).toBeUndefined();
+    expect(batchIdFromManifestKey(`runs/${batchId}.json`)).toBeUndefined();
   });
 });
 
@@ -258,5 +298,121 @@ describe('processed manifest', () => {
       /completeUpTo is not a UTC timestamp/,
     );
     expect(parse({ version: '1' })).toThrow(/version "1" is not 1/);
+  });
+});
+
+/** The path of every value in `value` below the root, in the notation the parser names them by. */
+function fieldPaths(value: unknown, prefix = ''): string[] {
+  const entries: [string, unknown][] = Array.isArray(value)
+    ? value.map((v, i) => [`${prefix}[${i}]`, v])
+    : typeof value === 'object' && value !== null
+      ? Object.entries(value).map(([k, v]) => [prefix ? `${prefix}.${k}` : k, v])
+      : [];
+  return entries.flatMap(([path, v]) => [path, ...fieldPaths(v, path)]);
+}
+
+/** A copy of `value` with the value at `path` put through `change`. */
+function changedAt(value: unknown, path: string, change: (old: unknown) => unknown): unknown {
+  // Through JSON, not structuredClone, which would keep a value shared by two fields shared.
+  const copy = JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
+  const steps = path.match(/[^.[\]]+/g) ?? [];
+  let node = copy;
+  for (const step of steps.slice(0, -1)) node = node[step] as Record<string, unknown>;
+  const last = steps.at(-1) as string;
+  node[last] = change(node[last]);
+  return copy;
+}
+
+/**
+ * Every field of `manifest` is checked and named: given a value of the wrong shape (text for a
+ * list or an object, an object for anything else), `parse` refuses the manifest with a
+ * ManifestError for `where` whose problem begins with that field's path.
+ */
+function expectEveryFieldChecked(
+  manifest: unknown,
+  parse: (text: string) => unknown,
+  where: string,
+): void {
+  const paths = fieldPaths(manifest);
+  const prefix = `Manifest ${where} is invalid: `;
+  const outcomes = paths.map((path) => {
+    const wrong = changedAt(manifest, path, (old) =>
+      typeof old === 'object' && old !== null ? 'wrong' : { wrong: true },
+    );
+    try {
+      parse(JSON.stringify(wrong));
+      return [path, 'accepted'];
+    } catch (error) {
+      if (!(error instanceof ManifestError)) throw error;
+      expect(error.name).toBe('ManifestError');
+      const problem = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : '';
+      return [path, problem.startsWith(`${path} `) ? 'named' : error.message];
+    }
+  });
+  expect(outcomes).toEqual(paths.map((path) => [path, 'named']));
+}
+
+describe('every field of a manifest', () => {
+  const cursor = { lastUpdated: '2026-11-23T04:30:00.000000Z', key: 41 };
+
+  it('is checked and named in a landing manifest, capped and backfill tables included', () => {
+    const [sales, staff] = landing.tables;
+    const manifest = {
+      ...landing,
+      tables: [
+        { ...sales, upTo: cursor, remaining: 1200 },
+        { ...staff, after: cursor },
+      ],
+    };
+    expectEveryFieldChecked(
+      manifest,
+      (text) => parseLandingManifest(text, at),
+      `s3://landing/${manifestKey(batchId)}`,
+    );
+  });
+
+  it('is checked and named in a processed manifest, what landing held included', () => {
+    const processedAt = { bucket: 'processed', key: manifestKey(batchId) };
+    const manifest = {
+      kind: 'processed',
+      version: 1,
+      batchId,
+      startedAt: '2026-11-23T04:35:00.000Z',
+      finishedAt: '2026-11-23T04:35:02.500Z',
+      sourceRows: { sales_order: 3 },
+      tables: [
+        { table: 'fact_sales_order', key: processedKey('fact_sales_order', batchId), rows: 3 },
+      ],
+      newestSourceChange: '2026-11-23T04:33:00.000Z',
+      completeUpTo: '2026-11-23T04:34:51.100Z',
+      landed: {
+        startedAt: '2026-11-23T04:34:51.123Z',
+        tables: [{ table: 'sales_order', rows: 3, from: null, to: '2026-11-23T04:34:51.000Z' }],
+      },
+    };
+    expectEveryFieldChecked(
+      manifest,
+      (text) => parseProcessedManifest(text, processedAt),
+      `s3://processed/${manifestKey(batchId)}`,
+    );
+    const { newestSourceChange: _, completeUpTo: __, ...older } = manifest;
+    expect(parseProcessedManifest(JSON.stringify(older), processedAt)).toMatchObject({
+      newestSourceChange: null,
+      completeUpTo: null,
+    });
+  });
+
+  it('is shown in full up to 100 characters, and cut after 100 when longer', () => {
+    const kindOf = (kind: string) =>
+      (() => {
+        try {
+          parseLandingManifest(JSON.stringify({ ...landing, kind }), at);
+        } catch (error) {
+          return (error as Error).message;
+        }
+        return 'accepted';
+      })();
+    expect(kindOf('k'.repeat(98))).toContain(`kind is "${'k'.repeat(98)}", not landing`);
+    expect(kindOf('k'.repeat(150))).toContain(`kind is "${'k'.repeat(99)}…, not landing`);
   });
 });
