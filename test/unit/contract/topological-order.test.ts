@@ -35,6 +35,9 @@ describe('topologicalOrder', () => {
     expect(() => topologicalOrder(['staff'], graph({ staff: ['department'] }))).toThrow(
       'staff refers to unknown department',
     );
+    expect(() => topologicalOrder(['staff'], graph({ staff: ['department', 'address'] }))).toThrow(
+      'staff refers to unknown department, address',
+    );
   });
 
   it('refuses a cycle, naming the names caught in it', () => {

@@ -145,3 +145,43 @@ describe('timestamps', () => {
     expect(canonicalTimestamp(text)).toBeUndefined();
   });
 });
+
+/** `text` with the character at `at` replaced by `by`. */
+const replaced = (text: string, at: number, by: string) =>
+  text.slice(0, at) + by + text.slice(at + 1);
+
+describe('every character of a date, time or timestamp', () => {
+  // Below '0' and above '9' for a digit, anything but itself for a separator.
+  const wrong = ['/', ':', 'x'];
+  const refusals = (text: string, parse: (t: string) => unknown) =>
+    [...text].flatMap((char, at) =>
+      wrong
+        .filter((by) => by !== char)
+        .map((by) => replaced(text, at, by))
+        .filter((t) => parse(t) !== undefined),
+    );
+
+  it.each([
+    ['date', '2024-03-01', parseDate],
+    ['time', '09:15:02.123456', parseTime],
+    ['timestamp', '2024-03-01T09:15:02.123456Z', parseTimestamp],
+    ['timestamp of earlier releases', '2024-03-01T09:15:02.123Z', parseTimestamp],
+    ['landed timestamp', '2024-03-01T09:15:02.123456Z', canonicalTimestamp],
+    ['landed timestamp of earlier releases', '2024-03-01T09:15:02.123Z', canonicalTimestamp],
+  ])('of a %s is checked: one wrong character anywhere refuses it', (_, text, parse) => {
+    expect(parse(text)).not.toBeUndefined();
+    expect(refusals(text, parse)).toEqual([]);
+  });
+
+  it('of a decimal’s fraction is checked too', () => {
+    for (const text of ['1.x', '1./', '1.0x', '1.0/']) expect(parseDecimal(text)).toBeUndefined();
+  });
+
+  it('formats the years 0 to 9999 and refuses any other, naming the day', () => {
+    expect(formatDate(2_932_896)).toBe('9999-12-31');
+    expect(() => formatDate(2_932_897)).toThrow('date out of range: 2932897 days');
+    expect(formatDate(-719_528)).toBe('0000-01-01');
+    expect(() => formatDate(-719_529)).toThrow('date out of range: -719529 days');
+    expect(() => formatTime(-1)).toThrow('time of day out of range: -1 µs');
+  });
+});

@@ -80,6 +80,38 @@ describe('JSON lines', () => {
     expect(() => decodeJsonLine('[1,2]', SOURCE_TABLES.address, at)).toThrow(/not a JSON object/);
   });
 
+  it.each([
+    ['not JSON', '{"address_id": 1,', /\(table address\): not JSON \(.+\)$/],
+    ['a string', '"address"', /\(table address\): not a JSON object$/],
+    ['null', 'null', /\(table address\): not a JSON object$/],
+    ['a number', '7', /\(table address\): not a JSON object$/],
+  ])('refuses a line that is %s, naming the object and line', (_, line, problem) => {
+    let error: unknown;
+    try {
+      decodeJsonLine(line, SOURCE_TABLES.address, at);
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(error).toBeInstanceOf(LandingLineError);
+    expect((error as Error).name).toBe('LandingLineError');
+    expect((error as Error).message).toMatch(/^s3:\/\/landing\/address\/b\.jsonl line 7 \(table/);
+    expect((error as Error).message).toMatch(problem);
+  });
+
+  it('refuses a boolean column given text', () => {
+    const { payment } = SOURCE_TABLES;
+    const row = Object.fromEntries(
+      payment.columns.map((c) => [
+        c.name,
+        c.type === 'integer' ? 1 : c.type === 'boolean' ? true : 'x',
+      ]),
+    );
+    expect(() => decodeJsonLine(JSON.stringify(row), payment, at)).not.toThrow();
+    expect(() => decodeJsonLine(JSON.stringify({ ...row, paid: 'true' }), payment, at)).toThrow(
+      'column paid (table payment): expected boolean, found "true"',
+    );
+  });
+
   it('refuses a numeric sent as a binary float', () => {
     const payment = JSON.stringify({
       payment_id: 1,
