@@ -174,6 +174,36 @@ export class LambdaService {
     principal: string,
     context: Record<string, string> = {},
   ): Promise<void> {
+    const fn = await this.authorisedFunction(functionArn, principal, context);
+    this.enqueue({ fn, event, requestId: randomUUID() });
+  }
+
+  /**
+   * A synchronous invocation (`RequestResponse`) by `principal`: one attempt, no retry and no
+   * failure destination, as Lambda runs it; what the operator's replay and redrive call.
+   *
+   * @throws InvocationDenied when no policy allows it
+   */
+  async invoke(functionArn: string, event: unknown, principal: string): Promise<InvocationRecord> {
+    const fn = await this.authorisedFunction(functionArn, principal);
+    this.inFlight += 1;
+    try {
+      return await this.run(fn, event, randomUUID(), 1);
+    } finally {
+      this.inFlight -= 1;
+      if (this.inFlight === 0) for (const resolve of this.waiters.splice(0)) resolve();
+    }
+  }
+
+  /**
+   * The function `principal` may invoke, or a refusal recorded as a problem: in a deployed
+   * pipeline either kind of refused invocation is a grant missing from the template.
+   */
+  private async authorisedFunction(
+    functionArn: string,
+    principal: string,
+    context: Record<string, string> = {},
+  ): Promise<RehearsedFunction> {
     const fn = this.functionByArn(functionArn);
     if (!fn) throw new Error(`No function ${functionArn} in the template`);
     const decision = await this.authorizer.authorize({
@@ -186,32 +216,7 @@ export class LambdaService {
       this.problems.push(decision.message);
       throw new InvocationDenied(decision.message);
     }
-    this.enqueue({ fn, event, requestId: randomUUID() });
-  }
-
-  /**
-   * A synchronous invocation (`RequestResponse`) by `principal`: one attempt, no retry and no
-   * failure destination, as Lambda runs it; what the operator's replay and redrive call.
-   *
-   * @throws InvocationDenied when no policy allows it
-   */
-  async invoke(functionArn: string, event: unknown, principal: string): Promise<InvocationRecord> {
-    const fn = this.functionByArn(functionArn);
-    if (!fn) throw new Error(`No function ${functionArn} in the template`);
-    const decision = await this.authorizer.authorize({
-      principal,
-      action: 'lambda:InvokeFunction',
-      resource: fn.arn,
-      context: { 'aws:SecureTransport': 'true' },
-    });
-    if (!decision.allowed) throw new InvocationDenied(decision.message);
-    this.inFlight += 1;
-    try {
-      return await this.run(fn, event, randomUUID(), 1);
-    } finally {
-      this.inFlight -= 1;
-      if (this.inFlight === 0) for (const resolve of this.waiters.splice(0)) resolve();
-    }
+    return fn;
   }
 
   /**
