@@ -80,6 +80,7 @@ describe('toDimCounterparty', () => {
       table: 'counterparty',
       key: 4,
       column: 'legal_address_id',
+      problem: 'refers to unknown address 15',
     });
   });
 
