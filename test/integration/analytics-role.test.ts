@@ -29,7 +29,11 @@ beforeAll(async () => {
   await analyst.connect();
 });
 
+/** The owner clients released and still closing: the server must not stop under them. */
+const closing: Promise<void>[] = [];
+
 afterAll(async () => {
+  await Promise.all(closing);
   await analyst?.end();
   await warehouse?.stop();
 });
@@ -38,7 +42,7 @@ afterAll(async () => {
 async function connectOwner(): Promise<PoolClient> {
   const client = new Client({ connectionString: warehouse.url });
   await client.connect();
-  return Object.assign(client, { release: () => void client.end() });
+  return Object.assign(client, { release: () => void closing.push(client.end()) });
 }
 
 /**
