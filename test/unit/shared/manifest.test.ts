@@ -215,23 +215,21 @@ describe('landing manifest', () => {
   });
 });
 
-describe('processed manifest', () => {
-  const processed = {
-    kind: 'processed',
-    version: 1,
-    batchId,
-    startedAt: '2026-11-23T04:35:00.000Z',
-    finishedAt: '2026-11-23T04:35:02.500Z',
-    sourceRows: { sales_order: 3 },
-    tables: [
-      { table: 'fact_sales_order', key: processedKey('fact_sales_order', batchId), rows: 3 },
-    ],
-    newestSourceChange: '2026-11-23T04:33:00.000Z',
-    completeUpTo: '2026-11-23T04:34:51.100Z',
-    quarantined: [],
-  };
-  const processedAt = { bucket: 'processed', key: manifestKey(batchId) };
+const processed = {
+  kind: 'processed',
+  version: 1,
+  batchId,
+  startedAt: '2026-11-23T04:35:00.000Z',
+  finishedAt: '2026-11-23T04:35:02.500Z',
+  sourceRows: { sales_order: 3 },
+  tables: [{ table: 'fact_sales_order', key: processedKey('fact_sales_order', batchId), rows: 3 }],
+  newestSourceChange: '2026-11-23T04:33:00.000Z',
+  completeUpTo: '2026-11-23T04:34:51.100Z',
+  quarantined: [],
+};
+const processedAt = { bucket: 'processed', key: manifestKey(batchId) };
 
+describe('processed manifest', () => {
   it('parses what transform writes', () => {
     const parsed = parseProcessedManifest(JSON.stringify(processed), processedAt);
     expect(parsed.tables[0]).toEqual({
@@ -372,19 +370,10 @@ describe('every field of a manifest', () => {
   });
 
   it('is checked and named in a processed manifest, what landing held included', () => {
-    const processedAt = { bucket: 'processed', key: manifestKey(batchId) };
+    // The quarantined list is taken as written, not checked field by field: left out here.
+    const { quarantined: _quarantined, ...checked } = processed;
     const manifest = {
-      kind: 'processed',
-      version: 1,
-      batchId,
-      startedAt: '2026-11-23T04:35:00.000Z',
-      finishedAt: '2026-11-23T04:35:02.500Z',
-      sourceRows: { sales_order: 3 },
-      tables: [
-        { table: 'fact_sales_order', key: processedKey('fact_sales_order', batchId), rows: 3 },
-      ],
-      newestSourceChange: '2026-11-23T04:33:00.000Z',
-      completeUpTo: '2026-11-23T04:34:51.100Z',
+      ...checked,
       landed: {
         startedAt: '2026-11-23T04:34:51.123Z',
         tables: [{ table: 'sales_order', rows: 3, from: null, to: '2026-11-23T04:34:51.000Z' }],
