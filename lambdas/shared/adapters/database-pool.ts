@@ -37,13 +37,28 @@ const UNREACHABLE = new Set([
   'ENETUNREACH',
   'ECONNRESET',
 ]);
+/** OpenSSL's verdicts on a server certificate, as Node.js codes them, and its host name check. */
+const UNVERIFIED_CERTIFICATE = new Set([
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_SIGNATURE_FAILURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
 const REFUSED: Record<string, string> = {
   [PG.invalidPassword]: 'wrong user name or password',
   [PG.invalidAuthorization]: 'the user may not connect',
   [PG.invalidCatalogName]: 'no such database',
 };
 
-/** Unreachable is transient (a failover, a network blip); refused is fatal (the settings). */
+/**
+ * Unreachable is transient (a failover, a network blip); refused or an unverifiable certificate
+ * is fatal (the settings).
+ */
 export class DatabaseConnectionError extends PipelineError {
   constructor(
     message: string,
@@ -78,6 +93,13 @@ export function explainConnectionError(
       `Cannot reach the ${role} database at ${where} (${code || hide(text)}): ${HINTS[role]}`,
       { cause: error },
       'transient',
+    );
+  }
+  if (UNVERIFIED_CERTIFICATE.has(code)) {
+    return new DatabaseConnectionError(
+      `The ${role} database at ${where} presented a certificate that could not be verified (${code}: ${hide(text)}): the functions trust only the RDS certificate authorities of their bundle and check the host name, so the secret's host must be the database's RDS endpoint; ${HINTS[role]}`,
+      { cause: error },
+      'fatal',
     );
   }
   const refused = REFUSED[code];

@@ -3,6 +3,7 @@ import { DATABASE_SECRET_ENV, type DatabaseRole } from '../../../contract/stage-
 import type { RemainingTime } from '../ports/remaining-time';
 import { connectionFromSecretsManager } from './database-credentials';
 import { createPool } from './database-pool';
+import { rdsTls } from './rds-certificates';
 import { requiredEnv } from './powertools';
 import { sessionBounds, type DatabaseStage } from './session-bounds';
 
@@ -13,8 +14,9 @@ export interface StageDatabase {
 }
 
 /**
- * The `role` database of one invocation: its secret named by the variable the stack set, its
- * sessions bounded by the invocation's time left when it is opened.
+ * The `role` database of one invocation: its secret named by the variable the stack set, TLS
+ * verified against the RDS certificate authorities of the bundle, its sessions bounded by the
+ * invocation's time left when it is opened.
  *
  * @example
  * const source = stageDatabase('source', 'ingest', context, 4);
@@ -32,6 +34,7 @@ export function stageDatabase(
       (pool ??= createPool(
         {
           ...(await connectionFromSecretsManager(requiredEnv(DATABASE_SECRET_ENV[role]))),
+          ssl: rdsTls(),
           ...sessionBounds(stage, invocation.getRemainingTimeInMillis()),
         },
         size,

@@ -51,7 +51,7 @@ describe('database secret', () => {
     expect(error.message).toMatch(/^Secret deliverance\/string is not a JSON object: /);
   });
 
-  it('reads complete credentials, with TLS verified', async () => {
+  it('reads complete credentials, and leaves TLS to the RDS certificate authorities (rdsTls)', async () => {
     secretsManager.on(GetSecretValueCommand, { SecretId: 'deliverance/good' }).resolves({
       SecretString: JSON.stringify({
         host: 'db.example',
@@ -67,7 +67,6 @@ describe('database secret', () => {
       user: 'loader',
       password: PASSWORD,
       database: 'warehouse',
-      ssl: { rejectUnauthorized: true },
     });
   });
 });
