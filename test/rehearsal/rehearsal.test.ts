@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { PipelineStatus } from '../../cli/status/pipeline-status';
@@ -144,6 +145,8 @@ describe('the synthesized stack, rehearsed', () => {
     for (const fn of rehearsal.lambda.functions.values()) {
       const env = rehearsal.lambda.environmentOf(fn, 'stream');
       expect(env.NODE_PATH).toBe('');
+      // The template leaves trust to the bundles: the runtime's store is never pointed at.
+      expect(fn.environment.NODE_EXTRA_CA_CERTS).toBeUndefined();
       // The template's variables reach the process as written, but for the listed additions.
       for (const [name, value] of Object.entries(fn.environment)) {
         expect(env[name]).toBe(name in rehearsal.additions ? rehearsal.additions[name] : value);
@@ -195,6 +198,92 @@ describe('the synthesized stack, rehearsed', () => {
     const mark = rehearsal.lambda.invocations.length;
     await rehearsal.tick();
     expect(failures(since(mark))).toEqual([]);
+    await warehouseMatchesSource();
+  });
+
+  it("runs each stage's next event in its warm sandbox, reusing what the bundle keeps at module scope", async () => {
+    const stages = [fnId('Ingestion'), fnId('Transformation'), fnId('Loading')];
+    const runs = rehearsal.lambda.invocations;
+    const firstOf = (id: string) => runs.find((r) => r.function === id);
+    expect(stages.map((id) => firstOf(id)?.coldStart)).toEqual([true, true, true]);
+    const lastOf = (id: string) => [...runs].reverse().find((r) => r.function === id);
+    const previous = stages.map((id) => ({ pid: lastOf(id)?.pid, ok: lastOf(id)?.ok }));
+    await changeSource();
+    const mark = runs.length;
+    const decided = rehearsal.authorizer.decisions.length;
+    await rehearsal.tick();
+    expect(failures(since(mark))).toEqual([]);
+    const next = stages.map((id) => since(mark).find((r) => r.function === id));
+    expect(next.map((r) => ({ pid: r?.pid, ok: r?.ok }))).toEqual(previous);
+    expect(next.map((r) => r?.coldStart)).toEqual([false, false, false]);
+    // The secrets came from the Powertools cache of the warm process, not from Secrets Manager.
+    const secretReads = rehearsal.authorizer.decisions
+      .slice(decided)
+      .filter((d) => d.action === 'secretsmanager:GetSecretValue');
+    expect(secretReads).toEqual([]);
+    await warehouseMatchesSource();
+  });
+
+  it('refuses the database in one line naming it when only the runtime, not the bundle, holds its certificate authority', async () => {
+    // The bundles as shipped: only the RDS authorities, none of which signed the rehearsal's
+    // database; its authority sits in NODE_EXTRA_CA_CERTS, where a runtime's store would be.
+    await rehearsal.placeDatabaseAuthority('runtime');
+    const mark = rehearsal.lambda.invocations.length;
+    try {
+      await rehearsal.tick();
+    } finally {
+      await rehearsal.placeDatabaseAuthority('bundle');
+    }
+    const refused = since(mark);
+    expect(refused.map((r) => [r.function, r.ok])).toEqual(
+      Array(3).fill([fnId('Ingestion'), false]),
+    );
+    const message = refused[0]?.error?.errorMessage ?? '';
+    expect(message).toMatch(
+      /^The source database at 127\.0\.0\.1:\d+\/totesys presented a certificate that could not be verified \(UNABLE_TO_VERIFY_LEAF_SIGNATURE: unable to verify the first certificate\): .* RDS endpoint/,
+    );
+    expect(message).not.toContain('\n');
+    expect(refused[0]?.coldStart).toBe(true);
+
+    // With the authority in the bundle again, the parked tick goes through.
+    const parked = dlq('Ingestion');
+    expect(parked).toHaveLength(1);
+    const replayed = rehearsal.lambda.invocations.length;
+    await replay(parked);
+    expect(failures(since(replayed))).toEqual([]);
+    expect(since(replayed).map((r) => r.function)).toEqual([
+      fnId('Ingestion'),
+      fnId('Transformation'),
+      fnId('Loading'),
+    ]);
+    await warehouseMatchesSource();
+  });
+
+  it("holds each sandbox's /tmp to the template's 512 MB: one left full fails, and the retry runs in a new sandbox", async () => {
+    const transform = fnId('Transformation');
+    expect(rehearsal.lambda.functions.get(transform)?.ephemeralStorageMb).toBe(512);
+    const [[pid, tmp] = []] = [...rehearsal.lambda.warmTmpDirs(transform)];
+    if (!pid || !tmp) throw new Error('No warm transform sandbox after the ticks before');
+    // What an earlier invocation could have left behind: /tmp outlives it in a warm sandbox.
+    const leftBehind = await open(join(tmp, 'left-behind'), 'w');
+    const megabyte = Buffer.alloc(1024 * 1024);
+    for (let mb = 0; mb < 513; mb += 1) await leftBehind.write(megabyte);
+    await leftBehind.close();
+    await changeSource();
+    const mark = rehearsal.lambda.invocations.length;
+    await rehearsal.tick();
+    const transforms = since(mark).filter((r) => r.function === transform);
+    expect(transforms.map((r) => [r.attempt, r.ok, r.pid === pid])).toEqual([
+      [1, false, true],
+      [2, true, false],
+    ]);
+    expect(transforms[0]?.error).toEqual({
+      errorType: 'Sandbox.EphemeralStorageFull',
+      errorMessage: expect.stringMatching(
+        /^\/tmp held 513 MB, over the function's 512 MB of ephemeral storage$/,
+      ) as unknown,
+    });
+    expect(rehearsal.lambda.invocations.filter((r) => r.tmpPeakMb > 512)).toHaveLength(1);
     await warehouseMatchesSource();
   });
 

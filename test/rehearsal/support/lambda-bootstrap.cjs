@@ -1,13 +1,32 @@
 'use strict';
-// The child side of one rehearsed Lambda invocation: loads the handler the template names from
-// the task root, as the Node.js runtime does, calls it once with the event and a Lambda-shaped
-// context, and reports the outcome and the peak memory to the parent over IPC.
+// The child side of one rehearsed Lambda execution environment: loads the handler the template
+// names from the task root, as the Node.js runtime does, and then, invocation after invocation,
+// calls it with the event and a Lambda-shaped context and reports the outcome and the peak
+// memory to the parent over IPC. The process lives on between invocations, as a warm sandbox
+// does, so what the bundle keeps at module scope (clients, cached secrets) is reused.
 const path = require('node:path');
 
-process.once('message', async (invocation) => {
+/** Written to stdout and stderr after each invocation, so the parent knows its output is all in. */
+const END = (requestId) => `--rehearsal end of ${requestId}--\n`;
+
+let loaded;
+function handlerOf(handlerName) {
+  if (!loaded) {
+    const dot = handlerName.lastIndexOf('.');
+    const mod = require(path.join(process.env.LAMBDA_TASK_ROOT, handlerName.slice(0, dot)));
+    const handler = mod[handlerName.slice(dot + 1)];
+    if (typeof handler !== 'function') {
+      throw Object.assign(new Error(`${handlerName} is undefined or not exported`), {
+        name: 'Runtime.HandlerNotFound',
+      });
+    }
+    loaded = handler;
+  }
+  return loaded;
+}
+
+process.on('message', async (invocation) => {
   const { event, context: fields, handler: handlerName, deadline } = invocation;
-  const dot = handlerName.lastIndexOf('.');
-  const file = path.join(process.env.LAMBDA_TASK_ROOT, handlerName.slice(0, dot));
   const context = {
     ...fields,
     callbackWaitsForEmptyEventLoop: true,
@@ -18,14 +37,7 @@ process.once('message', async (invocation) => {
   };
   let outcome;
   try {
-    const mod = require(file);
-    const handler = mod[handlerName.slice(dot + 1)];
-    if (typeof handler !== 'function') {
-      throw Object.assign(new Error(`${handlerName} is undefined or not exported`), {
-        name: 'Runtime.HandlerNotFound',
-      });
-    }
-    const result = await handler(event, context);
+    const result = await handlerOf(handlerName)(event, context);
     outcome = {
       ok: true,
       result: result === undefined ? null : JSON.parse(JSON.stringify(result)),
@@ -40,7 +52,9 @@ process.once('message', async (invocation) => {
       },
     };
   }
-  // Lambda measures the whole sandbox; resident set size is this process's share of it.
+  // Lambda measures the whole sandbox over its life; this process's peak resident set is that.
   const maxRssMb = process.resourceUsage().maxRSS / 1024;
-  process.send({ ...outcome, maxRssMb }, () => process.exit(0));
+  process.stdout.write(END(fields.awsRequestId));
+  process.stderr.write(END(fields.awsRequestId));
+  process.send({ ...outcome, maxRssMb });
 });

@@ -1,5 +1,6 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { lstat, mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Authorizer } from './authorizer';
 import type { AwsGateway, Caller } from './aws-gateway';
@@ -14,6 +15,8 @@ export interface RehearsedFunction {
   readonly handler: string;
   readonly runtime: string;
   readonly memoryMb: number;
+  /** The size of its /tmp (`EphemeralStorage`), 512 MB unless the template says more. */
+  readonly ephemeralStorageMb: number;
   readonly timeoutSeconds: number;
   readonly reservedConcurrency: number;
   readonly logGroupName: string;
@@ -37,6 +40,11 @@ export interface InvocationRecord {
   readonly stderr: string[];
   readonly durationMs: number;
   readonly maxRssMb: number;
+  /** The most the sandbox's /tmp held while this invocation ran (sampled, see `TMP_SAMPLE_MS`). */
+  readonly tmpPeakMb: number;
+  /** The process of the sandbox that ran it, and whether that sandbox started for it. */
+  readonly pid: number;
+  readonly coldStart: boolean;
 }
 
 /** What Lambda sends to a failure destination once an event's retries are spent. */
@@ -62,8 +70,23 @@ export interface LambdaServiceOptions {
   readonly node: string;
   /** Asset folder of each function, by logical id. */
   readonly taskRoots: ReadonlyMap<string, string>;
-  /** What the rehearsal adds to a function's environment: endpoints and the CA bundle. */
+  /** What the rehearsal adds to a function's environment: endpoints and their CA. */
   readonly additions: Readonly<Record<string, string>>;
+  /** Where each sandbox gets its own folder to stand in for Lambda's /tmp. */
+  readonly tmpRoot: string;
+}
+
+/**
+ * One execution environment: a Node.js process on the function's bundle, its log stream and
+ * its /tmp, kept warm between invocations until the rehearsal retires it.
+ */
+interface Sandbox {
+  readonly child: ChildProcess;
+  readonly logStream: string;
+  readonly tmpDir: string;
+  invocations: number;
+  /** Where the current invocation's output lines go, and what its end marker calls. */
+  sink: { stdout: string[]; stderr: string[]; ended: () => void };
 }
 
 interface Queued {
@@ -73,6 +96,8 @@ interface Queued {
 }
 
 const BOOTSTRAP = join(__dirname, 'lambda-bootstrap.cjs');
+/** How often a running invocation's /tmp is measured: a file that lives less may slip by. */
+const TMP_SAMPLE_MS = 100;
 
 /** Lambda's refusal of an invocation that no policy allows; `reason` is AWS's sentence. */
 export class InvocationDenied extends Error {
@@ -87,7 +112,9 @@ export class InvocationDenied extends Error {
  * function's resource policy or its own role, one queue per function drained at most
  * `ReservedConcurrentExecutions` at a time, each failure retried `MaximumRetryAttempts` times
  * (without the minutes of back-off), then sent to the `OnFailure` destination with the
- * function's own role. Each attempt is a new Node.js process on the function's bundle.
+ * function's own role. An attempt runs in a warm sandbox of the function when one is free, as
+ * Lambda does, else in a new Node.js process on the function's bundle; a timeout, a crash or a
+ * limit overrun retires the sandbox. Memory and /tmp are held to the template's sizes.
  */
 export class LambdaService {
   readonly functions = new Map<string, RehearsedFunction>();
@@ -101,6 +128,9 @@ export class LambdaService {
   private readonly running = new Map<string, number>();
   private inFlight = 0;
   private waiters: (() => void)[] = [];
+  /** Sandboxes free for an invocation, by function logical id. */
+  private readonly warm = new Map<string, Sandbox[]>();
+  private sandboxes = 0;
 
   /** The policies in force; a test swaps in those of an edited template. */
   authorizer: Authorizer;
@@ -143,6 +173,9 @@ export class LambdaService {
         handler: String(props.Handler),
         runtime: String(props.Runtime),
         memoryMb: Number(props.MemorySize ?? 128),
+        ephemeralStorageMb: Number(
+          (props.EphemeralStorage as { Size?: unknown } | undefined)?.Size ?? 512,
+        ),
         timeoutSeconds: Number(props.Timeout ?? 3),
         reservedConcurrency: Number(props.ReservedConcurrentExecutions ?? 1000),
         logGroupName: logGroup ? d.resolveString(logGroup) : `/aws/lambda/${name}`,
@@ -334,67 +367,122 @@ export class LambdaService {
     };
   }
 
+  /** The /tmp folders of the function's warm sandboxes, by process id. */
+  warmTmpDirs(logicalId: string): Map<number, string> {
+    return new Map((this.warm.get(logicalId) ?? []).map((s) => [s.child.pid ?? 0, s.tmpDir]));
+  }
+
+  /**
+   * Retires the warm sandboxes of `logicalIds` (all functions when none are named), as a
+   * deploy does: the next invocations start new processes on the bundles as they are now.
+   */
+  async retire(...logicalIds: string[]): Promise<void> {
+    const ids = logicalIds.length > 0 ? logicalIds : [...this.warm.keys()];
+    const retiring = ids.flatMap((id) => this.warm.get(id)?.splice(0) ?? []);
+    await Promise.all(retiring.map(stopSandbox));
+  }
+
+  private async startSandbox(fn: RehearsedFunction): Promise<Sandbox> {
+    const logStream = `${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/[$LATEST]${randomBytes(16).toString('hex')}`;
+    const tmpDir = join(this.options.tmpRoot, `${fn.logicalId}-${(this.sandboxes += 1)}`);
+    await mkdir(tmpDir, { recursive: true });
+    const child = spawn(this.options.node, [BOOTSTRAP], {
+      cwd: fn.taskRoot,
+      // Lambda's /tmp is the sandbox's own: os.tmpdir() follows TMPDIR to this one.
+      env: { ...this.environmentOf(fn, logStream), TMPDIR: tmpDir },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    const sandbox: Sandbox = {
+      child,
+      logStream,
+      tmpDir,
+      invocations: 0,
+      sink: { stdout: [], stderr: [], ended: () => undefined },
+    };
+    const lines = (stream: 'stdout' | 'stderr') => {
+      let rest = '';
+      return (chunk: Buffer) => {
+        const parts = (rest + chunk.toString('utf8')).split('\n');
+        rest = parts.pop() ?? '';
+        for (const line of parts) {
+          if (/^--rehearsal end of \S+--$/.test(line)) sandbox.sink.ended();
+          else if (line.length > 0) sandbox.sink[stream].push(line);
+        }
+      };
+    };
+    child.on('error', () => undefined); // a send to a dead process: 'close' reports it
+    child.stdout?.on('data', lines('stdout'));
+    child.stderr?.on('data', lines('stderr'));
+    return sandbox;
+  }
+
   private async run(
     fn: RehearsedFunction,
     event: unknown,
     requestId: string,
     attempt: number,
   ): Promise<InvocationRecord> {
-    const logStream = `${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/[$LATEST]${randomBytes(16).toString('hex')}`;
+    const warm = this.warm.get(fn.logicalId) ?? [];
+    // A sandbox whose process died while idle is gone, as Lambda would replace it.
+    while (warm.length > 0 && !isRunning(warm[warm.length - 1] as Sandbox)) warm.pop();
+    const reused = warm.pop();
+    const sandbox = reused ?? (await this.startSandbox(fn));
+    sandbox.invocations += 1;
+    const { child, logStream } = sandbox;
     await this.authorizeRuntime(fn, logStream);
     const started = Date.now();
     const deadline = started + fn.timeoutSeconds * 1000;
-    const child = spawn(this.options.node, [BOOTSTRAP], {
-      cwd: fn.taskRoot,
-      env: this.environmentOf(fn, logStream),
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    });
     const stdout: string[] = [];
     const stderr: string[] = [];
-    const lines = (into: string[]) => {
-      let rest = '';
-      return (chunk: Buffer) => {
-        const text = rest + chunk.toString('utf8');
-        const parts = text.split('\n');
-        rest = parts.pop() ?? '';
-        into.push(...parts.filter((l) => l.length > 0));
-      };
+    // Output ends with a marker on each stream; the outcome comes on a third channel (IPC).
+    let markers = 0;
+    const output = new Promise<void>((resolve) => {
+      sandbox.sink = { stdout, stderr, ended: () => (markers += 1) === 2 && resolve() };
+    });
+    let tmpPeak = 0;
+    const measureTmp = async () => {
+      tmpPeak = Math.max(tmpPeak, await bytesUnder(sandbox.tmpDir));
     };
-    child.stdout?.on('data', lines(stdout));
-    child.stderr?.on('data', lines(stderr));
+    const sampler = setInterval(() => void measureTmp(), TMP_SAMPLE_MS);
     type Outcome = {
       ok: boolean;
       result?: unknown;
       error?: InvocationRecord['error'];
       maxRssMb: number;
+      ended?: boolean;
     };
     const outcome = await new Promise<Outcome>((resolve) => {
-      let reported: Outcome | undefined;
       const timer = setTimeout(() => {
-        child.kill('SIGKILL');
-        reported = {
+        done({
           ok: false,
           error: {
             errorType: 'Sandbox.Timedout',
             errorMessage: `Task timed out after ${fn.timeoutSeconds.toFixed(2)} seconds`,
           },
           maxRssMb: 0,
-        };
+          ended: true,
+        });
       }, deadline - started);
-      child.on('message', (message: Outcome) => (reported ??= message));
-      child.on('exit', (code, signal) => {
-        clearTimeout(timer);
-        resolve(
-          reported ?? {
-            ok: false,
-            error: {
-              errorType: 'Runtime.ExitError',
-              errorMessage: `RequestId: ${requestId} Error: Runtime exited with error: ${signal ?? `exit status ${code}`}`,
-            },
-            maxRssMb: 0,
+      const onMessage = (message: Outcome) => void output.then(() => done(message));
+      // 'close': the process is gone and its output all read.
+      const onClose = (code: number | null, signal: string | null) =>
+        done({
+          ok: false,
+          error: {
+            errorType: 'Runtime.ExitError',
+            errorMessage: `RequestId: ${requestId} Error: Runtime exited with error: ${signal ?? `exit status ${code}`}`,
           },
-        );
-      });
+          maxRssMb: 0,
+          ended: true,
+        });
+      const done = (result: Outcome) => {
+        clearTimeout(timer);
+        child.off('message', onMessage);
+        child.off('close', onClose);
+        resolve(result);
+      };
+      child.on('message', onMessage);
+      child.on('close', onClose);
       child.send({
         event,
         handler: fn.handler,
@@ -410,30 +498,43 @@ export class LambdaService {
         },
       });
     });
+    clearInterval(sampler);
+    await measureTmp();
+    const tmpPeakMb = tmpPeak / 1024 / 1024;
     const overMemory = outcome.maxRssMb > fn.memoryMb;
+    const overTmp = tmpPeakMb > fn.ephemeralStorageMb;
+    const limit = overMemory
+      ? {
+          errorType: 'Runtime.OutOfMemory',
+          errorMessage: `Max memory used ${outcome.maxRssMb.toFixed(0)} MB exceeds ${fn.memoryMb} MB`,
+        }
+      : overTmp
+        ? {
+            // In Lambda the write itself fails (ENOSPC); here the rehearsal notices afterwards.
+            errorType: 'Sandbox.EphemeralStorageFull',
+            errorMessage: `/tmp held ${tmpPeakMb.toFixed(0)} MB, over the function's ${fn.ephemeralStorageMb} MB of ephemeral storage`,
+          }
+        : undefined;
     const record: InvocationRecord = {
       function: fn.logicalId,
       requestId,
       attempt,
       event,
-      ok: outcome.ok && !overMemory,
-      ...(outcome.ok ? { result: outcome.result } : {}),
-      ...(overMemory
-        ? {
-            error: {
-              errorType: 'Runtime.OutOfMemory',
-              errorMessage: `Max memory used ${outcome.maxRssMb.toFixed(0)} MB exceeds ${fn.memoryMb} MB`,
-            },
-          }
-        : outcome.error
-          ? { error: outcome.error }
-          : {}),
+      ok: outcome.ok && !limit,
+      ...(outcome.ok && !limit ? { result: outcome.result } : {}),
+      ...(limit ? { error: limit } : outcome.error ? { error: outcome.error } : {}),
       stdout,
       stderr,
       durationMs: Date.now() - started,
       maxRssMb: outcome.maxRssMb,
+      tmpPeakMb,
+      pid: child.pid ?? 0,
+      coldStart: !reused,
     };
     this.invocations.push(record);
+    // A sandbox that timed out, crashed or overran a limit is not used again, as in Lambda.
+    if (outcome.ended || limit) await stopSandbox(sandbox);
+    else this.warm.set(fn.logicalId, [...(this.warm.get(fn.logicalId) ?? []), sandbox]);
     return record;
   }
 
@@ -455,4 +556,32 @@ export class LambdaService {
       if (!decision.allowed) this.problems.push(`${fn.name}: ${decision.message}`);
     }
   }
+}
+
+const isRunning = ({ child }: Sandbox) => child.exitCode === null && child.signalCode === null;
+
+async function stopSandbox(sandbox: Sandbox): Promise<void> {
+  const { child } = sandbox;
+  if (isRunning(sandbox)) {
+    const gone = new Promise((resolve) => child.once('close', resolve));
+    child.kill('SIGKILL');
+    await gone;
+  }
+  await rm(sandbox.tmpDir, { recursive: true, force: true });
+}
+
+/** The space the files under `dir` take, as `du` counts it; a file removed meanwhile counts 0. */
+async function bytesUnder(dir: string): Promise<number> {
+  let total = 0;
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) total += await bytesUnder(path);
+    else
+      total += await lstat(path).then(
+        (s) => s.blocks * 512,
+        () => 0,
+      );
+  }
+  return total;
 }

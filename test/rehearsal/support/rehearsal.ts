@@ -1,12 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { cp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Pool } from 'pg';
 import { startPostgres, type LocalPostgres } from '../../../local/embedded-postgres';
 import { temporaryStateDir } from '../../../local/local-stack';
 import { LOCAL_S3_CREDENTIALS, startS3, type LocalS3 } from '../../../local/s3-server';
+import { RDS_CA_BUNDLE_FILE } from '../../../contract/database-tls';
 import { PROJECT_ROOT } from '../../../lib/pipeline-function';
 import { createS3Client, S3ObjectStore } from '../../../lambdas/shared/adapters/s3-object-store';
 import type { ObjectStore } from '../../../lambdas/shared/ports/object-store';
@@ -70,6 +71,13 @@ export interface Rehearsal {
   };
   /** Enforces the policies of `template` from now on (the deployment's names stay). */
   enforce(template: CfnTemplate): void;
+  /**
+   * Where the database's certificate authority is: in the RDS bundle of each function's copy
+   * (`bundle`, from the start), or only where a runtime's trust store would hold it
+   * (`runtime`: NODE_EXTRA_CA_CERTS, beside the endpoints' authority), the bundle as shipped.
+   * Warm sandboxes are retired, as a deploy would.
+   */
+  placeDatabaseAuthority(where: 'bundle' | 'runtime'): Promise<void>;
   /** Takes a database out of service (or back): connections to it are refused. */
   setDatabaseAvailable(database: 'totesys' | 'warehouse', available: boolean): Promise<void>;
   stop(): Promise<void>;
@@ -135,7 +143,7 @@ export async function startRehearsal(assembly: CloudAssembly): Promise<Rehearsal
     }
   }
 
-  const postgres = await startPostgres(join(stateDir, 'postgres'), { tls });
+  const postgres = await startPostgres(join(stateDir, 'postgres'), { tls: tls.database });
   await postgres.createDatabase('totesys');
   await postgres.createDatabase('warehouse');
   const s3: LocalS3 = await startS3(join(stateDir, 's3'), buckets);
@@ -162,7 +170,7 @@ export async function startRehearsal(assembly: CloudAssembly): Promise<Rehearsal
   };
   const gateway = new AwsGateway({
     authorizer,
-    tls,
+    tls: { cert: tls.endpoints.cert, key: tls.endpoints.key },
     s3Upstream: {
       host: s3Url.hostname,
       port: Number(s3Url.port),
@@ -211,6 +219,26 @@ export async function startRehearsal(assembly: CloudAssembly): Promise<Rehearsal
       taskRoots.set(id, join(assembly.outdir, `asset.${s3Key.replace(/\.zip$/, '')}`));
     }
   }
+  // Each function runs from a copy of its asset, whose RDS bundle also trusts the database.
+  const shipped = new Map<string, string>();
+  for (const [id, asset] of taskRoots) {
+    const copy = join(stateDir, 'functions', id);
+    await cp(asset, copy, { recursive: true });
+    taskRoots.set(id, copy);
+    const bundle = join(copy, RDS_CA_BUNDLE_FILE);
+    if (existsSync(bundle)) shipped.set(bundle, await readFile(bundle, 'utf8'));
+  }
+  const placeDatabaseAuthority = async (where: 'bundle' | 'runtime') => {
+    for (const [bundle, pem] of shipped) {
+      await writeFile(bundle, where === 'bundle' ? `${pem}\n${tls.database.ca}` : pem);
+    }
+    await writeFile(
+      trustStore,
+      where === 'bundle' ? tls.endpoints.ca : `${tls.endpoints.ca}\n${tls.database.ca}`,
+    );
+  };
+  const trustStore = join(stateDir, 'trust-store.pem');
+  await placeDatabaseAuthority('bundle');
   const runtimes = new Set(
     [...taskRoots.keys()].map((id) => String(deployment.resource(id).Properties?.Runtime)),
   );
@@ -222,8 +250,9 @@ export async function startRehearsal(assembly: CloudAssembly): Promise<Rehearsal
     AWS_ENDPOINT_URL_SSM: gateway.url,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: gateway.url,
     AWS_ENDPOINT_URL_LAMBDA: gateway.url,
-    // In place of the runtime's RDS bundle: the CA of the rehearsal's endpoints and database.
-    NODE_EXTRA_CA_CERTS: tls.caFile,
+    // The SDK verifies the endpoints against the system store, which NODE_EXTRA_CA_CERTS adds
+    // to. It holds no database authority: pg is given the bundle's, and trusts those alone.
+    NODE_EXTRA_CA_CERTS: trustStore,
   };
   const lambda = new LambdaService({
     deployment,
@@ -232,6 +261,7 @@ export async function startRehearsal(assembly: CloudAssembly): Promise<Rehearsal
     node: node.path,
     taskRoots,
     additions,
+    tmpRoot: join(stateDir, 'tmp'),
   });
 
   // The secrets the functions name, in the shape docs/deploy.md documents.
@@ -319,7 +349,7 @@ export async function startRehearsal(assembly: CloudAssembly): Promise<Rehearsal
         AWS_SESSION_TOKEN: operator.caller.sessionToken,
         AWS_REGION: REGION,
         AWS_ENDPOINT_URL: gateway.url,
-        NODE_EXTRA_CA_CERTS: tls.caFile,
+        NODE_EXTRA_CA_CERTS: tls.endpoints.caFile,
       },
     },
     enforce(template) {
@@ -331,6 +361,10 @@ export async function startRehearsal(assembly: CloudAssembly): Promise<Rehearsal
       gateway.authorizer = edited;
       lambda.authorizer = edited;
     },
+    async placeDatabaseAuthority(where) {
+      await placeDatabaseAuthority(where);
+      await lambda.retire();
+    },
     async setDatabaseAvailable(name, available) {
       await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS ${available}`);
       if (!available) {
@@ -341,6 +375,7 @@ export async function startRehearsal(assembly: CloudAssembly): Promise<Rehearsal
       }
     },
     async stop() {
+      await lambda.retire();
       await Promise.all([source.end(), warehouse.end(), admin.end()]);
       adminS3.destroy();
       await gateway.stop();

@@ -1,54 +1,37 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { generate } from 'selfsigned';
+import { testAuthority, type ServerCertificate } from '../../support/certificates';
 
-export interface RehearsalTls {
-  /** The certificate authority the bundles trust, in place of the runtime's RDS bundle. */
-  readonly caFile: string;
+/** One certificate authority of the rehearsal and the server certificate it signed. */
+export interface RehearsalAuthority extends ServerCertificate {
+  /** The authority's certificate, PEM, and a file holding it. */
   readonly ca: string;
-  readonly cert: string;
-  readonly key: string;
+  readonly caFile: string;
 }
 
 /**
- * One certificate authority and a server certificate for 127.0.0.1 and localhost, so that the
- * local AWS endpoints and PostgreSQL speak TLS that the bundles verify, as they must in AWS.
+ * The rehearsal's TLS, as two concerns kept apart, each server for 127.0.0.1 and localhost:
+ * - `endpoints`: the local AWS endpoints. In AWS the SDK verifies them against the system
+ *   store, which a test cannot write to, so the bundles get this authority by
+ *   NODE_EXTRA_CA_CERTS (added to that store).
+ * - `database`: PostgreSQL. The functions trust only the RDS authorities their bundle carries
+ *   (`rds-ca-bundle.pem`), so this authority is put into that file of each bundle's copy, and
+ *   nowhere else: a function that verified against anything but that file could not connect.
  */
+export interface RehearsalTls {
+  readonly endpoints: RehearsalAuthority;
+  readonly database: RehearsalAuthority;
+}
+
 export async function createTls(folder: string): Promise<RehearsalTls> {
-  const notBeforeDate = new Date(Date.now() - 60_000);
-  const notAfterDate = new Date(Date.now() + 7 * 24 * 3600_000);
-  const ca = await generate([{ name: 'commonName', value: 'Deliverance rehearsal CA' }], {
-    keyType: 'ec',
-    curve: 'P-256',
-    algorithm: 'sha256',
-    notBeforeDate,
-    notAfterDate,
-    extensions: [
-      { name: 'basicConstraints', cA: true, critical: true },
-      { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
-    ],
-  });
-  const server = await generate([{ name: 'commonName', value: 'localhost' }], {
-    keyType: 'ec',
-    curve: 'P-256',
-    algorithm: 'sha256',
-    notBeforeDate,
-    notAfterDate,
-    ca: { key: ca.private, cert: ca.cert },
-    extensions: [
-      { name: 'basicConstraints', cA: false },
-      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
-      { name: 'extKeyUsage', serverAuth: true },
-      {
-        name: 'subjectAltName',
-        altNames: [
-          { type: 7, ip: '127.0.0.1' },
-          { type: 2, value: 'localhost' },
-        ],
-      },
-    ],
-  });
-  const caFile = join(folder, 'rehearsal-ca.pem');
-  await writeFile(caFile, ca.cert);
-  return { caFile, ca: ca.cert, cert: server.cert, key: server.private };
+  const authority = async (name: string, file: string): Promise<RehearsalAuthority> => {
+    const ca = await testAuthority(name);
+    const caFile = join(folder, file);
+    await writeFile(caFile, ca.ca);
+    return { ca: ca.ca, caFile, ...(await ca.issue(['localhost', '127.0.0.1'])) };
+  };
+  return {
+    endpoints: await authority('Deliverance rehearsal endpoints CA', 'endpoints-ca.pem'),
+    database: await authority('Deliverance rehearsal database CA', 'database-ca.pem'),
+  };
 }
