@@ -228,6 +228,7 @@ export async function startRehearsal(assembly: CloudAssembly): Promise<Rehearsal
     const bundle = join(copy, RDS_CA_BUNDLE_FILE);
     if (existsSync(bundle)) shipped.set(bundle, await readFile(bundle, 'utf8'));
   }
+  const trustStore = join(stateDir, 'trust-store.pem');
   const placeDatabaseAuthority = async (where: 'bundle' | 'runtime') => {
     for (const [bundle, pem] of shipped) {
       await writeFile(bundle, where === 'bundle' ? `${pem}\n${tls.database.ca}` : pem);
@@ -237,7 +238,6 @@ export async function startRehearsal(assembly: CloudAssembly): Promise<Rehearsal
       where === 'bundle' ? tls.endpoints.ca : `${tls.endpoints.ca}\n${tls.database.ca}`,
     );
   };
-  const trustStore = join(stateDir, 'trust-store.pem');
   await placeDatabaseAuthority('bundle');
   const runtimes = new Set(
     [...taskRoots.keys()].map((id) => String(deployment.resource(id).Properties?.Runtime)),
