@@ -29,7 +29,11 @@ export async function doctorCommand(options: DoctorCommandOptions): Promise<numb
   const code = doctorExitCode(results);
   console.log(
     options.json
-      ? JSON.stringify({ target: plan.title, ok: code === 0, checks: results }, null, 2)
+      ? JSON.stringify(
+          { environment: options.env ?? 'local', ok: code === 0, checks: results },
+          null,
+          2,
+        )
       : formatDoctorText(plan.title, results),
   );
   return code;

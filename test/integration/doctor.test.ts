@@ -175,9 +175,11 @@ describe('deliverance doctor on the local stack', () => {
       '--json',
     );
     const report = JSON.parse(stdout) as {
+      environment: string;
       ok: boolean;
       checks: { name: string; status: string; fix?: string }[];
     };
+    expect(report.environment).toBe('local');
     expect(report.ok).toBe(false);
     expect(report.checks.filter((c) => c.status === 'fail').map((c) => c.name)).toEqual([
       'source pg_monitor',
