@@ -9,7 +9,7 @@ import type { OperationsParameter } from '../../contract/operations';
 import { SOURCE_TABLE_NAMES } from '../../contract/source-catalogue';
 import { FileWatermarkStore } from '../../lambdas/shared/adapters/file-watermark-store';
 import { freePort } from '../../local/free-port';
-import { temporaryStateDir } from '../../local/local-stack';
+import { startLocalStack, temporaryStateDir } from '../../local/local-stack';
 import { seedTotesys } from '../../local/seed/seed-totesys';
 import { cliEnvironment, startTestStack, type TestStack } from './support/test-stack';
 
@@ -55,6 +55,7 @@ beforeAll(async () => {
     GRANT pg_monitor TO doctor_reader;
     CREATE ROLE doctor_blind LOGIN PASSWORD 'blind';
     GRANT SELECT ON ALL TABLES IN SCHEMA public TO doctor_blind;
+    CREATE ROLE doctor_guest LOGIN PASSWORD 'guest';
     CREATE ROLE doctor_loader LOGIN PASSWORD 'loader';
     GRANT CREATE ON DATABASE warehouse TO doctor_loader;`);
   await stack.warehouse.query('GRANT CREATE ON SCHEMA public TO doctor_loader');
@@ -144,6 +145,39 @@ describe('deliverance doctor on the local stack', () => {
     );
     expect(code).toBe(1);
   });
+
+  it('names the CREATE rights a warehouse user lacks, with the GRANTs', async () => {
+    const { code, stdout } = await doctor({
+      DELIVERANCE_WAREHOUSE_URL: urlAs('doctor_guest', 'guest', 'warehouse'),
+    });
+    expect(line(stdout, 'warehouse CREATE')).toBe(
+      '✗ warehouse CREATE      doctor_guest may not CREATE in database warehouse, schema public: the migrations would fail → fix: GRANT CREATE ON DATABASE "warehouse" TO "doctor_guest"; GRANT CREATE ON SCHEMA "public" TO "doctor_guest"',
+    );
+    expect(code).toBe(1);
+  });
+
+  it('starts the embedded servers of a state folder the settings leave it to, and stops them', async () => {
+    const stateDir = await temporaryStateDir('dlv-doctor-');
+    await (await startLocalStack(stateDir)).stop();
+    const unset = {
+      DELIVERANCE_STATE_DIR: stateDir,
+      DELIVERANCE_SOURCE_URL: '',
+      DELIVERANCE_WAREHOUSE_URL: '',
+      DELIVERANCE_S3_ENDPOINT: '',
+    };
+    const { code, stdout } = await doctor(unset);
+    expect(line(stdout, 'source connection')).toMatch(/^✓ .*postgres@127\.0\.0\.1:\d+\/totesys/);
+    expect(line(stdout, 'source settings')).toMatch(/the embedded totesys database/);
+    // Never seeded: every source table is missing.
+    expect(line(stdout, 'source SELECT')).toMatch(
+      /^✗ .*no table address, .* in the source database/,
+    );
+    expect(line(stdout, 'warehouse CREATEROLE')).toMatch(/^✓/);
+    expect(line(stdout, 'landing bucket')).toMatch(/^✓ .*deliverance-landing readable/);
+    expect(code).toBe(1);
+    // The servers are gone: the next start of the same folder succeeds.
+    expect(line((await doctor(unset)).stdout, 'processed bucket')).toMatch(/^✓/);
+  }, 120_000);
 
   it('names a watermark ingest would refuse, where it is kept, and how to set it right', async () => {
     const stateDir = await temporaryStateDir('dlv-doctor-');
