@@ -64,6 +64,8 @@ afterAll(() => stack?.stop());
 
 describe('deliverance doctor on the local stack', () => {
   it('passes every check of a sound setup and exits 0', async () => {
+    // Every setting points at the running test stack: starting the state folder's own embedded
+    // server instead would fail on its running postmaster.
     const { code, stdout } = await doctor();
     expect(stdout).toMatch(/All checks passed/);
     for (const name of [
