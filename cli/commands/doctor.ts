@@ -3,8 +3,9 @@ import {
   formatDoctorText,
   runChecks,
   type CheckResult,
+  type DoctorPlan,
 } from '../doctor/doctor-check';
-import { localDoctor, type DoctorPlan } from '../doctor/local-doctor';
+import { localDoctor } from '../doctor/local-doctor';
 import { remoteDoctor } from '../remote/remote-doctor';
 import { readSettings } from '../settings';
 

@@ -17,6 +17,13 @@ export interface DoctorCheck {
   run(): Promise<CheckOutcome>;
 }
 
+/** The checks doctor runs, what it runs them on, and how to let go of it. */
+export interface DoctorPlan {
+  readonly title: string;
+  readonly checks: readonly DoctorCheck[];
+  close(): Promise<void>;
+}
+
 export interface CheckResult extends CheckOutcome {
   readonly name: string;
 }

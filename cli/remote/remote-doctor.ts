@@ -1,9 +1,8 @@
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { operationsParameterName } from '../../contract/operations';
-import { fail, ok, type DoctorCheck } from '../doctor/doctor-check';
+import { fail, ok, type DoctorCheck, type DoctorPlan } from '../doctor/doctor-check';
 import { databaseChecks, SOURCE_RIGHTS, WAREHOUSE_RIGHTS } from '../doctor/database-checks';
 import { secretTarget } from '../doctor/database-target';
-import type { DoctorPlan } from '../doctor/local-doctor';
 import { bucketCheck } from '../doctor/object-store-checks';
 import { watermarkCheck } from '../doctor/watermark-checks';
 import { collectStatus, type PipelineStatus, type StatusSources } from '../status/pipeline-status';

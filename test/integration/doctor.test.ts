@@ -179,6 +179,17 @@ describe('deliverance doctor on the local stack', () => {
     expect(code).toBe(1);
   }, 120_000);
 
+  it('says when the embedded servers of the state folder do not start, as when already running', async () => {
+    const { code, stdout } = await doctor({
+      DELIVERANCE_SOURCE_URL: '',
+      DELIVERANCE_WAREHOUSE_URL: '',
+    });
+    expect(line(stdout, 'local state')).toMatch(
+      /^✗ .*the embedded servers in .* did not start.* → fix: is another deliverance command using this state folder\?/,
+    );
+    expect(code).toBe(1);
+  });
+
   it('names a watermark ingest would refuse, where it is kept, and how to set it right', async () => {
     const stateDir = await temporaryStateDir('dlv-doctor-');
     await new FileWatermarkStore(join(stateDir, 'watermarks.json')).write('staff', 'yesterday');
