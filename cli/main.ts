@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { analyticsCommand } from './commands/analytics';
 import { demoCommand } from './commands/demo';
+import { doctorCommand } from './commands/doctor';
 import { pauseCommand, resumeCommand } from './commands/pause';
 import { redriveCommand } from './commands/redrive';
 import { replayCommand } from './commands/replay';
@@ -86,6 +87,13 @@ const COMMANDS: Readonly<Record<string, CommandHelp>> = {
     summary: 're-read one paused table from a point (or from the start), touching no other',
     details:
       'Sets the watermark of a paused table back to --from (or forgets it: the whole table); resume\nit and ingest re-reads it batch by batch. The warehouse takes the rows again idempotently.',
+    deployed: true,
+  },
+  doctor: {
+    usage: 'doctor [--env NAME] [--json]',
+    summary: 'check settings, connections, grants, watermarks (and with --env the stack) first',
+    details:
+      "One line per check, with the fix when it fails: each database's settings (with --env its\nsecret), connection and TLS, the source user's SELECT and pg_monitor, the warehouse user's\nCREATE and CREATEROLE, the buckets, the watermarks; with --env also recent failures, the\ndead-letter queues, the alarms and the alarm subscriptions. Starts no embedded server for\nwhat the settings point elsewhere, and creates no state. Exit 0: all passed; 1: a check\nfailed; 2: a usage error.",
     deployed: true,
   },
 };
@@ -198,6 +206,8 @@ async function main(argv: string[]): Promise<number> {
         force: values.force,
         verbose: values.verbose,
       });
+    case 'doctor':
+      return doctorCommand({ env, json: values.json });
     case 'analytics':
       return analyticsCommand({ html: values.html });
     case 'redrive':

@@ -27,6 +27,10 @@ export interface OperationsParameter {
   readonly functions: Readonly<Record<'ingest' | ReplayedStage, string>>;
   readonly deadLetterQueues: readonly DeadLetterQueueEntry[];
   readonly alarms: readonly string[];
+  /** The SNS topic the alarms notify (`deliverance doctor` checks its subscriptions are confirmed); absent from stacks deployed before it. */
+  readonly alarmTopicArn?: string;
+  /** The database secrets' names or ARNs (`deliverance doctor` checks them); absent from stacks deployed before it. */
+  readonly databaseSecrets?: Readonly<Record<'source' | 'warehouse', string>>;
 }
 
 /**

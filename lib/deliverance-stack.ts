@@ -54,11 +54,12 @@ export class DeliveranceStack extends Stack {
       ...(this.network ? { network: this.network.functionNetwork } : {}),
     });
     const warehouseSecret = importSecret(this, 'WarehouseSecret', config.warehouseSecret);
+    const sourceSecret = importSecret(this, 'SourceSecret', config.sourceSecret);
 
     this.ingestion = new Ingestion(this, 'Ingestion', {
       ...options('ingest'),
       landing: this.storage.landing,
-      sourceSecret: importSecret(this, 'SourceSecret', config.sourceSecret),
+      sourceSecret,
       watermarkParameterPrefix: config.watermarkParameterPrefix,
       overlapSeconds: config.overlapSeconds,
       maxBatchRows: config.maxBatchRows,
@@ -104,6 +105,8 @@ export class DeliveranceStack extends Stack {
       },
       deadLetterQueues,
       alarms: this.monitoring.alarms,
+      alarmTopic: this.monitoring.topic,
+      databaseSecrets: { source: sourceSecret, warehouse: warehouseSecret },
     });
 
     if (config.quickSight) {

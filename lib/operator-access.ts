@@ -4,6 +4,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import {
@@ -29,6 +31,10 @@ export interface OperatorAccessProps {
   /** Every dead-letter queue, for its depth; those of the replayed stages are also redriven. */
   readonly deadLetterQueues: readonly WatchedQueue[];
   readonly alarms: readonly cloudwatch.IAlarm[];
+  /** The topic the alarms notify, published for doctor's check of its subscriptions. */
+  readonly alarmTopic: sns.ITopic;
+  /** The database secrets, named for doctor, which reads them with the caller's own rights. */
+  readonly databaseSecrets: Readonly<Record<'source' | 'warehouse', secretsmanager.ISecret>>;
 }
 
 /**
@@ -61,6 +67,11 @@ export class OperatorAccess extends Construct {
         url: q.queue.queueUrl,
       })),
       alarms: props.alarms.map((a) => a.alarmName),
+      alarmTopicArn: props.alarmTopic.topicArn,
+      databaseSecrets: {
+        source: secretReference(props.databaseSecrets.source),
+        warehouse: secretReference(props.databaseSecrets.warehouse),
+      },
     };
     this.parameter = new ssm.StringParameter(this, 'Parameter', {
       parameterName: operationsParameterName(props.environment),
@@ -147,4 +158,9 @@ export class OperatorAccess extends Construct {
       ],
     );
   }
+}
+
+/** The secret as the functions are told it: its complete ARN when known, else its name. */
+function secretReference(secret: secretsmanager.ISecret): string {
+  return secret.secretFullArn ?? secret.secretName;
 }

@@ -1,6 +1,7 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 
@@ -11,6 +12,8 @@ export interface AwsClients {
   readonly lambda: LambdaClient;
   readonly sqs: SQSClient;
   readonly cloudwatch: CloudWatchClient;
+  /** doctor only: it reads the database secrets with the caller's own rights. */
+  readonly secrets: SecretsManagerClient;
   destroy(): void;
 }
 
@@ -29,6 +32,7 @@ export function defaultAwsClients(): AwsClients {
     // sending to the URL's host instead would bypass an AWS_ENDPOINT_URL (a VPC endpoint, a test).
     sqs: new SQSClient({ useQueueUrlAsEndpoint: false }),
     cloudwatch: new CloudWatchClient({}),
+    secrets: new SecretsManagerClient({}),
   };
   return {
     ...clients,

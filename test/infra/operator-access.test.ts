@@ -40,16 +40,22 @@ describe('the operator access of the stack', () => {
       'functions',
       'deadLetterQueues',
       'alarms',
+      'alarmTopicArn',
+      'databaseSecrets',
     ]) {
       expect(text).toContain(`\\"${field}\\"`);
     }
     expect(text).toContain('/deliverance/prod');
+    // doctor reads the secrets by the names the functions are given.
+    expect(text).toContain('\\"source\\":\\"deliverance/totesys\\"');
+    expect(text).toContain('\\"warehouse\\":\\"deliverance/warehouse\\"');
     // Names the template resolves at deploy time: every alarm, the load function and its queue.
     for (const id of [
       'Monitoringloaderrors',
       'Monitoringwarehousestale',
       'LoadingLoadFunction',
       'LoadingLoadDeadLetterQueue',
+      'MonitoringAlarmTopic',
     ]) {
       expect(text).toMatch(new RegExp(`"Ref":"${id}[0-9A-F]{8}"`));
     }

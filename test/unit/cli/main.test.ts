@@ -31,6 +31,7 @@ describe('the deliverance command line conventions', () => {
       'pause',
       'resume',
       'resync',
+      'doctor',
     ]) {
       expect(help.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
     }

@@ -1,0 +1,69 @@
+import type { ClientConfig } from 'pg';
+import type { DatabaseRole } from '../../contract/stage-access';
+import { connectionFromSecretText } from '../../lambdas/shared/adapters/database-credentials';
+
+/** A database doctor checks, and where its connection settings come from. */
+export interface DatabaseTarget {
+  readonly role: DatabaseRole;
+  /** The setting or secret an operator edits: "DELIVERANCE_SOURCE_URL", "secret deliverance/totesys". */
+  readonly setting: string;
+  /** The pg settings, or an error saying what is wrong with them (never their values). */
+  connection(): Promise<ClientConfig>;
+  /** How to put the settings right, in words an operator can act on. */
+  readonly fix: string;
+}
+
+const URL_SHAPE = 'postgres://user:password@host:port/database';
+
+/**
+ * A local database named by a URL setting, as `deliverance run` connects to it: pg reads the
+ * URL itself (sslmode, sslrootcert…). Unlike a secret it may omit the password (trust, .pgpass).
+ *
+ * @throws Error naming the setting and what the URL lacks; never the URL, it may hold a password
+ */
+export function urlTarget(role: DatabaseRole, setting: string, url: string): DatabaseTarget {
+  return {
+    role,
+    setting,
+    fix: `set ${setting} to ${URL_SHAPE}`,
+    connection: () => Promise.resolve(connectionFromUrl(setting, url)),
+  };
+}
+
+/** The URL's pg settings, once it names a host, a user and a database. */
+export function connectionFromUrl(setting: string, url: string): ClientConfig {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error(`${setting} is not a URL`);
+  }
+  if (!/^postgres(ql)?:$/.test(parsed.protocol)) {
+    throw new Error(`${setting} is not a postgres:// URL`);
+  }
+  const missing = [
+    ['host', parsed.hostname],
+    ['user', parsed.username],
+    ['database', parsed.pathname.replace(/^\//, '')],
+  ].flatMap(([field, value]) => (value ? [] : [field]));
+  // pg would quietly take the operating-system user, and a database named after the user.
+  if (missing.length > 0) throw new Error(`${setting} names no ${missing.join(', ')}`);
+  return { connectionString: url };
+}
+
+/**
+ * A database whose settings are a Secrets Manager secret, read as the functions read it: the
+ * pg settings are those `connectionFromSecretText` gives the functions, TLS and all.
+ */
+export function secretTarget(
+  role: DatabaseRole,
+  secretId: string,
+  readSecret: (secretId: string) => Promise<string | undefined>,
+): DatabaseTarget {
+  return {
+    role,
+    setting: `secret ${secretId}`,
+    fix: `put the right value in secret ${secretId} (aws secretsmanager put-secret-value --secret-id ${secretId} --secret-string file://${role}.json); docs/deploy.md, step 2`,
+    connection: async () => connectionFromSecretText(secretId, await readSecret(secretId)),
+  };
+}
