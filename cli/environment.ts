@@ -36,8 +36,8 @@ export interface EnvironmentUse {
 /** How long a read-only command waits for a starting holder to say where its servers are. */
 const SERVERS_WAIT_MS = 10_000;
 
-/** A notice about the state folder, on stderr, as every other line of the command line. */
-export const stateNotice = (line: string) => console.error(`deliverance: ${terminalText(line)}`);
+/** A notice about the state folder on stderr, as the stages' warnings are (a failure is not). */
+export const stateNotice = (line: string) => console.error(`  ! ${terminalText(line)}`);
 
 /**
  * The databases and buckets a command works on: those the settings name, and an embedded
