@@ -1,3 +1,6 @@
+import { statfsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { lastServerFault, systemFaultOf, type SystemFault } from '../local/local-fault';
 import { StateFolderBusyError } from '../local/state-lock';
 import { UsageError } from './settings';
@@ -25,9 +28,30 @@ const WHAT: Readonly<Record<string, string>> = {
   ENFILE: 'too many open files',
 };
 
+/** Less room than this on a folder's disk is a full disk. */
+const FULL_BYTES = 1024 * 1024;
+
+/**
+ * The folder the local stack writes to whose disk is full, the most specific first: a write
+ * stream's error (the S3 server's, PostgreSQL's disk_full) names no file.
+ */
+function fullFolder(stateDir: string): string | undefined {
+  for (const dir of [join(stateDir, 's3'), join(stateDir, 'postgres'), stateDir, tmpdir()]) {
+    try {
+      const { bavail, bsize } = statfsSync(dir);
+      if (bavail * bsize < FULL_BYTES) return dir;
+    } catch {
+      // Not there (an external server, a folder not made yet): not the full one.
+    }
+  }
+  return undefined;
+}
+
 function systemFaultLine(fault: SystemFault, stateDir: string): string {
-  const where = fault.path ? ` writing ${fault.path}` : '';
-  const detail = fault.path ? '' : ` (${fault.message.split('\n')[0]})`;
+  const full = fault.code === 'ENOSPC' || fault.code === 'EDQUOT';
+  const folder = !fault.path && full ? fullFolder(stateDir) : undefined;
+  const where = fault.path ? ` writing ${fault.path}` : folder ? ` writing under ${folder}` : '';
+  const detail = fault.path || folder ? '' : ` (${fault.message.split('\n')[0]})`;
   const next =
     fault.code === 'EMFILE' || fault.code === 'ENFILE'
       ? 'raise the limit (ulimit -n) and run again'

@@ -212,12 +212,14 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    const { line, code } = errorLine(error, stateDirOf());
-    console.error(`deliverance: ${line}`);
-    if (process.env.DELIVERANCE_DEBUG) console.error(error instanceof Error ? error.stack : error);
-    process.exit(code);
-  },
-);
+/** The one line of a failure, and its exit code; the embedded servers stop on the way out. */
+function fail(error: unknown): never {
+  const { line, code } = errorLine(error, stateDirOf());
+  console.error(`deliverance: ${line}`);
+  if (process.env.DELIVERANCE_DEBUG) console.error(error instanceof Error ? error.stack : error);
+  process.exit(code);
+}
+
+// A fault the local S3 server meets writing a file (a full disk) escapes its request.
+process.on('uncaughtException', fail);
+main(process.argv.slice(2)).then((code) => process.exit(code), fail);
