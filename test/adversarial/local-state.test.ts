@@ -103,10 +103,11 @@ async function onStack<T>(work: (context: PipelineContext) => Promise<T>): Promi
   }
 }
 
-const changeTotesys = () =>
+/** New sales orders (more make a longer run), paid payments and dimension changes in totesys. */
+const changeTotesys = (newSalesOrders = 40) =>
   onStack(async (context) => {
     const client = await context.source.connect();
-    await applyDemoChanges(client, { newSalesOrders: 40, paidPayments: 3 }).finally(() =>
+    await applyDemoChanges(client, { newSalesOrders, paidPayments: 3 }).finally(() =>
       client.release(),
     );
   });
@@ -189,7 +190,9 @@ describe('the local state folder never wedges', () => {
     await changeTotesys();
     const first = start('run');
     await serversUp(first.child);
-    const second = await deliverance('run');
+    // Held still, so that it holds the folder however fast it would have finished.
+    first.child.kill('SIGSTOP');
+    const second = await deliverance('run').finally(() => first.child.kill('SIGCONT'));
     expect(second.code).toBe(5);
     expect(failures(second.stderr)).toEqual([
       expect.stringMatching(
@@ -203,7 +206,7 @@ describe('the local state folder never wedges', () => {
   }, 180_000);
 
   it('status during a run reads through the servers of the run, which finishes untouched', async () => {
-    await changeTotesys();
+    await changeTotesys(3000);
     const run = start('run');
     await serversUp(run.child);
     const status = await deliverance('status');
