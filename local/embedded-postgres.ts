@@ -1,6 +1,6 @@
-import { chmod, chown, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, readFile, realpath, stat, unlink, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { freePort } from './free-port';
 import { closedToOthers, loadEmbeddedPostgres } from './postgres-binaries';
@@ -137,6 +137,19 @@ async function assertEnterableByOthers(folder: string): Promise<void> {
   }
 }
 
+/** Whether a process run as `args` is a PostgreSQL whose data folder (-D) is `dataDir`. */
+async function servesFolder(pid: number, args: string[], dataDir: string): Promise<boolean> {
+  const flag = args.indexOf('-D');
+  const given = flag >= 0 ? args[flag + 1] : undefined;
+  if (given === undefined) return false;
+  const real = (path: string) => realpath(path).catch(() => path);
+  const [theirs, ours] = await Promise.all([
+    real(resolve(`/proc/${pid}/cwd`, given)),
+    real(dataDir),
+  ]);
+  return theirs === ours;
+}
+
 /** The running process's command line, split into its arguments; undefined where unknown. */
 async function commandLine(pid: number): Promise<string[] | undefined> {
   const text = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => undefined);
@@ -178,8 +191,7 @@ async function clearLeftServer(dataDir: string, notice: (line: string) => void):
       `Process ${pid} holds the PostgreSQL data folder ${dataDir} (its postmaster.pid) and cannot be inspected: stop it if it is a PostgreSQL left behind, or remove the file if it is not, and run again`,
     );
   }
-  const flag = args?.indexOf('-D') ?? -1;
-  if (args && flag >= 0 && args[flag + 1] === dataDir) {
+  if (args && (await servesFolder(pid, args, dataDir))) {
     process.kill(pid, 'SIGINT');
     if (!(await waitForExit(pid, 30_000))) {
       process.kill(pid, 'SIGQUIT');

@@ -54,6 +54,8 @@ function processStart(pid: number): string | undefined {
 
 /** Whether the process a lock names is still the one that wrote it. */
 export function isAlive(holder: Pick<StateLockHolder, 'pid' | 'processStart'>): boolean {
+  // pid 0 would signal our own process group: a damaged lock names no process.
+  if (holder.pid <= 0) return false;
   try {
     process.kill(holder.pid, 0);
   } catch (error) {
@@ -88,11 +90,15 @@ export function busyMessage(stateDir: string, holder: StateLockHolder): string {
   return `the state folder ${stateDir} is held by deliverance ${holder.command} (pid ${holder.pid}, since ${holder.startedAt}): try again when it ends, or stop it (kill ${holder.pid})`;
 }
 
+let staged = 0;
+/** A name beside `path` no other writer uses, this process's other calls included. */
+const stagingName = (path: string) => `${path}.${process.pid}-${++staged}.tmp`;
+
 /** Writes `content` to `path` only if nothing is there, whole: a reader never sees half of it. */
 async function createWhole(path: string, content: string): Promise<boolean> {
-  const staging = `${path}.${process.pid}.tmp`;
-  await writeFile(staging, content);
+  const staging = stagingName(path);
   try {
+    await writeFile(staging, content);
     await link(staging, path);
     return true;
   } catch (error) {
@@ -172,7 +178,7 @@ export async function lockStateFolder(
     },
     async publish(servers) {
       const next = { ...holder, servers };
-      const staging = `${path}.${process.pid}.tmp`;
+      const staging = stagingName(path);
       await writeFile(staging, JSON.stringify(next));
       await rename(staging, path);
       holder = next;
