@@ -1,11 +1,15 @@
 import type { StageLogger } from '../lambdas/shared/ports/stage-logger';
+import { terminalText } from './terminal-text';
 
 /** Warnings and errors always reach stderr; the stages' progress lines only with --verbose. */
 export function consoleLogger(verbose: boolean): StageLogger {
+  // A stage's message can quote the data (a bad value, a source key): escaped like any output.
   const format = (message: string, attributes?: Record<string, unknown>) =>
-    attributes && Object.keys(attributes).length > 0
-      ? `${message} ${JSON.stringify(attributes)}`
-      : message;
+    terminalText(
+      attributes && Object.keys(attributes).length > 0
+        ? `${message} ${JSON.stringify(attributes)}`
+        : message,
+    );
   return {
     info: (message, attributes) => {
       if (verbose) console.error(`  · ${format(message, attributes)}`);

@@ -1,6 +1,7 @@
 import type { BackfillProgress } from '../local/backfill-progress';
 import type { CycleResult } from '../local/run-cycle';
 import { formatTable } from './table-format';
+import { terminalText } from './terminal-text';
 
 /** The per-table story of one cycle: rows landed, shaped and written to the warehouse. */
 export function formatCycleSummary(cycle: CycleResult): string {
@@ -20,7 +21,7 @@ export function formatCycleSummary(cycle: CycleResult): string {
   ]);
   const quarantined = transform.manifest?.quarantined ?? [];
   return [
-    `batch ${ingest.batchId}`,
+    terminalText(`batch ${ingest.batchId}`),
     '',
     `ingest (${ingest.seconds.toFixed(2)} s): source rows → landing`,
     formatTable(['table', 'rows', 'bytes', 'from (exclusive)', 'to'], landed),
@@ -28,7 +29,7 @@ export function formatCycleSummary(cycle: CycleResult): string {
     `transform (${transform.seconds.toFixed(2)} s) and load (${load.seconds.toFixed(2)} s): processed rows → warehouse`,
     formatTable(['warehouse table', 'rows', 'inserted/changed'], shaped),
     ...(quarantined.length > 0
-      ? ['', 'quarantined:', ...quarantined.map((q) => `  ${q.source}: ${q.reason}`)]
+      ? ['', 'quarantined:', ...quarantined.map((q) => terminalText(`  ${q.source}: ${q.reason}`))]
       : []),
   ].join('\n');
 }
@@ -38,5 +39,10 @@ export function formatCycleWithProgress(cycle: CycleResult, progress: BackfillPr
   const lines = progress.lines();
   return lines.length === 0
     ? formatCycleSummary(cycle)
-    : [formatCycleSummary(cycle), '', 'backfill:', ...lines.map((l) => `  ${l}`)].join('\n');
+    : [
+        formatCycleSummary(cycle),
+        '',
+        'backfill:',
+        ...lines.map((l) => terminalText(`  ${l}`)),
+      ].join('\n');
 }

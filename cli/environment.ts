@@ -1,6 +1,18 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { S3Endpoint } from '../lambdas/shared/adapters/s3-object-store';
 import { startLocalStack, type LocalStack } from '../local/local-stack';
+import { localPostgresUrl } from '../local/embedded-postgres';
 import { openPipeline, type PipelineContext } from '../local/pipeline-context';
+import { LOCAL_S3_CREDENTIALS } from '../local/s3-server';
+import {
+  lockStateFolder,
+  stateFolderHolder,
+  StateFolderBusyError,
+  type StateLock,
+  type StateLockHolder,
+} from '../local/state-lock';
 import type { CliSettings } from './settings';
+import { terminalText } from './terminal-text';
 
 export interface Environment extends PipelineContext {
   readonly sourceUrl: string;
@@ -9,25 +21,134 @@ export interface Environment extends PipelineContext {
   stop(): Promise<void>;
 }
 
+export interface EnvironmentUse {
+  /** The command needs the buckets too, not only the databases. */
+  readonly s3: boolean;
+  /** The command's name, for the lock and the messages of those it keeps waiting. */
+  readonly command?: string;
+  /**
+   * The command only reads (status, analytics): while another command holds the state folder
+   * it uses that command's servers instead of waiting for them.
+   */
+  readonly readOnly?: boolean;
+}
+
+/** How long a read-only command waits for a starting holder to say where its servers are. */
+const SERVERS_WAIT_MS = 10_000;
+
+/** A notice about the state folder on stderr, as the stages' warnings are (a failure is not). */
+export const stateNotice = (line: string) => console.error(`  ! ${terminalText(line)}`);
+
 /**
  * The databases and buckets a command works on: those the settings name, and an embedded
- * server under the state folder for each one they leave out.
+ * server under the state folder for each one they leave out. A command that starts servers or
+ * writes holds the state folder (one at a time, see lockStateFolder) until `stop`.
  */
 export async function openEnvironment(
   settings: CliSettings,
-  uses: { s3: boolean } = { s3: true },
+  uses: EnvironmentUse = { s3: true },
 ): Promise<Environment> {
+  const command = uses.command ?? process.argv[2] ?? 'command';
   const needsPostgres = !settings.sourceUrl || !settings.warehouseUrl;
   const needsS3 = uses.s3 && !settings.s3Endpoint;
-  const stack =
-    needsPostgres || needsS3
-      ? await startLocalStack(settings.stateDir, { postgres: needsPostgres, s3: needsS3 })
+  const needsServers = needsPostgres || needsS3;
+  if (uses.readOnly && needsServers) {
+    const shared = await serversOfHolder(settings.stateDir, command, needsPostgres, needsS3);
+    if (shared) return environmentOn(settings, shared, undefined, undefined);
+  }
+  const lock = await lockStateFolder(settings.stateDir, command, stateNotice);
+  try {
+    const stack = needsServers
+      ? await startLocalStack(
+          settings.stateDir,
+          { postgres: needsPostgres, s3: needsS3 },
+          stateNotice,
+        )
       : undefined;
-  const sourceUrl = settings.sourceUrl ?? stack?.postgres?.url('totesys');
-  const warehouseUrl = settings.warehouseUrl ?? stack?.postgres?.url('warehouse');
+    if (stack) {
+      await lock.publish({ postgresPort: stack.postgres?.port, s3Url: stack.s3?.endpoint.url });
+    }
+    return environmentOn(settings, stack, stack, lock);
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+}
+
+/**
+ * Runs `work` on the state folder held by `command` (see lockStateFolder), for a command that
+ * writes its files without starting any server (pause, resume, resync).
+ */
+export async function withStateFolder<T>(
+  stateDir: string,
+  command: string,
+  work: () => Promise<T>,
+): Promise<T> {
+  const lock = await lockStateFolder(stateDir, command, stateNotice);
+  try {
+    return await work();
+  } finally {
+    await lock.release();
+  }
+}
+
+interface Servers {
+  readonly postgres?: { url(database: string): string };
+  readonly s3?: { endpoint: S3Endpoint };
+}
+
+/**
+ * The servers another command started on the state folder, when it holds the folder and runs
+ * every server this one needs; undefined when the folder is free.
+ *
+ * @throws {StateFolderBusyError} when its holder runs no such servers
+ */
+async function serversOfHolder(
+  stateDir: string,
+  command: string,
+  needsPostgres: boolean,
+  needsS3: boolean,
+): Promise<Servers | undefined> {
+  const covers = (holder: StateLockHolder) =>
+    (!needsPostgres || holder.servers?.postgresPort !== undefined) &&
+    (!needsS3 || holder.servers?.s3Url !== undefined);
+  const deadline = Date.now() + SERVERS_WAIT_MS;
+  let holder = await stateFolderHolder(stateDir);
+  while (holder && !covers(holder) && Date.now() < deadline) {
+    await sleep(200);
+    holder = await stateFolderHolder(stateDir);
+  }
+  if (!holder) return undefined;
+  if (!covers(holder)) {
+    throw new StateFolderBusyError(
+      holder,
+      `deliverance ${holder.command} (pid ${holder.pid}, since ${holder.startedAt}) holds the state folder ${stateDir} without the servers ${command} reads: try again when it ends`,
+    );
+  }
+  const { postgresPort, s3Url } = holder.servers ?? {};
+  return {
+    postgres:
+      postgresPort === undefined
+        ? undefined
+        : { url: (database) => localPostgresUrl(postgresPort, database) },
+    s3:
+      s3Url === undefined
+        ? undefined
+        : { endpoint: { url: s3Url, region: 'us-east-1', credentials: LOCAL_S3_CREDENTIALS } },
+  };
+}
+
+function environmentOn(
+  settings: CliSettings,
+  servers: Servers | undefined,
+  stack: LocalStack | undefined,
+  lock: StateLock | undefined,
+): Environment {
+  const sourceUrl = settings.sourceUrl ?? servers?.postgres?.url('totesys');
+  const warehouseUrl = settings.warehouseUrl ?? servers?.postgres?.url('warehouse');
   const s3 = settings.s3Endpoint
     ? { url: settings.s3Endpoint, region: process.env.AWS_REGION ?? 'us-east-1' }
-    : (stack?.s3?.endpoint ?? {});
+    : (servers?.s3?.endpoint ?? {});
   if (!sourceUrl || !warehouseUrl) throw new Error('The local stack did not start');
   const context = openPipeline({ sourceUrl, warehouseUrl, stateDir: settings.stateDir, s3 });
   return {
@@ -36,8 +157,12 @@ export async function openEnvironment(
     warehouseUrl,
     stack,
     async stop() {
-      await context.close();
-      await stack?.stop();
+      try {
+        await context.close();
+        await stack?.stop();
+      } finally {
+        await lock?.release();
+      }
     },
   };
 }

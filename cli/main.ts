@@ -12,7 +12,8 @@ import { runCommand } from './commands/run';
 import { seedCommand } from './commands/seed';
 import { statusCommand } from './commands/status';
 import { selectedEnvironment } from './remote/deployed-stack';
-import { UsageError } from './settings';
+import { errorLine } from './error-line';
+import { stateDirOf, UsageError } from './settings';
 
 interface CommandHelp {
   readonly usage: string;
@@ -221,12 +222,14 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    const message = error instanceof Error ? error.message : String(error);
-    console.error(`deliverance: ${message.split('\n')[0]}`);
-    if (process.env.DELIVERANCE_DEBUG && error instanceof Error) console.error(error.stack);
-    process.exit(error instanceof UsageError ? 2 : 1);
-  },
-);
+/** The one line of a failure, and its exit code; the embedded servers stop on the way out. */
+function fail(error: unknown): never {
+  const { line, code } = errorLine(error, stateDirOf());
+  console.error(`deliverance: ${line}`);
+  if (process.env.DELIVERANCE_DEBUG) console.error(error instanceof Error ? error.stack : error);
+  process.exit(code);
+}
+
+// A fault the local S3 server meets writing a file (a full disk) escapes its request.
+process.on('uncaughtException', fail);
+main(process.argv.slice(2)).then((code) => process.exit(code), fail);

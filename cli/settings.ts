@@ -22,6 +22,11 @@ export class UsageError extends Error {
   }
 }
 
+/** The state folder the environment names (DELIVERANCE_STATE_DIR, default .deliverance). */
+export function stateDirOf(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(env.DELIVERANCE_STATE_DIR || '.deliverance');
+}
+
 export function readSettings(env: NodeJS.ProcessEnv = process.env): CliSettings {
   const overlap = Number(env.DELIVERANCE_OVERLAP_SECONDS ?? '300');
   if (!Number.isFinite(overlap) || overlap < 0) {
@@ -38,7 +43,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): CliSettings 
   return {
     sourceUrl: env.DELIVERANCE_SOURCE_URL || undefined,
     warehouseUrl: env.DELIVERANCE_WAREHOUSE_URL || undefined,
-    stateDir: resolve(env.DELIVERANCE_STATE_DIR || '.deliverance'),
+    stateDir: stateDirOf(env),
     s3Endpoint: env.DELIVERANCE_S3_ENDPOINT || undefined,
     overlapSeconds: overlap,
     maxBatchRows: cap,

@@ -1,9 +1,14 @@
-/** A plain-text table with right-aligned numbers, for terminal summaries. */
+import { terminalValue } from './terminal-text';
+
+/**
+ * A plain-text table with right-aligned numbers, for terminal summaries. Every cell is escaped
+ * (terminalText): a value from the data cannot act on the terminal.
+ */
 export function formatTable(
   header: readonly string[],
   rows: readonly (readonly unknown[])[],
 ): string {
-  const cells = [header, ...rows].map((row) => row.map((cell) => String(cell ?? '')));
+  const cells = [header, ...rows].map((row) => row.map(terminalValue));
   const widths = header.map((_, i) => Math.max(...cells.map((row) => (row[i] ?? '').length)));
   const numeric = header.map((_, i) => rows.every((row) => typeof row[i] === 'number'));
   const line = (row: string[]) =>

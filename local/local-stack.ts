@@ -32,11 +32,15 @@ export interface LocalStackParts {
 
 /**
  * The local stack under one folder. `stop` is safe to call more than once, and runs on Ctrl-C
- * and termination, so no server outlives the process that started it.
+ * and termination, so no server outlives the process that started it. What a killed process
+ * left behind (a PostgreSQL still running on the folder, an object's metadata cut short) is
+ * cleared first, and `notice` hears about each; the caller must hold the folder (see
+ * lockStateFolder), as only then is a server found running on it an orphan.
  */
 export async function startLocalStack(
   stateDir: string,
   parts: LocalStackParts = { postgres: true, s3: true },
+  notice: (line: string) => void = () => undefined,
 ): Promise<LocalStack> {
   await mkdir(stateDir, { recursive: true });
   let postgres: LocalPostgres | undefined;
@@ -47,11 +51,13 @@ export async function startLocalStack(
   };
   try {
     if (parts.postgres) {
-      postgres = await startPostgres(join(stateDir, 'postgres'));
+      postgres = await startPostgres(join(stateDir, 'postgres'), { notice });
       await postgres.createDatabase('totesys');
       await postgres.createDatabase('warehouse');
     }
-    if (parts.s3) s3 = await startS3(join(stateDir, 's3'), Object.values(LOCAL_BUCKETS));
+    if (parts.s3) {
+      s3 = await startS3(join(stateDir, 's3'), Object.values(LOCAL_BUCKETS), notice);
+    }
   } catch (error) {
     await stopAll();
     throw error;

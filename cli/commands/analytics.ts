@@ -13,7 +13,11 @@ export interface AnalyticsCommandOptions {
 
 /** `deliverance analytics [--html FILE]`: the analyst views' answers, as text or as a page. */
 export async function analyticsCommand(options: AnalyticsCommandOptions): Promise<number> {
-  const environment = await openEnvironment(readSettings(), { s3: false });
+  const environment = await openEnvironment(readSettings(), {
+    s3: false,
+    command: 'analytics',
+    readOnly: true,
+  });
   try {
     const report = await collectAnalytics(environment.warehouse).catch((error: unknown) => {
       if ((error as { code?: string }).code === UNDEFINED_TABLE) {

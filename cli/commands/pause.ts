@@ -2,6 +2,7 @@ import { pausedPlan } from '../../lambdas/ingest/paused-tables';
 import { isSourceTableName, SOURCE_TABLE_NAMES } from '../../lambdas/shared/core/catalogue';
 import type { OperatedWatermarkStore } from '../../lambdas/shared/ports/watermark-store';
 import { localWatermarkStore } from '../../local/pipeline-context';
+import { withStateFolder } from '../environment';
 import { openDeployedStack } from '../remote/deployed-stack';
 import { readSettings, UsageError } from '../settings';
 
@@ -22,13 +23,17 @@ export function tableOption(command: string, table: string | undefined): string 
 
 /**
  * The watermark store a table command changes: the deployed stack's SSM parameters with
- * `--env`, else the state folder's.
+ * `--env`, else the state folder's, held by `command` meanwhile.
  */
 export async function withWatermarks<T>(
   env: string | undefined,
+  command: string,
   use: (store: OperatedWatermarkStore, where: string) => Promise<T>,
 ): Promise<T> {
-  if (env === undefined) return use(localWatermarkStore(readSettings().stateDir), '');
+  if (env === undefined) {
+    const { stateDir } = readSettings();
+    return withStateFolder(stateDir, command, () => use(localWatermarkStore(stateDir), ''));
+  }
   const stack = await openDeployedStack(env);
   try {
     return await use(stack.watermarks, ` --env ${env}`);
@@ -40,7 +45,7 @@ export async function withWatermarks<T>(
 /** `deliverance pause --table T [--env NAME]`. */
 export async function pauseCommand(options: TableCommandOptions): Promise<number> {
   const table = tableOption('pause', options.table);
-  return withWatermarks(options.env, async (store, where) => {
+  return withWatermarks(options.env, 'pause', async (store, where) => {
     const paused = await store.paused();
     if (!paused.includes(table)) await store.setPaused([...paused, table]);
     const { held } = pausedPlan(SOURCE_TABLE_NAMES, [...paused, table]);
@@ -56,7 +61,7 @@ export async function pauseCommand(options: TableCommandOptions): Promise<number
 /** `deliverance resume --table T [--env NAME]`. */
 export async function resumeCommand(options: TableCommandOptions): Promise<number> {
   const table = tableOption('resume', options.table);
-  return withWatermarks(options.env, async (store) => {
+  return withWatermarks(options.env, 'resume', async (store) => {
     const paused = await store.paused();
     if (!paused.includes(table)) {
       console.log(`${table} was not paused (paused: ${paused.join(', ') || 'none'})`);

@@ -106,7 +106,7 @@ export async function replayCommand(options: {
     }
     return replayDeployed(options.env, options.batch, stage);
   }
-  const environment = await openEnvironment(readSettings());
+  const environment = await openEnvironment(readSettings(), { s3: true, command: 'replay' });
   try {
     const result = await replayBatch(environment, {
       batchId: options.batch,

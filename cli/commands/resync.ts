@@ -3,6 +3,8 @@ import { ObjectStoreRunLog } from '../../lambdas/shared/adapters/s3-run-log';
 import { canonicalTimestamp } from '../../lambdas/shared/core/value-codecs';
 import type { ObjectStore } from '../../lambdas/shared/ports/object-store';
 import { localWatermarkStore } from '../../local/pipeline-context';
+import type { OperatedWatermarkStore } from '../../lambdas/shared/ports/watermark-store';
+import { withStateFolder } from '../environment';
 import { openDeployedStack } from '../remote/deployed-stack';
 import { readSettings, UsageError } from '../settings';
 import { tableOption } from './pause';
@@ -42,35 +44,50 @@ export async function resyncCommand(options: ResyncOptions): Promise<number> {
   const table = tableOption('resync', options.table);
   const from = options.from === undefined ? undefined : fromOption(options.from);
   const env = options.env;
-  const stack = env === undefined ? undefined : await openDeployedStack(env);
-  try {
-    const store = stack?.watermarks ?? localWatermarkStore(readSettings().stateDir);
-    const where = env === undefined ? '' : ` --env ${env}`;
-    if (!(await store.paused()).includes(table)) {
-      throw new Error(
-        `Pause ${table} first (deliverance pause --table ${table}${where}): no ingest may move its watermark while resync sets it back; resume it afterwards`,
-      );
-    }
-    if (stack) await refuseWhileIngestRuns(stack.landing, table, where);
-    const stored = await store.read(table);
-    const mark = stored === undefined ? undefined : readWatermark(stored);
-    const position = mark?.kind === 'complete' ? mark.through : mark?.after.lastUpdated;
-    if (from !== undefined && position !== undefined && from > position) {
-      throw new UsageError(
-        `resync --from ${from} is later than where ${table} has been read (${position}): resync only re-reads, it never skips rows`,
-      );
-    }
-    if (from === undefined) await store.remove(table);
-    else await store.write(table, from);
-    console.log(
-      `${table}: watermark ${stored ?? '(none)'} → ${from ?? '(none: the whole table)'}. ` +
-        `Resume it (deliverance resume --table ${table}${where}) and ingest re-reads it from there, batch by batch; ` +
-        `deliverance status${where} shows its progress`,
+  if (env === undefined) {
+    const { stateDir } = readSettings();
+    return withStateFolder(stateDir, 'resync', () =>
+      resync(localWatermarkStore(stateDir), undefined, '', table, from),
     );
-    return 0;
-  } finally {
-    stack?.close();
   }
+  const stack = await openDeployedStack(env);
+  try {
+    return await resync(stack.watermarks, stack.landing, ` --env ${env}`, table, from);
+  } finally {
+    stack.close();
+  }
+}
+
+/** The resync itself; `landing` (deployed only) holds the run log of a still running ingest. */
+async function resync(
+  store: OperatedWatermarkStore,
+  landing: ObjectStore | undefined,
+  where: string,
+  table: string,
+  from: string | undefined,
+): Promise<number> {
+  if (!(await store.paused()).includes(table)) {
+    throw new Error(
+      `Pause ${table} first (deliverance pause --table ${table}${where}): no ingest may move its watermark while resync sets it back; resume it afterwards`,
+    );
+  }
+  if (landing) await refuseWhileIngestRuns(landing, table, where);
+  const stored = await store.read(table);
+  const mark = stored === undefined ? undefined : readWatermark(stored);
+  const position = mark?.kind === 'complete' ? mark.through : mark?.after.lastUpdated;
+  if (from !== undefined && position !== undefined && from > position) {
+    throw new UsageError(
+      `resync --from ${from} is later than where ${table} has been read (${position}): resync only re-reads, it never skips rows`,
+    );
+  }
+  if (from === undefined) await store.remove(table);
+  else await store.write(table, from);
+  console.log(
+    `${table}: watermark ${stored ?? '(none)'} → ${from ?? '(none: the whole table)'}. ` +
+      `Resume it (deliverance resume --table ${table}${where}) and ingest re-reads it from there, batch by batch; ` +
+      `deliverance status${where} shows its progress`,
+  );
+  return 0;
 }
 
 /**

@@ -6,7 +6,7 @@ import { readSettings } from '../settings';
 
 export async function runCommand(options: { verbose: boolean | undefined }): Promise<number> {
   const settings = readSettings();
-  const environment = await openEnvironment(settings);
+  const environment = await openEnvironment(settings, { s3: true, command: 'run' });
   try {
     const cycles = await runUntilCaughtUp(
       environment,

@@ -8,7 +8,7 @@ export async function seedCommand(options: { scale: string | undefined }): Promi
     throw new UsageError(`--scale must be a positive number, not ${options.scale}`);
   }
   const settings = readSettings();
-  const environment = await openEnvironment(settings, { s3: false });
+  const environment = await openEnvironment(settings, { s3: false, command: 'seed' });
   try {
     const summary = await seedTotesys(environment.sourceUrl, {
       scale,

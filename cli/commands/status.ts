@@ -28,7 +28,11 @@ export async function statusCommand(options: StatusCommandOptions): Promise<numb
       stack.close();
     }
   }
-  const environment = await openEnvironment(readSettings());
+  const environment = await openEnvironment(readSettings(), {
+    s3: true,
+    command: 'status',
+    readOnly: true,
+  });
   try {
     return await report(await collectStatus(localStatusSources(environment), { limit }), options);
   } finally {

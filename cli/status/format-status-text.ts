@@ -1,5 +1,6 @@
 import { PIPELINE_STAGES } from '../../lambdas/shared/ports/run-log';
 import { formatTable } from '../table-format';
+import { terminalText } from '../terminal-text';
 import { watermarkText, type PipelineStatus, type StageRun } from './pipeline-status';
 
 /** `3 m 20 s`-style ages and durations; a dash for unknown. */
@@ -42,7 +43,9 @@ export function formatStatusText(status: PipelineStatus): string {
     run.stages.ingest.rows ?? '—',
   ]);
   const lines = [
-    `Deliverance status${status.environment ? ` of ${status.environment}` : ''} at ${status.generatedAt}`,
+    terminalText(
+      `Deliverance status${status.environment ? ` of ${status.environment}` : ''} at ${status.generatedAt}`,
+    ),
     '',
     formatTable(
       [
@@ -61,7 +64,9 @@ export function formatStatusText(status: PipelineStatus): string {
     ),
     '',
     w.lastLoadedBatchId
-      ? `warehouse: complete up to ${ageText(w.completeUpTo, w.freshnessSeconds)}; last loaded batch ${w.lastLoadedBatchId} at ${w.loadedAt ?? '—'}; newest source change ${w.newestSourceChange ?? '—'} (${formatSeconds(w.newestChangeAgeSeconds)} ago)`
+      ? terminalText(
+          `warehouse: complete up to ${ageText(w.completeUpTo, w.freshnessSeconds)}; last loaded batch ${w.lastLoadedBatchId} at ${w.loadedAt ?? '—'}; newest source change ${w.newestSourceChange ?? '—'} (${formatSeconds(w.newestChangeAgeSeconds)} ago)`,
+        )
       : 'warehouse: nothing loaded yet',
     '',
     `recent runs (newest first, ${status.runs.length}):`,
@@ -72,7 +77,9 @@ export function formatStatusText(status: PipelineStatus): string {
   ];
   if (status.deadLetters) {
     lines.push(
-      `dead-letter queues: ${status.deadLetters.map((q) => `${q.name} ${q.messages}`).join(', ')}${status.deadLetters.some((q) => q.messages > 0) ? ' (deliverance redrive sends them back)' : ''}`,
+      terminalText(
+        `dead-letter queues: ${status.deadLetters.map((q) => `${q.name} ${q.messages}`).join(', ')}${status.deadLetters.some((q) => q.messages > 0) ? ' (deliverance redrive sends them back)' : ''}`,
+      ),
     );
   }
   if (status.alarms) {
@@ -83,13 +90,15 @@ export function formatStatusText(status: PipelineStatus): string {
         : `alarms (${firing.length} not OK of ${status.alarms.length}):`,
     );
     for (const a of firing) {
-      lines.push(`  ${a.name} ${a.state} since ${a.since ?? '—'}: ${a.reason ?? ''}`);
+      lines.push(terminalText(`  ${a.name} ${a.state} since ${a.since ?? '—'}: ${a.reason ?? ''}`));
     }
   }
   if (status.deadLetters || status.alarms) lines.push('');
   if (status.failures.length > 0) {
     lines.push(`failures (${status.failures.length}):`);
-    for (const f of status.failures) lines.push(`  ${f.batchId} ${f.stage} at ${f.at}: ${f.error}`);
+    for (const f of status.failures) {
+      lines.push(terminalText(`  ${f.batchId} ${f.stage} at ${f.at}: ${f.error}`));
+    }
   } else {
     lines.push('failures: none');
   }
@@ -97,7 +106,9 @@ export function formatStatusText(status: PipelineStatus): string {
     lines.push('', `gaps in the batch sequence (${status.gaps.length}):`);
     for (const g of status.gaps) {
       lines.push(
-        `  ${g.batchId} was never through ${g.missing} although ${g.laterBatchId} was: deliverance replay --batch ${g.batchId} --stage ${g.missing}`,
+        terminalText(
+          `  ${g.batchId} was never through ${g.missing} although ${g.laterBatchId} was: deliverance replay --batch ${g.batchId} --stage ${g.missing}`,
+        ),
       );
     }
   }
