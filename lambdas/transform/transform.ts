@@ -13,6 +13,7 @@ import { DerivedKeys } from './derived-keys';
 import { readLandedObject, type BatchInProgress } from './landed-object';
 import { BatchOutputs } from './outputs';
 import { processedManifest } from './processed-manifest';
+import { RowQuarantine } from './row-quarantine';
 import { BatchSnapshots } from './snapshots';
 import { JOINED, SNAPSHOT_TABLES } from './tables/specs';
 
@@ -43,8 +44,9 @@ export interface TransformResult {
 
 /**
  * Turns one landing batch into warehouse-shaped Parquet and a processed manifest, written
- * last. A landing object that cannot be read is quarantined with its reason and the rest of
- * the batch goes on; the manifest lists what was set aside, so nothing is dropped unseen.
+ * last. A row holding a value the warehouse cannot hold is set aside, and a landing object that
+ * cannot be read is quarantined, each with its reason, and the rest of the batch goes on; the
+ * manifest lists what was set aside, so nothing is dropped unseen.
  */
 export function runTransform(options: TransformOptions): Promise<TransformResult> {
   // The snapshots are read, merged and written back: two transforms of one processed bucket
@@ -96,6 +98,7 @@ async function transformOnce(options: TransformOptions): Promise<TransformResult
     outputs: new BatchOutputs(batchId, options.workDir, options.rowGroupRows ?? 50_000),
     snapshots: await BatchSnapshots.read(processed),
     derived: new DerivedKeys(),
+    rowQuarantine: new RowQuarantine(batchId),
   };
 
   const sourceRows: Record<string, number> = {};
@@ -115,6 +118,7 @@ async function transformOnce(options: TransformOptions): Promise<TransformResult
 
   const tables = await batch.outputs.publish(processed);
   await batch.snapshots.writeChanged(processed);
+  const quarantinedRows = await batch.rowQuarantine.write(landing);
   const result = processedManifest(manifest, {
     batchId,
     startedAt,
@@ -122,12 +126,14 @@ async function transformOnce(options: TransformOptions): Promise<TransformResult
     sourceRows,
     tables,
     quarantined,
+    quarantinedRows,
   });
   await processed.put(outKey, JSON.stringify(result, null, 2), 'application/json');
   log.info('Wrote processed manifest', {
     batchId,
     tables: tables.length,
     quarantined: quarantined.length,
+    rowsSetAside: quarantinedRows.reduce((sum, q) => sum + q.rows, 0),
   });
   return { batchId, skipped: false, manifestKey: outKey, manifest: result };
 }
