@@ -10,6 +10,7 @@ import type { DerivedKeys } from './derived-keys';
 import type { BatchOutputs } from './outputs';
 import {
   isUnholdableRowOf,
+  referringToSetAside,
   splitUnholdable,
   verdictOf,
   type RowQuarantine,
@@ -73,17 +74,30 @@ export async function readLandedObject(
       warnDrift(read);
       const first = rowsBefore;
       rowsBefore += read.length;
+      const at = (index: number) => ({
+        bucket: batch.landing.bucket,
+        key,
+        line: first + index + 1,
+      });
       let chunk: readonly DecodedRow[] = read;
+      const referring = referringToSetAside(source, read, batch.rowQuarantine);
+      if (referring) {
+        for (const { index, fault } of referring.setAside) {
+          const verdict = verdictOf(fault, at(index), REFERRING_NEXT);
+          setAside.push({ verdict, row: read[index] as DecodedRow });
+        }
+        chunk = referring.kept;
+      }
       let shaped;
       try {
         try {
           shaped = shapeAll(chunk);
         } catch (error) {
           if (!isUnholdableRowOf(error, table)) throw error;
-          const split = splitUnholdable(read, table, shapeAll);
-          for (const { index, error } of split.setAside) {
-            const at = { bucket: batch.landing.bucket, key, line: first + index + 1 };
-            setAside.push({ verdict: verdictOf(error, at), row: read[index] as DecodedRow });
+          const split = splitUnholdable(chunk, table, shapeAll);
+          for (const { row, error } of split.setAside) {
+            const index = read.indexOf(row);
+            setAside.push({ verdict: verdictOf(error, at(index)), row });
           }
           chunk = split.kept;
           shaped = shapeAll(chunk);
@@ -125,6 +139,10 @@ export async function readLandedObject(
     return { quarantined: await quarantineObject(batch.landing, key, reason, batch.batchId) };
   }
 }
+
+const REFERRING_NEXT =
+  'Once the row it refers to is corrected and loaded, re-read this table from before this batch ' +
+  '(deliverance pause, resync --from, resume), or let its next version bring it.';
 
 /** Warns once per object when its rows carry columns the catalogue does not know. */
 function driftWarning(batch: BatchInProgress, source: SourceTable, key: string) {

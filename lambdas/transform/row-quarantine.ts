@@ -1,10 +1,12 @@
 import { quarantinedRowsKey } from '../shared/core/batch';
-import type { SourceTableName } from '../shared/core/catalogue';
+import type { SourceTable, SourceTableName } from '../shared/core/catalogue';
 import type { DecodedRow } from '../shared/core/json-lines';
 import type { QuarantinedRow, QuarantinedRows } from '../shared/core/manifest';
 import type { ObjectStore } from '../shared/ports/object-store';
 import { UnholdableValueError } from './tables/errors';
 import { shownValue } from './tables/values';
+
+const NONE: ReadonlySet<number | string | null> = new Set();
 
 /** How many of a table's rows set aside the processed manifest names; the file holds them all. */
 const NAMED_IN_MANIFEST = 5;
@@ -27,18 +29,18 @@ export function splitUnholdable(
   rows: readonly DecodedRow[],
   table: SourceTableName,
   tryRows: (rows: readonly DecodedRow[]) => void,
-): { kept: DecodedRow[]; setAside: { index: number; error: UnholdableValueError }[] } {
+): { kept: DecodedRow[]; setAside: { row: DecodedRow; error: UnholdableValueError }[] } {
   const kept: DecodedRow[] = [];
-  const setAside: { index: number; error: UnholdableValueError }[] = [];
-  rows.forEach((row, index) => {
+  const setAside: { row: DecodedRow; error: UnholdableValueError }[] = [];
+  for (const row of rows) {
     try {
       tryRows([row]);
       kept.push(row);
     } catch (error) {
       if (!isUnholdableRowOf(error, table)) throw error;
-      setAside.push({ index, error });
+      setAside.push({ row, error });
     }
-  });
+  }
   return { kept, setAside };
 }
 
@@ -47,23 +49,70 @@ export function isUnholdableRowOf(error: unknown, table: string): error is Unhol
   return error instanceof UnholdableValueError && error.table === table && error.key !== null;
 }
 
+/** What a row is set aside for: its table, key and column, and the problem with the value. */
+export interface RowFault {
+  readonly table: string;
+  readonly key: number | string | null;
+  readonly column: string;
+  readonly problem: string;
+  readonly value: unknown;
+}
+
 /** The verdict on one row set aside, naming its table, key, column, value and where it landed. */
 export function verdictOf(
-  error: UnholdableValueError,
+  fault: RowFault,
   source: { readonly bucket: string; readonly key: string; readonly line: number },
+  next = 'Correct the source row: its next version arrives with the next batch.',
 ): QuarantinedRow {
   const where = `s3://${source.bucket}/${source.key}`;
   return {
-    key: error.key,
-    column: error.column,
-    value: shownValue(error.value),
+    key: fault.key,
+    column: fault.column,
+    value: shownValue(fault.value),
     source: where,
     line: source.line,
     reason:
-      `${where} line ${source.line}: ${error.table} row ${String(error.key)} column ${error.column} ` +
-      `${error.problem}. The row is set aside; the rest of the batch goes on. Correct the source ` +
-      'row: its next version arrives with the next batch.',
+      `${where} line ${source.line}: ${fault.table} row ${String(fault.key)} column ${fault.column} ` +
+      `${fault.problem}. The row is set aside; the rest of the batch goes on. ${next}`,
   };
+}
+
+/**
+ * Rows of `table` that refer (by a foreign key of the source catalogue) to a row this batch
+ * set aside. The warehouse may not hold the row they refer to, whose foreign key would then
+ * refuse the whole batch at the load, so they are set aside with it. Tables are read in
+ * foreign-key order, so the rows they refer to have been judged before them.
+ */
+export function referringToSetAside(
+  table: SourceTable,
+  rows: readonly DecodedRow[],
+  quarantine: RowQuarantine,
+): { kept: DecodedRow[]; setAside: { index: number; fault: RowFault }[] } | undefined {
+  const references = Object.entries(table.references)
+    .map(([column, to]) => ({ column, to, keys: quarantine.keysOf(to) }))
+    .filter((r) => r.keys.size > 0);
+  if (references.length === 0) return undefined;
+  const kept: DecodedRow[] = [];
+  const setAside: { index: number; fault: RowFault }[] = [];
+  rows.forEach((row, index) => {
+    const hit = references.find((r) => r.keys.has(row[r.column] as number));
+    if (!hit) {
+      kept.push(row);
+      return;
+    }
+    const value = row[hit.column];
+    setAside.push({
+      index,
+      fault: {
+        table: table.name,
+        key: row[table.primaryKey] as number,
+        column: hit.column,
+        value,
+        problem: `refers to ${hit.to} ${String(value)}, which this batch set aside`,
+      },
+    });
+  });
+  return { kept, setAside };
 }
 
 /**
@@ -73,15 +122,26 @@ export function verdictOf(
  */
 export class RowQuarantine {
   private readonly byTable = new Map<SourceTableName, SetAsideRow[]>();
+  private readonly keys = new Map<string, Set<number | string | null>>();
 
   constructor(private readonly batchId: string) {}
+
+  /** The keys of `table` set aside so far. */
+  keysOf(table: string): ReadonlySet<number | string | null> {
+    return this.keys.get(table) ?? NONE;
+  }
 
   /** The rows of a landing object set aside, once the object as a whole has been read. */
   add(table: SourceTableName, rows: readonly SetAsideRow[]): void {
     if (rows.length === 0) return;
     const held = this.byTable.get(table) ?? [];
-    for (const row of rows) held.push(row);
+    const keys = this.keys.get(table) ?? new Set();
+    for (const row of rows) {
+      held.push(row);
+      keys.add(row.verdict.key);
+    }
     this.byTable.set(table, held);
+    this.keys.set(table, keys);
   }
 
   /** Writes one file per table with rows set aside; answers the processed manifest's entries. */

@@ -1,5 +1,5 @@
 import { batchIdFromManifestKey, manifestKey } from '../shared/core/batch';
-import type { SourceTableName } from '../shared/core/catalogue';
+import { SOURCE_TABLE_NAMES, type SourceTableName } from '../shared/core/catalogue';
 import {
   parseLandingManifest,
   type LandedTable,
@@ -15,7 +15,7 @@ import { BatchOutputs } from './outputs';
 import { processedManifest } from './processed-manifest';
 import { RowQuarantine } from './row-quarantine';
 import { BatchSnapshots } from './snapshots';
-import { JOINED, SNAPSHOT_TABLES } from './tables/specs';
+import { JOINED } from './tables/specs';
 
 export interface TransformOptions {
   readonly landing: ObjectStore;
@@ -103,7 +103,7 @@ async function transformOnce(options: TransformOptions): Promise<TransformResult
 
   const sourceRows: Record<string, number> = {};
   const quarantined: QuarantinedObject[] = [];
-  for (const entry of inJoinOrder(manifest.tables)) {
+  for (const entry of inReferenceOrder(manifest.tables)) {
     for (const key of entry.keys) {
       const outcome = await readLandedObject(batch, entry.table, key);
       if ('quarantined' in outcome) quarantined.push(outcome.quarantined);
@@ -139,14 +139,12 @@ async function transformOnce(options: TransformOptions): Promise<TransformResult
 }
 
 /**
- * The landed tables with the snapshot tables first, in join order, whatever the manifest's:
- * a batch's departments and addresses are then in their snapshots before its staff and
- * counterparty rows are checked against them.
+ * The landed tables in foreign-key order, whatever the manifest's: a batch's departments and
+ * addresses are then in their snapshots before its staff and counterparty rows are checked
+ * against them, and every row a table refers to has been judged before it, so a row referring
+ * to one set aside is set aside with it.
  */
-function inJoinOrder(tables: readonly LandedTable[]): LandedTable[] {
-  const rank = (table: SourceTableName) => {
-    const index = SNAPSHOT_TABLES.indexOf(table);
-    return index < 0 ? SNAPSHOT_TABLES.length : index;
-  };
+function inReferenceOrder(tables: readonly LandedTable[]): LandedTable[] {
+  const rank = (table: SourceTableName) => SOURCE_TABLE_NAMES.indexOf(table);
   return [...tables].sort((a, b) => rank(a.table) - rank(b.table));
 }
