@@ -4,7 +4,18 @@ import type { DecodedRow } from '../shared/core/json-lines';
 import type { QuarantinedRow, QuarantinedRows } from '../shared/core/manifest';
 import type { ObjectStore } from '../shared/ports/object-store';
 import { UnholdableValueError } from './tables/errors';
+import { streamedFrom } from './tables/specs';
 import { shownValue } from './tables/values';
+
+/**
+ * Whether a row set aside may be its key's first version, which the warehouse then does not
+ * hold: totesys stamps a new row's created_at and last_updated alike, and an update moves only
+ * last_updated. A row whose stamps cannot be read counts as new. A row updated since its first
+ * version is taken to have been loaded before: the rows referring to it load against that.
+ */
+function mayBeNew(row: DecodedRow): boolean {
+  return typeof row.created_at !== 'string' || row.created_at === row.last_updated;
+}
 
 const NONE: ReadonlySet<number | string | null> = new Set();
 
@@ -77,9 +88,14 @@ export function verdictOf(
   };
 }
 
+/** Only a dimension is a foreign key's target in the warehouse; a fact version never is. */
+function feedsDimension(table: SourceTableName): boolean {
+  return streamedFrom(table).every((spec) => spec.table.kind === 'dimension');
+}
+
 /**
- * Rows of `table` that refer (by a foreign key of the source catalogue) to a row this batch
- * set aside. The warehouse may not hold the row they refer to, whose foreign key would then
+ * Rows of `table` that refer (by a foreign key of the source catalogue) to a row of a dimension's
+ * source table this batch set aside. The warehouse may not hold the row they refer to, whose foreign key would then
  * refuse the whole batch at the load, so they are set aside with it. Tables are read in
  * foreign-key order, so the rows they refer to have been judged before them.
  */
@@ -89,6 +105,7 @@ export function referringToSetAside(
   quarantine: RowQuarantine,
 ): { kept: DecodedRow[]; setAside: { index: number; fault: RowFault }[] } | undefined {
   const references = Object.entries(table.references)
+    .filter(([, to]) => feedsDimension(to))
     .map(([column, to]) => ({ column, to, keys: quarantine.keysOf(to) }))
     .filter((r) => r.keys.size > 0);
   if (references.length === 0) return undefined;
@@ -126,7 +143,7 @@ export class RowQuarantine {
 
   constructor(private readonly batchId: string) {}
 
-  /** The keys of `table` set aside so far. */
+  /** The keys of `table` set aside so far whose row may be new to the warehouse (mayBeNew). */
   keysOf(table: string): ReadonlySet<number | string | null> {
     return this.keys.get(table) ?? NONE;
   }
@@ -138,7 +155,7 @@ export class RowQuarantine {
     const keys = this.keys.get(table) ?? new Set();
     for (const row of rows) {
       held.push(row);
-      keys.add(row.verdict.key);
+      if (mayBeNew(row.row)) keys.add(row.verdict.key);
     }
     this.byTable.set(table, held);
     this.keys.set(table, keys);

@@ -195,6 +195,10 @@ describe('a value the warehouse cannot hold costs its own row, not the pipeline'
       [id],
     );
     await change('design', id, `design_name = design_name || ' II'`);
+    // An order of that design in the same batch: the warehouse holds the design's earlier
+    // version, so the order loads against it.
+    const orderId = await someId('sales_order');
+    await change('sales_order', orderId, 'design_id = $2', [id]);
     const manifest = await cycleWithLandedLine('design', id, (line) =>
       line.replace(/"design_name":"/, '"design_name":"\\ud800'),
     );
@@ -214,6 +218,53 @@ describe('a value the warehouse cannot hold costs its own row, not the pipeline'
 
     await change('design', id, `design_name = design_name || ' III'`);
     await cycle();
+    expect(await compareWithReference(stack.source, stack.warehouse)).toEqual([]);
+  });
+
+  it('a new design set aside takes the sales order referring to it in the same batch along, so the load is not refused by its foreign key; both arrive once corrected', async () => {
+    const design = await stack.source.query<{ id: number }>(
+      `INSERT INTO design (design_name, file_location, file_name)
+       VALUES ('Fresh', '/designs', 'fresh.json') RETURNING design_id AS id`,
+    );
+    const designId = design.rows[0]!.id;
+    const order = await stack.source.query<{ id: number }>(
+      `INSERT INTO sales_order (design_id, staff_id, counterparty_id, units_sold, unit_price, currency_id,
+         agreed_delivery_date, agreed_payment_date, agreed_delivery_location_id)
+       SELECT $1, staff_id, counterparty_id, units_sold, unit_price, currency_id, agreed_delivery_date,
+         agreed_payment_date, agreed_delivery_location_id FROM sales_order ORDER BY sales_order_id LIMIT 1
+       RETURNING sales_order_id AS id`,
+      [designId],
+    );
+    const orderId = order.rows[0]!.id;
+    const manifest = await cycleWithLandedLine('design', designId, (line) =>
+      line.replace(/"design_name":"/, '"design_name":"\\ud800'),
+    );
+    const entries = manifest?.quarantinedRows ?? [];
+    expect(entries.map((e) => [e.table, e.rows, e.first[0]?.key, e.first[0]?.column])).toEqual([
+      ['design', 1, designId, 'design_name'],
+      ['sales_order', 1, orderId, 'design_id'],
+    ]);
+    expect(entries[1]!.first[0]!.reason).toContain(
+      `sales_order row ${orderId} column design_id refers to design ${designId}, which this batch set aside`,
+    );
+    const [ordered] = await readJsonLines(stack.landing, entries[1]!.quarantineKey);
+    const lastUpdated = (ordered as { row: { last_updated: string } }).row.last_updated;
+    expect(
+      await compareWithReference(stack.source, stack.warehouse, {
+        exceptKeys: { dim_design: [designId], fact_sales_order: [orderId] },
+      }),
+    ).toEqual([]);
+    const held = await stack.warehouse.query(
+      'SELECT 1 FROM fact_sales_order WHERE sales_order_id = $1',
+      [orderId],
+    );
+    expect(held.rowCount).toBe(0);
+
+    // Corrected at the source, the design arrives; the order with its next version.
+    await change('design', designId, `design_name = 'Fresh II'`);
+    await change('sales_order', orderId, 'units_sold = units_sold + 1');
+    await cycle();
+    expect(await forgetSourceVersion(stack.source, 'sales_order', orderId, lastUpdated)).toBe(1);
     expect(await compareWithReference(stack.source, stack.warehouse)).toEqual([]);
   });
 });
