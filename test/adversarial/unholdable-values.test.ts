@@ -1,3 +1,4 @@
+import { formatCycleSummary } from '../../cli/cycle-summary';
 import { runIngest } from '../../lambdas/ingest/ingest';
 import type { SourceTableName } from '../../lambdas/shared/core/catalogue';
 import type { ProcessedManifest, QuarantinedRows } from '../../lambdas/shared/core/manifest';
@@ -137,9 +138,19 @@ describe('a value the warehouse cannot hold costs its own row, not the pipeline'
     async (table, column) => {
       const id = await someId(table);
       await change(table, id, `${column} = 123456789012.5`);
-      const { transform } = await cycle();
+      const result = await cycle();
+      const { transform } = result;
       const row = await expectSetAside(transform.manifest, table, id, column);
       expect(row[column]).toBe('123456789012.5');
+      // The run says how many rows were set aside and where: its summary and its run record.
+      const kept = `quarantine/rows/${table}/${transform.batchId}.jsonl`;
+      expect(formatCycleSummary(result)).toContain(
+        `${table}: 1 row(s), kept in ${kept} of the landing bucket`,
+      );
+      const record = JSON.parse(
+        (await stack.processed.get(`runs/${transform.batchId}/transform.json`)).toString('utf8'),
+      ) as { setAside?: unknown };
+      expect(record.setAside).toEqual([{ table, rows: 1, quarantineKey: kept }]);
       expect(await compareWithReference(stack.source, stack.warehouse)).toEqual([]);
 
       await change(table, id, `${column} = 12.5`);
