@@ -20,6 +20,7 @@ export function formatCycleSummary(cycle: CycleResult): string {
     written.get(t.table)?.written ?? 0,
   ]);
   const quarantined = transform.manifest?.quarantined ?? [];
+  const setAside = transform.manifest?.quarantinedRows ?? [];
   return [
     terminalText(`batch ${ingest.batchId}`),
     '',
@@ -30,6 +31,16 @@ export function formatCycleSummary(cycle: CycleResult): string {
     formatTable(['warehouse table', 'rows', 'inserted/changed'], shaped),
     ...(quarantined.length > 0
       ? ['', 'quarantined:', ...quarantined.map((q) => terminalText(`  ${q.source}: ${q.reason}`))]
+      : []),
+    ...(setAside.length > 0
+      ? [
+          '',
+          'rows set aside (a value the warehouse cannot hold; the rest of the batch was loaded):',
+          ...setAside.flatMap((q) => [
+            `  ${q.table}: ${q.rows} row(s), kept in ${q.quarantineKey} of the landing bucket`,
+            ...q.first.map((row) => `    ${row.reason}`),
+          ]),
+        ]
       : []),
   ].join('\n');
 }

@@ -10,6 +10,11 @@ export const MANIFEST_PREFIX = 'manifests/';
 export const MANIFEST_SUFFIX = '.json';
 /** Objects a stage refused, with a `.reason.json` beside each: `quarantine/<original key>`. */
 export const QUARANTINE_PREFIX = 'quarantine/';
+/**
+ * Rows the transform set aside, each with its reason, in the landing bucket beside the
+ * quarantined objects: `quarantine/rows/<source_table>/<batchId>.jsonl`.
+ */
+export const QUARANTINED_ROWS_PREFIX = `${QUARANTINE_PREFIX}rows/`;
 /** Transform's dimension snapshots in the processed bucket: `state/<source_table>.jsonl`. */
 export const STATE_PREFIX = 'state/';
 /** Run records: `runs/<batchId>/<stage>.json`, in the bucket the stage writes to. */
@@ -23,6 +28,11 @@ export function landingKey(table: string, batchId: string, part = 0): string {
 /** A processed object of a warehouse table: `<table>/<batchId>.parquet`. */
 export function processedKey(table: string, batchId: string): string {
   return `${table}/${batchId}.parquet`;
+}
+
+/** The rows of a source table a batch set aside: `quarantine/rows/<table>/<batchId>.jsonl`. */
+export function quarantinedRowsKey(table: string, batchId: string): string {
+  return `${QUARANTINED_ROWS_PREFIX}${table}/${batchId}.jsonl`;
 }
 
 export function manifestKey(batchId: string): string {

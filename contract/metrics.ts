@@ -36,6 +36,8 @@ export const METRICS = {
   RowsTransformed: { unit: 'Count', stages: ['transform'] },
   /** Landing objects of a batch refused and set aside. */
   QuarantinedObjects: { unit: 'Count', stages: ['transform'] },
+  /** Source rows of a batch set aside for a value the warehouse cannot hold. */
+  QuarantinedRows: { unit: 'Count', stages: ['transform'] },
   /** Warehouse rows inserted or changed by a batch. */
   RowsLoaded: { unit: 'Count', stages: ['load'] },
   /** From the batch's landing to its load. */

@@ -49,7 +49,8 @@ export const STORAGE_ACCESS: Readonly<
   transform: {
     landing: {
       read: [...tablePrefixes(SOURCE_TABLES), MANIFEST_PREFIX],
-      // Refused landing objects are copied aside with their reason.
+      // Refused landing objects are copied aside with their reason, and rows set aside are
+      // written beside them (quarantine/rows/).
       write: [QUARANTINE_PREFIX],
       // Catch-up: the batches landed, and the manifests refused (those wait for an operator).
       list: [MANIFEST_PREFIX, `${QUARANTINE_PREFIX}${MANIFEST_PREFIX}`],

@@ -118,7 +118,7 @@ export async function replayCommand(options: {
       console.log(
         result.transform.skipped
           ? `transform: batch ${options.batch} already transformed, nothing done (--force rewrites it)`
-          : `transform: batch ${options.batch} → ${result.transform.manifest?.tables.length ?? 0} processed table(s), ${result.transform.manifest?.quarantined.length ?? 0} quarantined object(s)`,
+          : `transform: batch ${options.batch} → ${result.transform.manifest?.tables.length ?? 0} processed table(s), ${result.transform.manifest?.quarantined.length ?? 0} quarantined object(s), ${(result.transform.manifest?.quarantinedRows ?? []).reduce((sum, q) => sum + q.rows, 0)} row(s) set aside`,
       );
     }
     console.log(

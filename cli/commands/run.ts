@@ -17,7 +17,11 @@ export async function runCommand(options: { verbose: boolean | undefined }): Pro
       },
       (cycle, progress) => console.log(formatCycleWithProgress(cycle, progress)),
     );
-    const quarantined = cycles.some((c) => (c.transform.manifest?.quarantined.length ?? 0) > 0);
+    // 3: something was set aside (an object, or rows), for the operator to look at.
+    const quarantined = cycles.some(
+      ({ transform: { manifest } }) =>
+        (manifest?.quarantined.length ?? 0) > 0 || (manifest?.quarantinedRows?.length ?? 0) > 0,
+    );
     return quarantined ? 3 : 0;
   } finally {
     await environment.stop();

@@ -21,7 +21,8 @@ function ageText(at: string | null, age: number | null): string {
 
 function stageCell(run: StageRun): string {
   if (run.state === 'none') return '—';
-  return run.seconds === null ? run.state : `${run.state} ${formatSeconds(run.seconds)}`;
+  const cell = run.seconds === null ? run.state : `${run.state} ${formatSeconds(run.seconds)}`;
+  return run.setAside ? `${cell}, ${run.setAside} row(s) set aside` : cell;
 }
 
 /** The terminal form of `deliverance status`: tables, warehouse, recent runs, failures, gaps. */

@@ -25,6 +25,8 @@ export interface StageRun {
   readonly finishedAt: string | null;
   readonly seconds: number | null;
   readonly rows: number | null;
+  /** Rows the transform set aside (quarantine/rows/ in landing); absent when none. */
+  readonly setAside?: number;
   readonly error: string | null;
 }
 
@@ -166,6 +168,9 @@ function stageRun(record: RunRecord | undefined, upstream: StageState | undefine
     finishedAt: record.finishedAt,
     seconds: seconds(record.startedAt, record.finishedAt),
     rows: record.state === 'success' ? record.tables.reduce((sum, t) => sum + t.rows, 0) : null,
+    ...(record.setAside?.length
+      ? { setAside: record.setAside.reduce((sum, t) => sum + t.rows, 0) }
+      : {}),
     error: record.error,
   };
 }

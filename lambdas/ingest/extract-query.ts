@@ -7,7 +7,8 @@ const ISO_FORMAT = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
 
 /**
  * Each value in its exact JSON form, made by PostgreSQL itself: numerics as their decimal
- * text (never a binary float), timestamps as ISO-8601 with microseconds, enums as text. A
+ * text (never a binary float), timestamps as ISO-8601 with microseconds (' BC' after one before
+ * year 1, which the transform sets aside rather than read as AD), enums as text. A
  * `timestamptz` is written as the wall-clock time in the session's TimeZone, as `timestamp`
  * columns are stamped, so both compare with the window bounds read from the same clock.
  */
@@ -17,7 +18,8 @@ function jsonValue(column: SourceColumn): string {
     case 'numeric':
       return `${ref}::text`;
     case 'timestamp':
-      return `to_char(${ref}, ${ISO_FORMAT})`;
+      // 'YYYY' has no era: without the suffix 44 BC would land as AD 44.
+      return `to_char(${ref}, ${ISO_FORMAT}) || CASE WHEN ${ref} < '0001-01-01' THEN ' BC' ELSE '' END`;
     case 'text':
       return `${ref}::text`;
     default:

@@ -21,7 +21,8 @@ export interface BatchReconcilerOptions {
 /**
  * The check load runs before it writes a batch: the rows landing held per source table (which
  * the processed manifest carries, so load reads nothing of landing) must equal the rows
- * transform read, or the batch is refused with a `ReconciliationError`. Then a look for earlier
+ * transform passed on plus the rows it set aside, or the batch is refused with a
+ * `ReconciliationError` (a landing object quarantined whole always is). Then a look for earlier
  * batches of the same day that the load skipped over, which only warns: the batch in hand is
  * sound, and the gap is for an operator to replay.
  *
@@ -41,10 +42,15 @@ export function batchReconciler(
       );
     } else {
       const verdict = reconcileLandingWithTransform(processed.landed, processed);
-      if (verdict.quarantinedTables.length > 0) {
-        logger.warn('Tables with quarantined objects are left out of reconciliation', {
+      const setAside = processed.quarantinedRows ?? [];
+      if (setAside.length > 0) {
+        logger.warn('Rows set aside by the transform: landed = loaded + set aside', {
           batchId,
-          tables: verdict.quarantinedTables,
+          tables: setAside.map(({ table, rows, quarantineKey }) => ({
+            table,
+            rows,
+            quarantineKey,
+          })),
         });
       }
       if (verdict.mismatches.length > 0) {

@@ -1,6 +1,6 @@
 import type { LandingManifest, ProcessedManifest } from './core/manifest';
 import { errorKind } from './core/pipeline-error';
-import type { PipelineStage, RunLog, RunRecord, TableRun } from './ports/run-log';
+import type { PipelineStage, RunLog, RunRecord, SetAsideRun, TableRun } from './ports/run-log';
 import type { StageLogger } from './ports/stage-logger';
 
 export interface StageRunOptions<T> {
@@ -14,6 +14,8 @@ export interface StageRunOptions<T> {
   readonly stage: PipelineStage;
   /** Per-table rows (and bytes) of a finished run, for its success record. */
   readonly tablesOf: (result: T) => readonly TableRun[];
+  /** Rows the run set aside, per source table (transform). */
+  readonly setAsideOf?: (result: T) => readonly SetAsideRun[];
   /** True when the stage found the batch already done and wrote nothing. */
   readonly skippedOf?: (result: T) => boolean;
   readonly clock?: () => Date;
@@ -73,11 +75,13 @@ export async function recordStageRun<T>(
   if (skipped && previous?.state === 'success') {
     await write(previous);
   } else {
+    const setAside = options.setAsideOf?.(result) ?? [];
     await write({
       ...base,
       state: 'success',
       finishedAt: clock().toISOString(),
       tables: options.tablesOf(result),
+      ...(setAside.length > 0 ? { setAside } : {}),
       error: null,
       ...(skipped ? { skipped } : {}),
     });
@@ -99,6 +103,15 @@ export function landedTables(manifest: LandingManifest): TableRun[] {
 /** Transform's per-table record: rows of each warehouse table written. */
 export function processedTables(manifest: ProcessedManifest | undefined): TableRun[] {
   return (manifest?.tables ?? []).map((t) => ({ table: t.table, rows: t.rows }));
+}
+
+/** Transform's rows set aside per source table, and where each table's are kept. */
+export function setAsideRows(manifest: ProcessedManifest | undefined): SetAsideRun[] {
+  return (manifest?.quarantinedRows ?? []).map(({ table, rows, quarantineKey }) => ({
+    table,
+    rows,
+    quarantineKey,
+  }));
 }
 
 /** Load's per-table record: rows staged and rows written of each warehouse table. */

@@ -8,6 +8,14 @@ import type { StageLogger } from '../shared/ports/stage-logger';
 import { quarantineObject } from '../shared/quarantine';
 import type { DerivedKeys } from './derived-keys';
 import type { BatchOutputs } from './outputs';
+import {
+  isUnholdableRowOf,
+  referringToSetAside,
+  splitUnholdable,
+  verdictOf,
+  type RowQuarantine,
+  type SetAsideRow,
+} from './row-quarantine';
 import { isSnapshotTable, type BatchSnapshots } from './snapshots';
 import { TransformError } from './tables';
 import { streamedFrom } from './tables/specs';
@@ -20,9 +28,13 @@ export interface BatchInProgress {
   readonly outputs: BatchOutputs;
   readonly snapshots: BatchSnapshots;
   readonly derived: DerivedKeys;
+  readonly rowQuarantine: RowQuarantine;
 }
 
-export type ObjectOutcome = { readonly rows: number } | { readonly quarantined: QuarantinedObject };
+/** Rows read and passed on, and rows set aside; or the whole object set aside. */
+export type ObjectOutcome =
+  | { readonly rows: number; readonly setAside: number }
+  | { readonly quarantined: QuarantinedObject };
 
 interface Location {
   readonly line: number;
@@ -32,9 +44,11 @@ interface Location {
 /**
  * Reads one landing object a chunk at a time into the batch: its streamed tables' rows, the
  * keys of derived tables they point at, and (for a snapshot table) its rows checked and merged
- * into the snapshot once the whole object has been read. An object whose data is bad is
- * quarantined with its reason and what it had added to its tables is dropped; any other failure
- * (S3, network) is thrown so that the transform is retried, rather than dropping a good object.
+ * into the snapshot once the whole object has been read. A row holding a value the warehouse
+ * cannot hold is set aside (RowQuarantine) and the rest of the object goes on. An object whose
+ * data is otherwise bad is quarantined with its reason and what it had added to its tables is
+ * dropped, its rows set aside with it; any other failure (S3, network) is thrown so that the
+ * transform is retried, rather than dropping a good object.
  */
 export async function readLandedObject(
   batch: BatchInProgress,
@@ -47,19 +61,49 @@ export async function readLandedObject(
   const snapshot = isSnapshotTable(table);
   const held: DecodedRow[] = [];
   const warnDrift = driftWarning(batch, source, key);
+  const setAside: SetAsideRow[] = [];
   let rowsBefore = 0;
   let located: Location | undefined;
+  const shapeAll = (rows: readonly DecodedRow[]) => {
+    const shaped = streamed.map((spec) => spec.shape(rows));
+    if (snapshot) batch.snapshots.check(table, rows);
+    return shaped;
+  };
   try {
-    const rows = await readLandingRows(batch.landing, key, source, async (chunk) => {
-      warnDrift(chunk);
+    const rows = await readLandingRows(batch.landing, key, source, async (read) => {
+      warnDrift(read);
       const first = rowsBefore;
-      rowsBefore += chunk.length;
+      rowsBefore += read.length;
+      const at = (index: number) => ({
+        bucket: batch.landing.bucket,
+        key,
+        line: first + index + 1,
+      });
+      let chunk: readonly DecodedRow[] = read;
+      const referring = referringToSetAside(source, read, batch.rowQuarantine);
+      if (referring) {
+        for (const { index, fault } of referring.setAside) {
+          const verdict = verdictOf(fault, at(index), REFERRING_NEXT);
+          setAside.push({ verdict, row: read[index] as DecodedRow });
+        }
+        chunk = referring.kept;
+      }
       let shaped;
       try {
-        shaped = streamed.map((spec) => spec.shape(chunk));
-        if (snapshot) batch.snapshots.check(table, chunk);
+        try {
+          shaped = shapeAll(chunk);
+        } catch (error) {
+          if (!isUnholdableRowOf(error, table)) throw error;
+          const split = splitUnholdable(chunk, table, shapeAll);
+          for (const { row, error } of split.setAside) {
+            const index = read.indexOf(row);
+            setAside.push({ verdict: verdictOf(error, at(index)), row });
+          }
+          chunk = split.kept;
+          shaped = shapeAll(chunk);
+        }
       } catch (error) {
-        located = locate(error, source, chunk, first);
+        located = locate(error, source, read, first);
         throw error;
       }
       for (const [index, spec] of streamed.entries()) {
@@ -70,7 +114,17 @@ export async function readLandedObject(
       if (snapshot) for (const row of chunk) held.push(row);
     });
     if (snapshot) batch.snapshots.merge(table, held);
-    return { rows };
+    if (setAside.length > 0) {
+      batch.rowQuarantine.add(table, setAside);
+      batch.log.warn('Rows set aside: a value the warehouse cannot hold; the rest goes on', {
+        batchId: batch.batchId,
+        table,
+        key,
+        rows: setAside.length,
+        first: setAside[0]?.verdict.reason,
+      });
+    }
+    return { rows: rows - setAside.length, setAside: setAside.length };
   } catch (error) {
     for (const output of outputs) await output.discard();
     if (!isBadData(error)) throw error;
@@ -85,6 +139,10 @@ export async function readLandedObject(
     return { quarantined: await quarantineObject(batch.landing, key, reason, batch.batchId) };
   }
 }
+
+const REFERRING_NEXT =
+  'Once the row it refers to is corrected and loaded, re-read this table from before this batch ' +
+  '(deliverance pause, resync --from, resume), or let its next version bring it.';
 
 /** Warns once per object when its rows carry columns the catalogue does not know. */
 function driftWarning(batch: BatchInProgress, source: SourceTable, key: string) {

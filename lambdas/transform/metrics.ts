@@ -11,6 +11,10 @@ export function metricsOf(run: TransformRun): MetricPoint<'transform'>[] {
   return [
     { name: 'RowsTransformed', value: run.manifest?.tables.reduce((s, t) => s + t.rows, 0) ?? 0 },
     { name: 'QuarantinedObjects', value: run.manifest?.quarantined.length ?? 0 },
+    {
+      name: 'QuarantinedRows',
+      value: (run.manifest?.quarantinedRows ?? []).reduce((s, q) => s + q.rows, 0),
+    },
     { name: 'StageDurationMs', value: run.seconds * 1000 },
   ];
 }

@@ -5,6 +5,7 @@ import {
   type ProcessedManifest,
   type ProcessedTable,
   type QuarantinedObject,
+  type QuarantinedRows,
 } from '../shared/core/manifest';
 import { formatTimestamp, parseTimestamp } from '../shared/core/value-codecs';
 
@@ -15,6 +16,7 @@ export interface BatchOutcome {
   readonly sourceRows: Readonly<Record<string, number>>;
   readonly tables: readonly ProcessedTable[];
   readonly quarantined: readonly QuarantinedObject[];
+  readonly quarantinedRows: readonly QuarantinedRows[];
 }
 
 /** The processed manifest of a batch: what it wrote, set aside, and how far it is complete. */
@@ -38,6 +40,7 @@ export function processedManifest(
     newestSourceChange: newest ?? null,
     completeUpTo: landing.tables.map(completeThrough).sort()[0] ?? null,
     quarantined: outcome.quarantined,
+    quarantinedRows: outcome.quarantinedRows,
     landed: landedSummary(landing),
   };
 }

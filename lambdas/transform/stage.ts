@@ -5,7 +5,7 @@ import { pendingTransforms } from '../shared/pending-batches';
 import type { ObjectStore } from '../shared/ports/object-store';
 import type { RemainingTime } from '../shared/ports/remaining-time';
 import type { StageLogger } from '../shared/ports/stage-logger';
-import { processedTables, recordStageRun } from '../shared/run-recording';
+import { processedTables, recordStageRun, setAsideRows } from '../shared/run-recording';
 import { stageStores } from '../shared/scoped-object-store';
 import { timed, type StageTiming } from '../shared/timed';
 import { runTransform, type TransformResult } from './transform';
@@ -65,6 +65,7 @@ export function transformStage(options: TransformStageOptions): TransformStage {
           batchId,
           stage: 'transform',
           tablesOf: (r: TransformResult) => processedTables(r.manifest),
+          setAsideOf: (r) => setAsideRows(r.manifest),
           skippedOf: (r) => r.skipped,
         },
         () =>

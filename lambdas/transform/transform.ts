@@ -1,5 +1,5 @@
 import { batchIdFromManifestKey, manifestKey } from '../shared/core/batch';
-import type { SourceTableName } from '../shared/core/catalogue';
+import { SOURCE_TABLE_NAMES, type SourceTableName } from '../shared/core/catalogue';
 import {
   parseLandingManifest,
   type LandedTable,
@@ -13,8 +13,9 @@ import { DerivedKeys } from './derived-keys';
 import { readLandedObject, type BatchInProgress } from './landed-object';
 import { BatchOutputs } from './outputs';
 import { processedManifest } from './processed-manifest';
+import { RowQuarantine } from './row-quarantine';
 import { BatchSnapshots } from './snapshots';
-import { JOINED, SNAPSHOT_TABLES } from './tables/specs';
+import { JOINED } from './tables/specs';
 
 export interface TransformOptions {
   readonly landing: ObjectStore;
@@ -43,8 +44,9 @@ export interface TransformResult {
 
 /**
  * Turns one landing batch into warehouse-shaped Parquet and a processed manifest, written
- * last. A landing object that cannot be read is quarantined with its reason and the rest of
- * the batch goes on; the manifest lists what was set aside, so nothing is dropped unseen.
+ * last. A row holding a value the warehouse cannot hold is set aside, and a landing object that
+ * cannot be read is quarantined, each with its reason, and the rest of the batch goes on; the
+ * manifest lists what was set aside, so nothing is dropped unseen.
  */
 export function runTransform(options: TransformOptions): Promise<TransformResult> {
   // The snapshots are read, merged and written back: two transforms of one processed bucket
@@ -96,11 +98,12 @@ async function transformOnce(options: TransformOptions): Promise<TransformResult
     outputs: new BatchOutputs(batchId, options.workDir, options.rowGroupRows ?? 50_000),
     snapshots: await BatchSnapshots.read(processed),
     derived: new DerivedKeys(),
+    rowQuarantine: new RowQuarantine(batchId),
   };
 
   const sourceRows: Record<string, number> = {};
   const quarantined: QuarantinedObject[] = [];
-  for (const entry of inJoinOrder(manifest.tables)) {
+  for (const entry of inReferenceOrder(manifest.tables)) {
     for (const key of entry.keys) {
       const outcome = await readLandedObject(batch, entry.table, key);
       if ('quarantined' in outcome) quarantined.push(outcome.quarantined);
@@ -115,6 +118,7 @@ async function transformOnce(options: TransformOptions): Promise<TransformResult
 
   const tables = await batch.outputs.publish(processed);
   await batch.snapshots.writeChanged(processed);
+  const quarantinedRows = await batch.rowQuarantine.write(landing);
   const result = processedManifest(manifest, {
     batchId,
     startedAt,
@@ -122,25 +126,25 @@ async function transformOnce(options: TransformOptions): Promise<TransformResult
     sourceRows,
     tables,
     quarantined,
+    quarantinedRows,
   });
   await processed.put(outKey, JSON.stringify(result, null, 2), 'application/json');
   log.info('Wrote processed manifest', {
     batchId,
     tables: tables.length,
     quarantined: quarantined.length,
+    rowsSetAside: quarantinedRows.reduce((sum, q) => sum + q.rows, 0),
   });
   return { batchId, skipped: false, manifestKey: outKey, manifest: result };
 }
 
 /**
- * The landed tables with the snapshot tables first, in join order, whatever the manifest's:
- * a batch's departments and addresses are then in their snapshots before its staff and
- * counterparty rows are checked against them.
+ * The landed tables in foreign-key order, whatever the manifest's: a batch's departments and
+ * addresses are then in their snapshots before its staff and counterparty rows are checked
+ * against them, and every row a table refers to has been judged before it, so a row referring
+ * to one set aside is set aside with it.
  */
-function inJoinOrder(tables: readonly LandedTable[]): LandedTable[] {
-  const rank = (table: SourceTableName) => {
-    const index = SNAPSHOT_TABLES.indexOf(table);
-    return index < 0 ? SNAPSHOT_TABLES.length : index;
-  };
+function inReferenceOrder(tables: readonly LandedTable[]): LandedTable[] {
+  const rank = (table: SourceTableName) => SOURCE_TABLE_NAMES.indexOf(table);
   return [...tables].sort((a, b) => rank(a.table) - rank(b.table));
 }

@@ -2,6 +2,7 @@ import {
   describeMismatches,
   findBatchGaps,
   reconcileLandingWithTransform,
+  tableOfLandingKey,
 } from '../../lambdas/shared/core/reconcile';
 import type { LandingManifest, ProcessedManifest } from '../../lambdas/shared/core/manifest';
 
@@ -26,9 +27,13 @@ function landing(rows: Partial<Record<'sales_order' | 'payment' | 'staff' | 'add
   } as LandingManifest;
 }
 
+const LANDING = 'deliverance-landing';
+
+/** As transform writes it: quarantined objects named `s3://bucket/key` (quarantineObject). */
 function processed(
   sourceRows: Record<string, number>,
   quarantinedTables: string[] = [],
+  setAside: Partial<Record<'sales_order' | 'payment' | 'staff', number>> = {},
 ): ProcessedManifest {
   return {
     kind: 'processed',
@@ -41,9 +46,15 @@ function processed(
     newestSourceChange: null,
     completeUpTo: null,
     quarantined: quarantinedTables.map((t) => ({
-      source: `${t}/${BATCH}.jsonl`,
+      source: `s3://${LANDING}/${t}/${BATCH}.jsonl`,
       quarantineKey: `quarantine/${t}/${BATCH}.jsonl`,
       reason: 'line 3 is not JSON',
+    })),
+    quarantinedRows: Object.entries(setAside).map(([table, rows]) => ({
+      table: table as 'sales_order',
+      rows,
+      quarantineKey: `quarantine/rows/${table}/${BATCH}.jsonl`,
+      first: [],
     })),
   };
 }
@@ -77,13 +88,60 @@ describe('reconciling landing with transform', () => {
     ]);
   });
 
-  it('leaves tables with quarantined objects out and reports them instead', () => {
+  it('counts a quarantined object as rows missing: the batch is refused with the numbers and the object', () => {
     const verdict = reconcileLandingWithTransform(
       landing({ sales_order: 120, payment: 10 }),
       processed({ payment: 10 }, ['sales_order']),
     );
-    expect(verdict.mismatches).toEqual([]);
+    expect(verdict.mismatches).toEqual([
+      {
+        table: 'sales_order',
+        check: 'landing-vs-transform',
+        expected: 120,
+        actual: 0,
+        quarantinedObjects: [`s3://${LANDING}/sales_order/${BATCH}.jsonl`],
+      },
+    ]);
     expect(verdict.quarantinedTables).toEqual(['sales_order']);
+    expect(describeMismatches(BATCH, verdict.mismatches)).toBe(
+      `Batch ${BATCH} does not reconcile (sales_order: landing holds 120 rows, transform read 0): ` +
+        `s3://${LANDING}/sales_order/${BATCH}.jsonl is quarantined: fix it (see quarantine/<key>.reason.json), ` +
+        `then run deliverance replay --batch ${BATCH} --force`,
+    );
+  });
+
+  it('agrees when the rows read and the rows set aside add up to the rows landed', () => {
+    const verdict = reconcileLandingWithTransform(
+      landing({ sales_order: 120, payment: 10 }),
+      processed({ sales_order: 118, payment: 9 }, [], { sales_order: 2, payment: 1 }),
+    );
+    expect(verdict.mismatches).toEqual([]);
+  });
+
+  it('refuses rows set aside that do not add up, with the numbers', () => {
+    const verdict = reconcileLandingWithTransform(
+      landing({ sales_order: 120, staff: 3 }),
+      processed({ sales_order: 117, staff: 0 }, [], { sales_order: 2, staff: 3 }),
+    );
+    expect(verdict.mismatches).toEqual([
+      {
+        table: 'sales_order',
+        check: 'landing-vs-transform',
+        expected: 120,
+        actual: 117,
+        setAside: 2,
+      },
+    ]);
+    expect(describeMismatches(BATCH, verdict.mismatches)).toContain(
+      'sales_order: landing holds 120 rows, transform read 117 and set aside 2',
+    );
+  });
+
+  it('reads the table of a landing object named as transform names it, s3://bucket/key, or by key', () => {
+    expect(tableOfLandingKey(`s3://${LANDING}/sales_order/${BATCH}.1.jsonl`)).toBe('sales_order');
+    expect(tableOfLandingKey(`s3://${LANDING}/quarantine/payment/${BATCH}.jsonl`)).toBe('payment');
+    expect(tableOfLandingKey(`staff/${BATCH}.jsonl`)).toBe('staff');
+    expect(tableOfLandingKey(`quarantine/address/${BATCH}.jsonl`)).toBe('address');
   });
 
   it('names every mismatch and the next step in one line', () => {
@@ -105,16 +163,19 @@ describe('reconciling landing with transform', () => {
       ...manifest,
       quarantined: [
         ...manifest.quarantined,
-        { source: `quarantine/address/${BATCH}.jsonl`, quarantineKey: '', reason: 'not JSON' },
+        {
+          source: `s3://${LANDING}/quarantine/address/${BATCH}.jsonl`,
+          quarantineKey: '',
+          reason: 'not JSON',
+        },
       ],
     };
-    expect(
-      reconcileLandingWithTransform(landing({ address: 3, staff: 4 }), byQuarantineKey),
-    ).toEqual({
-      batchId: BATCH,
-      mismatches: [],
-      quarantinedTables: ['address', 'payment', 'staff'],
-    });
+    const verdict = reconcileLandingWithTransform(
+      landing({ address: 3, staff: 4 }),
+      byQuarantineKey,
+    );
+    expect(verdict.quarantinedTables).toEqual(['address', 'payment', 'staff']);
+    expect(verdict.mismatches.map((m) => m.table)).toEqual(['address', 'staff']);
   });
 
   it('takes no rows read of a table landing never listed as a mismatch', () => {

@@ -7,6 +7,7 @@ export {
   MANIFEST_PREFIX,
   processedKey,
   QUARANTINE_PREFIX,
+  quarantinedRowsKey,
 } from '../../../contract/key-layout';
 
 /**

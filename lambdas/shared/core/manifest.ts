@@ -54,6 +54,30 @@ export interface QuarantinedObject {
   readonly reason: string;
 }
 
+/** One source row set aside for a value the warehouse cannot hold. */
+export interface QuarantinedRow {
+  /** The row's primary key. */
+  readonly key: number | string | null;
+  readonly column: string;
+  /** The value as JSON, control characters escaped, cut to about 40 characters. */
+  readonly value: string;
+  /** The landing object it was read from, `s3://bucket/key`, and its line there. */
+  readonly source: string;
+  readonly line: number;
+  readonly reason: string;
+}
+
+/**
+ * The rows of one source table a batch set aside: each with its original row and reason in
+ * `quarantineKey` (landing bucket), the first few named here too.
+ */
+export interface QuarantinedRows {
+  readonly table: SourceTableName;
+  readonly rows: number;
+  readonly quarantineKey: string;
+  readonly first: readonly QuarantinedRow[];
+}
+
 /** One source table as landing held it in a batch: what load reconciles transform against. */
 export interface LandedCount {
   readonly table: SourceTableName;
@@ -104,6 +128,11 @@ export interface ProcessedManifest {
    */
   readonly completeUpTo: string | null;
   readonly quarantined: readonly QuarantinedObject[];
+  /**
+   * Rows set aside per source table, not counted in `sourceRows`: landing's rows of a table
+   * are its `sourceRows` plus these. Absent from manifests written before rows were set aside.
+   */
+  readonly quarantinedRows?: readonly QuarantinedRows[];
   /**
    * What landing held of the batch. Absent from manifests written before transform carried it:
    * such a batch loads without reconciliation (load does not read landing).
@@ -302,8 +331,30 @@ export function parseProcessedManifest(text: string, at: ManifestLocation): Proc
     newestSourceChange: timestampOrNullOf(raw.newestSourceChange, where, 'newestSourceChange'),
     completeUpTo: timestampOrNullOf(raw.completeUpTo, where, 'completeUpTo'),
     quarantined: Array.isArray(raw.quarantined) ? (raw.quarantined as QuarantinedObject[]) : [],
+    ...(raw.quarantinedRows === undefined
+      ? {}
+      : { quarantinedRows: quarantinedRowsOf(raw.quarantinedRows, where) }),
     ...(raw.landed === undefined ? {} : { landed: landedSummaryOf(raw.landed, where) }),
   };
+}
+
+/** Reconciliation counts these: the table and the count are checked, the examples carried. */
+function quarantinedRowsOf(value: unknown, where: string): QuarantinedRows[] {
+  if (!Array.isArray(value)) throw new ManifestError(where, 'quarantinedRows is not a list');
+  return value.map((entry: unknown, index): QuarantinedRows => {
+    const what = `quarantinedRows[${index}]`;
+    const t = objectOf(entry, where, what);
+    const table = stringOf(t.table, where, `${what}.table`);
+    if (!isSourceTableName(table)) {
+      throw new ManifestError(where, `${what} names unknown table ${shown(table)}`);
+    }
+    return {
+      table,
+      rows: countOf(t.rows, where, `${what}.rows`),
+      quarantineKey: stringOf(t.quarantineKey, where, `${what}.quarantineKey`),
+      first: Array.isArray(t.first) ? (t.first as QuarantinedRow[]) : [],
+    };
+  });
 }
 
 function landedSummaryOf(value: unknown, where: string): LandedSummary {

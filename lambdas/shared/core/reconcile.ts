@@ -12,25 +12,35 @@ export interface CountMismatch {
   readonly check: 'landing-vs-transform' | 'processed-vs-staged';
   readonly expected: number;
   readonly actual: number;
+  /** Rows of the table transform set aside (landing-vs-transform): `actual` plus these is compared. */
+  readonly setAside?: number;
+  /** The table's landing objects transform quarantined whole, `s3://bucket/key`. */
+  readonly quarantinedObjects?: readonly string[];
 }
 
 export interface Reconciliation {
   readonly batchId: string;
   readonly mismatches: readonly CountMismatch[];
-  /** Source tables with quarantined objects: their counts cannot agree and are reported here. */
+  /** Source tables with quarantined objects: their rows cannot all be loaded. */
   readonly quarantinedTables: readonly string[];
 }
 
-/** The source table a quarantined landing object belonged to (`sales_order/<batch>.jsonl`). */
-function tableOfLandingKey(key: string): string {
+/**
+ * The source table of a landing object as the processed manifest names it: `s3://bucket/key`
+ * (quarantineObject), or a bare key, with or without the quarantine prefix
+ * (`sales_order/<batch>.jsonl` → `sales_order`).
+ */
+export function tableOfLandingKey(source: string): string {
+  const key = source.startsWith('s3://') ? source.slice(source.indexOf('/', 5) + 1) : source;
   const bare = key.startsWith(QUARANTINE_PREFIX) ? key.slice(QUARANTINE_PREFIX.length) : key;
   return bare.split('/')[0] ?? bare;
 }
 
 /**
- * Compares the rows landing says it wrote per source table (the landing manifest, or the copy of
- * it the processed manifest carries) with the rows transform says it read (`sourceRows`),
- * skipping tables transform quarantined objects of.
+ * Per source table, the rows landing says it wrote (the landing manifest, or the copy of it the
+ * processed manifest carries) must equal the rows transform passed on (`sourceRows`) plus the
+ * rows it set aside (`quarantinedRows`). A table with a landing object quarantined whole falls
+ * short by that object's rows, so its batch does not reconcile until the object is fixed.
  *
  * @example
  * reconcileLandingWithTransform(processed.landed, processed).mismatches.length === 0
@@ -39,36 +49,62 @@ export function reconcileLandingWithTransform(
   landing: Pick<LandedSummary, 'tables'>,
   processed: ProcessedManifest,
 ): Reconciliation {
-  const quarantined = new Set(processed.quarantined.map((q) => tableOfLandingKey(q.source)));
+  const objectsOf = new Map<string, string[]>();
+  for (const q of processed.quarantined) {
+    const table = tableOfLandingKey(q.source);
+    objectsOf.set(table, [...(objectsOf.get(table) ?? []), q.source]);
+  }
+  const setAsideOf = new Map<string, number>();
+  for (const q of processed.quarantinedRows ?? [])
+    setAsideOf.set(q.table, (setAsideOf.get(q.table) ?? 0) + q.rows);
+  const landed = new Map<string, number>();
+  for (const entry of landing.tables)
+    landed.set(entry.table, (landed.get(entry.table) ?? 0) + entry.rows);
+  const tables = new Set([
+    ...landed.keys(),
+    ...Object.keys(processed.sourceRows),
+    ...setAsideOf.keys(),
+  ]);
   const mismatches: CountMismatch[] = [];
-  for (const entry of landing.tables) {
-    if (quarantined.has(entry.table)) continue;
-    const read = processed.sourceRows[entry.table] ?? 0;
-    if (read !== entry.rows) {
-      mismatches.push({
-        table: entry.table,
-        check: 'landing-vs-transform',
-        expected: entry.rows,
-        actual: read,
-      });
-    }
+  for (const table of tables) {
+    const expected = landed.get(table) ?? 0;
+    const actual = processed.sourceRows[table] ?? 0;
+    const setAside = setAsideOf.get(table) ?? 0;
+    if (actual + setAside === expected) continue;
+    const objects = objectsOf.get(table);
+    mismatches.push({
+      table,
+      check: 'landing-vs-transform',
+      expected,
+      actual,
+      ...(setAside > 0 ? { setAside } : {}),
+      ...(objects ? { quarantinedObjects: objects } : {}),
+    });
   }
-  for (const [table, read] of Object.entries(processed.sourceRows)) {
-    if (!quarantined.has(table) && !landing.tables.some((t) => t.table === table) && read > 0) {
-      mismatches.push({ table, check: 'landing-vs-transform', expected: 0, actual: read });
-    }
-  }
-  return { batchId: processed.batchId, mismatches, quarantinedTables: [...quarantined].sort() };
+  return {
+    batchId: processed.batchId,
+    mismatches,
+    quarantinedTables: [...objectsOf.keys()].sort(),
+  };
 }
 
-/** One line per mismatch, for the error the load stage throws. */
+/**
+ * One line for the error the load stage throws: the numbers per table, and what to do — fix a
+ * quarantined object and replay the batch, or re-run the transform.
+ */
 export function describeMismatches(batchId: string, mismatches: readonly CountMismatch[]): string {
   const parts = mismatches.map((m) =>
     m.check === 'landing-vs-transform'
-      ? `${m.table}: landing holds ${m.expected} rows, transform read ${m.actual}`
+      ? `${m.table}: landing holds ${m.expected} rows, transform read ${m.actual}` +
+        (m.setAside ? ` and set aside ${m.setAside}` : '')
       : `${m.table}: processed manifest lists ${m.expected} rows, load staged ${m.actual}`,
   );
-  return `Batch ${batchId} does not reconcile (${parts.join('; ')}): re-run the transform for this batch, then the load`;
+  const objects = mismatches.flatMap((m) => m.quarantinedObjects ?? []);
+  const next =
+    objects.length > 0
+      ? `${objects.join(', ')} ${objects.length === 1 ? 'is' : 'are'} quarantined: fix ${objects.length === 1 ? 'it' : 'them'} (see quarantine/<key>.reason.json), then run deliverance replay --batch ${batchId} --force`
+      : 're-run the transform for this batch, then the load';
+  return `Batch ${batchId} does not reconcile (${parts.join('; ')}): ${next}`;
 }
 
 /**

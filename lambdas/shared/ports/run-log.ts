@@ -24,6 +24,13 @@ export interface TableRun {
   readonly remaining?: number;
 }
 
+/** Rows of a source table a transform set aside, and where they are kept (landing bucket). */
+export interface SetAsideRun {
+  readonly table: string;
+  readonly rows: number;
+  readonly quarantineKey: string;
+}
+
 export interface RunRecord {
   readonly batchId: string;
   readonly stage: PipelineStage;
@@ -31,6 +38,8 @@ export interface RunRecord {
   readonly startedAt: string;
   readonly finishedAt: string | null;
   readonly tables: readonly TableRun[];
+  /** Transform: rows set aside for a value the warehouse cannot hold, per source table. */
+  readonly setAside?: readonly SetAsideRun[];
   /** The error's message when the state is `failure`. */
   readonly error: string | null;
   /** With a failure: whether a retry can help (absent in records of earlier releases). */

@@ -11,9 +11,13 @@
  * expressions or building Date objects, because they run once per column on millions of rows.
  */
 import type { SourceRow } from '../../shared/core/warehouse-catalogue';
-import { TransformError, type RowKey } from './errors';
+import { TransformError, UnholdableValueError, type RowKey } from './errors';
 import { daysInMonth } from '../../shared/core/calendar';
-import { canonicalTimestamp } from '../../shared/core/value-codecs';
+import {
+  canonicalTimestamp,
+  DECIMAL_PRECISION,
+  DECIMAL_SCALE,
+} from '../../shared/core/value-codecs';
 
 /** One value of a landed row; undefined when the column is not there at all. */
 export type SourceValue = SourceRow[string] | undefined;
@@ -23,15 +27,66 @@ const NINE = 57;
 const MINUS = 45;
 const DOT = 46;
 
+/**
+ * A value for a message: JSON, so control characters, NUL and unpaired surrogates are escaped
+ * (never written raw to a log or a terminal), cut to about 40 characters.
+ */
+export function shownValue(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}
+
 function describe(value: unknown): string {
   if (value === undefined) return 'is missing';
   if (value === null) return 'is null';
-  const text = JSON.stringify(value);
-  return `has ${typeof value} ${text.length > 40 ? `${text.slice(0, 40)}…` : text}`;
+  return `has ${typeof value} ${shownValue(value)}`;
 }
 
 function fail(table: string, key: RowKey, column: string, expected: string, value: unknown): never {
   throw new TransformError(table, key, column, `must be ${expected} but ${describe(value)}`);
+}
+
+function unholdable(
+  table: string,
+  key: RowKey,
+  column: string,
+  expected: string,
+  value: unknown,
+): never {
+  throw new UnholdableValueError(
+    table,
+    key,
+    column,
+    `must be ${expected} but ${describe(value)}`,
+    value,
+  );
+}
+
+/** NUL, or a UTF-16 surrogate (checked for a partner only when one is there at all). */
+// eslint-disable-next-line no-control-regex -- NUL is what it looks for
+const SUSPECT_TEXT = /[\u0000\uD800-\uDFFF]/;
+
+/**
+ * What `text` should have been for the warehouse to hold it as it is, or undefined when it can: PostgreSQL text holds
+ * no NUL, and UTF-8 (Parquet's and the warehouse's) no unpaired surrogate, which a JSON
+ * `"\ud800"` escape decodes to and any encoder would turn into U+FFFD.
+ */
+export function unholdableText(text: string): string | undefined {
+  if (!SUSPECT_TEXT.test(text)) return undefined;
+  if (text.includes('\u0000')) return 'text without NUL';
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0xd800 || code > 0xdfff) continue;
+    const next = text.charCodeAt(i + 1);
+    if (code <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) i++;
+    else return 'text without an unpaired UTF-16 surrogate';
+  }
+  return undefined;
+}
+
+function holdableText(text: string, column: string, table: string, key: RowKey): string {
+  const why = unholdableText(text);
+  return why === undefined ? text : unholdable(table, key, column, why, text);
 }
 
 function isDigit(code: number): boolean {
@@ -160,7 +215,7 @@ export function readIntOrNull(
 
 /** A NOT NULL text column; the empty string is a value, not a null. */
 export function readText(value: SourceValue, column: string, table: string, key: RowKey): string {
-  if (typeof value === 'string') return value;
+  if (typeof value === 'string') return holdableText(value, column, table, key);
   return fail(table, key, column, 'text', value);
 }
 
@@ -171,7 +226,8 @@ export function readTextOrNull(
   table: string,
   key: RowKey,
 ): string | null {
-  if (typeof value === 'string' || value === null) return value;
+  if (value === null) return value;
+  if (typeof value === 'string') return holdableText(value, column, table, key);
   return fail(table, key, column, 'text or null', value);
 }
 
@@ -193,7 +249,14 @@ export function readDecimal(
   key: RowKey,
 ): string {
   const decimal = typeof value === 'string' ? toDecimal2(value) : undefined;
-  if (decimal !== undefined) return decimal;
+  if (decimal !== undefined) {
+    const integerDigits = decimal.length - DECIMAL_SCALE - 1 - (decimal.startsWith('-') ? 1 : 0);
+    if (integerDigits <= DECIMAL_PRECISION - DECIMAL_SCALE) return decimal;
+    return unholdable(table, key, column, 'decimal text within DECIMAL(10,2)', value);
+  }
+  // PostgreSQL's numeric holds these too.
+  if (value === 'NaN' || value === 'Infinity' || value === '-Infinity')
+    return unholdable(table, key, column, 'a number within DECIMAL(10,2)', value);
   return fail(table, key, column, 'decimal text such as "12.50"', value);
 }
 
@@ -205,9 +268,15 @@ export function readDecimal(
  * readDate('2024-02-29', 'payment_date', 'payment', 9); // '2024-02-29'; '2023-02-29' throws
  */
 export function readDate(value: SourceValue, column: string, table: string, key: RowKey): string {
-  if (typeof value === 'string' && isIsoDate(value)) return value;
+  if (typeof value === 'string') {
+    // totesys keeps these dates as text: any text is a legal source value.
+    return isIsoDate(value) ? value : unholdable(table, key, column, "a date 'YYYY-MM-DD'", value);
+  }
   return fail(table, key, column, "a date 'YYYY-MM-DD'", value);
 }
+
+/** What ingest lands for a legal timestamp before year 1 (' BC', as PostgreSQL writes it) or after 9999. */
+const OUT_OF_RANGE_TIMESTAMP = /^(\d{4}-.* BC|\d{5,}-.*)$/;
 
 /**
  * A `timestamp` column of any precision, landed as 'YYYY-MM-DDTHH:MM:SS.ffffffZ' (UTC,
@@ -224,6 +293,8 @@ export function readTimestamp(
 ): string {
   const timestamp = typeof value === 'string' ? canonicalTimestamp(value) : undefined;
   if (timestamp !== undefined) return timestamp;
+  if (typeof value === 'string' && OUT_OF_RANGE_TIMESTAMP.test(value))
+    return unholdable(table, key, column, 'a UTC timestamp in years 1 to 9999', value);
   return fail(table, key, column, "a UTC timestamp 'YYYY-MM-DDTHH:MM:SS.ffffffZ'", value);
 }
 

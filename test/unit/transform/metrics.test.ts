@@ -4,7 +4,7 @@ import { metricsOf } from '../../../lambdas/transform/metrics';
 const BATCH = '20261123T043451123Z-3f9a1c';
 
 describe('transform metrics', () => {
-  it('counts the rows written, the objects quarantined and the duration', () => {
+  it('counts the rows written, the objects quarantined, the rows set aside and the duration', () => {
     const run: TransformRun = {
       batchId: BATCH,
       skipped: false,
@@ -26,11 +26,16 @@ describe('transform metrics', () => {
         quarantined: [
           { source: `sales_order/${BATCH}.jsonl`, quarantineKey: 'q', reason: 'line 2' },
         ],
+        quarantinedRows: [
+          { table: 'payment', rows: 2, quarantineKey: 'p', first: [] },
+          { table: 'design', rows: 1, quarantineKey: 'd', first: [] },
+        ],
       },
     };
     expect(metricsOf(run)).toEqual([
       { name: 'RowsTransformed', value: 6 },
       { name: 'QuarantinedObjects', value: 1 },
+      { name: 'QuarantinedRows', value: 3 },
       { name: 'StageDurationMs', value: 250 },
     ]);
   });
@@ -43,9 +48,10 @@ describe('transform metrics', () => {
       manifest: undefined,
       seconds: 0.01,
     };
-    expect(metricsOf(skipped).slice(0, 2)).toEqual([
+    expect(metricsOf(skipped).slice(0, 3)).toEqual([
       { name: 'RowsTransformed', value: 0 },
       { name: 'QuarantinedObjects', value: 0 },
+      { name: 'QuarantinedRows', value: 0 },
     ]);
   });
 });

@@ -14,6 +14,7 @@ import {
   toDecimal2,
   TransformError,
 } from '../../../lambdas/transform/tables';
+import { UnholdableValueError } from '../../../lambdas/transform/tables/errors';
 import { transformErrorFrom } from './helpers';
 
 describe('toDecimal2', () => {
@@ -211,5 +212,93 @@ describe('readers', () => {
         column: 'staff_id',
       },
     );
+  });
+});
+
+describe('values the warehouse cannot hold: the row is set aside, never the batch', () => {
+  const unholdable = (read: () => unknown) => {
+    try {
+      read();
+    } catch (error) {
+      return error;
+    }
+    throw new Error('read without a refusal');
+  };
+
+  it.each<[string, () => unknown, string]>([
+    [
+      'a numeric beyond DECIMAL(10,2)',
+      () => readDecimal('123456789012.5', 'item_unit_price', 'purchase_order', 4),
+      'must be decimal text within DECIMAL(10,2) but has string "123456789012.5"',
+    ],
+    [
+      'a numeric one cent beyond',
+      () => readDecimal('100000000.00', 'payment_amount', 'payment', 4),
+      'must be decimal text within DECIMAL(10,2) but has string "100000000.00"',
+    ],
+    [
+      'a negative numeric beyond',
+      () => readDecimal('-100000000', 'payment_amount', 'payment', 4),
+      'must be decimal text within DECIMAL(10,2) but has string "-100000000"',
+    ],
+    [
+      'a numeric rounding up beyond',
+      () => readDecimal('99999999.995', 'payment_amount', 'payment', 4),
+      'must be decimal text within DECIMAL(10,2) but has string "99999999.995"',
+    ],
+    [
+      'NaN',
+      () => readDecimal('NaN', 'payment_amount', 'payment', 4),
+      'must be a number within DECIMAL(10,2) but has string "NaN"',
+    ],
+    [
+      'NUL',
+      () => readText('a\u0000b', 'item_code', 'purchase_order', 4),
+      'must be text without NUL but has string "a\\u0000b"',
+    ],
+    [
+      'an unpaired high surrogate',
+      () => readTextOrNull('x\ud800', 'district', 'address', 4),
+      'must be text without an unpaired UTF-16 surrogate but has string "x\\ud800"',
+    ],
+    [
+      'an unpaired low surrogate',
+      () => readText('\udc00x', 'design_name', 'design', 4),
+      'must be text without an unpaired UTF-16 surrogate but has string "\\udc00x"',
+    ],
+    [
+      'a BC timestamp',
+      () => readTimestamp('0044-03-15T12:00:00.000000Z BC', 'created_at', 'sales_order', 4),
+      'must be a UTC timestamp in years 1 to 9999 but has string "0044-03-15T12:00:00.000000Z BC"',
+    ],
+    [
+      'a timestamp after 9999',
+      () => readTimestamp('10000-01-01T00:00:00.000000Z', 'created_at', 'sales_order', 4),
+      'must be a UTC timestamp in years 1 to 9999 but has string "10000-01-01T00:00:00.000000Z"',
+    ],
+    [
+      'an agreed date kept as text that is no date',
+      () => readDate('next week', 'agreed_delivery_date', 'sales_order', 4),
+      `must be a date 'YYYY-MM-DD' but has string "next week"`,
+    ],
+  ])('%s', (_name, read, problem) => {
+    const error = unholdable(read);
+    expect(error).toBeInstanceOf(UnholdableValueError);
+    expect((error as UnholdableValueError).problem).toBe(problem);
+    expect((error as UnholdableValueError).key).toBe(4);
+  });
+
+  it('holds the largest DECIMAL(10,2), a surrogate pair and a plain timestamp', () => {
+    expect(readDecimal('99999999.99', 'payment_amount', 'payment', 4)).toBe('99999999.99');
+    expect(readText('tote 👜', 'design_name', 'design', 4)).toBe('tote 👜');
+    expect(readTimestamp('0001-01-01T00:00:00.000000Z', 'created_at', 'sales_order', 4)).toBe(
+      '0001-01-01T00:00:00.000000Z',
+    );
+  });
+
+  it('leaves a timestamp ingest never writes a whole-object fault', () => {
+    const error = unholdable(() => readTimestamp('yesterday', 'created_at', 'sales_order', 4));
+    expect(error).toBeInstanceOf(TransformError);
+    expect(error).not.toBeInstanceOf(UnholdableValueError);
   });
 });
