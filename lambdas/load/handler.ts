@@ -1,4 +1,10 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { BUCKET_ENV } from '../../contract/stage-access';
+import {
+  sendCustomResourceResponse,
+  type CustomResourceEvent,
+} from '../shared/adapters/custom-resource';
 import {
   addMetrics,
   asStageLogger,
@@ -13,6 +19,7 @@ import type { RemainingTime } from '../shared/ports/remaining-time';
 import { analystPasswordSync } from './analyst-role';
 import { metricsOf } from './metrics';
 import { loadStage, type LoadRun } from './stage';
+import { answerWarehouseRequest, prepareWarehouse } from './warehouse-preparation';
 
 const telemetry = stageTelemetry('load');
 const s3 = createS3Client();
@@ -48,3 +55,36 @@ export const handler = stageHandler(
     }
   },
 );
+
+/**
+ * The warehouse schema custom resource's requests (lib/warehouse-preparation.ts), run from this
+ * bundle so that the deploy applies the very migrations its load applies. Always answers
+ * CloudFormation; throws only when the answer could not be sent, so Lambda's retry sends it.
+ */
+export const prepareHandler = async (
+  event: CustomResourceEvent,
+  context: RemainingTime,
+): Promise<void> => {
+  const logger = new Logger();
+  const response = await answerWarehouseRequest(event, async () => {
+    const warehouse = stageDatabase('warehouse', 'load', context, 1);
+    try {
+      // The secret's value now, not one a warm container cached: a deploy may follow a new value.
+      const setAnalystLogin = analystSecretId
+        ? analystPasswordSync(
+            analystSecretId,
+            async (id) => (await getSecret(id, { forceFetch: true })) as string | undefined,
+          )
+        : undefined;
+      return await prepareWarehouse(await warehouse.open(), setAnalystLogin);
+    } finally {
+      await warehouse.end();
+    }
+  });
+  logger.info(`Answered CloudFormation's ${event.RequestType} of the warehouse schema`, {
+    status: response.Status,
+    ...(response.Reason ? { reason: response.Reason } : {}),
+    ...(response.Data ?? {}),
+  });
+  await sendCustomResourceResponse(event, response);
+};

@@ -1,0 +1,60 @@
+/**
+ * The deploy's preparation of the warehouse: CloudFormation's custom resource
+ * (lib/warehouse-preparation.ts) runs the load's migrations and gives the analyst role its login
+ * before anything that reads the warehouse (the QuickSight data source) is created, so a deploy
+ * against a warehouse it cannot prepare fails in CloudFormation, with the reason, instead of in
+ * the first load after it.
+ */
+import type { Pool } from 'pg';
+import {
+  failed,
+  succeeded,
+  type CustomResourceEvent,
+  type CustomResourceResponse,
+} from '../shared/adapters/custom-resource';
+import { migrateSchema } from './stage';
+
+/** The resource's physical id: one warehouse schema, whatever its properties, so never replaced. */
+export const WAREHOUSE_SCHEMA_ID = 'deliverance-warehouse-schema';
+
+/**
+ * Brings the warehouse schema up to date (as the load does on its first batch) and then, when
+ * given `setAnalystLogin` (QuickSight on), gives the analyst role its login.
+ *
+ * @returns what {@link migrateSchema} applied; empty when the schema was current
+ */
+export async function prepareWarehouse(
+  warehouse: Pool,
+  setAnalystLogin?: (warehouse: Pool) => Promise<unknown>,
+): Promise<string[]> {
+  const applied = await migrateSchema(warehouse);
+  await setAnalystLogin?.(warehouse);
+  return applied;
+}
+
+/**
+ * CloudFormation's answer to one request. Create and Update run `prepare`; Delete does nothing,
+ * since the warehouse and its data outlive the stack (and a rollback's Delete must not touch
+ * what an earlier deploy migrated). A failure is answered FAILED with its message as the one-line
+ * reason: the errors `prepare` meets name the database, file or secret, never a credential.
+ */
+export async function answerWarehouseRequest(
+  event: CustomResourceEvent,
+  prepare: () => Promise<readonly string[]>,
+): Promise<CustomResourceResponse> {
+  const physicalResourceId = event.PhysicalResourceId ?? WAREHOUSE_SCHEMA_ID;
+  if (event.RequestType === 'Delete') return succeeded(event, physicalResourceId);
+  try {
+    const applied = await prepare();
+    return succeeded(event, physicalResourceId, {
+      Applied: applied.length > 0 ? applied.join(' ') : 'nothing: the schema was current',
+    });
+  } catch (error) {
+    const message = (error instanceof Error ? error.message : String(error)).replace(/\.$/, '');
+    return failed(
+      event,
+      physicalResourceId,
+      `Could not prepare the warehouse for this deploy: ${message}. Fix that and deploy again: a failed migration changes nothing, and the preparation is safe to repeat.`,
+    );
+  }
+}
