@@ -1,10 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { BUCKET_ENV } from '../../contract/stage-access';
-import {
-  sendCustomResourceResponse,
-  type CustomResourceEvent,
-} from '../shared/adapters/custom-resource';
+import type { CustomResourceEvent } from '../shared/adapters/custom-resource';
 import {
   addMetrics,
   asStageLogger,
@@ -19,7 +16,7 @@ import type { RemainingTime } from '../shared/ports/remaining-time';
 import { analystPasswordSync } from './analyst-role';
 import { metricsOf } from './metrics';
 import { loadStage, type LoadRun } from './stage';
-import { answerWarehouseRequest, prepareWarehouse } from './warehouse-preparation';
+import { handleWarehouseRequest } from './warehouse-preparation';
 
 const telemetry = stageTelemetry('load');
 const s3 = createS3Client();
@@ -65,26 +62,17 @@ export const prepareHandler = async (
   event: CustomResourceEvent,
   context: RemainingTime,
 ): Promise<void> => {
-  const logger = new Logger();
-  const response = await answerWarehouseRequest(event, async () => {
-    const warehouse = stageDatabase('warehouse', 'load', context, 1);
-    try {
-      // The secret's value now, not one a warm container cached: a deploy may follow a new value.
-      const setAnalystLogin = analystSecretId
-        ? analystPasswordSync(
+  await handleWarehouseRequest(event, {
+    warehouse: stageDatabase('warehouse', 'load', context, 1),
+    // The secret's value now, not one a warm container cached: a deploy may follow a new value.
+    ...(analystSecretId
+      ? {
+          setAnalystLogin: analystPasswordSync(
             analystSecretId,
             async (id) => (await getSecret(id, { forceFetch: true })) as string | undefined,
-          )
-        : undefined;
-      return await prepareWarehouse(await warehouse.open(), setAnalystLogin);
-    } finally {
-      await warehouse.end();
-    }
+          ),
+        }
+      : {}),
+    logger: asStageLogger(new Logger()),
   });
-  logger.info(`Answered CloudFormation's ${event.RequestType} of the warehouse schema`, {
-    status: response.Status,
-    ...(response.Reason ? { reason: response.Reason } : {}),
-    ...(response.Data ?? {}),
-  });
-  await sendCustomResourceResponse(event, response);
 };

@@ -8,10 +8,13 @@
 import type { Pool } from 'pg';
 import {
   failed,
+  sendCustomResourceResponse,
   succeeded,
   type CustomResourceEvent,
   type CustomResourceResponse,
 } from '../shared/adapters/custom-resource';
+import type { StageDatabase } from '../shared/adapters/stage-database';
+import type { StageLogger } from '../shared/ports/stage-logger';
 import { migrateSchema } from './stage';
 
 /** The resource's physical id: one warehouse schema, whatever its properties, so never replaced. */
@@ -57,4 +60,40 @@ export async function answerWarehouseRequest(
       `Could not prepare the warehouse for this deploy: ${message}. Fix that and deploy again: a failed migration changes nothing, and the preparation is safe to repeat.`,
     );
   }
+}
+
+export interface WarehouseRequestOptions {
+  /** The warehouse, opened only for Create and Update, and ended before answering. */
+  readonly warehouse: StageDatabase;
+  /** With QuickSight: gives the analyst role its login. @default - no login is given */
+  readonly setAnalystLogin?: (warehouse: Pool) => Promise<unknown>;
+  readonly logger: StageLogger;
+}
+
+/**
+ * One request of CloudFormation handled end to end: the warehouse prepared (or left alone, on
+ * Delete), the outcome logged, and CloudFormation answered at the request's URL.
+ *
+ * @throws only when the answer could not be sent: Lambda's retry of the event then answers again
+ * @example
+ * await handleWarehouseRequest(event, { warehouse: stageDatabase('warehouse', 'load', context, 1), logger });
+ */
+export async function handleWarehouseRequest(
+  event: CustomResourceEvent,
+  options: WarehouseRequestOptions,
+): Promise<CustomResourceResponse> {
+  const response = await answerWarehouseRequest(event, async () => {
+    try {
+      return await prepareWarehouse(await options.warehouse.open(), options.setAnalystLogin);
+    } finally {
+      await options.warehouse.end();
+    }
+  });
+  options.logger.info(`Answered CloudFormation's ${event.RequestType} of the warehouse schema`, {
+    status: response.Status,
+    ...(response.Reason ? { reason: response.Reason } : {}),
+    ...(response.Data ?? {}),
+  });
+  await sendCustomResourceResponse(event, response);
+  return response;
 }
