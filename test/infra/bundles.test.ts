@@ -84,3 +84,9 @@ it('ships the warehouse migrations and analyst views inside the load bundle', ()
   }
   expect(fs.existsSync(path.join(assetDirOf('ingest'), 'sql'))).toBe(false);
 });
+
+it("prepares the warehouse at deploy time with the load's own bundle, through prepareHandler", () => {
+  expect(assetDirOf('warehouse-preparation')).toBe(assetDirOf('load'));
+  const code = fs.readFileSync(path.join(assetDirOf('load'), 'index.js'), 'utf8');
+  expect(/\bprepareHandler:\(\)=>/.test(code)).toBe(true);
+});
