@@ -64,6 +64,7 @@ export const prepareHandler = async (
 ): Promise<void> => {
   await handleWarehouseRequest(event, {
     warehouse: stageDatabase('warehouse', 'load', context, 1),
+    invocation: context,
     // The secret's value now, not one a warm container cached: a deploy may follow a new value.
     ...(analystSecretId
       ? {

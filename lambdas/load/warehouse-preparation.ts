@@ -14,6 +14,7 @@ import {
   type CustomResourceResponse,
 } from '../shared/adapters/custom-resource';
 import type { StageDatabase } from '../shared/adapters/stage-database';
+import type { RemainingTime } from '../shared/ports/remaining-time';
 import type { StageLogger } from '../shared/ports/stage-logger';
 import { migrateSchema } from './stage';
 
@@ -62,9 +63,17 @@ export async function answerWarehouseRequest(
   }
 }
 
+/** What is kept of the invocation's time to answer CloudFormation after giving up. */
+export const ANSWER_MARGIN_MS = 10_000;
+
 export interface WarehouseRequestOptions {
   /** The warehouse, opened only for Create and Update, and ended before answering. */
   readonly warehouse: StageDatabase;
+  /**
+   * Lambda's context: a preparation still running {@link ANSWER_MARGIN_MS} before the function's
+   * timeout is answered FAILED, since a function killed unanswered leaves CloudFormation waiting.
+   */
+  readonly invocation: RemainingTime;
   /** With QuickSight: gives the analyst role its login. @default - no login is given */
   readonly setAnalystLogin?: (warehouse: Pool) => Promise<unknown>;
   readonly logger: StageLogger;
@@ -76,19 +85,22 @@ export interface WarehouseRequestOptions {
  *
  * @throws only when the answer could not be sent: Lambda's retry of the event then answers again
  * @example
- * await handleWarehouseRequest(event, { warehouse: stageDatabase('warehouse', 'load', context, 1), logger });
+ * const warehouse = stageDatabase('warehouse', 'load', context, 1);
+ * await handleWarehouseRequest(event, { warehouse, invocation: context, logger });
  */
 export async function handleWarehouseRequest(
   event: CustomResourceEvent,
   options: WarehouseRequestOptions,
 ): Promise<CustomResourceResponse> {
-  const response = await answerWarehouseRequest(event, async () => {
-    try {
-      return await prepareWarehouse(await options.warehouse.open(), options.setAnalystLogin);
-    } finally {
-      await options.warehouse.end();
-    }
-  });
+  const response = await answerWarehouseRequest(event, () =>
+    beforeTimeout(options.invocation, async () => {
+      try {
+        return await prepareWarehouse(await options.warehouse.open(), options.setAnalystLogin);
+      } finally {
+        await options.warehouse.end();
+      }
+    }),
+  );
   options.logger.info(`Answered CloudFormation's ${event.RequestType} of the warehouse schema`, {
     status: response.Status,
     ...(response.Reason ? { reason: response.Reason } : {}),
@@ -96,4 +108,29 @@ export async function handleWarehouseRequest(
   });
   await sendCustomResourceResponse(event, response);
   return response;
+}
+
+/**
+ * `work`'s result, or an error once the invocation has only {@link ANSWER_MARGIN_MS} left. What
+ * hangs without a bound of its own is a call to Secrets Manager from subnets with no route to it.
+ */
+async function beforeTimeout<T>(invocation: RemainingTime, work: () => Promise<T>): Promise<T> {
+  const budget = Math.max(0, invocation.getRemainingTimeInMillis() - ANSWER_MARGIN_MS);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new Error(
+            `it did not finish within ${Math.round(budget / 1000)} s, the function's time less what answering takes: check that the function's subnets reach Secrets Manager and the warehouse`,
+          ),
+        ),
+      budget,
+    );
+  });
+  try {
+    return await Promise.race([work(), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -5,6 +5,7 @@ import { Client } from 'pg';
 import { ANALYST_ROLE } from '../../contract/analyst-views';
 import { analystPasswordSync } from '../../lambdas/load/analyst-role';
 import {
+  ANSWER_MARGIN_MS,
   handleWarehouseRequest,
   WAREHOUSE_SCHEMA_ID,
 } from '../../lambdas/load/warehouse-preparation';
@@ -65,7 +66,12 @@ const analystLogin = analystPasswordSync('test/analyst', () =>
 /** Sends one request as CloudFormation would; answers what was PUT to its response URL. */
 async function send(
   requestType: CustomResourceEvent['RequestType'],
-  options: { url?: string; warehouse?: StageDatabase; physicalResourceId?: string } = {},
+  options: {
+    url?: string;
+    warehouse?: StageDatabase;
+    physicalResourceId?: string;
+    remainingMs?: number;
+  } = {},
 ): Promise<Record<string, unknown>> {
   const { port } = server.address() as AddressInfo;
   const event: CustomResourceEvent = {
@@ -82,6 +88,7 @@ async function send(
   await handleWarehouseRequest(event, {
     warehouse: options.warehouse ?? database(options.url ?? warehouseUrl()),
     setAnalystLogin: analystLogin,
+    invocation: { getRemainingTimeInMillis: () => options.remainingMs ?? 60_000 },
     logger: silentLogger,
   });
   expect(answers).toHaveLength(before + 1);
@@ -143,6 +150,20 @@ it('fails a Create against an unreachable warehouse, saying where and what to ch
   );
   expect(answer.Reason).not.toMatch(/\n/);
   expect(answer.Reason).not.toContain(DELIVERER_PASSWORD);
+});
+
+it('fails a Create that would outlast the function before the function times out', async () => {
+  const started = Date.now();
+  const answer = await send('Create', {
+    // A secret that never arrives, as from subnets without a route to Secrets Manager.
+    warehouse: { open: () => new Promise(() => undefined), end: () => Promise.resolve() },
+    remainingMs: ANSWER_MARGIN_MS + 300,
+  });
+  expect(Date.now() - started).toBeLessThan(5_000);
+  expect(answer.Status).toBe('FAILED');
+  expect(answer.Reason).toMatch(
+    /^Could not prepare the warehouse for this deploy: it did not finish within 0 s, .*check that the function's subnets reach Secrets Manager and the warehouse/,
+  );
 });
 
 describe('a warehouse the deploy prepares', () => {
