@@ -49,6 +49,13 @@ export const STAGE_ACCESS: Readonly<Record<StageName, StageAccess>> = {
   load: { storage: STORAGE_ACCESS.load, databases: ['warehouse'] },
 };
 
+/**
+ * The deploy's warehouse preparation (`lib/warehouse-preparation.ts`): a second handler of the
+ * load's bundle that CloudFormation runs to apply the load's migrations before anything reads
+ * the warehouse. It reaches the warehouse and nothing of the pipeline's storage.
+ */
+export const WAREHOUSE_PREPARATION_ACCESS: StageAccess = { storage: {}, databases: ['warehouse'] };
+
 /** The variable naming each bucket, in the environment of the stages that reach it. */
 export const BUCKET_ENV: Readonly<Record<BucketRole, string>> = {
   landing: 'LANDING_BUCKET',

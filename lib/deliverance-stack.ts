@@ -12,6 +12,7 @@ import type { StageFunctionOptions } from './pipeline-function';
 import { QuickSightAnalytics } from './quicksight-analytics';
 import { Storage } from './storage';
 import { Transformation } from './transformation';
+import { WarehousePreparation } from './warehouse-preparation';
 
 export interface DeliveranceStackProps extends StackProps {
   /** Validated settings, usually `readConfig(app.node)`. */
@@ -24,6 +25,7 @@ export class DeliveranceStack extends Stack {
   public readonly ingestion: Ingestion;
   public readonly transformation: Transformation;
   public readonly loading: Loading;
+  public readonly warehousePreparation: WarehousePreparation;
   public readonly monitoring: Monitoring;
   public readonly operatorAccess: OperatorAccess;
   public readonly network?: DatabaseNetwork;
@@ -120,6 +122,14 @@ export class DeliveranceStack extends Stack {
       });
       this.loading.setsAnalystPassword(this.quickSight.analystSecret);
     }
+    // The deploy migrates the warehouse (and gives the analyst role its login) before QuickSight
+    // creates its data source, which tests its connection as that role against the views.
+    this.warehousePreparation = new WarehousePreparation(this, 'WarehousePreparation', {
+      ...options('load'),
+      warehouseSecret,
+      ...(this.quickSight ? { analystSecret: this.quickSight.analystSecret } : {}),
+    });
+    this.quickSight?.dataSource.node.addDependency(this.warehousePreparation.schema);
 
     this.suppressCdkInternals();
   }

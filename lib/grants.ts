@@ -10,6 +10,7 @@ import {
   STAGE_ACCESS,
   type DatabaseRole,
   type ParameterAccess,
+  type StageAccess,
 } from '../contract/stage-access';
 import type { BucketRole, PrefixAccess } from '../contract/storage-access';
 import { nagArn, prefixFindings } from './nag';
@@ -42,12 +43,28 @@ export interface StageConnection {
  * const { findings } = connectStage(this.stage, { buckets: { landing }, databases: { source } });
  */
 export function connectStage(stage: PipelineFunction, resources: StageResources): StageConnection {
-  const fn = stage.function;
-  const access = STAGE_ACCESS[stage.stage];
+  return connectAccess(
+    stage.function,
+    `${stage.stage} stage`,
+    STAGE_ACCESS[stage.stage],
+    resources,
+  );
+}
+
+/**
+ * {@link connectStage} for a function whose access is declared apart from the stages' (e.g.
+ * `WAREHOUSE_PREPARATION_ACCESS`); `name` says whose access it is in the error.
+ *
+ * @throws {Error} when the access names a resource `resources` does not hold.
+ */
+export function connectAccess(
+  fn: lambda.Function,
+  name: string,
+  access: StageAccess,
+  resources: StageResources,
+): StageConnection {
   const missing = (what: string): never => {
-    throw new Error(
-      `The ${stage.stage} stage's access names ${what}, which the stack did not give it`,
-    );
+    throw new Error(`The ${name}'s access names ${what}, which the stack did not give it`);
   };
   const findings: string[] = [];
   for (const [role, prefixes] of Object.entries(access.storage) as [BucketRole, PrefixAccess][]) {

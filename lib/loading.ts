@@ -1,3 +1,4 @@
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import { EventType } from 'aws-cdk-lib/aws-s3';
@@ -5,8 +6,32 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { MANIFEST_PREFIX, MANIFEST_SUFFIX } from '../contract/key-layout';
 import { acknowledge } from './nag';
-import { PipelineFunction, type StageFunctionOptions } from './pipeline-function';
+import {
+  PipelineFunction,
+  type PipelineFunctionProps,
+  type StageFunctionOptions,
+} from './pipeline-function';
 import { connectStage, grantSecretValue } from './grants';
+
+/** The SQL the load's bundle carries, relative to the repository root and to the task root. */
+export const LOAD_SQL_FOLDERS = ['sql/warehouse', 'sql/views'] as const;
+
+/**
+ * The load's bundle: its handlers, and the migrations and analyst views its migration runner
+ * reads from disk at run time, under sql/ of the task root where the runner looks. The deploy's
+ * warehouse preparation runs the same bundle (lib/warehouse-preparation.ts).
+ */
+export const LOAD_BUNDLE = {
+  entry: 'lambdas/load/handler.ts',
+  commandHooks: {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (inputDir: string, outputDir: string) => [
+      `mkdir -p "${outputDir}/sql"`,
+      ...LOAD_SQL_FOLDERS.map((folder) => `cp -R "${inputDir}/${folder}" "${outputDir}/${folder}"`),
+    ],
+  },
+} as const satisfies Pick<PipelineFunctionProps, 'entry' | 'commandHooks'>;
 
 export interface LoadingProps extends StageFunctionOptions {
   readonly processed: s3.IBucket;
@@ -27,23 +52,12 @@ export class Loading extends Construct {
 
     this.stage = new PipelineFunction(this, 'Load', {
       ...props,
+      ...LOAD_BUNDLE,
       stage: 'load',
-      entry: 'lambdas/load/handler.ts',
       // Concurrent loads are safe (each batch commits in one transaction and the load log
       // makes a replay a no-op), but they queue on the same rows in the warehouse. A small cap
       // keeps a replayed backlog from opening more connections than the database allows.
       reservedConcurrentExecutions: 2,
-      commandHooks: {
-        beforeBundling: () => [],
-        beforeInstall: () => [],
-        // Migrations and analyst views are read from disk at run time, so they travel inside
-        // the bundle, under sql/ of the task root, where the migration runner looks.
-        afterBundling: (inputDir: string, outputDir: string) => [
-          `mkdir -p "${outputDir}/sql"`,
-          `cp -R "${inputDir}/sql/warehouse" "${outputDir}/sql/warehouse"`,
-          `cp -R "${inputDir}/sql/views" "${outputDir}/sql/views"`,
-        ],
-      },
     });
     const fn = this.stage.function;
 
@@ -69,10 +83,15 @@ export class Loading extends Construct {
    * (`lambdas/load/analyst-role.ts`): the migration creates the role, the function gives it LOGIN.
    */
   setsAnalystPassword(secret: secretsmanager.ISecret): void {
-    this.stage.function.addEnvironment(
-      'ANALYST_SECRET_ID',
-      secret.secretFullArn ?? secret.secretName,
-    );
-    grantSecretValue(this.stage.function, secret);
+    givesAnalystSecret(this.stage.function, secret);
   }
+}
+
+/**
+ * Lets a function of the load's bundle read the analyst secret, and names it in its environment
+ * (`ANALYST_SECRET_ID`, read by `lambdas/load/handler.ts`).
+ */
+export function givesAnalystSecret(fn: lambda.Function, secret: secretsmanager.ISecret): void {
+  fn.addEnvironment('ANALYST_SECRET_ID', secret.secretFullArn ?? secret.secretName);
+  grantSecretValue(fn, secret);
 }

@@ -27,8 +27,15 @@ export interface FunctionNetwork {
 export interface PipelineFunctionProps {
   /** Stage name: the Powertools service name and the `service` metric dimension. */
   readonly stage: Stage;
-  /** Handler file, relative to the repository root; it exports `handler`. */
+  /** Handler file, relative to the repository root. */
   readonly entry: string;
+  /** The export of `entry` Lambda calls. @default 'handler' */
+  readonly handler?: string;
+  /**
+   * The Powertools service name, when the function is not the stage's own (a second handler of
+   * the stage's bundle). @default - the stage's name
+   */
+  readonly service?: string;
   readonly size: FunctionSize;
   /**
    * Stage-specific settings, added to the Powertools and Node.js variables (the variables naming
@@ -95,7 +102,7 @@ export class PipelineFunction extends Construct {
     // An own role instead of AWSLambdaBasicExecutionRole: it may write to this log group only.
     const role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `Deliverance ${props.stage} function`,
+      description: `Deliverance ${props.service ?? props.stage} function`,
     });
     this.logGroup.grantWrite(role);
     if (props.network) {
@@ -113,7 +120,7 @@ export class PipelineFunction extends Construct {
 
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       entry: path.join(PROJECT_ROOT, props.entry),
-      handler: 'handler',
+      handler: props.handler ?? 'handler',
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
       runtime: lambda.Runtime.NODEJS_22_X,
@@ -134,7 +141,7 @@ export class PipelineFunction extends Construct {
           }
         : {}),
       environment: {
-        POWERTOOLS_SERVICE_NAME: props.stage,
+        POWERTOOLS_SERVICE_NAME: props.service ?? props.stage,
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         // V8 sizes its heap from the host, not the function's memory, and grows it lazily: a cap

@@ -1,8 +1,9 @@
 /**
  * Gives the read-only analyst role (created by sql/warehouse/0004_analyst_role.sql) LOGIN and the
  * password of its own secret, so QuickSight and analysts connect with credentials that can only
- * read the analytics views. The load function does it because it already connects as the
- * warehouse user that created the role and runs right after every deploy.
+ * read the analytics views. The deploy's warehouse preparation does it before QuickSight connects,
+ * and the load function keeps it current, both connecting as the warehouse user that created the
+ * role.
  */
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';

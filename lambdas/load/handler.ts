@@ -1,4 +1,7 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { BUCKET_ENV } from '../../contract/stage-access';
+import type { CustomResourceEvent } from '../shared/adapters/custom-resource';
 import {
   addMetrics,
   asStageLogger,
@@ -13,6 +16,7 @@ import type { RemainingTime } from '../shared/ports/remaining-time';
 import { analystPasswordSync } from './analyst-role';
 import { metricsOf } from './metrics';
 import { loadStage, type LoadRun } from './stage';
+import { handleWarehouseRequest } from './warehouse-preparation';
 
 const telemetry = stageTelemetry('load');
 const s3 = createS3Client();
@@ -48,3 +52,28 @@ export const handler = stageHandler(
     }
   },
 );
+
+/**
+ * The warehouse schema custom resource's requests (lib/warehouse-preparation.ts), run from this
+ * bundle so that the deploy applies the very migrations its load applies. Always answers
+ * CloudFormation; throws only when the answer could not be sent, so Lambda's retry sends it.
+ */
+export const prepareHandler = async (
+  event: CustomResourceEvent,
+  context: RemainingTime,
+): Promise<void> => {
+  await handleWarehouseRequest(event, {
+    warehouse: stageDatabase('warehouse', 'load', context, 1),
+    invocation: context,
+    // The secret's value now, not one a warm container cached: a deploy may follow a new value.
+    ...(analystSecretId
+      ? {
+          setAnalystLogin: analystPasswordSync(
+            analystSecretId,
+            async (id) => (await getSecret(id, { forceFetch: true })) as string | undefined,
+          ),
+        }
+      : {}),
+    logger: asStageLogger(new Logger()),
+  });
+};

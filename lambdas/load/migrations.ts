@@ -1,7 +1,8 @@
 /**
  * The warehouse schema runner: numbered migrations (sql/warehouse/NNNN_name.sql), applied once
  * each and never edited, then the analyst views (sql/views/<view>.sql), re-created whenever
- * they may be stale. Every load Lambda runs it before loading, so a deploy carries its schema.
+ * they may be stale. The deploy runs it (lambdas/load/warehouse-preparation.ts) before anything
+ * reads the warehouse, and every load Lambda again before loading, which finds nothing to do.
  */
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';

@@ -139,3 +139,9 @@ it('leaves no function to the runtime trust store for the database: no NODE_EXTR
   );
   expect(setting).toEqual([]);
 });
+
+it("prepares the warehouse at deploy time with the load's own bundle, through prepareHandler", () => {
+  expect(assetDirOf('warehouse-preparation')).toBe(assetDirOf('load'));
+  const code = fs.readFileSync(path.join(assetDirOf('load'), 'index.js'), 'utf8');
+  expect(/\bprepareHandler:\(\)=>/.test(code)).toBe(true);
+});

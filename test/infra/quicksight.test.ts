@@ -168,6 +168,32 @@ describe('the analyst secret', () => {
   });
 });
 
+describe('the warehouse the data source connects to', () => {
+  it('is prepared by the deploy before the data source is created and tests its connection', () => {
+    const schema = Object.keys(template.findResources('Custom::WarehouseSchema'));
+    expect(schema).toHaveLength(1);
+    const dataSources = Object.values(template.findResources('AWS::QuickSight::DataSource'));
+    expect(dataSources).toHaveLength(1);
+    expect((dataSources[0] as { DependsOn?: string[] }).DependsOn).toContain(schema[0]);
+  });
+
+  it('gets the analyst login from the preparation, which runs again when the secret changes', () => {
+    const secret = Object.keys(template.findResources('AWS::SecretsManager::Secret'))[0]!;
+    template.hasResourceProperties('Custom::WarehouseSchema', {
+      AnalystSecret: { Ref: secret },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'index.prepareHandler',
+      Environment: { Variables: Match.objectLike({ ANALYST_SECRET_ID: { Ref: secret } }) },
+    });
+    const { template: dev } = synthesize();
+    const [schema] = Object.values(dev.findResources('Custom::WarehouseSchema')) as {
+      Properties: Record<string, unknown>;
+    }[];
+    expect(schema?.Properties.AnalystSecret).toBeUndefined();
+  });
+});
+
 describe('the data sets', () => {
   it('are one direct-query data set per analyst view in the analytics schema', () => {
     const dataSource = Object.keys(template.findResources('AWS::QuickSight::DataSource'))[0];

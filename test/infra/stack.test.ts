@@ -1,3 +1,6 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import {
   METRICS,
@@ -7,9 +10,16 @@ import {
   type MetricName,
 } from '../../contract/metrics';
 import { SOURCE_TABLES, WAREHOUSE_TABLES } from '../../contract/pipeline-tables';
+import { PROJECT_ROOT } from '../../lib/pipeline-function';
+import { sqlDigest } from '../../lib/warehouse-preparation';
 import { FULL_CONTEXT, synthesize } from './support/synth';
 
-type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
+type Resource = {
+  Type: string;
+  Properties: Record<string, unknown>;
+  DeletionPolicy?: string;
+  DependsOn?: string[];
+};
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
 
 const STAGES = ['ingest', 'transform', 'load'] as const;
@@ -240,6 +250,15 @@ describe('functions', () => {
         }),
       },
     });
+    dev.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectEquals({
+          ...common,
+          POWERTOOLS_SERVICE_NAME: 'warehouse-preparation',
+          WAREHOUSE_SECRET_ID: 'deliverance/warehouse',
+        }),
+      },
+    });
   });
 
   it('passes complete secret ARNs through when configured', () => {
@@ -258,7 +277,8 @@ describe('functions', () => {
   });
 
   it('retries failed events twice, then sends them to the stage dead-letter queue', () => {
-    dev.resourceCountIs('AWS::Lambda::EventInvokeConfig', 3);
+    // The fourth is the warehouse preparation's, whose events CloudFormation sends.
+    dev.resourceCountIs('AWS::Lambda::EventInvokeConfig', 4);
     for (const stage of STAGES) {
       const fn = functionOf(dev, stage);
       const config = dev.findResources('AWS::Lambda::EventInvokeConfig', {
@@ -278,12 +298,12 @@ describe('functions', () => {
   });
 
   it('encrypts every dead-letter queue and refuses plain HTTP to it', () => {
-    dev.resourceCountIs('AWS::SQS::Queue', 4);
+    dev.resourceCountIs('AWS::SQS::Queue', 5);
     dev.allResourcesProperties('AWS::SQS::Queue', {
       SqsManagedSseEnabled: true,
       MessageRetentionPeriod: 1209600,
     });
-    dev.resourceCountIs('AWS::SQS::QueuePolicy', 4);
+    dev.resourceCountIs('AWS::SQS::QueuePolicy', 5);
     dev.allResourcesProperties('AWS::SQS::QueuePolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
@@ -297,7 +317,7 @@ describe('functions', () => {
   });
 
   it('writes each function log to its own group with the configured retention', () => {
-    dev.resourceCountIs('AWS::Logs::LogGroup', 3);
+    dev.resourceCountIs('AWS::Logs::LogGroup', 4);
     dev.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
@@ -453,6 +473,69 @@ describe('permissions', () => {
     const body = JSON.stringify(prod.toJSON()).replace('"GenerateStringKey":"password"', '');
     expect(body).not.toMatch(/password/i);
     expect(body).not.toMatch(/SecretString:(username|password)/);
+  });
+});
+
+describe('the warehouse preparation', () => {
+  const schemaOf = (template: Template) => {
+    const resources = Object.values(template.findResources('Custom::WarehouseSchema'));
+    expect(resources).toHaveLength(1);
+    return resources[0] as Resource;
+  };
+
+  it("is a custom resource run by the load bundle's prepareHandler, on every deploy", () => {
+    for (const template of [dev, prod]) {
+      const fn = functionOf(template, 'warehouse-preparation');
+      const schema = schemaOf(template);
+      expect(schema.Properties.ServiceToken).toEqual({ 'Fn::GetAtt': [fn, 'Arn'] });
+      // Long enough for Lambda's three attempts; CloudFormation would otherwise wait an hour.
+      expect(schema.Properties.ServiceTimeout).toBe(String(3 * 300 + 180));
+      expect(schema.DeletionPolicy).toBe('Delete');
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Handler: 'index.prepareHandler',
+        Environment: {
+          Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'warehouse-preparation' }),
+        },
+      });
+    }
+  });
+
+  it('runs again when a migration or view changes, and when the warehouse secret does', () => {
+    const { Sql, WarehouseSecret } = schemaOf(dev).Properties;
+    expect(Sql).toBe(sqlDigest());
+    expect(WarehouseSecret).toBe('deliverance/warehouse');
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'dlv-sql-'));
+    try {
+      fs.cpSync(path.join(PROJECT_ROOT, 'sql'), path.join(root, 'sql'), { recursive: true });
+      expect(sqlDigest(root)).toBe(Sql);
+      const view = path.join(root, 'sql/views/sales_by_month_country.sql');
+      fs.appendFileSync(view, '\n-- changed\n');
+      expect(sqlDigest(root)).not.toBe(Sql);
+      fs.writeFileSync(path.join(root, 'sql/warehouse/0099_more.sql'), '');
+      fs.rmSync(view);
+      expect(sqlDigest(root)).not.toBe(Sql);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+    expect(schemaOf(prod).Properties.WarehouseSecret).toBe(
+      FULL_CONTEXT['deliverance:warehouseSecret'],
+    );
+  });
+
+  it('reads the warehouse secret, writes its logs and dead letters, and reaches nothing else', () => {
+    const statements = statementsOf(dev, 'warehouse-preparation');
+    expect(statements.flatMap(actions).sort()).toEqual(
+      [
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'secretsmanager:GetSecretValue',
+        // CDK's SQS failure destination, as every stage's.
+        'sqs:GetQueueAttributes',
+        'sqs:GetQueueUrl',
+        'sqs:SendMessage',
+      ].sort(),
+    );
+    expect(JSON.stringify(statements)).toContain(':secret:deliverance/warehouse-??????');
   });
 });
 

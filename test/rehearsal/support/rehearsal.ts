@@ -1,7 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { cp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Pool } from 'pg';
 import { startPostgres, type LocalPostgres } from '../../../local/embedded-postgres';
@@ -56,6 +58,11 @@ export interface Rehearsal {
   readonly tls: RehearsalTls;
   /** The S3 notifications derived from the template, by bucket name. */
   readonly notifications: ReadonlyMap<string, BucketNotification[]>;
+  /**
+   * The custom resources backed by a rehearsed function, created as CloudFormation creates them
+   * before anything else runs: each Create request and the answer its function PUT.
+   */
+  readonly customResources: readonly CustomResourceCreation[];
   /** Every schedule of the template fires once; resolves when all work it caused is done. */
   tick(): Promise<void>;
   /** Set by a test that changed an object behind the pipeline's back, to put it back. */
@@ -81,6 +88,13 @@ export interface Rehearsal {
   /** Takes a database out of service (or back): connections to it are refused. */
   setDatabaseAvailable(database: 'totesys' | 'warehouse', available: boolean): Promise<void>;
   stop(): Promise<void>;
+}
+
+export interface CustomResourceCreation {
+  readonly logicalId: string;
+  readonly request: Record<string, unknown>;
+  /** What the function PUT to the request's response URL; undefined when it answered nothing. */
+  readonly answer?: Record<string, unknown>;
 }
 
 export interface BucketNotification {
@@ -284,6 +298,8 @@ export async function startRehearsal(assembly: CloudAssembly): Promise<Rehearsal
     }
   }
 
+  const customResources = await createCustomResources(deployment, lambda, assembly.stackName);
+
   const pool = (dbname: string) => {
     const p = new Pool({ connectionString: postgres.url(dbname), max: 4 });
     // An injected outage terminates this pool's idle connections too; the pool replaces them.
@@ -335,6 +351,7 @@ export async function startRehearsal(assembly: CloudAssembly): Promise<Rehearsal
     postgres,
     tls,
     notifications,
+    customResources,
     buckets: {
       landing: new S3ObjectStore(adminS3, bucketOf('Landing')),
       processed: new S3ObjectStore(adminS3, bucketOf('Processed')),
@@ -384,6 +401,65 @@ export async function startRehearsal(assembly: CloudAssembly): Promise<Rehearsal
       await rm(stateDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Sends each custom resource whose service token is a rehearsed function the Create request
+ * CloudFormation sends (an asynchronous invocation with the deployer's rights, not the stack's),
+ * with a response URL on this machine that keeps what the function PUTs.
+ */
+async function createCustomResources(
+  deployment: Deployment,
+  lambda: LambdaService,
+  stackName: string,
+): Promise<CustomResourceCreation[]> {
+  const answers = new Map<string, Record<string, unknown>>();
+  const server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+    request.on('end', () => {
+      if (request.method === 'PUT') {
+        answers.set(request.url ?? '', JSON.parse(body) as Record<string, unknown>);
+      }
+      response.writeHead(request.method === 'PUT' ? 200 : 405).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const stackId = `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/${stackName}/${randomUUID()}`;
+  const requests: { logicalId: string; path: string; request: Record<string, unknown> }[] = [];
+  try {
+    for (const [logicalId, resource] of Object.entries(deployment.template.Resources)) {
+      const isCustom =
+        resource.Type.startsWith('Custom::') ||
+        resource.Type === 'AWS::CloudFormation::CustomResource';
+      const { ServiceToken, ...properties } = resource.Properties ?? {};
+      if (!isCustom || ServiceToken === undefined) continue;
+      const fn = lambda.functionByArn(deployment.resolveString(ServiceToken));
+      if (!fn) continue; // CDK's own handlers: not rehearsed
+      const requestId = randomUUID();
+      const path = `/cloudformation-custom-resource-response/${logicalId}/${requestId}`;
+      const request = {
+        RequestType: 'Create',
+        ServiceToken: fn.arn,
+        ResponseURL: `http://127.0.0.1:${port}${path}?X-Amz-Signature=rehearsal`,
+        StackId: stackId,
+        RequestId: requestId,
+        LogicalResourceId: logicalId,
+        ResourceType: resource.Type,
+        ResourceProperties: { ServiceToken: fn.arn, ...(deployment.resolve(properties) as object) },
+      };
+      requests.push({ logicalId, path, request });
+      lambda.redeliver(fn.arn, request);
+    }
+    await lambda.idle();
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
+  return requests.map(({ logicalId, path, request }) => {
+    const answer = answers.get(`${path}?X-Amz-Signature=rehearsal`);
+    return { logicalId, request, ...(answer ? { answer } : {}) };
+  });
 }
 
 /** The admins' role, outside the stack, with the stack's operator managed policy attached. */
