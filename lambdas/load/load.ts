@@ -10,7 +10,7 @@ import {
   type WarehouseTable,
 } from '../shared/core/warehouse-catalogue';
 import { timePhase } from '../shared/phase-timer';
-import type { ObjectStore } from '../shared/ports/object-store';
+import { MissingObjectError, type ObjectStore } from '../shared/ports/object-store';
 import type { StageLogger } from '../shared/ports/stage-logger';
 import { quarantineObject, readManifestOrQuarantine } from '../shared/quarantine';
 import { LOAD_LOCK, lockForTransaction } from './advisory-lock';
@@ -152,6 +152,8 @@ async function refuseOrExplain(
   log: StageLogger,
 ): Promise<never> {
   const where = `s3://${processed.bucket}/${key}`;
+  // A missing file has nothing to copy aside: the stage parks the batch (parked-batch.ts).
+  if (error instanceof MissingObjectError) throw error;
   if (isBadData(error)) {
     const message = (error as Error).message;
     const reason = message.startsWith(where) ? message : `${where}: ${message}`;
