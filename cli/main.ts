@@ -51,10 +51,10 @@ const COMMANDS: Readonly<Record<string, CommandHelp>> = {
     deployed: true,
   },
   replay: {
-    usage: 'replay [--env NAME] --batch ID [--stage transform|load] [--force]',
+    usage: 'replay [--env NAME] --batch ID [--stage transform|load] [--force | --purge]',
     summary: 're-run one batch from its landing (transform, then load) or processed (load) objects',
     details:
-      'A batch already done is left as it is unless --force (local only: rewrites the processed\nobjects, re-applies the load). With --env the stage function is invoked with the S3 event of\nthe batch manifest and the outcome is reported.',
+      'A batch already done is left as it is unless --force (local only: rewrites the processed\nobjects, re-applies the load). With --env the stage function is invoked with the S3 event of\nthe batch manifest and the outcome is reported. --purge (local only) gives up a batch parked\nfor a missing object: status lists it no more.',
     deployed: true,
   },
   redrive: {
@@ -143,6 +143,7 @@ function parse(rest: string[]) {
         table: { type: 'string' },
         from: { type: 'string' },
         force: { type: 'boolean', default: false },
+        purge: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'V', default: false },
       },
@@ -205,6 +206,7 @@ async function main(argv: string[]): Promise<number> {
         batch: values.batch,
         stage: values.stage,
         force: values.force,
+        purge: values.purge,
         verbose: values.verbose,
       });
     case 'doctor':

@@ -48,6 +48,8 @@ export const METRICS = {
   ReconciliationMismatch: { unit: 'Count', stages: ['load'] },
   /** Earlier batches of the day a stage skipped over (warned, not alarmed). */
   BatchSequenceGap: { unit: 'Count', stages: ['load'] },
+  /** 1 per run that parked its batch for a missing object (alarmed; status lists the batch). */
+  BatchParked: { unit: 'Count', stages: ['transform', 'load'] },
   /** One batch of the stage, start to finish. */
   StageDurationMs: { unit: 'Milliseconds', stages: ['ingest', 'transform', 'load'] },
 } as const satisfies Record<string, MetricDeclaration>;

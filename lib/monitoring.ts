@@ -161,6 +161,17 @@ export class Monitoring extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
+    for (const stage of ['transform', 'load'] as const) {
+      this.alarm(`${stage}-batch-parked`, {
+        alarmDescription: `The ${stage} parked a batch: an object its manifest names is missing. The batches after it go on; deliverance status lists the parked batch, its bucket and key, until it is replayed or purged (docs/operations.md, "Parked batches").`,
+        metric: stageMetric('BatchParked', cloudwatch.Stats.SUM, FIVE_MINUTES, stage),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
+
     this.dashboard = this.buildDashboard(prefix, props);
   }
 

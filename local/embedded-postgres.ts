@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { freePort } from './free-port';
 import { closedToOthers, loadEmbeddedPostgres } from './postgres-binaries';
+import { hearConnectionDrops } from '../lambdas/shared/adapters/database-pool';
 
 export interface LocalPostgres {
   readonly port: number;
@@ -90,6 +91,7 @@ export async function startPostgres(
     url,
     async createDatabase(name: string) {
       const client = new Client({ connectionString: url('postgres') });
+      hearConnectionDrops(client);
       await client.connect();
       try {
         const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);

@@ -1,5 +1,7 @@
 import type { LoadResult } from '../../lambdas/load/load';
 import { isBatchId, manifestKey } from '../../lambdas/shared/core/batch';
+import { ObjectStoreRunLog } from '../../lambdas/shared/adapters/s3-run-log';
+import type { ObjectStore } from '../../lambdas/shared/ports/object-store';
 import type { StageLogger } from '../../lambdas/shared/ports/stage-logger';
 import type { TransformResult } from '../../lambdas/transform/transform';
 import type { PipelineContext } from '../../local/pipeline-context';
@@ -59,6 +61,32 @@ export async function replayBatch(
 }
 
 /**
+ * Records an operator's decision to give up a parked batch (its object is lost for good): the
+ * stage's failure record is kept, marked `purged`, so status lists the batch no more and does
+ * not report it as a gap. Nothing else changes: the catch-up keeps leaving it alone, and a
+ * later replay after all (the object found) still loads it. Answers the stage it was parked at.
+ *
+ * @throws when the batch is not parked at any stage.
+ */
+export async function purgeParkedBatch(
+  processed: ObjectStore,
+  batchId: string,
+  clock: () => Date = () => new Date(),
+): Promise<ReplayStage> {
+  const runLog = new ObjectStoreRunLog(processed);
+  for (const stage of ['transform', 'load'] as const) {
+    const record = await runLog.read(batchId, stage);
+    if (record?.state === 'failure' && record.missing) {
+      await runLog.write({ ...record, purged: record.purged ?? clock().toISOString() });
+      return stage;
+    }
+  }
+  throw new Error(
+    `Batch ${batchId} is not parked: only a batch parked for a missing object is purged (deliverance status lists them)`,
+  );
+}
+
+/**
  * A replay on a deployed stack: the stage's function invoked with the S3 event of the batch's
  * manifest, as S3 would deliver it again. A transform's processed manifest then fires the load
  * as usual.
@@ -87,6 +115,7 @@ export async function replayCommand(options: {
   batch: string | undefined;
   stage: string | undefined;
   force: boolean | undefined;
+  purge?: boolean | undefined;
   verbose: boolean | undefined;
 }): Promise<number> {
   if (!options.batch || !isBatchId(options.batch)) {
@@ -99,6 +128,11 @@ export async function replayCommand(options: {
     throw new UsageError(`replay --stage must be transform or load, not ${JSON.stringify(stage)}`);
   }
   if (options.env !== undefined) {
+    if (options.purge) {
+      throw new UsageError(
+        'replay --purge works on the local state folder only: deployed, mark the run record yourself (docs/operations.md, "Parked batches")',
+      );
+    }
     if (options.force) {
       throw new UsageError(
         'replay --force works on the local state folder only: a deployed function skips a batch already done, as its own redelivery would (docs/operations.md, "Replay")',
@@ -107,6 +141,17 @@ export async function replayCommand(options: {
     return replayDeployed(options.env, options.batch, stage);
   }
   const environment = await openEnvironment(readSettings(), { s3: true, command: 'replay' });
+  if (options.purge) {
+    try {
+      const stage = await purgeParkedBatch(environment.processed, options.batch);
+      console.log(
+        `purged: batch ${options.batch}, parked at ${stage}, is given up; status lists it no more`,
+      );
+      return 0;
+    } finally {
+      await environment.stop();
+    }
+  }
   try {
     const result = await replayBatch(environment, {
       batchId: options.batch,

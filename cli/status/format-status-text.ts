@@ -25,7 +25,10 @@ function stageCell(run: StageRun): string {
   return run.setAside ? `${cell}, ${run.setAside} row(s) set aside` : cell;
 }
 
-/** The terminal form of `deliverance status`: tables, warehouse, recent runs, failures, gaps. */
+/**
+ * The terminal form of `deliverance status`: tables, warehouse, recent runs, failures, parked
+ * batches, gaps.
+ */
 export function formatStatusText(status: PipelineStatus): string {
   const tables = Object.entries(status.tables).map(([name, t]) => [
     name,
@@ -102,6 +105,10 @@ export function formatStatusText(status: PipelineStatus): string {
     }
   } else {
     lines.push('failures: none');
+  }
+  if (status.parked.length > 0) {
+    lines.push('', `parked batches (${status.parked.length}), waiting for a missing object:`);
+    for (const p of status.parked) lines.push(`  ${p.batchId} ${p.stage} at ${p.at}: ${p.error}`);
   }
   if (status.gaps.length > 0) {
     lines.push('', `gaps in the batch sequence (${status.gaps.length}):`);

@@ -76,6 +76,16 @@ export interface StageFailure {
   readonly error: string;
 }
 
+/** A batch parked at a stage for a missing object, until replayed or purged. */
+export interface ParkedBatch {
+  readonly batchId: string;
+  readonly stage: PipelineStage;
+  readonly bucket: string;
+  readonly key: string;
+  readonly at: string;
+  readonly error: string;
+}
+
 export interface WarehouseStatus {
   readonly lastLoadedBatchId: string | null;
   readonly loadedAt: string | null;
@@ -105,7 +115,9 @@ export interface PipelineStatus {
   readonly warehouse: WarehouseStatus;
   /** Newest first. */
   readonly runs: readonly BatchRun[];
+  /** Failures other than parked batches. */
   readonly failures: readonly StageFailure[];
+  readonly parked: readonly ParkedBatch[];
   readonly gaps: readonly BatchGap[];
   /** A deployed stack's environment, queues and alarms; null for the local state folder. */
   readonly environment: string | null;
@@ -285,10 +297,24 @@ export async function collectStatus(
   }
 
   const failures: StageFailure[] = [];
+  const parked: ParkedBatch[] = [];
+  const parkedIds = new Set<string>();
   for (const record of records) {
     for (const stage of PIPELINE_STAGES) {
       const r = record[stage];
-      if (r?.state === 'failure') {
+      if (r?.state === 'failure' && r.missing) {
+        // Given up by an operator: an explained hole, listed no more.
+        parkedIds.add(record.batchId);
+        if (!r.purged) {
+          parked.push({
+            batchId: record.batchId,
+            stage,
+            ...r.missing,
+            at: r.finishedAt ?? r.startedAt,
+            error: r.error ?? '(no message)',
+          });
+        }
+      } else if (r?.state === 'failure') {
         failures.push({
           batchId: record.batchId,
           stage,
@@ -313,6 +339,7 @@ export async function collectStatus(
     landed: records.filter((r) => r.ingest?.state === 'success').map((r) => r.batchId),
     transformed: records.filter((r) => r.transform?.state === 'success').map((r) => r.batchId),
     loaded: [...loaded],
+    parked: parkedIds,
   });
 
   const newestRecord = records.find((r) => r.load?.state === 'success');
@@ -338,6 +365,7 @@ export async function collectStatus(
     },
     runs: runs.slice(0, limit),
     failures,
+    parked,
     gaps,
     environment: sources.deployment?.environment ?? null,
     deadLetters,

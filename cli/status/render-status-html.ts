@@ -140,6 +140,15 @@ ${PIPELINE_STAGES.map((stage) => {
               `<div class="failure"><b>${escape(f.stage)}</b> of <span class="mono">${escape(f.batchId)}</span> <span class="muted">at ${escape(f.at)}</span><br><code>${escape(f.error)}</code></div>`,
           )
           .join('\n');
+  const parked =
+    status.parked.length === 0
+      ? ''
+      : `<h2>Parked batches</h2>${status.parked
+          .map(
+            (p) =>
+              `<div class="failure"><span class="mono">${escape(p.batchId)}</span> parked at <b>${escape(p.stage)}</b> <span class="muted">at ${escape(p.at)}</span>: <span class="mono">s3://${escape(p.bucket)}/${escape(p.key)}</span> is missing<br><code>${escape(p.error)}</code></div>`,
+          )
+          .join('\n')}`;
   const gaps =
     status.gaps.length === 0
       ? ''
@@ -161,6 +170,7 @@ ${PIPELINE_STAGES.map((stage) => {
 ${(status.deadLetters ?? []).map((q) => `<div class="card"><span class="muted">Dead letters: ${escape(q.name)}</span><b>${q.messages}</b></div>`).join('')}
 ${status.alarms ? `<div class="card"><span class="muted">Alarms not OK</span><b>${status.alarms.filter((a) => a.state !== 'OK').length}</b></div>` : ''}
 <div class="card"><span class="muted">Failures</span><b>${status.failures.length}</b></div>
+<div class="card"><span class="muted">Parked</span><b>${status.parked.length}</b></div>
 <div class="card"><span class="muted">Gaps</span><b>${status.gaps.length}</b></div>
 </div>
 <h2>Source tables</h2>
@@ -173,6 +183,7 @@ ${status.alarms ? `<div class="card"><span class="muted">Alarms not OK</span><b>
 ${durationsChart(status)}
 <h2>Failures</h2>
 ${failures}
+${parked}
 ${gaps}
 </body></html>
 `;

@@ -1,19 +1,21 @@
 import type { Pool, PoolClient } from 'pg';
 import { batchIdFromManifestKey } from '../shared/core/batch';
+import { quoteIdent } from '../shared/core/catalogue';
 import { parseProcessedManifest, type ProcessedManifest } from '../shared/core/manifest';
 import { ReconciliationError } from '../shared/core/reconcile';
 import {
+  hasSourceVersion,
   WAREHOUSE_TABLES,
   warehouseTable,
   type WarehouseTable,
 } from '../shared/core/warehouse-catalogue';
 import { timePhase } from '../shared/phase-timer';
-import type { ObjectStore } from '../shared/ports/object-store';
+import { MissingObjectError, type ObjectStore } from '../shared/ports/object-store';
 import type { StageLogger } from '../shared/ports/stage-logger';
 import { quarantineObject, readManifestOrQuarantine } from '../shared/quarantine';
 import { LOAD_LOCK, lockForTransaction } from './advisory-lock';
 import { BULK_MIN_ROWS, bulkLoadIntoEmpty, copyParquetInto, downloadToTemp } from './bulk-load';
-import { createStagingSql, stagingName, upsertSql } from './upsert-sql';
+import { createStagingSql, stagingName, upsertQuery, VERSION_BATCH_COLUMN } from './upsert-sql';
 import { isBadData, PipelineError, type ErrorKind } from '../shared/core/pipeline-error';
 import { PG, pgCode } from '../shared/adapters/postgres-codes';
 
@@ -98,7 +100,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     }
     const tables: LoadedTable[] = [];
     for (const { table, entry } of inLoadOrder(manifest, where)) {
-      const loaded = await loadTable(client, processed, table, entry.key, entry.rows).catch(
+      const loaded = await loadTable(client, processed, table, entry, batchId).catch(
         (error: unknown) => refuseOrExplain(error, processed, entry.key, table, batchId, log),
       );
       tables.push(loaded);
@@ -150,6 +152,8 @@ async function refuseOrExplain(
   log: StageLogger,
 ): Promise<never> {
   const where = `s3://${processed.bucket}/${key}`;
+  // A missing file has nothing to copy aside: the stage parks the batch (parked-batch.ts).
+  if (error instanceof MissingObjectError) throw error;
   if (isBadData(error)) {
     const message = (error as Error).message;
     const reason = message.startsWith(where) ? message : `${where}: ${message}`;
@@ -190,25 +194,32 @@ async function loadTable(
   client: PoolClient,
   processed: ObjectStore,
   table: WarehouseTable,
-  key: string,
-  expectedRows: number,
+  entry: { readonly key: string; readonly rows: number },
+  batchId: string,
 ): Promise<LoadedTable> {
   // To /tmp first: memory then holds one row group at a time, never the whole file.
-  const local = await downloadToTemp(processed, key);
-  const source = `s3://${processed.bucket}/${key}`;
+  const local = await downloadToTemp(processed, entry.key);
+  const source = `s3://${processed.bucket}/${entry.key}`;
   try {
-    if (expectedRows >= BULK_MIN_ROWS) {
+    if (entry.rows >= BULK_MIN_ROWS) {
       const written = await bulkLoadIntoEmpty(client, table, local.path, source);
       if (written !== undefined) {
-        checkStaged(written, expectedRows, table, source);
+        checkStaged(written, entry.rows, table, source);
+        // The table was empty: every row in it is this batch's version.
+        if (hasSourceVersion(table)) {
+          await client.query(
+            `UPDATE ${quoteIdent(table.name)} SET ${quoteIdent(VERSION_BATCH_COLUMN)} = $1`,
+            [batchId],
+          );
+        }
         return { table: table.name, staged: written, written };
       }
     }
     await client.query(createStagingSql(table));
     const staged = await copyParquetInto(client, stagingName(table), table, local.path, source);
-    checkStaged(staged, expectedRows, table, source);
+    checkStaged(staged, entry.rows, table, source);
     const result = await timePhase('load: INSERT … ON CONFLICT', () =>
-      client.query(upsertSql(table)),
+      client.query(upsertQuery(table, batchId)),
     );
     await client.query(`DROP TABLE ${stagingName(table)}`);
     return { table: table.name, staged, written: result.rowCount ?? 0 };

@@ -1,5 +1,6 @@
 import type { MetricPoint } from '../../contract/metrics';
 import { ReconciliationError } from '../shared/core/reconcile';
+import { ParkedBatchError } from '../shared/parked-batch';
 import type { LoadReport } from './stage';
 
 const secondsBetween = (from: string, to: string) =>
@@ -32,6 +33,7 @@ export function metricsOf(report: LoadReport): MetricPoint<'load'>[] {
       ];
     }
     case 'failed':
+      if (report.error instanceof ParkedBatchError) return [{ name: 'BatchParked', value: 1 }];
       return report.error instanceof ReconciliationError
         ? [{ name: 'ReconciliationMismatch', value: 1 }]
         : [];

@@ -1,5 +1,10 @@
 import type { Pool } from 'pg';
-import { batchIdFromManifestKey, MANIFEST_PREFIX } from '../shared/core/batch';
+import {
+  batchIdFromManifestKey,
+  batchIdInKey,
+  MANIFEST_PREFIX,
+  QUARANTINE_PREFIX,
+} from '../shared/core/batch';
 import type { ProcessedManifest } from '../shared/core/manifest';
 import {
   describeMismatches,
@@ -78,8 +83,12 @@ async function warnOfGaps(options: BatchReconcilerOptions, batchId: string): Pro
   const day = batchId.slice(0, 8);
   try {
     const idsOf = (keys: string[]) => keys.flatMap((k) => batchIdFromManifestKey(k) ?? []);
-    const [transformed, loaded] = await Promise.all([
+    const [transformed, parked, loaded] = await Promise.all([
       options.processed.list(`${MANIFEST_PREFIX}${day}`).then(idsOf),
+      // Batches parked (or refused) with their reason: waiting for an operator, not a gap.
+      options.processed
+        .list(`${QUARANTINE_PREFIX}${MANIFEST_PREFIX}${day}`)
+        .then((keys) => keys.flatMap((k) => batchIdInKey(k) ?? [])),
       options.warehouse
         .query<{ batch_id: string }>(`SELECT batch_id FROM etl.load_log WHERE batch_id LIKE $1`, [
           `${day}%`,
@@ -90,6 +99,7 @@ async function warnOfGaps(options: BatchReconcilerOptions, batchId: string): Pro
       landed: transformed,
       transformed,
       loaded: [...loaded, batchId],
+      parked,
     }).filter((gap) => gap.batchId < batchId);
     if (gaps.length === 0) return;
     for (const gap of gaps) {

@@ -4,6 +4,7 @@ import { catchUp, type CatchUpOutcome } from '../shared/catch-up';
 import { batchIdFromManifestKey } from '../shared/core/batch';
 import type { ProcessedManifest } from '../shared/core/manifest';
 import type { BatchGap } from '../shared/core/reconcile';
+import { parkIfMissing } from '../shared/parked-batch';
 import { pendingLoads } from '../shared/pending-batches';
 import type { ObjectStore } from '../shared/ports/object-store';
 import type { RemainingTime } from '../shared/ports/remaining-time';
@@ -126,7 +127,8 @@ export function loadStage(options: LoadStageOptions): LoadStage {
           tablesOf: (r: LoadResult) => loadedTables(r.tables),
           skippedOf: (r) => r.skipped,
         },
-        () => timed(load),
+        () =>
+          timed(() => parkIfMissing({ store: processed, batchId, stage: 'load', logger }, load)),
       );
       const run = {
         ...result,

@@ -31,10 +31,17 @@ export function createStagingSql(table: WarehouseTable): string {
 }
 
 /**
- * Staging → warehouse. A dimension row is overwritten only by a version at least as new and
- * only where a value or the version differs (so re-loading or loading an older batch late
- * changes nothing);
- * a fact version is inserted once, its (source id, last_updated) key deciding.
+ * The column that records which batch brought a dimension row's current version: on a tie of
+ * `source_updated_at`, the later batch wins (migration 0005).
+ */
+export const VERSION_BATCH_COLUMN = 'source_batch_id';
+
+/**
+ * Staging → warehouse. A dimension row is overwritten only by a version at least as new, on a
+ * tie only by a batch at least as late (batch ids sort by the time they were cut), and only
+ * where a value or the version differs (so re-loading or loading an older batch late changes
+ * nothing); a fact version is inserted once, its (source id, last_updated) key deciding.
+ * A source-versioned dimension's statement takes the batch id as `$1` ({@link upsertQuery}).
  */
 export function upsertSql(table: WarehouseTable): string {
   const target = quoteIdent(table.name);
@@ -49,17 +56,33 @@ export function upsertSql(table: WarehouseTable): string {
     return `INSERT INTO ${target} (${list}) SELECT DISTINCT ON (${key}) ${list} FROM ${stagingName(table)} ORDER BY ${key} ON CONFLICT (${key}) DO NOTHING`;
   }
   // The version goes with the values: a newer batch that brings a row back to what it was must
-  // still advance source_updated_at, or an older batch loaded late would overwrite it.
+  // still advance source_updated_at, or an older batch loaded late would overwrite it. The batch
+  // does not: a later batch re-reading the same version (the ingest's overlap) writes nothing.
   const values = [
     ...table.columns.filter((c) => c.name !== table.key).map((c) => quoteIdent(c.name)),
     quoteIdent('source_updated_at'),
   ];
-  const assignments = values.map((c) => `${c} = EXCLUDED.${c}`).join(', ');
+  const batch = quoteIdent(VERSION_BATCH_COLUMN);
+  const assignments = [...values, batch].map((c) => `${c} = EXCLUDED.${c}`).join(', ');
   return (
-    `INSERT INTO ${target} AS d (${list}) ` +
-    `SELECT DISTINCT ON (${key}) ${list} FROM ${stagingName(table)} ORDER BY ${key}, source_updated_at DESC ` +
+    `INSERT INTO ${target} AS d (${list}, ${batch}) ` +
+    `SELECT DISTINCT ON (${key}) ${list}, $1::text FROM ${stagingName(table)} ORDER BY ${key}, source_updated_at DESC ` +
     `ON CONFLICT (${key}) DO UPDATE SET ${assignments} ` +
-    `WHERE d.source_updated_at <= EXCLUDED.source_updated_at ` +
+    // A row written before the batch column existed (NULL) loses every tie, as all rows did.
+    `WHERE (d.source_updated_at, COALESCE(d.${batch}, '')) <= (EXCLUDED.source_updated_at, EXCLUDED.${batch}) ` +
     `AND (${values.map((c) => `d.${c}`).join(', ')}) IS DISTINCT FROM (${values.map((c) => `EXCLUDED.${c}`).join(', ')})`
   );
+}
+
+/**
+ * {@link upsertSql} with its parameters: the batch id, for a source-versioned dimension.
+ *
+ * @example
+ * await client.query(upsertQuery(DIMENSIONS.dim_staff, '20261123T043451123Z-3f9a1c'));
+ */
+export function upsertQuery(
+  table: WarehouseTable,
+  batchId: string,
+): { readonly text: string; readonly values: string[] } {
+  return { text: upsertSql(table), values: hasSourceVersion(table) ? [batchId] : [] };
 }

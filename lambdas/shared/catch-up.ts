@@ -1,5 +1,6 @@
 import { batchIdFromManifestKey } from './core/batch';
 import { timeForAnotherBatch } from './core/catch-up-budget';
+import { ParkedBatchError } from './parked-batch';
 import type { RemainingTime } from './ports/remaining-time';
 import type { StageLogger } from './ports/stage-logger';
 
@@ -14,13 +15,17 @@ export interface CatchUpOptions {
   readonly invocation?: RemainingTime;
   /**
    * Runs the drain unless another run is draining the same backlog (then answers false and the
-   * drain does not run), so two invocations do not race each other through it.
+   * drain does not run), so two invocations do not race each other through it. The drain calls
+   * `stillAlone` before each batch: it throws once the run may no longer be alone (the lock's
+   * connection dropped), so the drain stops rather than race the run that took over.
    */
-  readonly alone?: (drain: () => Promise<void>) => Promise<boolean>;
+  readonly alone?: (drain: (stillAlone: () => void) => Promise<void>) => Promise<boolean>;
 }
 
 export interface CatchUpOutcome {
   readonly finished: readonly string[];
+  /** Owed batches parked for a missing object: the catch-up went on past them. */
+  readonly parked: readonly string[];
   /** Owed batches not started: the time budget ran out, or an earlier one failed. */
   readonly left: readonly string[];
   /** What stopped the catch-up: finding the batches, or running the one named. */
@@ -31,7 +36,8 @@ export interface CatchUpOutcome {
  * Finishes the earlier batches a stage still owes, oldest first, before the stage handles the
  * batch of its event: batches whose events were dead-lettered during an outage heal with the
  * next batch instead of waiting for a replay each. It stops at the first batch that fails (the
- * later ones would meet the same outage, or miss that batch's dimensions) and when the time left
+ * later ones would meet the same outage, or miss that batch's dimensions) — except a batch
+ * parked for a missing object, which waits for an operator while the rest go on — and when the time left
  * is needed for the event's own batch; the next invocation picks up where it stopped.
  *
  * It never throws: a failure is logged and answered, and the caller decides. The handlers go on
@@ -44,6 +50,7 @@ export interface CatchUpOutcome {
 export async function catchUp(options: CatchUpOptions): Promise<CatchUpOutcome> {
   const { stage, logger, invocation } = options;
   const finished: string[] = [];
+  const parked: string[] = [];
   let owed: readonly string[] = [];
   let failure: CatchUpOutcome['failure'];
   // A local run has no deadline: all the time in the world, and no batch ever takes any of it.
@@ -51,7 +58,7 @@ export async function catchUp(options: CatchUpOptions): Promise<CatchUpOutcome> 
     ? () => invocation.getRemainingTimeInMillis()
     : () => Number.MAX_SAFE_INTEGER;
   const startedWithMs = timeLeft();
-  const drain = async () => {
+  const drain = async (stillAlone: () => void = () => undefined) => {
     owed = await options.pending();
     if (owed.length > 0) {
       logger.warn(`Catching up ${owed.length} earlier batches the ${stage} did not finish`, {
@@ -63,9 +70,16 @@ export async function catchUp(options: CatchUpOptions): Promise<CatchUpOutcome> 
     for (const manifestKey of owed) {
       const remainingMs = timeLeft();
       if (!timeForAnotherBatch({ remainingMs, startedWithMs, longestBatchMs })) return;
+      stillAlone();
       try {
         await options.run(manifestKey);
       } catch (error) {
+        // Dimensions are newest-wins and facts are versions: the batches after a parked one
+        // can load before it, and it loads whenever its object is back.
+        if (error instanceof ParkedBatchError) {
+          parked.push(manifestKey);
+          continue;
+        }
         failure = { manifestKey, error };
         return;
       }
@@ -83,7 +97,18 @@ export async function catchUp(options: CatchUpOptions): Promise<CatchUpOutcome> 
   } catch (error) {
     failure ??= { error };
   }
-  const left = owed.filter((key) => !finished.includes(key) && key !== failure?.manifestKey);
+  const left = owed.filter(
+    (key) => !finished.includes(key) && !parked.includes(key) && key !== failure?.manifestKey,
+  );
+  if (parked.length > 0) {
+    logger.warn(
+      `${parked.length} earlier batches are parked for a missing object: went on past them`,
+      {
+        stage,
+        parked: parked.map((key) => batchIdFromManifestKey(key)),
+      },
+    );
+  }
   if (failure) {
     logger.error(`The ${stage} could not catch up: the next run tries again`, {
       stage,
@@ -97,5 +122,5 @@ export async function catchUp(options: CatchUpOptions): Promise<CatchUpOutcome> 
       left: left.map((key) => batchIdFromManifestKey(key)),
     });
   }
-  return { finished, left, ...(failure ? { failure } : {}) };
+  return { finished, parked, left, ...(failure ? { failure } : {}) };
 }

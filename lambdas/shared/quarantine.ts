@@ -2,7 +2,7 @@ import { QUARANTINE_PREFIX } from './core/batch';
 import type { ManifestLocation, QuarantinedObject } from './core/manifest';
 import { isBadData } from './core/pipeline-error';
 import { readManifest } from './manifest-reader';
-import type { ObjectStore } from './ports/object-store';
+import { MissingObjectError, type ObjectStore } from './ports/object-store';
 import type { StageLogger } from './ports/stage-logger';
 
 /**
@@ -49,7 +49,8 @@ export async function readManifestOrQuarantine<M>(
   try {
     return await readManifest(store, key, parse);
   } catch (error) {
-    if (isBadData(error)) {
+    // A missing manifest has nothing to copy aside: the stage parks its batch.
+    if (isBadData(error) && !(error instanceof MissingObjectError)) {
       const reason = (error as Error).message;
       await quarantineObject(store, key, reason, batchId);
       log.error('Manifest refused: quarantined, the batch goes no further', {

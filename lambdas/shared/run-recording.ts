@@ -1,5 +1,6 @@
 import type { LandingManifest, ProcessedManifest } from './core/manifest';
 import { errorKind } from './core/pipeline-error';
+import { ParkedBatchError } from './parked-batch';
 import type { PipelineStage, RunLog, RunRecord, SetAsideRun, TableRun } from './ports/run-log';
 import type { StageLogger } from './ports/stage-logger';
 
@@ -68,6 +69,7 @@ export async function recordStageRun<T>(
       tables: [],
       error: error instanceof Error ? error.message : String(error),
       errorKind: errorKind(error),
+      ...(error instanceof ParkedBatchError ? { missing: error.missing } : {}),
     });
     throw error;
   }

@@ -3,7 +3,7 @@ import { LandingLineError, type DecodedRow } from '../shared/core/json-lines';
 import type { QuarantinedObject } from '../shared/core/manifest';
 import { isBadData } from '../shared/core/pipeline-error';
 import { readLandingRows } from '../shared/landing-reader';
-import type { ObjectStore } from '../shared/ports/object-store';
+import { MissingObjectError, type ObjectStore } from '../shared/ports/object-store';
 import type { StageLogger } from '../shared/ports/stage-logger';
 import { quarantineObject } from '../shared/quarantine';
 import type { DerivedKeys } from './derived-keys';
@@ -127,7 +127,8 @@ export async function readLandedObject(
     return { rows: rows - setAside.length, setAside: setAside.length };
   } catch (error) {
     for (const output of outputs) await output.discard();
-    if (!isBadData(error)) throw error;
+    // A missing object is not bad data to set aside: the whole batch is parked (parked-batch.ts).
+    if (error instanceof MissingObjectError || !isBadData(error)) throw error;
     const where = `s3://${batch.landing.bucket}/${key}`;
     const reason = refusalReason(error as Error, where, source, located);
     batch.log.error('Landing object refused: quarantined, the rest of the batch goes on', {

@@ -1,4 +1,5 @@
 import type { MetricPoint } from '../../contract/metrics';
+import { ParkedBatchError } from '../shared/parked-batch';
 import type { TransformRun } from './stage';
 
 /**
@@ -17,4 +18,14 @@ export function metricsOf(run: TransformRun): MetricPoint<'transform'>[] {
     },
     { name: 'StageDurationMs', value: run.seconds * 1000 },
   ];
+}
+
+/**
+ * The metrics of one failed transform: a batch parked for a missing object counts.
+ *
+ * @example
+ * transformStage({ ...options, onFailure: (error) => addMetrics(metrics, failureMetricsOf(error)) });
+ */
+export function failureMetricsOf(error: unknown): MetricPoint<'transform'>[] {
+  return error instanceof ParkedBatchError ? [{ name: 'BatchParked', value: 1 }] : [];
 }

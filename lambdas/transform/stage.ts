@@ -1,6 +1,7 @@
 import { ObjectStoreRunLog } from '../shared/adapters/s3-run-log';
 import { catchUp, type CatchUpOutcome } from '../shared/catch-up';
 import { batchIdFromManifestKey } from '../shared/core/batch';
+import { parkIfMissing } from '../shared/parked-batch';
 import { pendingTransforms } from '../shared/pending-batches';
 import type { ObjectStore } from '../shared/ports/object-store';
 import type { RemainingTime } from '../shared/ports/remaining-time';
@@ -23,6 +24,8 @@ export interface TransformStageOptions {
   readonly onBatch?: (batch: { readonly manifestKey: string; readonly batchId?: string }) => void;
   /** Hears each batch run that finished, catch-up's included (for its metrics). */
   readonly onRun?: (run: TransformRun) => void;
+  /** Hears each batch run that failed, catch-up's included (for its metrics). */
+  readonly onFailure?: (error: unknown) => void;
 }
 
 /** One transform of one batch, and how long it took. */
@@ -70,11 +73,23 @@ export function transformStage(options: TransformStageOptions): TransformStage {
         },
         () =>
           timed(() =>
-            runTransform({ landing, processed, logger, manifestKey, workDir: workDir.path, force }),
+            parkIfMissing({ store: landing, batchId, stage: 'transform', logger }, () =>
+              runTransform({
+                landing,
+                processed,
+                logger,
+                manifestKey,
+                workDir: workDir.path,
+                force,
+              }),
+            ),
           ),
       );
       options.onRun?.(run);
       return run;
+    } catch (error) {
+      options.onFailure?.(error);
+      throw error;
     } finally {
       await workDir.dispose();
     }

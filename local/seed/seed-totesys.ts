@@ -12,6 +12,7 @@ import {
 import { copyTextStream } from './copy-text';
 import type { SeedRow } from './row';
 import { generateTotesys } from './rows';
+import { hearConnectionDrops } from '../../lambdas/shared/adapters/database-pool';
 
 export interface SeedOptions {
   /** Rows scale linearly: scale 1 ≈ 10,000 sales orders. Fractions are allowed. */
@@ -107,6 +108,7 @@ export async function seedTotesys(
   const log = options.log ?? (() => undefined);
   const data = generateTotesys(options.scale);
   const client = new Client({ connectionString });
+  hearConnectionDrops(client);
   await client.connect();
   try {
     await client.query('BEGIN');

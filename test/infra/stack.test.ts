@@ -686,7 +686,7 @@ describe('monitoring', () => {
 
   it('notifies the topic of every alarm and of its recovery', () => {
     const alarms = dev.findResources('AWS::CloudWatch::Alarm');
-    expect(Object.keys(alarms)).toHaveLength(10);
+    expect(Object.keys(alarms)).toHaveLength(12);
     const topic = { Ref: Object.keys(dev.findResources('AWS::SNS::Topic'))[0] };
     for (const alarm of Object.values(alarms)) {
       expect((alarm as Resource).Properties).toMatchObject({
@@ -707,6 +707,20 @@ describe('monitoring', () => {
         DatapointsToAlarm: 2,
         Threshold: 1,
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+    }
+  });
+
+  it('alarms when the transform or the load parks a batch for a missing object', () => {
+    for (const stage of ['transform', 'load']) {
+      dev.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: `deliverance-dev-${stage}-batch-parked`,
+        MetricName: 'BatchParked',
+        Namespace: 'Deliverance',
+        Dimensions: [{ Name: 'service', Value: stage }],
+        Statistic: 'Sum',
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
       });
     }
   });

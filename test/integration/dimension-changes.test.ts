@@ -235,7 +235,7 @@ async function dimensionRows(dimension: Dimension): Promise<Map<number, Record<s
 
 const differing = (before: Record<string, string>, after: Record<string, string>) =>
   Object.keys(after)
-    .filter((c) => c !== 'source_updated_at' && before[c] !== after[c])
+    .filter((c) => c !== 'source_updated_at' && c !== 'source_batch_id' && before[c] !== after[c])
     .sort();
 
 async function sourceNow(): Promise<string> {

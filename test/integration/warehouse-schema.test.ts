@@ -113,6 +113,7 @@ describe('readMigrations', () => {
       '0002_analytics_schema.sql',
       '0003_microsecond_times.sql',
       '0004_analyst_role.sql',
+      '0005_dimension_batch.sql',
     ]);
   });
 
@@ -141,12 +142,12 @@ describe('readMigrations', () => {
 describe('migrate', () => {
   it('applies every migration once; a second run applies nothing', async () => {
     await withClient('warehouse', async (client) => {
-      expect(await migrate(client, migrations)).toEqual(['0001', '0002', '0003', '0004']);
+      expect(await migrate(client, migrations)).toEqual(['0001', '0002', '0003', '0004', '0005']);
       expect(await migrate(client, migrations)).toEqual([]);
       const recorded = await client.query<{ version: string; checksum: string }>(
         'SELECT version, checksum FROM etl.schema_migrations ORDER BY version',
       );
-      expect(recorded.rows.map((r) => r.version)).toEqual(['0001', '0002', '0003', '0004']);
+      expect(recorded.rows.map((r) => r.version)).toEqual(['0001', '0002', '0003', '0004', '0005']);
       expect(recorded.rows.every((r) => /^[0-9a-f]{64}$/.test(r.checksum))).toBe(true);
     });
   });
@@ -353,6 +354,7 @@ describe('the migrated schema matches the warehouse catalogue', () => {
     (name, table) => {
       const bookkeeping = new Set([
         'source_updated_at',
+        'source_batch_id',
         table.kind === 'fact' ? table.recordId : '',
       ]);
       const actual = columns

@@ -215,6 +215,18 @@ describe('gaps in the batch sequence', () => {
     );
   });
 
+  it('does not call a parked batch a gap, at either stage: status reports it as parked', () => {
+    const d = '20261123T041500000Z-000004';
+    expect(
+      findBatchGaps({
+        landed: [a, b, c, d],
+        transformed: [a, c, d],
+        loaded: [a, d],
+        parked: [b, c],
+      }),
+    ).toEqual([]);
+  });
+
   it('does not call the newest batches in flight a gap', () => {
     expect(findBatchGaps({ landed: [a, b, c], transformed: [a, b], loaded: [a] })).toEqual([]);
   });

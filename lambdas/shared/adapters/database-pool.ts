@@ -1,5 +1,5 @@
 import type { DatabaseRole } from '../../../contract/stage-access';
-import { Pool, type PoolConfig } from 'pg';
+import { Pool, type PoolClient, type PoolConfig } from 'pg';
 import { PipelineError } from '../core/pipeline-error';
 import { PG } from './postgres-codes';
 
@@ -49,6 +49,17 @@ const UNVERIFIED_CERTIFICATE = new Set([
   'CERT_SIGNATURE_FAILURE',
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
+/**
+ * The server ended the session: an administrator (`pg_terminate_backend`), a shutdown or
+ * failover, an idle or transaction timeout. Nothing uncommitted survives; a retry can succeed.
+ */
+const DROPPED = new Set<string>([
+  PG.adminShutdown,
+  PG.crashShutdown,
+  PG.idleInTransactionTimeout,
+  PG.idleSessionTimeout,
+]);
+const DROPPED_TEXT = /Connection terminated unexpectedly|not queryable|ECONNRESET|EPIPE/i;
 const REFUSED: Record<string, string> = {
   [PG.invalidPassword]: 'wrong user name or password',
   [PG.invalidAuthorization]: 'the user may not connect',
@@ -72,12 +83,15 @@ export class DatabaseConnectionError extends PipelineError {
 
 /**
  * A connection failure as one operator's line: what, where, why, and which setting to check.
+ * `in-session`: the error of a statement on a connection that was open, so a connection ended
+ * under it was dropped (a failover, `pg_terminate_backend`, an idle timeout), not unreachable.
  * Any other error is answered unchanged.
  */
 export function explainConnectionError(
   error: unknown,
   config: PoolConfig,
   role: DatabaseRole,
+  phase: 'connecting' | 'in-session' = 'connecting',
 ): unknown {
   // Socket errors may come from another realm (a test runner's sandbox): no instanceof Error.
   if (typeof (error as Error | undefined)?.message !== 'string') return error;
@@ -88,6 +102,13 @@ export function explainConnectionError(
   const hide = (text: string) =>
     password && password.length > 0 ? text.split(password).join('***') : text;
   const text = (error as Error).message;
+  if (DROPPED.has(code) || (phase === 'in-session' && DROPPED_TEXT.test(`${code} ${text}`))) {
+    return new DatabaseConnectionError(
+      `The ${role} database at ${where} dropped the connection (${code ? `${code}: ` : ''}${hide(text)}): a failover, a restart, an idle timeout or an administrator ended the session; nothing uncommitted was kept, and the retry runs again`,
+      { cause: error },
+      'transient',
+    );
+  }
   if (UNREACHABLE.has(code) || /timeout.*connect|Connection terminated/i.test(text)) {
     return new DatabaseConnectionError(
       `Cannot reach the ${role} database at ${where} (${code || hide(text)}): ${HINTS[role]}`,
@@ -116,9 +137,61 @@ export function explainConnectionError(
 type ConnectCallback = (error: Error | undefined, ...rest: unknown[]) => void;
 
 /**
+ * What dropped a client's connection, kept on the client itself: a wrapper of the client that
+ * inherits from it (a test's fault injector, a tracing proxy) sees it too.
+ */
+const DROPPED_BY = Symbol('deliverance.droppedBy');
+
+/**
+ * Gives a database client an 'error' listener. pg emits 'error' on a client whose server ended
+ * the session (a failover, `pg_terminate_backend`, an idle timeout); on a client checked out of
+ * its pool nobody else listens, and an unheard 'error' event crashes the process — in Lambda,
+ * the runtime — instead of failing the statement, which pg rejects anyway. What dropped the
+ * connection is kept for {@link connectionDropped}. createPool calls it for every client of its
+ * pools; a lone `new Client` calls it itself.
+ *
+ * @example
+ * const client = new Client({ connectionString });
+ * hearConnectionDrops(client);
+ * await client.connect();
+ */
+export function hearConnectionDrops(client: {
+  on(event: 'error', listener: (error: Error) => void): unknown;
+}): void {
+  client.on('error', (error) => {
+    const held = client as { [DROPPED_BY]?: Error };
+    held[DROPPED_BY] ??= error;
+  });
+}
+
+/** The error that dropped `client`'s connection, or undefined while it is open (as far as pg knows). */
+export function connectionDropped(client: object): Error | undefined {
+  return (client as { [DROPPED_BY]?: Error })[DROPPED_BY];
+}
+
+/**
+ * Rejections of the statements run through `target` (a pool or a client), passed through
+ * `explain`; streams (COPY, cursors) and callbacks are left as they are.
+ */
+function explainStatements(target: Pool | PoolClient, explain: (error: unknown) => unknown): void {
+  const query = target.query.bind(target) as (...args: unknown[]) => unknown;
+  target.query = ((...args: unknown[]) => {
+    const result = query(...args) as { catch?: unknown } | undefined;
+    // Not instanceof Promise: pg may come from another realm (a test runner's sandbox).
+    return typeof result?.catch === 'function'
+      ? (result as Promise<unknown>).catch((error: unknown) => {
+          throw explain(error);
+        })
+      : result;
+  }) as Pool['query'] & PoolClient['query'];
+}
+
+/**
  * A small pool with explicit timeouts: a Lambda holds few connections, and an unreachable
  * database must fail the invocation quickly (so it retries) rather than hang to the timeout.
- * With a role, a failure to connect is reported as {@link explainConnectionError} words it.
+ * Every client it makes hears its connection drop ({@link hearConnectionDrops}). With a role, a
+ * failure to connect, and a statement failed by a dropped connection, are reported as
+ * {@link explainConnectionError} words them.
  */
 export function createPool(config: PoolConfig, max = 5, role?: DatabaseRole): Pool {
   const pool = new Pool({
@@ -131,7 +204,17 @@ export function createPool(config: PoolConfig, max = 5, role?: DatabaseRole): Po
   // An idle connection dropped by the server (a restart, a failover) fails no query: the pool
   // discards it and the next query opens a new one. Unheard, the event would crash the process.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => {
+    hearConnectionDrops(client);
+    if (role) {
+      // What the server said when it dropped the session, not pg's "not queryable" after it.
+      explainStatements(client, (error) =>
+        explainConnectionError(connectionDropped(client) ?? error, config, role, 'in-session'),
+      );
+    }
+  });
   if (role) {
+    explainStatements(pool, (error) => explainConnectionError(error, config, role, 'in-session'));
     // pool.query() connects through this method too, so both paths get the explanation.
     const connect = pool.connect.bind(pool) as (callback?: ConnectCallback) => unknown;
     const explain = (error: unknown) => explainConnectionError(error, config, role);

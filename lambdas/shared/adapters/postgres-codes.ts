@@ -11,6 +11,11 @@ export const PG = {
   invalidCatalogName: '3D000',
   /** Also how the server answers a COPY FROM STDIN the client aborted. */
   queryCanceled: '57014',
+  /** The session was ended: `pg_terminate_backend`, a fast shutdown, a failover. */
+  adminShutdown: '57P01',
+  crashShutdown: '57P02',
+  idleInTransactionTimeout: '25P03',
+  idleSessionTimeout: '57P05',
 } as const;
 
 /** The SQLSTATE of an error pg raised, if it is one. */

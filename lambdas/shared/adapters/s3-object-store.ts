@@ -11,7 +11,7 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import type { ObjectStore } from '../ports/object-store';
+import { MissingObjectError, type ObjectStore } from '../ports/object-store';
 import { PipelineError } from '../core/pipeline-error';
 
 // S3's minimum part size: an upload holds about three parts (two sending, one filling), and
@@ -87,7 +87,8 @@ export class S3ObjectStore implements ObjectStore {
     try {
       return await work();
     } catch (error) {
-      if (error instanceof ObjectStoreError || isMissing(error)) throw error;
+      if (error instanceof ObjectStoreError) throw error;
+      if (isMissing(error)) throw new MissingObjectError(this.bucket, key, error);
       throw new ObjectStoreError(operation, this.where(key), error);
     }
   }
@@ -130,7 +131,7 @@ export class S3ObjectStore implements ObjectStore {
     try {
       return await this.get(key);
     } catch (error) {
-      if (isMissing(error)) return undefined;
+      if (error instanceof MissingObjectError) return undefined;
       throw error;
     }
   }
@@ -152,7 +153,7 @@ export class S3ObjectStore implements ObjectStore {
       );
       return true;
     } catch (error) {
-      if (isMissing(error)) return false;
+      if (error instanceof MissingObjectError) return false;
       throw error;
     }
   }

@@ -130,6 +130,8 @@ export interface BatchSequence {
   readonly transformed: Iterable<string>;
   /** Batch ids in the warehouse's load log. */
   readonly loaded: Iterable<string>;
+  /** Batch ids parked for a missing object (or given up by an operator): explained, no gap. */
+  readonly parked?: Iterable<string>;
 }
 
 export interface BatchGap {
@@ -143,15 +145,18 @@ export interface BatchGap {
 /**
  * Batches a stage skipped over: landed but not transformed while a later batch was, or
  * transformed but not loaded while a later batch was. Batch ids sort by time, so "later" is
- * string order. A batch still in flight is not a gap: nothing after it has passed the stage.
+ * string order. A batch still in flight is not a gap: nothing after it has passed the stage;
+ * nor is a parked one, which status and the run log report as parked.
  */
 export function findBatchGaps(sequence: BatchSequence): BatchGap[] {
   const transformed = new Set(sequence.transformed);
   const loaded = new Set(sequence.loaded);
   const newestTransformed = [...transformed].sort().at(-1);
   const newestLoaded = [...loaded].sort().at(-1);
+  const parked = new Set(sequence.parked ?? []);
   const gaps: BatchGap[] = [];
   for (const batchId of [...new Set(sequence.landed)].sort()) {
+    if (parked.has(batchId)) continue;
     if (!transformed.has(batchId)) {
       if (newestTransformed && newestTransformed > batchId)
         gaps.push({ batchId, missing: 'transform', laterBatchId: newestTransformed });

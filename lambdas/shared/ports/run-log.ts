@@ -46,6 +46,10 @@ export interface RunRecord {
   readonly errorKind?: ErrorKind;
   /** True when the stage found the batch already done and wrote nothing. */
   readonly skipped?: boolean;
+  /** With a failure: the batch is parked, waiting for this object (parked-batch.ts). */
+  readonly missing?: { readonly bucket: string; readonly key: string };
+  /** A parked batch an operator gave up (`replay --purge`), and when. */
+  readonly purged?: string;
 }
 
 export interface RunLog {

@@ -1,5 +1,10 @@
 import { toCopyText } from '../../../lambdas/load/copy-text';
-import { createStagingSql, stagedColumns, upsertSql } from '../../../lambdas/load/upsert-sql';
+import {
+  createStagingSql,
+  stagedColumns,
+  upsertQuery,
+  upsertSql,
+} from '../../../lambdas/load/upsert-sql';
 import {
   DIMENSIONS,
   FACTS,
@@ -77,17 +82,22 @@ describe('the dimension upsert, for every dimension with a source version', () =
     (_name, d) => {
       const sql = parts(upsertSql(d));
       expect([sql.table, sql.key]).toEqual([d.name, d.key]);
-      expect(sql.inserted).toEqual(stagedColumns(d).map(q));
-      expect(sql.selected).toEqual(stagedColumns(d).map(q));
+      expect(sql.inserted).toEqual([...stagedColumns(d).map(q), q('source_batch_id')]);
+      expect(sql.selected).toEqual([...stagedColumns(d).map(q), '$1::text']);
     },
   );
 
   it.each(VERSIONED.map((d) => [d.name, d] as const))(
-    '%s: sets every value column and the version, only from a version at least as new',
+    '%s: sets every value column, the version and its batch, only from a version at least as new, on a tie from a batch at least as late',
     (_name, d) => {
       const sql = parts(upsertSql(d));
-      expect(sql.set).toEqual(valuesOf(d).map((c) => `${q(c)} = EXCLUDED.${q(c)}`));
-      expect(sql.guard).toBe('d.source_updated_at <= EXCLUDED.source_updated_at');
+      expect(sql.set).toEqual(
+        [...valuesOf(d), 'source_batch_id'].map((c) => `${q(c)} = EXCLUDED.${q(c)}`),
+      );
+      expect(sql.guard).toBe(
+        `(d.source_updated_at, COALESCE(d."source_batch_id", '')) <= (EXCLUDED.source_updated_at, EXCLUDED."source_batch_id")`,
+      );
+      expect(upsertQuery(d, 'B').values).toEqual(['B']);
     },
   );
 
@@ -104,6 +114,7 @@ describe('the dimension upsert, for every dimension with a source version', () =
 describe('the inserts that never update', () => {
   it('inserts each fact version once, keyed on source id and last_updated', () => {
     const columns = stagedColumns(FACTS.fact_sales_order).map(q).join(', ');
+    expect(upsertQuery(FACTS.fact_sales_order, 'B').values).toEqual([]);
     expect(upsertSql(FACTS.fact_sales_order)).toBe(
       `INSERT INTO "fact_sales_order" (${columns}) SELECT ${columns} FROM "stage_fact_sales_order" ON CONFLICT ("sales_order_id", "last_updated_date", "last_updated_time") DO NOTHING`,
     );

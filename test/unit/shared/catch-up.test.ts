@@ -1,5 +1,7 @@
 import { catchUp, type CatchUpOptions } from '../../../lambdas/shared/catch-up';
 import { manifestKey } from '../../../lambdas/shared/core/batch';
+import { ParkedBatchError } from '../../../lambdas/shared/parked-batch';
+import { MissingObjectError } from '../../../lambdas/shared/ports/object-store';
 import { silentLogger } from '../../../lambdas/shared/ports/stage-logger';
 
 const KEYS = [1, 2, 3, 4].map((n) => manifestKey(`20261123T00000${n}000Z-00000${n}`));
@@ -9,6 +11,7 @@ function catchUpOver(options: {
   timeoutMs?: number;
   batchMs?: number;
   failing?: string;
+  parking?: string;
   alone?: CatchUpOptions['alone'];
 }) {
   const ran: string[] = [];
@@ -20,6 +23,11 @@ function catchUpOver(options: {
     run: (key) => {
       ran.push(key);
       remaining -= options.batchMs ?? 0;
+      if (key === options.parking) {
+        const missing = { bucket: 'processed', key: `fact_payment/${key}.parquet` };
+        const error = new MissingObjectError(missing.bucket, missing.key);
+        return Promise.reject(new ParkedBatchError(key, 'load', missing, error));
+      }
       return key === options.failing
         ? Promise.reject(new Error('warehouse down'))
         : Promise.resolve();
@@ -35,14 +43,18 @@ function catchUpOver(options: {
 describe('catching up on earlier batches', () => {
   it('finishes every batch owed, oldest first, when nothing limits it', async () => {
     const { ran, outcome } = catchUpOver({});
-    expect(await outcome).toEqual({ finished: KEYS, left: [] });
+    expect(await outcome).toEqual({ finished: KEYS, parked: [], left: [] });
     expect(ran).toEqual(KEYS);
   });
 
   it('stops starting batches when the time left is needed, leaving the rest for the next run', async () => {
     // 100 s: after two 30 s batches 40 s are left, less than twice the longest.
     const { ran, outcome } = catchUpOver({ timeoutMs: 100_000, batchMs: 30_000 });
-    expect(await outcome).toEqual({ finished: KEYS.slice(0, 2), left: KEYS.slice(2) });
+    expect(await outcome).toEqual({
+      finished: KEYS.slice(0, 2),
+      parked: [],
+      left: KEYS.slice(2),
+    });
     expect(ran).toEqual(KEYS.slice(0, 2));
   });
 
@@ -54,6 +66,16 @@ describe('catching up on earlier batches', () => {
     expect(result.left).toEqual(KEYS.slice(2));
     expect(result.failure?.manifestKey).toBe(KEYS[1]);
     expect((result.failure?.error as Error).message).toBe('warehouse down');
+  });
+
+  it('goes on past a batch parked for a missing object, and answers it parked, not failed', async () => {
+    const { ran, outcome } = catchUpOver({ parking: KEYS[1] });
+    expect(await outcome).toEqual({
+      finished: [KEYS[0], ...KEYS.slice(2)],
+      parked: [KEYS[1]],
+      left: [],
+    });
+    expect(ran).toEqual(KEYS);
   });
 
   it('answers a failure to find the batches owed', async () => {
@@ -69,7 +91,7 @@ describe('catching up on earlier batches', () => {
 
   it('leaves the batches to another run that is draining them already', async () => {
     const { ran, outcome } = catchUpOver({ alone: () => Promise.resolve(false) });
-    expect(await outcome).toEqual({ finished: [], left: [] });
+    expect(await outcome).toEqual({ finished: [], parked: [], left: [] });
     expect(ran).toEqual([]);
   });
 });
