@@ -69,6 +69,7 @@ describe('text output escapes control characters', () => {
       runs: [],
       failures: [{ batchId: HOSTILE, stage: 'load', at: '2026-12-05T00:00:00Z', error: HOSTILE }],
       gaps: [],
+      parked: [],
       environment: null,
       deadLetters: null,
       alarms: null,
