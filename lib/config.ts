@@ -35,6 +35,17 @@ export interface NetworkConfig {
   readonly subnetIds: readonly string[];
   /** @default - the functions get a new security group with outbound access only */
   readonly securityGroupId?: string;
+  /**
+   * Create the VPC endpoints of every AWS service the stages call, so the subnets need no NAT.
+   * @default false - the subnets reach AWS through a NAT gateway or endpoints of their own
+   */
+  readonly vpcEndpoints: boolean;
+  /**
+   * Route tables of the subnets, for a free S3 gateway endpoint; without them S3 gets an
+   * interface endpoint like the other services (imported subnets carry no route table).
+   * @default - none
+   */
+  readonly routeTableIds: readonly string[];
 }
 
 /** Analyst access through QuickSight; absent unless `deliverance:quickSight` is true. */
@@ -329,10 +340,19 @@ class ContextReader {
       /^subnet-[0-9a-f]{8,17}$/.test(v) ? undefined : 'is not a subnet id',
     );
     const securityGroupId = this.raw('securityGroupId');
+    const vpcEndpoints = this.boolean('vpcEndpoints', false);
+    const routeTableIds = this.stringList('routeTableIds', (v) =>
+      /^rtb-[0-9a-f]{8,17}$/.test(v) ? undefined : 'is not a route table id',
+    );
+    if (routeTableIds.length > 0 && !vpcEndpoints) {
+      this.problems.push(
+        `${CONTEXT_PREFIX}routeTableIds: only used for the S3 gateway endpoint; set ${CONTEXT_PREFIX}vpcEndpoints to true or remove it`,
+      );
+    }
     if (vpcId === undefined || vpcId === '') {
-      if (subnetIds.length > 0 || securityGroupId !== undefined) {
+      if (subnetIds.length > 0 || securityGroupId !== undefined || vpcEndpoints) {
         this.problems.push(
-          `${CONTEXT_PREFIX}vpcId: must be set when subnetIds or securityGroupId are (the functions join that VPC)`,
+          `${CONTEXT_PREFIX}vpcId: must be set when subnetIds, securityGroupId or vpcEndpoints are (the functions join that VPC)`,
         );
       }
       return undefined;
@@ -360,7 +380,15 @@ class ContextReader {
       vpcId,
       subnetIds,
       ...(typeof securityGroupId === 'string' ? { securityGroupId } : {}),
+      vpcEndpoints,
+      routeTableIds,
     };
+  }
+
+  boolean(key: string, fallback: boolean): boolean {
+    const raw = this.json(key);
+    if (raw === undefined) return fallback;
+    return typeof raw === 'boolean' ? raw : this.fail(key, raw, 'must be true or false', fallback);
   }
 
   quickSight(warehouseSecret: string): QuickSightConfig | undefined {

@@ -97,12 +97,20 @@ type ConnectCallback = (error: Error | undefined, ...rest: unknown[]) => void;
  * A small pool with explicit timeouts: a Lambda holds few connections, and an unreachable
  * database must fail the invocation quickly (so it retries) rather than hang to the timeout.
  * With a role, a failure to connect is reported as {@link explainConnectionError} words it.
+ *
+ * An established connection whose peer vanished (a failover, a dropped route) is found by TCP
+ * keepalive probes, which a live server answers however long its statement runs. There is no
+ * client-side query timeout on purpose: pg's `query_timeout` also arms on the extract's stream
+ * and the load's COPY, which legitimately run minutes, and the server already ends any
+ * statement at `statement_timeout` (`sessionBounds`).
  */
 export function createPool(config: PoolConfig, max = 5, role?: DatabaseRole): Pool {
   const pool = new Pool({
     max,
     connectionTimeoutMillis: 10_000,
     idleTimeoutMillis: 30_000,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     application_name: 'deliverance',
     ...config,
   });
