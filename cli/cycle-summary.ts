@@ -1,5 +1,6 @@
 import type { BackfillProgress } from '../local/backfill-progress';
 import type { CycleResult } from '../local/run-cycle';
+import { futureStampedText } from './status/format-status-text';
 import { formatTable } from './table-format';
 
 /** The per-table story of one cycle: rows landed, shaped and written to the warehouse. */
@@ -29,6 +30,13 @@ export function formatCycleSummary(cycle: CycleResult): string {
     formatTable(['warehouse table', 'rows', 'inserted/changed'], shaped),
     ...(quarantined.length > 0
       ? ['', 'quarantined:', ...quarantined.map((q) => `  ${q.source}: ${q.reason}`)]
+      : []),
+    ...(ingest.futureStamped.length > 0
+      ? [
+          '',
+          "stamped later than the source's clock, not read until their time comes:",
+          ...ingest.futureStamped.map((f) => `  ${futureStampedText(f)}`),
+        ]
       : []),
   ].join('\n');
 }

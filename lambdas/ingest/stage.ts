@@ -65,6 +65,7 @@ export function ingestStage(
         batchId,
         stage: 'ingest',
         tablesOf: (r: IngestResult) => landedTables(r.manifest),
+        futureStampedOf: (r: IngestResult) => r.futureStamped,
       },
       () =>
         timed(async () => {

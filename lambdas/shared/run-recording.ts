@@ -1,6 +1,6 @@
 import type { LandingManifest, ProcessedManifest } from './core/manifest';
 import { errorKind } from './core/pipeline-error';
-import type { PipelineStage, RunLog, RunRecord, TableRun } from './ports/run-log';
+import type { FutureStamped, PipelineStage, RunLog, RunRecord, TableRun } from './ports/run-log';
 import type { StageLogger } from './ports/stage-logger';
 
 export interface StageRunOptions<T> {
@@ -16,6 +16,8 @@ export interface StageRunOptions<T> {
   readonly tablesOf: (result: T) => readonly TableRun[];
   /** True when the stage found the batch already done and wrote nothing. */
   readonly skippedOf?: (result: T) => boolean;
+  /** Ingest: the tables with rows stamped past the source's clock, for the success record. */
+  readonly futureStampedOf?: (result: T) => readonly FutureStamped[];
   readonly clock?: () => Date;
 }
 
@@ -70,6 +72,7 @@ export async function recordStageRun<T>(
     throw error;
   }
   const skipped = options.skippedOf?.(result) ?? false;
+  const futureStamped = options.futureStampedOf?.(result) ?? [];
   if (skipped && previous?.state === 'success') {
     await write(previous);
   } else {
@@ -80,6 +83,7 @@ export async function recordStageRun<T>(
       tables: options.tablesOf(result),
       error: null,
       ...(skipped ? { skipped } : {}),
+      ...(futureStamped.length > 0 ? { futureStamped } : {}),
     });
   }
   return result;

@@ -24,6 +24,15 @@ export interface TableRun {
   readonly remaining?: number;
 }
 
+/** Ingest: a table's rows stamped later than the source's clock, which no window reads yet. */
+export interface FutureStamped {
+  readonly table: string;
+  /** How many there are. */
+  readonly rows: number;
+  /** The first few, by stamp: their primary key and stamp. */
+  readonly keys: readonly { readonly key: number; readonly lastUpdated: string }[];
+}
+
 export interface RunRecord {
   readonly batchId: string;
   readonly stage: PipelineStage;
@@ -37,6 +46,8 @@ export interface RunRecord {
   readonly errorKind?: ErrorKind;
   /** True when the stage found the batch already done and wrote nothing. */
   readonly skipped?: boolean;
+  /** Ingest: the tables with rows stamped past the source's clock (absent: none). */
+  readonly futureStamped?: readonly FutureStamped[];
 }
 
 export interface RunLog {
