@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { DEFAULT_MAX_BATCH_ROWS } from '../contract/batch-bounds';
+import { DEFAULT_FUTURE_TOLERANCE_SECONDS, DEFAULT_MAX_BATCH_ROWS } from '../contract/batch-bounds';
 import { SOURCE_TABLES } from '../contract/pipeline-tables';
 import { STAGES, type StageName } from '../contract/stages';
 import { validateScheduleExpression } from './schedule-expression';
@@ -73,6 +73,8 @@ export interface DeliveranceConfig {
   readonly overlapSeconds: number;
   /** Rows per source table per batch; a bigger backlog drains over several batches. */
   readonly maxBatchRows: number;
+  /** Seconds past the source's clock before a row is reported as future-stamped. */
+  readonly futureToleranceSeconds: number;
   /** SSM prefix; watermarks live under `<prefix>/watermarks/<table>`. */
   readonly watermarkParameterPrefix: string;
   /** Who receives alarm e-mails (each must confirm the subscription). */
@@ -157,6 +159,12 @@ export function readConfig(context: ContextSource): DeliveranceConfig {
   );
   const tableSchedules = reader.tableSchedules();
   const overlapSeconds = reader.integer('overlapSeconds', DEFAULTS.overlapSeconds, 0, 86_400);
+  const futureToleranceSeconds = reader.integer(
+    'futureToleranceSeconds',
+    DEFAULT_FUTURE_TOLERANCE_SECONDS,
+    0,
+    86_400,
+  );
   const maxBatchRows = reader.integer('maxBatchRows', DEFAULT_MAX_BATCH_ROWS, 1, 1_000_000_000);
   const watermarkParameterPrefix = reader.string(
     'watermarkParameterPrefix',
@@ -224,6 +232,7 @@ export function readConfig(context: ContextSource): DeliveranceConfig {
     tableSchedules,
     overlapSeconds,
     maxBatchRows,
+    futureToleranceSeconds,
     watermarkParameterPrefix,
     adminEmails,
     lambdaSizes,

@@ -4,18 +4,12 @@
  * its time comes, and nothing else would say so: each run counts them per table and names a few.
  */
 import type { ClientBase } from 'pg';
+import { DEFAULT_FUTURE_TOLERANCE_SECONDS } from '../../contract/batch-bounds';
 import type { SourceTable } from '../shared/core/catalogue';
 import type { FutureStamped } from '../shared/ports/run-log';
 import { formatTimestamp, parseTimestamp } from '../shared/core/value-codecs';
 import { futureStampedSelect } from './extract-query';
 import type { SourceClock } from './window';
-
-/**
- * How far past the source's clock a stamp may be before it is reported: a commit's stamp is its
- * transaction's start, never later than the clock, so anything past it is a wrong clock; five
- * minutes leaves room for a client a little ahead without crying wolf.
- */
-export const FUTURE_TOLERANCE_SECONDS = 300;
 
 /** How many of a table's future-stamped rows are named; the count covers them all. */
 export const FUTURE_KEYS_LISTED = 10;
@@ -25,7 +19,7 @@ export type { FutureStamped };
 /** The instant past which a stamp is reported: the source's now() plus the tolerance. */
 export function futureBound(
   clock: SourceClock,
-  toleranceSeconds = FUTURE_TOLERANCE_SECONDS,
+  toleranceSeconds = DEFAULT_FUTURE_TOLERANCE_SECONDS,
 ): string {
   const now = parseTimestamp(clock.now);
   if (now === undefined) throw new Error(`The source's clock ${clock.now} is not a timestamp`);

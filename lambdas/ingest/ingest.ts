@@ -48,7 +48,7 @@ export interface IngestOptions {
   readonly batchId?: string;
   /**
    * Rows stamped more than this past the source's clock are reported as future-stamped
-   * (default FUTURE_TOLERANCE_SECONDS in future-stamped.ts).
+   * (default DEFAULT_FUTURE_TOLERANCE_SECONDS in contract/batch-bounds.ts).
    */
   readonly futureToleranceSeconds?: number;
 }

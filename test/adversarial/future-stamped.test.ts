@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { collectStatus, localStatusSources } from '../../cli/status/pipeline-status';
 import { formatStatusText } from '../../cli/status/format-status-text';
+import { renderStatusHtml } from '../../cli/status/render-status-html';
 import { metricsOf } from '../../lambdas/ingest/metrics';
 import { silentLogger } from '../../lambdas/shared/ports/stage-logger';
 import { runCycle } from '../../local/run-cycle';
@@ -110,7 +111,7 @@ describe("rows stamped later than the source's clock", () => {
     expect(staff.rows[0]?.last_name).toMatch(/z$/);
   });
 
-  it('are in the run record, and `deliverance status` shows them by table and key', async () => {
+  it('are in the run record, and `deliverance status` shows them by table and key, as text and as a page', async () => {
     const status = await collectStatus(localStatusSources(stack), { limit: 5 });
     expect(status.tables.payment?.futureStamped).toEqual({
       table: 'payment',
@@ -124,6 +125,7 @@ describe("rows stamped later than the source's clock", () => {
     });
     expect(status.tables.staff?.futureStamped).toBeNull();
     expect(formatStatusText(status)).toContain(`payment: 1 row, key ${farPayment} at ${FAR}`);
+    expect(renderStatusHtml(status)).toContain(`payment: 1 row, key ${farPayment} at ${FAR}`);
   });
 
   it('are counted in the FutureStampedRows metric the alarm watches, run after run', async () => {

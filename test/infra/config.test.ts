@@ -119,6 +119,16 @@ describe('readConfig', () => {
     ]);
   });
 
+  it('reports rows stamped more than 5 minutes past the source clock, or as configured', () => {
+    expect(readConfig(context({})).futureToleranceSeconds).toBe(300);
+    expect(
+      readConfig(context({ 'deliverance:futureToleranceSeconds': '3600' })).futureToleranceSeconds,
+    ).toBe(3600);
+    expect(problemsOf({ 'deliverance:futureToleranceSeconds': -1 })).toEqual([
+      expect.stringMatching(/futureToleranceSeconds: -1 must be a whole number from 0 to 86400/),
+    ]);
+  });
+
   it('creates VPC endpoints only inside a VPC, and takes route tables only for them', () => {
     const vpc = {
       'deliverance:vpcId': 'vpc-0123456789abcdef0',

@@ -221,6 +221,7 @@ describe('functions', () => {
           WATERMARK_PARAMETER_PREFIX: '/deliverance/dev',
           OVERLAP_SECONDS: '300',
           MAX_BATCH_ROWS: '500000',
+          FUTURE_TOLERANCE_SECONDS: '300',
         }),
       },
     });
