@@ -1,5 +1,6 @@
 import type { BackfillProgress } from '../local/backfill-progress';
 import type { CycleResult } from '../local/run-cycle';
+import { futureStampedText } from './status/format-status-text';
 import { formatTable } from './table-format';
 import { terminalText } from './terminal-text';
 
@@ -40,6 +41,13 @@ export function formatCycleSummary(cycle: CycleResult): string {
             `  ${q.table}: ${q.rows} row(s), kept in ${q.quarantineKey} of the landing bucket`,
             ...q.first.map((row) => `    ${row.reason}`),
           ]),
+        ]
+      : []),
+    ...(ingest.futureStamped.length > 0
+      ? [
+          '',
+          "stamped later than the source's clock, not read until their time comes:",
+          ...ingest.futureStamped.map((f) => `  ${futureStampedText(f)}`),
         ]
       : []),
   ].join('\n');

@@ -7,3 +7,11 @@
  * Memory is flat whatever the cap, because every stage streams.
  */
 export const DEFAULT_MAX_BATCH_ROWS = 500_000;
+
+/**
+ * How far past the source's clock a row's `last_updated` may be before ingest reports it as
+ * future-stamped, unless `deliverance:futureToleranceSeconds` says otherwise: a commit's own
+ * `now()` is never past the clock, so anything beyond is a wrong stamp; five minutes leaves room
+ * for a writer's clock a little ahead without crying wolf.
+ */
+export const DEFAULT_FUTURE_TOLERANCE_SECONDS = 300;

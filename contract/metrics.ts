@@ -32,6 +32,8 @@ export const METRICS = {
   UnfinishedObjectsRemoved: { unit: 'Count', stages: ['ingest'] },
   /** 1 when a capped run started the next batch of its backlog itself. */
   BacklogBatchStarted: { unit: 'Count', stages: ['ingest'] },
+  /** Source rows stamped later than the source's clock, which no window reads yet (alarmed). */
+  FutureStampedRows: { unit: 'Count', stages: ['ingest'] },
   /** Warehouse rows written to Parquet by a batch. */
   RowsTransformed: { unit: 'Count', stages: ['transform'] },
   /** Landing objects of a batch refused and set aside. */

@@ -56,6 +56,46 @@ export const STAGE_ACCESS: Readonly<Record<StageName, StageAccess>> = {
  */
 export const WAREHOUSE_PREPARATION_ACCESS: StageAccess = { storage: {}, databases: ['warehouse'] };
 
+/** An AWS service a stage's code calls (its endpoint prefix, `<service>.<region>.amazonaws.com`). */
+export type AwsService = 's3' | 'secretsmanager' | 'ssm' | 'lambda';
+
+/**
+ * The service behind each kind of access. Every key of {@link StageAccess} must be here, so a new
+ * kind of access cannot be declared without naming the service a VPC must reach for it.
+ */
+const SERVICE_OF_ACCESS: { readonly [K in keyof Required<StageAccess>]: AwsService } = {
+  storage: 's3',
+  databases: 'secretsmanager',
+  parameters: 'ssm',
+  invokesItself: 'lambda',
+};
+
+/** True for a declared access that grants something (not `false`, nor an empty list or map). */
+function grantsSomething(value: unknown): boolean {
+  if (Array.isArray(value)) return value.length > 0;
+  if (typeof value === 'object' && value !== null)
+    return Object.values(value).some(grantsSomething);
+  return value === true || (typeof value === 'string' && value !== '');
+}
+
+/**
+ * The AWS services the stages call, in a stable order: what a VPC without a NAT needs an
+ * endpoint for (`lib/vpc-endpoints.ts`). Logs and metrics are not among them: Lambda ships the
+ * functions' output from outside the VPC.
+ *
+ * @example
+ * servicesReached([STAGE_ACCESS.transform]); // ['s3']
+ */
+export function servicesReached(accesses: readonly StageAccess[]): AwsService[] {
+  const services = new Set<AwsService>();
+  for (const access of accesses) {
+    for (const [kind, service] of Object.entries(SERVICE_OF_ACCESS)) {
+      if (grantsSomething(access[kind as keyof StageAccess])) services.add(service);
+    }
+  }
+  return [...services].sort();
+}
+
 /** The variable naming each bucket, in the environment of the stages that reach it. */
 export const BUCKET_ENV: Readonly<Record<BucketRole, string>> = {
   landing: 'LANDING_BUCKET',

@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { DEFAULT_MAX_BATCH_ROWS } from '../contract/batch-bounds';
+import { DEFAULT_FUTURE_TOLERANCE_SECONDS, DEFAULT_MAX_BATCH_ROWS } from '../contract/batch-bounds';
 import { SOURCE_TABLES } from '../contract/pipeline-tables';
 import { STAGES, type StageName } from '../contract/stages';
 import { validateScheduleExpression } from './schedule-expression';
@@ -35,6 +35,17 @@ export interface NetworkConfig {
   readonly subnetIds: readonly string[];
   /** @default - the functions get a new security group with outbound access only */
   readonly securityGroupId?: string;
+  /**
+   * Create the VPC endpoints of every AWS service the stages call, so the subnets need no NAT.
+   * @default false - the subnets reach AWS through a NAT gateway or endpoints of their own
+   */
+  readonly vpcEndpoints: boolean;
+  /**
+   * Route tables of the subnets, for a free S3 gateway endpoint; without them S3 gets an
+   * interface endpoint like the other services (imported subnets carry no route table).
+   * @default - none
+   */
+  readonly routeTableIds: readonly string[];
 }
 
 /** Analyst access through QuickSight; absent unless `deliverance:quickSight` is true. */
@@ -62,6 +73,8 @@ export interface DeliveranceConfig {
   readonly overlapSeconds: number;
   /** Rows per source table per batch; a bigger backlog drains over several batches. */
   readonly maxBatchRows: number;
+  /** Seconds past the source's clock before a row is reported as future-stamped. */
+  readonly futureToleranceSeconds: number;
   /** SSM prefix; watermarks live under `<prefix>/watermarks/<table>`. */
   readonly watermarkParameterPrefix: string;
   /** Who receives alarm e-mails (each must confirm the subscription). */
@@ -146,6 +159,12 @@ export function readConfig(context: ContextSource): DeliveranceConfig {
   );
   const tableSchedules = reader.tableSchedules();
   const overlapSeconds = reader.integer('overlapSeconds', DEFAULTS.overlapSeconds, 0, 86_400);
+  const futureToleranceSeconds = reader.integer(
+    'futureToleranceSeconds',
+    DEFAULT_FUTURE_TOLERANCE_SECONDS,
+    0,
+    86_400,
+  );
   const maxBatchRows = reader.integer('maxBatchRows', DEFAULT_MAX_BATCH_ROWS, 1, 1_000_000_000);
   const watermarkParameterPrefix = reader.string(
     'watermarkParameterPrefix',
@@ -213,6 +232,7 @@ export function readConfig(context: ContextSource): DeliveranceConfig {
     tableSchedules,
     overlapSeconds,
     maxBatchRows,
+    futureToleranceSeconds,
     watermarkParameterPrefix,
     adminEmails,
     lambdaSizes,
@@ -329,10 +349,19 @@ class ContextReader {
       /^subnet-[0-9a-f]{8,17}$/.test(v) ? undefined : 'is not a subnet id',
     );
     const securityGroupId = this.raw('securityGroupId');
+    const vpcEndpoints = this.boolean('vpcEndpoints', false);
+    const routeTableIds = this.stringList('routeTableIds', (v) =>
+      /^rtb-[0-9a-f]{8,17}$/.test(v) ? undefined : 'is not a route table id',
+    );
+    if (routeTableIds.length > 0 && !vpcEndpoints) {
+      this.problems.push(
+        `${CONTEXT_PREFIX}routeTableIds: only used for the S3 gateway endpoint; set ${CONTEXT_PREFIX}vpcEndpoints to true or remove it`,
+      );
+    }
     if (vpcId === undefined || vpcId === '') {
-      if (subnetIds.length > 0 || securityGroupId !== undefined) {
+      if (subnetIds.length > 0 || securityGroupId !== undefined || vpcEndpoints) {
         this.problems.push(
-          `${CONTEXT_PREFIX}vpcId: must be set when subnetIds or securityGroupId are (the functions join that VPC)`,
+          `${CONTEXT_PREFIX}vpcId: must be set when subnetIds, securityGroupId or vpcEndpoints are (the functions join that VPC)`,
         );
       }
       return undefined;
@@ -360,7 +389,15 @@ class ContextReader {
       vpcId,
       subnetIds,
       ...(typeof securityGroupId === 'string' ? { securityGroupId } : {}),
+      vpcEndpoints,
+      routeTableIds,
     };
+  }
+
+  boolean(key: string, fallback: boolean): boolean {
+    const raw = this.json(key);
+    if (raw === undefined) return fallback;
+    return typeof raw === 'boolean' ? raw : this.fail(key, raw, 'must be true or false', fallback);
   }
 
   quickSight(warehouseSecret: string): QuickSightConfig | undefined {

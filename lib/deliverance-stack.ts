@@ -65,6 +65,7 @@ export class DeliveranceStack extends Stack {
       watermarkParameterPrefix: config.watermarkParameterPrefix,
       overlapSeconds: config.overlapSeconds,
       maxBatchRows: config.maxBatchRows,
+      futureToleranceSeconds: config.futureToleranceSeconds,
       schedules: ingestSchedules(config),
     });
     this.transformation = new Transformation(this, 'Transformation', {

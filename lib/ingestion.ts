@@ -7,7 +7,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { IngestSchedule } from './config';
-import { DEFAULT_MAX_BATCH_ROWS } from '../contract/batch-bounds';
+import { DEFAULT_FUTURE_TOLERANCE_SECONDS, DEFAULT_MAX_BATCH_ROWS } from '../contract/batch-bounds';
 import { acknowledge } from './nag';
 import { PipelineFunction, type StageFunctionOptions } from './pipeline-function';
 import { connectStage } from './grants';
@@ -22,6 +22,11 @@ export interface IngestionProps extends StageFunctionOptions {
   readonly overlapSeconds?: number;
   /** Rows per source table per batch. @default DEFAULT_MAX_BATCH_ROWS */
   readonly maxBatchRows?: number;
+  /**
+   * Seconds past the source's clock before a row is reported as future-stamped.
+   * @default DEFAULT_FUTURE_TOLERANCE_SECONDS
+   */
+  readonly futureToleranceSeconds?: number;
   /** One EventBridge schedule per entry; see `ingestSchedules` in config.ts. */
   readonly schedules: readonly IngestSchedule[];
 }
@@ -49,6 +54,9 @@ export class Ingestion extends Construct {
       environment: {
         OVERLAP_SECONDS: String(props.overlapSeconds ?? 300),
         MAX_BATCH_ROWS: String(props.maxBatchRows ?? DEFAULT_MAX_BATCH_ROWS),
+        FUTURE_TOLERANCE_SECONDS: String(
+          props.futureToleranceSeconds ?? DEFAULT_FUTURE_TOLERANCE_SECONDS,
+        ),
       },
     });
     const fn = this.stage.function;

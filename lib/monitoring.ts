@@ -172,6 +172,16 @@ export class Monitoring extends Construct {
       });
     }
 
+    this.alarm('future-stamped-rows', {
+      alarmDescription:
+        "Source rows are stamped later than the source's clock (a wrong client clock, a mistyped year): no ingest reads them until their time comes. deliverance status and the ingest log name the table and keys; correct their last_updated in the source.",
+      metric: stageMetric('FutureStampedRows', cloudwatch.Stats.MAXIMUM),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
     this.dashboard = this.buildDashboard(prefix, props);
   }
 

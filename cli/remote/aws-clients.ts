@@ -4,6 +4,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { failFastClient, NETWORK_TIMEOUTS } from '../../lambdas/shared/adapters/fail-fast-client';
 
 /** The AWS clients the commands use against a deployed stack. */
 export interface AwsClients {
@@ -22,17 +23,27 @@ export interface AwsClients {
  * profile, SSO, instance role), and endpoints from `AWS_ENDPOINT_URL*` when set.
  */
 export function defaultAwsClients(): AwsClients {
-  // A replay or redrive waits for the function, up to Lambda's 15 minutes.
-  const lambda = new LambdaClient({ requestHandler: { requestTimeout: 16 * 60_000 } });
+  // A replay or redrive waits in silence for the function, up to Lambda's 15 minutes: the socket
+  // may idle that long, the connection still has to open in seconds.
+  const lambda = failFastClient('Lambda', (timeouts) => new LambdaClient({ ...timeouts }), {
+    ...NETWORK_TIMEOUTS,
+    socketTimeout: 16 * 60_000,
+  });
   const clients = {
-    s3: new S3Client({}),
-    ssm: new SSMClient({}),
+    s3: failFastClient('S3', (timeouts) => new S3Client({ ...timeouts })),
+    ssm: failFastClient('SSM', (timeouts) => new SSMClient({ ...timeouts })),
     lambda,
     // The queue URLs are the stack's own, in this region: the client's endpoint serves them, and
     // sending to the URL's host instead would bypass an AWS_ENDPOINT_URL (a VPC endpoint, a test).
-    sqs: new SQSClient({ useQueueUrlAsEndpoint: false }),
-    cloudwatch: new CloudWatchClient({}),
-    secrets: new SecretsManagerClient({}),
+    sqs: failFastClient(
+      'SQS',
+      (timeouts) => new SQSClient({ useQueueUrlAsEndpoint: false, ...timeouts }),
+    ),
+    cloudwatch: failFastClient('CloudWatch', (timeouts) => new CloudWatchClient({ ...timeouts })),
+    secrets: failFastClient(
+      'Secrets Manager',
+      (timeouts) => new SecretsManagerClient({ ...timeouts }),
+    ),
   };
   return {
     ...clients,

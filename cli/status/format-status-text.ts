@@ -1,4 +1,4 @@
-import { PIPELINE_STAGES } from '../../lambdas/shared/ports/run-log';
+import { PIPELINE_STAGES, type FutureStamped } from '../../lambdas/shared/ports/run-log';
 import { formatTable } from '../table-format';
 import { terminalText } from '../terminal-text';
 import { watermarkText, type PipelineStatus, type StageRun } from './pipeline-status';
@@ -110,6 +110,13 @@ export function formatStatusText(status: PipelineStatus): string {
     lines.push('', `parked batches (${status.parked.length}), waiting for a missing object:`);
     for (const p of status.parked) lines.push(`  ${p.batchId} ${p.stage} at ${p.at}: ${p.error}`);
   }
+  const future = Object.values(status.tables).flatMap((t) =>
+    t.futureStamped ? [t.futureStamped] : [],
+  );
+  if (future.length > 0) {
+    lines.push('', "rows stamped later than the source's clock, not read until their time comes:");
+    for (const f of future) lines.push(`  ${futureStampedText(f)}`);
+  }
   if (status.gaps.length > 0) {
     lines.push('', `gaps in the batch sequence (${status.gaps.length}):`);
     for (const g of status.gaps) {
@@ -121,4 +128,12 @@ export function formatStatusText(status: PipelineStatus): string {
     }
   }
   return lines.join('\n');
+}
+
+/** `payment: 2 rows, key 17 at 9999-12-31T00:00:00.000000Z, …`: a table's future-stamped rows. */
+export function futureStampedText(future: FutureStamped): string {
+  const keys = future.keys.map((k) => `key ${k.key} at ${k.lastUpdated}`);
+  const more =
+    future.rows > future.keys.length ? [`… ${future.rows - future.keys.length} more`] : [];
+  return `${future.table}: ${future.rows} row${future.rows === 1 ? '' : 's'}, ${[...keys, ...more].join(', ')}`;
 }

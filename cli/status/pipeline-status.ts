@@ -10,6 +10,7 @@ import { readManifest } from '../../lambdas/shared/manifest-reader';
 import type { ObjectStore } from '../../lambdas/shared/ports/object-store';
 import {
   PIPELINE_STAGES,
+  type FutureStamped,
   type PipelineStage,
   type RunRecord,
 } from '../../lambdas/shared/ports/run-log';
@@ -65,6 +66,11 @@ export interface TableStatus {
   readonly newestChangeAgeSeconds: number | null;
   /** `paused` by an operator, or `held` after a paused table; ingest leaves it until resumed. */
   readonly pause: 'paused' | 'held' | null;
+  /**
+   * Rows stamped later than the source's clock as the newest successful ingest of this table
+   * found them (no window reads them until their time comes); null when there were none.
+   */
+  readonly futureStamped: FutureStamped | null;
   /** Each stage's state for `lastBatchId`. */
   readonly stages: Readonly<Record<PipelineStage, StageState>>;
 }
@@ -256,6 +262,7 @@ export async function collectStatus(
     const rowsOf = (r: (typeof records)[number]) =>
       r.ingest?.state === 'success' ? r.ingest.tables.find((t) => t.table === table) : undefined;
     const lastIndex = records.findIndex(read);
+    const lastRead = records.find((r) => rowsOf(r) !== undefined);
     const withRows = records.find((r) => (rowsOf(r)?.rows ?? 0) > 0);
     const newestLoaded =
       records
@@ -288,6 +295,7 @@ export async function collectStatus(
       newestLoadedChange: newestLoaded,
       newestChangeAgeSeconds: seconds(newestLoaded, nowText),
       pause: pause.paused.includes(table) ? 'paused' : pause.held.includes(table) ? 'held' : null,
+      futureStamped: lastRead?.ingest?.futureStamped?.find((f) => f.table === table) ?? null,
       stages: {
         ingest: last?.stages.ingest.state ?? 'none',
         transform: last?.stages.transform.state ?? 'none',

@@ -1,5 +1,5 @@
 import { PIPELINE_STAGES, type PipelineStage } from '../../lambdas/shared/ports/run-log';
-import { formatSeconds } from './format-status-text';
+import { formatSeconds, futureStampedText } from './format-status-text';
 import { watermarkText, type PipelineStatus, type StageState } from './pipeline-status';
 
 const STATE_COLOURS: Record<StageState, { fill: string; stroke: string; text: string }> = {
@@ -158,6 +158,15 @@ ${PIPELINE_STAGES.map((stage) => {
               `<div class="gap"><span class="mono">${escape(g.batchId)}</span> never went through <b>${escape(g.missing)}</b> although the later <span class="mono">${escape(g.laterBatchId)}</span> did. Replay it: <code>deliverance replay --batch ${escape(g.batchId)} --stage ${escape(g.missing)}</code></div>`,
           )
           .join('\n')}`;
+  const future = Object.values(status.tables).flatMap((t) =>
+    t.futureStamped ? [t.futureStamped] : [],
+  );
+  const futureStamped =
+    future.length === 0
+      ? ''
+      : `<h2>Rows stamped later than the source's clock</h2><p class="muted">Not read until their time comes; correct their last_updated in the source to have them now.</p>${future
+          .map((f) => `<div class="gap"><code>${escape(futureStampedText(f))}</code></div>`)
+          .join('\n')}`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>Deliverance status</title><style>${CSS}</style></head>
@@ -185,6 +194,7 @@ ${durationsChart(status)}
 ${failures}
 ${parked}
 ${gaps}
+${futureStamped}
 </body></html>
 `;
 }

@@ -150,3 +150,15 @@ export function extractCopy(
 export function extractStats(table: SourceTable, window: ExtractWindow): string {
   return `SELECT count(*)::int AS rows, to_char(max(t.last_updated), ${ISO_FORMAT}) AS newest FROM ${quoteIdent(table.name)} t WHERE ${windowCondition(table, window)}`;
 }
+
+/**
+ * The first `limit` rows stamped after `bound` in (last_updated, primary key) order, each with
+ * the count of all of them; no row when there is none.
+ */
+export function futureStampedSelect(table: SourceTable, bound: string, limit: number): string {
+  if (!Number.isSafeInteger(limit) || limit < 1) {
+    throw new Error(`The future-stamped rows listed must be a positive integer, not ${limit}`);
+  }
+  const key = `t.${quoteIdent(table.primaryKey)}`;
+  return `SELECT ${key} AS key, to_char(t.last_updated, ${ISO_FORMAT}) AS "lastUpdated", count(*) OVER ()::int AS rows FROM ${quoteIdent(table.name)} t WHERE t.last_updated > ${timestampLiteral(bound)} ORDER BY t.last_updated, ${key} LIMIT ${limit}`;
+}

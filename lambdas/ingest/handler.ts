@@ -35,6 +35,7 @@ export const handler = stageHandler(
       logger: asStageLogger(telemetry.logger),
       overlapSeconds: Number(process.env.OVERLAP_SECONDS ?? '300'),
       maxBatchRows: Number(requiredEnv('MAX_BATCH_ROWS')),
+      futureToleranceSeconds: Number(requiredEnv('FUTURE_TOLERANCE_SECONDS')),
       continueWith: new LambdaSelfInvoker(context.functionName),
     });
     try {

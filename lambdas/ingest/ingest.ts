@@ -12,6 +12,7 @@ import type { ObjectStore } from '../shared/ports/object-store';
 import type { StageLogger } from '../shared/ports/stage-logger';
 import type { WatermarkStore } from '../shared/ports/watermark-store';
 import { extractTable } from './extract';
+import { findFutureStamped, futureBound, type FutureStamped } from './future-stamped';
 import { overCap } from './extract-query';
 import { pausedPlan } from './paused-tables';
 import { checkSourceColumns, type LiveColumns } from './live-columns';
@@ -45,6 +46,11 @@ export interface IngestOptions {
   readonly clock?: () => Date;
   /** The batch id to land under; a new one by default. Lets the caller log and record it first. */
   readonly batchId?: string;
+  /**
+   * Rows stamped more than this past the source's clock are reported as future-stamped
+   * (default DEFAULT_FUTURE_TOLERANCE_SECONDS in contract/batch-bounds.ts).
+   */
+  readonly futureToleranceSeconds?: number;
 }
 
 export interface IngestResult {
@@ -58,6 +64,11 @@ export interface IngestResult {
    * before this run's clock: the next batch can start at once.
    */
   readonly caughtUp: boolean;
+  /**
+   * Per table, rows stamped past the source's clock plus the tolerance: no window reads them
+   * until the clock reaches their stamp (docs/guarantees.md §2). Tables with none are left out.
+   */
+  readonly futureStamped: readonly FutureStamped[];
 }
 
 /**
@@ -85,12 +96,27 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
   const control = await options.source.connect();
   let clock: SourceClock;
   let drift: LiveColumns['drift'];
+  let futureStamped: FutureStamped[];
   try {
     const live = await checkSourceColumns(control, tables);
     drift = live.drift;
     clock = await readSourceClock(control, log, live.precision);
+    const bound = futureBound(clock, options.futureToleranceSeconds);
+    futureStamped = await findFutureStamped(control, tables, bound);
   } finally {
     control.release();
+  }
+  for (const future of futureStamped) {
+    log.warn(
+      "Rows stamped later than the source's clock: no window reads them until their time comes",
+      {
+        batchId,
+        table: future.table,
+        rows: future.rows,
+        keys: future.keys,
+        sourceClock: clock.now,
+      },
+    );
   }
   // Every table's window before any is read: a refused watermark fails the run having landed
   // nothing, as a lost source column does, and the error names every table at fault.
@@ -187,7 +213,7 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
   const caughtUp =
     plan.capped.length === 0 &&
     plan.read.every((t) => (windows.get(t.name) as TableWindow).window.after === undefined);
-  return { batchId, manifestKey: key, manifest, removed, caughtUp };
+  return { batchId, manifestKey: key, manifest, removed, caughtUp, futureStamped };
 }
 
 interface TableWindow {

@@ -31,6 +31,8 @@ export interface IngestStageOptions {
   readonly overlapSeconds: number;
   /** Rows per source table per batch (see runIngest). Unbounded by default. */
   readonly maxBatchRows?: number;
+  /** Seconds past the source's clock before a row is reported as future-stamped (see runIngest). */
+  readonly futureToleranceSeconds?: number;
   /**
    * Starts the next batch of a backlog at once (Lambda invokes itself). Without one, a capped
    * run leaves the rest to its caller (the local runner loops).
@@ -65,6 +67,7 @@ export function ingestStage(
         batchId,
         stage: 'ingest',
         tablesOf: (r: IngestResult) => landedTables(r.manifest),
+        futureStampedOf: (r: IngestResult) => r.futureStamped,
       },
       () =>
         timed(async () => {
@@ -76,6 +79,7 @@ export function ingestStage(
             logger: options.logger,
             overlapSeconds: options.overlapSeconds,
             maxBatchRows: options.maxBatchRows,
+            futureToleranceSeconds: options.futureToleranceSeconds,
             tables,
             batchId,
           });

@@ -6,9 +6,9 @@
  * role.
  */
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import type { ClientBase, PoolClient } from 'pg';
 import { ANALYST_ROLE } from '../../contract/analyst-views';
+import { readSecret as readSecretsManager } from '../shared/adapters/secrets-manager';
 import { PipelineError } from '../shared/core/pipeline-error';
 
 /** A secret that cannot be the analyst's credentials; names the secret, never its text. */
@@ -82,7 +82,7 @@ export function analystPassword(secretId: string, text: string | undefined): str
 export function analystPasswordSync(
   secretId: string,
   readSecret: (id: string) => Promise<string | undefined> = async (id) =>
-    (await getSecret(id, { maxAge: 300 })) as string | undefined,
+    (await readSecretsManager(id)) as string | undefined,
 ): (warehouse: { connect(): Promise<PoolClient> }) => Promise<boolean> {
   let applied: string | undefined;
   return async (warehouse) => {

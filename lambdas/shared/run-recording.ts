@@ -1,7 +1,14 @@
 import type { LandingManifest, ProcessedManifest } from './core/manifest';
 import { errorKind } from './core/pipeline-error';
 import { ParkedBatchError } from './parked-batch';
-import type { PipelineStage, RunLog, RunRecord, SetAsideRun, TableRun } from './ports/run-log';
+import type {
+  FutureStamped,
+  PipelineStage,
+  RunLog,
+  RunRecord,
+  SetAsideRun,
+  TableRun,
+} from './ports/run-log';
 import type { StageLogger } from './ports/stage-logger';
 
 export interface StageRunOptions<T> {
@@ -19,6 +26,8 @@ export interface StageRunOptions<T> {
   readonly setAsideOf?: (result: T) => readonly SetAsideRun[];
   /** True when the stage found the batch already done and wrote nothing. */
   readonly skippedOf?: (result: T) => boolean;
+  /** Ingest: the tables with rows stamped past the source's clock, for the success record. */
+  readonly futureStampedOf?: (result: T) => readonly FutureStamped[];
   readonly clock?: () => Date;
 }
 
@@ -74,6 +83,7 @@ export async function recordStageRun<T>(
     throw error;
   }
   const skipped = options.skippedOf?.(result) ?? false;
+  const futureStamped = options.futureStampedOf?.(result) ?? [];
   if (skipped && previous?.state === 'success') {
     await write(previous);
   } else {
@@ -86,6 +96,7 @@ export async function recordStageRun<T>(
       ...(setAside.length > 0 ? { setAside } : {}),
       error: null,
       ...(skipped ? { skipped } : {}),
+      ...(futureStamped.length > 0 ? { futureStamped } : {}),
     });
   }
   return result;

@@ -119,6 +119,50 @@ describe('readConfig', () => {
     ]);
   });
 
+  it('reports rows stamped more than 5 minutes past the source clock, or as configured', () => {
+    expect(readConfig(context({})).futureToleranceSeconds).toBe(300);
+    expect(
+      readConfig(context({ 'deliverance:futureToleranceSeconds': '3600' })).futureToleranceSeconds,
+    ).toBe(3600);
+    expect(problemsOf({ 'deliverance:futureToleranceSeconds': -1 })).toEqual([
+      expect.stringMatching(/futureToleranceSeconds: -1 must be a whole number from 0 to 86400/),
+    ]);
+  });
+
+  it('creates VPC endpoints only inside a VPC, and takes route tables only for them', () => {
+    const vpc = {
+      'deliverance:vpcId': 'vpc-0123456789abcdef0',
+      'deliverance:subnetIds': ['subnet-0123456789abcdef0'],
+    };
+    expect(readConfig(context(vpc)).network).toMatchObject({
+      vpcEndpoints: false,
+      routeTableIds: [],
+    });
+    expect(
+      readConfig(
+        context({
+          ...vpc,
+          'deliverance:vpcEndpoints': 'true',
+          'deliverance:routeTableIds': 'rtb-0123456789abcdef0',
+        }),
+      ).network,
+    ).toMatchObject({ vpcEndpoints: true, routeTableIds: ['rtb-0123456789abcdef0'] });
+    expect(problemsOf({ 'deliverance:vpcEndpoints': true })).toEqual([
+      expect.stringMatching(/vpcId: must be set when .*vpcEndpoints/),
+    ]);
+    expect(
+      problemsOf({
+        ...vpc,
+        'deliverance:vpcEndpoints': 'yes',
+        'deliverance:routeTableIds': ['rtb-0123456789abcdef0', 'main'],
+      }),
+    ).toEqual([
+      expect.stringMatching(/vpcEndpoints: "yes" must be true or false/),
+      expect.stringMatching(/routeTableIds: "main" is not a route table id/),
+      expect.stringMatching(/routeTableIds: only used for the S3 gateway endpoint/),
+    ]);
+  });
+
   it('needs a VPC connection, a complete secret ARN and a principal for QuickSight', () => {
     expect(problemsOf({ 'deliverance:quickSight': true })).toEqual([
       expect.stringMatching(/quickSightVpcConnectionArn: required/),

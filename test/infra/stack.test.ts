@@ -229,6 +229,7 @@ describe('functions', () => {
           WATERMARK_PARAMETER_PREFIX: '/deliverance/dev',
           OVERLAP_SECONDS: '300',
           MAX_BATCH_ROWS: '500000',
+          FUTURE_TOLERANCE_SECONDS: '300',
         }),
       },
     });
@@ -686,7 +687,7 @@ describe('monitoring', () => {
 
   it('notifies the topic of every alarm and of its recovery', () => {
     const alarms = dev.findResources('AWS::CloudWatch::Alarm');
-    expect(Object.keys(alarms)).toHaveLength(12);
+    expect(Object.keys(alarms)).toHaveLength(13);
     const topic = { Ref: Object.keys(dev.findResources('AWS::SNS::Topic'))[0] };
     for (const alarm of Object.values(alarms)) {
       expect((alarm as Resource).Properties).toMatchObject({
@@ -784,6 +785,18 @@ describe('monitoring', () => {
       expect(dimension?.Name).toBe(STAGE_DIMENSION);
       expect(declared?.stages).toContain(dimension?.Value);
     }
+  });
+
+  it('alarms on any row stamped later than the source clock, as soon as one run counts it', () => {
+    dev.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'deliverance-dev-future-stamped-rows',
+      MetricName: 'FutureStampedRows',
+      Namespace: 'Deliverance',
+      Dimensions: [{ Name: 'service', Value: 'ingest' }],
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 1,
+    });
   });
 
   it('alarms on a reconciliation mismatch', () => {

@@ -1,6 +1,6 @@
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import type { ClientConfig } from 'pg';
 import { PipelineError } from '../core/pipeline-error';
+import { readSecret } from './secrets-manager';
 
 /** The JSON shape of a database secret in Secrets Manager. */
 export interface DatabaseSecret {
@@ -95,6 +95,6 @@ export function connectionFromSecretText(
  */
 export async function connectionFromSecretsManager(secretId: string): Promise<ClientConfig> {
   // The raw text, not Powertools' 'json' transform: its parse error quotes the secret.
-  const text = await getSecret(secretId, { maxAge: 300 });
+  const text = await readSecret(secretId);
   return connectionFromSecretText(secretId, text);
 }

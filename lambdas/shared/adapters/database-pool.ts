@@ -192,12 +192,20 @@ function explainStatements(target: Pool | PoolClient, explain: (error: unknown) 
  * Every client it makes hears its connection drop ({@link hearConnectionDrops}). With a role, a
  * failure to connect, and a statement failed by a dropped connection, are reported as
  * {@link explainConnectionError} words them.
+ *
+ * An established connection whose peer vanished (a failover, a dropped route) is found by TCP
+ * keepalive probes, which a live server answers however long its statement runs. There is no
+ * client-side query timeout on purpose: pg's `query_timeout` also arms on the extract's stream
+ * and the load's COPY, which legitimately run minutes, and the server already ends any
+ * statement at `statement_timeout` (`sessionBounds`).
  */
 export function createPool(config: PoolConfig, max = 5, role?: DatabaseRole): Pool {
   const pool = new Pool({
     max,
     connectionTimeoutMillis: 10_000,
     idleTimeoutMillis: 30_000,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     application_name: 'deliverance',
     ...config,
   });

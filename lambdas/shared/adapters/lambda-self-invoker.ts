@@ -1,5 +1,6 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { SelfInvoker } from '../ports/self-invoker';
+import { failFastClient } from './fail-fast-client';
 
 /**
  * Queues an asynchronous invocation (`InvocationType: Event`) of the named function: Lambda
@@ -14,9 +15,11 @@ import type { SelfInvoker } from '../ports/self-invoker';
 export class LambdaSelfInvoker implements SelfInvoker {
   constructor(
     private readonly functionName: string,
-    private readonly client = new LambdaClient({
-      region: process.env.AWS_REGION ?? 'eu-west-2',
-    }),
+    private readonly client = failFastClient(
+      'Lambda',
+      (timeouts) =>
+        new LambdaClient({ region: process.env.AWS_REGION ?? 'eu-west-2', ...timeouts }),
+    ),
   ) {}
 
   async invokeAsync(event: unknown): Promise<void> {

@@ -13,6 +13,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { MissingObjectError, type ObjectStore } from '../ports/object-store';
 import { PipelineError } from '../core/pipeline-error';
+import { failFastClient } from './fail-fast-client';
 
 // S3's minimum part size: an upload holds about three parts (two sending, one filling), and
 // ingest uploads four tables at once, so the part size sets most of its peak memory.
@@ -26,7 +27,8 @@ export interface S3Endpoint {
 }
 
 /**
- * A client for AWS, or for a local S3-compatible server when an endpoint is given. The local
+ * A client for AWS, or for a local S3-compatible server when an endpoint is given, that gives up
+ * on a silent network within seconds (`failFastClient`). The local
  * server corrupts streamed uploads that carry the SDK's default checksums, so those are only
  * sent when an operation requires them.
  */
@@ -41,7 +43,7 @@ export function createS3Client(endpoint: S3Endpoint = {}): S3Client {
     config.responseChecksumValidation = 'WHEN_REQUIRED';
     if (endpoint.credentials) config.credentials = endpoint.credentials;
   }
-  return new S3Client(config);
+  return failFastClient('S3', (timeouts) => new S3Client({ ...config, ...timeouts }));
 }
 
 /**

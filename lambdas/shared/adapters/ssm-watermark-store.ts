@@ -1,6 +1,8 @@
-import { DeleteParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { DeleteParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import { pausedTablesParameterName } from '../../../contract/operations';
+import { PipelineError } from '../core/pipeline-error';
+import { failFastClient } from './fail-fast-client';
 import type { OperatedWatermarkStore } from '../ports/watermark-store';
 
 /**
@@ -17,10 +19,10 @@ export class SsmWatermarkStore implements OperatedWatermarkStore {
 
   constructor(
     private readonly prefix: string,
-    client?: SSMClient,
+    client: SSMClient = failFastClient('SSM', (timeouts) => new SSMClient({ ...timeouts })),
   ) {
-    this.provider = new SSMProvider(client ? { awsSdkV3Client: client } : {});
-    this.client = this.provider.client;
+    this.provider = new SSMProvider({ awsSdkV3Client: client });
+    this.client = client;
   }
 
   parameterName(table: string): string {
@@ -102,9 +104,14 @@ function isParameterNotFound(error: unknown): boolean {
   return false;
 }
 
-/** Powertools wraps SDK errors; the operator needs the SDK's own words (AccessDenied, …). */
+/**
+ * Powertools wraps SDK errors; the operator needs the SDK's own words (AccessDenied, …), or ours
+ * when we already named what failed (an unreachable service).
+ */
 function rootCause(error: unknown): string {
   let e = error as { message?: string; cause?: unknown };
-  while (e.cause && typeof e.cause === 'object') e = e.cause as typeof e;
+  while (!(e instanceof PipelineError) && e.cause && typeof e.cause === 'object') {
+    e = e.cause as typeof e;
+  }
   return e.message ?? String(e);
 }

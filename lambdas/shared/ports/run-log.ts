@@ -31,6 +31,15 @@ export interface SetAsideRun {
   readonly quarantineKey: string;
 }
 
+/** Ingest: a table's rows stamped later than the source's clock, which no window reads yet. */
+export interface FutureStamped {
+  readonly table: string;
+  /** How many there are. */
+  readonly rows: number;
+  /** The first few, by stamp: their primary key and stamp. */
+  readonly keys: readonly { readonly key: number; readonly lastUpdated: string }[];
+}
+
 export interface RunRecord {
   readonly batchId: string;
   readonly stage: PipelineStage;
@@ -50,6 +59,8 @@ export interface RunRecord {
   readonly missing?: { readonly bucket: string; readonly key: string };
   /** A parked batch an operator gave up (`replay --purge`), and when. */
   readonly purged?: string;
+  /** Ingest: the tables with rows stamped past the source's clock (absent: none). */
+  readonly futureStamped?: readonly FutureStamped[];
 }
 
 export interface RunLog {

@@ -65,6 +65,7 @@ export const FULL_CONTEXT: Record<string, unknown> = {
   'deliverance:vpcId': 'vpc-0123456789abcdef0',
   'deliverance:subnetIds': ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'],
   'deliverance:securityGroupId': 'sg-0123456789abcdef0',
+  'deliverance:vpcEndpoints': true,
   'deliverance:sourceSecret':
     'arn:aws:secretsmanager:eu-west-2:123456789012:secret:deliverance/totesys-AbCdEf',
   'deliverance:warehouseSecret':

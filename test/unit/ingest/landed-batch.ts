@@ -43,6 +43,7 @@ export function ingestResult(
     },
     removed: { batchIds: [], keys: [] },
     caughtUp: true,
+    futureStamped: [],
     ...change,
   };
 }

@@ -15,13 +15,29 @@ function run(change: Partial<IngestRun> = {}): IngestRun {
 }
 
 describe('ingest metrics', () => {
-  it('counts the rows landed, the success, the objects removed and the duration', () => {
+  it('counts the rows landed, the success, the objects removed, no future-stamped rows and the duration', () => {
     expect(metricsOf(run())).toEqual([
       { name: 'RowsIngested', value: 7 },
       { name: 'IngestSucceeded', value: 1 },
       { name: 'UnfinishedObjectsRemoved', value: 2 },
+      { name: 'FutureStampedRows', value: 0 },
       { name: 'StageDurationMs', value: 1500 },
     ]);
+  });
+
+  it("counts every table's rows stamped past the source's clock, not only the ones it names", () => {
+    const futureStamped = [
+      {
+        table: 'payment',
+        rows: 12,
+        keys: [{ key: 1, lastUpdated: '9999-12-31T00:00:00.000000Z' }],
+      },
+      { table: 'staff', rows: 1, keys: [{ key: 7, lastUpdated: '2027-01-01T00:00:00.000000Z' }] },
+    ];
+    expect(metricsOf(run({ futureStamped }))).toContainEqual({
+      name: 'FutureStampedRows',
+      value: 13,
+    });
   });
 
   it('counts a backlog batch started, and nothing for a backlog that stalled', () => {
