@@ -10,7 +10,7 @@ export type Stage = StageName;
 export { STAGES };
 
 /** A coarse Lambda size, so `cdk.json` says intent and this file holds the numbers. */
-export type SizeClass = 'small' | 'medium' | 'large';
+export type SizeClass = 'small' | 'medium' | 'large' | 'xlarge';
 
 export interface FunctionSize {
   readonly memorySize: number;
@@ -18,13 +18,21 @@ export interface FunctionSize {
 }
 
 /**
+ * The most memory Lambda gives a function in a new account until the quota is raised (Service
+ * Quotas or support): a bigger function makes the whole stack roll back on create.
+ */
+export const NEW_ACCOUNT_MEMORY_QUOTA_MB = 3008;
+
+/**
  * Memory buys CPU on Lambda (1,769 MB = one vCPU), and Parquet encoding is CPU-bound, so the
- * classes scale both together; `large` keeps the full 15 minutes for a first full load.
+ * classes scale both together; `large` keeps the full 15 minutes for a first full load at the
+ * new-account quota, and only `xlarge` (two full vCPUs) goes above it, chosen explicitly.
  */
 export const SIZE_CLASSES: Readonly<Record<SizeClass, FunctionSize>> = {
   small: { memorySize: 512, timeout: Duration.minutes(2) },
   medium: { memorySize: 1769, timeout: Duration.minutes(5) },
-  large: { memorySize: 3538, timeout: Duration.minutes(15) },
+  large: { memorySize: NEW_ACCOUNT_MEMORY_QUOTA_MB, timeout: Duration.minutes(15) },
+  xlarge: { memorySize: NEW_ACCOUNT_MEMORY_QUOTA_MB, timeout: Duration.minutes(15) },
 };
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
@@ -158,6 +166,13 @@ export function readConfig(context: ContextSource): DeliveranceConfig {
   const adminEmails = reader.stringList('adminEmails', (v) =>
     EMAIL.test(v) ? undefined : 'is not an e-mail address',
   );
+  // A stack whose alarms reach nobody looks healthy while it stops; only dev may be that quiet.
+  if (environment !== DEFAULTS.environment && adminEmails.length === 0) {
+    reader.problem(
+      'adminEmails',
+      `the ${environment} stack needs at least one alarm recipient, e.g. -c '${CONTEXT_PREFIX}adminEmails=["oncall@example.com"]' (only dev may deploy without)`,
+    );
+  }
   const lambdaSizes = reader.lambdaSizes();
   const logLevel = reader.string('logLevel', DEFAULTS.logLevel, (v) =>
     (LOG_LEVELS as readonly string[]).includes(v)
@@ -238,6 +253,11 @@ class ContextReader {
 
   throwIfInvalid(): void {
     if (this.problems.length > 0) throw new ConfigError(this.problems);
+  }
+
+  /** A problem that is not about one value's form, but about settings that must go together. */
+  problem(key: string, message: string): void {
+    this.problems.push(`${CONTEXT_PREFIX}${key}: ${message}`);
   }
 
   string(key: string, fallback: string, check?: Check<string>): string {

@@ -8,6 +8,7 @@ import {
   type DeliveranceConfig,
 } from '../../lib/config';
 import { SOURCE_TABLES } from '../../contract/pipeline-tables';
+import { regionNotice } from '../../lib/deploy-region';
 import { validateScheduleExpression } from '../../lib/schedule-expression';
 import { cdkJsonContext } from './support/synth';
 
@@ -82,7 +83,7 @@ describe('readConfig', () => {
   it('refuses an unknown size class and an unknown stage', () => {
     expect(problemsOf({ 'deliverance:lambdaSize': { ingest: 'huge', extract: 'small' } })).toEqual([
       expect.stringMatching(
-        /lambdaSize\.ingest: "huge" is not a size class; use small, medium, large/,
+        /lambdaSize\.ingest: "huge" is not a size class; use small, medium, large, xlarge/,
       ),
       expect.stringMatching(/lambdaSize: "extract" is not a stage/),
     ]);
@@ -92,6 +93,21 @@ describe('readConfig', () => {
     expect(
       problemsOf({ 'deliverance:adminEmails': ['ops@example.com', 'ops.example.com'] }),
     ).toEqual([expect.stringMatching(/adminEmails: "ops.example.com" is not an e-mail address/)]);
+  });
+
+  it('refuses any environment but dev without an alarm recipient, naming the environment', () => {
+    expect(problemsOf({ 'deliverance:environment': 'prod' })).toEqual([
+      expect.stringMatching(
+        /^deliverance:adminEmails: the prod stack needs at least one alarm recipient, e\.g\. -c/,
+      ),
+    ]);
+    expect(
+      problemsOf({ 'deliverance:environment': 'staging', 'deliverance:adminEmails': '' }),
+    ).toHaveLength(1);
+    expect(
+      problemsOf({ 'deliverance:environment': 'prod', 'deliverance:adminEmails': 'a@example.com' }),
+    ).toEqual([]);
+    expect(problemsOf({ 'deliverance:environment': 'dev' })).toEqual([]);
   });
 
   it('reports every problem at once', () => {
@@ -131,6 +147,27 @@ describe('readConfig', () => {
     expect(SIZE_CLASSES.small).toEqual({ memorySize: 512, timeout: Duration.minutes(2) });
     expect(SIZE_CLASSES.large.timeout.toSeconds()).toBe(900);
     expect(DEFAULTS.lambdaSizes).toEqual({ ingest: 'medium', transform: 'large', load: 'medium' });
+  });
+});
+
+describe('regionNotice', () => {
+  it('says nothing when AWS_REGION or AWS_DEFAULT_REGION chose the region', () => {
+    expect(
+      regionNotice({ AWS_REGION: 'eu-west-2', CDK_DEFAULT_REGION: 'eu-west-2' }),
+    ).toBeUndefined();
+    expect(regionNotice({ AWS_DEFAULT_REGION: 'eu-west-2' })).toBeUndefined();
+  });
+
+  it("names the CDK CLI's region when nobody chose one", () => {
+    expect(regionNotice({ CDK_DEFAULT_REGION: 'us-east-1' })).toMatch(
+      /^No AWS_REGION is set: this stack deploys to us-east-1, the CDK CLI's region/,
+    );
+  });
+
+  it('says where an environment-agnostic stack goes', () => {
+    expect(regionNotice({})).toMatch(
+      /environment-agnostic and goes to the region of the cdk deploy .*else us-east-1/,
+    );
   });
 });
 

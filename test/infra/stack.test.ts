@@ -172,7 +172,7 @@ describe('storage', () => {
 describe('functions', () => {
   it.each([
     ['ingest', 1769, 300],
-    ['transform', 3538, 900],
+    ['transform', 3008, 900],
     ['load', 1769, 300],
   ])('runs %s on Node.js 22 ARM64 with its size class (%i MB, %i s)', (stage, memory, timeout) => {
     dev.hasResourceProperties('AWS::Lambda::Function', {
@@ -191,6 +191,18 @@ describe('functions', () => {
         }),
       },
     });
+  });
+
+  it("asks no more memory than a new account's quota of 3,008 MB unless xlarge is chosen", () => {
+    const memoryOf = (template: Template) =>
+      Object.values(template.findResources('AWS::Lambda::Function')).map(
+        (fn) => ((fn as Resource).Properties.MemorySize as number | undefined) ?? 128,
+      );
+    for (const template of [dev, prod]) {
+      expect(Math.max(...memoryOf(template))).toBeLessThanOrEqual(3008);
+    }
+    const { template } = synthesize({ 'deliverance:lambdaSize': { transform: 'xlarge' } });
+    expect(Math.max(...memoryOf(template))).toBe(3538);
   });
 
   it('follows the size class chosen in context', () => {
