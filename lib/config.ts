@@ -2,6 +2,11 @@ import { Duration } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { DEFAULT_MAX_BATCH_ROWS } from '../contract/batch-bounds';
 import { SOURCE_TABLES } from '../contract/pipeline-tables';
+import {
+  DATABASE_ENDPOINT_SETTING,
+  type DatabaseEndpoint,
+  type DatabaseRole,
+} from '../contract/stage-access';
 import { STAGES, type StageName } from '../contract/stages';
 import { validateScheduleExpression } from './schedule-expression';
 
@@ -32,7 +37,7 @@ export const SIZE_CLASSES: Readonly<Record<SizeClass, FunctionSize>> = {
   small: { memorySize: 512, timeout: Duration.minutes(2) },
   medium: { memorySize: 1769, timeout: Duration.minutes(5) },
   large: { memorySize: NEW_ACCOUNT_MEMORY_QUOTA_MB, timeout: Duration.minutes(15) },
-  xlarge: { memorySize: NEW_ACCOUNT_MEMORY_QUOTA_MB, timeout: Duration.minutes(15) },
+  xlarge: { memorySize: 3538, timeout: Duration.minutes(15) },
 };
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
@@ -49,8 +54,11 @@ export interface NetworkConfig {
 export interface QuickSightConfig {
   /** ARN of the QuickSight VPC connection that reaches the warehouse. */
   readonly vpcConnectionArn: string;
-  /** Warehouse port (host and database name come from the warehouse secret). */
+  /** Warehouse port: `deliverance:warehousePort`, else 5432. */
   readonly port: number;
+  /** Warehouse host and database name from the context; the warehouse secret's otherwise. */
+  readonly host?: string;
+  readonly database?: string;
   /**
    * QuickSight users or groups granted ownership of the data source and data sets, and the
    * dashboard's viewers; at least one.
@@ -81,6 +89,15 @@ export interface DeliveranceConfig {
   readonly sourceSecret: string;
   /** Name or ARN of the Secrets Manager secret holding the warehouse connection. */
   readonly warehouseSecret: string;
+  /**
+   * Host, port and database name set in the context, each winning over the secret's field: an
+   * RDS-managed secret holds only `username` and `password`.
+   */
+  readonly sourceEndpoint: DatabaseEndpoint;
+  readonly warehouseEndpoint: DatabaseEndpoint;
+  /** The customer-managed KMS key the secret is encrypted with; absent for `aws/secretsmanager`. */
+  readonly sourceSecretKmsKeyArn?: string;
+  readonly warehouseSecretKmsKeyArn?: string;
   /** Retention of the functions' CloudWatch log groups. */
   readonly logRetentionDays: RetentionDays;
   /** Age at which landing objects move to S3 Standard-IA. */
@@ -127,8 +144,14 @@ const RETENTION_VALUES = Object.values(RetentionDays).filter(
   (v): v is RetentionDays => typeof v === 'number' && v !== RetentionDays.INFINITE,
 );
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$/;
-const SECRET_NAME = /^[\w/+=.@-]{1,512}$/;
+// "!" only in the names RDS gives the secrets it manages (`rds!db-…`, `rds!cluster-…`).
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@!-]+$/;
+const SECRET_NAME = /^[\w/+=.@!-]{1,512}$/;
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):\d{12}:key\/(mrk-)?[0-9a-f-]{32,36}$/;
+const HOST =
+  /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
+// PostgreSQL cuts names at 63 bytes; quotes and spaces would be typos in a database name.
+const DATABASE_NAME = /^[A-Za-z_][\w$-]{0,62}$/;
 
 /** Anything with CDK's context lookup: an `App`, a `Node`, or a test double. */
 export interface ContextSource {
@@ -190,6 +213,10 @@ export function readConfig(context: ContextSource): DeliveranceConfig {
         : 'is not a Secrets Manager secret name'; // never a value: secrets are only referenced
   const sourceSecret = reader.string('sourceSecret', DEFAULTS.sourceSecret, secret);
   const warehouseSecret = reader.string('warehouseSecret', DEFAULTS.warehouseSecret, secret);
+  const sourceEndpoint = reader.databaseEndpoint('source');
+  const warehouseEndpoint = reader.databaseEndpoint('warehouse');
+  const sourceSecretKmsKeyArn = reader.secretKey('sourceSecretKmsKeyArn', sourceSecret);
+  const warehouseSecretKmsKeyArn = reader.secretKey('warehouseSecretKmsKeyArn', warehouseSecret);
   const logRetentionDays = reader.integer(
     'logRetentionDays',
     DEFAULTS.logRetentionDays,
@@ -219,7 +246,7 @@ export function readConfig(context: ContextSource): DeliveranceConfig {
     60,
     604_800,
   );
-  const quickSight = reader.quickSight(warehouseSecret);
+  const quickSight = reader.quickSight(warehouseSecret, warehouseEndpoint);
 
   reader.throwIfInvalid();
   return {
@@ -235,6 +262,10 @@ export function readConfig(context: ContextSource): DeliveranceConfig {
     ...(network ? { network } : {}),
     sourceSecret,
     warehouseSecret,
+    sourceEndpoint,
+    warehouseEndpoint,
+    ...(sourceSecretKmsKeyArn ? { sourceSecretKmsKeyArn } : {}),
+    ...(warehouseSecretKmsKeyArn ? { warehouseSecretKmsKeyArn } : {}),
     logRetentionDays,
     landingTransitionDays,
     ingestAlarmMinutes,
@@ -291,6 +322,52 @@ class ContextReader {
       if (problem) this.problems.push(`${CONTEXT_PREFIX}${key}: "${item}" ${problem}`);
     }
     return list;
+  }
+
+  /** The host, port and database name set for `role`; an empty value counts as unset. */
+  databaseEndpoint(role: DatabaseRole): DatabaseEndpoint {
+    const keys = DATABASE_ENDPOINT_SETTING[role];
+    const set = (key: string) => this.raw(key) !== undefined && this.raw(key) !== '';
+    const host = set(keys.host)
+      ? this.string(keys.host, '', (v) =>
+          HOST.test(v) ? undefined : 'is not a host name or IPv4 address',
+        )
+      : '';
+    const port = set(keys.port) ? this.integer(keys.port, 0, 1, 65_535) : 0;
+    const database = set(keys.database)
+      ? this.string(keys.database, '', (v) =>
+          DATABASE_NAME.test(v)
+            ? undefined
+            : 'is not a database name (a letter or "_", then up to 62 letters, digits, "_", "$" or "-")',
+        )
+      : '';
+    return {
+      ...(host ? { host } : {}),
+      ...(port ? { port } : {}),
+      ...(database ? { database } : {}),
+    };
+  }
+
+  /** The KMS key ARN under `key`, in the region of `secret` when that is an ARN. */
+  secretKey(key: string, secret: string): string | undefined {
+    const raw = this.raw(key);
+    if (raw === undefined || raw === '') return undefined;
+    const arn = this.string(key, '', (v) =>
+      KMS_KEY_ARN.test(v)
+        ? undefined
+        : 'is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>; IAM cannot grant on an alias)',
+    );
+    const keyRegion = KMS_KEY_ARN.exec(arn)?.[1];
+    const secretRegion = SECRET_ARN.test(secret) ? secret.split(':')[3] : undefined;
+    if (keyRegion && secretRegion && keyRegion !== secretRegion) {
+      return this.fail(
+        key,
+        raw,
+        `is in ${keyRegion}, but the secret is in ${secretRegion}: Secrets Manager encrypts with a key of its own region`,
+        undefined,
+      );
+    }
+    return arn || undefined;
   }
 
   tableSchedules(): Record<string, string> {
@@ -383,7 +460,7 @@ class ContextReader {
     };
   }
 
-  quickSight(warehouseSecret: string): QuickSightConfig | undefined {
+  quickSight(warehouseSecret: string, warehouse: DatabaseEndpoint): QuickSightConfig | undefined {
     const enabled = this.json('quickSight');
     if (enabled === undefined || enabled === false) return undefined;
     if (enabled !== true)
@@ -404,7 +481,6 @@ class ContextReader {
         `${CONTEXT_PREFIX}warehouseSecret: QuickSight needs the secret's complete ARN (ending in -XXXXXX), not "${warehouseSecret}"`,
       );
     }
-    const port = this.integer('warehousePort', DEFAULTS.warehousePort, 1, 65_535);
     const principalArns = this.stringList('quickSightPrincipalArns', (v) =>
       /^arn:aws[a-z-]*:quicksight:[a-z0-9-]+:\d{12}:(user|group)\/.+$/.test(v)
         ? undefined
@@ -415,7 +491,13 @@ class ContextReader {
         `${CONTEXT_PREFIX}quickSightPrincipalArns: name the QuickSight group or user the dashboard is shared with`,
       );
     }
-    return { vpcConnectionArn, port, principalArns };
+    return {
+      vpcConnectionArn,
+      port: warehouse.port ?? DEFAULTS.warehousePort,
+      ...(warehouse.host ? { host: warehouse.host } : {}),
+      ...(warehouse.database ? { database: warehouse.database } : {}),
+      principalArns,
+    };
   }
 
   private raw(key: string): unknown {

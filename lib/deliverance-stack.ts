@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { ingestSchedules, SIZE_CLASSES, type DeliveranceConfig } from './config';
@@ -54,11 +55,15 @@ export class DeliveranceStack extends Stack {
       ...(this.network ? { network: this.network.functionNetwork } : {}),
     });
     const warehouseSecret = importSecret(this, 'WarehouseSecret', config.warehouseSecret);
+    const secretKey = (id: string, arn: string | undefined) =>
+      arn ? kms.Key.fromKeyArn(this, id, arn) : undefined;
 
     this.ingestion = new Ingestion(this, 'Ingestion', {
       ...options('ingest'),
       landing: this.storage.landing,
       sourceSecret: importSecret(this, 'SourceSecret', config.sourceSecret),
+      sourceSecretKey: secretKey('SourceSecretKey', config.sourceSecretKmsKeyArn),
+      sourceEndpoint: config.sourceEndpoint,
       watermarkParameterPrefix: config.watermarkParameterPrefix,
       overlapSeconds: config.overlapSeconds,
       maxBatchRows: config.maxBatchRows,
@@ -73,6 +78,8 @@ export class DeliveranceStack extends Stack {
       ...options('load'),
       processed: this.storage.processed,
       warehouseSecret,
+      warehouseSecretKey: secretKey('WarehouseSecretKey', config.warehouseSecretKmsKeyArn),
+      warehouseEndpoint: config.warehouseEndpoint,
     });
 
     const stages = [this.ingestion.stage, this.transformation.stage, this.loading.stage];
@@ -112,6 +119,8 @@ export class DeliveranceStack extends Stack {
         warehouseSecret,
         vpcConnectionArn: config.quickSight.vpcConnectionArn,
         port: config.quickSight.port,
+        host: config.quickSight.host,
+        database: config.quickSight.database,
         principalArns: config.quickSight.principalArns,
         removalPolicy,
       });

@@ -256,6 +256,35 @@ describe('functions', () => {
     });
   });
 
+  it('gives a stage the host, port and database the context sets for its database (an RDS-managed secret), and no other', () => {
+    const rdsManaged = 'rds!db-0a1b2c3d-4e5f-6789-abcd-ef0123456789';
+    const { template } = synthesize({
+      'deliverance:sourceSecret': rdsManaged,
+      'deliverance:sourceHost': 'totesys.abc123.eu-west-2.rds.amazonaws.com',
+      'deliverance:sourceDatabase': 'totesys',
+      'deliverance:warehousePort': 6543,
+    });
+    const variablesOf = (stage: string) =>
+      (
+        (template.toJSON().Resources[functionOf(template, stage)] as Resource).Properties
+          .Environment as { Variables: Record<string, unknown> }
+      ).Variables;
+    expect(variablesOf('ingest')).toMatchObject({
+      SOURCE_SECRET_ID: rdsManaged,
+      SOURCE_HOST: 'totesys.abc123.eu-west-2.rds.amazonaws.com',
+      SOURCE_DATABASE: 'totesys',
+    });
+    expect(variablesOf('ingest')).not.toHaveProperty('SOURCE_PORT');
+    expect(JSON.stringify(statementsOf(template, 'ingest'))).toContain(
+      `:secret:${rdsManaged}-??????`,
+    );
+    expect(variablesOf('load')).toMatchObject({ WAREHOUSE_PORT: '6543' });
+    expect(Object.keys(variablesOf('load')).filter((v) => v.startsWith('SOURCE_'))).toEqual([]);
+    expect(
+      Object.keys(variablesOf('transform')).filter((v) => /^(SOURCE|WAREHOUSE)_/.test(v)),
+    ).toEqual([]);
+  });
+
   it('passes complete secret ARNs through when configured', () => {
     prod.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
@@ -460,6 +489,45 @@ describe('permissions', () => {
       ]);
       expect([...invokes('transform'), ...invokes('load')]).toEqual([]);
     }
+  });
+
+  it("lets a stage decrypt its secret's customer-managed key only through Secrets Manager, for that secret", () => {
+    const decrypts = (stage: string, key: unknown) =>
+      statementsOf(prod, stage).filter((s) => JSON.stringify(s.Resource) === JSON.stringify(key));
+    const viaSecretsManager = (key: unknown, secret: unknown) => [
+      {
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: key,
+        Condition: {
+          StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-2.amazonaws.com' },
+          StringLike: { 'kms:EncryptionContext:SecretARN': secret },
+        },
+      },
+    ];
+    const sourceKey = FULL_CONTEXT['deliverance:sourceSecretKmsKeyArn'];
+    const warehouseKey = FULL_CONTEXT['deliverance:warehouseSecretKmsKeyArn'];
+    expect(decrypts('ingest', sourceKey)).toEqual(
+      viaSecretsManager(sourceKey, FULL_CONTEXT['deliverance:sourceSecret']),
+    );
+    expect(decrypts('load', warehouseKey)).toEqual(
+      viaSecretsManager(warehouseKey, FULL_CONTEXT['deliverance:warehouseSecret']),
+    );
+    expect([
+      ...decrypts('ingest', warehouseKey),
+      ...decrypts('transform', sourceKey),
+      ...decrypts('transform', warehouseKey),
+      ...decrypts('load', sourceKey),
+    ]).toEqual([]);
+  });
+
+  it('grants no key through Secrets Manager unless a secret key is configured', () => {
+    const viaSecretsManager = STAGES.flatMap((stage) => statementsOf(dev, stage)).filter((s) =>
+      JSON.stringify((s as { Condition?: unknown }).Condition ?? {}).includes('kms:ViaService'),
+    );
+    expect(viaSecretsManager).toEqual([]);
+    const { template } = synthesize({ ...FULL_CONTEXT, 'deliverance:sourceSecretKmsKeyArn': '' });
+    expect(JSON.stringify(statementsOf(template, 'ingest'))).not.toContain('kms:ViaService');
   });
 
   it('puts no secret value in the template', () => {
