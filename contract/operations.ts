@@ -1,4 +1,4 @@
-import { PAUSED_TABLES_PARAMETER } from './stage-access';
+import { PAUSED_TABLES_PARAMETER, type DatabaseEndpoint } from './stage-access';
 
 /**
  * What a deployed stack tells the `deliverance` command line about itself: one SSM parameter
@@ -31,6 +31,8 @@ export interface OperationsParameter {
   readonly alarmTopicArn?: string;
   /** The database secrets' names or ARNs (`deliverance doctor` checks them); absent from stacks deployed before it. */
   readonly databaseSecrets?: Readonly<Record<'source' | 'warehouse', string>>;
+  /** The host, port and database the context sets for each database, winning over the secret's. */
+  readonly databaseEndpoints?: Readonly<Record<'source' | 'warehouse', DatabaseEndpoint>>;
 }
 
 /**

@@ -108,5 +108,45 @@ export const DATABASE_SECRET_ENV: Readonly<Record<DatabaseRole, string>> = {
   warehouse: 'WAREHOUSE_SECRET_ID',
 };
 
+/** Where a database is, as opposed to who may log in to it (the secret's username and password). */
+export type EndpointField = 'host' | 'port' | 'database';
+
+/**
+ * Host, port and database name set in the stack's context. Each field set wins over the
+ * secret's: an RDS-managed secret holds only `username` and `password`, and the context is what
+ * the operator chose for this stack.
+ */
+export interface DatabaseEndpoint {
+  readonly host?: string;
+  readonly port?: number;
+  readonly database?: string;
+}
+
+/** The variables carrying each database's endpoint; one is set only when its setting is. */
+export const DATABASE_ENDPOINT_ENV: Readonly<
+  Record<DatabaseRole, Readonly<Record<EndpointField, string>>>
+> = {
+  source: { host: 'SOURCE_HOST', port: 'SOURCE_PORT', database: 'SOURCE_DATABASE' },
+  warehouse: { host: 'WAREHOUSE_HOST', port: 'WAREHOUSE_PORT', database: 'WAREHOUSE_DATABASE' },
+};
+
+/** The `deliverance:*` setting of each endpoint field, so a message can send the operator there. */
+export const DATABASE_ENDPOINT_SETTING: Readonly<
+  Record<DatabaseRole, Readonly<Record<EndpointField, string>>>
+> = {
+  source: { host: 'sourceHost', port: 'sourcePort', database: 'sourceDatabase' },
+  warehouse: { host: 'warehouseHost', port: 'warehousePort', database: 'warehouseDatabase' },
+};
+
+/**
+ * The database name when neither the context nor the secret names one: totesys's own name, and
+ * `postgres`, the database every RDS for PostgreSQL instance starts with, where the load
+ * function's migrations build the warehouse.
+ */
+export const DEFAULT_DATABASE_NAME: Readonly<Record<DatabaseRole, string>> = {
+  source: 'totesys',
+  warehouse: 'postgres',
+};
+
 /** The variable holding the stack's parameter path, for a stage that reaches parameters. */
 export const PARAMETER_PREFIX_ENV = 'WATERMARK_PARAMETER_PREFIX';

@@ -2,6 +2,11 @@ import { Duration } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { DEFAULT_FUTURE_TOLERANCE_SECONDS, DEFAULT_MAX_BATCH_ROWS } from '../contract/batch-bounds';
 import { SOURCE_TABLES } from '../contract/pipeline-tables';
+import {
+  DATABASE_ENDPOINT_SETTING,
+  type DatabaseEndpoint,
+  type DatabaseRole,
+} from '../contract/stage-access';
 import { STAGES, type StageName } from '../contract/stages';
 import { validateScheduleExpression } from './schedule-expression';
 
@@ -10,7 +15,7 @@ export type Stage = StageName;
 export { STAGES };
 
 /** A coarse Lambda size, so `cdk.json` says intent and this file holds the numbers. */
-export type SizeClass = 'small' | 'medium' | 'large';
+export type SizeClass = 'small' | 'medium' | 'large' | 'xlarge';
 
 export interface FunctionSize {
   readonly memorySize: number;
@@ -18,13 +23,21 @@ export interface FunctionSize {
 }
 
 /**
+ * The most memory Lambda gives a function in a new account until the quota is raised (Service
+ * Quotas or support): a bigger function makes the whole stack roll back on create.
+ */
+export const NEW_ACCOUNT_MEMORY_QUOTA_MB = 3008;
+
+/**
  * Memory buys CPU on Lambda (1,769 MB = one vCPU), and Parquet encoding is CPU-bound, so the
- * classes scale both together; `large` keeps the full 15 minutes for a first full load.
+ * classes scale both together; `large` keeps the full 15 minutes for a first full load at the
+ * new-account quota, and only `xlarge` (two full vCPUs) goes above it, chosen explicitly.
  */
 export const SIZE_CLASSES: Readonly<Record<SizeClass, FunctionSize>> = {
   small: { memorySize: 512, timeout: Duration.minutes(2) },
   medium: { memorySize: 1769, timeout: Duration.minutes(5) },
-  large: { memorySize: 3538, timeout: Duration.minutes(15) },
+  large: { memorySize: NEW_ACCOUNT_MEMORY_QUOTA_MB, timeout: Duration.minutes(15) },
+  xlarge: { memorySize: 3538, timeout: Duration.minutes(15) },
 };
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
@@ -52,8 +65,11 @@ export interface NetworkConfig {
 export interface QuickSightConfig {
   /** ARN of the QuickSight VPC connection that reaches the warehouse. */
   readonly vpcConnectionArn: string;
-  /** Warehouse port (host and database name come from the warehouse secret). */
+  /** Warehouse port: `deliverance:warehousePort`, else 5432. */
   readonly port: number;
+  /** Warehouse host and database name from the context; the warehouse secret's otherwise. */
+  readonly host?: string;
+  readonly database?: string;
   /**
    * QuickSight users or groups granted ownership of the data source and data sets, and the
    * dashboard's viewers; at least one.
@@ -86,6 +102,15 @@ export interface DeliveranceConfig {
   readonly sourceSecret: string;
   /** Name or ARN of the Secrets Manager secret holding the warehouse connection. */
   readonly warehouseSecret: string;
+  /**
+   * Host, port and database name set in the context, each winning over the secret's field: an
+   * RDS-managed secret holds only `username` and `password`.
+   */
+  readonly sourceEndpoint: DatabaseEndpoint;
+  readonly warehouseEndpoint: DatabaseEndpoint;
+  /** The customer-managed KMS key the secret is encrypted with; absent for `aws/secretsmanager`. */
+  readonly sourceSecretKmsKeyArn?: string;
+  readonly warehouseSecretKmsKeyArn?: string;
   /** Retention of the functions' CloudWatch log groups. */
   readonly logRetentionDays: RetentionDays;
   /** Age at which landing objects move to S3 Standard-IA. */
@@ -132,8 +157,14 @@ const RETENTION_VALUES = Object.values(RetentionDays).filter(
   (v): v is RetentionDays => typeof v === 'number' && v !== RetentionDays.INFINITE,
 );
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$/;
-const SECRET_NAME = /^[\w/+=.@-]{1,512}$/;
+// "!" only in the names RDS gives the secrets it manages (`rds!db-…`, `rds!cluster-…`).
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@!-]+$/;
+const SECRET_NAME = /^[\w/+=.@!-]{1,512}$/;
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):\d{12}:key\/(mrk-)?[0-9a-f-]{32,36}$/;
+const HOST =
+  /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
+// PostgreSQL cuts names at 63 bytes; quotes and spaces would be typos in a database name.
+const DATABASE_NAME = /^[A-Za-z_][\w$-]{0,62}$/;
 
 /** Anything with CDK's context lookup: an `App`, a `Node`, or a test double. */
 export interface ContextSource {
@@ -177,6 +208,13 @@ export function readConfig(context: ContextSource): DeliveranceConfig {
   const adminEmails = reader.stringList('adminEmails', (v) =>
     EMAIL.test(v) ? undefined : 'is not an e-mail address',
   );
+  // A stack whose alarms reach nobody looks healthy while it stops; only dev may be that quiet.
+  if (environment !== DEFAULTS.environment && adminEmails.length === 0) {
+    reader.problem(
+      'adminEmails',
+      `the ${environment} stack needs at least one alarm recipient, e.g. -c '${CONTEXT_PREFIX}adminEmails=["oncall@example.com"]' (only dev may deploy without)`,
+    );
+  }
   const lambdaSizes = reader.lambdaSizes();
   const logLevel = reader.string('logLevel', DEFAULTS.logLevel, (v) =>
     (LOG_LEVELS as readonly string[]).includes(v)
@@ -194,6 +232,10 @@ export function readConfig(context: ContextSource): DeliveranceConfig {
         : 'is not a Secrets Manager secret name'; // never a value: secrets are only referenced
   const sourceSecret = reader.string('sourceSecret', DEFAULTS.sourceSecret, secret);
   const warehouseSecret = reader.string('warehouseSecret', DEFAULTS.warehouseSecret, secret);
+  const sourceEndpoint = reader.databaseEndpoint('source');
+  const warehouseEndpoint = reader.databaseEndpoint('warehouse');
+  const sourceSecretKmsKeyArn = reader.secretKey('sourceSecretKmsKeyArn', sourceSecret);
+  const warehouseSecretKmsKeyArn = reader.secretKey('warehouseSecretKmsKeyArn', warehouseSecret);
   const logRetentionDays = reader.integer(
     'logRetentionDays',
     DEFAULTS.logRetentionDays,
@@ -223,7 +265,7 @@ export function readConfig(context: ContextSource): DeliveranceConfig {
     60,
     604_800,
   );
-  const quickSight = reader.quickSight(warehouseSecret);
+  const quickSight = reader.quickSight(warehouseSecret, warehouseEndpoint);
 
   reader.throwIfInvalid();
   return {
@@ -240,6 +282,10 @@ export function readConfig(context: ContextSource): DeliveranceConfig {
     ...(network ? { network } : {}),
     sourceSecret,
     warehouseSecret,
+    sourceEndpoint,
+    warehouseEndpoint,
+    ...(sourceSecretKmsKeyArn ? { sourceSecretKmsKeyArn } : {}),
+    ...(warehouseSecretKmsKeyArn ? { warehouseSecretKmsKeyArn } : {}),
     logRetentionDays,
     landingTransitionDays,
     ingestAlarmMinutes,
@@ -258,6 +304,11 @@ class ContextReader {
 
   throwIfInvalid(): void {
     if (this.problems.length > 0) throw new ConfigError(this.problems);
+  }
+
+  /** A problem that is not about one value's form, but about settings that must go together. */
+  problem(key: string, message: string): void {
+    this.problems.push(`${CONTEXT_PREFIX}${key}: ${message}`);
   }
 
   string(key: string, fallback: string, check?: Check<string>): string {
@@ -291,6 +342,52 @@ class ContextReader {
       if (problem) this.problems.push(`${CONTEXT_PREFIX}${key}: "${item}" ${problem}`);
     }
     return list;
+  }
+
+  /** The host, port and database name set for `role`; an empty value counts as unset. */
+  databaseEndpoint(role: DatabaseRole): DatabaseEndpoint {
+    const keys = DATABASE_ENDPOINT_SETTING[role];
+    const set = (key: string) => this.raw(key) !== undefined && this.raw(key) !== '';
+    const host = set(keys.host)
+      ? this.string(keys.host, '', (v) =>
+          HOST.test(v) ? undefined : 'is not a host name or IPv4 address',
+        )
+      : '';
+    const port = set(keys.port) ? this.integer(keys.port, 0, 1, 65_535) : 0;
+    const database = set(keys.database)
+      ? this.string(keys.database, '', (v) =>
+          DATABASE_NAME.test(v)
+            ? undefined
+            : 'is not a database name (a letter or "_", then up to 62 letters, digits, "_", "$" or "-")',
+        )
+      : '';
+    return {
+      ...(host ? { host } : {}),
+      ...(port ? { port } : {}),
+      ...(database ? { database } : {}),
+    };
+  }
+
+  /** The KMS key ARN under `key`, in the region of `secret` when that is an ARN. */
+  secretKey(key: string, secret: string): string | undefined {
+    const raw = this.raw(key);
+    if (raw === undefined || raw === '') return undefined;
+    const arn = this.string(key, '', (v) =>
+      KMS_KEY_ARN.test(v)
+        ? undefined
+        : 'is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>; IAM cannot grant on an alias)',
+    );
+    const keyRegion = KMS_KEY_ARN.exec(arn)?.[1];
+    const secretRegion = SECRET_ARN.test(secret) ? secret.split(':')[3] : undefined;
+    if (keyRegion && secretRegion && keyRegion !== secretRegion) {
+      return this.fail(
+        key,
+        raw,
+        `is in ${keyRegion}, but the secret is in ${secretRegion}: Secrets Manager encrypts with a key of its own region`,
+        undefined,
+      );
+    }
+    return arn || undefined;
   }
 
   tableSchedules(): Record<string, string> {
@@ -400,7 +497,7 @@ class ContextReader {
     return typeof raw === 'boolean' ? raw : this.fail(key, raw, 'must be true or false', fallback);
   }
 
-  quickSight(warehouseSecret: string): QuickSightConfig | undefined {
+  quickSight(warehouseSecret: string, warehouse: DatabaseEndpoint): QuickSightConfig | undefined {
     const enabled = this.json('quickSight');
     if (enabled === undefined || enabled === false) return undefined;
     if (enabled !== true)
@@ -421,7 +518,6 @@ class ContextReader {
         `${CONTEXT_PREFIX}warehouseSecret: QuickSight needs the secret's complete ARN (ending in -XXXXXX), not "${warehouseSecret}"`,
       );
     }
-    const port = this.integer('warehousePort', DEFAULTS.warehousePort, 1, 65_535);
     const principalArns = this.stringList('quickSightPrincipalArns', (v) =>
       /^arn:aws[a-z-]*:quicksight:[a-z0-9-]+:\d{12}:(user|group)\/.+$/.test(v)
         ? undefined
@@ -432,7 +528,13 @@ class ContextReader {
         `${CONTEXT_PREFIX}quickSightPrincipalArns: name the QuickSight group or user the dashboard is shared with`,
       );
     }
-    return { vpcConnectionArn, port, principalArns };
+    return {
+      vpcConnectionArn,
+      port: warehouse.port ?? DEFAULTS.warehousePort,
+      ...(warehouse.host ? { host: warehouse.host } : {}),
+      ...(warehouse.database ? { database: warehouse.database } : {}),
+      principalArns,
+    };
   }
 
   private raw(key: string): unknown {

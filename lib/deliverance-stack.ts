@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { ingestSchedules, SIZE_CLASSES, type DeliveranceConfig } from './config';
@@ -57,11 +58,15 @@ export class DeliveranceStack extends Stack {
     });
     const warehouseSecret = importSecret(this, 'WarehouseSecret', config.warehouseSecret);
     const sourceSecret = importSecret(this, 'SourceSecret', config.sourceSecret);
+    const secretKey = (id: string, arn: string | undefined) =>
+      arn ? kms.Key.fromKeyArn(this, id, arn) : undefined;
 
     this.ingestion = new Ingestion(this, 'Ingestion', {
       ...options('ingest'),
       landing: this.storage.landing,
       sourceSecret,
+      sourceSecretKey: secretKey('SourceSecretKey', config.sourceSecretKmsKeyArn),
+      sourceEndpoint: config.sourceEndpoint,
       watermarkParameterPrefix: config.watermarkParameterPrefix,
       overlapSeconds: config.overlapSeconds,
       maxBatchRows: config.maxBatchRows,
@@ -73,10 +78,13 @@ export class DeliveranceStack extends Stack {
       landing: this.storage.landing,
       processed: this.storage.processed,
     });
+    const warehouseSecretKey = secretKey('WarehouseSecretKey', config.warehouseSecretKmsKeyArn);
     this.loading = new Loading(this, 'Loading', {
       ...options('load'),
       processed: this.storage.processed,
       warehouseSecret,
+      warehouseSecretKey,
+      warehouseEndpoint: config.warehouseEndpoint,
     });
 
     const stages = [this.ingestion.stage, this.transformation.stage, this.loading.stage];
@@ -109,7 +117,10 @@ export class DeliveranceStack extends Stack {
       deadLetterQueues,
       alarms: this.monitoring.alarms,
       alarmTopic: this.monitoring.topic,
-      databaseSecrets: { source: sourceSecret, warehouse: warehouseSecret },
+      databases: {
+        source: { secret: sourceSecret, endpoint: config.sourceEndpoint },
+        warehouse: { secret: warehouseSecret, endpoint: config.warehouseEndpoint },
+      },
     });
 
     if (config.quickSight) {
@@ -118,6 +129,8 @@ export class DeliveranceStack extends Stack {
         warehouseSecret,
         vpcConnectionArn: config.quickSight.vpcConnectionArn,
         port: config.quickSight.port,
+        host: config.quickSight.host,
+        database: config.quickSight.database,
         principalArns: config.quickSight.principalArns,
         removalPolicy,
       });
@@ -127,7 +140,11 @@ export class DeliveranceStack extends Stack {
     // creates its data source, which tests its connection as that role against the views.
     this.warehousePreparation = new WarehousePreparation(this, 'WarehousePreparation', {
       ...options('load'),
-      warehouseSecret,
+      warehouse: {
+        secret: warehouseSecret,
+        secretKey: warehouseSecretKey,
+        endpoint: config.warehouseEndpoint,
+      },
       ...(this.quickSight ? { analystSecret: this.quickSight.analystSecret } : {}),
     });
     this.quickSight?.dataSource.node.addDependency(this.warehousePreparation.schema);

@@ -1,14 +1,18 @@
-import { Stack } from 'aws-cdk-lib';
+import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import {
   BUCKET_ENV,
+  DATABASE_ENDPOINT_ENV,
   DATABASE_SECRET_ENV,
   PARAMETER_PREFIX_ENV,
   STAGE_ACCESS,
+  type DatabaseEndpoint,
   type DatabaseRole,
+  type EndpointField,
   type ParameterAccess,
   type StageAccess,
 } from '../contract/stage-access';
@@ -16,10 +20,22 @@ import type { BucketRole, PrefixAccess } from '../contract/storage-access';
 import { nagArn, prefixFindings } from './nag';
 import type { PipelineFunction } from './pipeline-function';
 
+/** A database as a stage reaches it: through its secret, and where the context says it is. */
+export interface DatabaseConnection {
+  readonly secret: secretsmanager.ISecret;
+  /**
+   * The customer-managed key the secret is encrypted with.
+   * @default - the secret's `encryptionKey`; none for `aws/secretsmanager`, which needs no grant
+   */
+  readonly secretKey?: kms.IKey;
+  /** Host, port and database name that win over the secret's. @default - the secret's */
+  readonly endpoint?: DatabaseEndpoint;
+}
+
 /** The stack's resources a stage may be connected to; its access picks the ones it gets. */
 export interface StageResources {
   readonly buckets: Readonly<Partial<Record<BucketRole, s3.IBucket>>>;
-  readonly databases?: Readonly<Partial<Record<DatabaseRole, secretsmanager.ISecret>>>;
+  readonly databases?: Readonly<Partial<Record<DatabaseRole, DatabaseConnection>>>;
   /** The SSM path the stack's parameters are under, e.g. `/deliverance/prod`. */
   readonly parameterPrefix?: string;
 }
@@ -34,13 +50,17 @@ export interface StageConnection {
 
 /**
  * Gives a stage's function exactly what `contract/stage-access.ts` declares for the stage: the
- * grants on each bucket, secret and parameter path, and the variable naming each of them. A
+ * grants on each bucket, secret (and its key) and parameter path, the variable naming each of
+ * them, and the database endpoints the context set. A
  * resource the access does not name is neither granted nor in the environment, so the handler
  * cannot even find it.
  *
  * @throws {Error} when the access names a resource `resources` does not hold.
  * @example
- * const { findings } = connectStage(this.stage, { buckets: { landing }, databases: { source } });
+ * const { findings } = connectStage(this.stage, {
+ *   buckets: { landing },
+ *   databases: { source: { secret: sourceSecret, endpoint: { host: 'totesys.example' } } },
+ * });
  */
 export function connectStage(stage: PipelineFunction, resources: StageResources): StageConnection {
   return connectAccess(
@@ -74,10 +94,15 @@ export function connectAccess(
     findings.push(...prefixFindings(bucket, declaredPrefixes(prefixes)));
   }
   for (const role of access.databases) {
-    const secret = resources.databases?.[role] ?? missing(`the ${role} database's secret`);
-    grantSecretValue(fn, secret);
+    const database = resources.databases?.[role] ?? missing(`the ${role} database's secret`);
+    const { secret } = database;
+    grantSecretValue(fn, secret, database.secretKey);
     // The complete ARN when known, else the name: a partial ARN is ambiguous to Secrets Manager.
     fn.addEnvironment(DATABASE_SECRET_ENV[role], secret.secretFullArn ?? secret.secretName);
+    const endpoint = Object.entries(database.endpoint ?? {}) as [EndpointField, unknown][];
+    for (const [field, value] of endpoint) {
+      if (value !== undefined) fn.addEnvironment(DATABASE_ENDPOINT_ENV[role][field], String(value));
+    }
   }
   if (access.parameters) {
     const prefix = resources.parameterPrefix ?? missing('parameters');
@@ -194,15 +219,34 @@ export function declaredPrefixes(access: PrefixAccess): string[] {
 /**
  * Lets `grantee` read the secret's value, the one call Powertools' getSecret makes
  * (`grantRead` adds DescribeSecret). A secret known by name gets the six characters Secrets
- * Manager appends to its ARN as a wildcard.
+ * Manager appends to its ARN as a wildcard. A customer-managed `key` is granted `kms:Decrypt`
+ * only as Secrets Manager asks for it, to open this secret (`grantDecrypt` would let the role
+ * decrypt anything under the key, through any service).
  */
-export function grantSecretValue(grantee: iam.IGrantable, secret: secretsmanager.ISecret): void {
+export function grantSecretValue(
+  grantee: iam.IGrantable,
+  secret: secretsmanager.ISecret,
+  key: kms.IKey | undefined = secret.encryptionKey,
+): void {
+  const secretArn = secret.secretFullArn ?? `${secret.secretArn}-??????`;
   iam.Grant.addToPrincipal({
     grantee,
     actions: ['secretsmanager:GetSecretValue'],
-    resourceArns: [secret.secretFullArn ?? `${secret.secretArn}-??????`],
+    resourceArns: [secretArn],
   });
-  secret.encryptionKey?.grantDecrypt(grantee);
+  if (!key) return;
+  // Secrets Manager only uses a key of the secret's own region.
+  const { region } = Stack.of(key).splitArn(key.keyArn, ArnFormat.SLASH_RESOURCE_NAME);
+  iam.Grant.addToPrincipal({
+    grantee,
+    actions: ['kms:Decrypt'],
+    resourceArns: [key.keyArn],
+    conditions: {
+      StringEquals: { 'kms:ViaService': `secretsmanager.${region}.amazonaws.com` },
+      // Secrets Manager names the secret in the encryption context of each of its KMS calls.
+      StringLike: { 'kms:EncryptionContext:SecretARN': secretArn },
+    },
+  });
 }
 
 /**

@@ -3,19 +3,28 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { IngestSchedule } from './config';
 import { DEFAULT_FUTURE_TOLERANCE_SECONDS, DEFAULT_MAX_BATCH_ROWS } from '../contract/batch-bounds';
+import type { DatabaseEndpoint } from '../contract/stage-access';
 import { acknowledge } from './nag';
 import { PipelineFunction, type StageFunctionOptions } from './pipeline-function';
 import { connectStage } from './grants';
 
 export interface IngestionProps extends StageFunctionOptions {
   readonly landing: s3.IBucket;
-  /** Connection to totesys: `{"host","port","username","password","dbname"}`. */
+  /**
+   * Connection to totesys: `{"host","port","username","password","dbname"}`, or an RDS-managed
+   * `{"username","password"}` with `sourceEndpoint`.
+   */
   readonly sourceSecret: secretsmanager.ISecret;
+  /** The customer-managed key `sourceSecret` is encrypted with. @default - none to grant */
+  readonly sourceSecretKey?: kms.IKey;
+  /** Host, port and database name that win over the secret's. @default - the secret's */
+  readonly sourceEndpoint?: DatabaseEndpoint;
   /** SSM path, e.g. `/deliverance/prod`; watermarks are `<prefix>/watermarks/<table>`. */
   readonly watermarkParameterPrefix: string;
   /** @default 300 */
@@ -63,7 +72,13 @@ export class Ingestion extends Construct {
 
     const { findings, invokeSelf } = connectStage(this.stage, {
       buckets: { landing: props.landing },
-      databases: { source: props.sourceSecret },
+      databases: {
+        source: {
+          secret: props.sourceSecret,
+          secretKey: props.sourceSecretKey,
+          endpoint: props.sourceEndpoint,
+        },
+      },
       parameterPrefix: props.watermarkParameterPrefix,
     });
     acknowledge(

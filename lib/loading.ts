@@ -2,9 +2,11 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import { EventType } from 'aws-cdk-lib/aws-s3';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { MANIFEST_PREFIX, MANIFEST_SUFFIX } from '../contract/key-layout';
+import type { DatabaseEndpoint } from '../contract/stage-access';
 import { acknowledge } from './nag';
 import {
   PipelineFunction,
@@ -35,8 +37,15 @@ export const LOAD_BUNDLE = {
 
 export interface LoadingProps extends StageFunctionOptions {
   readonly processed: s3.IBucket;
-  /** Connection to the warehouse: `{"host","port","username","password","dbname"}`. */
+  /**
+   * Connection to the warehouse: `{"host","port","username","password","dbname"}`, or an
+   * RDS-managed `{"username","password"}` with `warehouseEndpoint`.
+   */
   readonly warehouseSecret: secretsmanager.ISecret;
+  /** The customer-managed key `warehouseSecret` is encrypted with. @default - none to grant */
+  readonly warehouseSecretKey?: kms.IKey;
+  /** Host, port and database name that win over the secret's. @default - the secret's */
+  readonly warehouseEndpoint?: DatabaseEndpoint;
 }
 
 /**
@@ -63,7 +72,13 @@ export class Loading extends Construct {
 
     const { findings } = connectStage(this.stage, {
       buckets: { processed: props.processed },
-      databases: { warehouse: props.warehouseSecret },
+      databases: {
+        warehouse: {
+          secret: props.warehouseSecret,
+          secretKey: props.warehouseSecretKey,
+          endpoint: props.warehouseEndpoint,
+        },
+      },
     });
 
     props.processed.addEventNotification(EventType.OBJECT_CREATED, new s3n.LambdaDestination(fn), {

@@ -15,6 +15,8 @@ import {
   type ReplayedStage,
 } from '../contract/operations';
 import { MANIFEST_PREFIX, RUNS_PREFIX } from '../contract/key-layout';
+import type { DatabaseRole } from '../contract/stage-access';
+import type { DatabaseConnection } from './grants';
 import type { WatchedQueue } from './monitoring';
 import { acknowledge, nagArn, prefixFindings } from './nag';
 
@@ -33,8 +35,13 @@ export interface OperatorAccessProps {
   readonly alarms: readonly cloudwatch.IAlarm[];
   /** The topic the alarms notify, published for doctor's check of its subscriptions. */
   readonly alarmTopic: sns.ITopic;
-  /** The database secrets, named for doctor, which reads them with the caller's own rights. */
-  readonly databaseSecrets: Readonly<Record<'source' | 'warehouse', secretsmanager.ISecret>>;
+  /**
+   * The databases' secrets and the endpoints the context sets, named for doctor, which reads the
+   * secrets with the caller's own rights and connects as the functions do.
+   */
+  readonly databases: Readonly<
+    Record<DatabaseRole, Pick<DatabaseConnection, 'secret' | 'endpoint'>>
+  >;
 }
 
 /**
@@ -69,8 +76,12 @@ export class OperatorAccess extends Construct {
       alarms: props.alarms.map((a) => a.alarmName),
       alarmTopicArn: props.alarmTopic.topicArn,
       databaseSecrets: {
-        source: secretReference(props.databaseSecrets.source),
-        warehouse: secretReference(props.databaseSecrets.warehouse),
+        source: secretReference(props.databases.source.secret),
+        warehouse: secretReference(props.databases.warehouse.secret),
+      },
+      databaseEndpoints: {
+        source: props.databases.source.endpoint ?? {},
+        warehouse: props.databases.warehouse.endpoint ?? {},
       },
     };
     this.parameter = new ssm.StringParameter(this, 'Parameter', {

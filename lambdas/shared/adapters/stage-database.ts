@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { DATABASE_SECRET_ENV, type DatabaseRole } from '../../../contract/stage-access';
 import type { RemainingTime } from '../ports/remaining-time';
-import { connectionFromSecretsManager } from './database-credentials';
+import { connectionFromSecretsManager, endpointFromEnv } from './database-credentials';
 import { createPool } from './database-pool';
 import { rdsTls } from './rds-certificates';
 import { requiredEnv } from './powertools';
@@ -33,7 +33,10 @@ export function stageDatabase(
     open: async () =>
       (pool ??= createPool(
         {
-          ...(await connectionFromSecretsManager(requiredEnv(DATABASE_SECRET_ENV[role]))),
+          ...(await connectionFromSecretsManager(requiredEnv(DATABASE_SECRET_ENV[role]), {
+            role,
+            endpoint: endpointFromEnv(role, process.env),
+          })),
           ssl: rdsTls(),
           ...sessionBounds(stage, invocation.getRemainingTimeInMillis()),
         },

@@ -70,6 +70,10 @@ export const FULL_CONTEXT: Record<string, unknown> = {
     'arn:aws:secretsmanager:eu-west-2:123456789012:secret:deliverance/totesys-AbCdEf',
   'deliverance:warehouseSecret':
     'arn:aws:secretsmanager:eu-west-2:123456789012:secret:deliverance/warehouse-GhIjKl',
+  'deliverance:sourceSecretKmsKeyArn':
+    'arn:aws:kms:eu-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+  'deliverance:warehouseSecretKmsKeyArn':
+    'arn:aws:kms:eu-west-2:123456789012:key/5678efab-12ab-34cd-56ef-1234567890ab',
   'deliverance:quickSight': true,
   'deliverance:quickSightVpcConnectionArn':
     'arn:aws:quicksight:eu-west-2:123456789012:vpcConnection/deliverance-warehouse',

@@ -1,8 +1,11 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
+import type { DatabaseEndpoint, DatabaseRole } from '../../../contract/stage-access';
 import {
+  connectionFromSecret,
   connectionFromSecretsManager,
   DatabaseSecretError,
+  endpointFromEnv,
 } from '../../../lambdas/shared/adapters/database-credentials';
 
 const secretsManager = mockClient(SecretsManagerClient);
@@ -15,7 +18,9 @@ async function failureOf(secretId: string, secretString: string): Promise<Error>
   secretsManager.on(GetSecretValueCommand, { SecretId: secretId }).resolves({
     SecretString: secretString,
   });
-  const error = (await connectionFromSecretsManager(secretId).catch((e: unknown) => e)) as Error;
+  const error = (await connectionFromSecretsManager(secretId, { role: 'warehouse' }).catch(
+    (e: unknown) => e,
+  )) as Error;
   expect(everythingIn(error)).not.toContain(PASSWORD);
   expect(error).toBeInstanceOf(DatabaseSecretError);
   return error;
@@ -40,9 +45,9 @@ describe('database secret', () => {
   });
 
   it('names the secret and the missing fields, and nothing of its text', async () => {
-    const secret = JSON.stringify({ host: 'db.example', user: 'loader', port: 5432, pw: PASSWORD });
+    const secret = JSON.stringify({ host: 'db.example', port: 5432, pw: PASSWORD });
     const error = await failureOf('deliverance/missing', secret);
-    expect(error.message).toMatch(/^Secret deliverance\/missing lacks password, dbname: /);
+    expect(error.message).toMatch(/^Secret deliverance\/missing lacks username, password: /);
     expect(everythingIn(error)).not.toContain('db.example');
   });
 
@@ -61,12 +66,98 @@ describe('database secret', () => {
         dbname: 'warehouse',
       }),
     });
-    expect(await connectionFromSecretsManager('deliverance/good')).toEqual({
+    expect(await connectionFromSecretsManager('deliverance/good', { role: 'warehouse' })).toEqual({
       host: 'db.example',
       port: 6543,
       user: 'loader',
       password: PASSWORD,
       database: 'warehouse',
     });
+  });
+});
+
+/** An RDS-managed secret: Secrets Manager keeps only these two fields for the master user. */
+const RDS_MANAGED = { username: 'postgres', password: PASSWORD };
+
+function failureFrom(role: DatabaseRole, secret: object, endpoint: DatabaseEndpoint = {}): Error {
+  try {
+    connectionFromSecret('rds!db-1234', secret as { password: string }, { role, endpoint });
+  } catch (error) {
+    expect(error).toBeInstanceOf(DatabaseSecretError);
+    expect(everythingIn(error as Error)).not.toContain(PASSWORD);
+    return error as Error;
+  }
+  throw new Error('the secret was accepted');
+}
+
+describe('an RDS-managed secret, with the endpoint from the stack', () => {
+  it('connects with the host, port and database the stack sets', () => {
+    const endpoint = { host: 'totesys.abc.rds.example', port: 6543, database: 'oltp' };
+    expect(connectionFromSecret('rds!db-1234', RDS_MANAGED, { role: 'source', endpoint })).toEqual({
+      host: 'totesys.abc.rds.example',
+      port: 6543,
+      user: 'postgres',
+      password: PASSWORD,
+      database: 'oltp',
+      ssl: { rejectUnauthorized: true },
+    });
+  });
+
+  it('defaults the port to 5432 and the database to totesys (source) or postgres (warehouse)', () => {
+    const endpoint = { host: 'db.example' };
+    expect(
+      connectionFromSecret('rds!db-1234', RDS_MANAGED, { role: 'source', endpoint }),
+    ).toMatchObject({ port: 5432, database: 'totesys' });
+    expect(
+      connectionFromSecret('rds!db-1234', RDS_MANAGED, { role: 'warehouse', endpoint }),
+    ).toMatchObject({ port: 5432, database: 'postgres' });
+  });
+
+  it("takes the stack's endpoint over the secret's, and the secret's over the defaults", () => {
+    const secret = { ...RDS_MANAGED, host: 'old.example', port: 5433, dbname: 'from_secret' };
+    const target = { role: 'source' as const, endpoint: { host: 'new.example', port: 6543 } };
+    expect(connectionFromSecret('s', secret, target)).toMatchObject({
+      host: 'new.example',
+      port: 6543,
+      database: 'from_secret',
+    });
+    expect(connectionFromSecret('s', secret, { role: 'source' })).toMatchObject({
+      host: 'old.example',
+      port: 5433,
+      database: 'from_secret',
+    });
+  });
+
+  it('names the missing host and the settings that give it, never the password', () => {
+    expect(failureFrom('warehouse', RDS_MANAGED).message).toBe(
+      'Secret rds!db-1234 lacks host: store one JSON object with username (or user) and password, ' +
+        'and host, port and dbname (or database) unless the stack sets deliverance:warehouseHost, ' +
+        'deliverance:warehousePort, deliverance:warehouseDatabase',
+    );
+  });
+
+  it('names a missing username and password even when the stack gives the endpoint', () => {
+    expect(failureFrom('source', { host: 'db.example' }, { host: 'db.example' }).message).toMatch(
+      /^Secret rds!db-1234 lacks username, password: .*deliverance:sourceHost/,
+    );
+  });
+
+  it('refuses a port that is not a number, wherever it came from', () => {
+    expect(failureFrom('source', RDS_MANAGED, { host: 'db', port: Number('x') }).message).toMatch(
+      /has a port that is not a port number/,
+    );
+  });
+});
+
+describe('endpointFromEnv', () => {
+  it('reads the variables the stack set for the role, and only those', () => {
+    const env = {
+      SOURCE_PORT: '6543',
+      SOURCE_DATABASE: 'oltp',
+      WAREHOUSE_HOST: 'warehouse.example',
+    };
+    expect(endpointFromEnv('source', env)).toStrictEqual({ port: 6543, database: 'oltp' });
+    expect(endpointFromEnv('warehouse', env)).toStrictEqual({ host: 'warehouse.example' });
+    expect(endpointFromEnv('source', {})).toStrictEqual({});
   });
 });
