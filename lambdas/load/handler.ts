@@ -1,5 +1,4 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { BUCKET_ENV } from '../../contract/stage-access';
 import type { CustomResourceEvent } from '../shared/adapters/custom-resource';
 import {
@@ -10,6 +9,7 @@ import {
   stageTelemetry,
 } from '../shared/adapters/powertools';
 import { objectKeysOf, type S3EventLike } from '../shared/adapters/s3-event';
+import { readSecret } from '../shared/adapters/secrets-manager';
 import { createS3Client, S3ObjectStore } from '../shared/adapters/s3-object-store';
 import { stageDatabase } from '../shared/adapters/stage-database';
 import type { RemainingTime } from '../shared/ports/remaining-time';
@@ -70,7 +70,7 @@ export const prepareHandler = async (
       ? {
           setAnalystLogin: analystPasswordSync(
             analystSecretId,
-            async (id) => (await getSecret(id, { forceFetch: true })) as string | undefined,
+            async (id) => (await readSecret(id, { fresh: true })) as string | undefined,
           ),
         }
       : {}),

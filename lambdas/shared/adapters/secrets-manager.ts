@@ -9,12 +9,14 @@ let provider: SecretsProvider | undefined;
  * is cached for `maxAgeSeconds` across invocations as `getSecret` would, but on a client that
  * gives up on a silent network within seconds (`failFastClient`).
  *
+ * `fresh` skips the cache, for a value that must be the secret's now (a deploy may follow a new one).
+ *
  * @example
  * const text = await readSecret('deliverance/warehouse');
  */
 export async function readSecret(
   secretId: string,
-  maxAgeSeconds = 300,
+  { maxAgeSeconds = 300, fresh = false }: { maxAgeSeconds?: number; fresh?: boolean } = {},
 ): Promise<string | Uint8Array | undefined> {
   provider ??= new SecretsProvider({
     awsSdkV3Client: failFastClient(
@@ -22,5 +24,5 @@ export async function readSecret(
       (timeouts) => new SecretsManagerClient({ ...timeouts }),
     ),
   });
-  return provider.get(secretId, { maxAge: maxAgeSeconds });
+  return provider.get(secretId, { maxAge: maxAgeSeconds, forceFetch: fresh });
 }
