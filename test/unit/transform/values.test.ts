@@ -45,12 +45,15 @@ describe('toDecimal2', () => {
     ['-0.005', '-0.01'],
     ['-0.004', '0.00'],
     ['1.0049999', '1.00'],
-  ])('rounds %p half away from zero to %p, in string arithmetic', (input, expected) => {
-    expect(toDecimal2(input)).toBe(expected);
+  ])('never rounds %p (to %p, as a cast would): two places cannot hold it exactly', (input) => {
+    expect(toDecimal2(input)).toBeNull();
   });
 
-  it('keeps digits a float would lose', () => {
-    expect(toDecimal2('12345678901234567890.125')).toBe('12345678901234567890.13');
+  it('keeps digits a float would lose, and zeros past the second place are no loss', () => {
+    expect(toDecimal2('12345678901234567890.12')).toBe('12345678901234567890.12');
+    expect(toDecimal2('12345678901234567890.125')).toBeNull();
+    expect(toDecimal2('-7.5000000')).toBe('-7.50');
+    expect(toDecimal2('0.0000001')).toBeNull();
   });
 
   it.each(['', '-', '.5', '5.', '1e3', '+1.00', ' 1.00', '1,00', 'NaN', 'abc', '1.2.3', '--1'])(
@@ -242,9 +245,14 @@ describe('values the warehouse cannot hold: the row is set aside, never the batc
       'must be decimal text within DECIMAL(10,2) but has string "-100000000"',
     ],
     [
-      'a numeric rounding up beyond',
+      'a numeric that would round up beyond',
       () => readDecimal('99999999.995', 'payment_amount', 'payment', 4),
-      'must be decimal text within DECIMAL(10,2) but has string "99999999.995"',
+      'must be decimal text with at most two decimal places, as DECIMAL(10,2) but has string "99999999.995"',
+    ],
+    [
+      'a third decimal place, which two places would round away',
+      () => readDecimal('2.675', 'item_unit_price', 'purchase_order', 4),
+      'must be decimal text with at most two decimal places, as DECIMAL(10,2) but has string "2.675"',
     ],
     [
       'NaN',
