@@ -262,10 +262,7 @@ export function parseLandingManifest(text: string, at: ManifestLocation): Landin
   } = parseHeader(text, at, 'landing');
   const tables = rawTables.map((entry: unknown, index): LandedTable => {
     const t = objectOf(entry, where, `tables[${index}]`);
-    const table = stringOf(t.table, where, `tables[${index}].table`);
-    if (!isSourceTableName(table)) {
-      throw new ManifestError(where, `tables[${index}] names unknown table ${shown(table)}`);
-    }
+    const table = sourceTableOf(t, where, `tables[${index}]`);
     if (!Array.isArray(t.keys))
       throw new ManifestError(where, `tables[${index}].keys is not a list`);
     const keys = t.keys.map((k: unknown, i) => {
@@ -338,16 +335,26 @@ export function parseProcessedManifest(text: string, at: ManifestLocation): Proc
   };
 }
 
+/** The source table an entry `what` of a manifest names, refused when it is no such table. */
+function sourceTableOf(
+  entry: Record<string, unknown>,
+  where: string,
+  what: string,
+): SourceTableName {
+  const table = stringOf(entry.table, where, `${what}.table`);
+  if (!isSourceTableName(table)) {
+    throw new ManifestError(where, `${what} names unknown table ${shown(table)}`);
+  }
+  return table;
+}
+
 /** Reconciliation counts these: the table and the count are checked, the examples carried. */
 function quarantinedRowsOf(value: unknown, where: string): QuarantinedRows[] {
   if (!Array.isArray(value)) throw new ManifestError(where, 'quarantinedRows is not a list');
   return value.map((entry: unknown, index): QuarantinedRows => {
     const what = `quarantinedRows[${index}]`;
     const t = objectOf(entry, where, what);
-    const table = stringOf(t.table, where, `${what}.table`);
-    if (!isSourceTableName(table)) {
-      throw new ManifestError(where, `${what} names unknown table ${shown(table)}`);
-    }
+    const table = sourceTableOf(t, where, what);
     return {
       table,
       rows: countOf(t.rows, where, `${what}.rows`),
@@ -365,10 +372,7 @@ function landedSummaryOf(value: unknown, where: string): LandedSummary {
     tables: landed.tables.map((entry: unknown, index): LandedCount => {
       const what = `landed.tables[${index}]`;
       const t = objectOf(entry, where, what);
-      const table = stringOf(t.table, where, `${what}.table`);
-      if (!isSourceTableName(table)) {
-        throw new ManifestError(where, `${what} names unknown table ${shown(table)}`);
-      }
+      const table = sourceTableOf(t, where, what);
       return {
         table,
         rows: countOf(t.rows, where, `${what}.rows`),
