@@ -48,7 +48,11 @@ export const STORAGE_ACCESS: Readonly<
   },
   transform: {
     landing: {
-      read: [...tablePrefixes(SOURCE_TABLES), MANIFEST_PREFIX],
+      read: [MANIFEST_PREFIX],
+      // A table object a manifest names may be gone (deleted by hand, a lifecycle rule): the
+      // batch is parked only if S3 answers NoSuchKey, which it does only to a role that may
+      // list the bucket; the prefix-scoped list below would get AccessDenied instead.
+      probe: tablePrefixes(SOURCE_TABLES),
       // Refused landing objects are copied aside with their reason, and rows set aside are
       // written beside them (quarantine/rows/).
       write: [QUARANTINE_PREFIX],

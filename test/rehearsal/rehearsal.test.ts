@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { PipelineStatus } from '../../cli/status/pipeline-status';
 import type { IngestResult } from '../../lambdas/ingest/ingest';
+import { landingKey, manifestKey, newBatchId, processedKey } from '../../lambdas/shared/core/batch';
 import { SOURCE_TABLE_NAMES } from '../../lambdas/shared/core/catalogue';
+import { parkedReasonKey } from '../../lambdas/shared/parked-batch';
 import { applyDemoChanges } from '../../local/seed/demo-changes';
 import { seedTotesys } from '../../local/seed/seed-totesys';
 import { compareWithReference, recordSourceHistory } from '../integration/support/reference';
@@ -15,13 +17,13 @@ import { PROJECT_ROOT } from '../../lib/pipeline-function';
 import { synthesize } from '../infra/support/synth';
 import { alarmsOf, emittedMetrics, notify, stateAfter, watched } from './support/alarms';
 import type { Authorizer } from './support/authorizer';
-import type { CfnTemplate } from './support/deployment';
+import { ACCOUNT, type CfnTemplate } from './support/deployment';
 import type {
   DestinationRecord,
   InvocationRecord,
   RehearsedFunction,
 } from './support/lambda-service';
-import { readTemplate, startRehearsal, type Rehearsal } from './support/rehearsal';
+import { readTemplate, s3EventRecord, startRehearsal, type Rehearsal } from './support/rehearsal';
 import { unusedGrants } from './support/unused-grants';
 
 /**
@@ -864,6 +866,162 @@ describe('the synthesized stack, rehearsed', () => {
     expect(windows.staff).toBeNull();
     expect(Object.values(windows).filter((from) => from === null)).toHaveLength(1);
     await warehouseMatchesSource();
+    expect(operatorDenials(decided)).toEqual([]);
+  }, 600_000);
+
+  it('parks a batch whose manifest names a missing object, at transform and at load, as the policies allow, and the batches after it go on', async () => {
+    const { landing, processed } = rehearsal.buckets;
+    const decided = rehearsal.authorizer.decisions.length;
+    const denied = rehearsal.gateway.denials.length;
+    // Copies of the newest manifests under new batch ids, naming objects that were never
+    // written: what a manifest looks like once its objects are gone.
+    const newest = (
+      await rehearsal.warehouse.query<{ id: string }>(
+        'SELECT max(batch_id) AS id FROM etl.load_log',
+      )
+    ).rows[0]?.id as string;
+    const readJson = async (store: typeof landing, key: string) =>
+      JSON.parse((await store.get(key)).toString()) as Record<string, unknown>;
+    const atTransform = newBatchId(new Date());
+    const landed = (await readJson(landing, manifestKey(newest))) as {
+      tables: { table: string; keys: string[] }[];
+    };
+    const tables = landed.tables.map((t) => ({
+      ...t,
+      keys: t.keys.map((_, part) => landingKey(t.table, atTransform, part)),
+    }));
+    const missingLanding = tables.flatMap((t) => t.keys);
+    expect(missingLanding.length).toBeGreaterThan(0);
+    await landing.put(
+      manifestKey(atTransform),
+      JSON.stringify({ ...landed, batchId: atTransform, tables }),
+    );
+    const atLoad = newBatchId(new Date(Date.now() + 1));
+    const transformed = (await readJson(processed, manifestKey(newest))) as {
+      tables: { table: string; key: string }[];
+    };
+    const parquet = transformed.tables.map((t) => ({ ...t, key: processedKey(t.table, atLoad) }));
+    await processed.put(
+      manifestKey(atLoad),
+      JSON.stringify({ ...transformed, batchId: atLoad, tables: parquet }),
+    );
+
+    // Each manifest's S3 event, as S3 sends it when the copy is written.
+    const mark = rehearsal.lambda.invocations.length;
+    for (const [prefix, store, batchId] of [
+      ['Transformation', landing, atTransform],
+      ['Loading', processed, atLoad],
+    ] as const) {
+      const key = manifestKey(batchId);
+      const record = s3EventRecord(
+        {
+          bucket: store.bucket,
+          key,
+          size: (await store.get(key)).length,
+          eTag: '"rehearsal"',
+          eventName: 'ObjectCreated:Put',
+          principal: rehearsal.operator.principal,
+        },
+        1,
+      );
+      await rehearsal.lambda.invokeAsync(
+        rehearsal.lambda.functions.get(fnId(prefix))?.arn as string,
+        { Records: [record] },
+        's3.amazonaws.com',
+        { 'aws:SourceArn': `arn:aws:s3:::${store.bucket}`, 'aws:SourceAccount': ACCOUNT },
+      );
+    }
+    await rehearsal.lambda.idle();
+    const parkedRuns = since(mark);
+    const outcome = (prefix: string) =>
+      parkedRuns
+        .filter((r) => r.function === fnId(prefix))
+        .map((r) => [r.ok, r.error?.errorType, r.error?.errorMessage]);
+    const parkedAt = (stage: string, batchId: string, bucket: string, keys: string[]) =>
+      expect.stringMatching(
+        new RegExp(
+          `^Batch ${batchId} parked at ${stage}: s3://${bucket}/(${keys.join('|')}) does not exist \\(NoSuchKey: .*\\)\\. Nothing of the batch was written and the batches after it go on; .*deliverance replay --batch ${batchId}`,
+        ),
+      ) as unknown;
+    // Lambda retries a failed event twice, and each attempt parks the batch again.
+    expect(outcome('Transformation')).toEqual(
+      Array(3).fill([
+        false,
+        'ParkedBatchError',
+        parkedAt('transform', atTransform, landing.bucket, missingLanding),
+      ]),
+    );
+    expect(outcome('Loading')).toEqual(
+      Array(3).fill([
+        false,
+        'ParkedBatchError',
+        parkedAt(
+          'load',
+          atLoad,
+          processed.bucket,
+          parquet.map((t) => t.key),
+        ),
+      ]),
+    );
+    expect(dlq('Transformation').map(batchOfRecord)).toEqual([atTransform]);
+    expect(dlq('Loading').map(batchOfRecord)).toEqual([atLoad]);
+    dlq('Transformation').splice(0);
+    dlq('Loading').splice(0);
+
+    // The reasons, written by each stage's role as the template's policies allow.
+    expect(await landing.exists(parkedReasonKey(atTransform))).toBe(true);
+    expect(await processed.exists(parkedReasonKey(atLoad))).toBe(true);
+    const reasonsWritten = rehearsal.authorizer.decisions
+      .slice(decided)
+      .filter((d) => d.action === 's3:PutObject' && d.resource.endsWith('.reason.json'))
+      .map((d) => ({
+        allowed: d.allowed,
+        role: /(Transformation|Loading)\w*Role/.exec(d.principal)?.[1],
+        resource: d.resource,
+      }));
+    expect(new Set(reasonsWritten.map((d) => JSON.stringify(d)))).toEqual(
+      new Set([
+        JSON.stringify({
+          allowed: true,
+          role: 'Transformation',
+          resource: `arn:aws:s3:::${landing.bucket}/${parkedReasonKey(atTransform)}`,
+        }),
+        JSON.stringify({
+          allowed: true,
+          role: 'Loading',
+          resource: `arn:aws:s3:::${processed.bucket}/${parkedReasonKey(atLoad)}`,
+        }),
+      ]),
+    );
+    expect(rehearsal.gateway.denials.slice(denied)).toEqual([]);
+    for (const stage of ['transform', 'load']) {
+      const alarm = alarmsOf(rehearsal.deployment).find((a) =>
+        a.name.endsWith(`-${stage}-batch-parked`),
+      );
+      expect(alarm && stateAfter(alarm, emittedMetrics(parkedRuns))).toBe('ALARM');
+    }
+
+    // The next batch goes on past both, and status lists them parked, with what is missing.
+    await changeSource();
+    const next = rehearsal.lambda.invocations.length;
+    await rehearsal.tick();
+    expect(failures(since(next))).toEqual([]);
+    await warehouseMatchesSource();
+    const status = JSON.parse(
+      (await deliverance('status', '--env', 'dev', '--json')).stdout,
+    ) as PipelineStatus;
+    expect(status.parked.map((p) => [p.batchId, p.stage, p.bucket])).toEqual(
+      expect.arrayContaining([
+        [atTransform, 'transform', landing.bucket],
+        [atLoad, 'load', processed.bucket],
+      ]),
+    );
+    expect(status.gaps).toEqual([]);
+    const text = (await deliverance('status', '--env', 'dev')).stdout;
+    expect(text).toContain('parked batches (2), waiting for a missing object:');
+    expect(text).toContain(`  ${atTransform} transform at `);
+    expect(text).toContain(`  ${atLoad} load at `);
+    expect(rehearsal.gateway.denials.slice(denied)).toEqual([]);
     expect(operatorDenials(decided)).toEqual([]);
   }, 600_000);
 
