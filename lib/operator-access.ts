@@ -111,7 +111,7 @@ export class OperatorAccess extends Construct {
     this.policy = new iam.ManagedPolicy(this, 'Policy', {
       managedPolicyName: `${props.namePrefix}-operator`,
       description:
-        'Deliverance: the deliverance command line against this stack (status, replay, redrive, pause, resume, resync)',
+        'Deliverance: the deliverance command line against this stack (status, doctor, replay, redrive, pause, resume, resync)',
       statements: [
         statement('FindTheStack', ['ssm:GetParameter'], [this.parameter.parameterArn]),
         // status reads them; pause/resume write the paused tables, resync sets a watermark back.
@@ -156,6 +156,12 @@ export class OperatorAccess extends Construct {
           'AlarmStates',
           ['cloudwatch:DescribeAlarms'],
           props.alarms.map((a) => a.alarmArn),
+        ),
+        // doctor: an admin who never confirmed the e-mail receives no alarm.
+        statement(
+          'AlarmSubscriptions',
+          ['sns:ListSubscriptionsByTopic'],
+          [props.alarmTopic.topicArn],
         ),
       ],
     });

@@ -17,7 +17,7 @@ export type ListAlarmSubscriptions = (topicArn: string) => Promise<readonly Alar
  */
 export function subscriptionsCheck(
   topicArn: string | undefined,
-  list: ListAlarmSubscriptions | undefined,
+  list: ListAlarmSubscriptions,
 ): DoctorCheck {
   return {
     name: 'alarm subscriptions',
@@ -26,9 +26,6 @@ export function subscriptionsCheck(
         return skip(
           'not checked: the stack does not publish its alarm topic (deployed before doctor)',
         );
-      }
-      if (list === undefined) {
-        return skip('not checked: this build has no SNS client (@aws-sdk/client-sns)');
       }
       const subscriptions = await list(topicArn);
       if (subscriptions.length === 0) {

@@ -2,6 +2,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { failFastClient, NETWORK_TIMEOUTS } from '../../lambdas/shared/adapters/fail-fast-client';
@@ -15,6 +16,8 @@ export interface AwsClients {
   readonly cloudwatch: CloudWatchClient;
   /** doctor only: it reads the database secrets with the caller's own rights. */
   readonly secrets: SecretsManagerClient;
+  /** doctor only: the alarm topic's subscriptions. */
+  readonly sns: SNSClient;
   destroy(): void;
 }
 
@@ -44,6 +47,7 @@ export function defaultAwsClients(): AwsClients {
       'Secrets Manager',
       (timeouts) => new SecretsManagerClient({ ...timeouts }),
     ),
+    sns: failFastClient('SNS', (timeouts) => new SNSClient({ ...timeouts })),
   };
   return {
     ...clients,

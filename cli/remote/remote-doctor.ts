@@ -9,6 +9,7 @@ import { collectStatus, type PipelineStatus, type StatusSources } from '../statu
 import { subscriptionsCheck, type ListAlarmSubscriptions } from './alarm-subscriptions';
 import { openDeployedStack, type DeployedStack } from './deployed-stack';
 import { remoteStatusSources } from './remote-status';
+import { snsAlarmSubscriptions } from './sns-alarm-subscriptions';
 
 /** What the deployed checks reach AWS through. */
 export interface RemoteDoctorPorts {
@@ -16,8 +17,7 @@ export interface RemoteDoctorPorts {
   statusSources(stack: DeployedStack): StatusSources;
   /** The secret's text, read with the caller's own credentials. */
   readSecret(stack: DeployedStack, secretId: string): Promise<string | undefined>;
-  /** Absent: this build cannot list the alarm topic's subscriptions. */
-  readonly subscriptions?: (stack: DeployedStack) => ListAlarmSubscriptions;
+  subscriptions(stack: DeployedStack): ListAlarmSubscriptions;
 }
 
 /** The runs whose failures doctor reports. */
@@ -26,6 +26,7 @@ const RECENT_RUNS = 10;
 export const AWS_DOCTOR_PORTS: RemoteDoctorPorts = {
   openStack: (environment) => openDeployedStack(environment),
   statusSources: remoteStatusSources,
+  subscriptions: (stack) => snsAlarmSubscriptions(stack.clients.sns),
   async readSecret(stack, secretId) {
     try {
       const answer = await stack.clients.secrets.send(
@@ -170,7 +171,7 @@ export async function remoteDoctor(
         );
       },
     },
-    subscriptionsCheck(operations.alarmTopicArn, ports.subscriptions?.(stack)),
+    subscriptionsCheck(operations.alarmTopicArn, ports.subscriptions(stack)),
   ];
   return {
     title,

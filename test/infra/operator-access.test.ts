@@ -77,12 +77,17 @@ describe('the operator access of the stack', () => {
       QueueDepths: ['sqs:GetQueueAttributes'],
       Redrive: ['sqs:DeleteMessage', 'sqs:ReceiveMessage'],
       AlarmStates: ['cloudwatch:DescribeAlarms'],
+      AlarmSubscriptions: ['sns:ListSubscriptionsByTopic'],
     });
     expect(JSON.stringify(statements.map((s) => s.Resource))).not.toMatch(/"\*"/);
     const invoke = statements.find((s) => s.Sid === 'ReplayAndRedrive');
     expect((invoke?.Resource as unknown[]).length).toBe(2);
     const redrive = statements.find((s) => s.Sid === 'Redrive');
     expect((redrive?.Resource as unknown[]).length).toBe(2);
+    const subscriptions = statements.find((s) => s.Sid === 'AlarmSubscriptions');
+    expect(subscriptions?.Resource).toEqual({
+      Ref: expect.stringMatching(/^MonitoringAlarmTopic/),
+    });
   });
 
   it('lets ingest read the paused tables, and only read them', () => {

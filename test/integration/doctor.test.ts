@@ -377,6 +377,7 @@ describe('deliverance doctor --env, through its ports, on the local stack', () =
           ),
         ),
       readSecret: () => Promise.reject(new Error('not reached')),
+      subscriptions: () => () => Promise.reject(new Error('not reached')),
       statusSources: () => {
         throw new Error('not reached');
       },

@@ -55,6 +55,13 @@ export interface AlarmState {
   updated: Date;
 }
 
+/** A subscription of a topic; SNS lists one whose owner has not confirmed it as pending. */
+export interface TopicSubscription {
+  readonly protocol: string;
+  readonly endpoint: string;
+  confirmed: boolean;
+}
+
 export interface Denial {
   readonly principal: string;
   readonly action: string;
@@ -80,8 +87,8 @@ interface Parameter {
 /**
  * The AWS endpoints the bundles and the operator's command line reach, over HTTPS: S3 (stored
  * by the S3-compatible server behind it), SSM Parameter Store, Secrets Manager, Lambda's Invoke,
- * and for the operator SQS on the dead-letter queues and CloudWatch's DescribeAlarms (the few
- * operations they call).
+ * and for the operator SQS on the dead-letter queues, CloudWatch's DescribeAlarms and SNS's
+ * ListSubscriptionsByTopic (the few operations they call).
  * Every request is authorised as AWS would before it is served, with the caller's own role.
  */
 export class AwsGateway {
@@ -89,6 +96,8 @@ export class AwsGateway {
   readonly faults: InjectedFault[] = [];
   readonly parameters = new Map<string, Parameter>();
   readonly alarmStates = new Map<string, AlarmState>();
+  /** The topics by ARN and their subscriptions, as the template creates them: unconfirmed. */
+  readonly topics = new Map<string, TopicSubscription[]>();
   /** Messages a receiver holds, by receipt handle: hidden from other receives until deleted. */
   private readonly received = new Map<string, DestinationRecord>();
   private readonly secrets = new Map<string, { arn: string; value: string }>();
@@ -106,6 +115,13 @@ export class AwsGateway {
   /** The visibility timeout of every received message ends: they can be received again. */
   expireVisibility(): void {
     this.received.clear();
+  }
+
+  /** The owner of `endpoint` clicks "Confirm subscription" in SNS's e-mail. */
+  confirmSubscription(endpoint: string): void {
+    const found = [...this.topics.values()].flat().filter((s) => s.endpoint === endpoint);
+    if (found.length === 0) throw new Error(`No topic of the stack is subscribed by ${endpoint}`);
+    for (const subscription of found) subscription.confirmed = true;
   }
 
   registerCaller(caller: Caller): void {
@@ -168,6 +184,7 @@ export class AwsGateway {
     if (service === 'lambda') return this.lambda(req, res, body, caller);
     if (service === 'sqs') return this.sqs(req, res, body, caller);
     if (service === 'monitoring') return this.cloudwatch(req, res, body, caller);
+    if (service === 'sns') return this.sns(res, body, caller);
     return reply(
       res,
       400,
@@ -604,6 +621,35 @@ export class AwsGateway {
     });
   }
 
+  /**
+   * SNS's ListSubscriptionsByTopic in its query protocol (a form in, XML out), authorised on the
+   * topic's ARN; the template's subscriptions fit on one page.
+   */
+  private async sns(res: ServerResponse, body: Buffer, caller: Caller): Promise<void> {
+    const input = new URLSearchParams(body.toString());
+    const operation = input.get('Action') ?? '';
+    if (operation !== 'ListSubscriptionsByTopic') {
+      return queryError(res, 400, 'InvalidAction', `The rehearsal does not serve SNS ${operation}`);
+    }
+    const topicArn = input.get('TopicArn') ?? '';
+    const denied = await this.allowed(caller.principal, `sns:${operation}`, topicArn, {});
+    if (denied) return queryError(res, 403, 'AuthorizationError', denied.message);
+    const subscriptions = this.topics.get(topicArn);
+    if (!subscriptions) return queryError(res, 404, 'NotFound', 'Topic does not exist');
+    const members = subscriptions.map(
+      (s, i) =>
+        `<member><TopicArn>${escapeXml(topicArn)}</TopicArn><Protocol>${escapeXml(s.protocol)}</Protocol>` +
+        `<SubscriptionArn>${s.confirmed ? `${escapeXml(topicArn)}:${i}` : 'PendingConfirmation'}</SubscriptionArn>` +
+        `<Owner>${ACCOUNT}</Owner><Endpoint>${escapeXml(s.endpoint)}</Endpoint></member>`,
+    );
+    res.writeHead(200, { 'content-type': 'text/xml', 'x-amzn-requestid': randomUUID() });
+    res.end(
+      `<ListSubscriptionsByTopicResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/">` +
+        `<ListSubscriptionsByTopicResult><Subscriptions>${members.join('')}</Subscriptions></ListSubscriptionsByTopicResult>` +
+        `<ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></ListSubscriptionsByTopicResponse>`,
+    );
+  }
+
   /** Invoke: asynchronous (a function continuing its own work), or synchronous (an operator). */
   private async lambda(
     req: IncomingMessage,
@@ -684,6 +730,19 @@ function json(res: ServerResponse, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
+const escapeXml = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** An error answer in the query protocol of SNS. */
+function queryError(res: ServerResponse, status: number, code: string, message: string): void {
+  const requestId = randomUUID();
+  res.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
+  res.end(
+    `<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>Sender</Type><Code>${code}</Code>` +
+      `<Message>${escapeXml(message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
+  );
+}
+
 /** An error answer in the service's protocol: S3's XML, or the JSON of SSM and Secrets Manager. */
 function reply(
   res: ServerResponse,
@@ -696,12 +755,10 @@ function reply(
   const requestId = randomUUID();
   if (protocol === 'xml') {
     res.writeHead(status, { 'content-type': 'application/xml', 'x-amz-request-id': requestId });
-    const escape = (s: string) =>
-      s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
     res.end(
       headOnly
         ? undefined
-        : `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${escape(message)}</Message><RequestId>${requestId}</RequestId></Error>`,
+        : `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${escapeXml(message)}</Message><RequestId>${requestId}</RequestId></Error>`,
     );
     return;
   }

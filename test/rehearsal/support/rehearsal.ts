@@ -107,7 +107,8 @@ export interface BucketNotification {
 /**
  * Brings a synthesized stack up on this machine: the embedded PostgreSQL (TLS only) with the
  * totesys and warehouse databases, the S3-compatible server behind an authorising HTTPS
- * gateway that also serves SSM, Secrets Manager and Lambda's Invoke, and the functions of the
+ * gateway that also serves SSM, Secrets Manager, Lambda's Invoke, and for the operator SQS,
+ * CloudWatch and SNS (the topics' subscriptions, none confirmed yet), and the functions of the
  * template run from their bundles by a Lambda stand-in, wired by the template's schedules and
  * notifications.
  */
@@ -215,6 +216,17 @@ export async function startRehearsal(assembly: CloudAssembly): Promise<Rehearsal
       value: deployment.resolveString(props.Value),
       version: 1,
       modified: new Date(),
+    });
+  }
+  for (const [id] of deployment.resourcesOf('AWS::SNS::Topic')) {
+    gateway.topics.set(deployment.ref(id), []);
+  }
+  for (const [, subscription] of deployment.resourcesOf('AWS::SNS::Subscription')) {
+    const props = subscription.Properties ?? {};
+    gateway.topics.get(deployment.resolveString(props.TopicArn))?.push({
+      protocol: deployment.resolveString(props.Protocol),
+      endpoint: deployment.resolveString(props.Endpoint),
+      confirmed: false,
     });
   }
   const operator = operatorOf(deployment, gateway);
