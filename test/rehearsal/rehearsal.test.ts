@@ -88,6 +88,16 @@ const operatorDenials = (mark: number) =>
     .slice(mark)
     .filter((d) => d.principal === rehearsal.operator.principal && !d.allowed)
     .map((d) => `${d.action} ${d.resource}`);
+/** Puts the load-errors alarm in ALARM, as CloudWatch would after failed loads; the caller clears it. */
+function raiseLoadErrorsAlarm() {
+  const alarm = alarmsOf(rehearsal.deployment).find((a) => a.name.endsWith('-load-errors'));
+  rehearsal.gateway.alarmStates.set(alarm?.name ?? '', {
+    value: 'ALARM',
+    reason: 'Threshold Crossed: 2 out of the last 3 datapoints',
+    updated: new Date(),
+  });
+  return alarm;
+}
 /** `deliverance doctor --env dev --json` as the admin: its exit code and each check by name. */
 async function doctor(): Promise<{ code: number; checks: Record<string, CheckResult> }> {
   const { code, stdout } = await deliverance('doctor', '--env', 'dev', '--json');
@@ -675,12 +685,7 @@ describe('the synthesized stack, rehearsed', () => {
 
   it('shows the deployed status to an admin with the operator policy: runs, watermarks, queues, alarms', async () => {
     const decided = rehearsal.authorizer.decisions.length;
-    const alarm = alarmsOf(rehearsal.deployment).find((a) => a.name.endsWith('-load-errors'));
-    rehearsal.gateway.alarmStates.set(alarm?.name ?? '', {
-      value: 'ALARM',
-      reason: 'Threshold Crossed: 2 out of the last 3 datapoints',
-      updated: new Date(),
-    });
+    const alarm = raiseLoadErrorsAlarm();
     try {
       const json = await deliverance('status', '--env', 'dev', '--json');
       expect(json).toMatchObject({ code: 0, stderr: '' });
@@ -716,12 +721,7 @@ describe('the synthesized stack, rehearsed', () => {
 
   it('doctors the deployed stack as the admin: the secrets withheld, an alarm in ALARM, the unconfirmed subscription, then confirmed', async () => {
     const decided = rehearsal.authorizer.decisions.length;
-    const alarm = alarmsOf(rehearsal.deployment).find((a) => a.name.endsWith('-load-errors'));
-    rehearsal.gateway.alarmStates.set(alarm?.name ?? '', {
-      value: 'ALARM',
-      reason: 'Threshold Crossed: 2 out of the last 3 datapoints',
-      updated: new Date(),
-    });
+    const alarm = raiseLoadErrorsAlarm();
     let text: { code: number; stdout: string; stderr: string };
     try {
       text = await deliverance('doctor', '--env', 'dev');
