@@ -5,6 +5,7 @@ import { MAX_LANDING_LINE_BYTES } from '../../lambdas/shared/core/json-lines';
 import { MANIFEST_MAX_BYTES } from '../../lambdas/shared/core/manifest';
 import { silentLogger, type StageLogger } from '../../lambdas/shared/ports/stage-logger';
 import { replayBatch } from '../../cli/commands/replay';
+import { BULK_MIN_ROWS } from '../../lambdas/load/bulk-load';
 import { loadBatch, runCycle, transformBatch } from '../../local/run-cycle';
 import { applyDemoChanges } from '../../local/seed/demo-changes';
 import { seedTotesys } from '../../local/seed/seed-totesys';
@@ -282,6 +283,53 @@ describe('bad landing input', () => {
     expect(await logged()).toBe(1);
     expect(await compareWithReference(stack.source, stack.warehouse)).toEqual([]);
   });
+
+  /**
+   * A processed manifest whose count for fact_payment is not what its Parquet file holds, by the
+   * staging path (a few rows into a table that has rows) or the bulk path (as many rows as
+   * BULK_MIN_ROWS into an empty table: fact_payment is set aside in a table of its own meanwhile).
+   */
+  it.each<[string, (rows: number) => number, boolean]>([
+    ['the staging path', (rows) => rows + 1, false],
+    ['the bulk path into an empty table', () => BULK_MIN_ROWS, true],
+  ])(
+    'a Parquet file that holds fewer rows than its processed manifest says, by %s: the load refuses, naming the file and both counts, marks nothing loaded',
+    async (_path, claimed, emptied) => {
+      const { manifest, batchId } = await ingestChanges();
+      const transform = await transformBatch(stack, manifest, silentLogger);
+      const key = transform.manifestKey;
+      const written = JSON.parse((await stack.processed.get(key)).toString('utf8')) as {
+        tables: { table: string; key: string; rows: number }[];
+      };
+      const payments = written.tables.find((t) => t.table === 'fact_payment')!;
+      const held = payments.rows;
+      payments.rows = claimed(held);
+      await stack.processed.put(key, JSON.stringify(written));
+      if (emptied) {
+        await stack.warehouse.query(
+          'CREATE TABLE kept_fact_payment AS SELECT * FROM fact_payment; DELETE FROM fact_payment',
+        );
+      }
+      try {
+        await expect(loadBatch(stack, key, silentLogger)).rejects.toThrow(
+          `s3://${PROCESSED}/${payments.key} holds ${held} rows but the processed manifest says ${payments.rows}: re-run the transform for this batch`,
+        );
+        const logged = await stack.warehouse.query(
+          'SELECT 1 FROM etl.load_log WHERE batch_id = $1',
+          [batchId],
+        );
+        expect(logged.rowCount).toBe(0);
+      } finally {
+        if (emptied) {
+          await stack.warehouse.query(
+            'INSERT INTO fact_payment OVERRIDING SYSTEM VALUE SELECT * FROM kept_fact_payment; DROP TABLE kept_fact_payment',
+          );
+        }
+      }
+      await replayBatch(stack, { batchId, stage: 'transform', force: true, logger: silentLogger });
+      expect(await compareWithReference(stack.source, stack.warehouse)).toEqual([]);
+    },
+  );
 
   it('a processed manifest written before it carried the landing counts: loaded unreconciled, with a warning', async () => {
     const { manifest, batchId } = await ingestChanges();

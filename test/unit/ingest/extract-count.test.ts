@@ -1,0 +1,59 @@
+import { Readable } from 'node:stream';
+import type { ClientBase } from 'pg';
+import { extractTable } from '../../../lambdas/ingest/extract';
+import { SOURCE_TABLES } from '../../../lambdas/shared/core/catalogue';
+import { memoryObjectStore } from '../support/memory-object-store';
+
+const WINDOW = { from: '2026-11-23T04:00:00.000000Z', to: '2026-11-23T04:30:00.000000Z' };
+const KEY = 'staff/20261123T043451123Z-3f9a1c.jsonl';
+
+/**
+ * A source connection whose snapshot counts `counted` rows of the window while its COPY streams
+ * `copied` lines: what a count and a COPY that disagree on the window would give.
+ */
+function source(counted: number, copied: number) {
+  const statements: string[] = [];
+  const client = {
+    statements,
+    query(statement: unknown) {
+      if (typeof statement !== 'string') {
+        const lines = Array.from({ length: copied }, (_, i) => `{"staff_id": ${i + 1}}\n`);
+        return Readable.from(lines.map((line) => Buffer.from(line)));
+      }
+      statements.push(statement.split(' ')[0]!);
+      const rows = statement.startsWith('SELECT count(*)')
+        ? [{ rows: counted, newest: '2026-11-23T04:29:00.000000Z' }]
+        : [];
+      return Promise.resolve({ rows });
+    },
+  };
+  return client as unknown as ClientBase & { statements: string[] };
+}
+
+describe('the extract checks the lines it wrote against the rows its snapshot holds', () => {
+  it('lands the window when the COPY wrote one line per counted row', async () => {
+    const client = source(3, 3);
+    const landing = memoryObjectStore('landing');
+    const result = await extractTable(client, landing, SOURCE_TABLES.staff, WINDOW, KEY, false);
+    expect(result.rows).toBe(3);
+    expect(landing.objects.get(KEY)?.toString().split('\n')).toHaveLength(4);
+    expect(client.statements).toEqual(['BEGIN', 'SELECT', 'COMMIT']);
+  });
+
+  it.each([
+    ['fewer lines', 3, 2],
+    ['more lines', 3, 4],
+  ])(
+    'refuses a window whose COPY wrote %s than the count, naming the table, object and both figures, and commits nothing',
+    async (_name, counted, copied) => {
+      const client = source(counted, copied);
+      const landing = memoryObjectStore('landing');
+      await expect(
+        extractTable(client, landing, SOURCE_TABLES.staff, WINDOW, KEY, false),
+      ).rejects.toThrow(
+        `Extract of staff wrote ${copied} lines to s3://landing/${KEY} but the snapshot holds ${counted} rows`,
+      );
+      expect(client.statements).toEqual(['BEGIN', 'SELECT', 'ROLLBACK']);
+    },
+  );
+});
