@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { replayBatch } from '../../cli/commands/replay';
+import { runRecordKey } from '../../contract/key-layout';
 import { silentLogger } from '../../lambdas/shared/ports/stage-logger';
 import { runCycle, type CycleResult } from '../../local/run-cycle';
 import { seedTotesys } from '../../local/seed/seed-totesys';
@@ -29,8 +30,15 @@ async function snapshotOfWarehouse(): Promise<unknown> {
 }
 
 describe('deliverance replay', () => {
-  it('replaying a loaded batch from landing or processed objects is a no-op', async () => {
+  it('replaying a loaded batch from landing or processed objects is a no-op, and leaves the records of the runs that did it', async () => {
     const before = await snapshotOfWarehouse();
+    const records = () =>
+      Promise.all(
+        (['transform', 'load'] as const).map(async (stage) =>
+          (await stack.processed.get(runRecordKey(first.ingest.batchId, stage))).toString('utf8'),
+        ),
+      );
+    const recordsBefore = await records();
     const fromLanding = await replayBatch(stack, {
       batchId: first.ingest.batchId,
       stage: 'transform',
@@ -48,6 +56,7 @@ describe('deliverance replay', () => {
     expect(fromProcessed.transform).toBeUndefined();
     expect(fromProcessed.load.skipped).toBe(true);
     expect(await snapshotOfWarehouse()).toEqual(before);
+    expect(await records()).toEqual(recordsBefore);
   });
 
   it('--force rewrites the processed objects and re-applies the load, changing nothing', async () => {
