@@ -10,8 +10,11 @@ import {
   type MetricName,
 } from '../../contract/metrics';
 import { SOURCE_TABLES, WAREHOUSE_TABLES } from '../../contract/pipeline-tables';
+import { STAGE_ACCESS } from '../../contract/stage-access';
+import type { BucketRole } from '../../contract/storage-access';
 import { PROJECT_ROOT } from '../../lib/pipeline-function';
 import { sqlDigest } from '../../lib/warehouse-preparation';
+import { expectedStorageGrants, storageGrantsOf } from './support/expected-grants';
 import { FULL_CONTEXT, synthesize } from './support/synth';
 
 type Resource = {
@@ -390,6 +393,29 @@ describe('permissions', () => {
         for (const resource of objectResources(statements, action)) {
           expect(resource).not.toMatch(/^Storage(Landing|Processed)\w+\/\*$/);
         }
+      }
+    }
+  });
+
+  it("grants each stage exactly the S3 and KMS actions its declared access needs on the stack's buckets and their key", () => {
+    for (const template of [dev, prod]) {
+      const bucketOf = (role: BucketRole) =>
+        bucketId(template, role === 'landing' ? 'Landing' : 'Processed');
+      const keyOf = (role: BucketRole) => {
+        const bucket = template.toJSON().Resources[bucketOf(role)] as Resource;
+        const encryption = bucket.Properties.BucketEncryption as {
+          ServerSideEncryptionConfiguration: {
+            ServerSideEncryptionByDefault: { KMSMasterKeyID: { 'Fn::GetAtt': [string] } };
+          }[];
+        };
+        return encryption.ServerSideEncryptionConfiguration[0]!.ServerSideEncryptionByDefault
+          .KMSMasterKeyID['Fn::GetAtt'][0];
+      };
+      for (const stage of STAGES) {
+        expect({ stage, grants: storageGrantsOf(statementsOf(template, stage)) }).toEqual({
+          stage,
+          grants: expectedStorageGrants(STAGE_ACCESS[stage], bucketOf, keyOf),
+        });
       }
     }
   });
