@@ -874,6 +874,58 @@ describe('the synthesized stack, rehearsed', () => {
     expect(operatorDenials(decided)).toEqual([]);
   }, 600_000);
 
+  it('reports a load whose role lost kms:Decrypt on the storage key as a KMS denial naming the key and the action', async () => {
+    const [keyId] = rehearsal.deployment
+      .resourcesOf('AWS::KMS::Key')
+      .find(([id]) => id.startsWith('StorageKey')) ?? [''];
+    const keyArn = rehearsal.deployment.attribute(keyId, 'Arn');
+    const batch = (
+      await rehearsal.warehouse.query<{ id: string }>(
+        'SELECT max(batch_id) AS id FROM etl.load_log',
+      )
+    ).rows[0]?.id as string;
+    const denied = rehearsal.gateway.denials.length;
+    rehearsal.enforce(
+      without(
+        (s, id) =>
+          id.startsWith('LoadingLoadRole') && JSON.stringify(s.Action).includes('kms:Decrypt'),
+      ),
+    );
+    const replay = await deliverance(
+      'replay',
+      '--env',
+      'dev',
+      '--batch',
+      batch,
+      '--stage',
+      'load',
+    ).finally(() => rehearsal.enforce(template));
+    const load = rehearsal.lambda.functions.get(fnId('Loading'));
+    const kmsDenial = {
+      principal: expect.stringContaining('LoadingLoadRole') as unknown,
+      action: 'kms:Decrypt',
+      resource: keyArn,
+      message: `User: ${load?.caller.principal} is not authorized to perform: kms:Decrypt on resource: ${keyArn} because no identity-based policy allows the kms:Decrypt action`,
+    };
+    expect(rehearsal.gateway.denials.slice(denied)).toContainEqual(kmsDenial);
+    expect(rehearsal.gateway.denials.slice(denied).map((d) => d.action)).not.toContain(
+      's3:GetObject',
+    );
+    expect(replay.code).toBe(1);
+    // The stage's one line names the object, and KMS's own words the action and the key.
+    const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+    expect(replay.stdout).toMatch(
+      new RegExp(
+        `^load of batch ${batch}: failed: .*s3://${rehearsal.buckets.processed.bucket}/\\S+ .*AccessDenied: ${escape(kmsDenial.message)}$`,
+        'm',
+      ),
+    );
+    // With the grant back, the batch is found loaded: its run record says so again.
+    expect(
+      (await deliverance('replay', '--env', 'dev', '--batch', batch, '--stage', 'load')).code,
+    ).toBe(0);
+  }, 600_000);
+
   it('pauses a table across two cycles, its watermark unmoved, and resumes it without loss', async () => {
     const decided = rehearsal.authorizer.decisions.length;
     const name = '/deliverance/dev/watermarks/payment';
