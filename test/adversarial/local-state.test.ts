@@ -9,6 +9,7 @@ import { applyDemoChanges } from '../../local/seed/demo-changes';
 import { seedTotesys } from '../../local/seed/seed-totesys';
 import { compareWithReference, recordSourceHistory } from '../integration/support/reference';
 import { objectsWithoutManifest } from '../integration/support/unfinished-attempts';
+import { itAsRoot } from '../support/as-root';
 
 /**
  * The `deliverance` command on its own state folder, as an operator runs it: embedded
@@ -224,8 +225,7 @@ describe('the local state folder never wedges', () => {
     expect(analytics.stdout).not.toMatch(ACTING_BUT_NEWLINE);
   }, 120_000);
 
-  const asRoot = process.getuid?.() === 0 ? it : it.skip;
-  asRoot(
+  itAsRoot(
     'a full disk under the local S3 server fails the run in one line naming the path, exit 4; with room again the next run completes',
     async () => {
       // A real ENOSPC: the S3 folder moves to a tmpfs with room for what it holds and little more.

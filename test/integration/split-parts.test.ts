@@ -2,6 +2,7 @@ import { runIngest } from '../../lambdas/ingest/ingest';
 import { SOURCE_TABLE_NAMES, SOURCE_TABLES } from '../../lambdas/shared/core/catalogue';
 import { silentLogger } from '../../lambdas/shared/ports/stage-logger';
 import { BULK_MIN_ROWS } from '../../lambdas/load/bulk-load';
+import { setPhaseRecorder } from '../../lambdas/shared/phase-timer';
 import { loadBatch, migrateLocalWarehouse, runCycle, transformBatch } from '../../local/run-cycle';
 import { applyDemoChanges } from '../../local/seed/demo-changes';
 import { seedTotesys } from '../../local/seed/seed-totesys';
@@ -18,6 +19,18 @@ beforeAll(async () => {
   await recordSourceHistory(stack.source);
 });
 afterAll(() => stack.stop());
+
+/**
+ * The object ids of the index and the foreign key a DBA added to fact_sales_order: the bulk path
+ * drops and recreates them (new ids), the staging path leaves them (the same ids).
+ */
+async function tunedObjectIds(): Promise<{ index: number; foreignKey: number }> {
+  const result = await stack.warehouse.query<{ index: number; foreignKey: number }>(
+    `SELECT (SELECT oid::int FROM pg_class WHERE relname = 'Ix Mixed-Case') AS index,
+            (SELECT oid::int FROM pg_constraint WHERE conname = 'Fk Mixed-Case') AS "foreignKey"`,
+  );
+  return result.rows[0]!;
+}
 
 async function constraintsAndIndexes(): Promise<string[]> {
   const result = await stack.warehouse.query<{ item: string }>(
@@ -78,7 +91,23 @@ describe('a large table lands in parts, and a large first load takes the bulk pa
     const transform = await transformBatch(stack, ingest.manifestKey, silentLogger);
     const facts = transform.manifest?.tables.find((t) => t.table === 'fact_sales_order');
     expect(facts?.rows).toBeGreaterThanOrEqual(BULK_MIN_ROWS);
-    const load = await loadBatch(stack, transform.manifestKey, silentLogger);
+    const tuned = await tunedObjectIds();
+    const phases = new Set<string>();
+    setPhaseRecorder((phase) => phases.add(phase));
+    const load = await loadBatch(stack, transform.manifestKey, silentLogger).finally(() =>
+      setPhaseRecorder(undefined),
+    );
+    // The bulk path took the table: it dropped and rebuilt its index and foreign key.
+    expect([...phases]).toEqual(
+      expect.arrayContaining([
+        'load: drop FKs and indexes',
+        'load: rebuild indexes',
+        'load: validate FKs',
+      ]),
+    );
+    const rebuilt = await tunedObjectIds();
+    expect(rebuilt.index).not.toBe(tuned.index);
+    expect(rebuilt.foreignKey).not.toBe(tuned.foreignKey);
     expect(load.tables.find((t) => t.table === 'fact_sales_order')?.written).toBe(facts?.rows);
 
     expect(await compareWithReference(stack.source, stack.warehouse)).toEqual([]);
@@ -101,7 +130,12 @@ describe('a large table lands in parts, and a large first load takes the bulk pa
       await runCycle(stack, { logger: silentLogger, overlapSeconds: 300 });
     const client = await stack.source.connect();
     await applyDemoChanges(client).finally(() => client.release());
+    const before = await constraintsAndIndexes();
+    const tuned = await tunedObjectIds();
     await runCycle(stack, { logger: silentLogger, overlapSeconds: 300 });
     expect(await compareWithReference(stack.source, stack.warehouse)).toEqual([]);
+    // Through staging: the tables that now hold rows kept their indexes and keys as they were.
+    expect(await constraintsAndIndexes()).toEqual(before);
+    expect(await tunedObjectIds()).toEqual(tuned);
   });
 });
