@@ -1,0 +1,86 @@
+import type { Pool } from 'pg';
+import { batchReconciler } from '../../../lambdas/load/reconciliation';
+import type { ProcessedManifest } from '../../../lambdas/shared/core/manifest';
+import type { StageLogger } from '../../../lambdas/shared/ports/stage-logger';
+import { memoryObjectStore } from '../support/memory-object-store';
+
+const BATCH = '20261123T043451123Z-3f9a1c';
+const SET_ASIDE = `quarantine/rows/sales_order/${BATCH}.jsonl`;
+
+/** A batch of which landing held 10 sales orders: `read` passed on, `setAside` set aside. */
+function manifest(read: number, setAside: number): ProcessedManifest {
+  return {
+    kind: 'processed',
+    version: 1,
+    batchId: BATCH,
+    startedAt: '2026-11-23T04:34:51.123Z',
+    finishedAt: '2026-11-23T04:35:01.000Z',
+    sourceRows: { sales_order: read },
+    tables: [],
+    newestSourceChange: null,
+    completeUpTo: null,
+    quarantined: [],
+    quarantinedRows:
+      setAside > 0
+        ? [{ table: 'sales_order', rows: setAside, quarantineKey: SET_ASIDE, first: [] }]
+        : [],
+    landed: {
+      startedAt: '2026-11-23T04:34:51.123Z',
+      tables: [{ table: 'sales_order', rows: 10, from: null, to: '2026-11-23T04:34:51.000000Z' }],
+    },
+  };
+}
+
+function logger(): StageLogger & { lines: [string, string, Record<string, unknown>?][] } {
+  const lines: [string, string, Record<string, unknown>?][] = [];
+  const at = (level: string) => (message: string, attributes?: Record<string, unknown>) =>
+    void lines.push([level, message, attributes]);
+  return { lines, info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+/** The reconciler over an empty processed bucket and a load log that answers `loaded`. */
+function reconcilerWith(log: StageLogger, loaded: Promise<string[]>) {
+  const warehouse = {
+    query: () => loaded.then((ids) => ({ rows: ids.map((batch_id) => ({ batch_id })) })),
+  } as unknown as Pool;
+  return batchReconciler({ processed: memoryObjectStore('processed'), warehouse, logger: log });
+}
+
+describe('the load reconciles a batch before writing it', () => {
+  it('passes a batch whose rows set aside make up the difference, warning with where they are kept', async () => {
+    const log = logger();
+    await reconcilerWith(log, Promise.resolve([]))(manifest(7, 3));
+    expect(log.lines).toEqual([
+      [
+        'warn',
+        'Rows set aside by the transform: landed = loaded + set aside',
+        {
+          batchId: BATCH,
+          tables: [{ table: 'sales_order', rows: 3, quarantineKey: SET_ASIDE }],
+        },
+      ],
+    ]);
+  });
+
+  it('refuses a batch whose rows do not add up, naming the table and the counts', async () => {
+    const log = logger();
+    await expect(reconcilerWith(log, Promise.resolve([]))(manifest(7, 2))).rejects.toThrow(
+      /does not reconcile \(sales_order: landing holds 10 rows, transform read 7/,
+    );
+    expect(log.lines.map(([level, message]) => `${level} ${message}`)).toContain(
+      'error Batch does not reconcile: nothing of it is loaded',
+    );
+  });
+
+  it('loads the batch when the look for gaps fails, and warns that it could not look', async () => {
+    const log = logger();
+    await reconcilerWith(log, Promise.reject(new Error('warehouse gone')))(manifest(10, 0));
+    expect(log.lines).toEqual([
+      [
+        'warn',
+        'Could not look for gaps in the batch sequence',
+        { batchId: BATCH, reason: 'warehouse gone' },
+      ],
+    ]);
+  });
+});
