@@ -33,6 +33,11 @@ const REFUSALS: [string, () => unknown, string][] = [
     '--limit must be a positive whole number of runs, not 2.5',
   ],
   [
+    'status --limit of no runs',
+    () => statusCommand({ env: undefined, limit: '0', json: false, html: undefined }),
+    '--limit must be a positive whole number of runs, not 0',
+  ],
+  [
     'seed --scale of nothing',
     () => seedCommand({ scale: '0' }),
     '--scale must be a positive number, not 0',
