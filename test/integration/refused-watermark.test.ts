@@ -81,6 +81,18 @@ describe("a watermark later than the source's clock", () => {
     );
   });
 
+  it('refuses every bad watermark at once, naming each, and lands nothing', async () => {
+    const paymentBefore = await stack.watermarks.read('payment');
+    await stack.watermarks.write('staff', 'not-a-time');
+    await stack.watermarks.write('payment', AHEAD);
+    const landedBefore = await stack.landing.list('manifests/');
+    await expect(runCycle(stack, options)).rejects.toThrow(
+      /^2 watermarks are refused: The watermark of staff is not a timestamp \("not-a-time"\)[^|]* \| The watermark of payment \(2099-01-01T00:00:00\.000000Z\) is later than the source's clock/,
+    );
+    expect(await stack.landing.list('manifests/')).toEqual(landedBefore);
+    await stack.watermarks.write('payment', paymentBefore!);
+  });
+
   it('resumes without loss once the operator sets the watermark back', async () => {
     await stack.watermarks.write('staff', '2020-01-01T00:00:00.000000Z');
     await runCycle(stack, options);
