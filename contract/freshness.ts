@@ -6,6 +6,9 @@
  */
 export const FRESHNESS_THRESHOLD_SECONDS = 30 * 60;
 
+/** The freshness alarm's name after the stack's prefix: `deliverance-prod-warehouse-stale`. */
+export const FRESHNESS_ALARM = 'warehouse-stale';
+
 /** Whether the warehouse (or a table of it) is stale at this age; unknown before any load. */
 export function freshnessState(
   ageSeconds: number | null,

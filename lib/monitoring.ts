@@ -14,7 +14,7 @@ import {
   STAGE_DIMENSION,
   type MetricName,
 } from '../contract/metrics';
-import { FRESHNESS_THRESHOLD_SECONDS } from '../contract/freshness';
+import { FRESHNESS_ALARM, FRESHNESS_THRESHOLD_SECONDS } from '../contract/freshness';
 import type { StageName } from '../contract/stages';
 import type { PipelineFunction } from './pipeline-function';
 
@@ -147,7 +147,7 @@ export class Monitoring extends Construct {
     });
 
     const freshness = freshnessThreshold(props);
-    this.alarm('warehouse-stale', {
+    this.alarm(FRESHNESS_ALARM, {
       alarmDescription: `The newest source change in the warehouse is more than ${freshness.toSeconds()} seconds old.`,
       metric: stageMetric('WarehouseFreshnessSeconds', cloudwatch.Stats.MAXIMUM),
       threshold: freshness.toSeconds(),

@@ -1,4 +1,8 @@
-import { FRESHNESS_THRESHOLD_SECONDS, freshnessState } from '../../contract/freshness';
+import {
+  FRESHNESS_ALARM,
+  FRESHNESS_THRESHOLD_SECONDS,
+  freshnessState,
+} from '../../contract/freshness';
 import { PIPELINE_STAGES, type PipelineStage } from '../../lambdas/shared/ports/run-log';
 import { formatSeconds, futureStampedText } from './format-status-text';
 import { watermarkText, type PipelineStatus, type StageState } from './pipeline-status';
@@ -136,8 +140,9 @@ svg text.label{font:11px ui-monospace,Menlo,monospace;fill:#1f2328}
 
 export interface StatusPageOptions {
   /**
-   * The age beyond which freshness is coloured stale: the freshness alarm's threshold.
-   * @default FRESHNESS_THRESHOLD_SECONDS
+   * The age beyond which freshness is coloured stale.
+   * @default - the deployed freshness alarm's threshold where status read it, else
+   * FRESHNESS_THRESHOLD_SECONDS
    */
   readonly freshnessThresholdSeconds?: number;
 }
@@ -153,7 +158,10 @@ export interface StatusPageOptions {
  * await writeFile('status.html', renderStatusHtml(await collectStatus(environment)));
  */
 export function renderStatusHtml(status: PipelineStatus, options: StatusPageOptions = {}): string {
-  const threshold = options.freshnessThresholdSeconds ?? FRESHNESS_THRESHOLD_SECONDS;
+  const threshold =
+    options.freshnessThresholdSeconds ??
+    status.alarms?.find((a) => a.name.endsWith(`-${FRESHNESS_ALARM}`))?.threshold ??
+    FRESHNESS_THRESHOLD_SECONDS;
   const w = status.warehouse;
   const tableRows = Object.entries(status.tables)
     .map(

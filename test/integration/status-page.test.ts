@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { FRESHNESS_THRESHOLD_SECONDS } from '../../contract/freshness';
+import { FRESHNESS_ALARM, FRESHNESS_THRESHOLD_SECONDS } from '../../contract/freshness';
 import { newBatchId } from '../../lambdas/shared/core/batch';
 import { SOURCE_TABLE_NAMES } from '../../lambdas/shared/core/catalogue';
 import { PIPELINE_STAGES } from '../../lambdas/shared/ports/run-log';
@@ -170,6 +170,35 @@ describe('deliverance status --html on a laptop, in Chromium', () => {
     expect(new Set(colours).size).toBe(3);
     await expect(page.locator('.card[data-freshness="stale"]').count()).resolves.toBe(1);
     await expect(page.locator('#freshness-legend').innerText()).resolves.toContain('30 min');
+  });
+
+  it("colours against a deployed freshness alarm's own threshold where status read it", () => {
+    const freshnessOf = (html: string, table: string) =>
+      new RegExp(`data-table="${table}"[^]*?data-freshness="(\\w+)"`).exec(html)?.[1];
+    const threshold = FRESHNESS_THRESHOLD_SECONDS * 2;
+    const deployed = renderStatusHtml({
+      ...status,
+      environment: 'prod',
+      alarms: [
+        {
+          name: 'deliverance-prod-load-errors',
+          state: 'OK',
+          since: null,
+          reason: null,
+          threshold: 0,
+        },
+        {
+          name: `deliverance-prod-${FRESHNESS_ALARM}`,
+          state: 'OK',
+          since: null,
+          reason: null,
+          threshold,
+        },
+      ],
+    });
+    expect(freshnessOf(renderStatusHtml(status), SOURCE_TABLE_NAMES[0]!)).toBe('stale');
+    expect(freshnessOf(deployed, SOURCE_TABLE_NAMES[0]!)).toBe('fresh');
+    expect(deployed).toContain(`threshold of ${threshold / 60} min`);
   });
 
   it('lists runs newest first in the history and in the durations chart', async () => {
