@@ -211,7 +211,7 @@ export function barChart(points: readonly ChartPoint[], labels: ChartLabels): st
       return `<text class="tick" x="${left - 6}" y="${plotTop + i * band + 5 + (band - 10) / 2 + 4}" text-anchor="end">${escape(label)}</text>`;
     })
     .join('');
-  const yAxis = `<g class="axis y-axis"><line x1="${left}" y1="${plotTop}" x2="${left}" y2="${axisY}" stroke="#6b7280"/>${categoryTicks}<text class="axis-title" x="${left - 6}" y="${plotTop - 8}" text-anchor="end">${escape(labels.category)}</text></g>`;
+  const yAxis = `<g class="axis y-axis"><line x1="${left}" y1="${plotTop}" x2="${left}" y2="${axisY}" stroke="#6b7280"/>${categoryTicks}<text class="axis-title" x="4" y="${plotTop - 8}">${escape(labels.category)}</text></g>`;
   const xAxis = `<g class="axis x-axis"><line x1="${left}" y1="${axisY}" x2="${left + plotWidth}" y2="${axisY}" stroke="#6b7280"/>${scale
     .map(
       (t) =>

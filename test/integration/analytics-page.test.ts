@@ -41,8 +41,15 @@ beforeAll(async () => {
     if (!request.url().startsWith('file:')) external.push(request.url());
   });
   await page.goto(`file://${file}`);
-  if (process.env.ANALYTICS_SCREENSHOT) {
-    await page.screenshot({ path: process.env.ANALYTICS_SCREENSHOT, fullPage: true });
+  const screenshot = process.env.ANALYTICS_SCREENSHOT;
+  if (screenshot) {
+    // The whole page, then each question on its own, readable at full size.
+    await page.screenshot({ path: screenshot, fullPage: true });
+    for (const { name } of ANALYST_VIEWS) {
+      await page
+        .locator(`section#${name}`)
+        .screenshot({ path: screenshot.replace(/\.png$/, `-${name}.png`) });
+    }
   }
 }, 120_000);
 

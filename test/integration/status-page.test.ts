@@ -117,8 +117,11 @@ beforeAll(async () => {
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: LAPTOP });
   await page.goto(`file://${file}`);
-  if (process.env.STATUS_SCREENSHOT) {
-    await page.screenshot({ path: process.env.STATUS_SCREENSHOT, fullPage: true });
+  const screenshot = process.env.STATUS_SCREENSHOT;
+  if (screenshot) {
+    // What the laptop shows, then the whole page.
+    await page.screenshot({ path: screenshot });
+    await page.screenshot({ path: screenshot.replace(/\.png$/, '-full.png'), fullPage: true });
   }
 }, 60_000);
 
