@@ -96,7 +96,7 @@ interface PointRow {
 }
 
 /** Joins a category's key columns; a null key part is written as a dash. */
-export const KEY_SEPARATOR = ' / ';
+const KEY_SEPARATOR = ' / ';
 
 async function chartPanels(
   client: PoolClient,
