@@ -17,13 +17,33 @@ export type QuickSightColumnType = 'STRING' | 'INTEGER' | 'DECIMAL' | 'DATETIME'
 export interface AnalystChart {
   /** `line` for a time series, `bar` for horizontal bars grouped by series. */
   readonly kind: 'line' | 'bar';
-  /** The category axis: months on a line chart, names on bars. */
-  readonly category: string;
+  /**
+   * The columns that tell one category from another (months on a line chart, ids on bars): the
+   * chart groups by them, never by a name alone, so two designs called Granite stay two bars.
+   */
+  readonly category: readonly string[];
+  /**
+   * The column that names a category, when the key is not its name. A name two categories share
+   * is followed by the rest of its key: "Granite (#12)", "Sales (Leeds)".
+   * @default - the key as it is
+   */
+  readonly label?: string;
+  /**
+   * The category is the first day of a month: every month from the first to the last is on the
+   * axis, and a month without a row is a gap in the line, never bridged.
+   * @default - the categories present, in order
+   */
+  readonly step?: 'month';
   /** Summed on the value axis; several values are drawn as series side by side. */
   readonly values: readonly string[];
   /** Splits one value into coloured series (a line or a bar per distinct value). */
   readonly series?: string;
-  /** Keeps only rows whose `column` is at most `max`, e.g. the top ten by rank. */
+  /** Legend names for the series column's values. @default - the value as it is */
+  readonly seriesLabels?: Readonly<Record<string, string>>;
+  /**
+   * Keeps only rows whose `column` is at most `max`, e.g. the top ten by rank; the rank breaks
+   * ties, so a top ten is ten bars whenever there are ten.
+   */
   readonly top?: { readonly column: string; readonly max: number };
 }
 
@@ -37,9 +57,11 @@ export interface AnalystView {
   /** The columns of the table shown beside the chart, in order. */
   readonly table: readonly string[];
   /**
-   * True when the chart adds money across rows, which is only meaningful within one currency:
-   * the dashboard's currency control then selects one currency, the local page draws one chart
-   * per currency. False when currency is itself the category.
+   * Money is never added or compared across currencies: every chart has one value axis per
+   * currency. True when the chart sums money across rows: the dashboard's currency control then
+   * selects one currency at a time. False when currency is itself the category: the dashboard
+   * draws one small chart per currency, each with its own axis. The local page draws one chart
+   * per currency either way.
    */
   readonly perCurrency: boolean;
   /** The date column the dashboard's date-range filter narrows. @default - no date filter */
@@ -60,6 +82,14 @@ export const DEFAULT_CURRENCY = 'GBP';
  */
 export const ANALYST_ROLE = 'deliverance_analyst';
 
+/** totesys' payment types as a legend names them: the type and which way the money goes. */
+export const PAYMENT_TYPE_LABELS: Readonly<Record<string, string>> = {
+  SALES_RECEIPT: 'Sales receipt (owed to us)',
+  SALES_REFUND: 'Sales refund (we owe)',
+  PURCHASE_PAYMENT: 'Purchase payment (we owe)',
+  PURCHASE_REFUND: 'Purchase refund (owed to us)',
+};
+
 export const ANALYST_VIEWS: readonly AnalystView[] = [
   {
     name: 'sales_by_month_country',
@@ -73,7 +103,13 @@ export const ANALYST_VIEWS: readonly AnalystView[] = [
       units: 'INTEGER',
       revenue: 'DECIMAL',
     },
-    chart: { kind: 'line', category: 'month', values: ['revenue'], series: 'country' },
+    chart: {
+      kind: 'line',
+      category: ['month'],
+      step: 'month',
+      values: ['revenue'],
+      series: 'country',
+    },
     table: ['month', 'country', 'currency_code', 'orders', 'units', 'revenue'],
     perCurrency: true,
     dateColumn: 'month',
@@ -93,11 +129,20 @@ export const ANALYST_VIEWS: readonly AnalystView[] = [
     },
     chart: {
       kind: 'bar',
-      category: 'design_name',
+      category: ['design_id'],
+      label: 'design_name',
       values: ['revenue'],
       top: { column: 'revenue_rank', max: 10 },
     },
-    table: ['revenue_rank', 'design_name', 'currency_code', 'orders', 'units', 'revenue'],
+    table: [
+      'revenue_rank',
+      'design_id',
+      'design_name',
+      'currency_code',
+      'orders',
+      'units',
+      'revenue',
+    ],
     perCurrency: true,
   },
   {
@@ -113,7 +158,12 @@ export const ANALYST_VIEWS: readonly AnalystView[] = [
       units: 'INTEGER',
       revenue: 'DECIMAL',
     },
-    chart: { kind: 'bar', category: 'department_name', values: ['revenue'] },
+    chart: {
+      kind: 'bar',
+      category: ['department_name', 'location'],
+      label: 'department_name',
+      values: ['revenue'],
+    },
     table: ['department_name', 'location', 'currency_code', 'staff', 'orders', 'units', 'revenue'],
     perCurrency: true,
   },
@@ -134,11 +184,14 @@ export const ANALYST_VIEWS: readonly AnalystView[] = [
     },
     chart: {
       kind: 'bar',
-      category: 'counterparty_legal_name',
+      category: ['counterparty_id'],
+      label: 'counterparty_legal_name',
       values: ['outstanding_amount'],
       series: 'payment_type_name',
+      seriesLabels: PAYMENT_TYPE_LABELS,
     },
     table: [
+      'counterparty_id',
       'counterparty_legal_name',
       'counterparty_legal_country',
       'payment_type_name',
@@ -164,7 +217,11 @@ export const ANALYST_VIEWS: readonly AnalystView[] = [
       purchase_cost: 'DECIMAL',
       net: 'DECIMAL',
     },
-    chart: { kind: 'bar', category: 'currency_code', values: ['sales_revenue', 'purchase_cost'] },
+    chart: {
+      kind: 'bar',
+      category: ['currency_code'],
+      values: ['sales_revenue', 'purchase_cost'],
+    },
     table: [
       'currency_code',
       'currency_name',

@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { DEFAULT_FUTURE_TOLERANCE_SECONDS, DEFAULT_MAX_BATCH_ROWS } from '../contract/batch-bounds';
+import { FRESHNESS_THRESHOLD_SECONDS } from '../contract/freshness';
 import { SOURCE_TABLES } from '../contract/pipeline-tables';
 import {
   DATABASE_ENDPOINT_SETTING,
@@ -147,7 +148,7 @@ export const DEFAULTS = {
   logRetentionDays: 30,
   landingTransitionDays: 30,
   ingestAlarmMinutes: 30,
-  freshnessThresholdSeconds: 1800,
+  freshnessThresholdSeconds: FRESHNESS_THRESHOLD_SECONDS,
   warehousePort: 5432,
 } as const;
 

@@ -14,6 +14,7 @@ import {
   STAGE_DIMENSION,
   type MetricName,
 } from '../contract/metrics';
+import { FRESHNESS_ALARM, FRESHNESS_THRESHOLD_SECONDS } from '../contract/freshness';
 import type { StageName } from '../contract/stages';
 import type { PipelineFunction } from './pipeline-function';
 
@@ -32,13 +33,19 @@ export interface MonitoringProps {
   readonly adminEmails?: readonly string[];
   /** Alarm when no ingest run succeeds for this long. @default Duration.minutes(30) */
   readonly ingestAlarmPeriod?: Duration;
-  /** Alarm when the newest loaded source change is older. @default Duration.minutes(30) */
+  /**
+   * Alarm when the newest loaded source change is older.
+   * @default Duration.seconds(FRESHNESS_THRESHOLD_SECONDS), 30 minutes
+   */
   readonly freshnessThreshold?: Duration;
   /** Of the topic's KMS key. @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
 }
 
 const FIVE_MINUTES = Duration.minutes(5);
+
+const freshnessThreshold = (props: MonitoringProps) =>
+  props.freshnessThreshold ?? Duration.seconds(FRESHNESS_THRESHOLD_SECONDS);
 
 /** Alarms to the admins' e-mail, and one dashboard of the whole pipeline. */
 export class Monitoring extends Construct {
@@ -139,8 +146,8 @@ export class Monitoring extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
     });
 
-    const freshness = props.freshnessThreshold ?? Duration.minutes(30);
-    this.alarm('warehouse-stale', {
+    const freshness = freshnessThreshold(props);
+    this.alarm(FRESHNESS_ALARM, {
       alarmDescription: `The newest source change in the warehouse is more than ${freshness.toSeconds()} seconds old.`,
       metric: stageMetric('WarehouseFreshnessSeconds', cloudwatch.Stats.MAXIMUM),
       threshold: freshness.toSeconds(),
@@ -240,7 +247,7 @@ export class Monitoring extends Construct {
           stageMetric('BatchLagSeconds', cloudwatch.Stats.MAXIMUM).with({ label: 'batch lag' }),
         ],
         leftAnnotations: [
-          { value: props.freshnessThreshold?.toSeconds() ?? 1800, label: 'freshness alarm' },
+          { value: freshnessThreshold(props).toSeconds(), label: 'freshness alarm' },
         ],
       }),
       new cloudwatch.GraphWidget({

@@ -28,8 +28,65 @@ export function dashboardDefinition(
     })),
     sheets: dataSets.map(({ view }) => sheet(view)),
     filterGroups: dataSets.map(({ view }) => filterGroup(view)),
+    calculatedFields: dataSets.flatMap(({ view }) => calculatedFields(view)),
   };
 }
+
+/** A calculated field's name: QuickSight's field names share one namespace with the columns. */
+const CATEGORY_FIELD = 'chart_category';
+const SERIES_FIELD = 'chart_series';
+
+const field = (columnName: string) => `{${columnName}}`;
+const literal = (text: string) => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+/**
+ * The category as the chart names it, unique per key: "Granite (#12)", "Sales (Leeds)". Grouping
+ * by it is grouping by the key, so two designs that share a name are two bars. Absent when the
+ * key is one column and names itself (a month, a currency).
+ */
+function categoryExpression(view: AnalystView): string | undefined {
+  const { category, label } = view.chart;
+  if (!label)
+    return category.length === 1 ? undefined : `concat(${category.map(field).join(", ' / ', ")})`;
+  const rest = category
+    .filter((column) => column !== label)
+    .map((column) =>
+      view.columns[column] === 'STRING'
+        ? `ifelse(isNull(${field(column)}), '—', ${field(column)})`
+        : `concat('#', toString(${field(column)}))`,
+    );
+  return rest.length === 0
+    ? undefined
+    : `concat(${field(label)}, ' (', ${rest.join(", ', ', ")}, ')')`;
+}
+
+/** The series' codes as the legend names them (payment types), else the code. */
+function seriesExpression(view: AnalystView): string | undefined {
+  const { series, seriesLabels } = view.chart;
+  if (!series || !seriesLabels) return undefined;
+  const cases = Object.entries(seriesLabels).flatMap(([code, name]) => [
+    `${field(series)} = ${literal(code)}`,
+    literal(name),
+  ]);
+  return `ifelse(${cases.join(', ')}, ${field(series)})`;
+}
+
+function calculatedFields(view: AnalystView): CfnDashboard.CalculatedFieldProperty[] {
+  return [
+    [CATEGORY_FIELD, categoryExpression(view)],
+    [SERIES_FIELD, seriesExpression(view)],
+  ].flatMap(([name, expression]) =>
+    name && expression ? [{ dataSetIdentifier: view.name, name, expression }] : [],
+  );
+}
+
+/** The column or calculated field the chart's categories are. */
+const categoryField = (view: AnalystView) =>
+  categoryExpression(view) ? CATEGORY_FIELD : (view.chart.category[0] ?? CURRENCY_COLUMN);
+
+/** The column or calculated field the chart's series are. */
+const seriesField = (view: AnalystView) =>
+  seriesExpression(view) ? SERIES_FIELD : view.chart.series;
 
 function column(view: AnalystView, columnName: string): CfnDashboard.ColumnIdentifierProperty {
   return { dataSetIdentifier: view.name, columnName };
@@ -70,10 +127,11 @@ const title = (text: string) => ({ visibility: 'VISIBLE', formatText: { plainTex
 
 function chartVisual(view: AnalystView): CfnDashboard.VisualProperty {
   const { chart } = view;
+  const series = seriesField(view);
   const wells = {
-    category: [dimension(view, 'chart', chart.category)],
+    category: [dimension(view, 'chart', categoryField(view))],
     values: chart.values.map((value) => measure(view, 'chart', value)),
-    ...(chart.series ? { colors: [dimension(view, 'chart', chart.series)] } : {}),
+    ...(series ? { colors: [dimension(view, 'chart', series)] } : {}),
   };
   const common = {
     visualId: chartId(view),
@@ -84,22 +142,49 @@ function chartVisual(view: AnalystView): CfnDashboard.VisualProperty {
     return {
       lineChartVisual: {
         ...common,
-        chartConfiguration: { fieldWells: { lineChartAggregatedFieldWells: wells } },
+        chartConfiguration: {
+          fieldWells: { lineChartAggregatedFieldWells: wells },
+          // A month without sales is a gap on the axis, not a line drawn across it.
+          xAxisDisplayOptions: {
+            dataOptions: { dateAxisOptions: { missingDateVisibility: 'VISIBLE' } },
+          },
+        },
       },
     };
   }
-  const firstValue = chart.values[0] ?? chart.category;
+  const firstValue = chart.values[0] ?? categoryField(view);
+  // Where currency is the category, one small chart per currency, each with its own axes.
+  const smallMultiples = view.perCurrency
+    ? {}
+    : {
+        smallMultiplesOptions: {
+          xAxis: { scale: 'INDEPENDENT' },
+          yAxis: { scale: 'INDEPENDENT' },
+        },
+      };
   return {
     barChartVisual: {
       ...common,
       chartConfiguration: {
         orientation: 'HORIZONTAL',
         barsArrangement: 'CLUSTERED',
-        fieldWells: { barChartAggregatedFieldWells: wells },
+        fieldWells: {
+          barChartAggregatedFieldWells: {
+            ...wells,
+            ...(view.perCurrency
+              ? {}
+              : { smallMultiples: [dimension(view, 'small-multiples', CURRENCY_COLUMN)] }),
+          },
+        },
+        ...smallMultiples,
         sortConfiguration: {
           categorySort: [
             { fieldSort: { fieldId: fieldId(view, 'chart', firstValue), direction: 'DESC' } },
           ],
+          // The top N is N bars: the rank filter keeps them, this keeps QuickSight from adding more.
+          ...(chart.top
+            ? { categoryItemsLimit: { itemsLimit: chart.top.max, otherCategories: 'EXCLUDE' } }
+            : {}),
         },
       },
     },

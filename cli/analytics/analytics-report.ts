@@ -9,14 +9,17 @@ import {
 
 /** One drawn value: a point of a line, or a bar. `value` is the warehouse's exact decimal text. */
 export interface ChartPoint {
+  /** The category's key, its columns' values joined by ` / `: an id, a month, a name and place. */
   readonly category: string;
+  /** The category as the axis names it: "Granite", or "Granite (#12)" when two share the name. */
+  readonly label: string;
   readonly series: string;
   readonly value: string;
 }
 
-/** One chart: all of a view when it is not split by currency, else one currency of it. */
+/** One currency's chart: money is never drawn on one axis with another currency's. */
 export interface ChartPanel {
-  readonly currency?: string;
+  readonly currency: string;
   readonly points: readonly ChartPoint[];
 }
 
@@ -86,12 +89,14 @@ export async function collectAnalytics(warehouse: Pool): Promise<AnalyticsReport
 interface PointRow {
   currency: string;
   category: string;
+  name: string;
+  rest: string | null;
   series: string;
   value: string;
 }
 
-/** Not split by currency: every row in one panel, keyed so (NULL never equals NULL in a join). */
-const ALL_CURRENCIES = '';
+/** Joins a category's key columns; a null key part is written as a dash. */
+const KEY_SEPARATOR = ' / ';
 
 async function chartPanels(
   client: PoolClient,
@@ -100,18 +105,23 @@ async function chartPanels(
   where: string,
 ): Promise<ChartPanel[]> {
   const id = (name: string) => client.escapeIdentifier(name);
+  const text = (column: string) => `coalesce(${id(column)}::text, '—')`;
   const { chart } = view;
-  const currency = view.perCurrency
-    ? `${id(CURRENCY_COLUMN)}::text`
-    : client.escapeLiteral(ALL_CURRENCIES);
+  const key = chart.category.map(text).join(`, ${client.escapeLiteral(KEY_SEPARATOR)}, `);
+  // What tells a category from another of the same name: "#12" for an id, else the value.
+  const rest = chart.category
+    .filter((column) => column !== chart.label)
+    .map((column) => (column.endsWith('_id') ? `'#' || ${text(column)}` : text(column)));
   // One SELECT per value column, the column's name as its series when there is no series column.
   const selects = chart.values.map(
     (value) =>
-      `SELECT ${currency} AS currency, ${id(chart.category)}::text AS category,
+      `SELECT ${id(CURRENCY_COLUMN)}::text AS currency, concat(${key}) AS category,
+              min(${chart.label ? text(chart.label) : `concat(${key})`}) AS name,
+              ${chart.label && rest.length > 0 ? `min(concat_ws(', ', ${rest.join(', ')}))` : 'NULL'} AS rest,
               ${chart.series ? `coalesce(${id(chart.series)}::text, '—')` : client.escapeLiteral(value)} AS series,
               sum(${id(value)}) AS value
          FROM ${source} ${where}
-        GROUP BY 1, 2, 3`,
+        GROUP BY 1, 2, 5`,
   );
   const { rows } = await client.query<PointRow>(
     `WITH grouped AS (${selects.join(' UNION ALL ')}),
@@ -120,21 +130,37 @@ async function chartPanels(
               rank() OVER (PARTITION BY currency ORDER BY sum(value) DESC, series) AS place
          FROM grouped GROUP BY currency, series
      )
-     SELECT g.currency, g.category,
+     SELECT g.currency, g.category, min(g.name) AS name, min(g.rest) AS rest,
             CASE WHEN r.place <= ${MAX_SERIES} THEN g.series ELSE ${client.escapeLiteral(OTHER_SERIES)} END AS series,
             sum(g.value)::text AS value
        FROM grouped g JOIN ranked r USING (currency, series)
-      WHERE g.category IS NOT NULL
-      GROUP BY 1, 2, 3
-      ORDER BY 1, 2, 3`,
+      GROUP BY 1, 2, 5
+      ORDER BY 1, 2, 5`,
   );
+  const label = categoryLabels(rows);
   const panels = new Map<string, ChartPoint[]>();
   for (const row of rows) {
     const points = panels.get(row.currency) ?? [];
-    points.push({ category: row.category, series: row.series, value: row.value });
+    points.push({
+      category: row.category,
+      label: label(row),
+      series: row.series,
+      value: row.value,
+    });
     panels.set(row.currency, points);
   }
-  return [...panels].map(([panelCurrency, points]) =>
-    panelCurrency === ALL_CURRENCIES ? { points } : { currency: panelCurrency, points },
-  );
+  return [...panels].map(([currency, points]) => ({ currency, points }));
+}
+
+/**
+ * A category's name, followed by the rest of its key where another category of the view (in any
+ * currency) has the same name, so the same design reads the same in every chart.
+ */
+function categoryLabels(rows: readonly PointRow[]): (row: PointRow) => string {
+  const keys = new Map<string, Set<string>>();
+  for (const row of rows) keys.set(row.name, (keys.get(row.name) ?? new Set()).add(row.category));
+  return (row) =>
+    row.rest !== null && (keys.get(row.name)?.size ?? 0) > 1
+      ? `${row.name} (${row.rest})`
+      : row.name;
 }

@@ -12,25 +12,90 @@ export function columnLabel(column: string): string {
 const NUMERIC: readonly QuickSightColumnType[] = ['INTEGER', 'DECIMAL'];
 
 function panelTitle(view: AnalystView, panel: ChartPanel): string {
-  return panel.currency ? `${view.title} (${panel.currency})` : view.title;
+  return `${view.title} (${panel.currency})`;
 }
 
-function chart(view: AnalystView, panel: ChartPanel): string {
+/** Every first of a month from the first category to the last: `2024-01-01` … `2024-06-01`. */
+export function monthAxis(categories: readonly string[]): string[] {
+  const sorted = [...categories].sort();
+  const [first, last] = [sorted[0], sorted[sorted.length - 1]];
+  if (first === undefined || last === undefined) return [];
+  const [year, month] = first.split('-').map(Number) as [number, number];
+  const months: string[] = [];
+  for (let i = 0; (months[months.length - 1] ?? '') < last; i += 1) {
+    months.push(new Date(Date.UTC(year, month - 1 + i, 1)).toISOString().slice(0, 10));
+  }
+  return months;
+}
+
+function chartLabels(view: AnalystView, panel: ChartPanel) {
   const { chart: spec } = view;
   const values = spec.values.map(columnLabel).join(' and ');
-  const labels = {
+  return {
     title: panelTitle(view, panel),
-    category: columnLabel(spec.category),
-    value: panel.currency ? `${values} (${panel.currency})` : values,
+    category: columnLabel(spec.label ?? spec.category[0] ?? ''),
+    value: `${values} (${panel.currency})`,
     // Without a series column the series are the value columns: name them as headings are.
-    series: spec.series ? (name: string) => name : columnLabel,
+    series: spec.series ? (name: string) => spec.seriesLabels?.[name] ?? name : columnLabel,
+    alwaysLegend: spec.series !== undefined,
   };
+}
+
+/**
+ * A panel's chart, chosen for its data: a line over every month for a time series with at least
+ * two months, else bars (one month of a time series is a bar per series).
+ */
+function chart(view: AnalystView, panel: ChartPanel): string {
+  const { chart: spec } = view;
+  const labels = chartLabels(view, panel);
+  const categories = [...new Set(panel.points.map((p) => p.category))];
   const svg =
-    spec.kind === 'line' ? lineChart(panel.points, labels) : barChart(panel.points, labels);
-  return `<figure class="chart" data-view="${escape(view.name)}"${panel.currency ? ` data-currency="${escape(panel.currency)}"` : ''}>
+    spec.kind === 'line' && categories.length > 1
+      ? lineChart(
+          panel.points,
+          spec.step === 'month' ? monthAxis(categories) : categories.sort(),
+          labels,
+        )
+      : barChart(panel.points, labels);
+  return `<figure class="chart" data-view="${escape(view.name)}" data-currency="${escape(panel.currency)}">
 <figcaption>${escape(labels.title)}</figcaption>
-${panel.points.length === 0 ? '<p class="muted">No rows yet.</p>' : svg}
+${svg}
 </figure>`;
+}
+
+/** Panels that would be a single bar, as rows of one small table: a chart of one bar says less. */
+function singles(view: AnalystView, panels: readonly ChartPanel[]): string {
+  if (panels.length === 0) return '';
+  const { chart: spec } = view;
+  const heads = [
+    'Currency',
+    columnLabel(spec.label ?? spec.category[0] ?? ''),
+    ...(spec.series ? [columnLabel(spec.series)] : []),
+    spec.values.map(columnLabel).join(' and '),
+  ];
+  const rows = panels.flatMap((panel) =>
+    panel.points.map((p) => {
+      const labels = chartLabels(view, panel);
+      const cells = [
+        escape(panel.currency),
+        escape(p.label),
+        ...(spec.series ? [escape(labels.series(p.series))] : []),
+      ];
+      return `<tr class="point" data-currency="${escape(panel.currency)}" data-category="${escape(p.category)}" data-series="${escape(p.series)}" data-value="${escape(p.value)}">${cells.map((c) => `<td>${c}</td>`).join('')}<td class="num">${escape(p.value)}</td></tr>`;
+    }),
+  );
+  return `<table class="singles" data-view="${escape(view.name)}"><caption>${panels.length === 1 ? 'A currency' : 'Currencies'} with a single bar, as a row</caption>
+<thead><tr>${heads.map((h, i) => `<th${i === heads.length - 1 ? ' class="num"' : ''}>${escape(h)}</th>`).join('')}</tr></thead>
+<tbody>${rows.join('\n')}</tbody></table>`;
+}
+
+function charts(report: ViewReport): string {
+  if (report.panels.length === 0) return '<p class="muted">No rows yet.</p>';
+  const single = (panel: ChartPanel) => panel.points.length === 1;
+  return [
+    ...report.panels.filter((p) => !single(p)).map((p) => chart(report.view, p)),
+    singles(report.view, report.panels.filter(single)),
+  ].join('\n');
 }
 
 function table(report: ViewReport): string {
@@ -58,7 +123,8 @@ body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#
 h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:34px 0 2px;border-bottom:1px solid #d8dee4;padding-bottom:4px}
 .muted{color:#656d76}nav a{margin-right:14px;color:#1f5fbf;text-decoration:none}
 figure.chart{background:#fff;border:1px solid #d8dee4;border-radius:6px;margin:12px 0;padding:8px 12px;display:inline-block;vertical-align:top}
-figcaption{font-weight:600;margin-bottom:4px}
+figcaption{font-weight:600;margin-bottom:4px}caption{font-weight:600;text-align:left;padding:6px 10px;white-space:nowrap}
+table.singles{margin:12px 0}
 table{border-collapse:collapse;background:#fff;border:1px solid #d8dee4;margin-top:8px}
 th,td{padding:4px 10px;border-bottom:1px solid #eaeef2;text-align:left;white-space:nowrap}
 th{background:#f3f5f7;font-weight:600}.num{text-align:right;font-variant-numeric:tabular-nums}
@@ -81,7 +147,7 @@ export function renderAnalyticsHtml(report: AnalyticsReport): string {
       (r) => `<section id="${escape(r.view.name)}">
 <h2>${escape(r.view.title)}</h2>
 <div class="muted">${escape(r.view.question)} <code>analytics.${escape(r.view.name)}</code></div>
-${r.panels.length === 0 ? '<p class="muted">No rows yet.</p>' : r.panels.map((p) => chart(r.view, p)).join('\n')}
+${charts(r)}
 ${table(r)}
 </section>`,
     )

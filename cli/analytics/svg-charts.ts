@@ -22,6 +22,8 @@ export interface ChartLabels {
   readonly title: string;
   /** A series' name in the legend. */
   readonly series: (name: string) => string;
+  /** Show the legend even for one series, when the series says something (a payment type). */
+  readonly alwaysLegend?: boolean;
 }
 
 /** The series of `points`, the largest total first and the folded ones last, with colours. */
@@ -56,43 +58,46 @@ const exact = (text: string) =>
 const number = (value: number) =>
   value.toLocaleString('en-GB', { maximumFractionDigits: 2, minimumFractionDigits: 0 });
 
-function point(shape: string, p: ChartPoint, colour: string, attributes: string): string {
-  return `<${shape} class="point" data-category="${escape(p.category)}" data-series="${escape(p.series)}" data-value="${escape(p.value)}" fill="${colour}" ${attributes}><title>${escape(p.category)} · ${escape(p.series)}: ${escape(exact(p.value))}</title></${shape}>`;
+function point(
+  shape: string,
+  p: ChartPoint,
+  colour: string,
+  attributes: string,
+  labels: ChartLabels,
+): string {
+  return `<${shape} class="point" data-category="${escape(p.category)}" data-series="${escape(p.series)}" data-value="${escape(p.value)}" fill="${colour}" ${attributes}><title>${escape(p.label)} · ${escape(labels.series(p.series))}: ${escape(exact(p.value))}</title></${shape}>`;
 }
 
-function legend(
-  colours: Map<string, string>,
-  label: (name: string) => string,
-  x: number,
-  y: number,
-): string {
-  if (colours.size < 2) return '';
+function legend(colours: Map<string, string>, labels: ChartLabels, x: number, y: number): string {
+  if (colours.size < 2 && !labels.alwaysLegend) return '';
   return `<g class="legend">${[...colours]
     .map(
       ([name, colour], i) =>
-        `<g transform="translate(${x},${y + i * 18})"><rect width="12" height="12" fill="${colour}"/><text x="18" y="10" class="label">${escape(label(name))}</text></g>`,
+        `<g transform="translate(${x},${y + i * 18})"><rect width="12" height="12" fill="${colour}"/><text x="18" y="10" class="label">${escape(labels.series(name))}</text></g>`,
     )
     .join('')}</g>`;
 }
 
 /**
- * A line per series over categories in their (ascending) order; points carry their exact value
- * in `data-value`, so what is drawn can be checked against the view.
+ * A line per series over `axis` (every category in order, with or without points): a series
+ * without a point at a category has a gap there, never a line across it. Points carry their exact
+ * value in `data-value`, so what is drawn can be checked against the view.
  */
-export function lineChart(points: readonly ChartPoint[], labels: ChartLabels): string {
+export function lineChart(
+  points: readonly ChartPoint[],
+  axis: readonly string[],
+  labels: ChartLabels,
+): string {
   const colours = seriesColours(points);
-  const categories = [...new Set(points.map((p) => p.category))].sort();
   const scale = ticks(Math.max(...points.map((p) => Number(p.value)), 0));
   const top = scale[scale.length - 1] as number;
   const [left, plotWidth, plotTop, plotHeight] = [78, 620, 14, 250];
   const x = (category: string) =>
     left +
-    (categories.length < 2
-      ? plotWidth / 2
-      : (categories.indexOf(category) / (categories.length - 1)) * plotWidth);
+    (axis.length < 2 ? plotWidth / 2 : (axis.indexOf(category) / (axis.length - 1)) * plotWidth);
   const y = (value: number) => plotTop + plotHeight - (value / top) * plotHeight;
-  const every = Math.max(1, Math.ceil(categories.length / 12));
-  const xAxis = `<g class="axis x-axis"><line x1="${left}" y1="${plotTop + plotHeight}" x2="${left + plotWidth}" y2="${plotTop + plotHeight}" stroke="#6b7280"/>${categories
+  const every = Math.max(1, Math.ceil(axis.length / 12));
+  const xAxis = `<g class="axis x-axis"><line x1="${left}" y1="${plotTop + plotHeight}" x2="${left + plotWidth}" y2="${plotTop + plotHeight}" stroke="#6b7280"/>${axis
     .map((c, i) =>
       i % every === 0
         ? `<text class="tick" x="${x(c).toFixed(1)}" y="${plotTop + plotHeight + 16}" text-anchor="middle">${escape(c.slice(0, 7))}</text>`
@@ -104,19 +109,36 @@ export function lineChart(points: readonly ChartPoint[], labels: ChartLabels): s
   const yAxis = valueAxisVertical(scale, left, y, plotTop, plotHeight, plotWidth, labels.value);
   const lines = [...colours]
     .map(([series, colour]) => {
-      const own = points
-        .filter((p) => p.series === series)
-        .sort((a, b) => a.category.localeCompare(b.category));
-      const path = own
-        .map((p) => `${x(p.category).toFixed(1)},${y(Number(p.value)).toFixed(1)}`)
-        .join(' ');
-      return `<g class="series" data-series="${escape(series)}"><polyline points="${path}" fill="none" stroke="${colour}" stroke-width="2"/>${own
+      const own = new Map(points.filter((p) => p.series === series).map((p) => [p.category, p]));
+      const at = (p: ChartPoint) => `${x(p.category).toFixed(1)},${y(Number(p.value)).toFixed(1)}`;
+      // Runs of neighbouring categories that all have a point: one polyline each.
+      const runs: ChartPoint[][] = [];
+      let run: ChartPoint[] = [];
+      for (const category of axis) {
+        const p = own.get(category);
+        if (p) {
+          run.push(p);
+        } else if (run.length > 0) {
+          runs.push(run);
+          run = [];
+        }
+      }
+      if (run.length > 0) runs.push(run);
+      const polylines = runs
+        .filter((r) => r.length > 1)
+        .map(
+          (r) =>
+            `<polyline points="${r.map(at).join(' ')}" fill="none" stroke="${colour}" stroke-width="2"/>`,
+        )
+        .join('');
+      return `<g class="series" data-series="${escape(series)}">${polylines}${[...own.values()]
         .map((p) =>
           point(
             'circle',
             p,
             colour,
             `cx="${x(p.category).toFixed(1)}" cy="${y(Number(p.value)).toFixed(1)}" r="3.5"`,
+            labels,
           ),
         )
         .join('')}</g>`;
@@ -124,7 +146,7 @@ export function lineChart(points: readonly ChartPoint[], labels: ChartLabels): s
     .join('');
   const width = left + plotWidth + 200;
   const height = Math.max(plotTop + plotHeight + 48, colours.size * 18 + 20);
-  return `<svg class="chart-svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escape(labels.title)}">${yAxis}${xAxis}${lines}${legend(colours, labels.series, left + plotWidth + 24, plotTop)}</svg>`;
+  return `<svg class="chart-svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escape(labels.title)}">${yAxis}${xAxis}${lines}${legend(colours, labels, left + plotWidth + 24, plotTop)}</svg>`;
 }
 
 function valueAxisVertical(
@@ -159,7 +181,12 @@ export function barChart(points: readonly ChartPoint[], labels: ChartLabels): st
     .map(([c]) => c);
   const scale = ticks(Math.max(...points.map((p) => Number(p.value)), 0));
   const top = scale[scale.length - 1] as number;
-  const [left, plotWidth, plotTop, bar] = [200, 480, 22, 14];
+  const names = new Map(points.map((p) => [p.category, p.label]));
+  const longest = Math.max(...[...names.values()].map((name) => Math.min(name.length, 30)));
+  // As wide as the labels need; one group of bars (a small multiple) gets a narrower plot.
+  const left = Math.min(200, Math.max(60, Math.round(longest * 6.5) + 16));
+  const plotWidth = categories.length > 1 ? 480 : 320;
+  const [plotTop, bar] = [22, 14];
   const band = bar * colours.size + 10;
   const plotHeight = categories.length * band;
   const x = (value: number) => left + (Math.max(0, value) / top) * plotWidth;
@@ -171,7 +198,7 @@ export function barChart(points: readonly ChartPoint[], labels: ChartLabels): st
         if (!p) return '';
         const y = y0 + j * bar;
         const end = x(Number(p.value));
-        return `${point('rect', p, colour, `x="${left}" y="${y}" width="${(end - left).toFixed(1)}" height="${bar - 2}"`)}<text class="value" x="${(end + 4).toFixed(1)}" y="${y + bar - 4}">${escape(exact(p.value))}</text>`;
+        return `${point('rect', p, colour, `x="${left}" y="${y}" width="${(end - left).toFixed(1)}" height="${bar - 2}"`, labels)}<text class="value" x="${(end + 4).toFixed(1)}" y="${y + bar - 4}">${escape(exact(p.value))}</text>`;
       });
       return own.join('');
     })
@@ -179,11 +206,12 @@ export function barChart(points: readonly ChartPoint[], labels: ChartLabels): st
   const axisY = plotTop + plotHeight;
   const categoryTicks = categories
     .map((category, i) => {
-      const label = category.length > 30 ? `${category.slice(0, 29)}…` : category;
+      const name = names.get(category) ?? category;
+      const label = name.length > 30 ? `${name.slice(0, 29)}…` : name;
       return `<text class="tick" x="${left - 6}" y="${plotTop + i * band + 5 + (band - 10) / 2 + 4}" text-anchor="end">${escape(label)}</text>`;
     })
     .join('');
-  const yAxis = `<g class="axis y-axis"><line x1="${left}" y1="${plotTop}" x2="${left}" y2="${axisY}" stroke="#6b7280"/>${categoryTicks}<text class="axis-title" x="${left - 6}" y="${plotTop - 8}" text-anchor="end">${escape(labels.category)}</text></g>`;
+  const yAxis = `<g class="axis y-axis"><line x1="${left}" y1="${plotTop}" x2="${left}" y2="${axisY}" stroke="#6b7280"/>${categoryTicks}<text class="axis-title" x="4" y="${plotTop - 8}">${escape(labels.category)}</text></g>`;
   const xAxis = `<g class="axis x-axis"><line x1="${left}" y1="${axisY}" x2="${left + plotWidth}" y2="${axisY}" stroke="#6b7280"/>${scale
     .map(
       (t) =>
@@ -192,7 +220,8 @@ export function barChart(points: readonly ChartPoint[], labels: ChartLabels): st
     .join(
       '',
     )}<text class="axis-title" x="${left + plotWidth / 2}" y="${axisY + 38}" text-anchor="middle">${escape(labels.value)}</text></g>`;
-  const width = left + plotWidth + 260;
+  const legendWidth = Math.max(...[...colours.keys()].map((name) => labels.series(name).length));
+  const width = left + plotWidth + 90 + Math.max(60, legendWidth * 6.5 + 24);
   const height = Math.max(axisY + 48, colours.size * 18 + 20);
-  return `<svg class="chart-svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escape(labels.title)}">${xAxis}${yAxis}${bars}${legend(colours, labels.series, left + plotWidth + 70, plotTop)}</svg>`;
+  return `<svg class="chart-svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escape(labels.title)}">${xAxis}${yAxis}${bars}${legend(colours, labels, left + plotWidth + 70, plotTop)}</svg>`;
 }

@@ -53,6 +53,7 @@ export function remoteStatusSources(stack: DeployedStack): StatusSources {
               state: a.StateValue ?? 'INSUFFICIENT_DATA',
               since: a.StateUpdatedTimestamp?.toISOString() ?? null,
               reason: a.StateReason ?? null,
+              ...(a.Threshold === undefined ? {} : { threshold: a.Threshold }),
             });
           }
         }

@@ -113,6 +113,8 @@ export interface AlarmStatus {
   readonly state: string;
   readonly since: string | null;
   readonly reason: string | null;
+  /** The value the alarm compares its metric with, e.g. the freshness alarm's seconds. */
+  readonly threshold?: number;
 }
 
 export interface PipelineStatus {

@@ -1,3 +1,8 @@
+import {
+  FRESHNESS_ALARM,
+  FRESHNESS_THRESHOLD_SECONDS,
+  freshnessState,
+} from '../../contract/freshness';
 import { PIPELINE_STAGES, type PipelineStage } from '../../lambdas/shared/ports/run-log';
 import { formatSeconds, futureStampedText } from './format-status-text';
 import { watermarkText, type PipelineStatus, type StageState } from './pipeline-status';
@@ -28,30 +33,39 @@ function badge(state: StageState): string {
   return `<span class="badge" style="background:${colour.fill};color:${colour.text};border-color:${colour.stroke}">${state === 'none' ? '—' : state}</span>`;
 }
 
-/** ingest → transform → load as three boxes coloured by state. */
+/** ingest → transform → load as three small boxes coloured by state, the state in each title. */
 function stageGraph(stages: Readonly<Record<PipelineStage, StageState>>): string {
-  const width = 110;
-  const gap = 34;
+  const width = 70;
+  const gap = 12;
   const boxes = PIPELINE_STAGES.map((stage, i) => {
     const x = i * (width + gap) + 1;
     const colour = STATE_COLOURS[stages[stage]];
     const arrow =
       i === 0
         ? ''
-        : `<line x1="${x - gap + 2}" y1="21" x2="${x - 6}" y2="21" stroke="#6b7280" stroke-width="1.5" marker-end="url(#arrow)"/>`;
-    return `${arrow}<rect x="${x}" y="2" width="${width}" height="38" rx="6" fill="${colour.fill}" stroke="${colour.stroke}" stroke-width="1.5"/>
-<text x="${x + width / 2}" y="18" text-anchor="middle" class="stage">${stage}</text>
-<text x="${x + width / 2}" y="33" text-anchor="middle" class="state" fill="${colour.text}">${escape(stages[stage] === 'none' ? '—' : stages[stage])}</text>`;
-  }).join('\n');
+        : `<line x1="${x - gap + 1}" y1="11" x2="${x - 3}" y2="11" stroke="#6b7280" stroke-width="1.2" marker-end="url(#arrow)"/>`;
+    return `${arrow}<g data-stage="${stage}" data-state="${stages[stage]}"><title>${stage}: ${stages[stage] === 'none' ? 'not reached' : stages[stage]}</title><rect x="${x}" y="2" width="${width}" height="18" rx="4" fill="${colour.fill}" stroke="${colour.stroke}" stroke-width="1.2"/>
+<text x="${x + width / 2}" y="15" text-anchor="middle" class="stage" fill="${colour.text}">${stage}</text></g>`;
+  }).join('');
   const total = 3 * width + 2 * gap + 2;
-  return `<svg width="${total}" height="42" viewBox="0 0 ${total} 42" role="img" aria-label="ingest ${stages.ingest}, transform ${stages.transform}, load ${stages.load}">
-<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#6b7280"/></marker></defs>
+  return `<svg width="${total}" height="22" viewBox="0 0 ${total} 22" role="img" aria-label="ingest ${stages.ingest}, transform ${stages.transform}, load ${stages.load}">
+<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#6b7280"/></marker></defs>
 ${boxes}</svg>`;
 }
 
-/** One horizontal bar per run, split into its stages' durations. */
+/** What a stage graph's colours mean. */
+function stateLegend(): string {
+  return (Object.keys(STATE_COLOURS) as StageState[])
+    .map((state) => {
+      const colour = STATE_COLOURS[state];
+      return `<span class="badge" style="background:${colour.fill};color:${colour.text};border-color:${colour.stroke}">${state === 'none' ? 'not reached' : state}</span>`;
+    })
+    .join(' ');
+}
+
+/** One horizontal bar per run, newest at the top as in the history, split into its stages. */
 function durationsChart(status: PipelineStatus): string {
-  const runs = [...status.runs].reverse();
+  const { runs } = status;
   if (runs.length === 0) return '<p class="muted">No runs recorded yet.</p>';
   const totals = runs.map((run) =>
     PIPELINE_STAGES.reduce((sum, stage) => sum + (run.stages[stage].seconds ?? 0), 0),
@@ -59,66 +73,105 @@ function durationsChart(status: PipelineStatus): string {
   const longest = Math.max(...totals, 0.001);
   const labelWidth = 190;
   const barWidth = 520;
-  const rowHeight = 24;
-  const height = runs.length * rowHeight + 30;
+  const rowHeight = 20;
+  const legendTop = runs.length * rowHeight + 8;
+  const height = legendTop + 20;
   const rows = runs
     .map((run, i) => {
-      const y = i * rowHeight + 4;
+      const y = i * rowHeight + 2;
       let x = labelWidth;
       const segments = PIPELINE_STAGES.map((stage) => {
         const s = run.stages[stage];
         if (s.seconds === null) return '';
         const w = Math.max(1, (s.seconds / longest) * barWidth);
         const colour = s.state === 'error' ? STATE_COLOURS.error.stroke : STAGE_COLOURS[stage];
-        const rect = `<rect x="${x.toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${rowHeight - 8}" fill="${colour}"><title>${stage} ${s.state} ${formatSeconds(s.seconds)}</title></rect>`;
+        const rect = `<rect class="segment" x="${x.toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${rowHeight - 6}" fill="${colour}"><title>${stage} ${s.state} ${formatSeconds(s.seconds)}</title></rect>`;
         x += w;
         return rect;
       }).join('');
-      return `<text x="${labelWidth - 8}" y="${y + 12}" text-anchor="end" class="label">${escape(run.batchId)}</text>${segments}<text x="${(x + 6).toFixed(1)}" y="${y + 12}" class="label">${formatSeconds(totals[i] ?? 0)}</text>`;
+      return `<g data-batch="${escape(run.batchId)}"><text x="${labelWidth - 8}" y="${y + 11}" text-anchor="end" class="label">${escape(run.batchId)}</text>${segments}<text x="${(x + 6).toFixed(1)}" y="${y + 11}" class="label">${formatSeconds(totals[i] ?? 0)}</text></g>`;
     })
     .join('\n');
-  const legend = PIPELINE_STAGES.map(
-    (stage, i) =>
-      `<rect x="${labelWidth + i * 110}" y="${height - 16}" width="12" height="12" fill="${STAGE_COLOURS[stage]}"/><text x="${labelWidth + i * 110 + 17}" y="${height - 6}" class="label">${stage}</text>`,
-  ).join('');
+  const keys: [string, string][] = [
+    ...PIPELINE_STAGES.map((stage): [string, string] => [stage, STAGE_COLOURS[stage]]),
+    ['error', STATE_COLOURS.error.stroke],
+  ];
+  const legend = `<g class="legend">${keys
+    .map(
+      ([name, colour], i) =>
+        `<rect x="${labelWidth + i * 110}" y="${legendTop}" width="12" height="12" fill="${colour}"/><text x="${labelWidth + i * 110 + 17}" y="${legendTop + 10}" class="label">${name}</text>`,
+    )
+    .join('')}</g>`;
   const total = labelWidth + barWidth + 80;
-  return `<svg width="${total}" height="${height}" viewBox="0 0 ${total} ${height}" role="img" aria-label="Stage durations per run">${rows}${legend}</svg>`;
+  return `<svg id="durations" width="${total}" height="${height}" viewBox="0 0 ${total} ${height}" role="img" aria-label="Stage durations per run, newest first">${rows}${legend}</svg>`;
+}
+
+/** A threshold in words: `30 min`, or seconds when it is not whole minutes. */
+const thresholdText = (seconds: number) =>
+  seconds % 60 === 0 ? `${seconds / 60} min` : formatSeconds(seconds);
+
+/** An age cell coloured against the freshness threshold; the instant in its title. */
+function freshnessCell(
+  tag: 'td' | 'b',
+  seconds: number | null,
+  at: string | null,
+  threshold: number,
+): string {
+  return `<${tag} class="${tag === 'td' ? 'num ' : ''}freshness" data-freshness="${freshnessState(seconds, threshold)}" title="${escape(at ?? 'nothing loaded yet')}">${escape(formatSeconds(seconds))}</${tag}>`;
 }
 
 const CSS = `
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1f2328;margin:24px 32px;background:#fafbfc}
-h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 10px;border-bottom:1px solid #d8dee4;padding-bottom:4px}
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1f2328;margin:16px 24px;background:#fafbfc}
+h1{font-size:20px;margin:0}h1 small{font-size:13px;font-weight:400;color:#656d76;margin-left:10px}
+h2{font-size:16px;margin:18px 0 8px;border-bottom:1px solid #d8dee4;padding-bottom:3px}
 .muted{color:#656d76}table{border-collapse:collapse;background:#fff;border:1px solid #d8dee4}
-th,td{padding:5px 10px;border-bottom:1px solid #eaeef2;text-align:left;vertical-align:middle;white-space:nowrap}
+th,td{padding:3px 10px;border-bottom:1px solid #eaeef2;text-align:left;vertical-align:middle;white-space:nowrap}
 th{background:#f3f5f7;font-weight:600}td.num{text-align:right;font-variant-numeric:tabular-nums}
 code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:12.5px}
 .badge{display:inline-block;padding:1px 8px;border:1px solid;border-radius:10px;font-size:12px}
-svg text.stage{font:600 12px system-ui,sans-serif;fill:#1f2328}svg text.state{font:11px system-ui,sans-serif}
+svg text.stage{font:600 11px system-ui,sans-serif}
 svg text.label{font:11px ui-monospace,Menlo,monospace;fill:#1f2328}
 .failure{background:#fff;border:1px solid #f1b5b5;border-left:4px solid #c62828;padding:8px 12px;margin:8px 0}
 .gap{background:#fff;border:1px solid #ecd08a;border-left:4px solid #c98a00;padding:8px 12px;margin:8px 0}
-.summary{display:flex;gap:16px;margin-top:12px}.card{background:#fff;border:1px solid #d8dee4;border-radius:6px;padding:8px 14px}
-.card b{display:block;font-size:18px}`;
+.summary{display:flex;flex-wrap:wrap;gap:12px;margin-top:10px}.card{background:#fff;border:1px solid #d8dee4;border-radius:6px;padding:4px 12px}
+.card b{display:block;font-size:17px}.legend-line{margin:6px 0 0;font-size:12.5px}
+[data-freshness="fresh"]{background:#e3f4e6;color:#1b5e20}[data-freshness="stale"]{background:#fde4e4;color:#8e1b1b;font-weight:600}
+[data-freshness="unknown"]{background:#f1f2f4;color:#5f6670}.card[data-freshness] b{background:none}`;
+
+export interface StatusPageOptions {
+  /**
+   * The age beyond which freshness is coloured stale.
+   * @default - the deployed freshness alarm's threshold where status read it, else
+   * FRESHNESS_THRESHOLD_SECONDS
+   */
+  readonly freshnessThresholdSeconds?: number;
+}
 
 /**
- * The one-page report of `deliverance status --html`: every source table with its stage graph,
- * the run history, a chart of stage durations, then failures and gaps. Self-contained: inline
- * CSS and SVG, no script, no external asset, so it can be mailed or archived as it is.
+ * The one-page report of `deliverance status --html`: every source table with its freshness
+ * (coloured against the freshness alarm's threshold) and stage graph, fitting a laptop's screen,
+ * then the run history and a chart of stage durations (both newest first), failures and gaps.
+ * Self-contained: inline CSS and SVG, no script, no external asset, so it can be mailed or
+ * archived as it is.
  *
  * @example
  * await writeFile('status.html', renderStatusHtml(await collectStatus(environment)));
  */
-export function renderStatusHtml(status: PipelineStatus): string {
+export function renderStatusHtml(status: PipelineStatus, options: StatusPageOptions = {}): string {
+  const threshold =
+    options.freshnessThresholdSeconds ??
+    status.alarms?.find((a) => a.name.endsWith(`-${FRESHNESS_ALARM}`))?.threshold ??
+    FRESHNESS_THRESHOLD_SECONDS;
   const w = status.warehouse;
   const tableRows = Object.entries(status.tables)
     .map(
       ([name, t]) => `<tr data-table="${escape(name)}"><th scope="row">${escape(name)}</th>
+${freshnessCell('td', t.freshnessSeconds, t.completeUpTo, threshold)}
+<td class="num" title="${escape(t.newestLoadedChange ?? '')}">${escape(formatSeconds(t.newestChangeAgeSeconds))}</td>
 <td>${stageGraph(t.stages)}</td>
+<td class="num">${escape(t.lastRows?.toLocaleString('en-GB') ?? '—')}</td>
 <td class="mono">${escape(watermarkText(t))}</td>
-<td class="mono">${escape(t.lastBatchId ?? '—')}</td>
-<td class="num">${escape(t.lastRows ?? '—')}</td>
-<td class="num" title="${escape(t.completeUpTo ?? '')}">${escape(formatSeconds(t.freshnessSeconds))}</td>
-<td class="num" title="${escape(t.newestLoadedChange ?? '')}">${escape(formatSeconds(t.newestChangeAgeSeconds))}</td></tr>`,
+<td class="mono">${escape(t.lastBatchId ?? '—')}</td></tr>`,
     )
     .join('\n');
   const runRows = status.runs
@@ -171,11 +224,10 @@ ${PIPELINE_STAGES.map((stage) => {
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>Deliverance status</title><style>${CSS}</style></head>
 <body>
-<h1>Deliverance status${status.environment ? ` of ${escape(status.environment)}` : ''}</h1>
-<div class="muted">Generated ${escape(status.generatedAt)}</div>
+<h1>Deliverance status${status.environment ? ` of ${escape(status.environment)}` : ''}<small>generated ${escape(status.generatedAt)}</small></h1>
 <div class="summary">
 <div class="card"><span class="muted">Last loaded batch</span><b class="mono">${escape(w.lastLoadedBatchId ?? '—')}</b></div>
-<div class="card"><span class="muted">Warehouse complete up to</span><b title="${escape(w.completeUpTo ?? '')}">${escape(formatSeconds(w.freshnessSeconds))}</b></div>
+<div class="card" data-freshness="${freshnessState(w.freshnessSeconds, threshold)}"><span>Warehouse complete up to (age)</span>${freshnessCell('b', w.freshnessSeconds, w.completeUpTo, threshold)}</div>
 ${(status.deadLetters ?? []).map((q) => `<div class="card"><span class="muted">Dead letters: ${escape(q.name)}</span><b>${q.messages}</b></div>`).join('')}
 ${status.alarms ? `<div class="card"><span class="muted">Alarms not OK</span><b>${status.alarms.filter((a) => a.state !== 'OK').length}</b></div>` : ''}
 <div class="card"><span class="muted">Failures</span><b>${status.failures.length}</b></div>
@@ -183,12 +235,13 @@ ${status.alarms ? `<div class="card"><span class="muted">Alarms not OK</span><b>
 <div class="card"><span class="muted">Gaps</span><b>${status.gaps.length}</b></div>
 </div>
 <h2>Source tables</h2>
-<table id="tables"><thead><tr><th>table</th><th>latest batch: ingest → transform → load</th><th>watermark</th><th>last batch</th><th>rows (last batch with rows)</th><th>complete up to (age)</th><th>newest change (age)</th></tr></thead>
+<table id="tables"><thead><tr><th>table</th><th>complete up to<br>(age)</th><th>newest change<br>(age)</th><th>latest batch</th><th title="rows in the newest batch that had rows of the table">rows</th><th>watermark</th><th>last batch</th></tr></thead>
 <tbody>${tableRows}</tbody></table>
-<h2>Run history</h2>
+<p class="legend-line muted" id="freshness-legend">Ages are coloured <span data-freshness="fresh">fresh</span> up to the freshness alarm's threshold of ${escape(thresholdText(threshold))} and <span data-freshness="stale">stale</span> beyond it; <span data-freshness="unknown">—</span> nothing loaded yet. Stages: ${stateLegend()}</p>
+<h2>Run history, newest first</h2>
 <table id="runs"><thead><tr><th>batch</th>${PIPELINE_STAGES.map((s) => `<th>${s}</th>`).join('')}<th>rows landed</th></tr></thead>
 <tbody>${runRows || '<tr><td colspan="5" class="muted">No runs recorded yet.</td></tr>'}</tbody></table>
-<h2>Stage durations</h2>
+<h2>Stage durations, newest first</h2>
 ${durationsChart(status)}
 <h2>Failures</h2>
 ${failures}

@@ -1,5 +1,7 @@
 -- analytics.top_designs_by_revenue
--- Question: which designs earn the most? Filter `WHERE revenue_rank <= 10` for a top ten.
+-- Question: which designs earn the most? Filter `WHERE revenue_rank <= 10` for a top ten: ten
+--   designs whenever a currency has ten. Designs are told apart by design_id: totesys repeats
+--   design names, so never group or rank by design_name.
 -- Grain: one row per design x currency, over all time, from the latest version of each order.
 -- Columns:
 --   design_id, design_name
@@ -7,8 +9,8 @@
 --   orders         bigint  sales orders of the design
 --   units          bigint  units sold
 --   revenue        numeric sum of units_sold * unit_price, in currency_code
---   revenue_rank   bigint  1 = the design with the most revenue in that currency (ties share a
---                          rank)
+--   revenue_rank   bigint  1 = the design with the most revenue in that currency; designs with
+--                          equal revenue are ranked by design_id, so every rank is one design
 CREATE OR REPLACE VIEW analytics.top_designs_by_revenue AS
 SELECT
   g.design_id,
@@ -17,7 +19,8 @@ SELECT
   g.orders,
   g.units,
   g.revenue,
-  rank() OVER (PARTITION BY g.currency_code ORDER BY g.revenue DESC) AS revenue_rank
+  row_number() OVER (PARTITION BY g.currency_code ORDER BY g.revenue DESC, g.design_id)
+    AS revenue_rank
 FROM (
   SELECT
     s.design_id,

@@ -101,7 +101,38 @@ function dashboardDefinition() {
     FilterGroups: {
       Filters: Record<string, { FilterId: string; Column: { ColumnName: string } }>[];
     }[];
+    CalculatedFields: { DataSetIdentifier: string; Name: string; Expression: string }[];
   };
+}
+
+/** The columns a QuickSight expression reads: `{name}`. */
+const expressionColumns = (expression: string) =>
+  [...expression.matchAll(/\{(\w+)\}/g)].map((m) => m[1] as string);
+
+interface FieldWells {
+  Category: { CategoricalDimensionField?: { Column: { ColumnName: string } } }[];
+  Colors?: { CategoricalDimensionField: { Column: { ColumnName: string } } }[];
+  SmallMultiples?: { CategoricalDimensionField: { Column: { ColumnName: string } } }[];
+}
+
+/** The chart of a view's sheet, its kind and configuration. */
+function chartOf(view: string) {
+  const sheet = dashboardDefinition().Sheets.find((s) => s.SheetId === view.replace(/_/g, '-'));
+  const [kind, visual] = Object.entries(sheet!.Visuals[0]!)[0]! as unknown as [
+    string,
+    { ChartConfiguration: Record<string, unknown> & { FieldWells: Record<string, FieldWells> } },
+  ];
+  const config = visual.ChartConfiguration;
+  const wells = Object.values(config.FieldWells)[0]!;
+  return { kind, config, wells };
+}
+
+/** The columns of the view a field stands for: itself, or those its calculation reads. */
+function columnsOf(view: string, field: string): string[] {
+  const calculated = dashboardDefinition().CalculatedFields.find(
+    (c) => c.DataSetIdentifier === view && c.Name === field,
+  );
+  return calculated ? expressionColumns(calculated.Expression) : [field];
 }
 
 it('is off by default', () => {
@@ -265,9 +296,91 @@ describe('the dashboard', () => {
     expect(references.length).toBeGreaterThan(VIEW_NAMES.length * 4);
     const unknown = references.filter(({ dataSet, column }) => {
       const view = viewOf.get(dataSet);
-      return view === undefined || !sqlColumns(view).includes(column);
+      return (
+        view === undefined || !columnsOf(dataSet, column).every((c) => sqlColumns(view).includes(c))
+      );
     });
     expect(unknown).toEqual([]);
+    for (const field of definition.CalculatedFields) {
+      expect(expressionColumns(field.Expression).length).toBeGreaterThan(0);
+    }
+  });
+
+  it.each([
+    ['top_designs_by_revenue', ['design_id', 'design_name']],
+    ['revenue_by_staff_department', ['department_name', 'location']],
+    ['outstanding_payments_by_counterparty', ['counterparty_id', 'counterparty_legal_name']],
+  ])('groups the bars of %s by their key, never by a name alone', (view, key) => {
+    const { kind, wells } = chartOf(view);
+    expect(kind).toBe('BarChartVisual');
+    const category = wells.Category[0]!.CategoricalDimensionField!.Column.ColumnName;
+    expect([...new Set(columnsOf(view, category))].sort()).toEqual([...key].sort());
+  });
+
+  it('draws the top ten designs as ten bars at most, the rank keeping ties apart', () => {
+    const { config } = chartOf('top_designs_by_revenue');
+    expect(config.SortConfiguration).toMatchObject({
+      CategoryItemsLimit: { ItemsLimit: 10, OtherCategories: 'EXCLUDE' },
+    });
+    const filters = dashboardDefinition()
+      .FilterGroups.flatMap((g) => g.Filters)
+      .flatMap((f) => Object.entries(f))
+      .filter(([, filter]) => filter.Column.ColumnName === 'revenue_rank');
+    expect(filters).toEqual([
+      [
+        'NumericRangeFilter',
+        expect.objectContaining({ RangeMaximum: { StaticValue: 10 }, IncludeMaximum: true }),
+      ],
+    ]);
+    const sql = fs.readFileSync(
+      path.join(PROJECT_ROOT, 'sql/views/top_designs_by_revenue.sql'),
+      'utf8',
+    );
+    expect(sql).toMatch(
+      /row_number\(\) OVER \(PARTITION BY g.currency_code ORDER BY g.revenue DESC, g.design_id\)/,
+    );
+  });
+
+  it('gives every currency its own value axis', () => {
+    const definition = dashboardDefinition();
+    for (const view of VIEW_NAMES) {
+      const { wells, config } = chartOf(view);
+      const sheet = definition.Sheets.find((s) => s.SheetId === view.replace(/_/g, '-'))!;
+      const currency = Object.values(sheet.FilterControls[0]!)[0]!;
+      const smallMultiples = wells.SmallMultiples?.map(
+        (m) => m.CategoricalDimensionField.Column.ColumnName,
+      );
+      // Either one currency at a time, or one small chart per currency with its own scale.
+      expect({
+        view,
+        axes:
+          currency.Type === 'SINGLE_SELECT' ||
+          (smallMultiples?.[0] === 'currency_code' &&
+            (config.SmallMultiplesOptions as { XAxis: { Scale: string } }).XAxis.Scale ===
+              'INDEPENDENT'),
+      }).toEqual({ view, axes: true });
+    }
+    expect(chartOf('purchases_vs_sales_by_currency').wells.SmallMultiples).toHaveLength(1);
+  });
+
+  it('shows a month without sales as a gap on the time axis', () => {
+    const { kind, config } = chartOf('sales_by_month_country');
+    expect(kind).toBe('LineChartVisual');
+    expect(config.XAxisDisplayOptions).toEqual({
+      DataOptions: { DateAxisOptions: { MissingDateVisibility: 'VISIBLE' } },
+    });
+  });
+
+  it('names payment types in the legend rather than by their codes', () => {
+    const view = 'outstanding_payments_by_counterparty';
+    const colour = chartOf(view).wells.Colors![0]!.CategoricalDimensionField.Column.ColumnName;
+    expect(columnsOf(view, colour)).toContain('payment_type_name');
+    const expression = dashboardDefinition().CalculatedFields.find(
+      (c) => c.DataSetIdentifier === view && c.Name === colour,
+    )?.Expression;
+    expect(expression).toContain(
+      "{payment_type_name} = 'SALES_RECEIPT', 'Sales receipt (owed to us)'",
+    );
   });
 
   it('has a currency control on every sheet and a date-range control where there are dates', () => {

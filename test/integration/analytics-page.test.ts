@@ -10,6 +10,7 @@ import { collectAnalytics } from '../../cli/analytics/analytics-report';
 import { renderAnalyticsHtml } from '../../cli/analytics/render-analytics-html';
 import { setAnalystPassword } from '../../lambdas/load/analyst-role';
 import { launchBrowser } from '../support/browser';
+import { addChartCases } from './support/chart-star';
 import { startSampleWarehouse, type SampleWarehouse } from './support/sample-star';
 
 const ROOT = resolve(__dirname, '../..');
@@ -25,6 +26,7 @@ const hundredths = (value: string) => Math.round(Number(value) * 100);
 
 beforeAll(async () => {
   warehouse = await startSampleWarehouse();
+  await addChartCases(warehouse.client);
   folder = await mkdtemp(join(tmpdir(), 'dlv-analytics-'));
   const pool = new Pool({ connectionString: warehouse.url, max: 1 });
   const file = join(folder, 'analytics.html');
@@ -39,8 +41,15 @@ beforeAll(async () => {
     if (!request.url().startsWith('file:')) external.push(request.url());
   });
   await page.goto(`file://${file}`);
-  if (process.env.ANALYTICS_SCREENSHOT) {
-    await page.screenshot({ path: process.env.ANALYTICS_SCREENSHOT, fullPage: true });
+  const screenshot = process.env.ANALYTICS_SCREENSHOT;
+  if (screenshot) {
+    // The whole page, then each question on its own, readable at full size.
+    await page.screenshot({ path: screenshot, fullPage: true });
+    for (const { name } of ANALYST_VIEWS) {
+      await page
+        .locator(`section#${name}`)
+        .screenshot({ path: screenshot.replace(/\.png$/, `-${name}.png`) });
+    }
   }
 }, 120_000);
 
@@ -50,9 +59,14 @@ afterAll(async () => {
   if (folder) await rm(folder, { recursive: true, force: true });
 });
 
+/** A category's key as the page writes it: its key columns' values, joined. */
+const categoryKey = (view: AnalystView, row: Record<string, unknown>) =>
+  view.chart.category.map((column) => String(row[column] ?? '—')).join(' / ');
+
 /**
- * What the chart of `view` must draw, computed here from the view's rows rather than by the
- * page's SQL: the rows the chart keeps, summed per currency (where split), category and series.
+ * What the charts of `view` must draw, computed here from the view's rows rather than by the
+ * page's SQL: the rows the chart keeps, summed per currency, category key (an id, never a name)
+ * and series.
  */
 async function expectedPoints(view: AnalystView): Promise<Drawn[]> {
   const { rows } = await warehouse.client.query<Record<string, unknown>>(
@@ -64,8 +78,8 @@ async function expectedPoints(view: AnalystView): Promise<Drawn[]> {
   for (const row of kept) {
     for (const value of chart.values) {
       const key = [
-        view.perCurrency ? String(row.currency_code) : '',
-        String(row[chart.category]),
+        String(row.currency_code),
+        categoryKey(view, row),
         chart.series ? String(row[chart.series]) : value,
       ].join('|');
       sums.set(key, (sums.get(key) ?? 0) + hundredths(String(row[value])));
@@ -74,12 +88,15 @@ async function expectedPoints(view: AnalystView): Promise<Drawn[]> {
   return [...sums].map(([key, sum]) => `${key} = ${sum}`).sort();
 }
 
+/** Every value the page shows for `view`: its charts' points and its single-bar rows. */
 async function drawnPoints(view: AnalystView): Promise<Drawn[]> {
   const points = await page
-    .locator(`figure.chart[data-view="${view.name}"] .point`)
+    .locator(
+      `figure.chart[data-view="${view.name}"] .point, table.singles[data-view="${view.name}"] .point`,
+    )
     .evaluateAll((elements) =>
       elements.map((e) => ({
-        currency: e.closest('figure')?.getAttribute('data-currency') ?? '',
+        currency: e.closest('[data-currency]')?.getAttribute('data-currency') ?? '',
         category: e.getAttribute('data-category') ?? '',
         series: e.getAttribute('data-series') ?? '',
         value: e.getAttribute('data-value') ?? '',
@@ -89,6 +106,12 @@ async function drawnPoints(view: AnalystView): Promise<Drawn[]> {
     .map((p) => `${p.currency}|${p.category}|${p.series} = ${hundredths(p.value)}`)
     .sort();
 }
+
+/** The category axis' labels of one chart, top to bottom. */
+const barLabels = (name: string, currency: string) =>
+  page
+    .locator(`figure[data-view="${name}"][data-currency="${currency}"] .y-axis .tick`)
+    .allTextContents();
 
 describe('deliverance analytics --html, in Chromium', () => {
   it('renders one section per question, in the order of the visual specs, with nothing fetched', async () => {
@@ -111,16 +134,20 @@ describe('deliverance analytics --html, in Chromium', () => {
         box: f.querySelector('svg')?.getBoundingClientRect().height ?? 0,
       })),
     );
-    // The sample star trades GBP and USD (and buys in EUR): split charts have a panel each.
+    // A chart per currency wherever it has more than one bar: JPY (one order) has none but its
+    // purchases and sales, USD sold in one month, one department sells in USD, EUR and JPY.
     expect(charts.map((c) => `${c.view}: ${c.title}`)).toEqual([
+      'sales_by_month_country: Sales by month and country (EUR)',
       'sales_by_month_country: Sales by month and country (GBP)',
-      'sales_by_month_country: Sales by month and country (USD)',
+      'top_designs_by_revenue: Top designs by revenue (EUR)',
       'top_designs_by_revenue: Top designs by revenue (GBP)',
-      'top_designs_by_revenue: Top designs by revenue (USD)',
       'revenue_by_staff_department: Revenue by staff department (GBP)',
-      'revenue_by_staff_department: Revenue by staff department (USD)',
+      'outstanding_payments_by_counterparty: Outstanding payments by counterparty (EUR)',
       'outstanding_payments_by_counterparty: Outstanding payments by counterparty (GBP)',
-      'purchases_vs_sales_by_currency: Purchases and sales by currency',
+      'purchases_vs_sales_by_currency: Purchases and sales by currency (EUR)',
+      'purchases_vs_sales_by_currency: Purchases and sales by currency (GBP)',
+      'purchases_vs_sales_by_currency: Purchases and sales by currency (JPY)',
+      'purchases_vs_sales_by_currency: Purchases and sales by currency (USD)',
     ]);
     for (const c of charts) {
       expect({ chart: c.title, axes: c.axes.map((a) => a.title !== '' && a.ticks > 0) }).toEqual({
@@ -163,12 +190,141 @@ describe('deliverance analytics --html, in Chromium', () => {
     await expect(
       value('sales_by_month_country', 'GBP', '2024-01-01', 'United Kingdom'),
     ).resolves.toBe('300.00');
-    await expect(value('top_designs_by_revenue', 'GBP', 'Wooden', 'revenue')).resolves.toBe(
-      '430.00',
-    );
+    await expect(value('top_designs_by_revenue', 'GBP', '1', 'revenue')).resolves.toBe('430.00');
     await expect(
-      value('outstanding_payments_by_counterparty', 'GBP', 'Bolt SARL', 'SALES_RECEIPT'),
+      value('outstanding_payments_by_counterparty', 'GBP', '2', 'SALES_RECEIPT'),
     ).resolves.toBe('72.00');
+  });
+
+  it('keys every bar by id and shows the id beside a name two categories share', async () => {
+    // Steel (#4) earns 400.00 and Steel (#2) 72.00: summed by name they would lead Wooden.
+    // Wooden (#12) is outside the top ten, so the one Wooden shown needs no id.
+    const designs = await barLabels('top_designs_by_revenue', 'GBP');
+    expect(designs.slice(0, 3)).toEqual(['Wooden', 'Steel (#4)', 'Steel (#2)']);
+    expect(designs).toContain('Canvas');
+    expect(await barLabels('outstanding_payments_by_counterparty', 'GBP')).toEqual(
+      expect.arrayContaining(['Acme Ltd (#1)', 'Acme Ltd (#3)', 'Bolt SARL']),
+    );
+    expect(await barLabels('revenue_by_staff_department', 'GBP')).toEqual(
+      expect.arrayContaining(['Sales (Manchester)', 'Sales (Leeds)', 'Production']),
+    );
+  });
+
+  it('draws exactly ten bars for the top ten, the ten designs that earn most', async () => {
+    const { rows } = await warehouse.client.query<{ design_id: number; revenue: string }>(
+      `SELECT design_id, revenue FROM analytics.top_designs_by_revenue WHERE currency_code = 'GBP'`,
+    );
+    expect(rows.length).toBeGreaterThan(10);
+    // Computed here: by revenue, a tie going to the lower id (Hemp #11 and Wooden #12 tie).
+    const topTen = rows
+      .sort((a, b) => hundredths(b.revenue) - hundredths(a.revenue) || a.design_id - b.design_id)
+      .slice(0, 10)
+      .map((r) => String(r.design_id));
+    const drawn = await page
+      .locator('figure[data-view="top_designs_by_revenue"][data-currency="GBP"] rect.point')
+      .evaluateAll((rects) => rects.map((r) => r.getAttribute('data-category')));
+    expect(drawn).toEqual(topTen);
+  });
+
+  it('leaves a month without sales as a gap: on the axis, and never bridged by a line', async () => {
+    const series = await page
+      .locator('figure[data-view="sales_by_month_country"][data-currency="GBP"] g.series')
+      .evaluateAll((groups) =>
+        groups.map((g) => ({
+          series: g.getAttribute('data-series'),
+          points: [...g.querySelectorAll('circle.point')].map((c) => ({
+            month: c.getAttribute('data-category') ?? '',
+            at: `${c.getAttribute('cx')},${c.getAttribute('cy')}`,
+          })),
+          lines: [...g.querySelectorAll('polyline')].map(
+            (l) => l.getAttribute('points')?.split(' ') ?? [],
+          ),
+        })),
+      );
+    const monthIndex = (month: string) =>
+      Number(month.slice(0, 4)) * 12 + Number(month.slice(5, 7));
+    // GBP sold in January, February, March, May and June: April is on the axis as a gap.
+    const uk = series.find((s) => s.series === 'United Kingdom')!;
+    expect(uk.points.map((p) => p.month)).toEqual([
+      '2024-01-01',
+      '2024-02-01',
+      '2024-05-01',
+      '2024-06-01',
+    ]);
+    const x = (p: { at: string }) => Number(p.at.split(',')[0]);
+    const [jan, feb, may] = uk.points as [
+      (typeof uk.points)[0],
+      (typeof uk.points)[0],
+      (typeof uk.points)[0],
+    ];
+    expect(x(may) - x(feb)).toBeCloseTo(3 * (x(feb) - x(jan)), 0);
+    // Every segment of every line joins two neighbouring months.
+    let segments = 0;
+    for (const s of series) {
+      const monthAt = new Map(s.points.map((p) => [p.at, p.month]));
+      for (const line of s.lines) {
+        for (let i = 1; i < line.length; i += 1) {
+          const [from, to] = [monthAt.get(line[i - 1]!), monthAt.get(line[i]!)];
+          expect({
+            series: s.series,
+            from,
+            to,
+            apart: monthIndex(to!) - monthIndex(from!),
+          }).toEqual({ series: s.series, from, to, apart: 1 });
+          segments += 1;
+        }
+      }
+    }
+    expect(segments).toBeGreaterThan(0);
+    // France sold in January and March only: two points, no line.
+    const france = series.find((s) => s.series === 'France')!;
+    expect(france.points).toHaveLength(2);
+    expect(france.lines).toEqual([]);
+  });
+
+  it('gives every currency its own chart and value axis, purchases and sales included', async () => {
+    const { rows } = await warehouse.client.query<{ currency_code: string }>(
+      'SELECT currency_code FROM analytics.purchases_vs_sales_by_currency ORDER BY 1',
+    );
+    const figures = await page
+      .locator('figure[data-view="purchases_vs_sales_by_currency"]')
+      .evaluateAll((fs) =>
+        fs.map((f) => ({
+          currency: f.getAttribute('data-currency'),
+          axis: f.querySelector('.x-axis .axis-title')?.textContent,
+        })),
+      );
+    expect(figures).toEqual(
+      rows.map((r) => ({
+        currency: r.currency_code,
+        axis: `Sales revenue and Purchase cost (${r.currency_code})`,
+      })),
+    );
+  });
+
+  it('shows a chart that would hold one bar as a table row instead', async () => {
+    const counts = await page
+      .locator('figure.chart')
+      .evaluateAll((fs) => fs.map((f) => f.querySelectorAll('.point').length));
+    expect(counts.filter((n) => n < 2)).toEqual([]);
+    const departments = await page
+      .locator('table.singles[data-view="revenue_by_staff_department"] tbody tr')
+      .allInnerTexts();
+    expect(departments.map((r) => r.split('\t').slice(0, 2).join(' '))).toEqual([
+      'EUR Sales (Manchester)',
+      'JPY Sales (Manchester)',
+      'USD Sales (Manchester)',
+    ]);
+  });
+
+  it('names payment types in the legend, not by their codes', async () => {
+    const legend = await page
+      .locator('figure[data-view="outstanding_payments_by_counterparty"] .legend')
+      .allTextContents();
+    const text = legend.join(' ');
+    expect(text).toContain('Sales receipt (owed to us)');
+    expect(text).toContain('Purchase payment (we owe)');
+    expect(text).not.toMatch(/[A-Z]+_[A-Z]+/);
   });
 
   it.each(ANALYST_VIEWS.map((v) => [v.name, v] as const))(

@@ -232,7 +232,7 @@ function factPaymentRows(): WarehouseRow[] {
 }
 
 /** Inserts rows into a catalogue table; column names come from the catalogue alone. */
-async function insert(client: Client, tableName: string, rows: readonly WarehouseRow[]) {
+export async function insert(client: Client, tableName: string, rows: readonly WarehouseRow[]) {
   const table = warehouseTable(tableName);
   if (!table) throw new Error(`${tableName} is not in the warehouse catalogue`);
   const columns = table.columns.map((c) => c.name);
@@ -290,18 +290,15 @@ export async function startSampleWarehouse(): Promise<SampleWarehouse> {
   };
 }
 
-async function seedSampleStar(client: Client): Promise<void> {
-  const facts = {
-    fact_sales_order: factSalesOrderRows(),
-    fact_purchase_order: factPurchaseOrderRows(),
-    fact_payment: factPaymentRows(),
-  };
+/** The dim_date rows of every `*_date` the fact rows name and dim_date does not hold yet. */
+export async function insertDates(
+  client: Client,
+  factRows: readonly WarehouseRow[],
+): Promise<void> {
   const dates = new Set<string>();
-  for (const factRows of Object.values(facts)) {
-    for (const row of factRows) {
-      for (const [name, value] of Object.entries(row)) {
-        if (name.endsWith('_date') && typeof value === 'string') dates.add(value);
-      }
+  for (const row of factRows) {
+    for (const [name, value] of Object.entries(row)) {
+      if (name.endsWith('_date') && typeof value === 'string') dates.add(value);
     }
   }
   await client.query(
@@ -309,9 +306,19 @@ async function seedSampleStar(client: Client): Promise<void> {
      SELECT d, extract(year FROM d), extract(month FROM d), extract(day FROM d),
             extract(isodow FROM d), trim(to_char(d, 'Day')), trim(to_char(d, 'Month')),
             extract(quarter FROM d)
-       FROM unnest($1::date[]) AS d`,
+       FROM unnest($1::date[]) AS d
+      WHERE NOT EXISTS (SELECT 1 FROM dim_date x WHERE x.date_id = d)`,
     [[...dates]],
   );
+}
+
+async function seedSampleStar(client: Client): Promise<void> {
+  const facts = {
+    fact_sales_order: factSalesOrderRows(),
+    fact_purchase_order: factPurchaseOrderRows(),
+    fact_payment: factPaymentRows(),
+  };
+  await insertDates(client, Object.values(facts).flat());
   await insert(client, 'dim_currency', currencies);
   await insert(client, 'dim_location', locations);
   await insert(client, 'dim_staff', staff);
