@@ -5,6 +5,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import { METRICS, METRICS_NAMESPACE, type MetricPoint } from '../../../contract/metrics';
 import type { StageName } from '../../../contract/stages';
+import { ConfigurationError } from '../core/pipeline-error';
 import type { StageLogger } from '../ports/stage-logger';
 
 export interface StageTelemetry {
@@ -67,6 +68,7 @@ export function stageHandler<E, R, C extends object>(
 /** The environment variable a handler cannot run without, or a clear error naming it. */
 export function requiredEnv(name: string): string {
   const value = process.env[name];
-  if (!value) throw new Error(`Environment variable ${name} is not set: the stack must set it`);
+  if (!value)
+    throw new ConfigurationError(`Environment variable ${name} is not set: the stack must set it`);
   return value;
 }
