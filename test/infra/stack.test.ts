@@ -767,7 +767,7 @@ describe('monitoring', () => {
 
   it('notifies the topic of every alarm and of its recovery', () => {
     const alarms = dev.findResources('AWS::CloudWatch::Alarm');
-    expect(Object.keys(alarms)).toHaveLength(13);
+    expect(Object.keys(alarms)).toHaveLength(16);
     const topic = { Ref: Object.keys(dev.findResources('AWS::SNS::Topic'))[0] };
     for (const alarm of Object.values(alarms)) {
       expect((alarm as Resource).Properties).toMatchObject({
@@ -788,6 +788,22 @@ describe('monitoring', () => {
         DatapointsToAlarm: 2,
         Threshold: 1,
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+    }
+  });
+
+  it('alarms on the first fatal error of each stage, which is answered rather than retried', () => {
+    for (const stage of STAGES) {
+      dev.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: `deliverance-dev-${stage}-fatal-errors`,
+        AlarmDescription: Match.stringLikeRegexp(`^The ${stage} stopped at a fatal error`),
+        MetricName: 'FatalErrors',
+        Namespace: 'Deliverance',
+        Dimensions: [{ Name: 'service', Value: stage }],
+        Statistic: 'Sum',
+        EvaluationPeriods: 1,
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
       });
     }
   });

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import type { CheckResult } from '../../cli/doctor/doctor-check';
 import type { PipelineStatus } from '../../cli/status/pipeline-status';
 import type { OperationsParameter } from '../../contract/operations';
+import { isStageFault } from '../../contract/stage-fault';
 import type { IngestResult } from '../../lambdas/ingest/ingest';
 import { landingKey, manifestKey, newBatchId, processedKey } from '../../lambdas/shared/core/batch';
 import { SOURCE_TABLE_NAMES } from '../../lambdas/shared/core/catalogue';
@@ -59,6 +60,9 @@ const fnId = (prefix: string) =>
 const since = (mark: number) => rehearsal.lambda.invocations.slice(mark);
 const failures = (records: readonly InvocationRecord[]) =>
   records.filter((r) => !r.ok).map((r) => `${r.function}#${r.attempt}: ${r.error?.errorMessage}`);
+/** What a function answered instead of throwing a fatal error (contract/stage-fault.ts). */
+const faultOf = (record: InvocationRecord) =>
+  isStageFault(record.result) ? record.result.fault : undefined;
 const dlq = (prefix: string): DestinationRecord[] => {
   const fn = rehearsal.lambda.functions.get(fnId(prefix));
   return rehearsal.lambda.queues.get(fn?.onFailure ?? '') ?? [];
@@ -492,14 +496,21 @@ describe('the synthesized stack, rehearsed', () => {
       rehearsal.lambda.onBeforeAttempt = () => undefined;
     }
     const loads = since(mark).filter((r) => r.function === fnId('Loading'));
-    expect(loads.map((r) => r.error?.errorType)).toEqual(Array(3).fill('ReconciliationError'));
-    const alarm = alarmsOf(rehearsal.deployment).find(
-      (a) => a.metricName === 'ReconciliationMismatch',
-    );
-    expect(alarm && stateAfter(alarm, emittedMetrics(since(mark)))).toBe('ALARM');
+    // Counts that disagree disagree again on a retry: the fault is answered once, not retried.
+    expect(loads.map((r) => [r.ok, faultOf(r)?.name])).toEqual([[true, 'ReconciliationError']]);
+    expect(dlq('Loading')).toEqual([]);
+    const alarms = alarmsOf(rehearsal.deployment);
+    const mismatch = alarms.find((a) => a.metricName === 'ReconciliationMismatch');
+    const fatal = alarms.find((a) => a.name.endsWith('-load-fatal-errors'));
+    expect(mismatch && stateAfter(mismatch, emittedMetrics(since(mark)))).toBe('ALARM');
+    expect(fatal && stateAfter(fatal, emittedMetrics(since(mark)))).toBe('ALARM');
 
     await rehearsal.untamper?.();
-    await replay(dlq('Loading'));
+    // The batch is still owed: the next batch's load catches it up first.
+    await changeSource();
+    const recovered = rehearsal.lambda.invocations.length;
+    await rehearsal.tick();
+    expect(failures(since(recovered))).toEqual([]);
     await warehouseMatchesSource();
   });
 
@@ -545,8 +556,9 @@ describe('the synthesized stack, rehearsed', () => {
     const mark = rehearsal.lambda.invocations.length;
     await rehearsal.tick();
     const refused = since(mark);
-    expect(refused.map((r) => r.ok)).toEqual([false, false, false]);
-    const message = refused[0]?.error?.errorMessage ?? '';
+    // A refused watermark is refused again on a retry: answered once, not retried.
+    expect(refused.map((r) => [r.ok, faultOf(r)?.name])).toEqual([[true, 'WatermarkError']]);
+    const message = (refused[0] && faultOf(refused[0])?.message) ?? '';
     expect(message).toMatch(
       new RegExp(
         `^The watermark of staff \\(2099-01-01T00:00:00\\.000000Z\\) is later than the source's clock \\(\\d{4}-.*Z\\), so every window would be empty: set the SSM parameter ${name} to `,
@@ -554,8 +566,9 @@ describe('the synthesized stack, rehearsed', () => {
     );
     expect(message).not.toContain('\n');
     expect(notSucceeding && stateAfter(notSucceeding, emittedMetrics(refused))).toBe('ALARM');
-    expect(dlq('Ingestion')).toHaveLength(1);
-    dlq('Ingestion').splice(0);
+    const fatal = alarms.find((a) => a.name.endsWith('-ingest-fatal-errors'));
+    expect(fatal && stateAfter(fatal, emittedMetrics(refused))).toBe('ALARM');
+    expect(dlq('Ingestion')).toEqual([]);
     // Nothing was landed for any table, and no watermark moved.
     expect(rehearsal.gateway.parameters.get(name)?.value).toBe('2099-01-01T00:00:00.000000Z');
 

@@ -58,7 +58,9 @@ describe('SSM watermark store', () => {
 
   it('retries a failed request: it is transient', async () => {
     ssm.on(GetParameterCommand).rejects(new Error('ThrottlingException'));
-    const failure = await store().read('staff').catch((error: unknown) => error);
+    const failure = await store()
+      .read('staff')
+      .catch((error: unknown) => error);
     expect(errorKind(failure)).toBe('transient');
   });
 
