@@ -10,6 +10,7 @@ import {
   type MetricName,
 } from '../../contract/metrics';
 import { SOURCE_TABLES, WAREHOUSE_TABLES } from '../../contract/pipeline-tables';
+import { parseStageSettings, TUNINGS } from '../../contract/settings';
 import { PROJECT_ROOT } from '../../lib/pipeline-function';
 import { sqlDigest } from '../../lib/warehouse-preparation';
 import { FULL_CONTEXT, synthesize } from './support/synth';
@@ -301,6 +302,35 @@ describe('functions', () => {
     expect(
       Object.keys(variablesOf('transform')).filter((v) => /^(SOURCE|WAREHOUSE)_/.test(v)),
     ).toEqual([]);
+  });
+
+  it("sets every setting each stage's handler reads, as values its parse accepts", () => {
+    const tuned = synthesize({
+      'deliverance:overlapSeconds': 60,
+      'deliverance:maxBatchRows': 1000,
+    }).template;
+    /** A function's variables; a bucket's name is a reference until deploy: any name will do. */
+    const envOf = (template: Template, stage: string) =>
+      Object.fromEntries(
+        Object.entries(
+          (
+            (template.toJSON().Resources[functionOf(template, stage)] as Resource).Properties
+              .Environment as { Variables: Record<string, unknown> }
+          ).Variables,
+        ).map(([name, value]) => [name, typeof value === 'string' ? value : `${name}-resolved`]),
+      );
+    for (const template of [dev, prod, tuned]) {
+      for (const stage of STAGES) {
+        const parsed = parseStageSettings(stage, envOf(template, stage));
+        expect(parsed.ok ? [] : parsed.problems).toEqual([]);
+      }
+    }
+    const ingest = parseStageSettings('ingest', envOf(tuned, 'ingest'));
+    expect(ingest.ok && ingest.value.tunings).toEqual({
+      overlapSeconds: 60,
+      maxBatchRows: 1000,
+      futureToleranceSeconds: TUNINGS.futureToleranceSeconds.default,
+    });
   });
 
   it('passes complete secret ARNs through when configured', () => {

@@ -6,7 +6,6 @@ import middy from '@middy/core';
 import { METRICS, METRICS_NAMESPACE, type MetricPoint } from '../../../contract/metrics';
 import type { StageFault } from '../../../contract/stage-fault';
 import type { StageName } from '../../../contract/stages';
-import { ConfigurationError } from '../core/pipeline-error';
 import { answerFatal } from '../fatal-answer';
 import type { StageLogger } from '../ports/stage-logger';
 
@@ -77,12 +76,4 @@ export function stageHandler<E, R, C extends object>(
         logger.error(`The ${stage} failed`, request.error as Error);
       },
     }) as unknown as (event: E, context: C) => Promise<R | StageFault>;
-}
-
-/** The environment variable a handler cannot run without, or a clear error naming it. */
-export function requiredEnv(name: string): string {
-  const value = process.env[name];
-  if (!value)
-    throw new ConfigurationError(`Environment variable ${name} is not set: the stack must set it`);
-  return value;
 }
