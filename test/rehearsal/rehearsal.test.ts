@@ -305,21 +305,21 @@ describe('the synthesized stack, rehearsed', () => {
       await rehearsal.placeDatabaseAuthority('bundle');
     }
     const refused = since(mark);
-    expect(refused.map((r) => [r.function, r.ok])).toEqual(
-      Array(3).fill([fnId('Ingestion'), false]),
-    );
-    const message = refused[0]?.error?.errorMessage ?? '';
+    // A certificate no retry can verify: the fault is answered once, not retried nor parked.
+    expect(refused.map((r) => [r.function, r.ok, faultOf(r)?.kind])).toEqual([
+      [fnId('Ingestion'), true, 'fatal'],
+    ]);
+    const message = (refused[0] && faultOf(refused[0])?.message) ?? '';
     expect(message).toMatch(
       /^The source database at 127\.0\.0\.1:\d+\/totesys presented a certificate that could not be verified \(UNABLE_TO_VERIFY_LEAF_SIGNATURE: unable to verify the first certificate\): .* RDS endpoint/,
     );
     expect(message).not.toContain('\n');
     expect(refused[0]?.coldStart).toBe(true);
+    expect(dlq('Ingestion')).toEqual([]);
 
-    // With the authority in the bundle again, the parked tick goes through.
-    const parked = dlq('Ingestion');
-    expect(parked).toHaveLength(1);
+    // With the authority in the bundle again, the next tick reads from the unmoved watermarks.
     const replayed = rehearsal.lambda.invocations.length;
-    await replay(parked);
+    await rehearsal.tick();
     expect(failures(since(replayed))).toEqual([]);
     expect(since(replayed).map((r) => r.function)).toEqual([
       fnId('Ingestion'),
@@ -578,6 +578,47 @@ describe('the synthesized stack, rehearsed', () => {
     await rehearsal.tick();
     expect(failures(since(recovered))).toEqual([]);
     await warehouseMatchesSource();
+  });
+
+  it('answers a stray object under manifests/ once, as a fatal error naming it, and alarms', async () => {
+    const stray = 'manifests/notes.json';
+    const { landing } = rehearsal.buckets;
+    await landing.put(stray, '{}');
+    const mark = rehearsal.lambda.invocations.length;
+    await rehearsal.lambda.invokeAsync(
+      rehearsal.lambda.functions.get(fnId('Transformation'))?.arn as string,
+      {
+        Records: [
+          s3EventRecord(
+            {
+              bucket: landing.bucket,
+              key: stray,
+              size: 2,
+              eTag: '"rehearsal"',
+              eventName: 'ObjectCreated:Put',
+              principal: rehearsal.operator.principal,
+            },
+            1,
+          ),
+        ],
+      },
+      's3.amazonaws.com',
+      { 'aws:SourceArn': `arn:aws:s3:::${landing.bucket}`, 'aws:SourceAccount': ACCOUNT },
+    );
+    await rehearsal.lambda.idle();
+    const answered = since(mark);
+    expect(answered.map((r) => [r.function, r.ok, faultOf(r)?.name])).toEqual([
+      [fnId('Transformation'), true, 'ConfigurationError'],
+    ]);
+    expect((answered[0] && faultOf(answered[0])?.message) ?? '').toMatch(
+      /^The event names manifests\/notes\.json, which is not a batch manifest key .*: remove the object/,
+    );
+    const fatal = alarmsOf(rehearsal.deployment).find((a) =>
+      a.name.endsWith('-transform-fatal-errors'),
+    );
+    expect(fatal && stateAfter(fatal, emittedMetrics(answered))).toBe('ALARM');
+    expect(dlq('Transformation')).toEqual([]);
+    await landing.delete(stray);
   });
 
   it('removes what a failed ingest attempt landed once Lambda retries it, as the role allows', async () => {
