@@ -469,7 +469,7 @@ describe('the synthesized stack, rehearsed', () => {
     await warehouseMatchesSource();
   });
 
-  it('raises the reconciliation alarm on a batch whose counts do not add up, and replays it', async () => {
+  it('raises the reconciliation alarm on a batch whose counts do not add up, and loads it at the next tick once they do', async () => {
     await changeSource();
     let tampered: string | undefined;
     rehearsal.lambda.onBeforeAttempt = async (fn, event) => {
