@@ -65,6 +65,15 @@ export default tseslint.config(
           ],
         },
       ],
+      // An error without a kind is retried as transient (pipeline-error.ts): say what it is.
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "NewExpression[callee.name='Error'], CallExpression[callee.name='Error']",
+          message:
+            'Raise a PipelineError with a kind (ConfigurationError, InvariantError, TransientError or a named one): a bare Error is retried as transient.',
+        },
+      ],
     },
   },
   {

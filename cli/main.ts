@@ -23,7 +23,7 @@ interface CommandHelp {
   readonly deployed: boolean;
 }
 
-const COMMANDS: Readonly<Record<string, CommandHelp>> = {
+const COMMANDS = {
   seed: {
     usage: 'seed --scale N',
     summary: 'fill the totesys database with deterministic generated data',
@@ -97,7 +97,14 @@ const COMMANDS: Readonly<Record<string, CommandHelp>> = {
       "One line per check, with the fix when it fails: each database's settings (with --env its\nsecret), connection and TLS, the source user's SELECT and pg_monitor, the warehouse user's\nCREATE and CREATEROLE, the buckets, the watermarks; with --env also recent failures, the\ndead-letter queues, the alarms and the alarm subscriptions. Starts no embedded server for\nwhat the settings point elsewhere, and creates no state. Exit 0: all passed; 1: a check\nfailed; 2: a usage error.",
     deployed: true,
   },
-};
+} as const satisfies Readonly<Record<string, CommandHelp>>;
+
+type CommandName = keyof typeof COMMANDS;
+
+/** The command `word` names, if it names one. */
+function commandNamed(word: string | undefined): CommandName | undefined {
+  return word !== undefined && Object.hasOwn(COMMANDS, word) ? (word as CommandName) : undefined;
+}
 
 const ENVIRONMENT_HELP = `Environment: DELIVERANCE_ENV (as --env: a deployed stack, found by its SSM parameter
 /deliverance/<env>/operations with your own AWS credentials and region), DELIVERANCE_SOURCE_URL,
@@ -164,7 +171,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === 'help') {
-    const help = extra[0] === undefined ? undefined : COMMANDS[extra[0]];
+    const named = commandNamed(extra[0]);
+    const help = named && COMMANDS[named];
     console.log(help ? commandHelp(extra[0] as string, help) : USAGE);
     return 0;
   }
@@ -172,10 +180,11 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return values.help ? 0 : 2;
   }
-  const help = COMMANDS[command];
-  if (!help) {
+  const name = commandNamed(command);
+  if (!name) {
     throw new UsageError(`Unknown command "${command}". Run "deliverance --help" for the list`);
   }
+  const help: CommandHelp = COMMANDS[name];
   if (values.help) {
     console.log(commandHelp(command, help));
     return 0;
@@ -191,7 +200,7 @@ async function main(argv: string[]): Promise<number> {
       `${command} works on the local state folder only: unset DELIVERANCE_ENV or drop --env ${env}`,
     );
   }
-  switch (command) {
+  switch (name) {
     case 'seed':
       return seedCommand({ scale: values.scale });
     case 'run':
@@ -219,8 +228,13 @@ async function main(argv: string[]): Promise<number> {
       return pauseCommand({ env, table: values.table });
     case 'resume':
       return resumeCommand({ env, table: values.table });
-    default:
+    case 'resync':
       return resyncCommand({ env, table: values.table, from: values.from });
+    default: {
+      // A command listed without its case does not compile.
+      const unhandled: never = name;
+      throw new UsageError(`No case for the command ${String(unhandled)}`);
+    }
   }
 }
 

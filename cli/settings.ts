@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { DEFAULT_MAX_BATCH_ROWS } from '../contract/batch-bounds';
+import { CLI_ENV_PREFIX, parseTunings } from '../contract/settings';
 
 /** The command line's settings, from the environment DESIGN.md names. */
 export interface CliSettings {
@@ -27,25 +27,20 @@ export function stateDirOf(env: NodeJS.ProcessEnv = process.env): string {
   return resolve(env.DELIVERANCE_STATE_DIR || '.deliverance');
 }
 
+/**
+ * The settings from the environment; the tunings are the functions' own (contract/settings.ts),
+ * prefixed `DELIVERANCE_`, with their defaults and bounds.
+ *
+ * @throws {UsageError} naming every invalid setting at once
+ */
 export function readSettings(env: NodeJS.ProcessEnv = process.env): CliSettings {
-  const overlap = Number(env.DELIVERANCE_OVERLAP_SECONDS ?? '300');
-  if (!Number.isFinite(overlap) || overlap < 0) {
-    throw new UsageError(
-      `DELIVERANCE_OVERLAP_SECONDS must be a non-negative number of seconds, not ${env.DELIVERANCE_OVERLAP_SECONDS}`,
-    );
-  }
-  const cap = Number(env.DELIVERANCE_MAX_BATCH_ROWS ?? DEFAULT_MAX_BATCH_ROWS);
-  if (!Number.isSafeInteger(cap) || cap < 1) {
-    throw new UsageError(
-      `DELIVERANCE_MAX_BATCH_ROWS must be a positive whole number of rows, not ${env.DELIVERANCE_MAX_BATCH_ROWS}`,
-    );
-  }
+  const tunings = parseTunings(['overlapSeconds', 'maxBatchRows'], env, CLI_ENV_PREFIX);
+  if (!tunings.ok) throw new UsageError(tunings.problems.join('; '));
   return {
     sourceUrl: env.DELIVERANCE_SOURCE_URL || undefined,
     warehouseUrl: env.DELIVERANCE_WAREHOUSE_URL || undefined,
     stateDir: stateDirOf(env),
     s3Endpoint: env.DELIVERANCE_S3_ENDPOINT || undefined,
-    overlapSeconds: overlap,
-    maxBatchRows: cap,
+    ...tunings.value,
   };
 }

@@ -52,6 +52,11 @@ export const METRICS = {
   BatchSequenceGap: { unit: 'Count', stages: ['load'] },
   /** 1 per run that parked its batch for a missing object (alarmed; status lists the batch). */
   BatchParked: { unit: 'Count', stages: ['transform', 'load'] },
+  /**
+   * 1 per invocation that stopped at a fatal error (a configuration or code fault): answered, not
+   * retried nor dead-lettered; alarmed per stage.
+   */
+  FatalErrors: { unit: 'Count', stages: ['ingest', 'transform', 'load'] },
   /** One batch of the stage, start to finish. */
   StageDurationMs: { unit: 'Milliseconds', stages: ['ingest', 'transform', 'load'] },
 } as const satisfies Record<string, MetricDeclaration>;

@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { DEFAULT_FUTURE_TOLERANCE_SECONDS, DEFAULT_MAX_BATCH_ROWS } from '../contract/batch-bounds';
 import { FRESHNESS_THRESHOLD_SECONDS } from '../contract/freshness';
+import { TUNINGS, type TuningName } from '../contract/settings';
 import { SOURCE_TABLES } from '../contract/pipeline-tables';
 import {
   DATABASE_ENDPOINT_SETTING,
@@ -140,7 +140,6 @@ export const CONTEXT_PREFIX = 'deliverance:';
 export const DEFAULTS = {
   environment: 'dev',
   ingestSchedule: 'cron(0/5 * * * ? *)',
-  overlapSeconds: 300,
   lambdaSizes: { ingest: 'medium', transform: 'large', load: 'medium' },
   logLevel: 'INFO',
   sourceSecret: 'deliverance/totesys',
@@ -190,14 +189,9 @@ export function readConfig(context: ContextSource): DeliveranceConfig {
     validateScheduleExpression(v),
   );
   const tableSchedules = reader.tableSchedules();
-  const overlapSeconds = reader.integer('overlapSeconds', DEFAULTS.overlapSeconds, 0, 86_400);
-  const futureToleranceSeconds = reader.integer(
-    'futureToleranceSeconds',
-    DEFAULT_FUTURE_TOLERANCE_SECONDS,
-    0,
-    86_400,
-  );
-  const maxBatchRows = reader.integer('maxBatchRows', DEFAULT_MAX_BATCH_ROWS, 1, 1_000_000_000);
+  const overlapSeconds = reader.tuning('overlapSeconds');
+  const futureToleranceSeconds = reader.tuning('futureToleranceSeconds');
+  const maxBatchRows = reader.tuning('maxBatchRows');
   const watermarkParameterPrefix = reader.string(
     'watermarkParameterPrefix',
     `/deliverance/${environment}`,
@@ -329,6 +323,12 @@ class ContextReader {
     }
     const problem = check?.(value);
     return problem ? this.fail(key, raw, problem, fallback) : value;
+  }
+
+  /** A tuning the functions read too, with the default and bounds contract/settings.ts gives it. */
+  tuning(name: TuningName): number {
+    const { default: fallback, min, max } = TUNINGS[name];
+    return this.integer(name, fallback, min, max);
   }
 
   stringList(key: string, check: Check<string>): string[] {

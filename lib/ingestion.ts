@@ -8,7 +8,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { IngestSchedule } from './config';
-import { DEFAULT_FUTURE_TOLERANCE_SECONDS, DEFAULT_MAX_BATCH_ROWS } from '../contract/batch-bounds';
+import { tuningEnvironment } from '../contract/settings';
 import type { DatabaseEndpoint } from '../contract/stage-access';
 import { acknowledge } from './nag';
 import { PipelineFunction, type StageFunctionOptions } from './pipeline-function';
@@ -27,13 +27,13 @@ export interface IngestionProps extends StageFunctionOptions {
   readonly sourceEndpoint?: DatabaseEndpoint;
   /** SSM path, e.g. `/deliverance/prod`; watermarks are `<prefix>/watermarks/<table>`. */
   readonly watermarkParameterPrefix: string;
-  /** @default 300 */
+  /** Seconds re-read behind each watermark. @default TUNINGS.overlapSeconds.default */
   readonly overlapSeconds?: number;
-  /** Rows per source table per batch. @default DEFAULT_MAX_BATCH_ROWS */
+  /** Rows per source table per batch. @default TUNINGS.maxBatchRows.default */
   readonly maxBatchRows?: number;
   /**
    * Seconds past the source's clock before a row is reported as future-stamped.
-   * @default DEFAULT_FUTURE_TOLERANCE_SECONDS
+   * @default TUNINGS.futureToleranceSeconds.default
    */
   readonly futureToleranceSeconds?: number;
   /** One EventBridge schedule per entry; see `ingestSchedules` in config.ts. */
@@ -60,13 +60,7 @@ export class Ingestion extends Construct {
       // slower one could move it back. A run that finds the slot taken is throttled and Lambda
       // retries it from its async queue, so no schedule tick is lost.
       reservedConcurrentExecutions: 1,
-      environment: {
-        OVERLAP_SECONDS: String(props.overlapSeconds ?? 300),
-        MAX_BATCH_ROWS: String(props.maxBatchRows ?? DEFAULT_MAX_BATCH_ROWS),
-        FUTURE_TOLERANCE_SECONDS: String(
-          props.futureToleranceSeconds ?? DEFAULT_FUTURE_TOLERANCE_SECONDS,
-        ),
-      },
+      environment: tuningEnvironment('ingest', props),
     });
     const fn = this.stage.function;
 

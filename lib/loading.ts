@@ -6,6 +6,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { MANIFEST_PREFIX, MANIFEST_SUFFIX } from '../contract/key-layout';
+import { ANALYST_SECRET_ENV } from '../contract/settings';
 import type { DatabaseEndpoint } from '../contract/stage-access';
 import { acknowledge } from './nag';
 import {
@@ -107,6 +108,6 @@ export class Loading extends Construct {
  * (`ANALYST_SECRET_ID`, read by `lambdas/load/handler.ts`).
  */
 export function givesAnalystSecret(fn: lambda.Function, secret: secretsmanager.ISecret): void {
-  fn.addEnvironment('ANALYST_SECRET_ID', secret.secretFullArn ?? secret.secretName);
+  fn.addEnvironment(ANALYST_SECRET_ENV, secret.secretFullArn ?? secret.secretName);
   grantSecretValue(fn, secret);
 }

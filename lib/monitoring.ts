@@ -121,6 +121,17 @@ export class Monitoring extends Construct {
       });
     }
 
+    for (const { stage } of props.stages) {
+      this.alarm(`${stage}-fatal-errors`, {
+        alarmDescription: `The ${stage} stopped at a fatal error: a configuration or code fault (a missing or invalid setting, the paused tables, a secret of the wrong shape, a refused watermark, counts that do not reconcile). It is not retried and not dead-lettered. The ${stage} log line "The ${stage} stopped at a fatal error" and deliverance status name it and what to do; once it is fixed the next run picks up the batches owed (docs/operations.md).`,
+        metric: stageMetric('FatalErrors', cloudwatch.Stats.SUM, FIVE_MINUTES, stage),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
+
     for (const { name, queue } of props.deadLetterQueues) {
       this.alarm(`${name}-dead-letters`, {
         alarmDescription: `Events are waiting in the ${name} dead-letter queue: a batch or a schedule tick failed every retry. Fix the cause, then replay the batch (docs/operations.md).`,

@@ -49,6 +49,8 @@ export async function demoCommand(options: {
   if (!Number.isFinite(scale) || scale <= 0) {
     throw new UsageError(`--scale must be a positive number, not ${options.scale}`);
   }
+  const { overlapSeconds, maxBatchRows } = readSettings();
+  const tunings = { overlapSeconds, maxBatchRows };
   const started = performance.now();
   const stateDir = await temporaryStateDir('deliverance-demo-');
   console.log(
@@ -70,10 +72,8 @@ export async function demoCommand(options: {
     console.log(`    ${seededRows} rows in ${seeded.seconds} s`);
 
     console.log('3/6 First run: a full extract of every table, transformed and loaded');
-    const firstRun = await runUntilCaughtUp(
-      pipeline,
-      { logger, overlapSeconds: 300, maxBatchRows: readSettings().maxBatchRows },
-      (cycle, progress) => console.log(indent(formatCycleWithProgress(cycle, progress))),
+    const firstRun = await runUntilCaughtUp(pipeline, { logger, ...tunings }, (cycle, progress) =>
+      console.log(indent(formatCycleWithProgress(cycle, progress))),
     );
     const first = firstRun[firstRun.length - 1] as CycleResult;
 
@@ -93,11 +93,7 @@ export async function demoCommand(options: {
     console.log(
       '\n5/6 Incremental run: only what changed since the watermarks (plus the overlap window)',
     );
-    const second = await runCycle(pipeline, {
-      logger,
-      overlapSeconds: 300,
-      maxBatchRows: readSettings().maxBatchRows,
-    });
+    const second = await runCycle(pipeline, { logger, ...tunings });
     console.log(indent(formatCycleSummary(second)));
     const renamed = await pipeline.warehouse.query<{ n: number }>(
       'SELECT count(*)::int AS n FROM dim_staff WHERE department_name = $1',

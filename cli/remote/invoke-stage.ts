@@ -1,5 +1,6 @@
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import type { ReplayedStage } from '../../contract/operations';
+import { isStageFault } from '../../contract/stage-fault';
 import type { DeployedStack } from './deployed-stack';
 
 /** What one invocation of a stage's function came to. */
@@ -31,6 +32,10 @@ export async function invokeStage(
     const e = payload as { errorType?: string; errorMessage?: string } | null;
     const message = (e?.errorMessage ?? text).split('\n')[0];
     return { ok: false, error: `${e?.errorType ?? answer.FunctionError}: ${message}` };
+  }
+  // A fatal error is answered, not thrown, so that Lambda does not retry it.
+  if (isStageFault(payload)) {
+    return { ok: false, error: `${payload.fault.name}: ${payload.fault.message}` };
   }
   const results = (Array.isArray(payload) ? payload : [payload]) as {
     batchId?: string;

@@ -1,5 +1,6 @@
 import { quoteIdent, type SourceColumn, type SourceTable } from '../shared/core/catalogue';
 import type { Cursor } from '../shared/core/manifest';
+import { ConfigurationError, InvariantError } from '../shared/core/pipeline-error';
 import { timestampLiteral, type ExtractWindow } from './window';
 
 /** The landed timestamp form; `US` is microseconds, PostgreSQL's own resolution. */
@@ -44,7 +45,7 @@ const cursorOf = (table: SourceTable) => `(t.last_updated, t.${quoteIdent(table.
 
 function cursorLiteral(cursor: Cursor): string {
   if (!Number.isSafeInteger(cursor.key))
-    throw new Error(`A cursor key ${cursor.key} is not an integer`);
+    throw new InvariantError(`A cursor key ${cursor.key} is not an integer`);
   return `(${timestampLiteral(cursor.lastUpdated)}, ${cursor.key})`;
 }
 
@@ -54,7 +55,7 @@ function cursorLiteral(cursor: Cursor): string {
  */
 export function capEnd(table: SourceTable, window: ExtractWindow, cap: number): string {
   if (!Number.isSafeInteger(cap) || cap < 1) {
-    throw new Error(`maxBatchRows must be a positive integer, not ${cap}`);
+    throw new ConfigurationError(`maxBatchRows must be a positive integer, not ${cap}`);
   }
   return `SELECT to_char(t.last_updated, ${ISO_FORMAT}) AS "lastUpdated", t.${quoteIdent(table.primaryKey)} AS key FROM ${quoteIdent(table.name)} t WHERE ${windowCondition(table, window)} ORDER BY t.last_updated, t.${quoteIdent(table.primaryKey)} OFFSET ${cap - 1} LIMIT 2`;
 }
@@ -62,7 +63,7 @@ export function capEnd(table: SourceTable, window: ExtractWindow, cap: number): 
 /** Whether the window holds more than `cap` rows: true or false, reading at most cap + 1 rows. */
 export function overCap(table: SourceTable, window: ExtractWindow, cap: number): string {
   if (!Number.isSafeInteger(cap) || cap < 1) {
-    throw new Error(`maxBatchRows must be a positive integer, not ${cap}`);
+    throw new ConfigurationError(`maxBatchRows must be a positive integer, not ${cap}`);
   }
   return `SELECT count(*) > ${cap} AS over FROM (SELECT 1 FROM ${quoteIdent(table.name)} t WHERE ${windowCondition(table, window)} LIMIT ${cap + 1}) s`;
 }
@@ -109,7 +110,7 @@ function rangeCondition(table: SourceTable, range: KeyRange | undefined): string
   if (!range) return '';
   const key = `t.${quoteIdent(table.primaryKey)}`;
   const bound = (n: number) => {
-    if (!Number.isSafeInteger(n)) throw new Error(`A key bound ${n} is not an integer`);
+    if (!Number.isSafeInteger(n)) throw new InvariantError(`A key bound ${n} is not an integer`);
     return String(n);
   };
   return (
@@ -128,7 +129,7 @@ export function partBoundaries(
   partRows: number,
 ): string {
   if (!Number.isSafeInteger(partRows) || partRows < 1) {
-    throw new Error(`partRows must be a positive integer, not ${partRows}`);
+    throw new ConfigurationError(`partRows must be a positive integer, not ${partRows}`);
   }
   const key = quoteIdent(table.primaryKey);
   return `SELECT k FROM (SELECT t.${key} AS k, row_number() OVER (ORDER BY t.${key}) AS n FROM ${quoteIdent(table.name)} t WHERE ${windowCondition(table, window)}) s WHERE n % ${partRows} = 0 ORDER BY k`;
@@ -157,7 +158,9 @@ export function extractStats(table: SourceTable, window: ExtractWindow): string 
  */
 export function futureStampedSelect(table: SourceTable, bound: string, limit: number): string {
   if (!Number.isSafeInteger(limit) || limit < 1) {
-    throw new Error(`The future-stamped rows listed must be a positive integer, not ${limit}`);
+    throw new InvariantError(
+      `The future-stamped rows listed must be a positive integer, not ${limit}`,
+    );
   }
   const key = `t.${quoteIdent(table.primaryKey)}`;
   return `SELECT ${key} AS key, to_char(t.last_updated, ${ISO_FORMAT}) AS "lastUpdated", count(*) OVER ()::int AS rows FROM ${quoteIdent(table.name)} t WHERE t.last_updated > ${timestampLiteral(bound)} ORDER BY t.last_updated, ${key} LIMIT ${limit}`;

@@ -13,6 +13,7 @@ import {
   type KeyRange,
 } from './extract-query';
 import type { Cursor } from '../shared/core/manifest';
+import { TransientError } from '../shared/core/pipeline-error';
 import type { ExtractWindow } from './window';
 
 export interface ExtractResult {
@@ -115,7 +116,7 @@ export async function extractTable(
       bytes += counter.bytes;
     }
     if (lines !== rows) {
-      throw new Error(
+      throw new TransientError(
         `Extract of ${table.name} wrote ${lines} lines to s3://${store.bucket}/${keys.join(', ')} but the snapshot holds ${rows} rows`,
       );
     }

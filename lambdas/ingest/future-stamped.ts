@@ -9,6 +9,7 @@ import type { SourceTable } from '../shared/core/catalogue';
 import type { FutureStamped } from '../shared/ports/run-log';
 import { formatTimestamp, parseTimestamp } from '../shared/core/value-codecs';
 import { futureStampedSelect } from './extract-query';
+import { InvariantError } from '../shared/core/pipeline-error';
 import type { SourceClock } from './window';
 
 /** How many of a table's future-stamped rows are named; the count covers them all. */
@@ -22,7 +23,8 @@ export function futureBound(
   toleranceSeconds = DEFAULT_FUTURE_TOLERANCE_SECONDS,
 ): string {
   const now = parseTimestamp(clock.now);
-  if (now === undefined) throw new Error(`The source's clock ${clock.now} is not a timestamp`);
+  if (now === undefined)
+    throw new InvariantError(`The source's clock ${clock.now} is not a timestamp`);
   return formatTimestamp(now + BigInt(Math.round(toleranceSeconds * 1_000_000)));
 }
 

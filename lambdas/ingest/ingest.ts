@@ -8,6 +8,7 @@ import {
 } from '../shared/core/catalogue';
 import { mapWithConcurrency } from '../shared/core/concurrency';
 import type { LandedTable, LandingManifest } from '../shared/core/manifest';
+import { TransientError } from '../shared/core/pipeline-error';
 import type { ObjectStore } from '../shared/ports/object-store';
 import type { StageLogger } from '../shared/ports/stage-logger';
 import type { WatermarkStore } from '../shared/ports/watermark-store';
@@ -165,7 +166,7 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
         // A late commit pushed the window past the cap after planning: tables after it were read
         // in full and could refer to rows this batch leaves out. Nothing is kept; the next run
         // plans again.
-        throw new Error(
+        throw new TransientError(
           `The window of ${table.name} grew past maxBatchRows while it was read; the next run plans the batch again`,
         );
       }

@@ -1,4 +1,5 @@
 import type { ClientBase } from 'pg';
+import { InvariantError } from '../shared/core/pipeline-error';
 import type { StageLogger } from '../shared/ports/stage-logger';
 import type { SourceClock } from './window';
 
@@ -21,7 +22,7 @@ export async function readSourceClock(
   precision: number,
 ): Promise<SourceClock> {
   if (!Number.isInteger(precision) || precision < 0 || precision > 6) {
-    throw new Error(`A timestamp precision must be 0 to 6 digits, not ${precision}`);
+    throw new InvariantError(`A timestamp precision must be 0 to 6 digits, not ${precision}`);
   }
   const step = 10 ** (6 - precision);
   const truncated = (instant: string) =>
@@ -47,7 +48,7 @@ export async function readSourceClock(
      FROM horizon`,
   );
   const row = result.rows[0];
-  if (!row) throw new Error('The source database returned no clock reading');
+  if (!row) throw new InvariantError('The source database returned no clock reading');
   if (!row.can_see_all) {
     logger.warn(
       'The ingest user cannot see other sessions in pg_stat_activity: grant it pg_read_all_stats (pg_monitor) so that rows of transactions still open are never skipped; relying on the overlap window meanwhile',

@@ -1,6 +1,11 @@
 import type { Pool } from 'pg';
 import { newBatchId } from '../shared/core/batch';
-import { isSourceTableName, type SourceTableName } from '../shared/core/catalogue';
+import {
+  isSourceTableName,
+  SOURCE_TABLE_NAMES,
+  type SourceTableName,
+} from '../shared/core/catalogue';
+import { ConfigurationError } from '../shared/core/pipeline-error';
 import { ObjectStoreRunLog } from '../shared/adapters/s3-run-log';
 import type { ObjectStore } from '../shared/ports/object-store';
 import type { SelfInvoker } from '../shared/ports/self-invoker';
@@ -97,6 +102,8 @@ function tablesOf(event: IngestEvent): SourceTableName[] | undefined {
   if (!event.tables) return undefined;
   const unknown = event.tables.filter((t) => !isSourceTableName(t));
   if (unknown.length > 0)
-    throw new Error(`The ingest event names unknown tables: ${unknown.join(', ')}`);
+    throw new ConfigurationError(
+      `The ingest event names unknown tables: ${unknown.join(', ')}; name tables of ${SOURCE_TABLE_NAMES.join(', ')}`,
+    );
   return event.tables as SourceTableName[];
 }

@@ -9,7 +9,7 @@
  */
 import type { Cursor } from '../shared/core/manifest';
 import { canonicalTimestamp, formatTimestamp, parseTimestamp } from '../shared/core/value-codecs';
-import { PipelineError } from '../shared/core/pipeline-error';
+import { ConfigurationError, InvariantError, PipelineError } from '../shared/core/pipeline-error';
 
 /**
  * What a table's stored watermark says: read completely `through` an instant, or part-way
@@ -65,7 +65,7 @@ export class WatermarkError extends PipelineError {
 function instant(value: string, what: string): bigint {
   const micros = parseTimestamp(value);
   if (micros === undefined) {
-    throw new Error(
+    throw new InvariantError(
       `${what} ${JSON.stringify(value)} is not an ISO-8601 UTC timestamp 'YYYY-MM-DDTHH:MM:SS.ffffffZ'`,
     );
   }
@@ -87,7 +87,9 @@ export function extractWindow(
   where = 'the watermark store',
 ): ExtractWindow {
   if (!Number.isFinite(overlapSeconds) || overlapSeconds < 0) {
-    throw new Error(`The overlap must be a non-negative number of seconds, not ${overlapSeconds}`);
+    throw new ConfigurationError(
+      `The overlap must be a non-negative number of seconds, not ${overlapSeconds}`,
+    );
   }
   const to = instant(clock.upper, 'The upper bound');
   if (watermark === undefined) return { from: undefined, to: formatTimestamp(to) };

@@ -1,4 +1,5 @@
 import { copyTextValue as copyValue, type CopyValue } from '../shared/core/copy-text';
+import { InvariantError } from '../shared/core/pipeline-error';
 import type { WarehouseRow } from '../shared/core/warehouse-catalogue';
 
 /**
@@ -16,7 +17,7 @@ export function columnsToCopyText(
 ): string {
   const arrays = columns.map((name) => {
     const j = group.names.indexOf(name);
-    if (j === -1) throw new Error(`No column ${name} in the decoded row group`);
+    if (j === -1) throw new InvariantError(`No column ${name} in the decoded row group`);
     return group.values[j] as readonly CopyValue[];
   });
   const width = arrays.length;

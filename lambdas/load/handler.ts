@@ -1,10 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { BUCKET_ENV } from '../../contract/stage-access';
+import type { DatabaseSettings } from '../../contract/settings';
+import { WAREHOUSE_PREPARATION_ACCESS } from '../../contract/stage-access';
 import type { CustomResourceEvent } from '../shared/adapters/custom-resource';
 import {
   addMetrics,
   asStageLogger,
-  requiredEnv,
   stageHandler,
   stageTelemetry,
 } from '../shared/adapters/powertools';
@@ -12,6 +12,7 @@ import { objectKeysOf, type S3EventLike } from '../shared/adapters/s3-event';
 import { readSecret } from '../shared/adapters/secrets-manager';
 import { createS3Client, S3ObjectStore } from '../shared/adapters/s3-object-store';
 import { stageDatabase } from '../shared/adapters/stage-database';
+import { readAccessSettings, readStageSettings } from '../shared/adapters/stage-settings';
 import type { RemainingTime } from '../shared/ports/remaining-time';
 import { analystPasswordSync } from './analyst-role';
 import { metricsOf } from './metrics';
@@ -20,9 +21,9 @@ import { handleWarehouseRequest } from './warehouse-preparation';
 
 const telemetry = stageTelemetry('load');
 const s3 = createS3Client();
-// Set when the stack has an analyst secret (QuickSight on): its password becomes the role's.
-const analystSecretId = process.env.ANALYST_SECRET_ID;
-const syncAnalystPassword = analystSecretId ? analystPasswordSync(analystSecretId) : undefined;
+// Made once the stack names an analyst secret (QuickSight on), and kept: it remembers the
+// password it set, so a warm container does not set it again on every batch.
+let syncAnalystPassword: ReturnType<typeof analystPasswordSync> | undefined;
 /** Migrations run on the container's first invocation only. */
 const schema = { migrated: false };
 
@@ -30,9 +31,13 @@ const schema = { migrated: false };
 export const handler = stageHandler(
   telemetry,
   async (event: S3EventLike, context: RemainingTime): Promise<LoadRun[]> => {
-    const warehouse = stageDatabase('warehouse', 'load', context, 2);
+    const settings = readStageSettings('load', process.env);
+    if (settings.analystSecretId) {
+      syncAnalystPassword ??= analystPasswordSync(settings.analystSecretId);
+    }
+    const warehouse = stageDatabase(() => settings.databases.warehouse, 'load', context, 2);
     const load = loadStage({
-      processed: new S3ObjectStore(s3, requiredEnv(BUCKET_ENV.processed)),
+      processed: new S3ObjectStore(s3, settings.buckets.processed),
       warehouse: warehouse.open,
       logger: asStageLogger(telemetry.logger),
       schema,
@@ -62,18 +67,26 @@ export const prepareHandler = async (
   event: CustomResourceEvent,
   context: RemainingTime,
 ): Promise<void> => {
+  // Read within the request, so that a setting's problem is answered FAILED, not left unanswered.
+  const settings = () =>
+    readAccessSettings(WAREHOUSE_PREPARATION_ACCESS, 'warehouse preparation', process.env);
   await handleWarehouseRequest(event, {
-    warehouse: stageDatabase('warehouse', 'load', context, 1),
+    warehouse: stageDatabase(
+      () => settings().databases.warehouse as DatabaseSettings,
+      'load',
+      context,
+      1,
+    ),
     invocation: context,
-    // The secret's value now, not one a warm container cached: a deploy may follow a new value.
-    ...(analystSecretId
-      ? {
-          setAnalystLogin: analystPasswordSync(
-            analystSecretId,
-            async (id) => (await readSecret(id, { fresh: true })) as string | undefined,
-          ),
-        }
-      : {}),
+    // With QuickSight on; the secret's value now, not one a warm container cached: a deploy may
+    // follow a new value.
+    setAnalystLogin: async (pool) => {
+      const { analystSecretId } = settings();
+      if (!analystSecretId) return false;
+      const fresh = async (id: string) =>
+        (await readSecret(id, { fresh: true })) as string | undefined;
+      return analystPasswordSync(analystSecretId, fresh)(pool);
+    },
     logger: asStageLogger(new Logger()),
   });
 };

@@ -8,6 +8,8 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ClientBase } from 'pg';
+import { pgCode } from '../shared/adapters/postgres-codes';
+import { ConfigurationError, InvariantError, TransientError } from '../shared/core/pipeline-error';
 import { lockForTransaction, MIGRATION_LOCK } from './advisory-lock';
 
 /** One numbered migration file. */
@@ -72,13 +74,13 @@ export async function readMigrations(dir: string): Promise<Migration[]> {
   for (const file of files) {
     const version = MIGRATION_FILE.exec(file)?.[1];
     if (version === undefined) {
-      throw new Error(
+      throw new InvariantError(
         `Migration file ${path.join(dir, file)} is not named NNNN_name.sql (lower case); rename it.`,
       );
     }
     const clash = migrations.find((m) => m.version === version);
     if (clash) {
-      throw new Error(
+      throw new InvariantError(
         `Migrations ${clash.file} and ${file} in ${dir} share version ${version}; renumber one.`,
       );
     }
@@ -97,7 +99,9 @@ export async function readViews(dir: string): Promise<ViewDefinition[]> {
   for (const file of files) {
     const name = VIEW_FILE.exec(file)?.[1];
     if (name === undefined) {
-      throw new Error(`View file ${path.join(dir, file)} is not named <view_name>.sql; rename it.`);
+      throw new InvariantError(
+        `View file ${path.join(dir, file)} is not named <view_name>.sql; rename it.`,
+      );
     }
     const sql = await readFile(path.join(dir, file), 'utf8');
     const creates = new RegExp(
@@ -105,7 +109,7 @@ export async function readViews(dir: string): Promise<ViewDefinition[]> {
       'i',
     );
     if (!creates.test(stripComments(sql))) {
-      throw new Error(
+      throw new InvariantError(
         `View file ${path.join(dir, file)} must contain CREATE OR REPLACE VIEW ${VIEW_SCHEMA}.${name}.`,
       );
     }
@@ -121,9 +125,12 @@ async function sqlFiles(dir: string, setting: string): Promise<string[]> {
     entries = await readdir(dir);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    throw new Error(`Cannot read SQL files from ${dir} (set ${setting}?): ${message}`, {
-      cause: error,
-    });
+    throw new ConfigurationError(
+      `Cannot read SQL files from ${dir} (set ${setting}?): ${message}`,
+      {
+        cause: error,
+      },
+    );
   }
   return entries.filter((f) => f.endsWith('.sql')).sort();
 }
@@ -144,7 +151,7 @@ export function orderViews(views: readonly ViewDefinition[]): ViewDefinition[] {
     const seen = state.get(view.name);
     if (seen === 'done') return;
     if (seen === 'visiting') {
-      throw new Error(
+      throw new InvariantError(
         `Views depend on each other in a cycle: ${[...trail, view.name].join(' → ')}`,
       );
     }
@@ -240,7 +247,7 @@ async function migrateInTransaction(
     const checksum = recordedChecksums.get(migration.version);
     if (checksum === undefined) pending.push(migration);
     else if (checksum !== sqlChecksum(migration.sql)) {
-      throw new Error(
+      throw new InvariantError(
         `Migration ${migration.file} was changed after it was applied (checksum differs from ` +
           `etl.schema_migrations); restore the file and put the change in a new migration.`,
       );
@@ -289,6 +296,18 @@ async function runFile(client: ClientBase, what: string, sql: string): Promise<v
     await client.query(sql);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    throw new Error(`${what} failed: ${message}`, { cause: error });
+    const Fault = isFaultOfTheSql(error) ? InvariantError : TransientError;
+    throw new Fault(`${what} failed: ${message}`, { cause: error });
   }
+}
+
+/**
+ * SQLSTATE classes that say the file itself is wrong (a syntax error, a missing object, a
+ * constraint its data breaks, a feature the server lacks): the same file fails the same way.
+ * Anything else (a lock wait, a session ended, a connection lost) may pass on the next attempt.
+ */
+const SQL_FAULT_CLASSES = new Set(['0A', '22', '23', '42']);
+
+function isFaultOfTheSql(error: unknown): boolean {
+  return SQL_FAULT_CLASSES.has(pgCode(error)?.slice(0, 2) ?? '');
 }

@@ -14,6 +14,7 @@ import {
   type CustomResourceResponse,
 } from '../shared/adapters/custom-resource';
 import type { StageDatabase } from '../shared/adapters/stage-database';
+import { TransientError } from '../shared/core/pipeline-error';
 import type { RemainingTime } from '../shared/ports/remaining-time';
 import type { StageLogger } from '../shared/ports/stage-logger';
 import { migrateSchema } from './stage';
@@ -121,7 +122,7 @@ async function beforeTimeout<T>(invocation: RemainingTime, work: () => Promise<T
     timer = setTimeout(
       () =>
         reject(
-          new Error(
+          new TransientError(
             `it did not finish within ${Math.round(budget / 1000)} s, the function's time less what answering takes: check that the function's subnets reach Secrets Manager and the warehouse`,
           ),
         ),

@@ -1,5 +1,6 @@
 import { batchIdFromManifestKey } from './core/batch';
 import { timeForAnotherBatch } from './core/catch-up-budget';
+import { isFatal } from './core/pipeline-error';
 import { ParkedBatchError } from './parked-batch';
 import type { RemainingTime } from './ports/remaining-time';
 import type { StageLogger } from './ports/stage-logger';
@@ -40,8 +41,11 @@ export interface CatchUpOutcome {
  * parked for a missing object, which waits for an operator while the rest go on — and when the time left
  * is needed for the event's own batch; the next invocation picks up where it stopped.
  *
- * It never throws: a failure is logged and answered, and the caller decides. The handlers go on
- * to their own batch, whose outcome is the invocation's; the local runner fails its cycle.
+ * A failure is logged and answered, and the caller decides: the handlers go on to their own
+ * batch, whose outcome is the invocation's; the local runner fails its cycle. A fatal failure (a
+ * configuration or code fault) is thrown instead: the event's own batch would meet the same
+ * fault, so the invocation stops at it and reports it once, and every batch stays owed until an
+ * operator fixes it.
  *
  * @example
  * await catchUp({ stage: 'load', logger, pending: () => pendingLoads(processed, pool, { before }), run: loadOne, invocation: context });
@@ -109,6 +113,7 @@ export async function catchUp(options: CatchUpOptions): Promise<CatchUpOutcome> 
       },
     );
   }
+  if (failure && isFatal(failure.error)) throw failure.error;
   if (failure) {
     logger.error(`The ${stage} could not catch up: the next run tries again`, {
       stage,

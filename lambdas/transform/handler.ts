@@ -1,14 +1,13 @@
 import { tmpdir } from 'node:os';
-import { BUCKET_ENV } from '../../contract/stage-access';
 import {
   addMetrics,
   asStageLogger,
-  requiredEnv,
   stageHandler,
   stageTelemetry,
 } from '../shared/adapters/powertools';
 import { objectKeysOf, type S3EventLike } from '../shared/adapters/s3-event';
 import { createS3Client, S3ObjectStore } from '../shared/adapters/s3-object-store';
+import { readStageSettings } from '../shared/adapters/stage-settings';
 import type { RemainingTime } from '../shared/ports/remaining-time';
 import { failureMetricsOf, metricsOf } from './metrics';
 import { transformStage, type TransformRun } from './stage';
@@ -19,10 +18,11 @@ const s3 = createS3Client();
 /** Runs on the landing bucket's manifest-created events; each manifest is one batch. */
 export const handler = stageHandler(
   telemetry,
-  (event: S3EventLike, context: RemainingTime): Promise<TransformRun[]> =>
-    transformStage({
-      landing: new S3ObjectStore(s3, requiredEnv(BUCKET_ENV.landing)),
-      processed: new S3ObjectStore(s3, requiredEnv(BUCKET_ENV.processed)),
+  (event: S3EventLike, context: RemainingTime): Promise<TransformRun[]> => {
+    const settings = readStageSettings('transform', process.env);
+    return transformStage({
+      landing: new S3ObjectStore(s3, settings.buckets.landing),
+      processed: new S3ObjectStore(s3, settings.buckets.processed),
       logger: asStageLogger(telemetry.logger),
       // One run at a time (reserved concurrency 1), and the outputs remove their files.
       workDir: async () => ({ path: tmpdir(), dispose: async () => undefined }),
@@ -30,5 +30,6 @@ export const handler = stageHandler(
       onBatch: (keys) => telemetry.logger.appendKeys(keys),
       onRun: (run) => addMetrics(telemetry.metrics, metricsOf(run)),
       onFailure: (error) => addMetrics(telemetry.metrics, failureMetricsOf(error)),
-    }).handle(objectKeysOf(event)),
+    }).handle(objectKeysOf(event));
+  },
 );

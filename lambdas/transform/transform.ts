@@ -6,6 +6,7 @@ import {
   type ProcessedManifest,
   type QuarantinedObject,
 } from '../shared/core/manifest';
+import { ConfigurationError } from '../shared/core/pipeline-error';
 import type { ObjectStore } from '../shared/ports/object-store';
 import type { StageLogger } from '../shared/ports/stage-logger';
 import { readManifestOrQuarantine } from '../shared/quarantine';
@@ -78,7 +79,11 @@ async function transformOnce(options: TransformOptions): Promise<TransformResult
   const clock = options.clock ?? (() => new Date());
   const startedAt = clock();
   const batchId = batchIdFromManifestKey(options.manifestKey);
-  if (!batchId) throw new Error(`${options.manifestKey} is not a batch manifest key`);
+  if (!batchId) {
+    throw new ConfigurationError(
+      `The event names ${options.manifestKey}, which is not a batch manifest key (manifests/<batchId>.json): remove the object; the transform is triggered by every .json under manifests/`,
+    );
+  }
   const outKey = manifestKey(batchId);
   if (!options.force && (await processed.exists(outKey))) {
     log.info('Batch already transformed: nothing to do', { batchId });

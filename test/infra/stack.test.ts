@@ -10,6 +10,7 @@ import {
   type MetricName,
 } from '../../contract/metrics';
 import { SOURCE_TABLES, WAREHOUSE_TABLES } from '../../contract/pipeline-tables';
+import { parseStageSettings, TUNINGS } from '../../contract/settings';
 import { STAGE_ACCESS } from '../../contract/stage-access';
 import type { BucketRole } from '../../contract/storage-access';
 import { PROJECT_ROOT } from '../../lib/pipeline-function';
@@ -304,6 +305,35 @@ describe('functions', () => {
     expect(
       Object.keys(variablesOf('transform')).filter((v) => /^(SOURCE|WAREHOUSE)_/.test(v)),
     ).toEqual([]);
+  });
+
+  it("sets every setting each stage's handler reads, as values its parse accepts", () => {
+    const tuned = synthesize({
+      'deliverance:overlapSeconds': 60,
+      'deliverance:maxBatchRows': 1000,
+    }).template;
+    /** A function's variables; a bucket's name is a reference until deploy: any name will do. */
+    const envOf = (template: Template, stage: string) =>
+      Object.fromEntries(
+        Object.entries(
+          (
+            (template.toJSON().Resources[functionOf(template, stage)] as Resource).Properties
+              .Environment as { Variables: Record<string, unknown> }
+          ).Variables,
+        ).map(([name, value]) => [name, typeof value === 'string' ? value : `${name}-resolved`]),
+      );
+    for (const template of [dev, prod, tuned]) {
+      for (const stage of STAGES) {
+        const parsed = parseStageSettings(stage, envOf(template, stage));
+        expect(parsed.ok ? [] : parsed.problems).toEqual([]);
+      }
+    }
+    const ingest = parseStageSettings('ingest', envOf(tuned, 'ingest'));
+    expect(ingest.ok && ingest.value.tunings).toEqual({
+      overlapSeconds: 60,
+      maxBatchRows: 1000,
+      futureToleranceSeconds: TUNINGS.futureToleranceSeconds.default,
+    });
   });
 
   it('passes complete secret ARNs through when configured', () => {
@@ -793,7 +823,7 @@ describe('monitoring', () => {
 
   it('notifies the topic of every alarm and of its recovery', () => {
     const alarms = dev.findResources('AWS::CloudWatch::Alarm');
-    expect(Object.keys(alarms)).toHaveLength(13);
+    expect(Object.keys(alarms)).toHaveLength(16);
     const topic = { Ref: Object.keys(dev.findResources('AWS::SNS::Topic'))[0] };
     for (const alarm of Object.values(alarms)) {
       expect((alarm as Resource).Properties).toMatchObject({
@@ -814,6 +844,22 @@ describe('monitoring', () => {
         DatapointsToAlarm: 2,
         Threshold: 1,
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+    }
+  });
+
+  it('alarms on the first fatal error of each stage, which is answered rather than retried', () => {
+    for (const stage of STAGES) {
+      dev.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: `deliverance-dev-${stage}-fatal-errors`,
+        AlarmDescription: Match.stringLikeRegexp(`^The ${stage} stopped at a fatal error`),
+        MetricName: 'FatalErrors',
+        Namespace: 'Deliverance',
+        Dimensions: [{ Name: 'service', Value: stage }],
+        Statistic: 'Sum',
+        EvaluationPeriods: 1,
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
       });
     }
   });

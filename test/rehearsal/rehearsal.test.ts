@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import type { CheckResult } from '../../cli/doctor/doctor-check';
 import type { PipelineStatus } from '../../cli/status/pipeline-status';
 import type { OperationsParameter } from '../../contract/operations';
+import { isStageFault } from '../../contract/stage-fault';
 import type { IngestResult } from '../../lambdas/ingest/ingest';
 import { landingKey, manifestKey, newBatchId, processedKey } from '../../lambdas/shared/core/batch';
 import { SOURCE_TABLE_NAMES } from '../../lambdas/shared/core/catalogue';
@@ -59,6 +60,9 @@ const fnId = (prefix: string) =>
 const since = (mark: number) => rehearsal.lambda.invocations.slice(mark);
 const failures = (records: readonly InvocationRecord[]) =>
   records.filter((r) => !r.ok).map((r) => `${r.function}#${r.attempt}: ${r.error?.errorMessage}`);
+/** What a function answered instead of throwing a fatal error (contract/stage-fault.ts). */
+const faultOf = (record: InvocationRecord) =>
+  isStageFault(record.result) ? record.result.fault : undefined;
 const dlq = (prefix: string): DestinationRecord[] => {
   const fn = rehearsal.lambda.functions.get(fnId(prefix));
   return rehearsal.lambda.queues.get(fn?.onFailure ?? '') ?? [];
@@ -301,21 +305,21 @@ describe('the synthesized stack, rehearsed', () => {
       await rehearsal.placeDatabaseAuthority('bundle');
     }
     const refused = since(mark);
-    expect(refused.map((r) => [r.function, r.ok])).toEqual(
-      Array(3).fill([fnId('Ingestion'), false]),
-    );
-    const message = refused[0]?.error?.errorMessage ?? '';
+    // A certificate no retry can verify: the fault is answered once, not retried nor parked.
+    expect(refused.map((r) => [r.function, r.ok, faultOf(r)?.kind])).toEqual([
+      [fnId('Ingestion'), true, 'fatal'],
+    ]);
+    const message = (refused[0] && faultOf(refused[0])?.message) ?? '';
     expect(message).toMatch(
       /^The source database at 127\.0\.0\.1:\d+\/totesys presented a certificate that could not be verified \(UNABLE_TO_VERIFY_LEAF_SIGNATURE: unable to verify the first certificate\): .* RDS endpoint/,
     );
     expect(message).not.toContain('\n');
     expect(refused[0]?.coldStart).toBe(true);
+    expect(dlq('Ingestion')).toEqual([]);
 
-    // With the authority in the bundle again, the parked tick goes through.
-    const parked = dlq('Ingestion');
-    expect(parked).toHaveLength(1);
+    // With the authority in the bundle again, the next tick reads from the unmoved watermarks.
     const replayed = rehearsal.lambda.invocations.length;
-    await replay(parked);
+    await rehearsal.tick();
     expect(failures(since(replayed))).toEqual([]);
     expect(since(replayed).map((r) => r.function)).toEqual([
       fnId('Ingestion'),
@@ -465,7 +469,7 @@ describe('the synthesized stack, rehearsed', () => {
     await warehouseMatchesSource();
   });
 
-  it('raises the reconciliation alarm on a batch whose counts do not add up, and replays it', async () => {
+  it('raises the reconciliation alarm on a batch whose counts do not add up, and loads it at the next tick once they do', async () => {
     await changeSource();
     let tampered: string | undefined;
     rehearsal.lambda.onBeforeAttempt = async (fn, event) => {
@@ -492,14 +496,21 @@ describe('the synthesized stack, rehearsed', () => {
       rehearsal.lambda.onBeforeAttempt = () => undefined;
     }
     const loads = since(mark).filter((r) => r.function === fnId('Loading'));
-    expect(loads.map((r) => r.error?.errorType)).toEqual(Array(3).fill('ReconciliationError'));
-    const alarm = alarmsOf(rehearsal.deployment).find(
-      (a) => a.metricName === 'ReconciliationMismatch',
-    );
-    expect(alarm && stateAfter(alarm, emittedMetrics(since(mark)))).toBe('ALARM');
+    // Counts that disagree disagree again on a retry: the fault is answered once, not retried.
+    expect(loads.map((r) => [r.ok, faultOf(r)?.name])).toEqual([[true, 'ReconciliationError']]);
+    expect(dlq('Loading')).toEqual([]);
+    const alarms = alarmsOf(rehearsal.deployment);
+    const mismatch = alarms.find((a) => a.metricName === 'ReconciliationMismatch');
+    const fatal = alarms.find((a) => a.name.endsWith('-load-fatal-errors'));
+    expect(mismatch && stateAfter(mismatch, emittedMetrics(since(mark)))).toBe('ALARM');
+    expect(fatal && stateAfter(fatal, emittedMetrics(since(mark)))).toBe('ALARM');
 
     await rehearsal.untamper?.();
-    await replay(dlq('Loading'));
+    // The batch is still owed: the next batch's load catches it up first.
+    await changeSource();
+    const recovered = rehearsal.lambda.invocations.length;
+    await rehearsal.tick();
+    expect(failures(since(recovered))).toEqual([]);
     await warehouseMatchesSource();
   });
 
@@ -545,8 +556,9 @@ describe('the synthesized stack, rehearsed', () => {
     const mark = rehearsal.lambda.invocations.length;
     await rehearsal.tick();
     const refused = since(mark);
-    expect(refused.map((r) => r.ok)).toEqual([false, false, false]);
-    const message = refused[0]?.error?.errorMessage ?? '';
+    // A refused watermark is refused again on a retry: answered once, not retried.
+    expect(refused.map((r) => [r.ok, faultOf(r)?.name])).toEqual([[true, 'WatermarkError']]);
+    const message = (refused[0] && faultOf(refused[0])?.message) ?? '';
     expect(message).toMatch(
       new RegExp(
         `^The watermark of staff \\(2099-01-01T00:00:00\\.000000Z\\) is later than the source's clock \\(\\d{4}-.*Z\\), so every window would be empty: set the SSM parameter ${name} to `,
@@ -554,8 +566,9 @@ describe('the synthesized stack, rehearsed', () => {
     );
     expect(message).not.toContain('\n');
     expect(notSucceeding && stateAfter(notSucceeding, emittedMetrics(refused))).toBe('ALARM');
-    expect(dlq('Ingestion')).toHaveLength(1);
-    dlq('Ingestion').splice(0);
+    const fatal = alarms.find((a) => a.name.endsWith('-ingest-fatal-errors'));
+    expect(fatal && stateAfter(fatal, emittedMetrics(refused))).toBe('ALARM');
+    expect(dlq('Ingestion')).toEqual([]);
     // Nothing was landed for any table, and no watermark moved.
     expect(rehearsal.gateway.parameters.get(name)?.value).toBe('2099-01-01T00:00:00.000000Z');
 
@@ -565,6 +578,47 @@ describe('the synthesized stack, rehearsed', () => {
     await rehearsal.tick();
     expect(failures(since(recovered))).toEqual([]);
     await warehouseMatchesSource();
+  });
+
+  it('answers a stray object under manifests/ once, as a fatal error naming it, and alarms', async () => {
+    const stray = 'manifests/notes.json';
+    const { landing } = rehearsal.buckets;
+    await landing.put(stray, '{}');
+    const mark = rehearsal.lambda.invocations.length;
+    await rehearsal.lambda.invokeAsync(
+      rehearsal.lambda.functions.get(fnId('Transformation'))?.arn as string,
+      {
+        Records: [
+          s3EventRecord(
+            {
+              bucket: landing.bucket,
+              key: stray,
+              size: 2,
+              eTag: '"rehearsal"',
+              eventName: 'ObjectCreated:Put',
+              principal: rehearsal.operator.principal,
+            },
+            1,
+          ),
+        ],
+      },
+      's3.amazonaws.com',
+      { 'aws:SourceArn': `arn:aws:s3:::${landing.bucket}`, 'aws:SourceAccount': ACCOUNT },
+    );
+    await rehearsal.lambda.idle();
+    const answered = since(mark);
+    expect(answered.map((r) => [r.function, r.ok, faultOf(r)?.name])).toEqual([
+      [fnId('Transformation'), true, 'ConfigurationError'],
+    ]);
+    expect((answered[0] && faultOf(answered[0])?.message) ?? '').toMatch(
+      /^The event names manifests\/notes\.json, which is not a batch manifest key .*: remove the object/,
+    );
+    const fatal = alarmsOf(rehearsal.deployment).find((a) =>
+      a.name.endsWith('-transform-fatal-errors'),
+    );
+    expect(fatal && stateAfter(fatal, emittedMetrics(answered))).toBe('ALARM');
+    expect(dlq('Transformation')).toEqual([]);
+    await landing.delete(stray);
   });
 
   it('removes what a failed ingest attempt landed once Lambda retries it, as the role allows', async () => {

@@ -2,6 +2,8 @@
  * The request CloudFormation sends the function behind a custom resource, and the answer it waits
  * for at the request's pre-signed URL (AWS CloudFormation User Guide, "Custom resources").
  */
+import { TransientError } from '../core/pipeline-error';
+
 export interface CustomResourceEvent {
   readonly RequestType: 'Create' | 'Update' | 'Delete';
   /** Pre-signed S3 URL the answer is PUT to; CloudFormation waits for it. */
@@ -88,7 +90,7 @@ export async function sendCustomResourceResponse(
   if (!answer.ok) {
     // The URL's query is its signature: only where it points is named.
     const { origin, pathname } = new URL(event.ResponseURL);
-    throw new Error(
+    throw new TransientError(
       `CloudFormation's response URL ${origin}${pathname} answered ${answer.status} to the ${event.RequestType} answer of ${event.LogicalResourceId}`,
     );
   }

@@ -1,6 +1,5 @@
 import type { ClientConfig } from 'pg';
 import {
-  DATABASE_ENDPOINT_ENV,
   DATABASE_ENDPOINT_SETTING,
   DEFAULT_DATABASE_NAME,
   type DatabaseEndpoint,
@@ -138,22 +137,4 @@ export async function connectionFromSecretsManager(
   // The raw text, not Powertools' 'json' transform: its parse error quotes the secret.
   const text = await readSecret(secretId);
   return connectionFromSecretText(secretId, text, target);
-}
-
-/**
- * The host, port and database name the stack set for `role` (`DATABASE_ENDPOINT_ENV`), each
- * only when it set it: the secret's fields stand for the rest.
- */
-export function endpointFromEnv(
-  role: DatabaseRole,
-  env: Readonly<Record<string, string | undefined>>,
-): DatabaseEndpoint {
-  const names = DATABASE_ENDPOINT_ENV[role];
-  const [host, port, database] = [env[names.host], env[names.port], env[names.database]];
-  return {
-    ...(host ? { host } : {}),
-    // A port that is not a number reaches connectionFromSecret as NaN, which refuses it.
-    ...(port ? { port: Number(port) } : {}),
-    ...(database ? { database } : {}),
-  };
 }

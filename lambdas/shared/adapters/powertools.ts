@@ -4,7 +4,9 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import { METRICS, METRICS_NAMESPACE, type MetricPoint } from '../../../contract/metrics';
+import type { StageFault } from '../../../contract/stage-fault';
 import type { StageName } from '../../../contract/stages';
+import { answerFatal } from '../fatal-answer';
 import type { StageLogger } from '../ports/stage-logger';
 
 export interface StageTelemetry {
@@ -44,29 +46,34 @@ export function addMetrics<S extends StageName>(
  * during one invocation gone in the next), its metrics flushed when it returns or throws, and
  * what it threw logged before Lambda retries it.
  *
+ * A fatal error (a configuration or code fault) is answered, not thrown ({@link answerFatal}):
+ * logged once, counted as `FatalErrors` (alarmed per stage), neither retried nor dead-lettered;
+ * the next batch's catch-up (ingest: the next schedule tick) goes on once it is fixed.
+ *
  * @example
  * export const handler = stageHandler(telemetry, async (event, context) => stage.run(event));
  */
 export function stageHandler<E, R, C extends object>(
   telemetry: StageTelemetry,
   handler: (event: E, context: C) => Promise<R>,
-): (event: E, context: C) => Promise<R> {
+): (event: E, context: C) => Promise<R | StageFault> {
   const { stage, logger, metrics } = telemetry;
+  const answering = answerFatal(
+    stage,
+    {
+      logger: asStageLogger(logger),
+      count: () => metrics.addMetric('FatalErrors', METRICS.FatalErrors.unit, 1),
+    },
+    handler,
+  );
   // Without an early timeout: a run out of time ends as Lambda ends it, its run record left
   // `running`, as before middy (catch-up budgets its batches to stay clear of it).
-  return middy(handler, { timeoutEarlyInMillis: 0 })
+  return middy(answering, { timeoutEarlyInMillis: 0 })
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))
     .use({
       onError: (request: { error: unknown }) => {
         logger.error(`The ${stage} failed`, request.error as Error);
       },
-    }) as unknown as (event: E, context: C) => Promise<R>;
-}
-
-/** The environment variable a handler cannot run without, or a clear error naming it. */
-export function requiredEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`Environment variable ${name} is not set: the stack must set it`);
-  return value;
+    }) as unknown as (event: E, context: C) => Promise<R | StageFault>;
 }

@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { MissingObjectError, type ObjectStore } from '../ports/object-store';
-import { PipelineError } from '../core/pipeline-error';
+import { PipelineError, TransientError } from '../core/pipeline-error';
 import { failFastClient } from './fail-fast-client';
 
 // S3's minimum part size: an upload holds about three parts (two sending, one filling), and
@@ -124,7 +124,7 @@ export class S3ObjectStore implements ObjectStore {
       const response = await this.client.send(
         new GetObjectCommand({ Bucket: this.bucket, Key: key }),
       );
-      if (!response.Body) throw new Error('the response has no body');
+      if (!response.Body) throw new TransientError('the response has no body');
       return Buffer.from(await response.Body.transformToByteArray());
     });
   }
@@ -143,7 +143,7 @@ export class S3ObjectStore implements ObjectStore {
       const response = await this.client.send(
         new GetObjectCommand({ Bucket: this.bucket, Key: key }),
       );
-      if (!response.Body) throw new Error('the response has no body');
+      if (!response.Body) throw new TransientError('the response has no body');
       return response.Body as Readable;
     });
   }

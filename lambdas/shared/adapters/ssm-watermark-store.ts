@@ -1,7 +1,7 @@
 import { DeleteParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import { pausedTablesParameterName } from '../../../contract/operations';
-import { PipelineError } from '../core/pipeline-error';
+import { ConfigurationError, PipelineError, TransientError } from '../core/pipeline-error';
 import { failFastClient } from './fail-fast-client';
 import type { OperatedWatermarkStore } from '../ports/watermark-store';
 
@@ -49,9 +49,9 @@ export class SsmWatermarkStore implements OperatedWatermarkStore {
     const name = pausedTablesParameterName(this.prefix);
     const value = await this.get(name, 'the paused tables');
     if (value === undefined) return [];
-    const tables: unknown = JSON.parse(value);
+    const tables = parseJson(value);
     if (!Array.isArray(tables) || !tables.every((t) => typeof t === 'string')) {
-      throw new Error(
+      throw new ConfigurationError(
         `SSM parameter ${name} is not a JSON array of table names: resume every table with deliverance resume, or set it to []`,
       );
     }
@@ -68,7 +68,7 @@ export class SsmWatermarkStore implements OperatedWatermarkStore {
       await this.client.send(new DeleteParameterCommand({ Name: this.parameterName(table) }));
     } catch (error) {
       if (isParameterNotFound(error)) return;
-      throw new Error(
+      throw new TransientError(
         `Could not delete the watermark of ${table}, SSM parameter ${this.parameterName(table)}: ${rootCause(error)}`,
         { cause: error },
       );
@@ -80,9 +80,12 @@ export class SsmWatermarkStore implements OperatedWatermarkStore {
       return await this.provider.get(name, { forceFetch: true });
     } catch (error) {
       if (isParameterNotFound(error)) return undefined;
-      throw new Error(`Could not read ${what} from SSM parameter ${name}: ${rootCause(error)}`, {
-        cause: error,
-      });
+      throw new TransientError(
+        `Could not read ${what} from SSM parameter ${name}: ${rootCause(error)}`,
+        {
+          cause: error,
+        },
+      );
     }
   }
 
@@ -90,10 +93,22 @@ export class SsmWatermarkStore implements OperatedWatermarkStore {
     try {
       await this.provider.set(name, { value, overwrite: true });
     } catch (error) {
-      throw new Error(`Could not write ${what} to SSM parameter ${name}: ${rootCause(error)}`, {
-        cause: error,
-      });
+      throw new TransientError(
+        `Could not write ${what} to SSM parameter ${name}: ${rootCause(error)}`,
+        {
+          cause: error,
+        },
+      );
     }
+  }
+}
+
+/** The value as JSON, or undefined when it is not JSON at all (refused as the caller says). */
+function parseJson(value: string): unknown {
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return undefined;
   }
 }
 

@@ -28,3 +28,48 @@ export function errorKind(error: unknown): ErrorKind {
 export function isBadData(error: unknown): boolean {
   return errorKind(error) === 'bad-data';
 }
+
+/** Whether the stage should stop and wait for an operator rather than be retried. */
+export function isFatal(error: unknown): boolean {
+  return errorKind(error) === 'fatal';
+}
+
+/**
+ * A setting the stack, an operator or an event gave is missing or invalid: an environment
+ * variable, the paused tables, a table an event names. Fatal: the same setting fails the same
+ * way until someone changes it, and the message says which and to what.
+ */
+export class ConfigurationError extends PipelineError {
+  readonly kind = 'fatal';
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ConfigurationError';
+  }
+}
+
+/**
+ * The code broke a rule of its own (a closed writer written to, a name outside the catalogue
+ * quoted): a bug, not the data or the world. Fatal: a retry runs the same code.
+ */
+export class InvariantError extends PipelineError {
+  readonly kind = 'fatal';
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'InvariantError';
+  }
+}
+
+/**
+ * The world's fault, said on purpose: a service that failed a request, a window that moved while
+ * it was read. The next attempt is expected to work.
+ */
+export class TransientError extends PipelineError {
+  readonly kind = 'transient';
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'TransientError';
+  }
+}

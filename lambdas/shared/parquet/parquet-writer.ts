@@ -11,6 +11,7 @@ import type { WarehouseRow, WarehouseTable } from '../core/warehouse-catalogue';
 import { ParquetValueError } from './parquet-errors';
 import { type ParquetColumn, parquetColumnsOf, parquetSchemaOf } from './parquet-schema';
 import { parseDate, parseDecimal, parseTime, parseTimestamp } from '../core/value-codecs';
+import { InvariantError } from '../core/pipeline-error';
 
 /** One Parquet file being written; see {@link openParquetWriter}. */
 export interface ParquetTableWriter {
@@ -57,11 +58,11 @@ export function openParquetWriter(path: string, table: WarehouseTable): ParquetT
   let closed = false;
   return {
     writeRows(rows) {
-      if (closed) throw new Error(`Parquet writer for ${path} is closed`);
+      if (closed) throw new InvariantError(`Parquet writer for ${path} is closed`);
       write(rows);
     },
     async close() {
-      if (closed) throw new Error(`Parquet writer for ${path} is closed`);
+      if (closed) throw new InvariantError(`Parquet writer for ${path} is closed`);
       closed = true;
       const rows = finish();
       await writer.finish();

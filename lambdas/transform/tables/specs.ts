@@ -12,6 +12,7 @@ import { dimTransaction } from './dim-transaction';
 import { factPayment } from './fact-payment';
 import { factPurchaseOrder } from './fact-purchase-order';
 import { factSalesOrder } from './fact-sales-order';
+import { InvariantError } from '../../shared/core/pipeline-error';
 import type { DerivedSpec, JoinedSpec, StreamedSpec, TableSpec } from './spec';
 
 /** One spec per catalogue table: a table the catalogue adds without one does not compile. */
@@ -52,12 +53,12 @@ export function streamedFrom(table: SourceTableName): readonly StreamedSpec[] {
 /**
  * The source table a joined spec's `via` column refers to, per the catalogue's foreign keys.
  *
- * @throws {Error} when `via` is not a foreign key of the spec's source table.
+ * @throws {InvariantError} when `via` is not a foreign key of the spec's source table.
  */
 export function joinedTable(spec: JoinedSpec): SourceTableName {
   const table = SOURCE_TABLES[spec.from].references[spec.via];
   if (!table) {
-    throw new Error(
+    throw new InvariantError(
       `${spec.table.name} joins through ${spec.from}.${spec.via}, which the catalogue lists as no foreign key`,
     );
   }

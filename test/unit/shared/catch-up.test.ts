@@ -1,5 +1,6 @@
 import { catchUp, type CatchUpOptions } from '../../../lambdas/shared/catch-up';
 import { manifestKey } from '../../../lambdas/shared/core/batch';
+import { ConfigurationError } from '../../../lambdas/shared/core/pipeline-error';
 import { ParkedBatchError } from '../../../lambdas/shared/parked-batch';
 import { MissingObjectError } from '../../../lambdas/shared/ports/object-store';
 import { silentLogger } from '../../../lambdas/shared/ports/stage-logger';
@@ -11,6 +12,8 @@ function catchUpOver(options: {
   timeoutMs?: number;
   batchMs?: number;
   failing?: string;
+  /** Fails `failing` with this error instead of a transient one. */
+  failure?: Error;
   parking?: string;
   alone?: CatchUpOptions['alone'];
 }) {
@@ -29,7 +32,7 @@ function catchUpOver(options: {
         return Promise.reject(new ParkedBatchError(key, 'load', missing, error));
       }
       return key === options.failing
-        ? Promise.reject(new Error('warehouse down'))
+        ? Promise.reject(options.failure ?? new Error('warehouse down'))
         : Promise.resolve();
     },
     ...(options.timeoutMs === undefined
@@ -66,6 +69,13 @@ describe('catching up on earlier batches', () => {
     expect(result.left).toEqual(KEYS.slice(2));
     expect(result.failure?.manifestKey).toBe(KEYS[1]);
     expect((result.failure?.error as Error).message).toBe('warehouse down');
+  });
+
+  it('stops at a fatal error and throws it, so the invocation ends there instead of going on to its own batch', async () => {
+    const fault = new ConfigurationError('WAREHOUSE_SECRET_ID is not set');
+    const { ran, outcome } = catchUpOver({ failing: KEYS[1], failure: fault });
+    await expect(outcome).rejects.toBe(fault);
+    expect(ran).toEqual(KEYS.slice(0, 2));
   });
 
   it('goes on past a batch parked for a missing object, and answers it parked, not failed', async () => {

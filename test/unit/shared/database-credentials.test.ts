@@ -5,7 +5,6 @@ import {
   connectionFromSecret,
   connectionFromSecretsManager,
   DatabaseSecretError,
-  endpointFromEnv,
 } from '../../../lambdas/shared/adapters/database-credentials';
 
 const secretsManager = mockClient(SecretsManagerClient);
@@ -145,18 +144,5 @@ describe('an RDS-managed secret, with the endpoint from the stack', () => {
     expect(failureFrom('source', RDS_MANAGED, { host: 'db', port: Number('x') }).message).toMatch(
       /has a port that is not a port number/,
     );
-  });
-});
-
-describe('endpointFromEnv', () => {
-  it('reads the variables the stack set for the role, and only those', () => {
-    const env = {
-      SOURCE_PORT: '6543',
-      SOURCE_DATABASE: 'oltp',
-      WAREHOUSE_HOST: 'warehouse.example',
-    };
-    expect(endpointFromEnv('source', env)).toStrictEqual({ port: 6543, database: 'oltp' });
-    expect(endpointFromEnv('warehouse', env)).toStrictEqual({ host: 'warehouse.example' });
-    expect(endpointFromEnv('source', {})).toStrictEqual({});
   });
 });

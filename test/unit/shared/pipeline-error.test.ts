@@ -2,7 +2,14 @@ import { explainConnectionError } from '../../../lambdas/shared/adapters/databas
 import { ObjectStoreError } from '../../../lambdas/shared/adapters/s3-object-store';
 import { LandingLineError } from '../../../lambdas/shared/core/json-lines';
 import { ManifestError } from '../../../lambdas/shared/core/manifest';
-import { errorKind, isBadData } from '../../../lambdas/shared/core/pipeline-error';
+import {
+  ConfigurationError,
+  errorKind,
+  InvariantError,
+  isBadData,
+  isFatal,
+  TransientError,
+} from '../../../lambdas/shared/core/pipeline-error';
 import { ReconciliationError } from '../../../lambdas/shared/core/reconcile';
 import { ParquetFileError, ParquetValueError } from '../../../lambdas/shared/parquet';
 import type { RunLog, RunRecord } from '../../../lambdas/shared/ports/run-log';
@@ -32,8 +39,11 @@ describe('error kinds', () => {
     ['a reconciliation mismatch', new ReconciliationError('counts differ')],
     ['a refused login', explainConnectionError(pgError('28P01'), config, 'warehouse')],
     ['an analyst secret of the wrong shape', new AnalystSecretError('analyst', 'has no password')],
+    ['a missing setting', new ConfigurationError('MAX_BATCH_ROWS is not set')],
+    ['a broken rule of the code', new InvariantError('writer closed')],
   ])('%s is fatal: retrying will not help', (_, error) => {
     expect(errorKind(error)).toBe('fatal');
+    expect(isFatal(error)).toBe(true);
     expect(isBadData(error)).toBe(false);
   });
 
@@ -42,8 +52,10 @@ describe('error kinds', () => {
     ['an unreachable database', explainConnectionError(pgError('ECONNREFUSED'), config, 'source')],
     ['an error Deliverance did not raise', new Error('socket hang up')],
     ['a thrown non-error', 'boom'],
+    ['a failure said to be passing', new TransientError('the window grew while it was read')],
   ])('%s is transient: the stage is retried', (_, error) => {
     expect(errorKind(error)).toBe('transient');
+    expect(isFatal(error)).toBe(false);
   });
 });
 

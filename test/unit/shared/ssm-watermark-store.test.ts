@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { SsmWatermarkStore } from '../../../lambdas/shared/adapters/ssm-watermark-store';
+import { errorKind } from '../../../lambdas/shared/core/pipeline-error';
 
 const ssm = mockClient(SSMClient);
 const store = () =>
@@ -54,4 +55,32 @@ describe('SSM watermark store', () => {
       /write the watermark of staff .*Throttling/,
     );
   });
+
+  it('retries a failed request: it is transient', async () => {
+    ssm.on(GetParameterCommand).rejects(new Error('ThrottlingException'));
+    const failure = await store()
+      .read('staff')
+      .catch((error: unknown) => error);
+    expect(errorKind(failure)).toBe('transient');
+  });
+
+  it.each([
+    ['not JSON', '[staff'],
+    ['not a list of names', '{"staff": true}'],
+  ])(
+    'refuses paused tables that are %s as a configuration fault, naming the parameter',
+    async (_, value) => {
+      ssm
+        .on(GetParameterCommand, { Name: '/deliverance/test/paused-tables' })
+        .resolves({ Parameter: { Value: value } });
+      const failure = await store()
+        .paused()
+        .catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(Error);
+      expect((failure as Error).message).toMatch(
+        /SSM parameter \/deliverance\/test\/paused-tables is not a JSON array of table names/,
+      );
+      expect(errorKind(failure)).toBe('fatal');
+    },
+  );
 });

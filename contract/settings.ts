@@ -1,0 +1,243 @@
+/**
+ * Every setting a stage's function reads from its environment, declared once: its variable, its
+ * default and how it is checked. `lib/` sets the environment from here, each handler reads it
+ * here at its start (`lambdas/shared/adapters/stage-settings.ts`), and the command line reads the
+ * same tunings with the `DELIVERANCE_` prefix (`cli/settings.ts`); every problem is reported in
+ * one message, as `lib/config.ts` does for the CDK context.
+ */
+import { DEFAULT_FUTURE_TOLERANCE_SECONDS, DEFAULT_MAX_BATCH_ROWS } from './batch-bounds';
+import {
+  BUCKET_ENV,
+  DATABASE_ENDPOINT_ENV,
+  DATABASE_SECRET_ENV,
+  PARAMETER_PREFIX_ENV,
+  STAGE_ACCESS,
+  type DatabaseEndpoint,
+  type DatabaseRole,
+  type StageAccess,
+} from './stage-access';
+import type { BucketRole } from './storage-access';
+import type { StageName } from './stages';
+
+/** A whole number a stage is tuned by, with its bounds. */
+export interface WholeNumberSetting {
+  /** The function's environment variable; the command line reads `DELIVERANCE_<env>`. */
+  readonly env: string;
+  readonly default: number;
+  readonly min: number;
+  readonly max: number;
+  /** What it counts, for the message: `seconds`, `rows`. */
+  readonly unit: string;
+}
+
+/** The tunings, by the name the stack's context (`deliverance:<name>`) and the code use. */
+export const TUNINGS = {
+  /** Seconds re-read behind each watermark (docs/guarantees.md §2). */
+  overlapSeconds: { env: 'OVERLAP_SECONDS', default: 300, min: 0, max: 86_400, unit: 'seconds' },
+  /** Rows per source table per batch; a bigger backlog drains over several batches. */
+  maxBatchRows: {
+    env: 'MAX_BATCH_ROWS',
+    default: DEFAULT_MAX_BATCH_ROWS,
+    min: 1,
+    max: 1_000_000_000,
+    unit: 'rows',
+  },
+  /** Seconds past the source's clock before a row is reported as future-stamped. */
+  futureToleranceSeconds: {
+    env: 'FUTURE_TOLERANCE_SECONDS',
+    default: DEFAULT_FUTURE_TOLERANCE_SECONDS,
+    min: 0,
+    max: 86_400,
+    unit: 'seconds',
+  },
+} as const satisfies Record<string, WholeNumberSetting>;
+
+export type TuningName = keyof typeof TUNINGS;
+export type Tunings = { readonly [T in TuningName]: number };
+
+/** The tunings each stage reads; its function's environment holds exactly these. */
+export const STAGE_TUNINGS = {
+  ingest: ['overlapSeconds', 'maxBatchRows', 'futureToleranceSeconds'],
+  transform: [],
+  load: [],
+} as const satisfies { readonly [S in StageName]: readonly TuningName[] };
+
+/** The variable naming the analyst role's secret: set for the load when QuickSight is on. */
+export const ANALYST_SECRET_ENV = 'ANALYST_SECRET_ID';
+
+/** The prefix the command line reads the tunings with: `DELIVERANCE_OVERLAP_SECONDS`. */
+export const CLI_ENV_PREFIX = 'DELIVERANCE_';
+
+/** A database as a function reaches it: its secret, and the endpoint fields the stack set. */
+export interface DatabaseSettings {
+  readonly role: DatabaseRole;
+  readonly secretId: string;
+  readonly endpoint: DatabaseEndpoint;
+}
+
+/** What a function with `access` reads of its environment, all of it checked. */
+export interface AccessSettings {
+  readonly buckets: Readonly<Partial<Record<BucketRole, string>>>;
+  readonly databases: Readonly<Partial<Record<DatabaseRole, DatabaseSettings>>>;
+  readonly parameterPrefix?: string;
+  /** Set when QuickSight is on and the function reaches the warehouse. */
+  readonly analystSecretId?: string;
+}
+
+/**
+ * The buckets, databases and parameters `STAGE_ACCESS` gives each stage, as types, so a handler
+ * reads `settings.buckets.landing` as a string; test/unit/contract/settings.test.ts holds them
+ * to `STAGE_ACCESS`.
+ */
+interface StageResources {
+  readonly ingest: { buckets: 'landing'; databases: 'source'; parameters: true };
+  readonly transform: { buckets: 'landing' | 'processed'; databases: never; parameters: false };
+  readonly load: { buckets: 'processed'; databases: 'warehouse'; parameters: false };
+}
+
+/** A stage's settings: its resources, and the tunings it reads. */
+export interface StageSettings<S extends StageName> extends AccessSettings {
+  readonly buckets: { readonly [R in StageResources[S]['buckets']]: string };
+  readonly databases: { readonly [R in StageResources[S]['databases']]: DatabaseSettings };
+  readonly parameterPrefix: StageResources[S]['parameters'] extends true ? string : undefined;
+  readonly tunings: { readonly [T in (typeof STAGE_TUNINGS)[S][number]]: number };
+}
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/** Either the value, or every problem found reading it. */
+export type Parsed<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly problems: readonly string[] };
+
+/**
+ * The whole number `raw` stands for under `setting`, or the problem with it; unset or empty is
+ * the default.
+ *
+ * @example
+ * parseTuning('OVERLAP_SECONDS', '-1', TUNINGS.overlapSeconds);
+ * // 'OVERLAP_SECONDS: "-1" is not a whole number of seconds from 0 to 86400'
+ */
+export function parseTuning(
+  name: string,
+  raw: string | undefined,
+  setting: WholeNumberSetting,
+): number | string {
+  if (raw === undefined || raw.trim() === '') return setting.default;
+  const value = Number(raw);
+  return Number.isSafeInteger(value) && value >= setting.min && value <= setting.max
+    ? value
+    : `${name}: ${JSON.stringify(raw)} is not a whole number of ${setting.unit} from ${setting.min} to ${setting.max}`;
+}
+
+/**
+ * The tunings `names` from `env`, read as `<prefix><env>`, each its default when unset.
+ *
+ * @example
+ * parseTunings(['maxBatchRows'], process.env, CLI_ENV_PREFIX); // reads DELIVERANCE_MAX_BATCH_ROWS
+ */
+export function parseTunings<T extends TuningName>(
+  names: readonly T[],
+  env: Environment,
+  prefix = '',
+): Parsed<{ readonly [N in T]: number }> {
+  const problems: string[] = [];
+  const value = {} as Record<T, number>;
+  for (const name of names) {
+    const variable = `${prefix}${TUNINGS[name].env}`;
+    const parsed = parseTuning(variable, env[variable], TUNINGS[name]);
+    if (typeof parsed === 'string') problems.push(parsed);
+    else value[name] = parsed;
+  }
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, value };
+}
+
+/**
+ * The resources `access` names, from the variables `lib/grants.ts` sets for it: each bucket, each
+ * database's secret and endpoint, the parameter path, and the analyst secret when set.
+ */
+export function parseAccessSettings(access: StageAccess, env: Environment): Parsed<AccessSettings> {
+  const problems: string[] = [];
+  const required = (name: string): string => {
+    const value = env[name];
+    if (!value) problems.push(`${name} is not set: the stack sets it for this function`);
+    return value ?? '';
+  };
+  const buckets: Partial<Record<BucketRole, string>> = {};
+  for (const role of Object.keys(access.storage) as BucketRole[]) {
+    buckets[role] = required(BUCKET_ENV[role]);
+  }
+  const databases: Partial<Record<DatabaseRole, DatabaseSettings>> = {};
+  for (const role of access.databases) {
+    const secretId = required(DATABASE_SECRET_ENV[role]);
+    databases[role] = { role, secretId, endpoint: endpointOf(role, env, problems) };
+  }
+  const parameterPrefix = access.parameters ? required(PARAMETER_PREFIX_ENV) : undefined;
+  const analystSecretId = access.databases.includes('warehouse')
+    ? env[ANALYST_SECRET_ENV] || undefined
+    : undefined;
+  if (problems.length > 0) return { ok: false, problems };
+  return {
+    ok: true,
+    value: {
+      buckets,
+      databases,
+      ...(parameterPrefix ? { parameterPrefix } : {}),
+      ...(analystSecretId ? { analystSecretId } : {}),
+    },
+  };
+}
+
+/**
+ * A stage's settings from its function's environment: what its access names and its tunings.
+ *
+ * @example
+ * const parsed = parseStageSettings('ingest', process.env);
+ * if (parsed.ok) parsed.value.tunings.maxBatchRows;
+ */
+export function parseStageSettings<S extends StageName>(
+  stage: S,
+  env: Environment,
+): Parsed<StageSettings<S>> {
+  const access = parseAccessSettings(STAGE_ACCESS[stage], env);
+  const tunings = parseTunings<TuningName>(STAGE_TUNINGS[stage], env);
+  const problems = [...(access.ok ? [] : access.problems), ...(tunings.ok ? [] : tunings.problems)];
+  if (!access.ok || !tunings.ok) return { ok: false, problems };
+  // The types of STAGE_ACCESS do not carry which resources each stage has; the parse above
+  // found every one it names, and the settings test holds StageResources to it.
+  const value: unknown = { ...access.value, tunings: tunings.value };
+  return { ok: true, value: value as StageSettings<S> };
+}
+
+/** The variables `lib/` sets for a stage's tunings, from the values its context chose. */
+export function tuningEnvironment(
+  stage: StageName,
+  values: Partial<Tunings>,
+): Record<string, string> {
+  return Object.fromEntries(
+    STAGE_TUNINGS[stage].map((name: TuningName) => [
+      TUNINGS[name].env,
+      String(values[name] ?? TUNINGS[name].default),
+    ]),
+  );
+}
+
+/** One message listing every problem, for the error each edge raises. */
+export function settingsProblemMessage(whose: string, problems: readonly string[]): string {
+  return `Invalid settings of the ${whose}: ${problems.join('; ')}`;
+}
+
+/** The endpoint fields set for `role`; a port that is not a port is a problem. */
+function endpointOf(role: DatabaseRole, env: Environment, problems: string[]): DatabaseEndpoint {
+  const names = DATABASE_ENDPOINT_ENV[role];
+  const [host, rawPort, database] = [env[names.host], env[names.port], env[names.database]];
+  const port = rawPort ? Number(rawPort) : undefined;
+  if (port !== undefined && !(Number.isInteger(port) && port >= 1 && port <= 65_535)) {
+    problems.push(`${names.port}: ${JSON.stringify(rawPort)} is not a port (1 to 65535)`);
+  }
+  return {
+    ...(host ? { host } : {}),
+    ...(port !== undefined ? { port } : {}),
+    ...(database ? { database } : {}),
+  };
+}

@@ -1,0 +1,134 @@
+import {
+  parseStageSettings,
+  parseTunings,
+  STAGE_TUNINGS,
+  TUNINGS,
+  tuningEnvironment,
+  type Environment,
+} from '../../../contract/settings';
+import { STAGE_ACCESS } from '../../../contract/stage-access';
+import { STAGES } from '../../../contract/stages';
+import { readSettings, UsageError } from '../../../cli/settings';
+import { readStageSettings } from '../../../lambdas/shared/adapters/stage-settings';
+import { errorKind } from '../../../lambdas/shared/core/pipeline-error';
+
+/** What the stack gives each stage's function, tunings left to their defaults. */
+const STACK_ENV: Environment = {
+  LANDING_BUCKET: 'deliverance-dev-landing',
+  PROCESSED_BUCKET: 'deliverance-dev-processed',
+  SOURCE_SECRET_ID: 'deliverance/totesys',
+  WAREHOUSE_SECRET_ID: 'deliverance/warehouse',
+  WATERMARK_PARAMETER_PREFIX: '/deliverance/dev',
+};
+
+const problemsOf = (parsed: { ok: boolean; problems?: readonly string[] }) =>
+  parsed.ok ? [] : (parsed.problems ?? []);
+
+describe('stage settings', () => {
+  it("read exactly the resources each stage's access names", () => {
+    for (const stage of STAGES) {
+      const parsed = parseStageSettings(stage, STACK_ENV);
+      if (!parsed.ok) throw new Error(parsed.problems.join('; '));
+      const access = STAGE_ACCESS[stage];
+      expect(Object.keys(parsed.value.buckets).sort()).toEqual(Object.keys(access.storage).sort());
+      expect(Object.keys(parsed.value.databases).sort()).toEqual([...access.databases].sort());
+      expect(parsed.value.parameterPrefix !== undefined).toBe(access.parameters !== undefined);
+      expect(Object.keys(parsed.value.tunings)).toEqual(STAGE_TUNINGS[stage]);
+    }
+  });
+
+  it('give each tuning its declared default when the variable is unset', () => {
+    const parsed = parseStageSettings('ingest', STACK_ENV);
+    expect(parsed.ok && parsed.value.tunings).toEqual({
+      overlapSeconds: 300,
+      maxBatchRows: 500_000,
+      futureToleranceSeconds: 300,
+    });
+  });
+
+  it('list every problem at once: each missing variable and each value out of bounds', () => {
+    const parsed = parseStageSettings('ingest', {
+      LANDING_BUCKET: 'landing',
+      SOURCE_PORT: 'fifty',
+      OVERLAP_SECONDS: '-1',
+      MAX_BATCH_ROWS: '0',
+      FUTURE_TOLERANCE_SECONDS: '2.5',
+    });
+    expect(problemsOf(parsed)).toEqual([
+      'SOURCE_SECRET_ID is not set: the stack sets it for this function',
+      'SOURCE_PORT: "fifty" is not a port (1 to 65535)',
+      'WATERMARK_PARAMETER_PREFIX is not set: the stack sets it for this function',
+      'OVERLAP_SECONDS: "-1" is not a whole number of seconds from 0 to 86400',
+      'MAX_BATCH_ROWS: "0" is not a whole number of rows from 1 to 1000000000',
+      'FUTURE_TOLERANCE_SECONDS: "2.5" is not a whole number of seconds from 0 to 86400',
+    ]);
+  });
+
+  it("read the endpoint variables set for the stage's database, and only those", () => {
+    const env = {
+      ...STACK_ENV,
+      SOURCE_PORT: '6543',
+      SOURCE_DATABASE: 'oltp',
+      WAREHOUSE_HOST: 'warehouse.example',
+    };
+    const ingest = parseStageSettings('ingest', env);
+    const load = parseStageSettings('load', env);
+    expect(ingest.ok && ingest.value.databases.source).toStrictEqual({
+      role: 'source',
+      secretId: 'deliverance/totesys',
+      endpoint: { port: 6543, database: 'oltp' },
+    });
+    expect(load.ok && load.value.databases.warehouse.endpoint).toStrictEqual({
+      host: 'warehouse.example',
+    });
+  });
+
+  it('read the analyst secret for the load only, when the stack names one', () => {
+    const env = { ...STACK_ENV, ANALYST_SECRET_ID: 'deliverance/analyst' };
+    const load = parseStageSettings('load', env);
+    const transform = parseStageSettings('transform', env);
+    expect(load.ok && load.value.analystSecretId).toBe('deliverance/analyst');
+    expect(transform.ok && transform.value.analystSecretId).toBeUndefined();
+  });
+
+  it('are what the stack sets: the tunings lib/ writes parse back to the values chosen', () => {
+    const chosen = { overlapSeconds: 60, maxBatchRows: 1000, futureToleranceSeconds: 0 };
+    const env = { ...STACK_ENV, ...tuningEnvironment('ingest', chosen) };
+    expect(tuningEnvironment('transform', chosen)).toEqual({});
+    const parsed = parseStageSettings('ingest', env);
+    expect(parsed.ok && parsed.value.tunings).toEqual(chosen);
+  });
+
+  it('are a fatal configuration error in a handler, in one message naming every problem', () => {
+    const failure = (() => {
+      try {
+        return readStageSettings('transform', { LANDING_BUCKET: 'landing' });
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(errorKind(failure)).toBe('fatal');
+    expect((failure as Error).message).toBe(
+      "Invalid settings of the transform function: PROCESSED_BUCKET is not set: the stack sets it for this function. The stack sets them (lib/): deploy it again, or fix the function's environment",
+    );
+  });
+});
+
+describe('the command line settings', () => {
+  it('read the same tunings, prefixed DELIVERANCE_, with the same defaults', () => {
+    expect(readSettings({})).toMatchObject({
+      overlapSeconds: TUNINGS.overlapSeconds.default,
+      maxBatchRows: TUNINGS.maxBatchRows.default,
+    });
+    expect(readSettings({ DELIVERANCE_MAX_BATCH_ROWS: '20' }).maxBatchRows).toBe(20);
+  });
+
+  it('refuse every invalid tuning at once, as a usage error', () => {
+    const env = { DELIVERANCE_OVERLAP_SECONDS: 'soon', DELIVERANCE_MAX_BATCH_ROWS: '-5' };
+    expect(() => readSettings(env)).toThrow(UsageError);
+    expect(() => readSettings(env)).toThrow(
+      'DELIVERANCE_OVERLAP_SECONDS: "soon" is not a whole number of seconds from 0 to 86400; DELIVERANCE_MAX_BATCH_ROWS: "-5" is not a whole number of rows from 1 to 1000000000',
+    );
+    expect(problemsOf(parseTunings(['overlapSeconds'], env, 'DELIVERANCE_'))).toHaveLength(1);
+  });
+});
