@@ -2,10 +2,10 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { BUCKET_ENV } from '../../contract/stage-access';
 import type { CustomResourceEvent } from '../shared/adapters/custom-resource';
 import {
-  addMetrics,
   asStageLogger,
   requiredEnv,
   stageHandler,
+  stageHooks,
   stageTelemetry,
 } from '../shared/adapters/powertools';
 import { objectKeysOf, type S3EventLike } from '../shared/adapters/s3-event';
@@ -15,7 +15,7 @@ import { stageDatabase } from '../shared/adapters/stage-database';
 import type { RemainingTime } from '../shared/ports/remaining-time';
 import { analystPasswordSync } from './analyst-role';
 import { metricsOf } from './metrics';
-import { loadStage, type LoadRun } from './stage';
+import { loadStage, type LoadRun } from './load-stage';
 import { handleWarehouseRequest } from './warehouse-preparation';
 
 const telemetry = stageTelemetry('load');
@@ -34,7 +34,6 @@ export const handler = stageHandler(
     const load = loadStage({
       processed: new S3ObjectStore(s3, requiredEnv(BUCKET_ENV.processed)),
       warehouse: warehouse.open,
-      logger: asStageLogger(telemetry.logger),
       schema,
       onWarehouseReady: async (pool) => {
         if (await syncAnalystPassword?.(pool)) {
@@ -42,8 +41,7 @@ export const handler = stageHandler(
         }
       },
       invocation: context,
-      onBatch: (keys) => telemetry.logger.appendKeys(keys),
-      onReport: (report) => addMetrics(telemetry.metrics, metricsOf(report)),
+      ...stageHooks(telemetry, metricsOf),
     });
     try {
       return await load.handle(objectKeysOf(event));

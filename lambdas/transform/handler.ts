@@ -1,17 +1,16 @@
 import { tmpdir } from 'node:os';
 import { BUCKET_ENV } from '../../contract/stage-access';
 import {
-  addMetrics,
-  asStageLogger,
   requiredEnv,
   stageHandler,
+  stageHooks,
   stageTelemetry,
 } from '../shared/adapters/powertools';
 import { objectKeysOf, type S3EventLike } from '../shared/adapters/s3-event';
 import { createS3Client, S3ObjectStore } from '../shared/adapters/s3-object-store';
 import type { RemainingTime } from '../shared/ports/remaining-time';
-import { failureMetricsOf, metricsOf } from './metrics';
-import { transformStage, type TransformRun } from './stage';
+import { metricsOf } from './metrics';
+import { transformStage, type TransformRun } from './transform-stage';
 
 const telemetry = stageTelemetry('transform');
 const s3 = createS3Client();
@@ -23,12 +22,9 @@ export const handler = stageHandler(
     transformStage({
       landing: new S3ObjectStore(s3, requiredEnv(BUCKET_ENV.landing)),
       processed: new S3ObjectStore(s3, requiredEnv(BUCKET_ENV.processed)),
-      logger: asStageLogger(telemetry.logger),
       // One run at a time (reserved concurrency 1), and the outputs remove their files.
       workDir: async () => ({ path: tmpdir(), dispose: async () => undefined }),
       invocation: context,
-      onBatch: (keys) => telemetry.logger.appendKeys(keys),
-      onRun: (run) => addMetrics(telemetry.metrics, metricsOf(run)),
-      onFailure: (error) => addMetrics(telemetry.metrics, failureMetricsOf(error)),
+      ...stageHooks(telemetry, metricsOf),
     }).handle(objectKeysOf(event)),
 );
