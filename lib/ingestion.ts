@@ -11,8 +11,8 @@ import type { IngestSchedule } from './config';
 import { tuningEnvironment } from '../contract/settings';
 import type { DatabaseEndpoint } from '../contract/stage-access';
 import { acknowledge } from './nag';
-import { PipelineFunction, type StageFunctionOptions } from './pipeline-function';
-import { connectStage } from './grants';
+import type { StageFunctionOptions } from './pipeline-function';
+import { PipelineStage } from './pipeline-stage';
 
 export interface IngestionProps extends StageFunctionOptions {
   readonly landing: s3.IBucket;
@@ -44,7 +44,7 @@ export interface IngestionProps extends StageFunctionOptions {
  * Reads changed totesys rows on a schedule and writes them to landing, manifest last.
  */
 export class Ingestion extends Construct {
-  public readonly stage: PipelineFunction;
+  public readonly stage: PipelineStage;
   /** Schedule invocations EventBridge Scheduler could not deliver after its retries. */
   public readonly scheduleDeadLetterQueue: sqs.Queue;
   public readonly schedules: scheduler.Schedule[];
@@ -52,7 +52,7 @@ export class Ingestion extends Construct {
   constructor(scope: Construct, id: string, props: IngestionProps) {
     super(scope, id);
 
-    this.stage = new PipelineFunction(this, 'Ingest', {
+    this.stage = new PipelineStage(this, 'Ingest', {
       ...props,
       stage: 'ingest',
       entry: 'lambdas/ingest/handler.ts',
@@ -61,25 +61,19 @@ export class Ingestion extends Construct {
       // retries it from its async queue, so no schedule tick is lost.
       reservedConcurrentExecutions: 1,
       environment: tuningEnvironment('ingest', props),
+      resources: {
+        buckets: { landing: props.landing },
+        databases: {
+          source: {
+            secret: props.sourceSecret,
+            secretKey: props.sourceSecretKey,
+            endpoint: props.sourceEndpoint,
+          },
+        },
+        parameterPrefix: props.watermarkParameterPrefix,
+      },
     });
     const fn = this.stage.function;
-
-    const { findings, invokeSelf } = connectStage(this.stage, {
-      buckets: { landing: props.landing },
-      databases: {
-        source: {
-          secret: props.sourceSecret,
-          secretKey: props.sourceSecretKey,
-          endpoint: props.sourceEndpoint,
-        },
-      },
-      parameterPrefix: props.watermarkParameterPrefix,
-    });
-    acknowledge(
-      this.stage,
-      'Ingest writes new objects under each source table prefix, manifests/ and runs/ (its run record), whose batch ids are only known at run time, and reads/writes one SSM parameter per table under <prefix>/watermarks/; the wildcards stop at those prefixes.',
-      findings,
-    );
 
     this.scheduleDeadLetterQueue = new sqs.Queue(this, 'ScheduleDeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -127,6 +121,7 @@ export class Ingestion extends Construct {
         }),
     );
     // Not even the first tick after a deploy may run before the function can continue a backlog.
+    const { invokeSelf } = this.stage;
     if (invokeSelf) for (const tick of this.schedules) tick.node.addDependency(invokeSelf);
   }
 }

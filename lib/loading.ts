@@ -1,20 +1,13 @@
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
-import { EventType } from 'aws-cdk-lib/aws-s3';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { MANIFEST_PREFIX, MANIFEST_SUFFIX } from '../contract/key-layout';
 import { ANALYST_SECRET_ENV } from '../contract/settings';
 import type { DatabaseEndpoint } from '../contract/stage-access';
-import { acknowledge } from './nag';
-import {
-  PipelineFunction,
-  type PipelineFunctionProps,
-  type StageFunctionOptions,
-} from './pipeline-function';
-import { connectStage, grantSecretValue } from './grants';
+import type { PipelineFunctionProps, StageFunctionOptions } from './pipeline-function';
+import { PipelineStage } from './pipeline-stage';
+import { grantSecretValue } from './grants';
 
 /** The SQL the load's bundle carries, relative to the repository root and to the task root. */
 export const LOAD_SQL_FOLDERS = ['sql/warehouse', 'sql/views'] as const;
@@ -55,12 +48,12 @@ export interface LoadingProps extends StageFunctionOptions {
  * views of `sql/views`) first.
  */
 export class Loading extends Construct {
-  public readonly stage: PipelineFunction;
+  public readonly stage: PipelineStage;
 
   constructor(scope: Construct, id: string, props: LoadingProps) {
     super(scope, id);
 
-    this.stage = new PipelineFunction(this, 'Load', {
+    this.stage = new PipelineStage(this, 'Load', {
       ...props,
       ...LOAD_BUNDLE,
       stage: 'load',
@@ -68,30 +61,18 @@ export class Loading extends Construct {
       // makes a replay a no-op), but they queue on the same rows in the warehouse. A small cap
       // keeps a replayed backlog from opening more connections than the database allows.
       reservedConcurrentExecutions: 2,
-    });
-    const fn = this.stage.function;
-
-    const { findings } = connectStage(this.stage, {
-      buckets: { processed: props.processed },
-      databases: {
-        warehouse: {
-          secret: props.warehouseSecret,
-          secretKey: props.warehouseSecretKey,
-          endpoint: props.warehouseEndpoint,
+      resources: {
+        buckets: { processed: props.processed },
+        databases: {
+          warehouse: {
+            secret: props.warehouseSecret,
+            secretKey: props.warehouseSecretKey,
+            endpoint: props.warehouseEndpoint,
+          },
         },
       },
+      trigger: 'processed',
     });
-
-    props.processed.addEventNotification(EventType.OBJECT_CREATED, new s3n.LambdaDestination(fn), {
-      prefix: MANIFEST_PREFIX,
-      suffix: MANIFEST_SUFFIX,
-    });
-
-    acknowledge(
-      this.stage,
-      'Load reads Parquet under each warehouse table prefix and manifests/ of processed, writes its run record under runs/, and quarantines refused objects; batch ids are only known at run time, so the wildcards stop at those prefixes.',
-      findings,
-    );
   }
 
   /**

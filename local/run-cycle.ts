@@ -1,11 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ingestStage, type IngestRun } from '../lambdas/ingest/stage';
-import { loadStage, migrateSchema, type LoadRun } from '../lambdas/load/stage';
+import { ingestStage, type IngestRun } from '../lambdas/ingest/ingest-stage';
+import { loadStage, migrateSchema, type LoadRun } from '../lambdas/load/load-stage';
 import type { SourceTableName } from '../lambdas/shared/core/catalogue';
 import type { StageLogger } from '../lambdas/shared/ports/stage-logger';
-import { transformStage, type TransformRun } from '../lambdas/transform/stage';
+import { transformStage, type TransformRun } from '../lambdas/transform/transform-stage';
 import { BackfillProgress } from './backfill-progress';
 import type { PipelineContext } from './pipeline-context';
 
@@ -87,7 +87,7 @@ export function ingestBatch(context: PipelineContext, options: CycleOptions): Pr
     logger: options.logger,
     overlapSeconds: options.overlapSeconds,
     maxBatchRows: options.maxBatchRows,
-  })(options.tables ? { tables: options.tables } : {});
+  }).handle(options.tables ? { tables: options.tables } : {});
 }
 
 /** Options of a stage run beyond the batch: `force` redoes a batch already done (replay). */

@@ -1,6 +1,7 @@
 import { pausedPlan } from '../../lambdas/ingest/paused-tables';
 import { readWatermark, type Watermark } from '../../lambdas/ingest/window';
 import { ObjectStoreRunLog } from '../../lambdas/shared/adapters/s3-run-log';
+import { PostgresLoadLog } from '../../lambdas/shared/adapters/postgres-load-log';
 import { manifestKey } from '../../lambdas/shared/core/batch';
 import { SOURCE_TABLE_NAMES } from '../../lambdas/shared/core/catalogue';
 import { mapWithConcurrency } from '../../lambdas/shared/core/concurrency';
@@ -391,33 +392,16 @@ export async function readLoadLog(
   warehouse: Pool,
   oldestBatchId: string | undefined,
 ): Promise<LoadLogSummary> {
-  const exists = await warehouse.query<{ present: boolean }>(
-    `SELECT to_regclass('etl.load_log') IS NOT NULL AS present`,
-  );
-  if (!exists.rows[0]?.present) {
+  const log = new PostgresLoadLog(warehouse);
+  if (!(await log.exists())) {
     return { lastLoadedBatchId: null, loadedAt: null, newestSourceChange: null, loaded: [] };
   }
-  const latest = await warehouse.query<{
-    batch_id: string;
-    loaded_at: string;
-    newest: string | null;
-  }>(
-    `SELECT batch_id, to_char(loaded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS loaded_at,
-            (SELECT to_char(max(newest_source_change), 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') FROM etl.load_log) AS newest
-     FROM etl.load_log ORDER BY batch_id DESC LIMIT 1`,
-  );
-  const row = latest.rows[0];
-  const loaded = oldestBatchId
-    ? await warehouse.query<{ batch_id: string }>(
-        'SELECT batch_id FROM etl.load_log WHERE batch_id >= $1',
-        [oldestBatchId],
-      )
-    : { rows: [] };
+  const latest = await log.latest();
   return {
-    lastLoadedBatchId: row?.batch_id ?? null,
-    loadedAt: row?.loaded_at ?? null,
-    newestSourceChange: row?.newest ?? null,
-    loaded: loaded.rows.map((r) => r.batch_id),
+    lastLoadedBatchId: latest?.batchId ?? null,
+    loadedAt: latest?.loadedAt ?? null,
+    newestSourceChange: latest?.newestSourceChange ?? null,
+    loaded: oldestBatchId ? await log.loadedSince(oldestBatchId) : [],
   };
 }
 

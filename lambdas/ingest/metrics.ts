@@ -1,14 +1,16 @@
 import type { MetricPoint } from '../../contract/metrics';
-import type { IngestRun } from './stage';
+import type { IngestReport } from './ingest-stage';
 
 /**
- * The metrics of a successful ingest run. A failed run emits none: the missing
- * `IngestSucceeded` is what the ingest-not-succeeding alarm watches for.
+ * The metrics of an ingest run. A failed run emits none: the missing `IngestSucceeded` is what
+ * the ingest-not-succeeding alarm watches for.
  *
  * @example
- * addMetrics(metrics, metricsOf(run));
+ * ingestStage({ ...options, onReport: (report) => addMetrics(metrics, metricsOf(report)) });
  */
-export function metricsOf(run: IngestRun): MetricPoint<'ingest'>[] {
+export function metricsOf(report: IngestReport): MetricPoint<'ingest'>[] {
+  if (report.kind === 'failed') return [];
+  const { run } = report;
   return [
     { name: 'RowsIngested', value: run.manifest.tables.reduce((sum, t) => sum + t.rows, 0) },
     { name: 'IngestSucceeded', value: 1 },

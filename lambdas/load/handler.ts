@@ -3,9 +3,9 @@ import type { DatabaseSettings } from '../../contract/settings';
 import { WAREHOUSE_PREPARATION_ACCESS } from '../../contract/stage-access';
 import type { CustomResourceEvent } from '../shared/adapters/custom-resource';
 import {
-  addMetrics,
   asStageLogger,
   stageHandler,
+  stageHooks,
   stageTelemetry,
 } from '../shared/adapters/powertools';
 import { objectKeysOf, type S3EventLike } from '../shared/adapters/s3-event';
@@ -16,7 +16,7 @@ import { readAccessSettings, readStageSettings } from '../shared/adapters/stage-
 import type { RemainingTime } from '../shared/ports/remaining-time';
 import { analystPasswordSync } from './analyst-role';
 import { metricsOf } from './metrics';
-import { loadStage, type LoadRun } from './stage';
+import { loadStage, type LoadRun } from './load-stage';
 import { handleWarehouseRequest } from './warehouse-preparation';
 
 const telemetry = stageTelemetry('load');
@@ -39,7 +39,6 @@ export const handler = stageHandler(
     const load = loadStage({
       processed: new S3ObjectStore(s3, settings.buckets.processed),
       warehouse: warehouse.open,
-      logger: asStageLogger(telemetry.logger),
       schema,
       onWarehouseReady: async (pool) => {
         if (await syncAnalystPassword?.(pool)) {
@@ -47,8 +46,7 @@ export const handler = stageHandler(
         }
       },
       invocation: context,
-      onBatch: (keys) => telemetry.logger.appendKeys(keys),
-      onReport: (report) => addMetrics(telemetry.metrics, metricsOf(report)),
+      ...stageHooks(telemetry, metricsOf),
     });
     try {
       return await load.handle(objectKeysOf(event));

@@ -18,6 +18,7 @@ import { BULK_MIN_ROWS, bulkLoadIntoEmpty, copyParquetInto, downloadToTemp } fro
 import { createStagingSql, stagingName, upsertQuery, VERSION_BATCH_COLUMN } from './upsert-sql';
 import { isBadData, PipelineError, type ErrorKind } from '../shared/core/pipeline-error';
 import { PG, pgCode } from '../shared/adapters/postgres-codes';
+import { PostgresLoadLog } from '../shared/adapters/postgres-load-log';
 
 export interface LoadOptions {
   readonly processed: ObjectStore;
@@ -86,8 +87,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   try {
     await client.query('BEGIN');
     await lockForTransaction(client, LOAD_LOCK);
-    const logged = await client.query('SELECT 1 FROM etl.load_log WHERE batch_id = $1', [batchId]);
-    if (logged.rowCount && !options.force) {
+    const loadLog = new PostgresLoadLog(client);
+    if (!options.force && (await loadLog.has(batchId))) {
       await client.query('ROLLBACK');
       log.info('Batch already loaded: nothing to do', { batchId });
       return {
@@ -106,20 +107,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       tables.push(loaded);
       log.info('Loaded table', { batchId, ...loaded });
     }
-    await client.query(
-      `INSERT INTO etl.load_log (batch_id, rows, newest_source_change) VALUES ($1, $2, $3)
-       ON CONFLICT (batch_id) DO UPDATE SET rows = EXCLUDED.rows, loaded_at = now(),
-         newest_source_change = EXCLUDED.newest_source_change`,
-      [
-        batchId,
-        JSON.stringify(
-          Object.fromEntries(
-            tables.map((t) => [t.table, { staged: t.staged, written: t.written }]),
-          ),
-        ),
-        manifest.newestSourceChange,
-      ],
-    );
+    await loadLog.record({ batchId, tables, newestSourceChange: manifest.newestSourceChange });
     await client.query('COMMIT');
     return {
       batchId,

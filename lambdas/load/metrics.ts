@@ -1,7 +1,7 @@
 import type { MetricPoint } from '../../contract/metrics';
 import { ReconciliationError } from '../shared/core/reconcile';
 import { ParkedBatchError } from '../shared/parked-batch';
-import type { LoadReport } from './stage';
+import type { LoadReport } from './load-stage';
 
 const secondsBetween = (from: string, to: string) =>
   Math.max(0, (Date.parse(to) - Date.parse(from)) / 1000);
@@ -17,7 +17,7 @@ const secondsBetween = (from: string, to: string) =>
  */
 export function metricsOf(report: LoadReport): MetricPoint<'load'>[] {
   switch (report.kind) {
-    case 'loaded': {
+    case 'ran': {
       const { run } = report;
       return [
         { name: 'RowsLoaded', value: run.tables.reduce((s, t) => s + t.written, 0) },

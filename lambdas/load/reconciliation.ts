@@ -1,4 +1,3 @@
-import type { Pool } from 'pg';
 import {
   batchIdFromManifestKey,
   batchIdInKey,
@@ -13,12 +12,13 @@ import {
   ReconciliationError,
   type BatchGap,
 } from '../shared/core/reconcile';
+import type { LoadLog } from '../shared/ports/load-log';
 import type { ObjectStore } from '../shared/ports/object-store';
 import type { StageLogger } from '../shared/ports/stage-logger';
 
 export interface BatchReconcilerOptions {
   readonly processed: ObjectStore;
-  readonly warehouse: Pool;
+  readonly loadLog: LoadLog;
   readonly logger: StageLogger;
   readonly onGaps?: (gaps: readonly BatchGap[]) => void;
 }
@@ -32,7 +32,7 @@ export interface BatchReconcilerOptions {
  * sound, and the gap is for an operator to replay.
  *
  * @example
- * await runLoad({ ...options, reconcile: batchReconciler({ processed, warehouse, logger }) });
+ * await runLoad({ ...options, reconcile: batchReconciler({ processed, loadLog, logger }) });
  */
 export function batchReconciler(
   options: BatchReconcilerOptions,
@@ -89,11 +89,7 @@ async function warnOfGaps(options: BatchReconcilerOptions, batchId: string): Pro
       options.processed
         .list(`${QUARANTINE_PREFIX}${MANIFEST_PREFIX}${day}`)
         .then((keys) => keys.flatMap((k) => batchIdInKey(k) ?? [])),
-      options.warehouse
-        .query<{ batch_id: string }>(`SELECT batch_id FROM etl.load_log WHERE batch_id LIKE $1`, [
-          `${day}%`,
-        ])
-        .then((r) => r.rows.map((row) => row.batch_id)),
+      options.loadLog.loadedOn(day),
     ]);
     const gaps = findBatchGaps({
       landed: transformed,

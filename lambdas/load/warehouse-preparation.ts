@@ -17,7 +17,7 @@ import type { StageDatabase } from '../shared/adapters/stage-database';
 import { TransientError } from '../shared/core/pipeline-error';
 import type { RemainingTime } from '../shared/ports/remaining-time';
 import type { StageLogger } from '../shared/ports/stage-logger';
-import { migrateSchema } from './stage';
+import { migrateSchema } from './load-stage';
 
 /** The resource's physical id: one warehouse schema, whatever its properties, so never replaced. */
 export const WAREHOUSE_SCHEMA_ID = 'deliverance-warehouse-schema';

@@ -1,4 +1,3 @@
-import type { Pool } from 'pg';
 import {
   batchIdFromManifestKey,
   batchIdInKey,
@@ -11,6 +10,7 @@ import { parseProcessedManifest } from './core/manifest';
 import { isBadData } from './core/pipeline-error';
 import { readManifest } from './manifest-reader';
 import { pendingBatchIds } from './core/pending-batches';
+import type { LoadLog } from './ports/load-log';
 import type { ObjectStore } from './ports/object-store';
 
 /**
@@ -59,24 +59,20 @@ export async function pendingTransforms(
 }
 
 /**
- * Processed manifests the load owes, oldest first: not in `etl.load_log`, no Parquet file the
+ * Processed manifests the load owes, oldest first: not in the load log, no Parquet file the
  * load quarantined, and no landing object the transform quarantined (the load refuses such a
  * batch until an operator fixes it). Reads only the processed bucket and the warehouse.
  */
 export async function pendingLoads(
   processed: ObjectStore,
-  warehouse: Pool,
+  loadLog: LoadLog,
   options: PendingOptions = {},
 ): Promise<string[]> {
   const now = (options.clock ?? (() => new Date()))();
   const oldestDay = daysBack(now, CATCH_UP_DAYS).at(-1) as string;
   const [handedOver, loaded, setAside] = await Promise.all([
     manifestIds(processed, now),
-    warehouse
-      .query<{ batch_id: string }>('SELECT batch_id FROM etl.load_log WHERE batch_id >= $1', [
-        oldestDay,
-      ])
-      .then((result) => result.rows.map((row) => row.batch_id)),
+    loadLog.loadedSince(oldestDay),
     quarantinedIds(processed, QUARANTINE_PREFIX),
   ]);
   const unloaded = pendingBatchIds({

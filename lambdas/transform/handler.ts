@@ -1,16 +1,11 @@
 import { tmpdir } from 'node:os';
-import {
-  addMetrics,
-  asStageLogger,
-  stageHandler,
-  stageTelemetry,
-} from '../shared/adapters/powertools';
+import { stageHandler, stageHooks, stageTelemetry } from '../shared/adapters/powertools';
 import { objectKeysOf, type S3EventLike } from '../shared/adapters/s3-event';
 import { createS3Client, S3ObjectStore } from '../shared/adapters/s3-object-store';
 import { readStageSettings } from '../shared/adapters/stage-settings';
 import type { RemainingTime } from '../shared/ports/remaining-time';
-import { failureMetricsOf, metricsOf } from './metrics';
-import { transformStage, type TransformRun } from './stage';
+import { metricsOf } from './metrics';
+import { transformStage, type TransformRun } from './transform-stage';
 
 const telemetry = stageTelemetry('transform');
 const s3 = createS3Client();
@@ -23,13 +18,10 @@ export const handler = stageHandler(
     return transformStage({
       landing: new S3ObjectStore(s3, settings.buckets.landing),
       processed: new S3ObjectStore(s3, settings.buckets.processed),
-      logger: asStageLogger(telemetry.logger),
       // One run at a time (reserved concurrency 1), and the outputs remove their files.
       workDir: async () => ({ path: tmpdir(), dispose: async () => undefined }),
       invocation: context,
-      onBatch: (keys) => telemetry.logger.appendKeys(keys),
-      onRun: (run) => addMetrics(telemetry.metrics, metricsOf(run)),
-      onFailure: (error) => addMetrics(telemetry.metrics, failureMetricsOf(error)),
+      ...stageHooks(telemetry, metricsOf),
     }).handle(objectKeysOf(event));
   },
 );

@@ -1,14 +1,20 @@
 import type { MetricPoint } from '../../contract/metrics';
 import { ParkedBatchError } from '../shared/parked-batch';
-import type { TransformRun } from './stage';
+import type { TransformReport } from './transform-stage';
 
 /**
- * The metrics of one transformed batch (a batch found already done counts no rows).
+ * The metrics of one report of the transform: rows, quarantines and duration of a batch
+ * transformed (a batch found already done counts no rows), and a batch parked for a missing
+ * object.
  *
  * @example
- * transformStage({ ...options, onRun: (run) => addMetrics(metrics, metricsOf(run)) });
+ * transformStage({ ...options, onReport: (report) => addMetrics(metrics, metricsOf(report)) });
  */
-export function metricsOf(run: TransformRun): MetricPoint<'transform'>[] {
+export function metricsOf(report: TransformReport): MetricPoint<'transform'>[] {
+  if (report.kind === 'failed') {
+    return report.error instanceof ParkedBatchError ? [{ name: 'BatchParked', value: 1 }] : [];
+  }
+  const { run } = report;
   return [
     { name: 'RowsTransformed', value: run.manifest?.tables.reduce((s, t) => s + t.rows, 0) ?? 0 },
     { name: 'QuarantinedObjects', value: run.manifest?.quarantined.length ?? 0 },
@@ -18,14 +24,4 @@ export function metricsOf(run: TransformRun): MetricPoint<'transform'>[] {
     },
     { name: 'StageDurationMs', value: run.seconds * 1000 },
   ];
-}
-
-/**
- * The metrics of one failed transform: a batch parked for a missing object counts.
- *
- * @example
- * transformStage({ ...options, onFailure: (error) => addMetrics(metrics, failureMetricsOf(error)) });
- */
-export function failureMetricsOf(error: unknown): MetricPoint<'transform'>[] {
-  return error instanceof ParkedBatchError ? [{ name: 'BatchParked', value: 1 }] : [];
 }

@@ -1,7 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { errorKind } from '../../lambdas/shared/core/pipeline-error';
 import { ObjectStoreRunLog } from '../../lambdas/shared/adapters/s3-run-log';
-import { loadStage } from '../../lambdas/load/stage';
+import { loadStage } from '../../lambdas/load/load-stage';
 import { silentLogger } from '../../lambdas/shared/ports/stage-logger';
 import { ingestBatch, runCycle, transformBatch } from '../../local/run-cycle';
 import { applyDemoChanges } from '../../local/seed/demo-changes';

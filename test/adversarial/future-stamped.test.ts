@@ -134,7 +134,10 @@ describe("rows stamped later than the source's clock", () => {
       ['sales_order', 1],
       ['payment', 1],
     ]);
-    expect(metricsOf(cycle.ingest)).toContainEqual({ name: 'FutureStampedRows', value: 2 });
+    expect(metricsOf({ kind: 'ran', run: cycle.ingest })).toContainEqual({
+      name: 'FutureStampedRows',
+      value: 2,
+    });
   });
 
   it('are read once the source clock reaches their stamp', async () => {

@@ -6,15 +6,16 @@ import { collectStatus, localStatusSources } from '../../cli/status/pipeline-sta
 import { formatStatusText } from '../../cli/status/format-status-text';
 import type { MetricPoint } from '../../contract/metrics';
 import { metricsOf as loadMetricsOf } from '../../lambdas/load/metrics';
-import { loadStage } from '../../lambdas/load/stage';
+import { loadStage } from '../../lambdas/load/load-stage';
 import { ObjectStoreRunLog } from '../../lambdas/shared/adapters/s3-run-log';
 import { parseLandingManifest, parseProcessedManifest } from '../../lambdas/shared/core/manifest';
 import { readManifest } from '../../lambdas/shared/manifest-reader';
 import { parkedReasonKey } from '../../lambdas/shared/parked-batch';
+import { PostgresLoadLog } from '../../lambdas/shared/adapters/postgres-load-log';
 import { pendingLoads, pendingTransforms } from '../../lambdas/shared/pending-batches';
 import { silentLogger } from '../../lambdas/shared/ports/stage-logger';
-import { failureMetricsOf } from '../../lambdas/transform/metrics';
-import { transformStage } from '../../lambdas/transform/stage';
+import { metricsOf as transformMetricsOf } from '../../lambdas/transform/metrics';
+import { transformStage } from '../../lambdas/transform/transform-stage';
 import { ingestBatch, runCycle } from '../../local/run-cycle';
 import { applyDemoChanges } from '../../local/seed/demo-changes';
 import { seedTotesys } from '../../local/seed/seed-totesys';
@@ -48,7 +49,10 @@ const transform = () =>
       const path = await mkdtemp(join(tmpdir(), 'dlv-adversarial-'));
       return { path, dispose: () => rm(path, { recursive: true, force: true }) };
     },
-    onFailure: (error) => metrics.push(...failureMetricsOf(error)),
+    // The failures' metrics only, as the test heard them before the one `onReport` hook.
+    onReport: (report) => {
+      if (report.kind === 'failed') metrics.push(...transformMetricsOf(report));
+    },
   });
 
 const load = () =>
@@ -168,7 +172,7 @@ describe('an object a manifest names is missing: named, parked, the batches afte
     );
     expect(metrics).toContainEqual({ name: 'BatchParked', value: 1 });
     expect(metrics).not.toContainEqual(expect.objectContaining({ name: 'BatchSequenceGap' }));
-    expect(await pendingLoads(stack.processed, stack.warehouse)).toEqual([]);
+    expect(await pendingLoads(stack.processed, new PostgresLoadLog(stack.warehouse))).toEqual([]);
     const inWarehouse = await stack.warehouse.query(
       'SELECT 1 FROM etl.load_log WHERE batch_id = $1',
       [parked.batchId],

@@ -125,7 +125,9 @@ describe('readConfig', () => {
       /Invalid Deliverance configuration[\s\S]*overlapSeconds: "soon" must be a whole number/,
     );
   });
+});
 
+describe('readConfig: the network, the databases and QuickSight', () => {
   it('needs subnets with a VPC, and a VPC with subnets', () => {
     expect(problemsOf({ 'deliverance:vpcId': 'vpc-0123456789abcdef0' })).toEqual([
       expect.stringMatching(/subnetIds: list the private subnets/),

@@ -1,6 +1,10 @@
 import { Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
+import { SOURCE_TABLES, WAREHOUSE_TABLES } from '../../contract/pipeline-tables';
+import { STAGE_ACCESS } from '../../contract/stage-access';
+import { STAGES } from '../../contract/stages';
+import { accessReason } from '../../lib/nag';
 import { FULL_CONTEXT, synthesize } from './support/synth';
 
 /** Every acknowledgement under `root`, as [construct path, rule id, reason]. */
@@ -56,4 +60,35 @@ it('fails on a regression: a bucket without TLS enforcement is reported', () => 
   expect(stack.storage.landing.node.tryRemoveChild('Policy')).toBe(true);
   const report = new AwsSolutionsChecks().validateScope(app);
   expect(report.violations.map((v) => v.ruleName)).toContain('AwsSolutions-S10');
+});
+
+describe("the reason a stage's wildcards are acknowledged with", () => {
+  it('is written from the access contract/stage-access.ts declares: every bucket, kind and prefix', () => {
+    for (const stage of STAGES) {
+      const reason = accessReason(stage, STAGE_ACCESS[stage]);
+      for (const [bucket, access] of Object.entries(STAGE_ACCESS[stage].storage)) {
+        expect(reason).toContain(`on ${bucket} it `);
+        for (const prefixes of Object.values(access) as (readonly string[])[]) {
+          const perTable = (p: string) =>
+            [...SOURCE_TABLES, ...WAREHOUSE_TABLES].some((t) => p === `${t}/`);
+          const named = prefixes.filter((p) => !perTable(p)).join(', ');
+          if (named) expect(reason).toContain(named);
+          if (prefixes.some(perTable))
+            expect(reason).toMatch(/each (source|warehouse) table prefix/);
+        }
+      }
+      for (const path of STAGE_ACCESS[stage].parameters?.read ?? []) {
+        expect(reason).toContain(`<prefix>/${path}`);
+      }
+    }
+  });
+
+  it('says what each kind of access does, the per-table prefixes folded into one phrase', () => {
+    expect(accessReason('Load', STAGE_ACCESS.load)).toBe(
+      'Load, as contract/stage-access.ts declares it: on processed it reads each warehouse table prefix, manifests/; writes quarantine/, runs/; lists manifests/, quarantine/; reads, or finds missing, runs/. Batch ids and tables are only known at run time, so each wildcard stops at the prefix it is granted on.',
+    );
+    expect(accessReason('Ingest', STAGE_ACCESS.ingest)).toContain(
+      'deletes each source table prefix; it reads the SSM parameters under <prefix>/watermarks/, <prefix>/paused-tables and writes those under <prefix>/watermarks/.',
+    );
+  });
 });

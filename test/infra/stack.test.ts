@@ -832,7 +832,9 @@ describe('monitoring', () => {
       });
     }
   });
+});
 
+describe('monitoring: the alarms and the dashboard', () => {
   it('alarms on function errors repeated over several periods', () => {
     for (const stage of STAGES) {
       dev.hasResourceProperties('AWS::CloudWatch::Alarm', {

@@ -158,7 +158,9 @@ describe('deliverance doctor on the local stack', () => {
     );
     expect(code).toBe(1);
   });
+});
 
+describe('deliverance doctor on the local stack: the state folder, watermarks, URLs and --json', () => {
   it('starts the embedded servers of a state folder for what the settings leave to it', async () => {
     const stateDir = await temporaryStateDir('dlv-doctor-');
     await (await startLocalStack(stateDir)).stop();

@@ -8,6 +8,7 @@ import { silentLogger } from '../../lambdas/shared/ports/stage-logger';
 import { freePort } from '../../local/free-port';
 import { aloneInWarehouse } from '../../lambdas/load/catch-up-lock';
 import { catchUp } from '../../lambdas/shared/catch-up';
+import { PostgresLoadLog } from '../../lambdas/shared/adapters/postgres-load-log';
 import { pendingLoads, pendingTransforms } from '../../lambdas/shared/pending-batches';
 import { stageStores } from '../../lambdas/shared/scoped-object-store';
 import { ingestBatch, loadBatch, runCycle, transformBatch } from '../../local/run-cycle';
@@ -100,9 +101,13 @@ async function scheduledCycle(context: TestStack): Promise<string[]> {
         stage: 'load',
         logger: silentLogger,
         pending: () =>
-          pendingLoads(stageStores('load', context).processed, context.warehouse, {
-            before: batchId,
-          }),
+          pendingLoads(
+            stageStores('load', context).processed,
+            new PostgresLoadLog(context.warehouse),
+            {
+              before: batchId,
+            },
+          ),
         run: (key) => loadBatch(context, key, silentLogger),
         alone: (drain) => aloneInWarehouse(context.warehouse, drain),
       });

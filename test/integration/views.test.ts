@@ -115,7 +115,9 @@ describe('analytics views', () => {
         'currency_code text, currency_name text, sales_orders bigint, sales_revenue numeric, purchase_orders bigint, purchase_cost numeric, net numeric',
     });
   });
+});
 
+describe('analytics views: each answers as a SQL reading of the warehouse would', () => {
   it('current_sales_order keeps only the latest version of each order', async () => {
     const current = await rows<{ sales_order_id: number; units_sold: number; revenue: string }>(
       'SELECT sales_order_id, units_sold, revenue FROM analytics.current_sales_order ORDER BY 1',

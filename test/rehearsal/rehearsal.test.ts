@@ -92,7 +92,10 @@ const operatorDenials = (mark: number) =>
     .slice(mark)
     .filter((d) => d.principal === rehearsal.operator.principal && !d.allowed)
     .map((d) => `${d.action} ${d.resource}`);
-/** Puts the load-errors alarm in ALARM, as CloudWatch would after failed loads; the caller clears it. */
+/**
+ * Puts the load-errors alarm in ALARM, as CloudWatch would after failed loads; the caller clears
+ * it.
+ */
 function raiseLoadErrorsAlarm() {
   const alarm = alarmsOf(rehearsal.deployment).find((a) => a.name.endsWith('-load-errors'));
   rehearsal.gateway.alarmStates.set(alarm?.name ?? '', {
@@ -181,6 +184,25 @@ describe('the synthesized stack, rehearsed', () => {
   }, 300_000);
   afterAll(() => rehearsal?.stop());
 
+  describe(
+    'deployed: the bundles, the warehouse preparation and the first loads',
+    deployedAndLoading,
+  );
+  describe("the runtime's limits: certificates, /tmp and repeated events", withinTheRuntime);
+  describe('failures: retried, parked, refused and replayed', failingAndReplaying);
+  describe('ingest failures: alarmed, cleaned up and healed', ingestFailing);
+  describe('operating the deployed stack: status, doctor, redrive and replay', operating);
+  describe('a storage key the load may no longer use', deniedKeys);
+  describe('pausing and re-syncing tables', pausingAndResyncing);
+  describe('a manifest naming a missing object', parkingMissingObjects);
+  describe("the template's policies and alarms", policiesAndAlarms);
+});
+
+/**
+ * The bundles as the template runs them, the deploy preparing the warehouse, and the loads of a
+ * first and an incremental batch.
+ */
+function deployedAndLoading(): void {
   it('runs the bundles under the runtime the template names, with nothing outside them', () => {
     const runtimes = [...rehearsal.lambda.functions.values()].map((f) => f.runtime);
     expect(new Set(runtimes)).toEqual(new Set(['nodejs22.x']));
@@ -293,7 +315,10 @@ describe('the synthesized stack, rehearsed', () => {
     expect(secretReads).toEqual([]);
     await warehouseMatchesSource();
   });
+}
 
+/** What the runtime holds the bundles to, and what S3 may do twice. */
+function withinTheRuntime(): void {
   it('refuses the database in one line naming it when only the runtime, not the bundle, holds its certificate authority', async () => {
     // The bundles as shipped: only the RDS authorities, none of which signed the rehearsal's
     // database; its authority sits in NODE_EXTRA_CA_CERTS, where a runtime's store would be.
@@ -382,7 +407,10 @@ describe('the synthesized stack, rehearsed', () => {
     expect(after.rows).toEqual(before.rows);
     await warehouseMatchesSource();
   });
+}
 
+/** Outages and refusals of one batch: retried, parked, alarmed, and replayed. */
+function failingAndReplaying(): void {
   it('retries a load that met a warehouse outage, and succeeds once it is back', async () => {
     await changeSource();
     await rehearsal.setDatabaseAvailable('warehouse', false);
@@ -513,7 +541,13 @@ describe('the synthesized stack, rehearsed', () => {
     expect(failures(since(recovered))).toEqual([]);
     await warehouseMatchesSource();
   });
+}
 
+/**
+ * Ingest failing, raising its alarms, cleaning up after itself, and a long outage healing at the
+ * next tick.
+ */
+function ingestFailing(): void {
   it('raises the ingest alarms when totesys is down, and clears them when it is back', async () => {
     const alarms = alarmsOf(rehearsal.deployment);
     const notSucceeding = alarms.find((a) => a.metricName === 'IngestSucceeded');
@@ -736,7 +770,10 @@ describe('the synthesized stack, rehearsed', () => {
     // What is left in the queue was healed: the operator deletes it, nothing is replayed.
     parked.splice(0);
   });
+}
 
+/** The command line against the deployed stack, as the admin with the operator policy. */
+function operating(): void {
   it('shows the deployed status to an admin with the operator policy: runs, watermarks, queues, alarms', async () => {
     const decided = rehearsal.authorizer.decisions.length;
     const alarm = raiseLoadErrorsAlarm();
@@ -927,7 +964,10 @@ describe('the synthesized stack, rehearsed', () => {
     );
     expect(operatorDenials(decided)).toEqual([]);
   }, 600_000);
+}
 
+/** A stage whose role lost a grant on the storage key, reported as KMS's denial. */
+function deniedKeys(): void {
   it('reports a load whose role lost kms:Decrypt on the storage key as a KMS denial naming the key and the action', async () => {
     const [keyId] = rehearsal.deployment
       .resourcesOf('AWS::KMS::Key')
@@ -979,7 +1019,10 @@ describe('the synthesized stack, rehearsed', () => {
       (await deliverance('replay', '--env', 'dev', '--batch', batch, '--stage', 'load')).code,
     ).toBe(0);
   }, 600_000);
+}
 
+/** Pausing, resuming and re-syncing one table while the others go on. */
+function pausingAndResyncing(): void {
   it('pauses a table across two cycles, its watermark unmoved, and resumes it without loss', async () => {
     const decided = rehearsal.authorizer.decisions.length;
     const name = '/deliverance/dev/watermarks/payment';
@@ -1070,7 +1113,10 @@ describe('the synthesized stack, rehearsed', () => {
     await warehouseMatchesSource();
     expect(operatorDenials(decided)).toEqual([]);
   }, 600_000);
+}
 
+/** A batch whose manifest names an object that is gone, at transform and at load. */
+function parkingMissingObjects(): void {
   it('parks a batch whose manifest names a missing object, at transform and at load, as the policies allow, and the batches after it go on', async () => {
     const { landing, processed } = rehearsal.buckets;
     const decided = rehearsal.authorizer.decisions.length;
@@ -1226,7 +1272,10 @@ describe('the synthesized stack, rehearsed', () => {
     expect(rehearsal.gateway.denials.slice(denied)).toEqual([]);
     expect(operatorDenials(decided)).toEqual([]);
   }, 600_000);
+}
 
+/** What the rehearsal learnt of the policies, and the alarm path to the admins. */
+function policiesAndAlarms(): void {
   it('grants the operator exactly what the commands used', () => {
     expect(unusedGrants([rehearsal.authorizer], [rehearsal.operator.roleArn])).toEqual({
       Admins: [],
@@ -1270,7 +1319,7 @@ describe('the synthesized stack, rehearsed', () => {
       /User: cloudwatch\.amazonaws\.com is not authorized to perform: sns:Publish on resource: arn:aws:sns:.* because no resource-based policy allows the sns:Publish action/,
     );
   });
-});
+}
 
 /**
  * The cap per table per batch at a few hundred rows, on a source whose largest table holds

@@ -8,6 +8,7 @@ import type { StageFault } from '../../../contract/stage-fault';
 import type { StageName } from '../../../contract/stages';
 import { answerFatal } from '../fatal-answer';
 import type { StageLogger } from '../ports/stage-logger';
+import type { BatchKeys } from '../stage-report';
 
 export interface StageTelemetry {
   readonly stage: StageName;
@@ -39,6 +40,31 @@ export function addMetrics<S extends StageName>(
   points: readonly MetricPoint<S>[],
 ): void {
   for (const { name, value } of points) metrics.addMetric(name, METRICS[name].unit, value);
+}
+
+/** The hooks a stage takes from its handler, built alike for the three. */
+export interface StageHooks<Report> {
+  readonly logger: StageLogger;
+  readonly onBatch: (batch: BatchKeys) => void;
+  readonly onReport: (report: Report) => void;
+}
+
+/**
+ * What every handler gives its stage: Powertools' logger, the batch's keys on every log line
+ * from the moment a batch starts, and each report the stage makes turned into its metrics.
+ *
+ * @example
+ * transformStage({ ...adapters, ...stageHooks(telemetry, metricsOf) });
+ */
+export function stageHooks<S extends StageName, Report>(
+  telemetry: StageTelemetry,
+  metricsOf: (report: Report) => readonly MetricPoint<S>[],
+): StageHooks<Report> {
+  return {
+    logger: asStageLogger(telemetry.logger),
+    onBatch: (keys) => telemetry.logger.appendKeys({ ...keys }),
+    onReport: (report) => addMetrics(telemetry.metrics, metricsOf(report)),
+  };
 }
 
 /**

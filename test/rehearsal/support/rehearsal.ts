@@ -111,6 +111,8 @@ export interface BucketNotification {
  * CloudWatch and SNS (the topics' subscriptions, none confirmed yet), and the functions of the
  * template run from their bundles by a Lambda stand-in, wired by the template's schedules and
  * notifications.
+ *
+ * The harness, module by module, and how to add a scenario: README.md beside this file.
  */
 export async function startRehearsal(assembly: CloudAssembly): Promise<Rehearsal> {
   const stateDir = await temporaryStateDir('dlv-rehearsal-');

@@ -10,7 +10,7 @@ import { redriveDeadLetters } from '../../../cli/remote/redrive';
 import { ObjectStoreRunLog } from '../../../lambdas/shared/adapters/s3-run-log';
 import { newBatchId } from '../../../lambdas/shared/core/batch';
 import type { OperatedWatermarkStore } from '../../../lambdas/shared/ports/watermark-store';
-import { memoryObjectStore } from '../support/memory-object-store';
+import { memoryObjectStore } from '../../support/fakes/memory-object-store';
 
 /** Watermarks and paused tables in memory, as the deployed SSM parameters hold them. */
 function memoryWatermarks(marks: Record<string, string>, paused: string[]): OperatedWatermarkStore {

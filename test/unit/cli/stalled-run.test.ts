@@ -4,7 +4,7 @@ import { ObjectStoreRunLog } from '../../../lambdas/shared/adapters/s3-run-log';
 import { newBatchId } from '../../../lambdas/shared/core/batch';
 import type { RunRecord } from '../../../lambdas/shared/ports/run-log';
 import type { WatermarkStore } from '../../../lambdas/shared/ports/watermark-store';
-import { memoryObjectStore } from '../support/memory-object-store';
+import { memoryObjectStore } from '../../support/fakes/memory-object-store';
 
 const watermarks: WatermarkStore = {
   read: () => Promise.resolve(undefined),

@@ -85,12 +85,12 @@ const REFUSALS: [string, () => unknown, string][] = [
   [
     'a negative overlap',
     () => readSettings({ DELIVERANCE_OVERLAP_SECONDS: '-1' }),
-    'DELIVERANCE_OVERLAP_SECONDS must be a non-negative number of seconds, not -1',
+    'DELIVERANCE_OVERLAP_SECONDS: "-1" is not a whole number of seconds from 0 to 86400',
   ],
   [
     'a batch cap of no rows',
     () => readSettings({ DELIVERANCE_MAX_BATCH_ROWS: '0' }),
-    'DELIVERANCE_MAX_BATCH_ROWS must be a positive whole number of rows, not 0',
+    'DELIVERANCE_MAX_BATCH_ROWS: "0" is not a whole number of rows from 1 to 1000000000',
   ],
 ];
 

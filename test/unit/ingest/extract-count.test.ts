@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import type { ClientBase } from 'pg';
 import { extractTable } from '../../../lambdas/ingest/extract';
 import { SOURCE_TABLES } from '../../../lambdas/shared/core/catalogue';
-import { memoryObjectStore } from '../support/memory-object-store';
+import { memoryObjectStore } from '../../support/fakes/memory-object-store';
 
 const WINDOW = { from: '2026-11-23T04:00:00.000000Z', to: '2026-11-23T04:30:00.000000Z' };
 const KEY = 'staff/20261123T043451123Z-3f9a1c.jsonl';

@@ -1,5 +1,5 @@
 import { metricsOf } from '../../../lambdas/ingest/metrics';
-import type { IngestRun } from '../../../lambdas/ingest/stage';
+import type { IngestRun } from '../../../lambdas/ingest/ingest-stage';
 import { ingestResult, landedTable } from './landed-batch';
 
 function run(change: Partial<IngestRun> = {}): IngestRun {
@@ -16,7 +16,7 @@ function run(change: Partial<IngestRun> = {}): IngestRun {
 
 describe('ingest metrics', () => {
   it('counts the rows landed, the success, the objects removed, no future-stamped rows and the duration', () => {
-    expect(metricsOf(run())).toEqual([
+    expect(metricsOf({ kind: 'ran', run: run() })).toEqual([
       { name: 'RowsIngested', value: 7 },
       { name: 'IngestSucceeded', value: 1 },
       { name: 'UnfinishedObjectsRemoved', value: 2 },
@@ -34,19 +34,19 @@ describe('ingest metrics', () => {
       },
       { table: 'staff', rows: 1, keys: [{ key: 7, lastUpdated: '2027-01-01T00:00:00.000000Z' }] },
     ];
-    expect(metricsOf(run({ futureStamped }))).toContainEqual({
+    expect(metricsOf({ kind: 'ran', run: run({ futureStamped }) })).toContainEqual({
       name: 'FutureStampedRows',
       value: 13,
     });
   });
 
   it('counts a backlog batch started, and nothing for a backlog that stalled', () => {
-    expect(metricsOf(run({ backlog: 'next-batch-started' }))).toContainEqual({
+    expect(metricsOf({ kind: 'ran', run: run({ backlog: 'next-batch-started' }) })).toContainEqual({
       name: 'BacklogBatchStarted',
       value: 1,
     });
-    expect(metricsOf(run({ backlog: 'stalled' })).map((m) => m.name)).not.toContain(
-      'BacklogBatchStarted',
-    );
+    expect(
+      metricsOf({ kind: 'ran', run: run({ backlog: 'stalled' }) }).map((m) => m.name),
+    ).not.toContain('BacklogBatchStarted');
   });
 });

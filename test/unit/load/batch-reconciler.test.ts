@@ -1,8 +1,8 @@
-import type { Pool } from 'pg';
 import { batchReconciler } from '../../../lambdas/load/reconciliation';
 import type { ProcessedManifest } from '../../../lambdas/shared/core/manifest';
 import type { StageLogger } from '../../../lambdas/shared/ports/stage-logger';
-import { memoryObjectStore } from '../support/memory-object-store';
+import { MemoryLoadLog } from '../../support/fakes/memory-load-log';
+import { memoryObjectStore } from '../../support/fakes/memory-object-store';
 
 const BATCH = '20261123T043451123Z-3f9a1c';
 const SET_ASIDE = `quarantine/rows/sales_order/${BATCH}.jsonl`;
@@ -38,12 +38,11 @@ function logger(): StageLogger & { lines: [string, string, Record<string, unknow
   return { lines, info: at('info'), warn: at('warn'), error: at('error') };
 }
 
-/** The reconciler over an empty processed bucket and a load log that answers `loaded`. */
+/** The reconciler over an empty processed bucket and a load log whose day answers `loaded`. */
 function reconcilerWith(log: StageLogger, loaded: Promise<string[]>) {
-  const warehouse = {
-    query: () => loaded.then((ids) => ({ rows: ids.map((batch_id) => ({ batch_id })) })),
-  } as unknown as Pool;
-  return batchReconciler({ processed: memoryObjectStore('processed'), warehouse, logger: log });
+  const loadLog = new MemoryLoadLog();
+  loadLog.loadedOn = () => loaded;
+  return batchReconciler({ processed: memoryObjectStore('processed'), loadLog, logger: log });
 }
 
 describe('the load reconciles a batch before writing it', () => {

@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import { runLoad } from '../../../lambdas/load/load';
 import { silentLogger } from '../../../lambdas/shared/ports/stage-logger';
 import { runTransform } from '../../../lambdas/transform/transform';
-import { memoryObjectStore } from '../support/memory-object-store';
+import { memoryObjectStore } from '../../support/fakes/memory-object-store';
 
 /** A store every call of which fails: the refusal must come before any of them. */
 const untouched = () => {
@@ -38,7 +38,7 @@ describe('a stage given a key that names no batch refuses it before reading anyt
         manifestKey: 'manifests/latest.json',
         workDir: '/nonexistent',
       }),
-    ).rejects.toThrow('manifests/latest.json is not a batch manifest key');
+    ).rejects.toThrow('The event names manifests/latest.json, which is not a batch manifest key');
   });
 });
 

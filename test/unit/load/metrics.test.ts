@@ -1,5 +1,5 @@
 import { metricsOf } from '../../../lambdas/load/metrics';
-import type { LoadRun } from '../../../lambdas/load/stage';
+import type { LoadRun } from '../../../lambdas/load/load-stage';
 import { ReconciliationError } from '../../../lambdas/shared/core/reconcile';
 
 const BATCH = '20261123T043451123Z-3f9a1c';
@@ -23,7 +23,7 @@ function run(change: Partial<LoadRun> = {}): LoadRun {
 
 describe('load metrics', () => {
   it('counts the rows written, the duration, and the lag since the batch landed', () => {
-    expect(metricsOf({ kind: 'loaded', run: run() })).toEqual([
+    expect(metricsOf({ kind: 'ran', run: run() })).toEqual([
       { name: 'RowsLoaded', value: 6 },
       { name: 'StageDurationMs', value: 2000 },
       { name: 'BatchLagSeconds', value: 30.5 },
@@ -31,7 +31,7 @@ describe('load metrics', () => {
   });
 
   it('measures no lag of a batch already loaded, nor of one whose manifest carries no landing', () => {
-    const names = (r: LoadRun) => metricsOf({ kind: 'loaded', run: r }).map((m) => m.name);
+    const names = (r: LoadRun) => metricsOf({ kind: 'ran', run: r }).map((m) => m.name);
     expect(names(run({ skipped: true }))).toEqual(['RowsLoaded', 'StageDurationMs']);
     expect(names(run({ landedAt: undefined }))).toEqual(['RowsLoaded', 'StageDurationMs']);
   });

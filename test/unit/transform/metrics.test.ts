@@ -1,4 +1,4 @@
-import type { TransformRun } from '../../../lambdas/transform/stage';
+import type { TransformRun } from '../../../lambdas/transform/transform-stage';
 import { metricsOf } from '../../../lambdas/transform/metrics';
 
 const BATCH = '20261123T043451123Z-3f9a1c';
@@ -32,7 +32,7 @@ describe('transform metrics', () => {
         ],
       },
     };
-    expect(metricsOf(run)).toEqual([
+    expect(metricsOf({ kind: 'ran', run })).toEqual([
       { name: 'RowsTransformed', value: 6 },
       { name: 'QuarantinedObjects', value: 1 },
       { name: 'QuarantinedRows', value: 3 },
@@ -48,7 +48,7 @@ describe('transform metrics', () => {
       manifest: undefined,
       seconds: 0.01,
     };
-    expect(metricsOf(skipped).slice(0, 3)).toEqual([
+    expect(metricsOf({ kind: 'ran', run: skipped }).slice(0, 3)).toEqual([
       { name: 'RowsTransformed', value: 0 },
       { name: 'QuarantinedObjects', value: 0 },
       { name: 'QuarantinedRows', value: 0 },

@@ -1,13 +1,13 @@
-import { SOURCE_TABLES } from '../../lambdas/shared/core/catalogue';
+import { SOURCE_TABLES } from '../../../../lambdas/shared/core/catalogue';
 import {
   CHUNK_CHARS,
   copyTextChunks,
   copyTextLine,
   copyTextValue,
-} from '../../local/seed/copy-text';
-import { Random, streamSeed } from '../../local/seed/prng';
-import { formatTimestamp } from '../../local/seed/clock';
-import { centsToText } from '../../local/seed/orders';
+} from '../../../../local/seed/copy-text';
+import { Random, streamSeed } from '../../../../local/seed/prng';
+import { formatTimestamp } from '../../../../local/seed/clock';
+import { centsToText } from '../../../../local/seed/orders';
 
 describe('COPY text encoding', () => {
   it('writes NULL, booleans, numbers and escapes the characters COPY treats specially', () => {

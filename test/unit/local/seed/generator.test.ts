@@ -1,8 +1,8 @@
-import { SOURCE_TABLES, SOURCE_TABLE_NAMES } from '../../lambdas/shared/core/catalogue';
-import { ORDERS_END_MS, REFERENCE_CREATED_MS } from '../../local/seed/clock';
-import { planSeed } from '../../local/seed/plan';
-import type { SeedRow } from '../../local/seed/row';
-import { generateTotesys } from '../../local/seed/rows';
+import { SOURCE_TABLES, SOURCE_TABLE_NAMES } from '../../../../lambdas/shared/core/catalogue';
+import { ORDERS_END_MS, REFERENCE_CREATED_MS } from '../../../../local/seed/clock';
+import { planSeed } from '../../../../local/seed/plan';
+import type { SeedRow } from '../../../../local/seed/row';
+import { generateTotesys } from '../../../../local/seed/rows';
 
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;

@@ -3,8 +3,8 @@ import {
   findBatchGaps,
   reconcileLandingWithTransform,
   tableOfLandingKey,
-} from '../../lambdas/shared/core/reconcile';
-import type { LandingManifest, ProcessedManifest } from '../../lambdas/shared/core/manifest';
+} from '../../../lambdas/shared/core/reconcile';
+import type { LandingManifest, ProcessedManifest } from '../../../lambdas/shared/core/manifest';
 
 const BATCH = '20261123T043451123Z-3f9a1c';
 

@@ -13,6 +13,7 @@ import type { StageLogger } from '../shared/ports/stage-logger';
 import type { WatermarkStore } from '../shared/ports/watermark-store';
 import { landedTables, recordStageRun } from '../shared/run-recording';
 import { ScopedObjectStore } from '../shared/scoped-object-store';
+import type { BatchKeys, StageReport } from '../shared/stage-report';
 import { timed, type StageTiming } from '../shared/timed';
 import { continueBacklog, type BacklogOutcome } from './backlog';
 import { runIngest, type IngestResult } from './ingest';
@@ -43,6 +44,10 @@ export interface IngestStageOptions {
    * run leaves the rest to its caller (the local runner loops).
    */
   readonly continueWith?: SelfInvoker;
+  /** Hears the batch as the run starts, e.g. to put its id on every log line. */
+  readonly onBatch?: (batch: BatchKeys) => void;
+  /** Hears the run that finished or failed (for its metrics). */
+  readonly onReport?: (report: IngestReport) => void;
 }
 
 /** One ingest run: its result, how long it took, and what it did about a backlog. */
@@ -51,20 +56,27 @@ export type IngestRun = IngestResult &
     readonly backlog?: BacklogOutcome;
   };
 
+/** What ingest reports; `metricsOf` turns it into its metrics. */
+export type IngestReport = StageReport<IngestRun>;
+
+export interface IngestStage {
+  /** One scheduled (or self-started) run: a batch under `batchId`, then the backlog continued. */
+  handle(event?: IngestEvent, batchId?: string): Promise<IngestRun>;
+}
+
 /**
  * Ingest as both the Lambda and the local runner run it: one batch under a new batch id,
  * recorded in the landing bucket's run log, then the backlog continued.
  *
  * @example
  * const ingest = ingestStage({ landing, source: async () => pool, watermarks, logger, overlapSeconds: 300 });
- * const run = await ingest({ tables: ['payment'] });
+ * const run = await ingest.handle({ tables: ['payment'] });
  */
-export function ingestStage(
-  options: IngestStageOptions,
-): (event?: IngestEvent, batchId?: string) => Promise<IngestRun> {
+export function ingestStage(options: IngestStageOptions): IngestStage {
   const landing = new ScopedObjectStore(options.landing, 'ingest', 'landing');
   const runLog = new ObjectStoreRunLog(landing);
-  return async (event = {}, batchId = newBatchId(new Date())) => {
+  const report = (r: IngestReport) => options.onReport?.(r);
+  const ingest = async (event: IngestEvent, batchId: string): Promise<IngestRun> => {
     const run = await recordStageRun(
       {
         runLog,
@@ -95,6 +107,19 @@ export function ingestStage(
       ...run,
       backlog: await continueBacklog(run, event, options.continueWith, options.logger),
     };
+  };
+  return {
+    async handle(event = {}, batchId = newBatchId(new Date())) {
+      options.onBatch?.({ batchId });
+      try {
+        const run = await ingest(event, batchId);
+        report({ kind: 'ran', run });
+        return run;
+      } catch (error) {
+        report({ kind: 'failed', batchId, error });
+        throw error;
+      }
+    },
   };
 }
 

@@ -1,19 +1,20 @@
 import type { Pool } from 'pg';
+import { PostgresLoadLog } from '../shared/adapters/postgres-load-log';
 import { ObjectStoreRunLog } from '../shared/adapters/s3-run-log';
-import { catchUp, type CatchUpOutcome } from '../shared/catch-up';
-import { batchIdFromManifestKey } from '../shared/core/batch';
 import type { ProcessedManifest } from '../shared/core/manifest';
 import type { BatchGap } from '../shared/core/reconcile';
-import { parkIfMissing } from '../shared/parked-batch';
+import { manifestStage, type ManifestStage } from '../shared/manifest-stage';
 import { pendingLoads } from '../shared/pending-batches';
+import type { LoadLog } from '../shared/ports/load-log';
 import type { ObjectStore } from '../shared/ports/object-store';
 import type { RemainingTime } from '../shared/ports/remaining-time';
 import type { StageLogger } from '../shared/ports/stage-logger';
-import { loadedTables, recordStageRun } from '../shared/run-recording';
+import { loadedTables } from '../shared/run-recording';
 import { ScopedObjectStore } from '../shared/scoped-object-store';
-import { timed, type StageTiming } from '../shared/timed';
+import type { BatchKeys, StageReport } from '../shared/stage-report';
+import type { StageTiming } from '../shared/timed';
 import { aloneInWarehouse } from './catch-up-lock';
-import { runLoad, type LoadResult } from './load';
+import { runLoad, type LoadOptions, type LoadResult } from './load';
 import { migrateWarehouse } from './migrations';
 import { batchReconciler } from './reconciliation';
 
@@ -39,7 +40,7 @@ export interface LoadStageOptions {
   /** Lambda's context: catch-up leaves the time the event's own batch needs. @default - no deadline */
   readonly invocation?: RemainingTime;
   /** Hears each batch as it starts, e.g. to put its id on every log line. */
-  readonly onBatch?: (batch: { readonly manifestKey: string; readonly batchId?: string }) => void;
+  readonly onBatch?: (batch: BatchKeys) => void;
   /** Hears what the load did, batch by batch and at the end of `handle` (for its metrics). */
   readonly onReport?: (report: LoadReport) => void;
   readonly clock?: () => Date;
@@ -54,23 +55,25 @@ export type LoadRun = LoadResult &
   };
 
 /** What the load reports as it goes; `metricsOf` turns each into its metrics. */
-export type LoadReport =
-  | { readonly kind: 'loaded'; readonly run: LoadRun }
-  | { readonly kind: 'failed'; readonly batchId?: string; readonly error: unknown }
+export type LoadReport = StageReport<
+  LoadRun,
   | { readonly kind: 'gaps'; readonly gaps: readonly BatchGap[] }
   /** `handle` is done: the newest source time its batches completed the warehouse up to. */
-  | { readonly kind: 'finished'; readonly completeUpTo?: string; readonly at: string };
+  | { readonly kind: 'finished'; readonly completeUpTo?: string; readonly at: string }
+>;
 
-export interface LoadStage {
-  /** Loads one batch, recorded in the run log; `force` reloads a batch already loaded. */
-  batch(manifestKey: string, options?: { readonly force?: boolean }): Promise<LoadRun>;
-  /** Loads the batches transformed and not yet loaded, oldest first, (cut `before` one). */
-  catchUp(before?: string): Promise<CatchUpOutcome>;
-  /**
-   * What an S3 event asks: each manifest's batch, after the earlier batches still owed (their
-   * events dead-lettered in an outage). A catch-up that fails leaves the event's batch to run.
-   */
-  handle(manifestKeys: readonly string[]): Promise<LoadRun[]>;
+export type LoadStage = ManifestStage<LoadRun>;
+
+/**
+ * The warehouse as the load stage reaches it: {@link loadStage} opens PostgreSQL's; a unit test
+ * gives {@link loadStageOver} a fake.
+ */
+export interface LoadWarehouse {
+  readonly loadLog: LoadLog;
+  /** Loads one batch in one transaction once `reconcile` accepted its manifest (`runLoad`). */
+  load(options: Omit<LoadOptions, 'warehouse'>): Promise<LoadResult>;
+  /** Runs `drain` unless another load is draining the backlog (`aloneInWarehouse`). */
+  alone(drain: (stillAlone: () => void) => Promise<void>): Promise<boolean>;
 }
 
 /**
@@ -84,30 +87,43 @@ export interface LoadStage {
  * await load.batch('manifests/20261123T043451123Z-3f9a1c.json');
  */
 export function loadStage(options: LoadStageOptions): LoadStage {
+  return loadStageOver(async () => postgresWarehouse(await openWarehouse(options)), options);
+}
+
+/**
+ * {@link loadStage} over any {@link LoadWarehouse}, opened on the first batch that needs it.
+ * `handle` reports the warehouse's freshness once, as the invocation leaves it, however many
+ * older batches it caught up on the way.
+ */
+export function loadStageOver(
+  openWarehouse: () => Promise<LoadWarehouse>,
+  options: Omit<LoadStageOptions, 'warehouse' | 'schema' | 'onWarehouseReady'>,
+): LoadStage {
   const processed = new ScopedObjectStore(options.processed, 'load', 'processed');
-  const runLog = new ObjectStoreRunLog(processed);
   const { logger } = options;
   const clock = options.clock ?? (() => new Date());
   const report = (r: LoadReport) => options.onReport?.(r);
-  let opened: Promise<Pool> | undefined;
-  const warehouse = () => (opened ??= openWarehouse(options));
+  let opened: Promise<LoadWarehouse> | undefined;
+  const warehouse = () => (opened ??= openWarehouse());
   // The newest source time a batch completed the warehouse up to, since `handle` began.
   let completeUpTo: string | undefined;
-  const batch = async (manifestKey: string, { force = false } = {}): Promise<LoadRun> => {
-    const batchId = batchIdFromManifestKey(manifestKey);
-    options.onBatch?.({ manifestKey, ...(batchId ? { batchId } : {}) });
-    let landedAt: string | undefined;
-    const load = async () => {
-      const pool = await warehouse();
+  const stage = manifestStage({
+    stage: 'load',
+    logger,
+    runLog: new ObjectStoreRunLog(processed),
+    input: processed,
+    record: { tablesOf: (r: LoadResult) => loadedTables(r.tables), skippedOf: (r) => r.skipped },
+    work: async (manifestKey, { force }) => {
+      const target = await warehouse();
       const reconcile = batchReconciler({
         processed,
-        warehouse: pool,
+        loadLog: target.loadLog,
         logger,
         onGaps: (gaps) => report({ kind: 'gaps', gaps }),
       });
-      return runLoad({
+      let landedAt: string | undefined;
+      const result = await target.load({
         processed,
-        warehouse: pool,
         logger,
         manifestKey,
         force,
@@ -116,59 +132,26 @@ export function loadStage(options: LoadStageOptions): LoadStage {
           return reconcile(manifest);
         },
       });
-    };
-    try {
-      const result = await recordStageRun(
-        {
-          runLog,
-          logger,
-          batchId,
-          stage: 'load',
-          tablesOf: (r: LoadResult) => loadedTables(r.tables),
-          skippedOf: (r) => r.skipped,
-        },
-        () =>
-          timed(() => parkIfMissing({ store: processed, batchId, stage: 'load', logger }, load)),
-      );
-      const run = {
-        ...result,
-        ...(landedAt ? { landedAt } : {}),
-        finishedAt: clock().toISOString(),
-      };
-      const upTo = run.completeUpTo;
-      if (!run.skipped && upTo && (!completeUpTo || upTo > completeUpTo)) completeUpTo = upTo;
-      report({ kind: 'loaded', run });
-      return run;
-    } catch (error) {
-      report({ kind: 'failed', ...(batchId ? { batchId } : {}), error });
-      throw error;
-    }
-  };
-  const owed = async (before?: string) =>
-    catchUp({
-      stage: 'load',
-      logger,
-      pending: async () => pendingLoads(processed, await warehouse(), before ? { before } : {}),
-      run: (key) => batch(key),
-      ...(options.invocation ? { invocation: options.invocation } : {}),
-      alone: async (drain) => aloneInWarehouse(await warehouse(), drain),
-    });
+      return { ...result, ...(landedAt ? { landedAt } : {}) };
+    },
+    complete: (result): LoadRun => {
+      const upTo = result.completeUpTo;
+      if (!result.skipped && upTo && (!completeUpTo || upTo > completeUpTo)) completeUpTo = upTo;
+      return { ...result, finishedAt: clock().toISOString() };
+    },
+    pending: async (before) =>
+      pendingLoads(processed, (await warehouse()).loadLog, before ? { before } : {}),
+    alone: async (drain) => (await warehouse()).alone(drain),
+    ...(options.invocation ? { invocation: options.invocation } : {}),
+    ...(options.onBatch ? { onBatch: options.onBatch } : {}),
+    onReport: report,
+  });
   return {
-    batch,
-    catchUp: owed,
+    ...stage,
     async handle(manifestKeys) {
-      // One freshness reading per invocation, of the warehouse as the invocation leaves it,
-      // however many older batches it caught up on the way.
       completeUpTo = undefined;
-      const runs: LoadRun[] = [];
       try {
-        for (const manifestKey of manifestKeys) {
-          const before = batchIdFromManifestKey(manifestKey);
-          // A key that names no batch owes nothing before it; the stage refuses it.
-          if (before) await owed(before);
-          runs.push(await batch(manifestKey));
-        }
-        return runs;
+        return await stage.handle(manifestKeys);
       } finally {
         report({
           kind: 'finished',
@@ -177,6 +160,14 @@ export function loadStage(options: LoadStageOptions): LoadStage {
         });
       }
     },
+  };
+}
+
+function postgresWarehouse(pool: Pool): LoadWarehouse {
+  return {
+    loadLog: new PostgresLoadLog(pool),
+    load: (options) => runLoad({ ...options, warehouse: pool }),
+    alone: (drain) => aloneInWarehouse(pool, drain),
   };
 }
 

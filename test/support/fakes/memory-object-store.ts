@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { MissingObjectError, type ObjectStore } from '../../../lambdas/shared/ports/object-store';
 
-/** A bucket in memory, with every call the stages make; `objects` is there to look into. */
+/** A bucket in memory, for the unit tests on fakes: every call of the object store port; `objects` is there to look into. */
 export function memoryObjectStore(
   bucket: string,
   objects: Map<string, Buffer> = new Map(),
