@@ -1,4 +1,3 @@
-import type { SourceRow } from '../../../lambdas/shared/core/warehouse-catalogue';
 import { TransformError } from '../../../lambdas/transform/tables';
 
 /** The TransformError that `run` throws; fails the test when it throws nothing or another error. */
@@ -29,14 +28,14 @@ type Outcome = { table: string; key: unknown; column: string } | 'accepted';
  * that column, with the advice every TransformError ends with. The `unread` columns, which the
  * warehouse does not keep, are accepted whatever they hold.
  */
-export function expectEveryColumnChecked(
-  row: Readonly<Record<string, unknown>>,
+export function expectEveryColumnChecked<R extends Readonly<Record<string, unknown>>>(
+  row: R,
   where: { table: string; keyColumn: string; unread: readonly string[] },
-  shape: (drifted: SourceRow) => unknown,
+  shape: (drifted: R) => unknown,
 ): void {
   const columns = Object.keys(row);
   const outcomes = columns.map((column): [string, Outcome] => {
-    const drifted = { ...row, [column]: { drifted: true } } as unknown as SourceRow;
+    const drifted = { ...row, [column]: { drifted: true } } as unknown as R;
     try {
       shape(drifted);
       return [column, 'accepted'];
