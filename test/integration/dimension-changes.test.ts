@@ -1,5 +1,10 @@
 import { SOURCE_TABLES, type SourceTableName } from '../../lambdas/shared/core/catalogue';
-import { DIMENSIONS, type DimensionName } from '../../lambdas/shared/core/warehouse-catalogue';
+import {
+  DIMENSIONS,
+  type CatalogueTable,
+  type ColumnOf,
+  type DimensionName,
+} from '../../lambdas/shared/core/warehouse-catalogue';
 import { silentLogger } from '../../lambdas/shared/ports/stage-logger';
 import { ingestBatch, loadBatch, runCycle, transformBatch } from '../../local/run-cycle';
 import { seedTotesys } from '../../local/seed/seed-totesys';
@@ -14,7 +19,13 @@ import { startTestStack, type TestStack } from './support/test-stack';
  * its SET list leaves the warehouse behind the source, and the comparison names it.
  */
 
-type Dimension = Exclude<DimensionName, 'dim_date'>;
+/** The dimensions built from source rows (all but dim_date, from the calendar). */
+type Dimension = {
+  [D in DimensionName]: CatalogueTable<D> extends { readonly sourceVersioned: true } ? D : never;
+}[DimensionName];
+
+/** A dimension's columns but its key: each has a change below, or this file does not compile. */
+type ValueColumn<D extends Dimension> = Exclude<ColumnOf<D>, CatalogueTable<D>['key']>;
 
 /**
  * A source change that reaches one dimension column. `set` is an assignment list that gives a
@@ -45,7 +56,7 @@ const newCode: Change = {
 const nextPaymentType = `payment_type_name = (enum_range(NULL::payment_type_name))[
   array_position(enum_range(NULL::payment_type_name), payment_type_name) % 4 + 1]`;
 
-const CHANGES: Record<Dimension, Record<string, Change>> = {
+const CHANGES: { readonly [D in Dimension]: { readonly [C in ValueColumn<D>]: Change } } = {
   dim_staff: {
     first_name: text('staff', 'first_name'),
     last_name: text('staff', 'last_name'),
@@ -103,24 +114,24 @@ const CHANGES: Record<Dimension, Record<string, Change>> = {
 };
 
 /** For the tie and the late batch: a change giving a new value every time it is applied. */
-const REPEATABLE: Record<Dimension, Change> = {
-  dim_staff: CHANGES.dim_staff.first_name!,
-  dim_location: CHANGES.dim_location.city!,
+const REPEATABLE: { readonly [D in Dimension]: Change } = {
+  dim_staff: CHANGES.dim_staff.first_name,
+  dim_location: CHANGES.dim_location.city,
   dim_currency: newCode,
-  dim_design: CHANGES.dim_design.design_name!,
-  dim_counterparty: CHANGES.dim_counterparty.counterparty_legal_name!,
+  dim_design: CHANGES.dim_design.design_name,
+  dim_counterparty: CHANGES.dim_counterparty.counterparty_legal_name,
   // A type has two values: flipped twice it is back, so the order ids go too.
   dim_transaction: {
     table: 'transaction',
-    set: `${CHANGES.dim_transaction.transaction_type!.set}, sales_order_id = NULL, purchase_order_id = NULL`,
+    set: `${CHANGES.dim_transaction.transaction_type.set}, sales_order_id = NULL, purchase_order_id = NULL`,
   },
-  dim_payment_type: CHANGES.dim_payment_type.payment_type_name!,
+  dim_payment_type: CHANGES.dim_payment_type.payment_type_name,
 };
 
 const DIMENSION_NAMES = Object.keys(CHANGES) as Dimension[];
 
 /** The dimension rows (dimension, key) a source row feeds. */
-const REACH: Record<SourceTableName, { dimension: Dimension; keys: string }[]> = {
+const REACH: { readonly [S in SourceTableName]: { dimension: Dimension; keys: string }[] } = {
   address: [
     { dimension: 'dim_location', keys: 'SELECT $1::int' },
     {
