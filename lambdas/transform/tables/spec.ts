@@ -19,8 +19,9 @@ import type {
  * function that shapes it. The orchestrator (../transform.ts) reads nothing else.
  *
  * A spec is written with {@link streamed}, {@link joined} or {@link derived}, which check its
- * shaper against the catalogue (rows of `from` in, `RowOf<table>` out) and hand the
- * orchestrator the untyped form it runs every table through.
+ * shaper against the catalogue (rows of `from` in, `RowOf<table>` out: `table` and `from` say
+ * which, never the shaper) and hand the orchestrator the untyped form it runs every table
+ * through.
  */
 export type TableSpec = StreamedSpec | JoinedSpec | DerivedSpec;
 
@@ -81,7 +82,7 @@ type AnyTable = CatalogueTable<WarehouseTableName>;
 export function streamed<T extends AnyTable, S extends SourceTableName>(spec: {
   readonly table: T;
   readonly from: S;
-  readonly shape: (rows: readonly SourceRowOf<S>[]) => RowOf<T['name']>[];
+  readonly shape: (rows: readonly SourceRowOf<NoInfer<S>>[]) => RowOf<NoInfer<T>['name']>[];
 }): StreamedSpec {
   return { kind: 'streamed', ...untyped<Omit<StreamedSpec, 'kind'>>(spec) };
 }
@@ -96,10 +97,10 @@ export function joined<
   readonly from: S;
   readonly via: V;
   readonly shape: (
-    rows: readonly SourceRowOf<S>[],
-    joined: ReadonlyMap<number, SourceRowOf<ReferencedBy<S, V>>>,
-  ) => RowOf<T['name']>[];
-  readonly checkJoined?: (row: SourceRowOf<ReferencedBy<S, V>>) => void;
+    rows: readonly SourceRowOf<NoInfer<S>>[],
+    joined: ReadonlyMap<number, SourceRowOf<ReferencedBy<NoInfer<S>, NoInfer<V>>>>,
+  ) => RowOf<NoInfer<T>['name']>[];
+  readonly checkJoined?: (row: SourceRowOf<ReferencedBy<NoInfer<S>, NoInfer<V>>>) => void;
 }): JoinedSpec {
   return { kind: 'joined', ...untyped<Omit<JoinedSpec, 'kind'>>(spec) };
 }
@@ -108,7 +109,7 @@ export function joined<
 export function derived<T extends AnyTable>(spec: {
   readonly table: T;
   readonly keysOf: (row: WarehouseRow, table: string) => string[];
-  readonly shape: (keys: Iterable<string>) => RowOf<T['name']>[];
+  readonly shape: (keys: Iterable<string>) => RowOf<NoInfer<T>['name']>[];
 }): DerivedSpec {
   return { kind: 'derived', ...spec };
 }

@@ -1,3 +1,9 @@
+import {
+  SOURCE_TABLES,
+  type SourceColumnType,
+  type SourceRowOf,
+  type SourceTableName,
+} from '../../../lambdas/shared/core/catalogue';
 import { TransformError } from '../../../lambdas/transform/tables';
 
 /** The TransformError that `run` throws; fails the test when it throws nothing or another error. */
@@ -58,4 +64,31 @@ export function expectEveryColumnChecked<R extends Readonly<Record<string, unkno
         : { table: where.table, key: column === where.keyColumn ? null : key, column },
     ]),
   );
+}
+
+/** A value of each source column type that its reader accepts. */
+const EXAMPLE_VALUE: Readonly<Record<SourceColumnType, string | number | boolean>> = {
+  integer: 1,
+  text: 'text',
+  numeric: '1.00',
+  timestamp: '2024-03-01T09:15:02.123Z',
+  boolean: true,
+};
+
+/**
+ * A readable row of a source table, built from its catalogue columns (null where nullable),
+ * with `values` for the columns the test is about: a column the catalogue adds is filled in
+ * here, and a misspelled one in `values` does not compile.
+ *
+ * @example
+ * sourceRow('staff', { staff_id: 1, department_id: 2 });
+ */
+export function sourceRow<S extends SourceTableName>(
+  table: S,
+  values: Partial<SourceRowOf<S>>,
+): SourceRowOf<S> {
+  const filled = Object.fromEntries(
+    SOURCE_TABLES[table].columns.map((c) => [c.name, c.nullable ? null : EXAMPLE_VALUE[c.type]]),
+  );
+  return { ...filled, ...values } as SourceRowOf<S>;
 }
