@@ -29,16 +29,17 @@ interface Definition {
   readonly references: Readonly<Record<string, string>>;
 }
 
-/** A column with its literal name, so the row type of its table can be derived from it. */
-interface Column<N extends string> extends SourceColumn {
+/** A column with its literal name and type, so the row type of its table can be derived. */
+interface Column<N extends string, T extends SourceColumnType> extends SourceColumn {
   readonly name: N;
+  readonly type: T;
 }
 
-const col = <N extends string>(name: N, type: SourceColumnType, nullable = false): Column<N> => ({
-  name,
-  type,
-  nullable,
-});
+const col = <N extends string, T extends SourceColumnType>(
+  name: N,
+  type: T,
+  nullable = false,
+): Column<N, T> => ({ name, type, nullable });
 
 const audit = [col('created_at', 'timestamp'), col('last_updated', 'timestamp')] as const;
 
@@ -175,6 +176,12 @@ export type SourceColumnOf<S extends SourceTableName> =
 export type SourceRowOf<S extends SourceTableName> = {
   [C in SourceColumnOf<S>]: string | number | boolean | null;
 };
+
+/** The declared columns of a source table of one type: `SourceColumnOfType<'staff', 'text'>`. */
+export type SourceColumnOfType<S extends SourceTableName, T extends SourceColumnType> = Extract<
+  (typeof DEFINITIONS)[S]['columns'][number],
+  { readonly type: T }
+>['name'];
 
 /** The foreign-key columns of a source table. */
 export type ForeignKeyOf<S extends SourceTableName> = keyof (typeof DEFINITIONS)[S]['references'] &

@@ -96,8 +96,10 @@ type Definition<T extends WarehouseTableName, S extends SourceTableName> = {
   : { readonly version?: never });
 
 /** The expected and actual queries of one table: the same columns in the catalogue's order. */
-interface ReferencePair<T extends WarehouseTableName> {
+interface ReferencePair<T extends WarehouseTableName, S extends SourceTableName> {
   readonly table: T;
+  /** The source table the warehouse table is built from, one row (or version) per row. */
+  readonly base: S | undefined;
   readonly expected: string;
   readonly actual: string;
   readonly parameters?: (source: Pool) => Promise<unknown[]>;
@@ -106,13 +108,14 @@ interface ReferencePair<T extends WarehouseTableName> {
 function reference<T extends WarehouseTableName, S extends SourceTableName = never>(
   name: T,
   definition: Definition<T, S>,
-): ReferencePair<T> {
+): ReferencePair<T, S> {
   const table = warehouseTable(name)!;
   const columns: Readonly<Record<string, string | undefined>> = definition.columns;
   const sourceOf = (column: string) => columns[column] ?? `${definition.as}.${column}`;
   const versioned = definition.version === undefined ? [] : [definition.version];
   return {
     table: name,
+    base: definition.base,
     expected: `SELECT ${[...table.columns.map((c) => sourceOf(c.name)), ...versioned.map(stamp)].join(', ')}
                FROM ${definition.from}`,
     actual: `SELECT ${[
@@ -141,7 +144,7 @@ const FACT_DATES = FACT_SOURCES.map(
 ).join(' UNION ');
 
 /** Every warehouse table's reference: a table the catalogue adds without one does not compile. */
-export const REFERENCE: { readonly [T in WarehouseTableName]: ReferencePair<T> } = {
+export const REFERENCE = {
   dim_date: reference('dim_date', {
     // Exactly the dates some fact version refers to, each with its calendar attributes.
     from: `(${FACT_DATES}) dates`,
@@ -248,7 +251,7 @@ export const REFERENCE: { readonly [T in WarehouseTableName]: ReferencePair<T> }
       payment_date: 'p.payment_date::date',
     },
   }),
-};
+} satisfies { readonly [T in WarehouseTableName]: ReferencePair<T, SourceTableName> };
 
 /** Rows as sorted JSON lines, every value as PostgreSQL's own text form. */
 async function rowsAsText(pool: Pool, sql: string, values: unknown[] = []): Promise<string[]> {
