@@ -219,17 +219,21 @@ async function reachOf(table: SourceTableName, id: number): Promise<Picked['reac
 }
 
 /**
- * The first source row for `change` whose dimension rows no earlier change of the same test
- * reached (`taken`, "dimension:key"), so each change is the only one its rows see.
+ * The first source row for `change` that feeds a row of `dimension` and whose dimension rows no
+ * earlier change of the same test reached (`taken`, "dimension:key"), so each change is the only
+ * one its rows see.
  */
-async function pick(change: Change, taken: Set<string>): Promise<Picked> {
+async function pick(change: Change, dimension: Dimension, taken: Set<string>): Promise<Picked> {
   const key = SOURCE_TABLES[change.table].primaryKey;
   const candidates = await stack.source.query<{ id: number }>(
     `SELECT ${key} AS id FROM ${change.table} WHERE ${change.where ?? 'true'} ORDER BY ${key}`,
   );
   for (const { id } of candidates.rows) {
     const reached = await reachOf(change.table, id);
-    if (reached.length > 0 && reached.every((r) => !taken.has(`${r.dimension}:${r.key}`))) {
+    if (
+      reached.some((r) => r.dimension === dimension) &&
+      reached.every((r) => !taken.has(`${r.dimension}:${r.key}`))
+    ) {
       for (const r of reached) taken.add(`${r.dimension}:${r.key}`);
       return { change, id, reached };
     }
@@ -241,7 +245,9 @@ async function pick(change: Change, taken: Set<string>): Promise<Picked> {
 async function pickEach(change: (dimension: Dimension) => Change): Promise<Picked[]> {
   const picked: Picked[] = [];
   const taken = new Set<string>();
-  for (const dimension of DIMENSION_NAMES) picked.push(await pick(change(dimension), taken));
+  for (const dimension of DIMENSION_NAMES) {
+    picked.push(await pick(change(dimension), dimension, taken));
+  }
   return picked;
 }
 
@@ -310,7 +316,7 @@ describe('a dimension change reaches the warehouse, whichever column it is', () 
     const taken = new Set<string>();
     for (const dimension of DIMENSION_NAMES) {
       for (const [column, change] of Object.entries(CHANGES[dimension])) {
-        planned.push({ dimension, column, picked: await pick(change, taken) });
+        planned.push({ dimension, column, picked: await pick(change, dimension, taken) });
       }
     }
     const before = new Map(
