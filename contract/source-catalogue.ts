@@ -29,13 +29,19 @@ interface Definition {
   readonly references: Readonly<Record<string, string>>;
 }
 
-const col = (name: string, type: SourceColumnType, nullable = false): SourceColumn => ({
-  name,
-  type,
-  nullable,
-});
+/** A column with its literal name and type, so the row type of its table can be derived. */
+interface Column<N extends string, T extends SourceColumnType> extends SourceColumn {
+  readonly name: N;
+  readonly type: T;
+}
 
-const audit = [col('created_at', 'timestamp'), col('last_updated', 'timestamp')];
+const col = <N extends string, T extends SourceColumnType>(
+  name: N,
+  type: T,
+  nullable = false,
+): Column<N, T> => ({ name, type, nullable });
+
+const audit = [col('created_at', 'timestamp'), col('last_updated', 'timestamp')] as const;
 
 const DEFINITIONS = {
   address: {
@@ -154,9 +160,38 @@ const DEFINITIONS = {
       payment_type_id: 'payment_type',
     },
   },
-} satisfies Record<string, Definition>;
+} as const satisfies Record<string, Definition>;
 
 export type SourceTableName = keyof typeof DEFINITIONS;
+
+/** The columns of a source table, `staff_id`, the declared ones, `created_at` and `last_updated`. */
+export type SourceColumnOf<S extends SourceTableName> =
+  `${S}_id` | (typeof DEFINITIONS)[S]['columns'][number]['name'] | (typeof audit)[number]['name'];
+
+/**
+ * One landed row of a source table: every catalogue column by name. The values stay JSON
+ * scalars, as the transform's readers take them: each reader checks its column's type and
+ * names the row when it is wrong, so a row is never trusted by its type alone.
+ */
+export type SourceRowOf<S extends SourceTableName> = {
+  [C in SourceColumnOf<S>]: string | number | boolean | null;
+};
+
+/** The declared columns of a source table of one type: `SourceColumnOfType<'staff', 'text'>`. */
+export type SourceColumnOfType<S extends SourceTableName, T extends SourceColumnType> = Extract<
+  (typeof DEFINITIONS)[S]['columns'][number],
+  { readonly type: T }
+>['name'];
+
+/** The foreign-key columns of a source table. */
+export type ForeignKeyOf<S extends SourceTableName> = keyof (typeof DEFINITIONS)[S]['references'] &
+  string;
+
+/** The table a foreign-key column of `S` refers to. */
+export type ReferencedBy<
+  S extends SourceTableName,
+  F extends ForeignKeyOf<S>,
+> = (typeof DEFINITIONS)[S]['references'][F] & SourceTableName;
 
 const NAMES = Object.keys(DEFINITIONS) as SourceTableName[];
 

@@ -15,6 +15,13 @@ export interface WarehouseColumn {
   readonly nullable: boolean;
 }
 
+/** A column with its literal name, type and nullability, so a row type can be derived from it. */
+interface Column<N extends string, T extends WarehouseColumnType, U extends boolean> {
+  readonly name: N;
+  readonly type: T;
+  readonly nullable: U;
+}
+
 interface WarehouseTableBase {
   readonly name: string;
   readonly columns: readonly WarehouseColumn[];
@@ -45,18 +52,18 @@ export interface FactTable extends WarehouseTableBase {
 
 export type WarehouseTable = DimensionTable | FactTable;
 
-const c = (name: string, type: WarehouseColumnType, nullable = false): WarehouseColumn => ({
-  name,
-  type,
-  nullable,
-});
+const c = <N extends string, T extends WarehouseColumnType, U extends boolean = false>(
+  name: N,
+  type: T,
+  nullable?: U,
+): Column<N, T, U> => ({ name, type, nullable: (nullable ?? false) as U });
 
 const audit = [
   c('created_date', 'date'),
   c('created_time', 'time'),
   c('last_updated_date', 'date'),
   c('last_updated_time', 'time'),
-];
+] as const;
 
 export const DIMENSIONS = {
   dim_date: {
@@ -286,8 +293,54 @@ export function hasSourceVersion(table: WarehouseTable): boolean {
   return table.kind === 'dimension' && table.sourceVersioned;
 }
 
-/** A warehouse row: values already in the column's text or number form (see the types). */
+/**
+ * A row of a table the code does not know at compile time (the Parquet writer, the load's COPY):
+ * values already in the column's text or number form. Where the table is known, use
+ * {@link RowOf}.
+ */
 export type WarehouseRow = Record<string, string | number | boolean | null>;
 
-/** A landed source row, as decoded from JSON lines. */
+/** A landed source row of a table the code does not know at compile time; else `SourceRowOf`. */
 export type SourceRow = Record<string, string | number | boolean | null>;
+
+type Catalogue = typeof DIMENSIONS & typeof FACTS;
+
+/** A warehouse table as the catalogue declares it, its names and types literal. */
+export type CatalogueTable<N extends WarehouseTableName> = Catalogue[N];
+
+type ColumnsOf<N extends WarehouseTableName> = Catalogue[N]['columns'][number];
+
+/** The names of a warehouse table's catalogue columns: `ColumnOf<'dim_staff'>` is `'staff_id' | …`. */
+export type ColumnOf<N extends WarehouseTableName> = ColumnsOf<N>['name'];
+
+/** How the transform writes each column type (see WarehouseColumnType). */
+interface ValueOfType {
+  integer: number;
+  text: string;
+  decimal: string;
+  date: string;
+  time: string;
+  boolean: boolean;
+}
+
+type ValueOf<C extends WarehouseColumn> =
+  ValueOfType[C['type']] | (C['nullable'] extends true ? null : never);
+
+/**
+ * One row of a warehouse table as the transform writes it: every catalogue column by its name
+ * and type (null only where nullable), and `source_updated_at` where the table is
+ * source-versioned. A shaper returning `RowOf<'dim_staff'>[]` does not compile while it misses
+ * or misspells a column.
+ *
+ * @example
+ * const row: RowOf<'dim_payment_type'> = {
+ *   payment_type_id: 1,
+ *   payment_type_name: 'SALES_RECEIPT',
+ *   source_updated_at: '2024-03-01T09:15:02.123Z',
+ * };
+ */
+export type RowOf<N extends WarehouseTableName> = {
+  [C in ColumnsOf<N> as C['name']]: ValueOf<C>;
+} & (Catalogue[N] extends { readonly sourceVersioned: true }
+  ? { source_updated_at: string }
+  : unknown);

@@ -1,20 +1,53 @@
-import { SOURCE_TABLES, type SourceTableName } from '../../lambdas/shared/core/catalogue';
-import { DIMENSIONS, type DimensionName } from '../../lambdas/shared/core/warehouse-catalogue';
+import {
+  SOURCE_TABLES,
+  type SourceColumnOfType,
+  type SourceTableName,
+} from '../../lambdas/shared/core/catalogue';
+import {
+  DIMENSIONS,
+  type CatalogueTable,
+  type ColumnOf,
+  type DimensionName,
+} from '../../lambdas/shared/core/warehouse-catalogue';
 import { silentLogger } from '../../lambdas/shared/ports/stage-logger';
 import { ingestBatch, loadBatch, runCycle, transformBatch } from '../../local/run-cycle';
 import { seedTotesys } from '../../local/seed/seed-totesys';
-import { compareWithReference, recordSourceHistory } from './support/reference';
+import { compareWithReference, recordSourceHistory, REFERENCE } from './support/reference';
 import { startTestStack, type TestStack } from './support/test-stack';
 
 /**
  * The load's dimension upsert, by behaviour: every value column of every dimension (from the
- * warehouse catalogue, so a new column fails here until it has a change below) changed alone
+ * warehouse catalogue: a column shown from the same-named text column of its base table is
+ * changed by appending to it, and any other does not compile until it has a change below) changed alone
  * on its own source row, then a same-timestamp tie and an older batch loaded late, each time
  * compared with the SQL reference. A column left out of the upsert's IS DISTINCT FROM list or
  * its SET list leaves the warehouse behind the source, and the comparison names it.
  */
 
-type Dimension = Exclude<DimensionName, 'dim_date'>;
+/** The dimensions built from source rows (all but dim_date, from the calendar). */
+type Dimension = {
+  [D in DimensionName]: CatalogueTable<D> extends { readonly sourceVersioned: true } ? D : never;
+}[DimensionName];
+
+/** A dimension's columns but its key: each has a change below, or this file does not compile. */
+type ValueColumn<D extends Dimension> = Exclude<ColumnOf<D>, CatalogueTable<D>['key']>;
+
+/** The source table a dimension is built from, one row per row (per the reference). */
+type Base<D extends Dimension> = NonNullable<(typeof REFERENCE)[D]['base']>;
+
+/**
+ * The value columns a dimension shows from the same-named text column of its base table: their
+ * change, unless listed, appends to that column.
+ */
+type SameNamedText<D extends Dimension> = Extract<
+  ValueColumn<D>,
+  SourceColumnOfType<Base<D>, 'text'>
+>;
+
+/** A dimension's listed changes: every value column but the same-named text ones. */
+type Listed<D extends Dimension> = {
+  readonly [C in Exclude<ValueColumn<D>, SameNamedText<D>>]: Change;
+} & { readonly [C in SameNamedText<D>]?: Change };
 
 /**
  * A source change that reaches one dimension column. `set` is an assignment list that gives a
@@ -45,34 +78,23 @@ const newCode: Change = {
 const nextPaymentType = `payment_type_name = (enum_range(NULL::payment_type_name))[
   array_position(enum_range(NULL::payment_type_name), payment_type_name) % 4 + 1]`;
 
-const CHANGES: Record<Dimension, Record<string, Change>> = {
+/** Dimensions with a column no change is derived for: they must be listed. */
+type MustList = {
+  [D in Dimension]: Record<string, never> extends Listed<D> ? never : D;
+}[Dimension];
+
+const LISTED: { readonly [D in MustList]: Listed<D> } & {
+  readonly [D in Exclude<Dimension, MustList>]?: Listed<D>;
+} = {
   dim_staff: {
-    first_name: text('staff', 'first_name'),
-    last_name: text('staff', 'last_name'),
     department_name: text('department', 'department_name'),
     location: text('department', 'location'),
-    email_address: text('staff', 'email_address'),
-  },
-  dim_location: {
-    address_line_1: text('address', 'address_line_1'),
-    address_line_2: text('address', 'address_line_2'),
-    district: text('address', 'district'),
-    city: text('address', 'city'),
-    postal_code: text('address', 'postal_code'),
-    country: text('address', 'country'),
-    phone: text('address', 'phone'),
   },
   dim_currency: {
     currency_code: { ...newCode, alsoReaches: ['currency_name'] },
     currency_name: { ...newCode, alsoReaches: ['currency_code'] },
   },
-  dim_design: {
-    design_name: text('design', 'design_name'),
-    file_location: text('design', 'file_location'),
-    file_name: text('design', 'file_name'),
-  },
   dim_counterparty: {
-    counterparty_legal_name: text('counterparty', 'counterparty_legal_name'),
     counterparty_legal_address_line_1: legalAddress('address_line_1'),
     counterparty_legal_address_line_2: legalAddress('address_line_2'),
     counterparty_legal_district: legalAddress('district'),
@@ -102,45 +124,70 @@ const CHANGES: Record<Dimension, Record<string, Change>> = {
   },
 };
 
-/** For the tie and the late batch: a change giving a new value every time it is applied. */
-const REPEATABLE: Record<Dimension, Change> = {
-  dim_staff: CHANGES.dim_staff.first_name!,
+const DIMENSION_NAMES = Object.values(DIMENSIONS)
+  .filter((d) => d.sourceVersioned)
+  .map((d) => d.name as Dimension);
+
+const baseOf = (dimension: Dimension): SourceTableName => REFERENCE[dimension].base!;
+
+/** Every value column's change, in catalogue order: the listed one, else text appended to it. */
+function changesOf(dimension: Dimension): Readonly<Record<string, Change>> {
+  const listed: Readonly<Record<string, Change | undefined>> = LISTED[dimension] ?? {};
+  const { key, columns } = DIMENSIONS[dimension];
+  return Object.fromEntries(
+    columns
+      .filter((c) => c.name !== key)
+      .map((c) => [c.name, listed[c.name] ?? text(baseOf(dimension), c.name)]),
+  );
+}
+
+const CHANGES: Readonly<Record<Dimension, Readonly<Record<string, Change>>>> = Object.fromEntries(
+  DIMENSION_NAMES.map((dimension) => [dimension, changesOf(dimension)]),
+) as Record<Dimension, Record<string, Change>>;
+
+/**
+ * For the tie and the late batch: a change giving a new value every time it is applied; the
+ * dimension's first column's change where none is listed.
+ */
+const REPEATABLE: { readonly [D in Dimension]?: Change } = {
   dim_location: CHANGES.dim_location.city!,
   dim_currency: newCode,
-  dim_design: CHANGES.dim_design.design_name!,
-  dim_counterparty: CHANGES.dim_counterparty.counterparty_legal_name!,
   // A type has two values: flipped twice it is back, so the order ids go too.
   dim_transaction: {
     table: 'transaction',
     set: `${CHANGES.dim_transaction.transaction_type!.set}, sales_order_id = NULL, purchase_order_id = NULL`,
   },
-  dim_payment_type: CHANGES.dim_payment_type.payment_type_name!,
 };
+const repeatable = (dimension: Dimension): Change =>
+  REPEATABLE[dimension] ?? Object.values(CHANGES[dimension])[0]!;
 
-const DIMENSION_NAMES = Object.keys(CHANGES) as Dimension[];
+interface Reached {
+  readonly dimension: Dimension;
+  /** The dimension keys a source row feeds: SQL over its key, `$1`. */
+  readonly keys: string;
+}
 
-/** The dimension rows (dimension, key) a source row feeds. */
-const REACH: Record<SourceTableName, { dimension: Dimension; keys: string }[]> = {
+/** The dimension rows a source row feeds beside its base table's own (one per row). */
+const JOINED_REACH: { readonly [S in SourceTableName]?: readonly Reached[] } = {
   address: [
-    { dimension: 'dim_location', keys: 'SELECT $1::int' },
     {
       dimension: 'dim_counterparty',
       keys: 'SELECT counterparty_id FROM counterparty WHERE legal_address_id = $1',
     },
   ],
-  counterparty: [{ dimension: 'dim_counterparty', keys: 'SELECT $1::int' }],
   department: [
     { dimension: 'dim_staff', keys: 'SELECT staff_id FROM staff WHERE department_id = $1' },
   ],
-  staff: [{ dimension: 'dim_staff', keys: 'SELECT $1::int' }],
-  currency: [{ dimension: 'dim_currency', keys: 'SELECT $1::int' }],
-  design: [{ dimension: 'dim_design', keys: 'SELECT $1::int' }],
-  transaction: [{ dimension: 'dim_transaction', keys: 'SELECT $1::int' }],
-  payment_type: [{ dimension: 'dim_payment_type', keys: 'SELECT $1::int' }],
-  sales_order: [],
-  purchase_order: [],
-  payment: [],
 };
+
+/** The dimension rows (dimension, key) a source row feeds. */
+const reachFrom = (table: SourceTableName): readonly Reached[] => [
+  ...DIMENSION_NAMES.filter((d) => baseOf(d) === table).map((dimension) => ({
+    dimension,
+    keys: 'SELECT $1::int',
+  })),
+  ...(JOINED_REACH[table] ?? []),
+];
 
 let stack: TestStack;
 
@@ -161,7 +208,7 @@ interface Picked {
 
 async function reachOf(table: SourceTableName, id: number): Promise<Picked['reached']> {
   const reached: Picked['reached'] = [];
-  for (const { dimension, keys } of REACH[table]) {
+  for (const { dimension, keys } of reachFrom(table)) {
     const result = await stack.source.query<{ key: number }>(
       `SELECT k AS key FROM (${keys}) AS r (k)`,
       [id],
@@ -172,17 +219,21 @@ async function reachOf(table: SourceTableName, id: number): Promise<Picked['reac
 }
 
 /**
- * The first source row for `change` whose dimension rows no earlier change of the same test
- * reached (`taken`, "dimension:key"), so each change is the only one its rows see.
+ * The first source row for `change` that feeds a row of `dimension` and whose dimension rows no
+ * earlier change of the same test reached (`taken`, "dimension:key"), so each change is the only
+ * one its rows see.
  */
-async function pick(change: Change, taken: Set<string>): Promise<Picked> {
+async function pick(change: Change, dimension: Dimension, taken: Set<string>): Promise<Picked> {
   const key = SOURCE_TABLES[change.table].primaryKey;
   const candidates = await stack.source.query<{ id: number }>(
     `SELECT ${key} AS id FROM ${change.table} WHERE ${change.where ?? 'true'} ORDER BY ${key}`,
   );
   for (const { id } of candidates.rows) {
     const reached = await reachOf(change.table, id);
-    if (reached.length > 0 && reached.every((r) => !taken.has(`${r.dimension}:${r.key}`))) {
+    if (
+      reached.some((r) => r.dimension === dimension) &&
+      reached.every((r) => !taken.has(`${r.dimension}:${r.key}`))
+    ) {
       for (const r of reached) taken.add(`${r.dimension}:${r.key}`);
       return { change, id, reached };
     }
@@ -194,7 +245,9 @@ async function pick(change: Change, taken: Set<string>): Promise<Picked> {
 async function pickEach(change: (dimension: Dimension) => Change): Promise<Picked[]> {
   const picked: Picked[] = [];
   const taken = new Set<string>();
-  for (const dimension of DIMENSION_NAMES) picked.push(await pick(change(dimension), taken));
+  for (const dimension of DIMENSION_NAMES) {
+    picked.push(await pick(change(dimension), dimension, taken));
+  }
   return picked;
 }
 
@@ -263,7 +316,7 @@ describe('a dimension change reaches the warehouse, whichever column it is', () 
     const taken = new Set<string>();
     for (const dimension of DIMENSION_NAMES) {
       for (const [column, change] of Object.entries(CHANGES[dimension])) {
-        planned.push({ dimension, column, picked: await pick(change, taken) });
+        planned.push({ dimension, column, picked: await pick(change, dimension, taken) });
       }
     }
     const before = new Map(
@@ -304,7 +357,7 @@ describe('a dimension change reaches the warehouse, whichever column it is', () 
   });
 
   it('an older batch loaded after a newer one changes nothing', async () => {
-    const picked = await pickEach((d) => REPEATABLE[d]);
+    const picked = await pickEach(repeatable);
     const batch = async () => {
       await apply(picked);
       return (await ingestBatch(stack, { logger: silentLogger, overlapSeconds: 300 })).manifestKey;
@@ -318,7 +371,7 @@ describe('a dimension change reaches the warehouse, whichever column it is', () 
   });
 
   it('a value changed and changed back, the older batch loaded late: the source value stays', async () => {
-    const picked = await pickEach((d) => REPEATABLE[d]);
+    const picked = await pickEach(repeatable);
     const original = new Map(
       await Promise.all(
         picked.map(async ({ change, id }) => {

@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,6 +7,7 @@ import {
   DIMENSIONS,
   FACTS,
   WAREHOUSE_TABLES,
+  warehouseTable,
   type WarehouseColumnType,
 } from '../../lambdas/shared/core/warehouse-catalogue';
 import {
@@ -46,34 +48,24 @@ function sqlType(row: ColumnRow): string {
   return row.data_type;
 }
 
-/** Every foreign key SCHEMA.md names: [table, column, referenced table, referenced column]. */
-const DATE = ['dim_date', 'date_id'] as const;
-const EXPECTED_FOREIGN_KEYS: readonly (readonly [string, string, string, string])[] = [
-  ['fact_sales_order', 'created_date', ...DATE],
-  ['fact_sales_order', 'last_updated_date', ...DATE],
-  ['fact_sales_order', 'agreed_payment_date', ...DATE],
-  ['fact_sales_order', 'agreed_delivery_date', ...DATE],
-  ['fact_sales_order', 'sales_staff_id', 'dim_staff', 'staff_id'],
-  ['fact_sales_order', 'counterparty_id', 'dim_counterparty', 'counterparty_id'],
-  ['fact_sales_order', 'currency_id', 'dim_currency', 'currency_id'],
-  ['fact_sales_order', 'design_id', 'dim_design', 'design_id'],
-  ['fact_sales_order', 'agreed_delivery_location_id', 'dim_location', 'location_id'],
-  ['fact_purchase_order', 'created_date', ...DATE],
-  ['fact_purchase_order', 'last_updated_date', ...DATE],
-  ['fact_purchase_order', 'agreed_payment_date', ...DATE],
-  ['fact_purchase_order', 'agreed_delivery_date', ...DATE],
-  ['fact_purchase_order', 'staff_id', 'dim_staff', 'staff_id'],
-  ['fact_purchase_order', 'counterparty_id', 'dim_counterparty', 'counterparty_id'],
-  ['fact_purchase_order', 'currency_id', 'dim_currency', 'currency_id'],
-  ['fact_purchase_order', 'agreed_delivery_location_id', 'dim_location', 'location_id'],
-  ['fact_payment', 'created_date', ...DATE],
-  ['fact_payment', 'last_updated_date', ...DATE],
-  ['fact_payment', 'payment_date', ...DATE],
-  ['fact_payment', 'transaction_id', 'dim_transaction', 'transaction_id'],
-  ['fact_payment', 'counterparty_id', 'dim_counterparty', 'counterparty_id'],
-  ['fact_payment', 'currency_id', 'dim_currency', 'currency_id'],
-  ['fact_payment', 'payment_type_id', 'dim_payment_type', 'payment_type_id'],
-];
+/**
+ * Every foreign key the catalogue declares, as the migrations must create it: `table.column ->
+ * dimension.key`. (test/unit/contract/catalogue.test.ts holds the migrations' text to the same
+ * list; this holds the constraints PostgreSQL actually has.)
+ */
+const EXPECTED_FOREIGN_KEYS: readonly string[] = WAREHOUSE_TABLES.flatMap((table) =>
+  Object.entries(table.references).map(([column, target]) => {
+    const dimension = warehouseTable(target);
+    if (dimension?.kind !== 'dimension') throw new Error(`${target} is no catalogue dimension`);
+    return `${table.name}.${column} -> ${target}.${dimension.key}`;
+  }),
+);
+
+/** The repository's migration files, as listed in their folder: `0001_star_schema.sql`, … */
+const MIGRATION_FILES = readdirSync(defaultMigrationsDir())
+  .filter((file) => file.endsWith('.sql'))
+  .sort();
+const MIGRATION_VERSIONS = MIGRATION_FILES.map((file) => file.slice(0, 4));
 
 let folder: string;
 let pg: LocalPostgres;
@@ -108,13 +100,14 @@ afterAll(async () => {
 
 describe('readMigrations', () => {
   it('reads the repository migrations in version order', () => {
-    expect(migrations.map((m) => m.file)).toEqual([
+    expect(MIGRATION_FILES.slice(0, 5)).toEqual([
       '0001_star_schema.sql',
       '0002_analytics_schema.sql',
       '0003_microsecond_times.sql',
       '0004_analyst_role.sql',
       '0005_dimension_batch.sql',
     ]);
+    expect(migrations.map((m) => m.file)).toEqual(MIGRATION_FILES);
   });
 
   it('sorts by version, ignores non-SQL files and refuses badly named or clashing files', async () => {
@@ -142,12 +135,12 @@ describe('readMigrations', () => {
 describe('migrate', () => {
   it('applies every migration once; a second run applies nothing', async () => {
     await withClient('warehouse', async (client) => {
-      expect(await migrate(client, migrations)).toEqual(['0001', '0002', '0003', '0004', '0005']);
+      expect(await migrate(client, migrations)).toEqual(MIGRATION_VERSIONS);
       expect(await migrate(client, migrations)).toEqual([]);
       const recorded = await client.query<{ version: string; checksum: string }>(
         'SELECT version, checksum FROM etl.schema_migrations ORDER BY version',
       );
-      expect(recorded.rows.map((r) => r.version)).toEqual(['0001', '0002', '0003', '0004', '0005']);
+      expect(recorded.rows.map((r) => r.version)).toEqual(MIGRATION_VERSIONS);
       expect(recorded.rows.every((r) => /^[0-9a-f]{64}$/.test(r.checksum))).toBe(true);
     });
   });
@@ -422,9 +415,8 @@ describe('the migrated schema matches the warehouse catalogue', () => {
           WHERE c.contype = 'f' AND c.connamespace = 'public'::regnamespace
           ORDER BY 1`,
       );
-      expect(foreign.rows.map((r) => r.fk)).toEqual(
-        EXPECTED_FOREIGN_KEYS.map(([t, c, rt, rc]) => `${t}.${c} -> ${rt}.${rc}`).sort(),
-      );
+      expect(EXPECTED_FOREIGN_KEYS.length).toBeGreaterThan(0);
+      expect(foreign.rows.map((r) => r.fk)).toEqual([...EXPECTED_FOREIGN_KEYS].sort());
     });
   });
 

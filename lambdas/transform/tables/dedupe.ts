@@ -6,8 +6,8 @@ import type { SourceRow } from '../../shared/core/warehouse-catalogue';
 import { readKey, readTimestamp } from './values';
 
 /** A row kept by {@link latestByKey}, with the key and last_updated it was read and compared by. */
-export interface KeyedVersion {
-  readonly row: SourceRow;
+export interface KeyedVersion<R extends SourceRow = SourceRow> {
+  readonly row: R;
   readonly key: number;
   readonly lastUpdated: string;
 }
@@ -24,12 +24,12 @@ export interface KeyedVersion {
  *              { staff_id: 1, last_updated: '2024-02-01T00:00:00.000Z' }], 'staff', 'staff_id');
  * // → [{ row: the February row, key: 1, lastUpdated: '2024-02-01T00:00:00.000Z' }]
  */
-export function latestByKey(
-  rows: readonly SourceRow[],
+export function latestByKey<R extends SourceRow>(
+  rows: readonly R[],
   table: string,
   keyColumn: string,
-): KeyedVersion[] {
-  const latest = new Map<number, { row: SourceRow; readonly key: number; lastUpdated: string }>();
+): KeyedVersion<R>[] {
+  const latest = new Map<number, { row: R; readonly key: number; lastUpdated: string }>();
   for (const row of rows) {
     const key = readKey(row, table, keyColumn);
     const lastUpdated = readTimestamp(row.last_updated, 'last_updated', table, key);
@@ -51,16 +51,16 @@ export function latestByKey(
  * @example
  * distinctVersions([v1, v2, v2again], 'sales_order', 'sales_order_id'); // → [v1, v2again]
  */
-export function distinctVersions(
-  rows: readonly SourceRow[],
+export function distinctVersions<R extends SourceRow>(
+  rows: readonly R[],
   table: string,
   keyColumn: string,
-): SourceRow[] {
+): R[] {
   const keys = new Int32Array(rows.length);
   let min = 0;
   let max = 0;
   for (let i = 0; i < rows.length; i++) {
-    const row = rows[i] as SourceRow;
+    const row = rows[i] as R;
     const key = readKey(row, table, keyColumn);
     readTimestamp(row.last_updated, 'last_updated', table, key);
     keys[i] = key;
@@ -71,11 +71,11 @@ export function distinctVersions(
   // magnitude; a sparse or negative key set falls back to the Map.
   const dense = min >= 0 && max <= 4 * rows.length + 1024 ? new Int32Array(max + 1).fill(-1) : null;
   const sparse = dense === null ? new Map<number, number>() : null;
-  const versions: SourceRow[] = [];
+  const versions: R[] = [];
   // The versions of one key form a chain: newest kept index → the one kept before it → … → -1.
   const previousOfKey: number[] = [];
   for (let i = 0; i < rows.length; i++) {
-    const row = rows[i] as SourceRow;
+    const row = rows[i] as R;
     const key = keys[i] as number;
     // Checked in the first pass.
     const lastUpdated = row.last_updated as string;

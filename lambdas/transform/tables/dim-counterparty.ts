@@ -1,8 +1,8 @@
-import { DIMENSIONS, type SourceRow } from '../../shared/core/warehouse-catalogue';
+import type { SourceRowOf } from '../../shared/core/catalogue';
+import { DIMENSIONS, type RowOf } from '../../shared/core/warehouse-catalogue';
 import { latestByKey } from './dedupe';
 import { TransformError } from './errors';
-import type { JoinedSpec } from './spec';
-import type { DimensionRow } from './types';
+import { joined } from './spec';
 import { newest, readInt, readText, readTextOrNull, readTimestamp } from './values';
 
 /**
@@ -20,11 +20,11 @@ import { newest, readInt, readText, readTextOrNull, readTimestamp } from './valu
  * //      counterparty_legal_address_line_1: '605 Haskell Trafficway', ... }]
  */
 export function toDimCounterparty(
-  counterparties: readonly SourceRow[],
-  addresses: ReadonlyMap<number, SourceRow>,
-): DimensionRow[] {
+  counterparties: readonly SourceRowOf<'counterparty'>[],
+  addresses: ReadonlyMap<number, SourceRowOf<'address'>>,
+): RowOf<'dim_counterparty'>[] {
   return latestByKey(counterparties, 'counterparty', 'counterparty_id').map(
-    ({ row, key, lastUpdated }) => {
+    ({ row, key, lastUpdated }): RowOf<'dim_counterparty'> => {
       const addressId = readInt(row.legal_address_id, 'legal_address_id', 'counterparty', key);
       const address = addresses.get(addressId);
       if (address === undefined) {
@@ -83,10 +83,9 @@ export function toDimCounterparty(
  * An address row needs no check before it joins its snapshot: dim_location reads every address
  * column dim_counterparty reads, the same way, as each address row lands.
  */
-export const dimCounterparty: JoinedSpec = {
-  kind: 'joined',
+export const dimCounterparty = joined({
   table: DIMENSIONS.dim_counterparty,
   from: 'counterparty',
   via: 'legal_address_id',
   shape: toDimCounterparty,
-};
+});

@@ -1,9 +1,9 @@
-import { DIMENSIONS, type SourceRow } from '../../shared/core/warehouse-catalogue';
+import type { SourceRowOf } from '../../shared/core/catalogue';
+import { DIMENSIONS, type RowOf } from '../../shared/core/warehouse-catalogue';
 import { latestByKey } from './dedupe';
 import { currencyName } from './iso-4217';
-import type { DimensionRow } from './types';
 import { readText } from './values';
-import type { StreamedSpec } from './spec';
+import { streamed } from './spec';
 
 const TABLE = 'currency';
 
@@ -21,16 +21,20 @@ const TABLE = 'currency';
  * toDimCurrency([{ currency_id: 1, currency_code: 'GBP', ... }]);
  * // → [{ currency_id: 1, currency_code: 'GBP', currency_name: 'British Pound', source_updated_at: '…' }]
  */
-export function toDimCurrency(currencies: readonly SourceRow[]): DimensionRow[] {
-  return latestByKey(currencies, TABLE, 'currency_id').map(({ row, key, lastUpdated }) => {
-    const code = readText(row.currency_code, 'currency_code', TABLE, key);
-    return {
-      currency_id: key,
-      currency_code: code,
-      currency_name: currencyName(code) ?? unknownCurrencyName(code),
-      source_updated_at: lastUpdated,
-    };
-  });
+export function toDimCurrency(
+  currencies: readonly SourceRowOf<'currency'>[],
+): RowOf<'dim_currency'>[] {
+  return latestByKey(currencies, TABLE, 'currency_id').map(
+    ({ row, key, lastUpdated }): RowOf<'dim_currency'> => {
+      const code = readText(row.currency_code, 'currency_code', TABLE, key);
+      return {
+        currency_id: key,
+        currency_code: code,
+        currency_name: currencyName(code) ?? unknownCurrencyName(code),
+        source_updated_at: lastUpdated,
+      };
+    },
+  );
 }
 
 /** The currency_name given to a code missing from the ISO 4217 list. */
@@ -38,9 +42,8 @@ export function unknownCurrencyName(code: string): string {
   return `Unknown currency (${code})`;
 }
 
-export const dimCurrency: StreamedSpec = {
-  kind: 'streamed',
+export const dimCurrency = streamed({
   table: DIMENSIONS.dim_currency,
   from: 'currency',
   shape: toDimCurrency,
-};
+});

@@ -1,12 +1,13 @@
 import {
   DIMENSIONS,
   WAREHOUSE_TABLES,
+  type RowOf,
   type WarehouseRow,
 } from '../../shared/core/warehouse-catalogue';
 import { TransformError } from './errors';
 import { isIsoDate } from './values';
 import { daysFromCivil } from '../../shared/core/calendar';
-import type { DerivedSpec } from './spec';
+import { derived } from './spec';
 
 const DAY_NAMES = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
 const MONTH_NAMES = [
@@ -37,7 +38,7 @@ const MONTH_NAMES = [
  * // → [{ date_id: '2024-02-29', year: 2024, month: 2, day: 29, day_of_week: 4,
  * //      day_name: 'Thursday', month_name: 'February', quarter: 1 }]
  */
-export function toDimDate(dates: Iterable<string>): WarehouseRow[] {
+export function toDimDate(dates: Iterable<string>): RowOf<'dim_date'>[] {
   const distinct = new Set<string>();
   for (const date of dates) {
     if (!distinct.has(date)) {
@@ -48,7 +49,7 @@ export function toDimDate(dates: Iterable<string>): WarehouseRow[] {
     }
   }
   // 'YYYY-MM-DD' sorts lexically in date order.
-  return [...distinct].sort().map((date) => {
+  return [...distinct].sort().map((date): RowOf<'dim_date'> => {
     const year = Number(date.slice(0, 4));
     const month = Number(date.slice(5, 7));
     const day = Number(date.slice(8, 10));
@@ -93,9 +94,8 @@ export function factDates(row: WarehouseRow, table: string): string[] {
   return dates;
 }
 
-export const dimDate: DerivedSpec = {
-  kind: 'derived',
+export const dimDate = derived({
   table: DIMENSIONS.dim_date,
   keysOf: factDates,
   shape: toDimDate,
-};
+});

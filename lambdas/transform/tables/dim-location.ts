@@ -1,8 +1,8 @@
-import { DIMENSIONS, type SourceRow } from '../../shared/core/warehouse-catalogue';
+import type { SourceRowOf } from '../../shared/core/catalogue';
+import { DIMENSIONS, type RowOf } from '../../shared/core/warehouse-catalogue';
 import { latestByKey } from './dedupe';
-import type { DimensionRow } from './types';
 import { readText, readTextOrNull } from './values';
-import type { StreamedSpec } from './spec';
+import { streamed } from './spec';
 
 const TABLE = 'address';
 
@@ -16,25 +16,28 @@ const TABLE = 'address';
  * // → [{ location_id: 3, address_line_1: '6826 Herzog Via', address_line_2: null, ...,
  * //      source_updated_at: '2024-03-01T09:15:02.123Z' }]
  */
-export function toDimLocation(addresses: readonly SourceRow[]): DimensionRow[] {
-  return latestByKey(addresses, TABLE, 'address_id').map(({ row, key, lastUpdated }) => {
-    return {
-      location_id: key,
-      address_line_1: readText(row.address_line_1, 'address_line_1', TABLE, key),
-      address_line_2: readTextOrNull(row.address_line_2, 'address_line_2', TABLE, key),
-      district: readTextOrNull(row.district, 'district', TABLE, key),
-      city: readText(row.city, 'city', TABLE, key),
-      postal_code: readText(row.postal_code, 'postal_code', TABLE, key),
-      country: readText(row.country, 'country', TABLE, key),
-      phone: readText(row.phone, 'phone', TABLE, key),
-      source_updated_at: lastUpdated,
-    };
-  });
+export function toDimLocation(
+  addresses: readonly SourceRowOf<'address'>[],
+): RowOf<'dim_location'>[] {
+  return latestByKey(addresses, TABLE, 'address_id').map(
+    ({ row, key, lastUpdated }): RowOf<'dim_location'> => {
+      return {
+        location_id: key,
+        address_line_1: readText(row.address_line_1, 'address_line_1', TABLE, key),
+        address_line_2: readTextOrNull(row.address_line_2, 'address_line_2', TABLE, key),
+        district: readTextOrNull(row.district, 'district', TABLE, key),
+        city: readText(row.city, 'city', TABLE, key),
+        postal_code: readText(row.postal_code, 'postal_code', TABLE, key),
+        country: readText(row.country, 'country', TABLE, key),
+        phone: readText(row.phone, 'phone', TABLE, key),
+        source_updated_at: lastUpdated,
+      };
+    },
+  );
 }
 
-export const dimLocation: StreamedSpec = {
-  kind: 'streamed',
+export const dimLocation = streamed({
   table: DIMENSIONS.dim_location,
   from: 'address',
   shape: toDimLocation,
-};
+});

@@ -1,8 +1,8 @@
-import { DIMENSIONS, type SourceRow } from '../../shared/core/warehouse-catalogue';
+import type { SourceRowOf } from '../../shared/core/catalogue';
+import { DIMENSIONS, type RowOf } from '../../shared/core/warehouse-catalogue';
 import { latestByKey } from './dedupe';
 import { TransformError } from './errors';
-import type { JoinedSpec } from './spec';
-import type { DimensionRow } from './types';
+import { joined } from './spec';
 import { newest, readInt, readKey, readText, readTextOrNull, readTimestamp } from './values';
 
 /**
@@ -19,31 +19,33 @@ import { newest, readInt, readKey, readText, readTextOrNull, readTimestamp } fro
  * //      ..., source_updated_at: '2024-03-01T09:15:02.123Z' }]
  */
 export function toDimStaff(
-  staff: readonly SourceRow[],
-  departments: ReadonlyMap<number, SourceRow>,
-): DimensionRow[] {
-  return latestByKey(staff, 'staff', 'staff_id').map(({ row, key, lastUpdated }) => {
-    const departmentId = readInt(row.department_id, 'department_id', 'staff', key);
-    const department = departments.get(departmentId);
-    if (department === undefined) {
-      throw new TransformError(
-        'staff',
-        key,
-        'department_id',
-        `refers to unknown department ${departmentId}`,
-      );
-    }
-    const shown = departmentOfStaff(department, departmentId);
-    return {
-      staff_id: key,
-      first_name: readText(row.first_name, 'first_name', 'staff', key),
-      last_name: readText(row.last_name, 'last_name', 'staff', key),
-      department_name: shown.department_name,
-      location: shown.location,
-      email_address: readText(row.email_address, 'email_address', 'staff', key),
-      source_updated_at: newest(lastUpdated, shown.last_updated),
-    };
-  });
+  staff: readonly SourceRowOf<'staff'>[],
+  departments: ReadonlyMap<number, SourceRowOf<'department'>>,
+): RowOf<'dim_staff'>[] {
+  return latestByKey(staff, 'staff', 'staff_id').map(
+    ({ row, key, lastUpdated }): RowOf<'dim_staff'> => {
+      const departmentId = readInt(row.department_id, 'department_id', 'staff', key);
+      const department = departments.get(departmentId);
+      if (department === undefined) {
+        throw new TransformError(
+          'staff',
+          key,
+          'department_id',
+          `refers to unknown department ${departmentId}`,
+        );
+      }
+      const shown = departmentOfStaff(department, departmentId);
+      return {
+        staff_id: key,
+        first_name: readText(row.first_name, 'first_name', 'staff', key),
+        last_name: readText(row.last_name, 'last_name', 'staff', key),
+        department_name: shown.department_name,
+        location: shown.location,
+        email_address: readText(row.email_address, 'email_address', 'staff', key),
+        source_updated_at: newest(lastUpdated, shown.last_updated),
+      };
+    },
+  );
 }
 
 /**
@@ -55,7 +57,7 @@ export function toDimStaff(
  * departmentOfStaff({ department_id: 2, department_name: 'Purchasing', location: null, ... }, 2);
  * // → { department_name: 'Purchasing', location: null, last_updated: '2024-03-01T09:15:02.123Z' }
  */
-export function departmentOfStaff(department: SourceRow, departmentId: number) {
+export function departmentOfStaff(department: SourceRowOf<'department'>, departmentId: number) {
   return {
     department_name: readText(
       department.department_name,
@@ -73,12 +75,11 @@ export function departmentOfStaff(department: SourceRow, departmentId: number) {
   };
 }
 
-export const dimStaff: JoinedSpec = {
-  kind: 'joined',
+export const dimStaff = joined({
   table: DIMENSIONS.dim_staff,
   from: 'staff',
   via: 'department_id',
   shape: toDimStaff,
   checkJoined: (department) =>
     departmentOfStaff(department, readKey(department, 'department', 'department_id')),
-};
+});

@@ -1,8 +1,8 @@
-import { DIMENSIONS, type SourceRow } from '../../shared/core/warehouse-catalogue';
+import type { SourceRowOf } from '../../shared/core/catalogue';
+import { DIMENSIONS, type RowOf } from '../../shared/core/warehouse-catalogue';
 import { latestByKey } from './dedupe';
-import type { DimensionRow } from './types';
 import { readIntOrNull, readText } from './values';
-import type { StreamedSpec } from './spec';
+import { streamed } from './spec';
 
 const TABLE = 'transaction';
 
@@ -17,21 +17,24 @@ const TABLE = 'transaction';
  * // → [{ transaction_id: 1, transaction_type: 'SALE', sales_order_id: 2, purchase_order_id: null,
  * //      source_updated_at: '2024-03-01T09:15:02.123Z' }]
  */
-export function toDimTransaction(transactions: readonly SourceRow[]): DimensionRow[] {
-  return latestByKey(transactions, TABLE, 'transaction_id').map(({ row, key, lastUpdated }) => {
-    return {
-      transaction_id: key,
-      transaction_type: readText(row.transaction_type, 'transaction_type', TABLE, key),
-      sales_order_id: readIntOrNull(row.sales_order_id, 'sales_order_id', TABLE, key),
-      purchase_order_id: readIntOrNull(row.purchase_order_id, 'purchase_order_id', TABLE, key),
-      source_updated_at: lastUpdated,
-    };
-  });
+export function toDimTransaction(
+  transactions: readonly SourceRowOf<'transaction'>[],
+): RowOf<'dim_transaction'>[] {
+  return latestByKey(transactions, TABLE, 'transaction_id').map(
+    ({ row, key, lastUpdated }): RowOf<'dim_transaction'> => {
+      return {
+        transaction_id: key,
+        transaction_type: readText(row.transaction_type, 'transaction_type', TABLE, key),
+        sales_order_id: readIntOrNull(row.sales_order_id, 'sales_order_id', TABLE, key),
+        purchase_order_id: readIntOrNull(row.purchase_order_id, 'purchase_order_id', TABLE, key),
+        source_updated_at: lastUpdated,
+      };
+    },
+  );
 }
 
-export const dimTransaction: StreamedSpec = {
-  kind: 'streamed',
+export const dimTransaction = streamed({
   table: DIMENSIONS.dim_transaction,
   from: 'transaction',
   shape: toDimTransaction,
-};
+});

@@ -1,7 +1,8 @@
-import { FACTS, type SourceRow, type WarehouseRow } from '../../shared/core/warehouse-catalogue';
+import type { SourceRowOf } from '../../shared/core/catalogue';
+import { FACTS, type RowOf } from '../../shared/core/warehouse-catalogue';
 import { factVersions } from './fact-versions';
 import { readBool, readDate, readDecimal, readInt } from './values';
-import type { StreamedSpec } from './spec';
+import { streamed } from './spec';
 
 const TABLE = 'payment';
 
@@ -16,8 +17,8 @@ const TABLE = 'payment';
  * toFactPayment([{ payment_id: 9, payment_amount: '1200', paid: false, ... }]);
  * // → [{ payment_id: 9, payment_amount: '1200.00', paid: false, ... }]
  */
-export function toFactPayment(rows: readonly SourceRow[]): WarehouseRow[] {
-  return factVersions(rows, TABLE, 'payment_id', (row, key, at) => ({
+export function toFactPayment(rows: readonly SourceRowOf<'payment'>[]): RowOf<'fact_payment'>[] {
+  return factVersions(rows, TABLE, 'payment_id', (row, key, at): RowOf<'fact_payment'> => ({
     payment_id: key,
     created_date: at.createdDate,
     created_time: at.createdTime,
@@ -33,9 +34,8 @@ export function toFactPayment(rows: readonly SourceRow[]): WarehouseRow[] {
   }));
 }
 
-export const factPayment: StreamedSpec = {
-  kind: 'streamed',
+export const factPayment = streamed({
   table: FACTS.fact_payment,
   from: 'payment',
   shape: toFactPayment,
-};
+});

@@ -1,7 +1,8 @@
-import { FACTS, type SourceRow, type WarehouseRow } from '../../shared/core/warehouse-catalogue';
+import type { SourceRowOf } from '../../shared/core/catalogue';
+import { FACTS, type RowOf } from '../../shared/core/warehouse-catalogue';
 import { factVersions } from './fact-versions';
 import { readDate, readDecimal, readInt } from './values';
-import type { StreamedSpec } from './spec';
+import { streamed } from './spec';
 
 const TABLE = 'sales_order';
 
@@ -16,8 +17,10 @@ const TABLE = 'sales_order';
  * toFactSalesOrder([{ sales_order_id: 2, created_at: '2024-03-01T09:15:02.123Z', ... }]);
  * // → [{ sales_order_id: 2, created_date: '2024-03-01', created_time: '09:15:02.123', ... }]
  */
-export function toFactSalesOrder(rows: readonly SourceRow[]): WarehouseRow[] {
-  return factVersions(rows, TABLE, 'sales_order_id', (row, key, at) => ({
+export function toFactSalesOrder(
+  rows: readonly SourceRowOf<'sales_order'>[],
+): RowOf<'fact_sales_order'>[] {
+  return factVersions(rows, TABLE, 'sales_order_id', (row, key, at): RowOf<'fact_sales_order'> => ({
     sales_order_id: key,
     created_date: at.createdDate,
     created_time: at.createdTime,
@@ -40,9 +43,8 @@ export function toFactSalesOrder(rows: readonly SourceRow[]): WarehouseRow[] {
   }));
 }
 
-export const factSalesOrder: StreamedSpec = {
-  kind: 'streamed',
+export const factSalesOrder = streamed({
   table: FACTS.fact_sales_order,
   from: 'sales_order',
   shape: toFactSalesOrder,
-};
+});

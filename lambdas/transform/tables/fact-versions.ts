@@ -1,4 +1,4 @@
-import type { SourceRow, WarehouseRow } from '../../shared/core/warehouse-catalogue';
+import type { SourceRow } from '../../shared/core/warehouse-catalogue';
 import { distinctVersions } from './dedupe';
 import { readKey, readTimestamp, sameDayDates, timestampTime } from './values';
 
@@ -22,12 +22,12 @@ export interface FactAudit {
  * factVersions(rows, 'payment', 'payment_id', (row, key, at) => ({ payment_id: key,
  *   created_date: at.createdDate, …, paid: readBool(row.paid, 'paid', 'payment', key) }));
  */
-export function factVersions(
-  rows: readonly SourceRow[],
+export function factVersions<R extends SourceRow, W>(
+  rows: readonly R[],
   table: string,
   idColumn: string,
-  shape: (row: SourceRow, key: number, audit: Readonly<FactAudit>) => WarehouseRow,
-): WarehouseRow[] {
+  shape: (row: R, key: number, audit: Readonly<FactAudit>) => W,
+): W[] {
   // Rows of a batch cluster on a few days, so each day's date string is made once.
   const createdDate = sameDayDates();
   const lastUpdatedDate = sameDayDates();

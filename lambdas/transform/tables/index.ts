@@ -1,6 +1,5 @@
 /** The pure core of the transform stage: one function per warehouse table, from rows to rows. */
 export { TransformError, type RowKey } from './errors';
-export type { DimensionRow } from './types';
 export { distinctVersions, latestByKey } from './dedupe';
 export {
   isIsoDate,

@@ -1,4 +1,12 @@
 import type { Pool } from 'pg';
+import type { SourceColumnOf, SourceTableName } from '../../../contract/source-catalogue';
+import {
+  hasSourceVersion,
+  warehouseTable,
+  type CatalogueTable,
+  type ColumnOf,
+  type WarehouseTableName,
+} from '../../../contract/warehouse-catalogue';
 
 /**
  * The warehouse as the OLTP data says it must be, computed by SQL over totesys alone — never by
@@ -12,13 +20,6 @@ import type { Pool } from 'pg';
  * the source held; the pipeline can only store what an ingest read, so a test must let an
  * ingest run between two changes of the same fact row (every test here does).
  */
-interface ReferencePair {
-  readonly expected: string;
-  readonly actual: string;
-  /** Values for the expected query's parameters, read from the source first. */
-  readonly parameters?: (source: Pool) => Promise<unknown[]>;
-}
-
 const CLDR_NAMES = new Intl.DisplayNames('en', { type: 'currency', fallback: 'none' });
 
 /**
@@ -72,96 +73,185 @@ export async function recordSourceHistory(source: Pool): Promise<void> {
   }
 }
 
-export const REFERENCE: Record<string, ReferencePair> = {
-  dim_location: {
-    expected: `SELECT address_id, address_line_1, address_line_2, district, city, postal_code, country, phone,
-                      ${stamp('last_updated')} FROM address`,
-    actual: `SELECT location_id, address_line_1, address_line_2, district, city, postal_code, country, phone,
-                    ${stamp('source_updated_at')} FROM dim_location`,
-  },
-  dim_staff: {
-    expected: `SELECT s.staff_id, s.first_name, s.last_name, d.department_name, d.location, s.email_address,
-                      ${stamp('greatest(s.last_updated, d.last_updated)')}
-               FROM staff s JOIN department d USING (department_id)`,
-    actual: `SELECT staff_id, first_name, last_name, department_name, location, email_address,
-                    ${stamp('source_updated_at')} FROM dim_staff`,
-  },
-  dim_counterparty: {
-    expected: `SELECT c.counterparty_id, c.counterparty_legal_name, a.address_line_1, a.address_line_2, a.district,
-                      a.city, a.postal_code, a.country, a.phone, ${stamp('greatest(c.last_updated, a.last_updated)')}
-               FROM counterparty c JOIN address a ON a.address_id = c.legal_address_id`,
-    actual: `SELECT counterparty_id, counterparty_legal_name, counterparty_legal_address_line_1,
-                    counterparty_legal_address_line_2, counterparty_legal_district, counterparty_legal_city,
-                    counterparty_legal_postal_code, counterparty_legal_country, counterparty_legal_phone_number,
-                    ${stamp('source_updated_at')}
-             FROM dim_counterparty`,
-  },
-  dim_currency: {
-    // The names come from the runtime's CLDR data (see currencyNames), not the transform's list.
-    expected: `SELECT c.currency_id, c.currency_code,
-                      coalesce(n.name, 'Unknown currency (' || c.currency_code || ')'), ${stamp('c.last_updated')}
-               FROM currency c LEFT JOIN unnest($1::text[], $2::text[]) AS n (code, name) ON n.code = c.currency_code`,
-    actual: `SELECT currency_id, currency_code, currency_name, ${stamp('source_updated_at')} FROM dim_currency`,
-    parameters: currencyNames,
-  },
-  dim_design: {
-    expected: `SELECT design_id, design_name, file_location, file_name, ${stamp('last_updated')} FROM design`,
-    actual: `SELECT design_id, design_name, file_location, file_name, ${stamp('source_updated_at')} FROM dim_design`,
-  },
-  dim_transaction: {
-    expected: `SELECT transaction_id, transaction_type::text, sales_order_id, purchase_order_id, ${stamp('last_updated')}
-               FROM transaction`,
-    actual: `SELECT transaction_id, transaction_type, sales_order_id, purchase_order_id, ${stamp('source_updated_at')}
-             FROM dim_transaction`,
-  },
-  dim_payment_type: {
-    expected: `SELECT payment_type_id, payment_type_name::text, ${stamp('last_updated')} FROM payment_type`,
-    actual: `SELECT payment_type_id, payment_type_name, ${stamp('source_updated_at')} FROM dim_payment_type`,
-  },
-  fact_sales_order: {
-    expected: `SELECT sales_order_id, created_at::date, ${us('created_at')}, last_updated::date, ${us('last_updated')},
-                      staff_id, counterparty_id, units_sold, unit_price::numeric(10,2), currency_id, design_id,
-                      agreed_payment_date::date, agreed_delivery_date::date, agreed_delivery_location_id
-               FROM ${versions('sales_order')}`,
-    actual: `SELECT sales_order_id, created_date, ${us('created_time')}, last_updated_date, ${us('last_updated_time')},
-                    sales_staff_id, counterparty_id, units_sold, unit_price, currency_id, design_id,
-                    agreed_payment_date, agreed_delivery_date, agreed_delivery_location_id
-             FROM fact_sales_order`,
-  },
-  fact_purchase_order: {
-    expected: `SELECT purchase_order_id, created_at::date, ${us('created_at')}, last_updated::date, ${us('last_updated')},
-                      staff_id, counterparty_id, item_code, item_quantity, item_unit_price::numeric(10,2), currency_id,
-                      agreed_delivery_date::date, agreed_payment_date::date, agreed_delivery_location_id
-               FROM ${versions('purchase_order')}`,
-    actual: `SELECT purchase_order_id, created_date, ${us('created_time')}, last_updated_date, ${us('last_updated_time')},
-                    staff_id, counterparty_id, item_code, item_quantity, item_unit_price, currency_id,
-                    agreed_delivery_date, agreed_payment_date, agreed_delivery_location_id
-             FROM fact_purchase_order`,
-  },
-  fact_payment: {
-    expected: `SELECT payment_id, created_at::date, ${us('created_at')}, last_updated::date, ${us('last_updated')},
-                      transaction_id, counterparty_id, payment_amount::numeric(10,2), currency_id, payment_type_id,
-                      paid, payment_date::date
-               FROM ${versions('payment')}`,
-    actual: `SELECT payment_id, created_date, ${us('created_time')}, last_updated_date, ${us('last_updated_time')},
-                    transaction_id, counterparty_id, payment_amount, currency_id, payment_type_id, paid, payment_date
-             FROM fact_payment`,
-  },
-};
+/**
+ * How the reference computes one warehouse table over totesys. `from` is its source rows, the
+ * table it is built from (`base`) aliased `as`; `columns` gives each catalogue column's SQL,
+ * where a column of `base` by the same name stands for itself unless it is listed (so
+ * `dim_staff.phone` is `s.phone` without a word here, and `dim_location.location_id` must be
+ * said). The type holds every other catalogue column to an entry, so a new one is a compile
+ * error here until the reference says how the source gives it. `version` is the source
+ * last_updated a source-versioned dimension carries as source_updated_at.
+ */
+type Definition<T extends WarehouseTableName, S extends SourceTableName> = {
+  readonly base?: S;
+  readonly as?: string;
+  readonly from: string;
+  readonly columns: { readonly [C in Exclude<ColumnOf<T>, SourceColumnOf<S>>]: string } & {
+    readonly [C in Extract<ColumnOf<T>, SourceColumnOf<S>>]?: string;
+  };
+  /** Values for the expected query's parameters, read from the source first. */
+  readonly parameters?: (source: Pool) => Promise<unknown[]>;
+} & (CatalogueTable<T> extends { readonly sourceVersioned: true }
+  ? { readonly version: string }
+  : { readonly version?: never });
 
-/** dim_date: exactly the dates some fact version refers to, each with its calendar attributes. */
-const DIM_DATE: ReferencePair = {
-  expected: `SELECT d, extract(year FROM d)::int, extract(month FROM d)::int, extract(day FROM d)::int,
-                    extract(isodow FROM d)::int, trim(to_char(d, 'Day')), trim(to_char(d, 'Month')),
-                    extract(quarter FROM d)::int
-             FROM (${FACT_SOURCES.map(
-               (t) => `SELECT created_at::date AS d FROM ${versions(t)}
-                       UNION SELECT last_updated::date FROM ${versions(t)}
-                       UNION SELECT ${t === 'payment' ? 'payment_date' : 'agreed_payment_date'}::date FROM ${versions(t)}
-                       ${t === 'payment' ? '' : `UNION SELECT agreed_delivery_date::date FROM ${versions(t)}`}`,
-             ).join(' UNION ')}) dates`,
-  actual: `SELECT date_id, year, month, day, day_of_week, day_name, month_name, quarter FROM dim_date`,
-};
+/** The expected and actual queries of one table: the same columns in the catalogue's order. */
+interface ReferencePair<T extends WarehouseTableName, S extends SourceTableName> {
+  readonly table: T;
+  /** The source table the warehouse table is built from, one row (or version) per row. */
+  readonly base: S | undefined;
+  readonly expected: string;
+  readonly actual: string;
+  readonly parameters?: (source: Pool) => Promise<unknown[]>;
+}
+
+function reference<T extends WarehouseTableName, S extends SourceTableName = never>(
+  name: T,
+  definition: Definition<T, S>,
+): ReferencePair<T, S> {
+  const table = warehouseTable(name)!;
+  const columns: Readonly<Record<string, string | undefined>> = definition.columns;
+  const sourceOf = (column: string) => columns[column] ?? `${definition.as}.${column}`;
+  const versioned = definition.version === undefined ? [] : [definition.version];
+  return {
+    table: name,
+    base: definition.base,
+    expected: `SELECT ${[...table.columns.map((c) => sourceOf(c.name)), ...versioned.map(stamp)].join(', ')}
+               FROM ${definition.from}`,
+    actual: `SELECT ${[
+      ...table.columns.map((c) => (c.type === 'time' ? us(c.name) : c.name)),
+      ...(hasSourceVersion(table) ? [stamp('source_updated_at')] : []),
+    ].join(', ')}
+             FROM ${name}`,
+    parameters: definition.parameters,
+  };
+}
+
+/** A fact version's audit columns, from the recorded version `as`. */
+const factAudit = (as: string) => ({
+  created_date: `${as}.created_at::date`,
+  created_time: us(`${as}.created_at`),
+  last_updated_date: `${as}.last_updated::date`,
+  last_updated_time: us(`${as}.last_updated`),
+});
+
+/** The dates some recorded fact version refers to. */
+const FACT_DATES = FACT_SOURCES.map(
+  (t) => `SELECT created_at::date AS d FROM ${versions(t)}
+          UNION SELECT last_updated::date FROM ${versions(t)}
+          UNION SELECT ${t === 'payment' ? 'payment_date' : 'agreed_payment_date'}::date FROM ${versions(t)}
+          ${t === 'payment' ? '' : `UNION SELECT agreed_delivery_date::date FROM ${versions(t)}`}`,
+).join(' UNION ');
+
+/** Every warehouse table's reference: a table the catalogue adds without one does not compile. */
+export const REFERENCE = {
+  dim_date: reference('dim_date', {
+    // Exactly the dates some fact version refers to, each with its calendar attributes.
+    from: `(${FACT_DATES}) dates`,
+    columns: {
+      date_id: 'd',
+      year: 'extract(year FROM d)::int',
+      month: 'extract(month FROM d)::int',
+      day: 'extract(day FROM d)::int',
+      day_of_week: 'extract(isodow FROM d)::int',
+      day_name: `trim(to_char(d, 'Day'))`,
+      month_name: `trim(to_char(d, 'Month'))`,
+      quarter: 'extract(quarter FROM d)::int',
+    },
+  }),
+  dim_location: reference('dim_location', {
+    base: 'address',
+    as: 'a',
+    from: 'address a',
+    columns: { location_id: 'a.address_id' },
+    version: 'a.last_updated',
+  }),
+  dim_staff: reference('dim_staff', {
+    base: 'staff',
+    as: 's',
+    from: 'staff s JOIN department d USING (department_id)',
+    columns: { department_name: 'd.department_name', location: 'd.location' },
+    version: 'greatest(s.last_updated, d.last_updated)',
+  }),
+  dim_counterparty: reference('dim_counterparty', {
+    base: 'counterparty',
+    as: 'c',
+    from: 'counterparty c JOIN address a ON a.address_id = c.legal_address_id',
+    columns: {
+      counterparty_legal_address_line_1: 'a.address_line_1',
+      counterparty_legal_address_line_2: 'a.address_line_2',
+      counterparty_legal_district: 'a.district',
+      counterparty_legal_city: 'a.city',
+      counterparty_legal_postal_code: 'a.postal_code',
+      counterparty_legal_country: 'a.country',
+      counterparty_legal_phone_number: 'a.phone',
+    },
+    version: 'greatest(c.last_updated, a.last_updated)',
+  }),
+  dim_currency: reference('dim_currency', {
+    base: 'currency',
+    as: 'c',
+    // The names come from the runtime's CLDR data (see currencyNames), not the transform's list.
+    from: `currency c LEFT JOIN unnest($1::text[], $2::text[]) AS n (code, name) ON n.code = c.currency_code`,
+    columns: { currency_name: `coalesce(n.name, 'Unknown currency (' || c.currency_code || ')')` },
+    version: 'c.last_updated',
+    parameters: currencyNames,
+  }),
+  dim_design: reference('dim_design', {
+    base: 'design',
+    as: 'd',
+    from: 'design d',
+    columns: {},
+    version: 'd.last_updated',
+  }),
+  dim_transaction: reference('dim_transaction', {
+    base: 'transaction',
+    as: 't',
+    from: 'transaction t',
+    columns: { transaction_type: 't.transaction_type::text' },
+    version: 't.last_updated',
+  }),
+  dim_payment_type: reference('dim_payment_type', {
+    base: 'payment_type',
+    as: 'p',
+    from: 'payment_type p',
+    columns: { payment_type_name: 'p.payment_type_name::text' },
+    version: 'p.last_updated',
+  }),
+  fact_sales_order: reference('fact_sales_order', {
+    base: 'sales_order',
+    as: 'o',
+    from: `${versions('sales_order')} o`,
+    columns: {
+      ...factAudit('o'),
+      sales_staff_id: 'o.staff_id',
+      unit_price: 'o.unit_price::numeric(10,2)',
+      agreed_payment_date: 'o.agreed_payment_date::date',
+      agreed_delivery_date: 'o.agreed_delivery_date::date',
+    },
+  }),
+  fact_purchase_order: reference('fact_purchase_order', {
+    base: 'purchase_order',
+    as: 'o',
+    from: `${versions('purchase_order')} o`,
+    columns: {
+      ...factAudit('o'),
+      item_unit_price: 'o.item_unit_price::numeric(10,2)',
+      agreed_delivery_date: 'o.agreed_delivery_date::date',
+      agreed_payment_date: 'o.agreed_payment_date::date',
+    },
+  }),
+  fact_payment: reference('fact_payment', {
+    base: 'payment',
+    as: 'p',
+    from: `${versions('payment')} p`,
+    columns: {
+      ...factAudit('p'),
+      payment_amount: 'p.payment_amount::numeric(10,2)',
+      payment_date: 'p.payment_date::date',
+    },
+  }),
+} satisfies { readonly [T in WarehouseTableName]: ReferencePair<T, SourceTableName> };
 
 /** Rows as sorted JSON lines, every value as PostgreSQL's own text form. */
 async function rowsAsText(pool: Pool, sql: string, values: unknown[] = []): Promise<string[]> {
@@ -193,7 +283,7 @@ export interface CompareOptions {
    * Per warehouse table, keys (the first column) left out of both sides: a dimension row whose
    * newest version was set aside, so the warehouse rightly holds an older one.
    */
-  readonly exceptKeys?: Readonly<Record<string, readonly number[]>>;
+  readonly exceptKeys?: { readonly [T in WarehouseTableName]?: readonly number[] };
 }
 
 /**
@@ -233,7 +323,8 @@ export async function compareWithReference(
     throw new Error('compareWithReference needs recordSourceHistory(source) right after seeding');
   }
   const differences: TableDifference[] = [];
-  for (const [table, pair] of [...Object.entries(REFERENCE), ['dim_date', DIM_DATE] as const]) {
+  for (const pair of Object.values(REFERENCE)) {
+    const { table } = pair;
     const except = new Set((options.exceptKeys?.[table] ?? []).map(String));
     const kept = (rows: string[]) =>
       except.size === 0

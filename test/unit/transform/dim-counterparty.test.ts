@@ -1,4 +1,4 @@
-import type { SourceRow } from '../../../lambdas/shared/core/warehouse-catalogue';
+import type { SourceRowOf } from '../../../lambdas/shared/core/catalogue';
 import { DIMENSIONS } from '../../../lambdas/shared/core/warehouse-catalogue';
 import { toDimCounterparty } from '../../../lambdas/transform/tables';
 import { expectEveryColumnChecked, transformErrorFrom, without } from './helpers';
@@ -26,7 +26,7 @@ const address = {
   last_updated: '2023-06-01T10:00:00.000000Z',
 };
 
-const byId = (...addresses: SourceRow[]) =>
+const byId = (...addresses: SourceRowOf<'address'>[]) =>
   new Map(addresses.map((a) => [a.address_id as number, a]));
 
 describe('toDimCounterparty', () => {

@@ -1,5 +1,5 @@
 import { dimStaff } from '../../../lambdas/transform/tables/dim-staff';
-import type { SourceRow } from '../../../lambdas/shared/core/warehouse-catalogue';
+import type { SourceRowOf } from '../../../lambdas/shared/core/catalogue';
 import { DIMENSIONS } from '../../../lambdas/shared/core/warehouse-catalogue';
 import { toDimStaff } from '../../../lambdas/transform/tables';
 import { expectEveryColumnChecked, transformErrorFrom, without } from './helpers';
@@ -23,7 +23,7 @@ const purchasing = {
   last_updated: '2022-11-03T14:20:49.962000Z',
 };
 
-const byId = (...departments: SourceRow[]) =>
+const byId = (...departments: SourceRowOf<'department'>[]) =>
   new Map(departments.map((d) => [d.department_id as number, d]));
 
 describe('toDimStaff', () => {

@@ -1,4 +1,9 @@
-import type { SourceRow } from '../../../lambdas/shared/core/warehouse-catalogue';
+import {
+  SOURCE_TABLES,
+  type SourceColumnType,
+  type SourceRowOf,
+  type SourceTableName,
+} from '../../../lambdas/shared/core/catalogue';
 import { TransformError } from '../../../lambdas/transform/tables';
 
 /** The TransformError that `run` throws; fails the test when it throws nothing or another error. */
@@ -29,14 +34,14 @@ type Outcome = { table: string; key: unknown; column: string } | 'accepted';
  * that column, with the advice every TransformError ends with. The `unread` columns, which the
  * warehouse does not keep, are accepted whatever they hold.
  */
-export function expectEveryColumnChecked(
-  row: Readonly<Record<string, unknown>>,
+export function expectEveryColumnChecked<R extends Readonly<Record<string, unknown>>>(
+  row: R,
   where: { table: string; keyColumn: string; unread: readonly string[] },
-  shape: (drifted: SourceRow) => unknown,
+  shape: (drifted: R) => unknown,
 ): void {
   const columns = Object.keys(row);
   const outcomes = columns.map((column): [string, Outcome] => {
-    const drifted = { ...row, [column]: { drifted: true } } as unknown as SourceRow;
+    const drifted = { ...row, [column]: { drifted: true } } as unknown as R;
     try {
       shape(drifted);
       return [column, 'accepted'];
@@ -59,4 +64,31 @@ export function expectEveryColumnChecked(
         : { table: where.table, key: column === where.keyColumn ? null : key, column },
     ]),
   );
+}
+
+/** A value of each source column type that its reader accepts. */
+const EXAMPLE_VALUE: Readonly<Record<SourceColumnType, string | number | boolean>> = {
+  integer: 1,
+  text: 'text',
+  numeric: '1.00',
+  timestamp: '2024-03-01T09:15:02.123Z',
+  boolean: true,
+};
+
+/**
+ * A readable row of a source table, built from its catalogue columns (null where nullable),
+ * with `values` for the columns the test is about: a column the catalogue adds is filled in
+ * here, and a misspelled one in `values` does not compile.
+ *
+ * @example
+ * sourceRow('staff', { staff_id: 1, department_id: 2 });
+ */
+export function sourceRow<S extends SourceTableName>(
+  table: S,
+  values: Partial<SourceRowOf<S>>,
+): SourceRowOf<S> {
+  const filled = Object.fromEntries(
+    SOURCE_TABLES[table].columns.map((c) => [c.name, c.nullable ? null : EXAMPLE_VALUE[c.type]]),
+  );
+  return { ...filled, ...values } as SourceRowOf<S>;
 }

@@ -6,35 +6,21 @@ import {
   type SnapshotTable,
 } from '../../../lambdas/transform/snapshots';
 import { dimStaff } from '../../../lambdas/transform/tables/dim-staff';
-import { transformErrorFrom } from './helpers';
+import { sourceRow, transformErrorFrom } from './helpers';
 
 const stamp = '2024-03-01T09:15:02.123Z';
-const department = {
+const department = sourceRow('department', {
   department_id: 2,
   department_name: 'Purchasing',
   location: null,
-  manager: 'Naomi Lapaglia',
-  created_at: stamp,
   last_updated: stamp,
-};
-const staff = {
-  staff_id: 1,
-  first_name: 'Jeremie',
-  last_name: 'Franey',
-  department_id: 2,
-  email_address: 'jeremie.franey@terrifictotes.com',
-  created_at: stamp,
-  last_updated: stamp,
-};
-const counterparty = {
+});
+const staff = sourceRow('staff', { staff_id: 1, department_id: 2, last_updated: stamp });
+const counterparty = sourceRow('counterparty', {
   counterparty_id: 4,
-  counterparty_legal_name: 'Fahey and Sons',
   legal_address_id: 15,
-  commercial_contact: null,
-  delivery_contact: null,
-  created_at: stamp,
   last_updated: stamp,
-};
+});
 
 const snapshots = (departments: DecodedRow[]) =>
   new Map<SnapshotTable, Snapshot>([
