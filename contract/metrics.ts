@@ -50,8 +50,11 @@ export const METRICS = {
   ReconciliationMismatch: { unit: 'Count', stages: ['load'] },
   /** Earlier batches of the day a stage skipped over (warned, not alarmed). */
   BatchSequenceGap: { unit: 'Count', stages: ['load'] },
-  /** 1 per run that parked its batch for a missing object (alarmed; status lists the batch). */
-  BatchParked: { unit: 'Count', stages: ['transform', 'load'] },
+  /**
+   * A gauge, once per invocation: the batches parked at the stage for a missing object and
+   * neither replayed nor purged (alarmed at 1 or more; status lists them).
+   */
+  ParkedBatches: { unit: 'Count', stages: ['transform', 'load'] },
   /** One batch of the stage, start to finish. */
   StageDurationMs: { unit: 'Milliseconds', stages: ['ingest', 'transform', 'load'] },
 } as const satisfies Record<string, MetricDeclaration>;

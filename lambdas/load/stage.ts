@@ -4,7 +4,7 @@ import { catchUp, type CatchUpOutcome } from '../shared/catch-up';
 import { batchIdFromManifestKey } from '../shared/core/batch';
 import type { ProcessedManifest } from '../shared/core/manifest';
 import type { BatchGap } from '../shared/core/reconcile';
-import { parkIfMissing } from '../shared/parked-batch';
+import { parkIfMissing, reportParkedBatches, unlessParked } from '../shared/parked-batch';
 import { pendingLoads } from '../shared/pending-batches';
 import type { ObjectStore } from '../shared/ports/object-store';
 import type { RemainingTime } from '../shared/ports/remaining-time';
@@ -58,6 +58,8 @@ export type LoadReport =
   | { readonly kind: 'loaded'; readonly run: LoadRun }
   | { readonly kind: 'failed'; readonly batchId?: string; readonly error: unknown }
   | { readonly kind: 'gaps'; readonly gaps: readonly BatchGap[] }
+  /** `handle` is done: the batches parked at the load, neither replayed nor purged. */
+  | { readonly kind: 'parked'; readonly batchIds: readonly string[] }
   /** `handle` is done: the newest source time its batches completed the warehouse up to. */
   | { readonly kind: 'finished'; readonly completeUpTo?: string; readonly at: string };
 
@@ -69,6 +71,7 @@ export interface LoadStage {
   /**
    * What an S3 event asks: each manifest's batch, after the earlier batches still owed (their
    * events dead-lettered in an outage). A catch-up that fails leaves the event's batch to run.
+   * A batch parked is recorded and left out of the answer, not thrown (parked-batch.ts).
    */
   handle(manifestKeys: readonly string[]): Promise<LoadRun[]>;
 }
@@ -166,10 +169,16 @@ export function loadStage(options: LoadStageOptions): LoadStage {
           const before = batchIdFromManifestKey(manifestKey);
           // A key that names no batch owes nothing before it; the stage refuses it.
           if (before) await owed(before);
-          runs.push(await batch(manifestKey));
+          const run = await unlessParked(() => batch(manifestKey));
+          if (run) runs.push(run);
         }
         return runs;
       } finally {
+        const at = { store: processed, runLog, stage: 'load' as const, logger };
+        await reportParkedBatches(
+          at,
+          options.onReport && ((batchIds) => report({ kind: 'parked', batchIds })),
+        );
         report({
           kind: 'finished',
           ...(completeUpTo ? { completeUpTo } : {}),

@@ -10,7 +10,7 @@ import {
 import { objectKeysOf, type S3EventLike } from '../shared/adapters/s3-event';
 import { createS3Client, S3ObjectStore } from '../shared/adapters/s3-object-store';
 import type { RemainingTime } from '../shared/ports/remaining-time';
-import { failureMetricsOf, metricsOf } from './metrics';
+import { metricsOf, parkedMetricsOf } from './metrics';
 import { transformStage, type TransformRun } from './stage';
 
 const telemetry = stageTelemetry('transform');
@@ -29,6 +29,6 @@ export const handler = stageHandler(
       invocation: context,
       onBatch: (keys) => telemetry.logger.appendKeys(keys),
       onRun: (run) => addMetrics(telemetry.metrics, metricsOf(run)),
-      onFailure: (error) => addMetrics(telemetry.metrics, failureMetricsOf(error)),
+      onParked: (batchIds) => addMetrics(telemetry.metrics, parkedMetricsOf(batchIds)),
     }).handle(objectKeysOf(event)),
 );

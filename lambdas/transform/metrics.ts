@@ -1,5 +1,4 @@
 import type { MetricPoint } from '../../contract/metrics';
-import { ParkedBatchError } from '../shared/parked-batch';
 import type { TransformRun } from './stage';
 
 /**
@@ -21,11 +20,12 @@ export function metricsOf(run: TransformRun): MetricPoint<'transform'>[] {
 }
 
 /**
- * The metrics of one failed transform: a batch parked for a missing object counts.
+ * The gauge of the batches parked at the transform, neither replayed nor purged: its alarm stays
+ * on while there is one.
  *
  * @example
- * transformStage({ ...options, onFailure: (error) => addMetrics(metrics, failureMetricsOf(error)) });
+ * transformStage({ ...options, onParked: (ids) => addMetrics(metrics, parkedMetricsOf(ids)) });
  */
-export function failureMetricsOf(error: unknown): MetricPoint<'transform'>[] {
-  return error instanceof ParkedBatchError ? [{ name: 'BatchParked', value: 1 }] : [];
+export function parkedMetricsOf(batchIds: readonly string[]): MetricPoint<'transform'>[] {
+  return [{ name: 'ParkedBatches', value: batchIds.length }];
 }

@@ -1,7 +1,7 @@
 import { ObjectStoreRunLog } from '../shared/adapters/s3-run-log';
 import { catchUp, type CatchUpOutcome } from '../shared/catch-up';
 import { batchIdFromManifestKey } from '../shared/core/batch';
-import { parkIfMissing } from '../shared/parked-batch';
+import { parkIfMissing, reportParkedBatches, unlessParked } from '../shared/parked-batch';
 import { pendingTransforms } from '../shared/pending-batches';
 import type { ObjectStore } from '../shared/ports/object-store';
 import type { RemainingTime } from '../shared/ports/remaining-time';
@@ -24,8 +24,8 @@ export interface TransformStageOptions {
   readonly onBatch?: (batch: { readonly manifestKey: string; readonly batchId?: string }) => void;
   /** Hears each batch run that finished, catch-up's included (for its metrics). */
   readonly onRun?: (run: TransformRun) => void;
-  /** Hears each batch run that failed, catch-up's included (for its metrics). */
-  readonly onFailure?: (error: unknown) => void;
+  /** Hears, once `handle` is done, the batches parked at the transform (for their gauge). */
+  readonly onParked?: (batchIds: readonly string[]) => void;
 }
 
 /** One transform of one batch, and how long it took. */
@@ -39,6 +39,7 @@ export interface TransformStage {
   /**
    * What an S3 event asks: each manifest's batch, after the earlier batches still owed (their
    * events dead-lettered in an outage). A catch-up that fails leaves the event's batch to run.
+   * A batch parked is recorded and left out of the answer, not thrown (parked-batch.ts).
    */
   handle(manifestKeys: readonly string[]): Promise<TransformRun[]>;
 }
@@ -87,9 +88,6 @@ export function transformStage(options: TransformStageOptions): TransformStage {
       );
       options.onRun?.(run);
       return run;
-    } catch (error) {
-      options.onFailure?.(error);
-      throw error;
     } finally {
       await workDir.dispose();
     }
@@ -107,13 +105,19 @@ export function transformStage(options: TransformStageOptions): TransformStage {
     catchUp: owed,
     async handle(manifestKeys) {
       const runs: TransformRun[] = [];
-      for (const manifestKey of manifestKeys) {
-        const before = batchIdFromManifestKey(manifestKey);
-        // A key that names no batch owes nothing before it; the stage refuses it.
-        if (before) await owed(before);
-        runs.push(await batch(manifestKey));
+      try {
+        for (const manifestKey of manifestKeys) {
+          const before = batchIdFromManifestKey(manifestKey);
+          // A key that names no batch owes nothing before it; the stage refuses it.
+          if (before) await owed(before);
+          const run = await unlessParked(() => batch(manifestKey));
+          if (run) runs.push(run);
+        }
+        return runs;
+      } finally {
+        const at = { store: landing, runLog, stage: 'transform' as const, logger };
+        await reportParkedBatches(at, options.onParked);
       }
-      return runs;
     },
   };
 }

@@ -792,16 +792,18 @@ describe('monitoring', () => {
     }
   });
 
-  it('alarms when the transform or the load parks a batch for a missing object', () => {
+  it('alarms while a batch is parked at the transform or the load, until it is replayed or purged', () => {
     for (const stage of ['transform', 'load']) {
       dev.hasResourceProperties('AWS::CloudWatch::Alarm', {
         AlarmName: `deliverance-dev-${stage}-batch-parked`,
-        MetricName: 'BatchParked',
+        MetricName: 'ParkedBatches',
         Namespace: 'Deliverance',
         Dimensions: [{ Name: 'service', Value: stage }],
-        Statistic: 'Sum',
-        Threshold: 0,
-        ComparisonOperator: 'GreaterThanThreshold',
+        Statistic: 'Maximum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        // The gauge's last value holds between invocations: a quiet stage does not clear it.
+        TreatMissingData: 'ignore',
       });
     }
   });

@@ -1,5 +1,5 @@
 import type { TransformRun } from '../../../lambdas/transform/stage';
-import { metricsOf } from '../../../lambdas/transform/metrics';
+import { metricsOf, parkedMetricsOf } from '../../../lambdas/transform/metrics';
 
 const BATCH = '20261123T043451123Z-3f9a1c';
 
@@ -53,5 +53,10 @@ describe('transform metrics', () => {
       { name: 'QuarantinedObjects', value: 0 },
       { name: 'QuarantinedRows', value: 0 },
     ]);
+  });
+
+  it('gauges the batches parked at the transform, none included, so the alarm clears once none is left', () => {
+    expect(parkedMetricsOf([BATCH])).toEqual([{ name: 'ParkedBatches', value: 1 }]);
+    expect(parkedMetricsOf([])).toEqual([{ name: 'ParkedBatches', value: 0 }]);
   });
 });
