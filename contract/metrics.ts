@@ -34,6 +34,11 @@ export const METRICS = {
   BacklogBatchStarted: { unit: 'Count', stages: ['ingest'] },
   /** Source rows stamped later than the source's clock, which no window reads yet (alarmed). */
   FutureStampedRows: { unit: 'Count', stages: ['ingest'] },
+  /**
+   * Seconds the source's TimeZone stepped back since a table was last read (0: none); the run
+   * moved those windows back by the step (alarmed).
+   */
+  SourceClockStepBack: { unit: 'Seconds', stages: ['ingest'] },
   /** Warehouse rows written to Parquet by a batch. */
   RowsTransformed: { unit: 'Count', stages: ['transform'] },
   /** Landing objects of a batch refused and set aside. */

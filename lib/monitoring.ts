@@ -184,6 +184,16 @@ export class Monitoring extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
+    this.alarm('source-clock-step-back', {
+      alarmDescription:
+        "The source's TimeZone stepped back (a daylight-saving zone, a changed setting): rows stamped after the step are stamped behind what was read. The ingest moved the windows back by the step, so none is skipped; its log names the database, the zone and the tables. Keep the source's TimeZone fixed (UTC).",
+      metric: stageMetric('SourceClockStepBack', cloudwatch.Stats.MAXIMUM),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
     this.dashboard = this.buildDashboard(prefix, props);
   }
 
