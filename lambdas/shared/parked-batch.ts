@@ -2,7 +2,7 @@ import { batchIdInKey, manifestKey, MANIFEST_PREFIX, QUARANTINE_PREFIX } from '.
 import { mapWithConcurrency } from './core/concurrency';
 import { PipelineError } from './core/pipeline-error';
 import { MissingObjectError, type ObjectStore } from './ports/object-store';
-import type { RunLog } from './ports/run-log';
+import type { RunLog, RunRecord } from './ports/run-log';
 import type { StageLogger } from './ports/stage-logger';
 
 /** The stages that read a manifest's objects, and so can park a batch. */
@@ -129,20 +129,24 @@ export interface ParkedBatchesAt {
 }
 
 /**
- * The batches parked at `stage` and neither replayed nor purged, oldest first: a reason under
- * `quarantine/manifests/` (one list request: refused and parked manifests are few) whose run
- * record is still the parking failure, not given up. The same rule as `deliverance status`, so
- * the alarm and status agree.
+ * The batches parked at `stage` and neither replayed nor purged, oldest first, with their run
+ * record: a reason under `quarantine/manifests/` (one list request: refused and parked manifests
+ * are few) whose run record is still the parking failure, not given up. The rule
+ * `deliverance status` lists them by, so the alarm and status agree.
  */
-export async function parkedBatchIds(at: ParkedBatchesAt): Promise<string[]> {
+export async function parkedBatches(
+  at: ParkedBatchesAt,
+): Promise<{ readonly batchId: string; readonly record: RunRecord }[]> {
   const reasons = (await at.store.list(`${QUARANTINE_PREFIX}${MANIFEST_PREFIX}`)).filter((key) =>
     key.endsWith('.reason.json'),
   );
   const ids = [...new Set(reasons.flatMap((key) => batchIdInKey(key) ?? []))].sort();
   const records = await mapWithConcurrency(ids, 8, (id) => at.runLog.read(id, at.stage));
-  return ids.filter((_, i) => {
+  return ids.flatMap((batchId, i) => {
     const record = records[i];
-    return record?.state === 'failure' && record.missing !== undefined && !record.purged;
+    return record?.state === 'failure' && record.missing !== undefined && !record.purged
+      ? [{ batchId, record }]
+      : [];
   });
 }
 
@@ -158,7 +162,7 @@ export async function reportParkedBatches(
   if (!hear) return;
   let parked: string[];
   try {
-    parked = await parkedBatchIds(at);
+    parked = (await parkedBatches(at)).map((p) => p.batchId);
   } catch (error) {
     at.logger.warn('Could not count the parked batches: the alarm keeps its state', {
       stage: at.stage,

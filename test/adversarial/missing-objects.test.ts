@@ -216,6 +216,15 @@ describe('an object a manifest names is missing: named, parked, the batches afte
       { name: 'ParkedBatches', value: 1 },
       { name: 'ParkedBatches', value: 0 },
     ]);
+    // Status lists it as long as it is parked, however many runs came since: here none of them
+    // is within the days it reads runs back.
+    const later = await collectStatus(localStatusSources(stack), {
+      now: new Date(Date.now() + 40 * 24 * 3600 * 1000),
+    });
+    expect(later.runs).toEqual([]);
+    expect(later.parked).toEqual([
+      expect.objectContaining({ batchId: parked.batchId, stage: 'transform', key }),
+    ]);
 
     await stack.landing.put(key, bytes);
     await replayBatch(stack, {
