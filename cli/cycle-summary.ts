@@ -3,6 +3,7 @@ import type { CycleResult } from '../local/run-cycle';
 import { futureStampedText } from './status/format-status-text';
 import { formatTable } from './table-format';
 import { terminalText } from './terminal-text';
+import { zoneStepText } from '../lambdas/ingest/zone-step';
 
 /** The per-table story of one cycle: rows landed, shaped and written to the warehouse. */
 export function formatCycleSummary(cycle: CycleResult): string {
@@ -43,6 +44,7 @@ export function formatCycleSummary(cycle: CycleResult): string {
           ]),
         ]
       : []),
+    ...(ingest.zoneStepBack ? ['', terminalText(zoneStepText(ingest.zoneStepBack))] : []),
     ...(ingest.futureStamped.length > 0
       ? [
           '',

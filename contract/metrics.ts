@@ -34,6 +34,11 @@ export const METRICS = {
   BacklogBatchStarted: { unit: 'Count', stages: ['ingest'] },
   /** Source rows stamped later than the source's clock, which no window reads yet (alarmed). */
   FutureStampedRows: { unit: 'Count', stages: ['ingest'] },
+  /**
+   * Seconds the source's TimeZone stepped back since a table was last read (0: none); the run
+   * moved those windows back by the step (alarmed).
+   */
+  SourceClockStepBack: { unit: 'Seconds', stages: ['ingest'] },
   /** Warehouse rows written to Parquet by a batch. */
   RowsTransformed: { unit: 'Count', stages: ['transform'] },
   /** Landing objects of a batch refused and set aside. */
@@ -50,8 +55,11 @@ export const METRICS = {
   ReconciliationMismatch: { unit: 'Count', stages: ['load'] },
   /** Earlier batches of the day a stage skipped over (warned, not alarmed). */
   BatchSequenceGap: { unit: 'Count', stages: ['load'] },
-  /** 1 per run that parked its batch for a missing object (alarmed; status lists the batch). */
-  BatchParked: { unit: 'Count', stages: ['transform', 'load'] },
+  /**
+   * A gauge, once per invocation: the batches parked at the stage for a missing object and
+   * neither replayed nor purged (alarmed at 1 or more; status lists them).
+   */
+  ParkedBatches: { unit: 'Count', stages: ['transform', 'load'] },
   /**
    * 1 per invocation that stopped at a fatal error (a configuration or code fault): answered, not
    * retried nor dead-lettered; alarmed per stage.

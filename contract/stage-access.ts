@@ -10,6 +10,12 @@ export const WATERMARK_PARAMETERS = 'watermarks/';
 /** The tables an operator paused (`deliverance pause`), a JSON array: `<path>/paused-tables`. */
 export const PAUSED_TABLES_PARAMETER = 'paused-tables';
 
+/**
+ * The source's UTC offset when each table's watermark was read, a JSON object of seconds by
+ * table: `<path>/source-zone`. A lower offset now means the source's TimeZone stepped back.
+ */
+export const SOURCE_ZONE_PARAMETER = 'source-zone';
+
 /** SSM parameters by path below the stack's parameter path (`deliverance:parameterPrefix`). */
 export interface ParameterAccess {
   /** GetParameter. */
@@ -39,8 +45,8 @@ export const STAGE_ACCESS: Readonly<Record<StageName, StageAccess>> = {
     databases: ['source'],
     // Ingest reads the paused tables each run and never writes them.
     parameters: {
-      read: [WATERMARK_PARAMETERS, PAUSED_TABLES_PARAMETER],
-      write: [WATERMARK_PARAMETERS],
+      read: [WATERMARK_PARAMETERS, PAUSED_TABLES_PARAMETER, SOURCE_ZONE_PARAMETER],
+      write: [WATERMARK_PARAMETERS, SOURCE_ZONE_PARAMETER],
     },
     // A run that left a backlog starts the next batch itself (lambdas/ingest/backlog.ts).
     invokesItself: true,

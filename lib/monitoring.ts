@@ -181,12 +181,14 @@ export class Monitoring extends Construct {
 
     for (const stage of ['transform', 'load'] as const) {
       this.alarm(`${stage}-batch-parked`, {
-        alarmDescription: `The ${stage} parked a batch: an object its manifest names is missing. The batches after it go on; deliverance status lists the parked batch, its bucket and key, until it is replayed or purged (docs/operations.md, "Parked batches").`,
-        metric: stageMetric('BatchParked', cloudwatch.Stats.SUM, FIVE_MINUTES, stage),
-        threshold: 0,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        alarmDescription: `A batch is parked at the ${stage}: an object its manifest names is missing. The batches after it go on; deliverance status lists the parked batch, its bucket and key. The alarm stays on until every parked batch is replayed or purged (docs/operations.md, "Parked batches").`,
+        metric: stageMetric('ParkedBatches', cloudwatch.Stats.MAXIMUM, FIVE_MINUTES, stage),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        // A gauge each invocation emits: between invocations the alarm keeps its state, so it
+        // clears only when a run counts no parked batch, not when the stage goes quiet.
+        treatMissingData: cloudwatch.TreatMissingData.IGNORE,
       });
     }
 
@@ -194,6 +196,16 @@ export class Monitoring extends Construct {
       alarmDescription:
         "Source rows are stamped later than the source's clock (a wrong client clock, a mistyped year): no ingest reads them until their time comes. deliverance status and the ingest log name the table and keys; correct their last_updated in the source.",
       metric: stageMetric('FutureStampedRows', cloudwatch.Stats.MAXIMUM),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    this.alarm('source-clock-step-back', {
+      alarmDescription:
+        "The source's TimeZone stepped back (a daylight-saving zone, a changed setting): rows stamped after the step are stamped behind what was read. The ingest moved the windows back by the step, so none is skipped; its log names the database, the zone and the tables. Keep the source's TimeZone fixed (UTC).",
+      metric: stageMetric('SourceClockStepBack', cloudwatch.Stats.MAXIMUM),
       threshold: 0,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,

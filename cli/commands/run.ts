@@ -17,12 +17,15 @@ export async function runCommand(options: { verbose: boolean | undefined }): Pro
       },
       (cycle, progress) => console.log(formatCycleWithProgress(cycle, progress)),
     );
-    // 3: something was set aside (an object, or rows), for the operator to look at.
-    const quarantined = cycles.some(
-      ({ transform: { manifest } }) =>
-        (manifest?.quarantined.length ?? 0) > 0 || (manifest?.quarantinedRows?.length ?? 0) > 0,
+    // 3: something needs the operator's look: an object or rows set aside, or the source's
+    // TimeZone stepped back (its windows were moved back, nothing skipped).
+    const needsAttention = cycles.some(
+      ({ ingest, transform: { manifest } }) =>
+        (manifest?.quarantined.length ?? 0) > 0 ||
+        (manifest?.quarantinedRows?.length ?? 0) > 0 ||
+        ingest.zoneStepBack !== undefined,
     );
-    return quarantined ? 3 : 0;
+    return needsAttention ? 3 : 0;
   } finally {
     await environment.stop();
   }

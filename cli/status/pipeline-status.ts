@@ -17,6 +17,7 @@ import {
 } from '../../lambdas/shared/ports/run-log';
 import type { WatermarkStore } from '../../lambdas/shared/ports/watermark-store';
 import type { Pool } from 'pg';
+import { olderParkedBatches } from './older-parked-batches';
 
 /** A stage's state for one batch; `none` when an earlier stage never handed the batch on. */
 export type StageState = 'success' | 'pending' | 'running' | 'error' | 'none';
@@ -345,6 +346,8 @@ export async function collectStatus(
       }
     }
   }
+
+  parked.push(...(await olderParkedBatches(sources, batchIds)));
 
   const gaps = findBatchGaps({
     landed: records.filter((r) => r.ingest?.state === 'success').map((r) => r.batchId),

@@ -17,7 +17,7 @@ import { findFutureStamped, futureBound, type FutureStamped } from './future-sta
 import { overCap } from './extract-query';
 import { pausedPlan } from './paused-tables';
 import { checkSourceColumns, type LiveColumns } from './live-columns';
-import { readSourceClock } from './source-clock';
+import { readSourceClock, type SourceReading } from './source-clock';
 import { removeUnfinishedAttempts, type RemovedAttempts } from './unfinished-attempts';
 import {
   extractWindow,
@@ -26,6 +26,14 @@ import {
   type ExtractWindow,
   type SourceClock,
 } from './window';
+import {
+  rebaseWatermark,
+  zoneOffsetsAfter,
+  zoneStepBack,
+  zoneStepText,
+  type ZoneOffsets,
+  type ZoneStepBack,
+} from './zone-step';
 
 export interface IngestOptions {
   readonly source: Pool;
@@ -70,6 +78,11 @@ export interface IngestResult {
    * until the clock reaches their stamp (docs/guarantees.md §2). Tables with none are left out.
    */
   readonly futureStamped: readonly FutureStamped[];
+  /**
+   * The source's TimeZone stepped back since some tables were last read: their windows were
+   * moved back by the step, so nothing is skipped, and an operator is told (zone-step.ts).
+   */
+  readonly zoneStepBack?: ZoneStepBack;
 }
 
 /**
@@ -95,7 +108,7 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
   const removed = await removeUnfinishedAttempts(options.landing, batchId, log);
 
   const control = await options.source.connect();
-  let clock: SourceClock;
+  let clock: SourceReading;
   let drift: LiveColumns['drift'];
   let futureStamped: FutureStamped[];
   try {
@@ -119,9 +132,16 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
       },
     );
   }
+  const offsets = await options.watermarks.zoneOffsets();
+  const step = zoneStepBack(
+    offsets,
+    clock.zone,
+    tables.map((t) => t.name),
+  );
+  if (step) log.warn(zoneStepText(step), { batchId, ...step });
   // Every table's window before any is read: a refused watermark fails the run having landed
   // nothing, as a lost source column does, and the error names every table at fault.
-  const windows = await windowsOf(tables, options.watermarks, clock, options.overlapSeconds);
+  const windows = await windowsOf(tables, options.watermarks, clock, options.overlapSeconds, step);
   for (const [table, { extra }] of drift) {
     if (extra.length > 0) {
       log.warn(
@@ -209,12 +229,38 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
   for (const { entry, watermark } of landed) {
     await options.watermarks.write(entry.table, watermark);
   }
+  // After the watermarks: a crash between leaves the old offsets, and the next run moves the
+  // new watermarks back again, re-reading more (safe) rather than less.
+  await recordZone(
+    options.watermarks,
+    offsets,
+    clock,
+    landed.map((l) => l.entry.table),
+  );
   // A batch that finished a backfill read its window as of the backfill's start: what changed
   // since is for the next batch, so that one follows at once too.
   const caughtUp =
     plan.capped.length === 0 &&
     plan.read.every((t) => (windows.get(t.name) as TableWindow).window.after === undefined);
-  return { batchId, manifestKey: key, manifest, removed, caughtUp, futureStamped };
+  return {
+    batchId,
+    manifestKey: key,
+    manifest,
+    removed,
+    caughtUp,
+    futureStamped,
+    ...(step ? { zoneStepBack: step } : {}),
+  };
+}
+
+async function recordZone(
+  watermarks: WatermarkStore,
+  recorded: ZoneOffsets,
+  clock: SourceReading,
+  tables: readonly string[],
+): Promise<void> {
+  const offsets = zoneOffsetsAfter(recorded, clock.zone, tables);
+  if (offsets) await watermarks.setZoneOffsets(offsets);
 }
 
 interface TableWindow {
@@ -227,11 +273,18 @@ async function windowsOf(
   watermarks: WatermarkStore,
   clock: SourceClock,
   overlapSeconds: number,
+  step: ZoneStepBack | undefined,
 ): Promise<Map<string, TableWindow>> {
   const windows = new Map<string, TableWindow>();
   const refused: WatermarkError[] = [];
   for (const table of tables) {
-    const previous = await watermarks.read(table.name);
+    const stored = await watermarks.read(table.name);
+    // A watermark read before the zone stepped back, in the zone's wall-clock time now.
+    const stepSeconds = step?.tables[table.name];
+    const previous =
+      stored === undefined || stepSeconds === undefined
+        ? stored
+        : rebaseWatermark(stored, stepSeconds);
     try {
       const window = extractWindow(
         table.name,

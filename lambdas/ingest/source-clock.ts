@@ -2,12 +2,19 @@ import type { ClientBase } from 'pg';
 import { InvariantError } from '../shared/core/pipeline-error';
 import type { StageLogger } from '../shared/ports/stage-logger';
 import type { SourceClock } from './window';
+import type { SourceZone } from './zone-step';
+
+/** The run's clock reading, and the zone its wall-clock times are in. */
+export interface SourceReading extends SourceClock {
+  readonly zone: SourceZone;
+}
 
 /**
  * The run's clock reading. `upper` is the source's clock held back to the start of the oldest
  * transaction still open there: a transaction stamps its rows with its own start time (now()),
  * so rows it has not committed yet always fall after this bound and are read by a later run.
- * Timestamps are read in the server's time zone, which is how `timestamp` columns are stamped.
+ * Timestamps are read in the server's time zone, which is how `timestamp` columns are stamped;
+ * the zone and its UTC offset come with them, so a zone that stepped back is seen (zone-step.ts).
  *
  * The bound is one microsecond before that instant truncated to `precision` fractional digits,
  * the coarsest of the `last_updated` columns. A `timestamp(p)` column ROUNDS now() to p digits:
@@ -20,7 +27,7 @@ export async function readSourceClock(
   client: ClientBase,
   logger: StageLogger,
   precision: number,
-): Promise<SourceClock> {
+): Promise<SourceReading> {
   if (!Number.isInteger(precision) || precision < 0 || precision > 6) {
     throw new InvariantError(`A timestamp precision must be 0 to 6 digits, not ${precision}`);
   }
@@ -34,6 +41,9 @@ export async function readSourceClock(
     now: string;
     held_back_seconds: number;
     can_see_all: boolean;
+    database: string;
+    zone: string;
+    utc_offset_seconds: number;
   }>(
     `WITH horizon AS (
        SELECT min(xact_start) AS oldest FROM pg_stat_activity
@@ -44,7 +54,10 @@ export async function readSourceClock(
             ${zoned('now()')} AS now,
             extract(epoch FROM now() - least(now(), coalesce(oldest, now())))::float8 AS held_back_seconds,
             (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
-              OR pg_has_role(current_user, 'pg_read_all_stats', 'MEMBER') AS can_see_all
+              OR pg_has_role(current_user, 'pg_read_all_stats', 'MEMBER') AS can_see_all,
+            current_database() AS database,
+            current_setting('TimeZone') AS zone,
+            extract(timezone FROM now())::int AS utc_offset_seconds
      FROM horizon`,
   );
   const row = result.rows[0];
@@ -59,5 +72,9 @@ export async function readSourceClock(
       heldBackSeconds: Math.round(row.held_back_seconds),
     });
   }
-  return { upper: row.upper, now: row.now };
+  return {
+    upper: row.upper,
+    now: row.now,
+    zone: { database: row.database, name: row.zone, utcOffsetSeconds: row.utc_offset_seconds },
+  };
 }

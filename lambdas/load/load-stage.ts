@@ -11,7 +11,7 @@ import type { RemainingTime } from '../shared/ports/remaining-time';
 import type { StageLogger } from '../shared/ports/stage-logger';
 import { loadedTables } from '../shared/run-recording';
 import { ScopedObjectStore } from '../shared/scoped-object-store';
-import type { BatchKeys, StageReport } from '../shared/stage-report';
+import type { BatchKeys, ManifestStageReport } from '../shared/stage-report';
 import type { StageTiming } from '../shared/timed';
 import { aloneInWarehouse } from './catch-up-lock';
 import { runLoad, type LoadOptions, type LoadResult } from './load';
@@ -55,7 +55,7 @@ export type LoadRun = LoadResult &
   };
 
 /** What the load reports as it goes; `metricsOf` turns each into its metrics. */
-export type LoadReport = StageReport<
+export type LoadReport = ManifestStageReport<
   LoadRun,
   | { readonly kind: 'gaps'; readonly gaps: readonly BatchGap[] }
   /** `handle` is done: the newest source time its batches completed the warehouse up to. */

@@ -1,6 +1,5 @@
 import type { MetricPoint } from '../../contract/metrics';
 import { ReconciliationError } from '../shared/core/reconcile';
-import { ParkedBatchError } from '../shared/parked-batch';
 import type { LoadReport } from './load-stage';
 
 const secondsBetween = (from: string, to: string) =>
@@ -9,8 +8,8 @@ const secondsBetween = (from: string, to: string) =>
 /**
  * The metrics of one report of the load: rows, duration and lag of a batch loaded (a batch
  * found already loaded has no lag: it reached the warehouse earlier), a mismatch of a batch
- * refused for its counts, the gaps found before a batch, and the warehouse's freshness once
- * the invocation is done.
+ * refused for its counts, the gaps found before a batch, and, once the invocation is done, the
+ * batches parked and the warehouse's freshness.
  *
  * @example
  * loadStage({ ...options, onReport: (report) => addMetrics(metrics, metricsOf(report)) });
@@ -33,12 +32,13 @@ export function metricsOf(report: LoadReport): MetricPoint<'load'>[] {
       ];
     }
     case 'failed':
-      if (report.error instanceof ParkedBatchError) return [{ name: 'BatchParked', value: 1 }];
       return report.error instanceof ReconciliationError
         ? [{ name: 'ReconciliationMismatch', value: 1 }]
         : [];
     case 'gaps':
       return [{ name: 'BatchSequenceGap', value: report.gaps.length }];
+    case 'parked':
+      return [{ name: 'ParkedBatches', value: report.batchIds.length }];
     case 'finished':
       return report.completeUpTo
         ? [

@@ -1,12 +1,17 @@
 import { catchUp, type CatchUpOutcome } from './catch-up';
 import { batchIdFromManifestKey } from './core/batch';
-import { parkIfMissing, type ParkingStage } from './parked-batch';
+import {
+  parkIfMissing,
+  reportParkedBatches,
+  unlessParked,
+  type ParkingStage,
+} from './parked-batch';
 import type { ObjectStore } from './ports/object-store';
 import type { RemainingTime } from './ports/remaining-time';
 import type { RunLog } from './ports/run-log';
 import type { StageLogger } from './ports/stage-logger';
 import { recordStageRun, type StageRunOptions } from './run-recording';
-import type { BatchKeys, StageReport } from './stage-report';
+import type { BatchKeys, ManifestStageReport } from './stage-report';
 import { timed, type StageTiming } from './timed';
 
 /** A stage run by manifests (transform, load): one batch, the batches owed, and an S3 event. */
@@ -18,6 +23,7 @@ export interface ManifestStage<Run> {
   /**
    * What an S3 event asks: each manifest's batch, after the earlier batches still owed (their
    * events dead-lettered in an outage). A catch-up that fails leaves the event's batch to run.
+   * A batch parked is recorded and left out of the answer, not thrown (parked-batch.ts).
    */
   handle(manifestKeys: readonly string[]): Promise<Run[]>;
 }
@@ -42,14 +48,18 @@ export interface ManifestStageSpec<Result extends object, Run> {
   /** Lambda's context: catch-up leaves the time the event's own batch needs. @default - no deadline */
   readonly invocation?: RemainingTime;
   readonly onBatch?: (batch: BatchKeys) => void;
-  /** Hears each batch run that finished or failed, catch-up's included (for its metrics). */
-  readonly onReport?: (report: StageReport<Run>) => void;
+  /**
+   * Hears each batch run that finished or failed, catch-up's included, and once `handle` is done
+   * the batches parked at the stage (for their metrics).
+   */
+  readonly onReport?: (report: ManifestStageReport<Run>) => void;
 }
 
 /**
  * The skeleton of a stage run by manifests: each batch between run records (a missing object
  * parks it), reported through one hook, and an S3 event's batches each after the earlier
- * batches still owed. The stages give only their work, their record and what they owe.
+ * batches still owed, ending with the gauge of the batches parked. The stages give only their
+ * work, their record and what they owe.
  *
  * @example
  * const stage = manifestStage({ stage: 'transform', logger, runLog, input: landing, record, work, complete: (run) => run, pending });
@@ -94,13 +104,21 @@ export function manifestStage<Result extends object, Run>(
     catchUp: owed,
     async handle(manifestKeys) {
       const runs: Run[] = [];
-      for (const manifestKey of manifestKeys) {
-        const before = batchIdFromManifestKey(manifestKey);
-        // A key that names no batch owes nothing before it; the stage refuses it.
-        if (before) await owed(before);
-        runs.push(await batch(manifestKey));
+      try {
+        for (const manifestKey of manifestKeys) {
+          const before = batchIdFromManifestKey(manifestKey);
+          // A key that names no batch owes nothing before it; the stage refuses it.
+          if (before) await owed(before);
+          const run = await unlessParked(() => batch(manifestKey));
+          if (run) runs.push(run);
+        }
+        return runs;
+      } finally {
+        await reportParkedBatches(
+          { store: spec.input, runLog: spec.runLog, stage, logger },
+          spec.onReport && ((batchIds) => spec.onReport?.({ kind: 'parked', batchIds })),
+        );
       }
-      return runs;
     },
   };
 }

@@ -8,6 +8,15 @@ export type StageReport<Run, Extra = never> =
   | { readonly kind: 'failed'; readonly batchId?: string; readonly error: unknown }
   | Extra;
 
+/**
+ * What a stage run by manifests reports: a {@link StageReport}, and once an S3 event is handled
+ * the batches parked at it, neither replayed nor purged (a gauge: its alarm stays on until none).
+ */
+export type ManifestStageReport<Run, Extra = never> = StageReport<
+  Run,
+  { readonly kind: 'parked'; readonly batchIds: readonly string[] } | Extra
+>;
+
 /** The hook a stage reports through. */
 export type OnReport<Report> = (report: Report) => void;
 

@@ -6,7 +6,7 @@ import type { RemainingTime } from '../shared/ports/remaining-time';
 import type { StageLogger } from '../shared/ports/stage-logger';
 import { processedTables, setAsideRows } from '../shared/run-recording';
 import { stageStores } from '../shared/scoped-object-store';
-import type { BatchKeys, StageReport } from '../shared/stage-report';
+import type { BatchKeys, ManifestStageReport } from '../shared/stage-report';
 import type { StageTiming } from '../shared/timed';
 import { runTransform, type TransformResult } from './transform';
 
@@ -29,7 +29,7 @@ export interface TransformStageOptions {
 export type TransformRun = TransformResult & StageTiming;
 
 /** What the transform reports as it goes; `metricsOf` turns each into its metrics. */
-export type TransformReport = StageReport<TransformRun>;
+export type TransformReport = ManifestStageReport<TransformRun>;
 
 export type TransformStage = ManifestStage<TransformRun>;
 

@@ -49,9 +49,9 @@ const transform = () =>
       const path = await mkdtemp(join(tmpdir(), 'dlv-adversarial-'));
       return { path, dispose: () => rm(path, { recursive: true, force: true }) };
     },
-    // The failures' metrics only, as the test heard them before the one `onReport` hook.
+    // The parked batches' gauge only, as the test heard it before the one `onReport` hook.
     onReport: (report) => {
-      if (report.kind === 'failed') metrics.push(...transformMetricsOf(report));
+      if (report.kind === 'parked') metrics.push(...transformMetricsOf(report));
     },
   });
 
@@ -118,7 +118,7 @@ describe('an object a manifest names is missing: named, parked, the batches afte
         `^Batch ${parked.batchId} parked at transform: s3://${stack.landing.bucket}/${key} does not exist \\(NoSuchKey: .*\\)\\. .*deliverance replay --batch ${parked.batchId}`,
       ),
     );
-    expect(metrics).toEqual([{ name: 'BatchParked', value: 1 }]);
+    expect(metrics).toEqual([{ name: 'ParkedBatches', value: 1 }]);
     expect(await stack.landing.exists(parkedReasonKey(parked.batchId))).toBe(true);
     expect(await pendingTransforms(stack)).toEqual([]);
 
@@ -170,7 +170,7 @@ describe('an object a manifest names is missing: named, parked, the batches afte
         `^Batch ${parked.batchId} parked at load: s3://${stack.processed.bucket}/${key} does not exist .*--stage transform --force`,
       ),
     );
-    expect(metrics).toContainEqual({ name: 'BatchParked', value: 1 });
+    expect(metrics).toContainEqual({ name: 'ParkedBatches', value: 1 });
     expect(metrics).not.toContainEqual(expect.objectContaining({ name: 'BatchSequenceGap' }));
     expect(await pendingLoads(stack.processed, new PostgresLoadLog(stack.warehouse))).toEqual([]);
     const inWarehouse = await stack.warehouse.query(
@@ -198,6 +198,54 @@ describe('an object a manifest names is missing: named, parked, the batches afte
     ).toBe(parked.batchId);
   });
 
+  it("a parked batch's own event is answered, not failed (no retry, no dead letter): one failure record, and each later invocation counts it in the gauge until it is replayed", async () => {
+    const parked = await landedBatch();
+    const landing = await readManifest(stack.landing, parked.manifestKey, parseLandingManifest);
+    const key = landing.tables.find((t) => t.table === 'sales_order')!.keys[0]!;
+    const bytes = await stack.landing.get(key);
+    await stack.landing.delete(key);
+
+    await expect(transform().handle([parked.manifestKey])).resolves.toEqual([]);
+    expect(await record(parked.batchId, 'transform')).toMatchObject({
+      state: 'failure',
+      missing: { bucket: stack.landing.bucket, key },
+    });
+    expect(metrics).toEqual([{ name: 'ParkedBatches', value: 1 }]);
+
+    metrics.length = 0;
+    const [run] = await transform().handle([(await independentBatch()).manifestKey]);
+    await load().handle([run!.manifestKey]);
+    // The transform's gauge, then the load's: the batch is parked at the transform only.
+    expect(metrics.filter((m) => m.name === 'ParkedBatches')).toEqual([
+      { name: 'ParkedBatches', value: 1 },
+      { name: 'ParkedBatches', value: 0 },
+    ]);
+    // Status lists it as long as it is parked, however many runs came since: here none of them
+    // is within the days it reads runs back.
+    const later = await collectStatus(localStatusSources(stack), {
+      now: new Date(Date.now() + 40 * 24 * 3600 * 1000),
+    });
+    expect(later.runs).toEqual([]);
+    expect(later.parked).toEqual([
+      expect.objectContaining({ batchId: parked.batchId, stage: 'transform', key }),
+    ]);
+
+    await stack.landing.put(key, bytes);
+    await replayBatch(stack, {
+      batchId: parked.batchId,
+      stage: 'transform',
+      force: false,
+      logger: silentLogger,
+    });
+    metrics.length = 0;
+    const [last] = await transform().handle([(await independentBatch()).manifestKey]);
+    await load().handle([last!.manifestKey]);
+    expect(metrics.filter((m) => m.name === 'ParkedBatches')).toEqual([
+      { name: 'ParkedBatches', value: 0 },
+      { name: 'ParkedBatches', value: 0 },
+    ]);
+    expect(await compareWithReference(stack.source, stack.warehouse)).toEqual([]);
+  });
   it('purge: a parked batch given up is listed no more, as parked or as a gap, and stays out of the catch-up', async () => {
     const parked = await landedBatch();
     const landing = await readManifest(stack.landing, parked.manifestKey, parseLandingManifest);
@@ -217,5 +265,9 @@ describe('an object a manifest names is missing: named, parked, the batches afte
     });
     expect(await pendingTransforms(stack)).toEqual([]);
     await expect(purgeParkedBatch(stack.processed, next.batchId)).rejects.toThrow(/is not parked/);
+    // The gauge its alarm watches counts it no more.
+    metrics.length = 0;
+    await transform().handle([(await independentBatch()).manifestKey]);
+    expect(metrics).toEqual([{ name: 'ParkedBatches', value: 0 }]);
   });
 });

@@ -482,30 +482,21 @@ describe('permissions', () => {
   });
 
   it('lets ingest read and write its watermark parameters and read the totesys secret', () => {
-    dev.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          {
-            Effect: 'Allow',
-            Action: ['ssm:GetParameter', 'ssm:PutParameter'],
-            Resource: {
-              'Fn::Join': [
-                '',
-                [
-                  'arn:',
-                  { Ref: 'AWS::Partition' },
-                  ':ssm:',
-                  { Ref: 'AWS::Region' },
-                  ':',
-                  { Ref: 'AWS::AccountId' },
-                  ':parameter/deliverance/dev/watermarks/*',
-                ],
-              ],
-            },
-          },
-        ]),
-      },
-    });
+    // The watermarks, and the source's UTC offset each was read at (lambdas/ingest/zone-step.ts).
+    const parameterWrites = statementsOf(dev, 'ingest').filter((s) =>
+      actions(s).includes('ssm:PutParameter'),
+    );
+    expect(
+      parameterWrites.map((s) => [
+        actions(s),
+        (JSON.stringify(resources(s)).match(/:parameter\/[^"]*/g) ?? []).sort(),
+      ]),
+    ).toEqual([
+      [
+        ['ssm:GetParameter', 'ssm:PutParameter'],
+        [':parameter/deliverance/dev/source-zone*', ':parameter/deliverance/dev/watermarks/*'],
+      ],
+    ]);
     const secretReads = statementsOf(dev, 'ingest').filter((s) =>
       actions(s).includes('secretsmanager:GetSecretValue'),
     );
@@ -823,7 +814,7 @@ describe('monitoring', () => {
 
   it('notifies the topic of every alarm and of its recovery', () => {
     const alarms = dev.findResources('AWS::CloudWatch::Alarm');
-    expect(Object.keys(alarms)).toHaveLength(16);
+    expect(Object.keys(alarms)).toHaveLength(17);
     const topic = { Ref: Object.keys(dev.findResources('AWS::SNS::Topic'))[0] };
     for (const alarm of Object.values(alarms)) {
       expect((alarm as Resource).Properties).toMatchObject({
@@ -866,16 +857,18 @@ describe('monitoring: the alarms and the dashboard', () => {
     }
   });
 
-  it('alarms when the transform or the load parks a batch for a missing object', () => {
+  it('alarms while a batch is parked at the transform or the load, until it is replayed or purged', () => {
     for (const stage of ['transform', 'load']) {
       dev.hasResourceProperties('AWS::CloudWatch::Alarm', {
         AlarmName: `deliverance-dev-${stage}-batch-parked`,
-        MetricName: 'BatchParked',
+        MetricName: 'ParkedBatches',
         Namespace: 'Deliverance',
         Dimensions: [{ Name: 'service', Value: stage }],
-        Statistic: 'Sum',
-        Threshold: 0,
-        ComparisonOperator: 'GreaterThanThreshold',
+        Statistic: 'Maximum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        // The gauge's last value holds between invocations: a quiet stage does not clear it.
+        TreatMissingData: 'ignore',
       });
     }
   });
@@ -947,6 +940,19 @@ describe('monitoring: the alarms and the dashboard', () => {
       MetricName: 'FutureStampedRows',
       Namespace: 'Deliverance',
       Dimensions: [{ Name: 'service', Value: 'ingest' }],
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 1,
+    });
+  });
+
+  it("alarms when the source's TimeZone stepped back, on the run that moved its windows back", () => {
+    dev.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'deliverance-dev-source-clock-step-back',
+      MetricName: 'SourceClockStepBack',
+      Namespace: 'Deliverance',
+      Dimensions: [{ Name: 'service', Value: 'ingest' }],
+      Statistic: 'Maximum',
       Threshold: 0,
       ComparisonOperator: 'GreaterThanThreshold',
       EvaluationPeriods: 1,

@@ -9,6 +9,7 @@ import type { OperationsParameter } from '../../contract/operations';
 import { isStageFault } from '../../contract/stage-fault';
 import type { IngestResult } from '../../lambdas/ingest/ingest';
 import { landingKey, manifestKey, newBatchId, processedKey } from '../../lambdas/shared/core/batch';
+import { ObjectStoreRunLog } from '../../lambdas/shared/adapters/s3-run-log';
 import { SOURCE_TABLE_NAMES } from '../../lambdas/shared/core/catalogue';
 import { parkedReasonKey } from '../../lambdas/shared/parked-batch';
 import { applyDemoChanges } from '../../local/seed/demo-changes';
@@ -18,7 +19,14 @@ import { readJsonLines } from '../integration/support/test-stack';
 import { objectsWithoutManifest } from '../integration/support/unfinished-attempts';
 import { PROJECT_ROOT } from '../../lib/pipeline-function';
 import { synthesize } from '../infra/support/synth';
-import { alarmsOf, emittedMetrics, notify, stateAfter, watched } from './support/alarms';
+import {
+  alarmsOf,
+  emittedMetrics,
+  notify,
+  stateAfter,
+  watched,
+  type TemplateAlarm,
+} from './support/alarms';
 import type { Authorizer } from './support/authorizer';
 import { ACCOUNT, type CfnTemplate } from './support/deployment';
 import type {
@@ -1191,30 +1199,24 @@ function parkingMissingObjects(): void {
           `^Batch ${batchId} parked at ${stage}: s3://${bucket}/(${keys.join('|')}) does not exist \\(NoSuchKey: .*\\)\\. Nothing of the batch was written and the batches after it go on; .*deliverance replay --batch ${batchId}`,
         ),
       ) as unknown;
-    // Lambda retries a failed event twice, and each attempt parks the batch again.
-    expect(outcome('Transformation')).toEqual(
-      Array(3).fill([
-        false,
-        'ParkedBatchError',
-        parkedAt('transform', atTransform, landing.bucket, missingLanding),
-      ]),
+    // Parking is a handled outcome: one attempt that returns, recorded as the batch's failure,
+    // so nothing is retried and nothing reaches the dead-letter queues.
+    expect(outcome('Transformation')).toEqual([[true, undefined, undefined]]);
+    expect(outcome('Loading')).toEqual([[true, undefined, undefined]]);
+    expect(dlq('Transformation')).toEqual([]);
+    expect(dlq('Loading')).toEqual([]);
+    const runLog = new ObjectStoreRunLog(processed);
+    expect((await runLog.read(atTransform, 'transform'))?.error).toEqual(
+      parkedAt('transform', atTransform, landing.bucket, missingLanding),
     );
-    expect(outcome('Loading')).toEqual(
-      Array(3).fill([
-        false,
-        'ParkedBatchError',
-        parkedAt(
-          'load',
-          atLoad,
-          processed.bucket,
-          parquet.map((t) => t.key),
-        ),
-      ]),
+    expect((await runLog.read(atLoad, 'load'))?.error).toEqual(
+      parkedAt(
+        'load',
+        atLoad,
+        processed.bucket,
+        parquet.map((t) => t.key),
+      ),
     );
-    expect(dlq('Transformation').map(batchOfRecord)).toEqual([atTransform]);
-    expect(dlq('Loading').map(batchOfRecord)).toEqual([atLoad]);
-    dlq('Transformation').splice(0);
-    dlq('Loading').splice(0);
 
     // The reasons, written by each stage's role as the template's policies allow.
     expect(await landing.exists(parkedReasonKey(atTransform))).toBe(true);
@@ -1242,11 +1244,14 @@ function parkingMissingObjects(): void {
       ]),
     );
     expect(rehearsal.gateway.denials.slice(denied)).toEqual([]);
-    for (const stage of ['transform', 'load']) {
-      const alarm = alarmsOf(rehearsal.deployment).find((a) =>
-        a.name.endsWith(`-${stage}-batch-parked`),
-      );
-      expect(alarm && stateAfter(alarm, emittedMetrics(parkedRuns))).toBe('ALARM');
+    const parkedAlarms = ['transform', 'load'].map(
+      (stage) =>
+        alarmsOf(rehearsal.deployment).find((a) =>
+          a.name.endsWith(`-${stage}-batch-parked`),
+        ) as TemplateAlarm,
+    );
+    for (const alarm of parkedAlarms) {
+      expect(stateAfter(alarm, emittedMetrics(parkedRuns))).toBe('ALARM');
     }
 
     // The next batch goes on past both, and status lists them parked, with what is missing.
@@ -1254,6 +1259,10 @@ function parkingMissingObjects(): void {
     const next = rehearsal.lambda.invocations.length;
     await rehearsal.tick();
     expect(failures(since(next))).toEqual([]);
+    // The gauge of every later invocation still counts them: the alarms stay on.
+    for (const alarm of parkedAlarms) {
+      expect(stateAfter(alarm, emittedMetrics(since(next)))).toBe('ALARM');
+    }
     await warehouseMatchesSource();
     const status = JSON.parse(
       (await deliverance('status', '--env', 'dev', '--json')).stdout,

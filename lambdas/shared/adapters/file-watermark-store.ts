@@ -1,17 +1,20 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { OperatedWatermarkStore } from '../ports/watermark-store';
+import { zoneOffsetsOf } from '../core/zone-offsets';
 
 /**
- * Watermarks in one JSON file under the local state folder, and the paused tables in
- * `paused-tables.json` beside it. Writes go to a temporary file that is renamed over the old
+ * Watermarks in one JSON file under the local state folder, the paused tables in
+ * `paused-tables.json` beside it, and the source's UTC offset each was read at in `source-zone.json`. Writes go to a temporary file that is renamed over the old
  * one, so a crash never leaves a half-written file.
  */
 export class FileWatermarkStore implements OperatedWatermarkStore {
   private readonly pausedPath: string;
+  private readonly zonePath: string;
 
   constructor(private readonly path: string) {
     this.pausedPath = join(dirname(path), 'paused-tables.json');
+    this.zonePath = join(dirname(path), 'source-zone.json');
   }
 
   private async readAll(): Promise<Record<string, string>> {
@@ -48,6 +51,15 @@ export class FileWatermarkStore implements OperatedWatermarkStore {
 
   setPaused(tables: readonly string[]): Promise<void> {
     return writeJson(this.pausedPath, tables);
+  }
+
+  async zoneOffsets(): Promise<Readonly<Record<string, number>>> {
+    const offsets = await readJson<unknown>(this.zonePath);
+    return offsets === undefined ? {} : zoneOffsetsOf(JSON.stringify(offsets), this.zonePath);
+  }
+
+  setZoneOffsets(offsets: Readonly<Record<string, number>>): Promise<void> {
+    return writeJson(this.zonePath, offsets);
   }
 }
 

@@ -1,14 +1,17 @@
 import { DeleteParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import { pausedTablesParameterName } from '../../../contract/operations';
+import { SOURCE_ZONE_PARAMETER } from '../../../contract/stage-access';
 import { ConfigurationError, PipelineError, TransientError } from '../core/pipeline-error';
+import { zoneOffsetsOf } from '../core/zone-offsets';
 import { failFastClient } from './fail-fast-client';
 import type { OperatedWatermarkStore } from '../ports/watermark-store';
 
 /**
  * Watermarks in SSM Parameter Store, one String parameter per table:
  * `<prefix>/watermarks/<table>` (for example `/deliverance/prod/watermarks/sales_order`), and
- * the tables an operator paused as a JSON array in `<prefix>/paused-tables` (absent: none).
+ * the tables an operator paused as a JSON array in `<prefix>/paused-tables` (absent: none), and
+ * the source's UTC offset each watermark was read at in `<prefix>/source-zone`.
  * One parameter per table lets tables advance independently (per-table schedules) and lets
  * IAM grant the ingest function exactly the parameters under its prefix.
  * Reads bypass the Powertools cache: a stale watermark would re-read or skip a window.
@@ -56,6 +59,21 @@ export class SsmWatermarkStore implements OperatedWatermarkStore {
       );
     }
     return tables as string[];
+  }
+
+  async zoneOffsets(): Promise<Readonly<Record<string, number>>> {
+    const value = await this.get(this.zoneParameterName(), 'the source zone offsets');
+    return value === undefined
+      ? {}
+      : zoneOffsetsOf(value, `SSM parameter ${this.zoneParameterName()}`);
+  }
+
+  setZoneOffsets(offsets: Readonly<Record<string, number>>): Promise<void> {
+    return this.set(this.zoneParameterName(), JSON.stringify(offsets), 'the source zone offsets');
+  }
+
+  private zoneParameterName(): string {
+    return `${this.prefix.replace(/\/$/, '')}/${SOURCE_ZONE_PARAMETER}`;
   }
 
   setPaused(tables: readonly string[]): Promise<void> {

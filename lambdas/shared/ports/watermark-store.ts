@@ -11,6 +11,12 @@ export interface WatermarkStore {
   locate(table: string): string;
   /** The tables an operator paused (`deliverance pause`): ingest leaves them, watermarks and all. */
   paused(): Promise<readonly string[]>;
+  /**
+   * The source's UTC offset, in seconds, when each table's watermark was read (absent before the
+   * first): its wall-clock times are in that zone (lambdas/ingest/zone-step.ts).
+   */
+  zoneOffsets(): Promise<Readonly<Record<string, number>>>;
+  setZoneOffsets(offsets: Readonly<Record<string, number>>): Promise<void>;
 }
 
 /** What an operator changes beside the watermarks ingest moves (`deliverance pause`, `resync`). */

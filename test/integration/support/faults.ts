@@ -125,6 +125,8 @@ export function faultyWatermarks(store: WatermarkStore, failWrite: number): Wate
     read: (table) => store.read(table),
     locate: (table) => store.locate(table),
     paused: () => store.paused(),
+    zoneOffsets: () => store.zoneOffsets(),
+    setZoneOffsets: (offsets) => store.setZoneOffsets(offsets),
     async write(table, watermark) {
       if (++writes === failWrite) throw new InjectedFault(`watermark write ${failWrite}`);
       await store.write(table, watermark);

@@ -22,6 +22,8 @@ function memoryWatermarks(marks: Record<string, string>, paused: string[]): Oper
     locatePaused: () => '/deliverance/test/paused',
     paused: () => Promise.resolve(paused),
     setPaused: (tables) => Promise.resolve(void paused.splice(0, paused.length, ...tables)),
+    zoneOffsets: () => Promise.resolve({}),
+    setZoneOffsets: () => Promise.resolve(),
   };
 }
 

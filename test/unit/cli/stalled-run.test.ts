@@ -11,6 +11,8 @@ const watermarks: WatermarkStore = {
   write: () => Promise.resolve(),
   locate: (table) => table,
   paused: () => Promise.resolve([]),
+  zoneOffsets: () => Promise.resolve({}),
+  setZoneOffsets: () => Promise.resolve(),
 };
 
 const STARTED = new Date('2026-11-23T04:34:51.123Z');

@@ -15,12 +15,13 @@ function run(change: Partial<IngestRun> = {}): IngestRun {
 }
 
 describe('ingest metrics', () => {
-  it('counts the rows landed, the success, the objects removed, no future-stamped rows and the duration', () => {
+  it('counts the rows landed, the success, the objects removed, no future-stamped rows, no zone step and the duration', () => {
     expect(metricsOf({ kind: 'ran', run: run() })).toEqual([
       { name: 'RowsIngested', value: 7 },
       { name: 'IngestSucceeded', value: 1 },
       { name: 'UnfinishedObjectsRemoved', value: 2 },
       { name: 'FutureStampedRows', value: 0 },
+      { name: 'SourceClockStepBack', value: 0 },
       { name: 'StageDurationMs', value: 1500 },
     ]);
   });
@@ -37,6 +38,19 @@ describe('ingest metrics', () => {
     expect(metricsOf({ kind: 'ran', run: run({ futureStamped }) })).toContainEqual({
       name: 'FutureStampedRows',
       value: 13,
+    });
+  });
+
+  it("reports the largest step back of the source's TimeZone", () => {
+    const zoneStepBack = {
+      database: 'totesys',
+      zone: 'UTC',
+      seconds: 3600,
+      tables: { staff: 3600, payment: 1800 },
+    };
+    expect(metricsOf({ kind: 'ran', run: run({ zoneStepBack }) })).toContainEqual({
+      name: 'SourceClockStepBack',
+      value: 3600,
     });
   });
 

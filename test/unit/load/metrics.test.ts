@@ -50,6 +50,15 @@ describe('load metrics', () => {
     ]);
   });
 
+  it('gauges the batches parked at the load, none included, so the alarm clears once none is left', () => {
+    expect(
+      metricsOf({ kind: 'parked', batchIds: [BATCH, BATCH.replace('3f9a1c', '3f9a1d')] }),
+    ).toEqual([{ name: 'ParkedBatches', value: 2 }]);
+    expect(metricsOf({ kind: 'parked', batchIds: [] })).toEqual([
+      { name: 'ParkedBatches', value: 0 },
+    ]);
+  });
+
   it('reads the freshness once at the end, from the newest time the warehouse is complete up to', () => {
     expect(
       metricsOf({

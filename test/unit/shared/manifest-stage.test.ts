@@ -4,7 +4,7 @@ import { manifestStage } from '../../../lambdas/shared/manifest-stage';
 import { ParkedBatchError, parkedReasonKey } from '../../../lambdas/shared/parked-batch';
 import { MissingObjectError } from '../../../lambdas/shared/ports/object-store';
 import { silentLogger } from '../../../lambdas/shared/ports/stage-logger';
-import type { StageReport } from '../../../lambdas/shared/stage-report';
+import type { ManifestStageReport } from '../../../lambdas/shared/stage-report';
 import { memoryObjectStore } from '../../support/fakes/memory-object-store';
 
 const [B1, B2, B3] = [1, 2, 3].map((n) => `20261123T00000${n}000Z-00000${n}`) as [
@@ -27,7 +27,7 @@ function stageOver(options: { owed?: string[]; failing?: string; missing?: strin
   const input = memoryObjectStore('processed');
   const runLog = new ObjectStoreRunLog(input);
   const worked: string[] = [];
-  const reports: StageReport<Done & { seconds: number }>[] = [];
+  const reports: ManifestStageReport<Done & { seconds: number }>[] = [];
   const batches: unknown[] = [];
   const stage = manifestStage({
     stage: 'load',
@@ -105,5 +105,20 @@ describe('the skeleton of a stage run by manifests', () => {
     const failed = stageOver({ owed: [B1, B2], failing: B1 });
     await failed.stage.handle([manifestKey(B3)]);
     expect(failed.worked).toEqual([B1, B3]);
+  });
+
+  it('answers an event whose own batch is parked without throwing, and gauges the parked batches', async () => {
+    const { stage, reports } = stageOver({ missing: B2 });
+    const runs = await stage.handle([manifestKey(B1), manifestKey(B2)]);
+    expect(runs.map((r) => r.batchId)).toEqual([B1]);
+    expect(reports.at(-1)).toEqual({ kind: 'parked', batchIds: [B2] });
+    const healthy = stageOver();
+    await healthy.stage.handle([manifestKey(B1)]);
+    expect(healthy.reports.at(-1)).toEqual({ kind: 'parked', batchIds: [] });
+  });
+
+  it("still throws a failure that is not a parking from the event's own batch", async () => {
+    const { stage } = stageOver({ failing: B1 });
+    await expect(stage.handle([manifestKey(B1)])).rejects.toThrow(`the warehouse refused ${B1}`);
   });
 });

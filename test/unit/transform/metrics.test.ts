@@ -54,4 +54,13 @@ describe('transform metrics', () => {
       { name: 'QuarantinedRows', value: 0 },
     ]);
   });
+
+  it('gauges the batches parked at the transform, none included, so the alarm clears once none is left', () => {
+    expect(metricsOf({ kind: 'parked', batchIds: [BATCH] })).toEqual([
+      { name: 'ParkedBatches', value: 1 },
+    ]);
+    expect(metricsOf({ kind: 'parked', batchIds: [] })).toEqual([
+      { name: 'ParkedBatches', value: 0 },
+    ]);
+  });
 });
