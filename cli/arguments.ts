@@ -161,7 +161,11 @@ function unknownOption(command: string, spec: CommandSpec, flag: string): UsageE
   const name = flag.replace(/^--?/, '').split('=')[0] ?? '';
   const all = optionsOf(spec);
   const known = Object.keys(all).map((o) => `--${o}`);
-  const hint = flag.startsWith('--') ? spec.elsewhere?.[name] : undefined;
+  const localOnly =
+    name === 'env' && !spec.deployed
+      ? `${command} works on the local state folder only: drop --env`
+      : undefined;
+  const hint = flag.startsWith('--') ? (spec.elsewhere?.[name] ?? localOnly) : undefined;
   const guess = hint ? undefined : nearest(flag.split('=')[0] ?? flag, known);
   const why = hint ?? (guess ? `did you mean ${guess}?` : `its options: ${known.join(', ')}`);
   return new UsageError(`${command} has no option ${flag.split('=')[0]}: ${why}`);
