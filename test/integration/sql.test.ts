@@ -1,7 +1,10 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { Client } from 'pg';
 import { silentLogger } from '../../lambdas/shared/ports/stage-logger';
+import { startLocalStack, temporaryStateDir } from '../../local/local-stack';
 import { runCycle } from '../../local/run-cycle';
 import { seedTotesys } from '../../local/seed/seed-totesys';
 import { lockStateFolder } from '../../local/state-lock';
@@ -115,6 +118,53 @@ describe('deliverance sql', () => {
       });
     } finally {
       await lock.release();
+    }
+  });
+});
+
+describe('deliverance sql --url on the state folder', () => {
+  it('keeps the embedded PostgreSQL up until Ctrl-C, then says so in one line and exits 130', async () => {
+    const stateDir = await temporaryStateDir('dlv-sql-url-');
+    await (await startLocalStack(stateDir, { postgres: true, s3: false })).stop();
+    const child = spawn(process.execPath, [join(ROOT, 'bin/deliverance.cjs'), 'sql', '--url'], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        DELIVERANCE_STATE_DIR: stateDir,
+        DELIVERANCE_SOURCE_URL: '',
+        DELIVERANCE_WAREHOUSE_URL: '',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<{ code: number | null; signal: string | null }>((done) =>
+      child.on('exit', (code, signal) => done({ code, signal })),
+    );
+    try {
+      while (!stderr.includes('is up until Ctrl-C')) {
+        if (child.exitCode !== null) throw new Error(`sql --url ended: ${stderr}`);
+        await new Promise((wait) => setTimeout(wait, 100));
+      }
+      const url = stdout.trim();
+      expect(url).toMatch(/^postgres:\/\/postgres:[^@]+@127\.0\.0\.1:\d+\/warehouse$/);
+      const client = new Client({ connectionString: url });
+      await client.connect();
+      expect((await client.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+      await client.end();
+
+      child.kill('SIGINT');
+      expect(await exited).toEqual({ code: 130, signal: null });
+      expect(stderr.split('\n').filter((l) => l.startsWith('deliverance:'))).toEqual([
+        'deliverance: interrupted (Ctrl-C); what finished before it stays done',
+      ]);
+      const after = new Client({ connectionString: url });
+      await expect(after.connect()).rejects.toThrow(/ECONNREFUSED/);
+    } finally {
+      child.kill('SIGKILL');
+      await rm(stateDir, { recursive: true, force: true });
     }
   });
 });
