@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseCommandLine, selectedEnvironment, type OptionValues } from './arguments';
 import { commandHelp, COMMANDS, generalHelp, type CommandName } from './command-specs';
-import { errorLine, EXIT } from './error-line';
+import type * as ErrorLineModule from './error-line';
+import { EXIT } from './exit-codes';
 import { loadModule } from './load-module';
 import { stateDirOf, UsageError } from './settings';
 import type * as AnalyticsModule from './commands/analytics';
@@ -84,6 +85,12 @@ function version(): string {
 }
 
 let verbose = false;
+/**
+ * A command has begun: it may hold servers and sockets, so the process exits when it ends.
+ * Before that (help, version, a usage error) it ends by itself, which lets tsx finish writing
+ * its compile cache: a process.exit() there would leave the next --help compiling again.
+ */
+let started = false;
 
 async function main(argv: string[]): Promise<number> {
   const line = parseCommandLine(argv, COMMANDS);
@@ -104,17 +111,25 @@ async function main(argv: string[]): Promise<number> {
     );
   }
   const run = RUN[line.command] as (call: Invocation<CommandName>) => Promise<number>;
+  started = true;
   return run({ values: line.values, operand: line.operand, env });
 }
 
 /** The one line of a failure, and its exit code; the embedded servers stop on the way out. */
-function fail(error: unknown): never {
+function fail(error: unknown): void {
+  // Loaded on a failure only: --help and --version do without its modules.
+  const { errorLine } = loadModule<typeof ErrorLineModule>(__filename, './error-line');
   const { line, code } = errorLine(error, stateDirOf());
   console.error(`deliverance: ${line}`);
   if (verbose || process.env.DELIVERANCE_DEBUG) {
     console.error(error instanceof Error ? error.stack : error);
   }
-  process.exit(code);
+  end(code);
+}
+
+function end(code: number): void {
+  if (started) process.exit(code);
+  process.exitCode = code;
 }
 
 /**
@@ -131,4 +146,4 @@ function interrupted(): void {
 // A fault the local S3 server meets writing a file (a full disk) escapes its request.
 process.on('uncaughtException', fail);
 process.prependOnceListener('SIGINT', interrupted);
-main(process.argv.slice(2)).then((code) => process.exit(code), fail);
+main(process.argv.slice(2)).then(end, fail);

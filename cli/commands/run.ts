@@ -3,7 +3,7 @@ import { runUntilCaughtUp, type CycleResult } from '../../local/run-cycle';
 import { consoleLogger } from '../console-logger';
 import { formatCycleWithProgress } from '../cycle-summary';
 import { openEnvironment } from '../environment';
-import { EXIT } from '../error-line';
+import { EXIT } from '../exit-codes';
 import { readSettings, type CliSettings } from '../settings';
 
 const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);

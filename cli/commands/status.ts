@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { NoStateError, openEnvironment } from '../environment';
-import { EXIT } from '../error-line';
+import { EXIT } from '../exit-codes';
 import { readSettings } from '../settings';
 import { formatStatusText } from '../status/format-status-text';
 import { collectStatus, localStatusSources, type PipelineStatus } from '../status/pipeline-status';
