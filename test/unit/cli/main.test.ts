@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { temporaryStateDir } from '../../../local/local-stack';
 import { lockStateFolder } from '../../../local/state-lock';
 
 const CLI = join(__dirname, '..', '..', '..', 'bin', 'deliverance.cjs');
@@ -44,7 +44,8 @@ const REPORTING = [
 describe('the deliverance command line conventions', () => {
   let stateDir: string;
   beforeEach(async () => {
-    stateDir = join(await mkdtemp(join(tmpdir(), 'dlv-cli-')), 'state');
+    // Enterable by the embedded PostgreSQL, which runs as user postgres under root.
+    stateDir = join(await temporaryStateDir('dlv-cli-'), 'state');
   });
   afterEach(() => rm(join(stateDir, '..'), { recursive: true, force: true }));
 
@@ -187,6 +188,17 @@ describe('the deliverance command line conventions', () => {
     });
     expect(refusal(sql)).toBe(
       'deliverance: DELIVERANCE_WAREHOUSE_URL names no user: set it to postgres://user:password@host:port/database',
+    );
+  });
+
+  it('run before seed says to seed the embedded totesys, not to check a setting left unset', async () => {
+    const run = await deliverance(['run'], { DELIVERANCE_STATE_DIR: stateDir });
+    expect(run).toMatchObject({ code: 1, stdout: '' });
+    expect(run.stderr.split('\n').filter((l) => l.startsWith('deliverance:'))).toEqual([
+      `deliverance: The embedded totesys database in ${stateDir} has no source tables yet: seed it first (deliverance seed --scale 1) or set DELIVERANCE_SOURCE_URL to your totesys`,
+    ]);
+    expect(run.stderr.split('\n')[0]).toBe(
+      `state folder ${stateDir} (embedded PostgreSQL and local S3)`,
     );
   });
 
