@@ -49,7 +49,7 @@ export const COMMON_OPTIONS = {
   verbose: {
     type: 'boolean',
     short: 'v',
-    help: 'also the stage logs, the state folder and servers used, and a failure with its stack',
+    help: 'also the stage logs, and a failure with its stack trace',
   },
 } as const satisfies Readonly<Record<string, OptionSpec>>;
 

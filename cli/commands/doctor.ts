@@ -37,7 +37,12 @@ export async function doctorCommand(options: DoctorCommandOptions): Promise<numb
   console.log(
     options.json
       ? JSON.stringify(
-          { environment: options.env ?? 'local', ok: code === 0, checks: results },
+          {
+            environment: options.env ?? 'local',
+            ...(options.env === undefined ? { stateDir: readSettings().stateDir } : {}),
+            ok: code === 0,
+            checks: results,
+          },
           null,
           2,
         )
