@@ -1,5 +1,6 @@
 /**
- * `npm run bench -- --scale N [--max-batch-rows M]`: a fresh embedded stack, seeded at scale N
+ * `npm run bench -- --scale N [--max-batch-rows M]`: the command line's start-up against
+ * `node -e 0` (alone: `--startup-only`), then a fresh embedded stack, seeded at scale N
  * (default 10); the initial load drained batch after batch of at most M rows per source table
  * (default DEFAULT_MAX_BATCH_ROWS), then an incremental batch of ~1,000 changed rows. Each stage
  * of each batch runs in its own process (so its peak RSS is its own), against baselines measured
@@ -36,11 +37,13 @@ import { configuredLimits } from './lambda-limits';
 import {
   formatReport,
   writeBenchmarksDoc,
+  writeBenchmarksSection,
   type BatchRun,
   type BenchReport,
   type RunReport,
 } from './report';
 import { RESULT_PREFIX, type StageRequest, type StageResult } from './stage-protocol';
+import { formatStartup, measureStartup } from './startup';
 
 const log = (line: string) => console.error(`bench: ${line}`);
 
@@ -206,6 +209,18 @@ async function runPass(
   return { label, batches, parquetjs, rowByRow };
 }
 
+const machine = () =>
+  `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GB`;
+
+/** The command line's start-up against `node -e 0` (bench/startup.ts); alone: --startup-only. */
+async function startupBench(docs: boolean): Promise<void> {
+  log('command-line start-up against node -e 0');
+  const report = measureStartup();
+  const text = formatStartup(report, new Date().toISOString().slice(0, 10), machine());
+  console.log(text);
+  if (docs) log(`wrote ${await writeBenchmarksSection('startup', text)}`);
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -216,9 +231,12 @@ async function main(): Promise<void> {
       'heap-mb': { type: 'string' },
       'changed-rows': { type: 'string', default: '1000' },
       'max-batch-rows': { type: 'string', default: String(DEFAULT_MAX_BATCH_ROWS) },
+      'startup-only': { type: 'boolean', default: false },
     },
     strict: true,
   });
+  await startupBench(!values['no-docs']);
+  if (values['startup-only']) return;
   const scale = Number(values.scale);
   heapMb = values['heap-mb'] === undefined ? DEFAULT_HEAP_MB : Number(values['heap-mb']);
   if (!Number.isFinite(scale) || scale <= 0) throw new Error(`--scale must be a positive number`);
@@ -290,7 +308,7 @@ async function main(): Promise<void> {
     const report: BenchReport = {
       scale,
       maxBatchRows,
-      machine: `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GB`,
+      machine: machine(),
       node: process.version,
       postgres: await pgVersion(settings.warehouseUrl),
       date: new Date().toISOString().slice(0, 10),

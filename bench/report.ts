@@ -172,7 +172,7 @@ function stageRows(run: PassTotals): string[][] {
   ];
 }
 
-function markdownTable(header: string[], rows: string[][]): string {
+export function markdownTable(header: string[], rows: string[][]): string {
   const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => ' --- ').join('|')}|`];
   for (const row of rows) lines.push(`| ${row.join(' | ')} |`);
   return lines.join('\n');
@@ -340,10 +340,15 @@ const DOC = join(__dirname, '..', 'docs', 'benchmarks.md');
  * Replaces this scale's (and cap's) section between its markers, leaving the rest of the file
  * alone.
  */
-export async function writeBenchmarksDoc(report: BenchReport): Promise<string> {
-  const start = `<!-- bench:${sectionId(report)}:start -->`;
-  const end = `<!-- bench:${sectionId(report)}:end -->`;
-  const section = `${start}\n${formatReport(report)}\n${end}`;
+export function writeBenchmarksDoc(report: BenchReport): Promise<string> {
+  return writeBenchmarksSection(sectionId(report), formatReport(report));
+}
+
+/** Replaces the section `id` of docs/benchmarks.md (or appends it), leaving the rest alone. */
+export async function writeBenchmarksSection(id: string, body: string): Promise<string> {
+  const start = `<!-- bench:${id}:start -->`;
+  const end = `<!-- bench:${id}:end -->`;
+  const section = `${start}\n${body}\n${end}`;
   let text = await readFile(DOC, 'utf8').catch(() => '# Benchmarks\n');
   const from = text.indexOf(start);
   const to = text.indexOf(end);

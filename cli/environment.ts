@@ -1,3 +1,5 @@
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { S3Endpoint } from '../lambdas/shared/adapters/s3-object-store';
 import { startLocalStack, type LocalStack } from '../local/local-stack';
@@ -11,6 +13,7 @@ import {
   type StateLock,
   type StateLockHolder,
 } from '../local/state-lock';
+import { requirePostgresUrl } from './postgres-url';
 import type { CliSettings } from './settings';
 import { terminalText } from './terminal-text';
 
@@ -27,11 +30,51 @@ export interface EnvironmentUse {
   /** The command's name, for the lock and the messages of those it keeps waiting. */
   readonly command?: string;
   /**
-   * The command only reads (status, analytics): while another command holds the state folder
-   * it uses that command's servers instead of waiting for them.
+   * The command only reads (status, analytics, sql): while another command holds the state
+   * folder it uses that command's servers instead of waiting for them, and it creates no state:
+   * a state folder without the parts it reads is a {@link NoStateError}.
    */
   readonly readOnly?: boolean;
 }
+
+/** A read-only command found no state to read in the state folder. */
+export class NoStateError extends Error {
+  constructor(
+    readonly stateDir: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'NoStateError';
+  }
+}
+
+const exists = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
+
+/** Whether the state folder holds an embedded PostgreSQL (deliverance seed or run made it). */
+export const hasEmbeddedPostgres = (stateDir: string) =>
+  exists(join(stateDir, 'postgres', 'data', 'PG_VERSION'));
+
+/** The parts a read-only command needs that the state folder lacks, and what makes them. */
+async function requireState(stateDir: string, postgres: boolean, s3: boolean): Promise<void> {
+  const missing = [
+    ...(postgres && !(await hasEmbeddedPostgres(stateDir)) ? ['no embedded PostgreSQL'] : []),
+    ...(s3 && !(await exists(join(stateDir, 's3'))) ? ['no local S3 buckets'] : []),
+  ];
+  if (missing.length > 0) {
+    throw new NoStateError(
+      stateDir,
+      `No state yet in ${stateDir} (${missing.join(', ')}): deliverance seed --scale 1 then deliverance run make it, or set DELIVERANCE_STATE_DIR to the folder that has it`,
+    );
+  }
+}
+
+/** The first line a command on local state prints (on stderr): which state folder, and how. */
+export const stateFolderLine = (stateDir: string, how: string) =>
+  console.error(terminalText(`state folder ${stateDir}${how ? ` (${how})` : ''}`));
 
 /** How long a read-only command waits for a starting holder to say where its servers are. */
 const SERVERS_WAIT_MS = 10_000;
@@ -61,14 +104,28 @@ export async function localServers(
   const needsPostgres = !settings.sourceUrl || !settings.warehouseUrl;
   const needsS3 = uses.s3 && !settings.s3Endpoint;
   const needsServers = needsPostgres || needsS3;
-  if (uses.readOnly && needsServers) {
+  const none = async () => undefined;
+  if (uses.readOnly && !needsServers) {
+    return { servers: undefined, stack: undefined, lock: undefined, release: none };
+  }
+  if (uses.readOnly) {
     const shared = await serversOfHolder(settings.stateDir, command, needsPostgres, needsS3);
     if (shared) {
-      return { servers: shared, stack: undefined, lock: undefined, release: async () => undefined };
+      stateFolderLine(settings.stateDir, `the servers of ${shared.holder}`);
+      return { servers: shared, stack: undefined, lock: undefined, release: none };
     }
+    await requireState(settings.stateDir, needsPostgres, needsS3);
   }
   const lock = await lockStateFolder(settings.stateDir, command, stateNotice);
   try {
+    if (needsServers) {
+      stateFolderLine(
+        settings.stateDir,
+        [needsPostgres ? 'embedded PostgreSQL' : '', needsS3 ? 'local S3' : '']
+          .filter(Boolean)
+          .join(' and '),
+      );
+    }
     const stack = needsServers
       ? await startLocalStack(
           settings.stateDir,
@@ -105,6 +162,8 @@ export async function openEnvironment(
   settings: CliSettings,
   uses: EnvironmentUse = { s3: true },
 ): Promise<Environment> {
+  requirePostgresUrl('DELIVERANCE_SOURCE_URL', settings.sourceUrl);
+  requirePostgresUrl('DELIVERANCE_WAREHOUSE_URL', settings.warehouseUrl);
   const local = await localServers(settings, uses);
   try {
     return environmentOn(settings, local);
@@ -124,6 +183,7 @@ export async function withStateFolder<T>(
   work: () => Promise<T>,
 ): Promise<T> {
   const lock = await lockStateFolder(stateDir, command, stateNotice);
+  stateFolderLine(stateDir, '');
   try {
     return await work();
   } finally {
@@ -134,6 +194,11 @@ export async function withStateFolder<T>(
 export interface Servers {
   readonly postgres?: { url(database: string): string };
   readonly s3?: { endpoint: S3Endpoint };
+}
+
+/** The servers of another command holding the state folder, and who that is. */
+interface SharedServers extends Servers {
+  readonly holder: string;
 }
 
 /**
@@ -147,7 +212,7 @@ async function serversOfHolder(
   command: string,
   needsPostgres: boolean,
   needsS3: boolean,
-): Promise<Servers | undefined> {
+): Promise<SharedServers | undefined> {
   const covers = (holder: StateLockHolder) =>
     (!needsPostgres || holder.servers?.postgresPort !== undefined) &&
     (!needsS3 || holder.servers?.s3Url !== undefined);
@@ -166,6 +231,7 @@ async function serversOfHolder(
   }
   const { postgresPort, s3Url } = holder.servers ?? {};
   return {
+    holder: `deliverance ${holder.command}, pid ${holder.pid}`,
     postgres:
       postgresPort === undefined
         ? undefined

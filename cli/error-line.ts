@@ -4,19 +4,10 @@ import { join } from 'node:path';
 import { lastServerFault, systemFaultOf, type SystemFault } from '../local/local-fault';
 import { StateFolderBusyError } from '../local/state-lock';
 import { UsageError } from './settings';
+import { EXIT } from './exit-codes';
 import { terminalText } from './terminal-text';
 
-/** The exit codes of a failed command (0 is success, 3 a run that quarantined objects). */
-export const EXIT = {
-  /** The pipeline failed: a database, S3, a batch (the line says which). */
-  failure: 1,
-  /** The command line or a setting is wrong. */
-  usage: 2,
-  /** The machine failed the local stack: no space, no permission, too many open files. */
-  localFault: 4,
-  /** Another command holds the state folder; try again when it ends. */
-  stateFolderBusy: 5,
-} as const;
+export { EXIT };
 
 const WHAT: Readonly<Record<string, string>> = {
   ENOSPC: 'no space left on device',

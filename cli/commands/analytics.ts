@@ -8,10 +8,14 @@ import { readSettings } from '../settings';
 const UNDEFINED_TABLE = '42P01';
 
 export interface AnalyticsCommandOptions {
-  readonly html: string | undefined;
+  readonly html?: string;
+  readonly json?: boolean;
 }
 
-/** `deliverance analytics [--html FILE]`: the analyst views' answers, as text or as a page. */
+/**
+ * `deliverance analytics [--html FILE | --json]`: the analyst views' answers, as text, as a
+ * page or as JSON.
+ */
 export async function analyticsCommand(options: AnalyticsCommandOptions): Promise<number> {
   const environment = await openEnvironment(readSettings(), {
     s3: false,
@@ -31,6 +35,8 @@ export async function analyticsCommand(options: AnalyticsCommandOptions): Promis
     if (options.html) {
       await writeFile(options.html, renderAnalyticsHtml(report));
       console.error(`deliverance: analytics page written to ${options.html}`);
+    } else if (options.json) {
+      console.log(JSON.stringify(report, null, 2));
     } else {
       console.log(formatAnalyticsText(report));
     }

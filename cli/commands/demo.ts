@@ -11,7 +11,7 @@ import { collectAnalytics } from '../analytics/analytics-report';
 import { renderAnalyticsHtml } from '../analytics/render-analytics-html';
 import { consoleLogger } from '../console-logger';
 import { formatCycleSummary, formatCycleWithProgress } from '../cycle-summary';
-import { readSettings, UsageError } from '../settings';
+import { readSettings } from '../settings';
 import { formatTable } from '../table-format';
 
 const indent = (text: string) => text.replace(/^/gm, '    ');
@@ -41,14 +41,8 @@ function stageLine(label: string, cycle: CycleResult): string {
  * changes (a department rename and an address move among them), incremental run, proof that
  * the denormalised dimensions followed, and two analyst queries.
  */
-export async function demoCommand(options: {
-  scale: string | undefined;
-  verbose: boolean | undefined;
-}): Promise<number> {
-  const scale = Number(options.scale ?? '1');
-  if (!Number.isFinite(scale) || scale <= 0) {
-    throw new UsageError(`--scale must be a positive number, not ${options.scale}`);
-  }
+export async function demoCommand(options: { scale?: number; verbose?: boolean }): Promise<number> {
+  const scale = options.scale ?? 1;
   const { overlapSeconds, maxBatchRows } = readSettings();
   const tunings = { overlapSeconds, maxBatchRows };
   const started = performance.now();

@@ -6,12 +6,13 @@ import {
   type DoctorPlan,
 } from '../doctor/doctor-check';
 import { localDoctor } from '../doctor/local-doctor';
-import { remoteDoctor } from '../remote/remote-doctor';
 import { readSettings } from '../settings';
+import { loadModule } from '../load-module';
+import type * as RemoteDoctorModule from '../remote/remote-doctor';
 
 export interface DoctorCommandOptions {
   readonly env: string | undefined;
-  readonly json: boolean | undefined;
+  readonly json?: boolean;
 }
 
 /**
@@ -20,7 +21,12 @@ export interface DoctorCommandOptions {
  */
 export async function doctorCommand(options: DoctorCommandOptions): Promise<number> {
   const plan: DoctorPlan =
-    options.env !== undefined ? await remoteDoctor(options.env) : await localDoctor(readSettings());
+    options.env !== undefined
+      ? await loadModule<typeof RemoteDoctorModule>(
+          __filename,
+          '../remote/remote-doctor',
+        ).remoteDoctor(options.env)
+      : await localDoctor(readSettings());
   let results: CheckResult[];
   try {
     results = await runChecks(plan.checks);
@@ -31,7 +37,12 @@ export async function doctorCommand(options: DoctorCommandOptions): Promise<numb
   console.log(
     options.json
       ? JSON.stringify(
-          { environment: options.env ?? 'local', ok: code === 0, checks: results },
+          {
+            environment: options.env ?? 'local',
+            ...(options.env === undefined ? { stateDir: readSettings().stateDir } : {}),
+            ok: code === 0,
+            checks: results,
+          },
           null,
           2,
         )

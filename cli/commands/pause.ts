@@ -3,12 +3,30 @@ import { isSourceTableName, SOURCE_TABLE_NAMES } from '../../lambdas/shared/core
 import type { OperatedWatermarkStore } from '../../lambdas/shared/ports/watermark-store';
 import { localWatermarkStore } from '../../local/pipeline-context';
 import { withStateFolder } from '../environment';
-import { openDeployedStack } from '../remote/deployed-stack';
 import { readSettings, UsageError } from '../settings';
+import { loadModule } from '../load-module';
+import type * as DeployedStackModule from '../remote/deployed-stack';
 
 export interface TableCommandOptions {
   readonly env: string | undefined;
-  readonly table: string | undefined;
+  readonly table?: string;
+  readonly json?: boolean;
+}
+
+/**
+ * A table command's outcome: its sentence, or with --json the facts it states, and where
+ * (the deployed environment, or the state folder).
+ */
+export function tableReport(
+  options: { env: string | undefined; json?: boolean },
+  text: string,
+  facts: Record<string, unknown>,
+): void {
+  const where =
+    options.env === undefined
+      ? { stateDir: readSettings().stateDir }
+      : { environment: options.env };
+  console.log(options.json ? JSON.stringify({ ...where, ...facts }, null, 2) : text);
 }
 
 /** The table a command names, checked against the catalogue. */
@@ -34,6 +52,10 @@ export async function withWatermarks<T>(
     const { stateDir } = readSettings();
     return withStateFolder(stateDir, command, () => use(localWatermarkStore(stateDir), ''));
   }
+  const { openDeployedStack } = loadModule<typeof DeployedStackModule>(
+    __filename,
+    '../remote/deployed-stack',
+  );
   const stack = await openDeployedStack(env);
   try {
     return await use(stack.watermarks, ` --env ${env}`);
@@ -49,10 +71,13 @@ export async function pauseCommand(options: TableCommandOptions): Promise<number
     const paused = await store.paused();
     if (!paused.includes(table)) await store.setPaused([...paused, table]);
     const { held } = pausedPlan(SOURCE_TABLE_NAMES, [...paused, table]);
-    console.log(
-      `${table} is paused: ingest leaves it and its watermark (${(await store.read(table)) ?? 'none yet'}) as they are` +
+    const watermark = (await store.read(table)) ?? null;
+    tableReport(
+      options,
+      `${table} is paused: ingest leaves it and its watermark (${watermark ?? 'none yet'}) as they are` +
         `${held.length > 0 ? `, and holds the tables after it in foreign-key order (${held.join(', ')})` : ''}` +
         ` until deliverance resume --table ${table}${where}`,
+      { table, paused: [...new Set([...paused, table])], held, watermark },
     );
     return 0;
   });
@@ -64,15 +89,23 @@ export async function resumeCommand(options: TableCommandOptions): Promise<numbe
   return withWatermarks(options.env, 'resume', async (store) => {
     const paused = await store.paused();
     if (!paused.includes(table)) {
-      console.log(`${table} was not paused (paused: ${paused.join(', ') || 'none'})`);
+      tableReport(options, `${table} was not paused (paused: ${paused.join(', ') || 'none'})`, {
+        table,
+        wasPaused: false,
+        paused,
+      });
       return 0;
     }
     const rest = paused.filter((t) => t !== table);
     await store.setPaused(rest);
     const { held } = pausedPlan(SOURCE_TABLE_NAMES, rest);
-    console.log(
-      `${table} is resumed: the next ingest reads it from its watermark (${(await store.read(table)) ?? 'none yet: the whole table'})` +
-        `${held.includes(table as never) ? `, once the tables it follows are resumed too (paused: ${rest.join(', ')})` : ''}`,
+    const watermark = (await store.read(table)) ?? null;
+    const stillHeld = held.includes(table as never);
+    tableReport(
+      options,
+      `${table} is resumed: the next ingest reads it from its watermark (${watermark ?? 'none yet: the whole table'})` +
+        `${stillHeld ? `, once the tables it follows are resumed too (paused: ${rest.join(', ')})` : ''}`,
+      { table, wasPaused: true, paused: rest, held, watermark },
     );
     return 0;
   });

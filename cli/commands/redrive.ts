@@ -3,34 +3,35 @@ import { openDeployedStack } from '../remote/deployed-stack';
 import { redriveDeadLetters } from '../remote/redrive';
 import { UsageError } from '../settings';
 
-/** `deliverance redrive --env NAME [--stage transform|load]`: transform first, then load. */
+/**
+ * `deliverance redrive --env NAME [--stage transform|load] [--json]`: transform first, then
+ * load. Exit 1 when a message failed again and stays in its queue.
+ */
 export async function redriveCommand(options: {
   env: string | undefined;
-  stage: string | undefined;
+  stage?: ReplayedStage;
+  json?: boolean;
 }): Promise<number> {
   if (options.env === undefined) {
     throw new UsageError(
       'redrive needs --env NAME (or DELIVERANCE_ENV): dead-letter queues exist only in a deployed stack; locally, deliverance run catches up on failed batches',
     );
   }
-  if (options.stage !== undefined && !REPLAYED_STAGES.includes(options.stage as ReplayedStage)) {
-    throw new UsageError(
-      `redrive --stage must be transform or load, not ${JSON.stringify(options.stage)} (an ingest tick is superseded by the next one: purge its queue instead)`,
-    );
-  }
-  const stages = options.stage ? [options.stage as ReplayedStage] : REPLAYED_STAGES;
+  const stages = options.stage ? [options.stage] : REPLAYED_STAGES;
+  const say = options.json ? () => undefined : (line: string) => console.log(line);
   const stack = await openDeployedStack(options.env);
   try {
     let kept = 0;
+    const queues = [];
     for (const stage of stages) {
       const report = await redriveDeadLetters(stack, stage, (line) => console.error(line));
       kept += report.kept;
-      console.log(
-        `${stage}: ${report.redriven} redriven and deleted, ${report.kept} kept in the queue`,
-      );
+      queues.push({ stage, redriven: report.redriven, kept: report.kept });
+      say(`${stage}: ${report.redriven} redriven and deleted, ${report.kept} kept in the queue`);
     }
+    if (options.json) console.log(JSON.stringify({ environment: options.env, queues }, null, 2));
     if (kept > 0) {
-      console.log(
+      say(
         `Messages kept failed again: deliverance status --env ${options.env} shows why; fix it and redrive again once they are visible (after 16 minutes)`,
       );
     }

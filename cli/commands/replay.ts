@@ -7,11 +7,12 @@ import type { TransformResult } from '../../lambdas/transform/transform';
 import type { PipelineContext } from '../../local/pipeline-context';
 import { loadBatch, migrateLocalWarehouse, transformBatch } from '../../local/run-cycle';
 import { consoleLogger } from '../console-logger';
-import { openDeployedStack } from '../remote/deployed-stack';
-import { invokeStage, outcomeText } from '../remote/invoke-stage';
-import { objectCreatedEvent } from '../remote/s3-event';
 import { openEnvironment } from '../environment';
 import { readSettings, UsageError } from '../settings';
+import { loadModule } from '../load-module';
+import type * as DeployedStackModule from '../remote/deployed-stack';
+import type * as InvokeStageModule from '../remote/invoke-stage';
+import type * as S3EventModule from '../remote/s3-event';
 
 export type ReplayStage = 'transform' | 'load';
 
@@ -51,8 +52,13 @@ export async function replayBatch(
     }
     transform = await transformBatch(context, key, logger, { force });
   } else if (!(await context.processed.exists(key))) {
+    const landed = await context.landing.exists(key);
     throw new Error(
-      `Batch ${options.batchId} has no processed manifest at s3://${context.processed.bucket}/${key}: replay it with --stage transform`,
+      `Batch ${options.batchId} has no processed manifest at s3://${context.processed.bucket}/${key}: ${
+        landed
+          ? 'replay it with --stage transform'
+          : 'nor a landing manifest: check the batch id (deliverance status lists recent batches)'
+      }`,
     );
   }
   await migrateLocalWarehouse(context);
@@ -91,15 +97,33 @@ export async function purgeParkedBatch(
  * manifest, as S3 would deliver it again. A transform's processed manifest then fires the load
  * as usual.
  */
-async function replayDeployed(env: string, batchId: string, stage: ReplayStage): Promise<number> {
+async function replayDeployed(
+  env: string,
+  batchId: string,
+  stage: ReplayStage,
+  json: boolean,
+): Promise<number> {
+  const { openDeployedStack } = loadModule<typeof DeployedStackModule>(
+    __filename,
+    '../remote/deployed-stack',
+  );
+  const { invokeStage, outcomeText } = loadModule<typeof InvokeStageModule>(
+    __filename,
+    '../remote/invoke-stage',
+  );
+  const { objectCreatedEvent } = loadModule<typeof S3EventModule>(__filename, '../remote/s3-event');
   const stack = await openDeployedStack(env);
   try {
     const bucket =
       stage === 'transform' ? stack.operations.landingBucket : stack.operations.processedBucket;
     const event = await objectCreatedEvent(stack, bucket, manifestKey(batchId));
     const outcome = await invokeStage(stack, stage, event);
-    console.log(outcomeText(stage, `of batch ${batchId}`, outcome));
-    if (outcome.ok && stage === 'transform') {
+    if (json) {
+      console.log(JSON.stringify({ environment: env, batchId, stage, outcome }, null, 2));
+    } else {
+      console.log(outcomeText(stage, `of batch ${batchId}`, outcome));
+    }
+    if (!json && outcome.ok && stage === 'transform') {
       console.log(
         `load: follows from the processed manifest's event (deliverance status --env ${env}); if the transform was already done, replay the load: --stage load`,
       );
@@ -110,13 +134,18 @@ async function replayDeployed(env: string, batchId: string, stage: ReplayStage):
   }
 }
 
+/**
+ * `deliverance replay --batch ID [--stage transform|load] [--force | --purge] [--env NAME]
+ * [--json]`; the stage and the exclusive flags are checked by the command line.
+ */
 export async function replayCommand(options: {
   env: string | undefined;
-  batch: string | undefined;
-  stage: string | undefined;
-  force: boolean | undefined;
-  purge?: boolean | undefined;
-  verbose: boolean | undefined;
+  batch?: string;
+  stage?: ReplayStage;
+  force?: boolean;
+  purge?: boolean;
+  json?: boolean;
+  verbose?: boolean;
 }): Promise<number> {
   if (!options.batch || !isBatchId(options.batch)) {
     throw new UsageError(
@@ -124,9 +153,7 @@ export async function replayCommand(options: {
     );
   }
   const stage = options.stage ?? 'transform';
-  if (stage !== 'transform' && stage !== 'load') {
-    throw new UsageError(`replay --stage must be transform or load, not ${JSON.stringify(stage)}`);
-  }
+  const json = options.json ?? false;
   if (options.env !== undefined) {
     if (options.purge) {
       throw new UsageError(
@@ -138,14 +165,18 @@ export async function replayCommand(options: {
         'replay --force works on the local state folder only: a deployed function skips a batch already done, as its own redelivery would (docs/operations.md, "Replay")',
       );
     }
-    return replayDeployed(options.env, options.batch, stage);
+    return replayDeployed(options.env, options.batch, stage, json);
   }
-  const environment = await openEnvironment(readSettings(), { s3: true, command: 'replay' });
+  const settings = readSettings();
+  const environment = await openEnvironment(settings, { s3: true, command: 'replay' });
+  const { stateDir } = settings;
   if (options.purge) {
     try {
       const stage = await purgeParkedBatch(environment.processed, options.batch);
       console.log(
-        `purged: batch ${options.batch}, parked at ${stage}, is given up; status lists it no more`,
+        json
+          ? JSON.stringify({ stateDir, batchId: options.batch, purged: true, stage }, null, 2)
+          : `purged: batch ${options.batch}, parked at ${stage}, is given up; status lists it no more`,
       );
       return 0;
     } finally {
@@ -159,6 +190,10 @@ export async function replayCommand(options: {
       force: options.force ?? false,
       logger: consoleLogger(options.verbose ?? false),
     });
+    if (json) {
+      console.log(JSON.stringify(replayReport(stateDir, options.batch, stage, result), null, 2));
+      return 0;
+    }
     if (result.transform) {
       console.log(
         result.transform.skipped
@@ -175,4 +210,21 @@ export async function replayCommand(options: {
   } finally {
     await environment.stop();
   }
+}
+
+/** What `replay --json` prints of a local replay. */
+function replayReport(stateDir: string, batchId: string, stage: ReplayStage, result: ReplayResult) {
+  const { transform, load } = result;
+  return {
+    stateDir,
+    batchId,
+    stage,
+    transform: transform && {
+      skipped: transform.skipped,
+      tables: transform.manifest?.tables.length ?? 0,
+      quarantinedObjects: transform.manifest?.quarantined.length ?? 0,
+      setAside: (transform.manifest?.quarantinedRows ?? []).reduce((sum, q) => sum + q.rows, 0),
+    },
+    load: { skipped: load.skipped, written: load.tables.reduce((s, t) => s + t.written, 0) },
+  };
 }

@@ -5,14 +5,16 @@ import type { ObjectStore } from '../../lambdas/shared/ports/object-store';
 import { localWatermarkStore } from '../../local/pipeline-context';
 import type { OperatedWatermarkStore } from '../../lambdas/shared/ports/watermark-store';
 import { withStateFolder } from '../environment';
-import { openDeployedStack } from '../remote/deployed-stack';
 import { readSettings, UsageError } from '../settings';
-import { tableOption } from './pause';
+import { tableOption, tableReport } from './pause';
+import { loadModule } from '../load-module';
+import type * as DeployedStackModule from '../remote/deployed-stack';
 
 export interface ResyncOptions {
   readonly env: string | undefined;
-  readonly table: string | undefined;
-  readonly from: string | undefined;
+  readonly table?: string;
+  readonly from?: string;
+  readonly json?: boolean;
 }
 
 /** No ingest runs longer: a record still `running` after this died without a word. */
@@ -47,12 +49,16 @@ export async function resyncCommand(options: ResyncOptions): Promise<number> {
   if (env === undefined) {
     const { stateDir } = readSettings();
     return withStateFolder(stateDir, 'resync', () =>
-      resync(localWatermarkStore(stateDir), undefined, '', table, from),
+      resync(localWatermarkStore(stateDir), undefined, '', table, from, options),
     );
   }
+  const { openDeployedStack } = loadModule<typeof DeployedStackModule>(
+    __filename,
+    '../remote/deployed-stack',
+  );
   const stack = await openDeployedStack(env);
   try {
-    return await resync(stack.watermarks, stack.landing, ` --env ${env}`, table, from);
+    return await resync(stack.watermarks, stack.landing, ` --env ${env}`, table, from, options);
   } finally {
     stack.close();
   }
@@ -65,6 +71,7 @@ async function resync(
   where: string,
   table: string,
   from: string | undefined,
+  options: ResyncOptions,
 ): Promise<number> {
   if (!(await store.paused()).includes(table)) {
     throw new Error(
@@ -82,10 +89,12 @@ async function resync(
   }
   if (from === undefined) await store.remove(table);
   else await store.write(table, from);
-  console.log(
+  tableReport(
+    options,
     `${table}: watermark ${stored ?? '(none)'} → ${from ?? '(none: the whole table)'}. ` +
       `Resume it (deliverance resume --table ${table}${where}) and ingest re-reads it from there, batch by batch; ` +
       `deliverance status${where} shows its progress`,
+    { table, from: stored ?? null, to: from ?? null },
   );
   return 0;
 }

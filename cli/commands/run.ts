@@ -1,11 +1,55 @@
-import { runUntilCaughtUp } from '../../local/run-cycle';
+import { SourceSchemaError } from '../../lambdas/ingest/live-columns';
+import { runUntilCaughtUp, type CycleResult } from '../../local/run-cycle';
 import { consoleLogger } from '../console-logger';
 import { formatCycleWithProgress } from '../cycle-summary';
 import { openEnvironment } from '../environment';
-import { readSettings } from '../settings';
+import { EXIT } from '../exit-codes';
+import { readSettings, type CliSettings } from '../settings';
 
-export async function runCommand(options: { verbose: boolean | undefined }): Promise<number> {
+const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
+
+/** What `run --json` prints: the batches this run went through, and their totals. */
+function runReport(stateDir: string, cycles: readonly CycleResult[], seconds: number) {
+  const batches = cycles.map(({ ingest, transform, load }) => ({
+    batchId: ingest.batchId,
+    landed: sum(ingest.manifest.tables.map((t) => t.rows)),
+    loaded: sum(load.tables.map((t) => t.written)),
+    setAside: sum((transform.manifest?.quarantinedRows ?? []).map((q) => q.rows)),
+    quarantinedObjects: transform.manifest?.quarantined.length ?? 0,
+    caughtUp: ingest.caughtUp,
+  }));
+  const total = (key: 'landed' | 'loaded' | 'setAside' | 'quarantinedObjects') =>
+    sum(batches.map((b) => b[key]));
+  return {
+    stateDir,
+    seconds: Math.round(seconds * 100) / 100,
+    landed: total('landed'),
+    loaded: total('loaded'),
+    setAside: total('setAside'),
+    quarantinedObjects: total('quarantinedObjects'),
+    batches,
+  };
+}
+
+/** An empty embedded totesys is one not seeded yet: say so rather than blame the settings. */
+function unseeded(error: unknown, settings: CliSettings): unknown {
+  if (!(error instanceof SourceSchemaError) || settings.sourceUrl !== undefined) return error;
+  if (!/does not exist/.test(error.message)) return error;
+  return new Error(
+    `The embedded totesys database in ${settings.stateDir} has no source tables yet: seed it first (deliverance seed --scale 1) or set DELIVERANCE_SOURCE_URL to your totesys`,
+    { cause: error },
+  );
+}
+
+/**
+ * `deliverance run [--json]`: batch after batch until caught up. Exit 3 when something was
+ * set aside (an object, or rows) or the source's TimeZone stepped back, for the operator to look at.
+ */
+export async function runCommand(options: { json?: boolean; verbose?: boolean }): Promise<number> {
   const settings = readSettings();
+  const started = performance.now();
+  // With --json, stdout is the report alone: the progress goes to stderr.
+  const say = options.json ? console.error : console.log;
   const environment = await openEnvironment(settings, { s3: true, command: 'run' });
   try {
     const cycles = await runUntilCaughtUp(
@@ -15,17 +59,18 @@ export async function runCommand(options: { verbose: boolean | undefined }): Pro
         overlapSeconds: settings.overlapSeconds,
         maxBatchRows: settings.maxBatchRows,
       },
-      (cycle, progress) => console.log(formatCycleWithProgress(cycle, progress)),
-    );
-    // 3: something needs the operator's look: an object or rows set aside, or the source's
+      (cycle, progress) => say(formatCycleWithProgress(cycle, progress)),
+    ).catch((error: unknown) => {
+      throw unseeded(error, settings);
+    });
+    const report = runReport(settings.stateDir, cycles, (performance.now() - started) / 1000);
+    if (options.json) console.log(JSON.stringify(report, null, 2));
+    // Something needs the operator's look: an object or rows set aside, or the source's
     // TimeZone stepped back (its windows were moved back, nothing skipped).
-    const needsAttention = cycles.some(
-      ({ ingest, transform: { manifest } }) =>
-        (manifest?.quarantined.length ?? 0) > 0 ||
-        (manifest?.quarantinedRows?.length ?? 0) > 0 ||
-        ingest.zoneStepBack !== undefined,
-    );
-    return needsAttention ? 3 : 0;
+    const needsAttention =
+      report.setAside + report.quarantinedObjects > 0 ||
+      cycles.some(({ ingest }) => ingest.zoneStepBack !== undefined);
+    return needsAttention ? EXIT.attention : 0;
   } finally {
     await environment.stop();
   }

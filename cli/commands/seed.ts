@@ -1,12 +1,10 @@
 import { seedTotesys } from '../../local/seed/seed-totesys';
 import { openEnvironment } from '../environment';
-import { readSettings, UsageError } from '../settings';
+import { readSettings } from '../settings';
 
-export async function seedCommand(options: { scale: string | undefined }): Promise<number> {
-  const scale = Number(options.scale ?? '1');
-  if (!Number.isFinite(scale) || scale <= 0) {
-    throw new UsageError(`--scale must be a positive number, not ${options.scale}`);
-  }
+/** `deliverance seed [--scale N]`; the scale is checked by the command line (cli/command-specs.ts). */
+export async function seedCommand(options: { scale?: number }): Promise<number> {
+  const scale = options.scale ?? 1;
   const settings = readSettings();
   const environment = await openEnvironment(settings, { s3: false, command: 'seed' });
   try {

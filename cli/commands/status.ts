@@ -1,26 +1,38 @@
 import { writeFile } from 'node:fs/promises';
-import { openEnvironment } from '../environment';
-import { readSettings, UsageError } from '../settings';
+import { NoStateError, openEnvironment } from '../environment';
+import { EXIT } from '../exit-codes';
+import { readSettings } from '../settings';
 import { formatStatusText } from '../status/format-status-text';
-import { openDeployedStack } from '../remote/deployed-stack';
-import { remoteStatusSources } from '../remote/remote-status';
 import { collectStatus, localStatusSources, type PipelineStatus } from '../status/pipeline-status';
 import { renderStatusHtml } from '../status/render-status-html';
+import { statusAttention } from '../status/status-attention';
+import { loadModule } from '../load-module';
+import type * as DeployedStackModule from '../remote/deployed-stack';
+import type * as RemoteStatusModule from '../remote/remote-status';
 
 export interface StatusCommandOptions {
   readonly env: string | undefined;
-  readonly limit: string | undefined;
-  readonly json: boolean | undefined;
-  readonly html: string | undefined;
+  readonly limit?: number;
+  readonly json?: boolean;
+  readonly html?: string;
 }
 
-/** `deliverance status [--env NAME] [--limit N] [--json] [--html FILE]`. */
+/**
+ * `deliverance status [--env NAME] [--limit N] [--json] [--html FILE]`: exit 0 when all is
+ * well, 3 when something needs attention (statusAttention) or there is no state yet.
+ */
 export async function statusCommand(options: StatusCommandOptions): Promise<number> {
-  const limit = options.limit === undefined ? 10 : Number(options.limit);
-  if (!Number.isInteger(limit) || limit < 1) {
-    throw new UsageError(`--limit must be a positive whole number of runs, not ${options.limit}`);
-  }
+  const limit = options.limit ?? 10;
   if (options.env !== undefined) {
+    // The AWS clients load only for a deployed stack.
+    const { openDeployedStack } = loadModule<typeof DeployedStackModule>(
+      __filename,
+      '../remote/deployed-stack',
+    );
+    const { remoteStatusSources } = loadModule<typeof RemoteStatusModule>(
+      __filename,
+      '../remote/remote-status',
+    );
     const stack = await openDeployedStack(options.env);
     try {
       return await report(await collectStatus(remoteStatusSources(stack), { limit }), options);
@@ -28,23 +40,52 @@ export async function statusCommand(options: StatusCommandOptions): Promise<numb
       stack.close();
     }
   }
-  const environment = await openEnvironment(readSettings(), {
+  const settings = readSettings();
+  const environment = await openEnvironment(settings, {
     s3: true,
     command: 'status',
     readOnly: true,
+  }).catch((error: unknown) => {
+    if (error instanceof NoStateError) return error;
+    throw error;
   });
+  if (environment instanceof NoStateError) {
+    console.log(
+      options.json
+        ? JSON.stringify(
+            { stateDir: settings.stateDir, state: null, attention: [environment.message] },
+            null,
+            2,
+          )
+        : environment.message,
+    );
+    return EXIT.attention;
+  }
   try {
-    return await report(await collectStatus(localStatusSources(environment), { limit }), options);
+    const status = await collectStatus(localStatusSources(environment), { limit });
+    return await report(status, options, settings.stateDir);
   } finally {
     await environment.stop();
   }
 }
 
-async function report(status: PipelineStatus, options: StatusCommandOptions): Promise<number> {
+async function report(
+  status: PipelineStatus,
+  options: StatusCommandOptions,
+  stateDir?: string,
+): Promise<number> {
+  const attention = statusAttention(status);
   if (options.html) {
     await writeFile(options.html, renderStatusHtml(status));
     console.error(`deliverance: status report written to ${options.html}`);
   }
-  console.log(options.json ? JSON.stringify(status, null, 2) : formatStatusText(status));
-  return 0;
+  if (options.json) {
+    console.log(
+      JSON.stringify({ ...(stateDir ? { stateDir } : {}), ...status, attention }, null, 2),
+    );
+  } else {
+    console.log(formatStatusText(status));
+    if (attention.length > 0) console.log(`\nNeeds attention: ${attention.join('; ')}`);
+  }
+  return attention.length > 0 ? EXIT.attention : 0;
 }

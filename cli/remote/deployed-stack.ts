@@ -4,7 +4,6 @@ import { S3ObjectStore } from '../../lambdas/shared/adapters/s3-object-store';
 import { SsmWatermarkStore } from '../../lambdas/shared/adapters/ssm-watermark-store';
 import type { ObjectStore } from '../../lambdas/shared/ports/object-store';
 import type { OperatedWatermarkStore } from '../../lambdas/shared/ports/watermark-store';
-import { UsageError } from '../settings';
 import { defaultAwsClients, type AwsClients } from './aws-clients';
 
 /** A deployed environment, as its operations parameter describes it. */
@@ -16,20 +15,6 @@ export interface DeployedStack {
   readonly processed: ObjectStore;
   readonly watermarks: OperatedWatermarkStore;
   close(): void;
-}
-
-/** The environment `--env` or `DELIVERANCE_ENV` names, if any: commands act on it instead of the local state. */
-export function selectedEnvironment(
-  option: string | undefined,
-  env: NodeJS.ProcessEnv = process.env,
-): string | undefined {
-  const name = option ?? (env.DELIVERANCE_ENV || undefined);
-  if (name !== undefined && !/^[A-Za-z0-9-]+$/.test(name)) {
-    throw new UsageError(
-      `--env must name an environment such as prod (letters, digits, dashes), not ${JSON.stringify(name)}`,
-    );
-  }
-  return name;
 }
 
 /**

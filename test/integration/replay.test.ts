@@ -106,7 +106,7 @@ describe('deliverance replay', () => {
         logger: silentLogger,
       }),
     ).rejects.toThrow(
-      'Batch 20200101T000000000Z-000000 has no processed manifest at s3://deliverance-processed/manifests/20200101T000000000Z-000000.json',
+      'Batch 20200101T000000000Z-000000 has no processed manifest at s3://deliverance-processed/manifests/20200101T000000000Z-000000.json: nor a landing manifest: check the batch id (deliverance status lists recent batches)',
     );
   });
 

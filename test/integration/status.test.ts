@@ -158,17 +158,22 @@ describe('deliverance status against a real local run', () => {
     );
   });
 
-  it('answers --json from the command line, keyed by table name', async () => {
+  it('answers --json from the command line, keyed by table name, and exits 3 for its failure', async () => {
     const root = resolve(__dirname, '../..');
-    const { stdout } = await promisify(execFile)(
+    const failed = await promisify(execFile)(
       process.execPath,
       [join(root, 'bin/deliverance.cjs'), 'status', '--json', '--limit', '3'],
       {
         cwd: root,
         env: cliEnvironment(stack),
       },
+    ).then(
+      () => ({ code: 0, stdout: '' }),
+      (error: { code: number; stdout: string }) => error,
     );
-    const json = JSON.parse(stdout) as PipelineStatus;
+    expect(failed.code).toBe(3);
+    const json = JSON.parse(failed.stdout) as PipelineStatus & { attention: string[] };
+    expect(json.attention).toEqual(['1 failure', '1 batch gap']);
     expect(Object.keys(json.tables).sort()).toEqual([...SOURCE_TABLE_NAMES].sort());
     expect(json.tables.payment?.stages).toEqual({
       ingest: 'success',

@@ -787,8 +787,10 @@ function operating(): void {
     const alarm = raiseLoadErrorsAlarm();
     try {
       const json = await deliverance('status', '--env', 'dev', '--json');
-      expect(json).toMatchObject({ code: 0, stderr: '' });
-      const status = JSON.parse(json.stdout) as PipelineStatus;
+      // The alarm in ALARM needs attention: exit 3, named in `attention`.
+      expect(json).toMatchObject({ code: 3, stderr: '' });
+      const status = JSON.parse(json.stdout) as PipelineStatus & { attention: string[] };
+      expect(status.attention).toContain(`alarm ${alarm?.name} in ALARM`);
       expect(Object.keys(status.tables)).toEqual([...SOURCE_TABLE_NAMES]);
       const logged = await rehearsal.warehouse.query<{ batch_id: string }>(
         'SELECT max(batch_id) AS batch_id FROM etl.load_log',

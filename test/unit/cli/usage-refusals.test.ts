@@ -1,11 +1,9 @@
-import { demoCommand } from '../../../cli/commands/demo';
+import { parseCommandLine, selectedEnvironment } from '../../../cli/arguments';
+import { COMMANDS } from '../../../cli/command-specs';
 import { tableOption } from '../../../cli/commands/pause';
 import { redriveCommand } from '../../../cli/commands/redrive';
 import { replayCommand } from '../../../cli/commands/replay';
 import { resyncCommand } from '../../../cli/commands/resync';
-import { seedCommand } from '../../../cli/commands/seed';
-import { statusCommand } from '../../../cli/commands/status';
-import { selectedEnvironment } from '../../../cli/remote/deployed-stack';
 import { readSettings, UsageError } from '../../../cli/settings';
 
 const BATCH = '20261123T043451123Z-3f9a1c';
@@ -29,23 +27,23 @@ const REFUSALS: [string, () => unknown, string][] = [
   ],
   [
     'status --limit that is no whole number',
-    () => statusCommand({ env: undefined, limit: '2.5', json: false, html: undefined }),
-    '--limit must be a positive whole number of runs, not 2.5',
+    () => parseCommandLine(['status', '--limit', '2.5'], COMMANDS),
+    '--limit must be a whole number from 1 up to 1000, not "2.5"',
   ],
   [
     'status --limit of no runs',
-    () => statusCommand({ env: undefined, limit: '0', json: false, html: undefined }),
-    '--limit must be a positive whole number of runs, not 0',
+    () => parseCommandLine(['status', '--limit', '0'], COMMANDS),
+    '--limit must be a whole number from 1 up to 1000, not "0"',
   ],
   [
     'seed --scale of nothing',
-    () => seedCommand({ scale: '0' }),
-    '--scale must be a positive number, not 0',
+    () => parseCommandLine(['seed', '--scale', '0'], COMMANDS),
+    '--scale must be a number above 0 up to 1000, not "0"',
   ],
   [
     'demo --scale that is no number',
-    () => demoCommand({ scale: 'big', verbose: false }),
-    '--scale must be a positive number, not big',
+    () => parseCommandLine(['demo', '--scale', 'big'], COMMANDS),
+    '--scale must be a number above 0 up to 1000, not "big"',
   ],
   [
     'redrive without --env',
@@ -54,8 +52,8 @@ const REFUSALS: [string, () => unknown, string][] = [
   ],
   [
     'redrive of the ingest queue',
-    () => redriveCommand({ env: 'dev', stage: 'ingest' }),
-    'redrive --stage must be transform or load, not "ingest" (an ingest tick is superseded by the next one: purge its queue instead)',
+    () => parseCommandLine(['redrive', '--env', 'dev', '--stage', 'ingest'], COMMANDS),
+    '--stage must be one of transform, load, not "ingest"',
   ],
   [
     'replay of no batch id',
@@ -64,8 +62,8 @@ const REFUSALS: [string, () => unknown, string][] = [
   ],
   [
     'replay of the ingest stage',
-    () => replayCommand({ ...replay, stage: 'ingest' }),
-    'replay --stage must be transform or load, not "ingest"',
+    () => parseCommandLine(['replay', '--batch', BATCH, '--stage', 'ingest'], COMMANDS),
+    '--stage must be one of transform, load, not "ingest"',
   ],
   [
     'replay --purge of a deployed stack',
