@@ -6,7 +6,10 @@ import type { StageLogger } from '../../lambdas/shared/ports/stage-logger';
 import type { TransformResult } from '../../lambdas/transform/transform';
 import type { PipelineContext } from '../../local/pipeline-context';
 import { loadBatch, migrateLocalWarehouse, transformBatch } from '../../local/run-cycle';
+import type { StageProgress } from '../../local/stage-progress';
+import { replaySummary } from '../command-summary';
 import { consoleLogger } from '../console-logger';
+import { Progress } from '../progress';
 import { openDeployedStack } from '../remote/deployed-stack';
 import { invokeStage, outcomeText } from '../remote/invoke-stage';
 import { objectCreatedEvent } from '../remote/s3-event';
@@ -25,6 +28,7 @@ export interface ReplayOptions {
    */
   readonly force: boolean;
   readonly logger: StageLogger;
+  readonly progress?: StageProgress;
 }
 
 export interface ReplayResult {
@@ -41,7 +45,7 @@ export async function replayBatch(
   options: ReplayOptions,
 ): Promise<ReplayResult> {
   const key = manifestKey(options.batchId);
-  const { logger, force } = options;
+  const { logger, force, progress } = options;
   let transform: TransformResult | undefined;
   if (options.stage === 'transform') {
     if (!(await context.landing.exists(key))) {
@@ -49,14 +53,14 @@ export async function replayBatch(
         `Batch ${options.batchId} has no landing manifest at s3://${context.landing.bucket}/${key}: check the batch id (deliverance status lists recent batches)`,
       );
     }
-    transform = await transformBatch(context, key, logger, { force });
+    transform = await transformBatch(context, key, logger, { force, progress });
   } else if (!(await context.processed.exists(key))) {
     throw new Error(
       `Batch ${options.batchId} has no processed manifest at s3://${context.processed.bucket}/${key}: replay it with --stage transform`,
     );
   }
   await migrateLocalWarehouse(context);
-  const load = await loadBatch(context, key, logger, { force });
+  const load = await loadBatch(context, key, logger, { force, progress });
   return { transform, load };
 }
 
@@ -140,6 +144,7 @@ export async function replayCommand(options: {
     }
     return replayDeployed(options.env, options.batch, stage);
   }
+  const progress = new Progress('replay');
   const environment = await openEnvironment(readSettings(), { s3: true, command: 'replay' });
   if (options.purge) {
     try {
@@ -157,8 +162,10 @@ export async function replayCommand(options: {
       batchId: options.batch,
       stage,
       force: options.force ?? false,
-      logger: consoleLogger(options.verbose ?? false),
+      logger: consoleLogger(options.verbose ?? false, () => progress.clear()),
+      progress,
     });
+    progress.end();
     if (result.transform) {
       console.log(
         result.transform.skipped
@@ -171,8 +178,10 @@ export async function replayCommand(options: {
         ? `load: batch ${options.batch} already loaded, nothing done (--force re-applies it)`
         : `load: batch ${options.batch} → ${result.load.tables.reduce((s, t) => s + t.written, 0)} row(s) written`,
     );
+    progress.finish(replaySummary(options.batch, result.transform, result.load));
     return 0;
   } finally {
+    progress.close();
     await environment.stop();
   }
 }

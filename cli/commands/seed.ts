@@ -1,5 +1,7 @@
 import { seedTotesys } from '../../local/seed/seed-totesys';
+import { seedSummary } from '../command-summary';
 import { openEnvironment } from '../environment';
+import { Progress } from '../progress';
 import { readSettings, UsageError } from '../settings';
 
 export async function seedCommand(options: { scale: string | undefined }): Promise<number> {
@@ -7,17 +9,20 @@ export async function seedCommand(options: { scale: string | undefined }): Promi
   if (!Number.isFinite(scale) || scale <= 0) {
     throw new UsageError(`--scale must be a positive number, not ${options.scale}`);
   }
+  const progress = new Progress('seed');
   const settings = readSettings();
   const environment = await openEnvironment(settings, { s3: false, command: 'seed' });
   try {
+    progress.start('totesys');
     const summary = await seedTotesys(environment.sourceUrl, {
       scale,
-      log: (line) => console.log(line),
+      log: (line) => progress.print(line),
+      progress,
     });
-    const total = Object.values(summary.rows).reduce((a, b) => a + b, 0);
-    console.log(`Seeded totesys at scale ${scale}: ${total} rows in ${summary.seconds} s`);
+    progress.finish(seedSummary(scale, summary.rows));
     return 0;
   } finally {
+    progress.close();
     await environment.stop();
   }
 }
