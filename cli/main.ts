@@ -44,10 +44,10 @@ const COMMANDS: Readonly<Record<string, CommandHelp>> = {
     deployed: false,
   },
   status: {
-    usage: 'status [--env NAME] [--limit N] [--json] [--html FILE]',
+    usage: 'status [--env NAME] [--limit N] [--wide | --table T] [--json] [--html FILE]',
     summary: 'per table: watermark, last batch, rows, freshness, stage states; runs; failures',
     details:
-      'Freshness is "complete up to T (age)": the source time the newest loaded batch completes the\nwarehouse up to, as the freshness alarm measures it; the newest source change is shown beside it.\nWith --env also the dead-letter queue depths and the alarm states. --limit N runs (default 10).',
+      'Freshness is "complete up to T (age)": the source time the newest loaded batch completes the\nwarehouse up to, as the freshness alarm measures it; the newest source change is shown beside it.\nWith --env also the dead-letter queue depths and the alarm states. --limit N runs (default 10).\nThe text fits 100 columns: --wide shows every column in full, --table T one table in detail.',
     deployed: true,
   },
   replay: {
@@ -135,6 +135,7 @@ function parse(rest: string[]) {
         env: { type: 'string' },
         scale: { type: 'string' },
         verbose: { type: 'boolean', default: false },
+        wide: { type: 'boolean', default: false },
         limit: { type: 'string' },
         json: { type: 'boolean', default: false },
         html: { type: 'string' },
@@ -199,7 +200,14 @@ async function main(argv: string[]): Promise<number> {
     case 'demo':
       return demoCommand({ scale: values.scale, verbose: values.verbose });
     case 'status':
-      return statusCommand({ env, limit: values.limit, json: values.json, html: values.html });
+      return statusCommand({
+        env,
+        limit: values.limit,
+        json: values.json,
+        html: values.html,
+        wide: values.wide,
+        table: values.table,
+      });
     case 'replay':
       return replayCommand({
         env,
