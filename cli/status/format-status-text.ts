@@ -145,7 +145,7 @@ export function formatStatusText(status: PipelineStatus, options: StatusTextOpti
   ];
   if (!options.wide) {
     for (const [name, t] of Object.entries(status.tables)) {
-      if (t.backfill) lines.push(...wrap(`backfill of ${name}: ${watermarkText(t)}`, '  '));
+      if (t.backfill) lines.push(...wrap(`${name}: ${watermarkText(t)}`, '  '));
     }
   }
   const w = status.warehouse;
@@ -315,7 +315,7 @@ export function formatTableStatus(status: PipelineStatus, name: string): string 
       ? [
           [
             'stage times',
-            PIPELINE_STAGES.map((s) => `${s} ${stageCell(last.stages[s])}`).join(', '),
+            PIPELINE_STAGES.map((s) => `${s} ${stageCell(last.stages[s])}`).join('; '),
           ] as [string, string],
         ]
       : []),
@@ -323,9 +323,7 @@ export function formatTableStatus(status: PipelineStatus, name: string): string 
       ? [['future-stamped', futureStampedText(t.futureStamped)] as [string, string]]
       : []),
   ];
-  const failures = status.failures.filter(
-    (f) => status.runs.some((r) => r.batchId === f.batchId) && f.batchId === t.lastBatchId,
-  );
+  const failures = status.failures.filter((f) => f.batchId === t.lastBatchId);
   return [
     terminalText(`${name} at ${status.generatedAt}`),
     ...fields.flatMap(([label, value]) =>
