@@ -46,6 +46,11 @@ export async function replayBatch(
 ): Promise<ReplayResult> {
   const key = manifestKey(options.batchId);
   const { logger, force, progress } = options;
+  // The replay adds its records beside the batch's earlier ones; one written before every
+  // finished run was kept is kept first, or the replay would write over it.
+  const runLog = new ObjectStoreRunLog(context.processed);
+  await runLog.keep(options.batchId, 'transform');
+  await runLog.keep(options.batchId, 'load');
   let transform: TransformResult | undefined;
   if (options.stage === 'transform') {
     if (!(await context.landing.exists(key))) {

@@ -164,6 +164,13 @@ export function formatStatusText(status: PipelineStatus, options: StatusTextOpti
     status.runs.length > 0
       ? runsTable(status, options.wide ?? false, paintStates)
       : '  none recorded',
+    ...status.runs.flatMap((run) =>
+      run.replays.map((r) =>
+        terminalText(
+          `  replayed: ${run.batchId} ${r.stage} at ${r.startedAt ?? '—'}, ${stageCell(r)}`,
+        ),
+      ),
+    ),
     '',
   );
   if (status.deadLetters) {
@@ -185,13 +192,25 @@ export function formatStatusText(status: PipelineStatus, options: StatusTextOpti
     }
   }
   if (status.deadLetters || status.alarms) lines.push('');
-  if (status.failures.length > 0) {
-    lines.push(`failures (${status.failures.length}):`);
-    for (const f of status.failures) {
-      lines.push(...entry(`  ${f.batchId} ${f.stage} at ${f.at}`, f.error));
-    }
+  const standing = status.failures.filter((f) => f.resolvedAt === null);
+  const resolved = status.failures.filter((f) => f.resolvedAt !== null);
+  if (standing.length > 0) {
+    lines.push(`failures (${standing.length}):`);
+    for (const f of standing) lines.push(...entry(`  ${f.batchId} ${f.stage} at ${f.at}`, f.error));
   } else {
     lines.push('failures: none');
+  }
+  if (resolved.length > 0) {
+    lines.push(`resolved failures (${resolved.length}), made good by a later run:`);
+    for (const f of resolved) {
+      const by = f.resolvedBy === f.batchId ? '' : ` by batch ${f.resolvedBy ?? '—'}`;
+      lines.push(
+        ...entry(
+          `  ${f.batchId} ${f.stage} at ${f.at}`,
+          `resolved at ${f.resolvedAt ?? '—'}${by}: ${f.error}`,
+        ),
+      );
+    }
   }
   if (status.parked.length > 0) {
     lines.push('', `parked batches (${status.parked.length}), waiting for a missing object:`);

@@ -67,7 +67,16 @@ describe('text output escapes control characters', () => {
         newestChangeAgeSeconds: null,
       },
       runs: [],
-      failures: [{ batchId: HOSTILE, stage: 'load', at: '2026-12-05T00:00:00Z', error: HOSTILE }],
+      failures: [
+        {
+          batchId: HOSTILE,
+          stage: 'load',
+          at: '2026-12-05T00:00:00Z',
+          error: HOSTILE,
+          resolvedAt: null,
+          resolvedBy: null,
+        },
+      ],
       gaps: [],
       parked: [],
       environment: null,

@@ -83,6 +83,7 @@ const STATUS: PipelineStatus = {
         transform: stage('success', 61, { setAside: 12_345 }),
         load: stage('error', 2),
       },
+      replays: [{ stage: 'transform', ...stage('success', 3) }],
     } satisfies BatchRun,
     {
       batchId: OLDER,
@@ -91,11 +92,26 @@ const STATUS: PipelineStatus = {
         transform: stage('running', null),
         load: stage('none', null),
       },
+      replays: [],
     },
   ],
   failures: [
-    { batchId: BATCH, stage: 'load', at: '2026-12-05T10:04:56.876Z', error: LONG_ERROR },
-    { batchId: OLDER, stage: 'ingest', at: '2026-12-04T10:04:56.876Z', error: 'short' },
+    {
+      batchId: BATCH,
+      stage: 'load',
+      at: '2026-12-05T10:04:56.876Z',
+      error: LONG_ERROR,
+      resolvedAt: null,
+      resolvedBy: null,
+    },
+    {
+      batchId: OLDER,
+      stage: 'ingest',
+      at: '2026-12-04T10:04:56.876Z',
+      error: 'short',
+      resolvedAt: '2026-12-04T10:09:56.876Z',
+      resolvedBy: BATCH,
+    },
   ],
   parked: [
     {
@@ -153,6 +169,17 @@ describe('status as text', () => {
       /^20261205T100356876Z-5e27b2 +1 h 2 m +1 m 1 s +error +1,234,567 +12,345$/m,
     );
     expect(text).toContain('ingest-schedule 12,000');
+  });
+
+  it('lists a failure a later run made good apart, with when and by which batch, and a replay beside the original run', () => {
+    const text = formatStatusText(STATUS);
+    expect(text).toContain('failures (1):');
+    expect(text).toContain(
+      `resolved failures (1), made good by a later run:\n  ${OLDER} ingest at 2026-12-04T10:04:56.876Z:\n    resolved at 2026-12-04T10:09:56.876Z by batch ${BATCH}: short`,
+    );
+    expect(text).toContain(
+      `  replayed: ${BATCH} transform at 2026-12-05T10:03:56.876Z, success 3.00 s`,
+    );
   });
 
   it('shows every column in full with --wide, wider than 100 columns', () => {
