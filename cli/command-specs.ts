@@ -82,7 +82,15 @@ export const COMMANDS = {
       },
       json,
       html: { type: 'string', value: 'FILE', help: 'also write the report as one HTML page' },
+      wide: { type: 'boolean', help: 'every column in full (wider than 100 columns)' },
+      table: {
+        type: 'string',
+        value: 'T',
+        choices: SOURCE_TABLE_NAMES,
+        help: 'one source table in detail',
+      },
     },
+    exclusive: [['wide', 'table']],
   },
   replay: {
     summary: 're-run one batch from its landing (transform, then load) or processed (load) objects',

@@ -42,3 +42,16 @@ export function manifestKey(batchId: string): string {
 export function runRecordKey(batchId: string, stage: StageName): string {
   return `${RUNS_PREFIX}${batchId}/${stage}.json`;
 }
+
+/**
+ * One finished run of a stage for a batch, kept beside every other (`runs/<batchId>/<stage>.
+ * 20261205T100356876Z.json`, by its start): a replay adds a record, never rewrites one.
+ */
+export function runAttemptKey(batchId: string, stage: StageName, startedAt: string): string {
+  return `${runAttemptPrefix(batchId, stage)}${startedAt.replace(/[-:.]/g, '')}.json`;
+}
+
+/** The keys of every finished run of a stage for a batch begin with this. */
+export function runAttemptPrefix(batchId: string, stage: StageName): string {
+  return `${RUNS_PREFIX}${batchId}/${stage}.`;
+}

@@ -3,11 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ingestStage, type IngestRun } from '../lambdas/ingest/ingest-stage';
 import { loadStage, migrateSchema, type LoadRun } from '../lambdas/load/load-stage';
+import { newBatchId } from '../lambdas/shared/core/batch';
 import type { SourceTableName } from '../lambdas/shared/core/catalogue';
 import type { StageLogger } from '../lambdas/shared/ports/stage-logger';
 import { transformStage, type TransformRun } from '../lambdas/transform/transform-stage';
 import { BackfillProgress } from './backfill-progress';
 import type { PipelineContext } from './pipeline-context';
+import { reportingLogger, type StageProgress } from './stage-progress';
 
 export interface CycleOptions {
   readonly logger: StageLogger;
@@ -15,6 +17,8 @@ export interface CycleOptions {
   readonly tables?: readonly SourceTableName[];
   /** Rows per source table per batch (see runIngest). Unbounded by default. */
   readonly maxBatchRows?: number;
+  /** Hears each stage of each batch, and each table it finishes, as the cycle goes. */
+  readonly progress?: StageProgress;
 }
 
 export interface CycleResult {
@@ -38,10 +42,11 @@ export async function runCycle(
   options: CycleOptions,
 ): Promise<CycleResult> {
   await migrateLocalWarehouse(context);
-  await catchUpLocally(context, options.logger);
+  const { logger, progress } = options;
+  await catchUpLocally(context, logger, progress);
   const ingest = await ingestBatch(context, options);
-  const transform = await transformBatch(context, ingest.manifestKey, options.logger);
-  const load = await loadBatch(context, transform.manifestKey, options.logger);
+  const transform = await transformBatch(context, ingest.manifestKey, logger, { progress });
+  const load = await loadBatch(context, transform.manifestKey, logger, { progress });
   return { ingest, transform, load };
 }
 
@@ -71,36 +76,53 @@ export async function runUntilCaughtUp(
  * event's batch: transforms first, then loads (those just transformed included), oldest first.
  * A local run has no event queue to retry a stage, so a batch that fails here fails the cycle.
  */
-async function catchUpLocally(context: PipelineContext, logger: StageLogger): Promise<void> {
-  const transforms = await transformer(context, logger).catchUp();
+async function catchUpLocally(
+  context: PipelineContext,
+  logger: StageLogger,
+  progress: StageProgress | undefined,
+): Promise<void> {
+  const transforms = await transformer(context, logger, progress).catchUp();
   if (transforms.failure) throw transforms.failure.error;
-  const loads = await loader(context, logger).catchUp();
+  const loads = await loader(context, logger, progress).catchUp();
   if (loads.failure) throw loads.failure.error;
 }
 
 /** One ingest run under a fresh batch id, recorded in the landing bucket's run log. */
-export function ingestBatch(context: PipelineContext, options: CycleOptions): Promise<IngestRun> {
-  return ingestStage({
+export async function ingestBatch(
+  context: PipelineContext,
+  options: CycleOptions,
+): Promise<IngestRun> {
+  const { progress } = options;
+  const batchId = newBatchId(new Date());
+  progress?.start('ingest', batchId);
+  const run = await ingestStage({
     landing: context.landing,
     source: async () => context.source,
     watermarks: context.watermarks,
-    logger: options.logger,
+    logger: progress ? reportingLogger(options.logger, progress) : options.logger,
     overlapSeconds: options.overlapSeconds,
     maxBatchRows: options.maxBatchRows,
-  }).handle(options.tables ? { tables: options.tables } : {});
+  }).handle(options.tables ? { tables: options.tables } : {}, batchId);
+  progress?.end();
+  return run;
 }
 
 /** Options of a stage run beyond the batch: `force` redoes a batch already done (replay). */
 export interface BatchRunOptions {
   readonly force?: boolean;
+  readonly progress?: StageProgress;
 }
 
 /** The transform stage on the local stack, each batch in a scratch folder of its own. */
-function transformer(context: PipelineContext, logger: StageLogger) {
+function transformer(context: PipelineContext, logger: StageLogger, progress?: StageProgress) {
   return transformStage({
     landing: context.landing,
     processed: context.processed,
-    logger,
+    logger: progress ? reportingLogger(logger, progress) : logger,
+    onBatch: ({ batchId }) => progress?.start('transform', batchId),
+    onReport: (report) => {
+      if (report.kind === 'ran') progress?.end();
+    },
     workDir: async () => {
       const path = await mkdtemp(join(tmpdir(), 'dlv-transform-'));
       return { path, dispose: () => rm(path, { recursive: true, force: true }) };
@@ -109,11 +131,15 @@ function transformer(context: PipelineContext, logger: StageLogger) {
 }
 
 /** The load stage on the local stack; the cycle has migrated the warehouse first. */
-function loader(context: PipelineContext, logger: StageLogger) {
+function loader(context: PipelineContext, logger: StageLogger, progress?: StageProgress) {
   return loadStage({
     processed: context.processed,
     warehouse: async () => context.warehouse,
-    logger,
+    logger: progress ? reportingLogger(logger, progress) : logger,
+    onBatch: ({ batchId }) => progress?.start('load', batchId),
+    onReport: (report) => {
+      if (report.kind === 'ran') progress?.end();
+    },
   });
 }
 
@@ -123,7 +149,7 @@ export function transformBatch(
   logger: StageLogger,
   options: BatchRunOptions = {},
 ): Promise<TransformRun> {
-  return transformer(context, logger).batch(manifestKey, options);
+  return transformer(context, logger, options.progress).batch(manifestKey, options);
 }
 
 export function loadBatch(
@@ -132,5 +158,5 @@ export function loadBatch(
   logger: StageLogger,
   options: BatchRunOptions = {},
 ): Promise<LoadRun> {
-  return loader(context, logger).batch(manifestKey, options);
+  return loader(context, logger, options.progress).batch(manifestKey, options);
 }

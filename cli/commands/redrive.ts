@@ -1,4 +1,6 @@
 import { REPLAYED_STAGES, type ReplayedStage } from '../../contract/operations';
+import { redriveSummary } from '../command-summary';
+import { Progress } from '../progress';
 import { openDeployedStack } from '../remote/deployed-stack';
 import { redriveDeadLetters } from '../remote/redrive';
 import { UsageError } from '../settings';
@@ -19,13 +21,16 @@ export async function redriveCommand(options: {
   }
   const stages = options.stage ? [options.stage] : REPLAYED_STAGES;
   const say = options.json ? () => undefined : (line: string) => console.log(line);
+  const progress = new Progress('redrive');
   const stack = await openDeployedStack(options.env);
   try {
     let kept = 0;
+    let redriven = 0;
     const queues = [];
     for (const stage of stages) {
-      const report = await redriveDeadLetters(stack, stage, (line) => console.error(line));
+      const report = await redriveDeadLetters(stack, stage, (line) => progress.print(line));
       kept += report.kept;
+      redriven += report.redriven;
       queues.push({ stage, redriven: report.redriven, kept: report.kept });
       say(`${stage}: ${report.redriven} redriven and deleted, ${report.kept} kept in the queue`);
     }
@@ -35,8 +40,10 @@ export async function redriveCommand(options: {
         `Messages kept failed again: deliverance status --env ${options.env} shows why; fix it and redrive again once they are visible (after 16 minutes)`,
       );
     }
+    progress.finish(redriveSummary(redriven, kept));
     return kept > 0 ? 1 : 0;
   } finally {
+    progress.close();
     stack.close();
   }
 }

@@ -6,7 +6,10 @@ import type { StageLogger } from '../../lambdas/shared/ports/stage-logger';
 import type { TransformResult } from '../../lambdas/transform/transform';
 import type { PipelineContext } from '../../local/pipeline-context';
 import { loadBatch, migrateLocalWarehouse, transformBatch } from '../../local/run-cycle';
+import type { StageProgress } from '../../local/stage-progress';
+import { replaySummary } from '../command-summary';
 import { consoleLogger } from '../console-logger';
+import { Progress } from '../progress';
 import { openEnvironment } from '../environment';
 import { readSettings, UsageError } from '../settings';
 import { loadModule } from '../load-module';
@@ -26,6 +29,7 @@ export interface ReplayOptions {
    */
   readonly force: boolean;
   readonly logger: StageLogger;
+  readonly progress?: StageProgress;
 }
 
 export interface ReplayResult {
@@ -42,7 +46,12 @@ export async function replayBatch(
   options: ReplayOptions,
 ): Promise<ReplayResult> {
   const key = manifestKey(options.batchId);
-  const { logger, force } = options;
+  const { logger, force, progress } = options;
+  // The replay adds its records beside the batch's earlier ones; one written before every
+  // finished run was kept is kept first, or the replay would write over it.
+  const runLog = new ObjectStoreRunLog(context.processed);
+  await runLog.keep(options.batchId, 'transform');
+  await runLog.keep(options.batchId, 'load');
   let transform: TransformResult | undefined;
   if (options.stage === 'transform') {
     if (!(await context.landing.exists(key))) {
@@ -50,7 +59,7 @@ export async function replayBatch(
         `Batch ${options.batchId} has no landing manifest at s3://${context.landing.bucket}/${key}: check the batch id (deliverance status lists recent batches)`,
       );
     }
-    transform = await transformBatch(context, key, logger, { force });
+    transform = await transformBatch(context, key, logger, { force, progress });
   } else if (!(await context.processed.exists(key))) {
     const landed = await context.landing.exists(key);
     throw new Error(
@@ -62,7 +71,7 @@ export async function replayBatch(
     );
   }
   await migrateLocalWarehouse(context);
-  const load = await loadBatch(context, key, logger, { force });
+  const load = await loadBatch(context, key, logger, { force, progress });
   return { transform, load };
 }
 
@@ -167,6 +176,7 @@ export async function replayCommand(options: {
     }
     return replayDeployed(options.env, options.batch, stage, json);
   }
+  const progress = new Progress('replay');
   const settings = readSettings();
   const environment = await openEnvironment(settings, { s3: true, command: 'replay' });
   const { stateDir } = settings;
@@ -188,8 +198,10 @@ export async function replayCommand(options: {
       batchId: options.batch,
       stage,
       force: options.force ?? false,
-      logger: consoleLogger(options.verbose ?? false),
+      logger: consoleLogger(options.verbose ?? false, () => progress.clear()),
+      progress,
     });
+    progress.end();
     if (json) {
       console.log(JSON.stringify(replayReport(stateDir, options.batch, stage, result), null, 2));
       return 0;
@@ -206,8 +218,10 @@ export async function replayCommand(options: {
         ? `load: batch ${options.batch} already loaded, nothing done (--force re-applies it)`
         : `load: batch ${options.batch} → ${result.load.tables.reduce((s, t) => s + t.written, 0)} row(s) written`,
     );
+    progress.finish(replaySummary(options.batch, result.transform, result.load));
     return 0;
   } finally {
+    progress.close();
     await environment.stop();
   }
 }

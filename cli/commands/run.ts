@@ -1,9 +1,11 @@
 import { SourceSchemaError } from '../../lambdas/ingest/live-columns';
 import { runUntilCaughtUp, type CycleResult } from '../../local/run-cycle';
+import { runSummary } from '../command-summary';
 import { consoleLogger } from '../console-logger';
 import { formatCycleWithProgress } from '../cycle-summary';
 import { openEnvironment } from '../environment';
 import { EXIT } from '../exit-codes';
+import { Progress } from '../progress';
 import { readSettings, type CliSettings } from '../settings';
 
 const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
@@ -46,23 +48,29 @@ function unseeded(error: unknown, settings: CliSettings): unknown {
  * set aside (an object, or rows) or the source's TimeZone stepped back, for the operator to look at.
  */
 export async function runCommand(options: { json?: boolean; verbose?: boolean }): Promise<number> {
+  const progress = new Progress('run');
   const settings = readSettings();
   const started = performance.now();
-  // With --json, stdout is the report alone: the progress goes to stderr.
+  // With --json, stdout is the report alone: the cycle lines go to stderr with the progress.
   const say = options.json ? console.error : console.log;
   const environment = await openEnvironment(settings, { s3: true, command: 'run' });
   try {
     const cycles = await runUntilCaughtUp(
       environment,
       {
-        logger: consoleLogger(options.verbose ?? false),
+        logger: consoleLogger(options.verbose ?? false, () => progress.clear()),
         overlapSeconds: settings.overlapSeconds,
         maxBatchRows: settings.maxBatchRows,
+        progress,
       },
-      (cycle, progress) => say(formatCycleWithProgress(cycle, progress)),
+      (cycle, backfill) => {
+        progress.clear();
+        say(formatCycleWithProgress(cycle, backfill));
+      },
     ).catch((error: unknown) => {
       throw unseeded(error, settings);
     });
+    progress.finish(runSummary(cycles));
     const report = runReport(settings.stateDir, cycles, (performance.now() - started) / 1000);
     if (options.json) console.log(JSON.stringify(report, null, 2));
     // Something needs the operator's look: an object or rows set aside, or the source's
@@ -72,6 +80,7 @@ export async function runCommand(options: { json?: boolean; verbose?: boolean })
       cycles.some(({ ingest }) => ingest.zoneStepBack !== undefined);
     return needsAttention ? EXIT.attention : 0;
   } finally {
+    progress.close();
     await environment.stop();
   }
 }

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { NoStateError, openEnvironment } from '../environment';
 import { EXIT } from '../exit-codes';
 import { readSettings } from '../settings';
-import { formatStatusText } from '../status/format-status-text';
+import { formatStatusText, formatTableStatus } from '../status/format-status-text';
 import { collectStatus, localStatusSources, type PipelineStatus } from '../status/pipeline-status';
 import { renderStatusHtml } from '../status/render-status-html';
 import { statusAttention } from '../status/status-attention';
@@ -15,6 +15,10 @@ export interface StatusCommandOptions {
   readonly limit?: number;
   readonly json?: boolean;
   readonly html?: string;
+  /** Every column in full (wider than 100 columns). */
+  readonly wide?: boolean;
+  /** One source table in detail (the command line checks it names one). */
+  readonly table?: string;
 }
 
 /**
@@ -84,8 +88,18 @@ async function report(
       JSON.stringify({ ...(stateDir ? { stateDir } : {}), ...status, attention }, null, 2),
     );
   } else {
-    console.log(formatStatusText(status));
+    if (options.table !== undefined) console.log(formatTableStatus(status, options.table));
+    else {
+      console.log(
+        formatStatusText(status, { wide: options.wide ?? false, colour: colourOnStdout() }),
+      );
+    }
     if (attention.length > 0) console.log(`\nNeeds attention: ${attention.join('; ')}`);
   }
   return attention.length > 0 ? EXIT.attention : 0;
+}
+
+/** Colours only for a terminal, and never when NO_COLOR is set (no-color.org). */
+function colourOnStdout(): boolean {
+  return process.stdout.isTTY === true && !process.env.NO_COLOR;
 }

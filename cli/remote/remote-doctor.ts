@@ -135,7 +135,9 @@ export async function remoteDoctor(
     {
       name: 'recent runs',
       async run() {
-        const { failures, runs } = await recent();
+        const { failures: all, runs } = await recent();
+        // A failure a later run made good needs nothing more.
+        const failures = all.filter((f) => f.resolvedAt === null);
         if (runs.length === 0) return ok('no run yet');
         if (failures.length === 0) return ok(`no failure in the last ${runs.length} runs`);
         const [last] = failures;

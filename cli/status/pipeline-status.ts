@@ -35,7 +35,10 @@ export interface StageRun {
 
 export interface BatchRun {
   readonly batchId: string;
+  /** Each stage's run that did the work: its first success, else its newest run. */
   readonly stages: Readonly<Record<PipelineStage, StageRun>>;
+  /** Runs of a stage after the one that did the work (a forced replay), oldest first. */
+  readonly replays: readonly (StageRun & { readonly stage: PipelineStage })[];
 }
 
 /** A table more than a batch behind, draining batch after batch. */
@@ -82,6 +85,13 @@ export interface StageFailure {
   readonly stage: PipelineStage;
   readonly at: string;
   readonly error: string;
+  /**
+   * When a later run made it good, and that run's batch: the same stage of the same batch
+   * succeeded (a retry, the catch-up, a replay), or for ingest, which retries under a new batch
+   * id, a later batch's ingest did. Null while it stands.
+   */
+  readonly resolvedAt: string | null;
+  readonly resolvedBy: string | null;
 }
 
 /** A batch parked at a stage for a missing object, until replayed or purged. */
@@ -125,7 +135,7 @@ export interface PipelineStatus {
   readonly warehouse: WarehouseStatus;
   /** Newest first. */
   readonly runs: readonly BatchRun[];
-  /** Failures other than parked batches. */
+  /** Failures other than parked batches, those resolved since included (marked). */
   readonly failures: readonly StageFailure[];
   readonly parked: readonly ParkedBatch[];
   readonly gaps: readonly BatchGap[];
@@ -197,6 +207,35 @@ function stageRun(record: RunRecord | undefined, upstream: StageState | undefine
   };
 }
 
+/** A stage's records for one batch: the newest, and every finished run (oldest first). */
+interface StageHistory {
+  readonly newest: RunRecord | undefined;
+  readonly attempts: readonly RunRecord[];
+}
+
+/** The run that did a stage's work for a batch: its first success, else its newest record. */
+function didTheWork(h: StageHistory): RunRecord | undefined {
+  return h.attempts.find((a) => a.state === 'success') ?? h.newest;
+}
+
+/**
+ * The run that made a failure good, derived when status reads the log: a later success of the
+ * same stage for the same batch, or for ingest (which retries under a new batch id) the oldest
+ * successful ingest of a later batch (`newer`: the batches after this one, newest first).
+ */
+function resolutionOf(
+  failed: RunRecord,
+  attempts: readonly RunRecord[],
+  newer: readonly { readonly ingest: StageHistory }[],
+): RunRecord | undefined {
+  const later = attempts.find((a) => a.state === 'success' && a.startedAt > failed.startedAt);
+  if (later || failed.stage !== 'ingest') return later;
+  return newer
+    .map((h) => didTheWork(h.ingest))
+    .filter((r) => r?.state === 'success')
+    .at(-1);
+}
+
 /**
  * What `deliverance status` shows, read from the run log (by key, after one small listing per
  * day), the watermark store and the warehouse's load log.
@@ -214,23 +253,56 @@ export async function collectStatus(
   const landingLog = new ObjectStoreRunLog(sources.landing);
   const processedLog = new ObjectStoreRunLog(sources.processed);
   const wanted = Math.max(limit, TABLE_HISTORY_BATCHES);
-  const [landedIds, processedIds] = await Promise.all([
-    landingLog.recentBatchIds(wanted, now),
-    processedLog.recentBatchIds(wanted, now),
+  const [landed, processed] = await Promise.all([
+    landingLog.recentBatches(wanted, now),
+    processedLog.recentBatches(wanted, now),
   ]);
-  const batchIds = [...new Set([...landedIds, ...processedIds])].sort().reverse().slice(0, wanted);
-  const records = await mapWithConcurrency(batchIds, 8, async (batchId) => {
+  const batchIds = [...new Set([...landed, ...processed].map((b) => b.batchId))]
+    .sort()
+    .reverse()
+    .slice(0, wanted);
+  const rerun = new Map(
+    [...landed, ...processed].map((b) => [b.batchId, b.rerun] as const).filter(([, r]) => r.length),
+  );
+  const stageHistory = async (batchId: string, stage: PipelineStage): Promise<StageHistory> => {
+    const log = stage === 'ingest' ? landingLog : processedLog;
+    const newest = await log.read(batchId, stage);
+    // Only a stage run more than once needs its earlier records read.
+    if (rerun.get(batchId)?.includes(stage)) {
+      return { newest, attempts: await log.attempts(batchId, stage) };
+    }
+    return { newest, attempts: newest && newest.state !== 'running' ? [newest] : [] };
+  };
+  const history = await mapWithConcurrency(batchIds, 8, async (batchId) => {
     const [ingest, transform, load] = await Promise.all([
-      landingLog.read(batchId, 'ingest'),
-      processedLog.read(batchId, 'transform'),
-      processedLog.read(batchId, 'load'),
+      stageHistory(batchId, 'ingest'),
+      stageHistory(batchId, 'transform'),
+      stageHistory(batchId, 'load'),
     ]);
     return { batchId, ingest, transform, load };
   });
-  const runs: BatchRun[] = records.map(({ batchId, ingest, transform, load }) => {
+  // Each stage's run that did the work: its first success, else its newest record.
+  const records = history.map((h) => ({
+    batchId: h.batchId,
+    ingest: didTheWork(h.ingest),
+    transform: didTheWork(h.transform),
+    load: didTheWork(h.load),
+  }));
+  const runs: BatchRun[] = history.map((h, index) => {
+    const { ingest, transform, load } = records[index] as (typeof records)[number];
     const i = stageRun(ingest, undefined);
     const t = stageRun(transform, i.state);
-    return { batchId, stages: { ingest: i, transform: t, load: stageRun(load, t.state) } };
+    const replays = PIPELINE_STAGES.flatMap((stage) => {
+      const first = h[stage].attempts.find((a) => a.state === 'success');
+      return h[stage].attempts
+        .filter((a) => first !== undefined && a.startedAt > first.startedAt)
+        .map((a) => ({ stage, ...stageRun(a, undefined) }));
+    });
+    return {
+      batchId: h.batchId,
+      stages: { ingest: i, transform: t, load: stageRun(load, t.state) },
+      replays,
+    };
   });
 
   const loadedRecords = records.filter((r) => r.load?.state === 'success').map((r) => r.batchId);
@@ -311,37 +383,47 @@ export async function collectStatus(
   const failures: StageFailure[] = [];
   const parked: ParkedBatch[] = [];
   const parkedIds = new Set<string>();
-  for (const record of records) {
+  for (const [index, h] of history.entries()) {
     for (const stage of PIPELINE_STAGES) {
-      const r = record[stage];
+      const r = h[stage].newest;
       if (r?.state === 'failure' && r.missing) {
         // Given up by an operator: an explained hole, listed no more.
-        parkedIds.add(record.batchId);
+        parkedIds.add(h.batchId);
         if (!r.purged) {
           parked.push({
-            batchId: record.batchId,
+            batchId: h.batchId,
             stage,
             ...r.missing,
             at: r.finishedAt ?? r.startedAt,
             error: r.error ?? '(no message)',
           });
         }
-      } else if (r?.state === 'failure') {
-        failures.push({
-          batchId: record.batchId,
-          stage,
-          at: r.finishedAt ?? r.startedAt,
-          error: r.error ?? '(no message)',
-        });
       } else if (
         r?.state === 'running' &&
         (seconds(r.startedAt, now.toISOString()) ?? 0) > STALLED_AFTER_SECONDS
       ) {
         failures.push({
-          batchId: record.batchId,
+          batchId: h.batchId,
           stage,
           at: r.startedAt,
           error: `still "running" ${Math.round((seconds(r.startedAt, now.toISOString()) ?? 0) / 60)} minutes after it started: the run died without a word (timeout or out of memory?); see the function's logs for the batch id`,
+          resolvedAt: null,
+          resolvedBy: null,
+        });
+      }
+      for (const failed of h[stage].attempts) {
+        // The newest record parked: listed with the parked batches instead.
+        if (failed.state !== 'failure' || (failed.missing && failed.startedAt === r?.startedAt)) {
+          continue;
+        }
+        const resolved = resolutionOf(failed, h[stage].attempts, history.slice(0, index));
+        failures.push({
+          batchId: h.batchId,
+          stage,
+          at: failed.finishedAt ?? failed.startedAt,
+          error: failed.error ?? '(no message)',
+          resolvedAt: resolved?.finishedAt ?? null,
+          resolvedBy: resolved?.batchId ?? null,
         });
       }
     }

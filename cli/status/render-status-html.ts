@@ -190,7 +190,7 @@ ${PIPELINE_STAGES.map((stage) => {
       : status.failures
           .map(
             (f) =>
-              `<div class="failure"><b>${escape(f.stage)}</b> of <span class="mono">${escape(f.batchId)}</span> <span class="muted">at ${escape(f.at)}</span><br><code>${escape(f.error)}</code></div>`,
+              `<div class="failure"><b>${escape(f.stage)}</b> of <span class="mono">${escape(f.batchId)}</span> <span class="muted">at ${escape(f.at)}${f.resolvedAt === null ? '' : `, resolved at ${escape(f.resolvedAt)} by batch ${escape(f.resolvedBy ?? '—')}`}</span><br><code>${escape(f.error)}</code></div>`,
           )
           .join('\n');
   const parked =
@@ -230,7 +230,7 @@ ${PIPELINE_STAGES.map((stage) => {
 <div class="card" data-freshness="${freshnessState(w.freshnessSeconds, threshold)}"><span>Warehouse complete up to (age)</span>${freshnessCell('b', w.freshnessSeconds, w.completeUpTo, threshold)}</div>
 ${(status.deadLetters ?? []).map((q) => `<div class="card"><span class="muted">Dead letters: ${escape(q.name)}</span><b>${q.messages}</b></div>`).join('')}
 ${status.alarms ? `<div class="card"><span class="muted">Alarms not OK</span><b>${status.alarms.filter((a) => a.state !== 'OK').length}</b></div>` : ''}
-<div class="card"><span class="muted">Failures</span><b>${status.failures.length}</b></div>
+<div class="card"><span class="muted">Failures</span><b>${status.failures.filter((f) => f.resolvedAt === null).length}</b></div>
 <div class="card"><span class="muted">Parked</span><b>${status.parked.length}</b></div>
 <div class="card"><span class="muted">Gaps</span><b>${status.gaps.length}</b></div>
 </div>

@@ -114,6 +114,11 @@ async function transformOnce(options: TransformOptions): Promise<TransformResult
       if ('quarantined' in outcome) quarantined.push(outcome.quarantined);
       else sourceRows[entry.table] = (sourceRows[entry.table] ?? 0) + outcome.rows;
     }
+    log.info('Read landed table', {
+      batchId,
+      table: entry.table,
+      rows: sourceRows[entry.table] ?? 0,
+    });
   }
   for (const spec of JOINED) {
     const rows = batch.snapshots.joinedRows(spec);

@@ -18,6 +18,11 @@ export interface SeedOptions {
   /** Rows scale linearly: scale 1 ≈ 10,000 sales orders. Fractions are allowed. */
   readonly scale: number;
   readonly log?: (line: string) => void;
+  /** Hears each table as it starts and as it ends; without it, `log` gets a line per table. */
+  readonly progress?: {
+    at(table: SourceTableName): void;
+    table(table: SourceTableName, rows: number): void;
+  };
 }
 
 export interface SeedSummary {
@@ -117,16 +122,18 @@ export async function seedTotesys(
       const rows = {} as Record<SourceTableName, number>;
       for (const table of SEED_ORDER) {
         const tableStarted = Date.now();
+        options.progress?.at(table);
         rows[table] = await copyTable(client, table, data.rows(table));
         await resetSequence(client, table);
         // Statistics now, inside the transaction: the foreign-key checks of the next (child)
         // table plan against them, and without them a million-row load runs twice as long.
         await client.query(`ANALYZE ${quoteIdent(table)}`);
-        log(`seed: ${table} ${rows[table]} rows in ${seconds(tableStarted)} s`);
+        if (options.progress) options.progress.table(table, rows[table]);
+        else log(`seed: ${table} ${rows[table]} rows in ${seconds(tableStarted)} s`);
       }
       await client.query('COMMIT');
       const summary = { rows, seconds: seconds(started) };
-      log(`seed: scale ${options.scale} done in ${summary.seconds} s`);
+      if (!options.progress) log(`seed: scale ${options.scale} done in ${summary.seconds} s`);
       return summary;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);

@@ -67,7 +67,16 @@ describe('text output escapes control characters', () => {
         newestChangeAgeSeconds: null,
       },
       runs: [],
-      failures: [{ batchId: HOSTILE, stage: 'load', at: '2026-12-05T00:00:00Z', error: HOSTILE }],
+      failures: [
+        {
+          batchId: HOSTILE,
+          stage: 'load',
+          at: '2026-12-05T00:00:00Z',
+          error: HOSTILE,
+          resolvedAt: null,
+          resolvedBy: null,
+        },
+      ],
       gaps: [],
       parked: [],
       environment: null,
@@ -76,7 +85,8 @@ describe('text output escapes control characters', () => {
     };
     const text = formatStatusText(status);
     expect(text).not.toMatch(ACTING_BUT_NEWLINE);
-    expect(text).toContain(`: ${terminalText(HOSTILE)}`);
+    // The failure's message, escaped, on its own line below its batch (it does not fit beside).
+    expect(text).toContain(`load at 2026-12-05T00:00:00Z:\n    ${terminalText(HOSTILE)}\n`);
     expect(text).not.toContain(HOSTILE.slice(0, 3));
   });
 });

@@ -73,7 +73,7 @@ describe('operating the local pipeline', () => {
     }
     const status = await collectStatus(localStatusSources(stack));
     expect(status.tables.payment?.pause).toBe('paused');
-    expect((await deliverance('status')).stdout).toMatch(/^payment\s+paused, \S+Z/m);
+    expect((await deliverance('status')).stdout).toMatch(/^payment\s.*\spaused$/m);
     expect(await compareWithReference(stack.source, stack.warehouse)).not.toEqual([]);
 
     expect((await deliverance('resume', '--table', 'payment')).code).toBe(0);

@@ -40,6 +40,7 @@ const runs: BatchRun[] = Array.from({ length: 10 }, (_, i) => {
       transform: stage('success', 2 + i / 2),
       load: stage(i === 2 ? 'error' : 'success', 1 + i / 4),
     },
+    replays: [],
   };
 });
 
@@ -97,6 +98,8 @@ const status: PipelineStatus = {
       stage: 'load',
       at: at(660),
       error: 'injected: the warehouse refused the connection',
+      resolvedAt: null,
+      resolvedBy: null,
     },
   ],
   parked: [],
