@@ -85,6 +85,8 @@ describe('status text', () => {
 
     const unknown = await deliverance('status', '--table', 'sales_orders');
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain('status --table must name a source table');
+    expect(unknown.stderr).toContain(
+      '--table must be one of address, counterparty, currency, department, design, payment_type, staff, sales_order, purchase_order, transaction, payment, not "sales_orders" (did you mean sales_order?)',
+    );
   });
 });

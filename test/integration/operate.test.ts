@@ -84,7 +84,7 @@ describe('operating the local pipeline', () => {
 
   it('re-syncs one paused table from a point, leaving the others, and the warehouse ends as it was', async () => {
     expect((await deliverance('resync', '--table', 'staff')).stderr).toMatch(
-      /^deliverance: Pause staff first/,
+      /^deliverance: Pause staff first/m,
     );
     expect((await deliverance('pause', '--table', 'staff')).code).toBe(0);
     const from = '2020-01-01T00:00:00Z';

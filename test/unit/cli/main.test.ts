@@ -104,7 +104,7 @@ describe('the deliverance command line conventions', () => {
       'deliverance: pause has no option --tabel: did you mean --table?',
     );
     expect(refusal(await deliverance(['status', '--scale', '5', '--force']))).toBe(
-      'deliverance: status has no option --scale: its options: --env, --limit, --json, --html, --help, --verbose',
+      'deliverance: status has no option --scale: its options: --env, --limit, --json, --html, --wide, --table, --help, --verbose',
     );
     expect(refusal(await deliverance(['run', '--table', 'staff']))).toBe(
       'deliverance: run has no option --table: run reads every table in one batch, in foreign-key order; to hold tables back, deliverance pause --table T',

@@ -48,6 +48,8 @@ describe('a run stuck in "running"', () => {
         at: STARTED.toISOString(),
         error:
           'still "running" 20 minutes after it started: the run died without a word (timeout or out of memory?); see the function\'s logs for the batch id',
+        resolvedAt: null,
+        resolvedBy: null,
       },
     ]);
     expect(formatStatusText(status)).toContain(`still "running" 20 minutes after it started`);
