@@ -4,11 +4,7 @@ import {
   type LoadWarehouse,
 } from '../../../lambdas/load/load-stage';
 import { metricsOf } from '../../../lambdas/load/metrics';
-import {
-  batchIdFromManifestKey,
-  manifestKey,
-  processedKey,
-} from '../../../lambdas/shared/core/batch';
+import { batchIdFromManifestKey, manifestKey } from '../../../lambdas/shared/core/batch';
 import {
   parseProcessedManifest,
   type ProcessedManifest,
@@ -17,6 +13,7 @@ import { readManifest } from '../../../lambdas/shared/manifest-reader';
 import type { StageLogger } from '../../../lambdas/shared/ports/stage-logger';
 import { MemoryLoadLog } from '../../support/fakes/memory-load-log';
 import { memoryObjectStore } from '../../support/fakes/memory-object-store';
+import { staffManifest } from '../../support/fakes/staff-manifest';
 
 // Batch ids of today, so the catch-up's look back of a few days finds them.
 const DAY = new Date().toISOString().slice(0, 10).replace(/-/g, '');
@@ -25,24 +22,8 @@ const [B1, B2, B3, B4] = [1, 2, 3, 4].map(batch) as [string, string, string, str
 const NOW = new Date(Date.now() + 60_000);
 
 /** A processed manifest of one dim_staff row that reconciles with what landing held. */
-function manifest(batchId: string, completeUpTo: string, landedRows = 1): ProcessedManifest {
-  return {
-    kind: 'processed',
-    version: 1,
-    batchId,
-    startedAt: '2026-11-23T04:34:53.000Z',
-    finishedAt: '2026-11-23T04:34:54.000Z',
-    sourceRows: { staff: 1 },
-    tables: [{ table: 'dim_staff', key: processedKey('dim_staff', batchId), rows: 1 }],
-    newestSourceChange: null,
-    completeUpTo,
-    quarantined: [],
-    landed: {
-      startedAt: '2026-11-23T04:30:00.000Z',
-      tables: [{ table: 'staff', rows: landedRows, from: null, to: completeUpTo }],
-    },
-  };
-}
+const manifest = (batchId: string, completeUpTo: string, landedRows = 1) =>
+  staffManifest(batchId, { completeUpTo, landedRows });
 
 /** A logger that keeps what it was told, to read the warnings back. */
 function recordingLogger() {

@@ -1,10 +1,11 @@
 import { batchReconciler } from '../../../lambdas/load/reconciliation';
-import { manifestKey, processedKey } from '../../../lambdas/shared/core/batch';
+import { manifestKey } from '../../../lambdas/shared/core/batch';
 import type { ProcessedManifest } from '../../../lambdas/shared/core/manifest';
 import { ReconciliationError, type BatchGap } from '../../../lambdas/shared/core/reconcile';
 import { silentLogger } from '../../../lambdas/shared/ports/stage-logger';
 import { MemoryLoadLog } from '../../support/fakes/memory-load-log';
 import { memoryObjectStore } from '../../support/fakes/memory-object-store';
+import { staffManifest } from '../../support/fakes/staff-manifest';
 
 const [B1, B2, B3] = [1, 2, 3].map((n) => `20261123T00000${n}000Z-00000${n}`) as [
   string,
@@ -12,25 +13,9 @@ const [B1, B2, B3] = [1, 2, 3].map((n) => `20261123T00000${n}000Z-00000${n}`) as
   string,
 ];
 
-function manifest(batchId: string, change: Partial<ProcessedManifest> = {}): ProcessedManifest {
-  return {
-    kind: 'processed',
-    version: 1,
-    batchId,
-    startedAt: '2026-11-23T04:34:53.000Z',
-    finishedAt: '2026-11-23T04:34:54.000Z',
-    sourceRows: { staff: 3 },
-    tables: [{ table: 'dim_staff', key: processedKey('dim_staff', batchId), rows: 3 }],
-    newestSourceChange: null,
-    completeUpTo: null,
-    quarantined: [],
-    landed: {
-      startedAt: '2026-11-23T04:30:00.000Z',
-      tables: [{ table: 'staff', rows: 3, from: null, to: '2026-11-23T04:30:00.000Z' }],
-    },
-    ...change,
-  };
-}
+/** A manifest of three staff rows, reconciling unless `change` says otherwise. */
+const manifest = (batchId: string, change: Partial<ProcessedManifest> = {}) =>
+  staffManifest(batchId, { rows: 3 }, change);
 
 /** A reconciler over a processed bucket holding the manifests of `transformed`. */
 async function reconciler(transformed: readonly string[], loaded: readonly string[] = []) {
