@@ -6,6 +6,7 @@ import { batchIdFromManifestKey, isLandingKeyOf, processedKey } from './batch';
 import { canonicalTimestamp } from './value-codecs';
 import { isSourceTableName, type SourceTableName } from './catalogue';
 import { PipelineError } from './pipeline-error';
+import { deletesKey } from '../../../contract/source-deletes';
 
 export interface LandedTable {
   readonly table: SourceTableName;
@@ -24,6 +25,14 @@ export interface LandedTable {
   readonly upTo?: Cursor;
   /** Rows of the window left for later batches when the batch was capped. */
   readonly remaining?: number;
+  /** Keys the source no longer has, found by a deletes reconciliation (contract/source-deletes.ts). */
+  readonly deletes?: LandedDeletes;
+}
+
+/** A table's tombstones in a batch: one `TombstoneLine` per key, in `deletesKey(table, batch)`. */
+export interface LandedDeletes {
+  readonly key: string;
+  readonly rows: number;
 }
 
 /** A position in (last_updated, primary key) order: where a capped batch stopped. */
@@ -290,6 +299,11 @@ export function parseLandingManifest(text: string, at: ManifestLocation): Landin
       ...(t.remaining === undefined
         ? {}
         : { remaining: countOf(t.remaining, where, `tables[${index}].remaining`) }),
+      ...(t.deletes === undefined
+        ? {}
+        : {
+            deletes: landedDeletesOf(t.deletes, table, batchId, where, `tables[${index}].deletes`),
+          }),
     };
   });
   return { kind: 'landing', version: 1, batchId, startedAt, finishedAt, tables };
@@ -346,6 +360,25 @@ function sourceTableOf(
     throw new ManifestError(where, `${what} names unknown table ${shown(table)}`);
   }
   return table;
+}
+
+/** A table's tombstones: the object must be that table's deletes object in this batch. */
+function landedDeletesOf(
+  value: unknown,
+  table: SourceTableName,
+  batchId: string,
+  where: string,
+  what: string,
+): LandedDeletes {
+  const deletes = objectOf(value, where, what);
+  const key = stringOf(deletes.key, where, `${what}.key`);
+  if (key !== deletesKey(table, batchId)) {
+    throw new ManifestError(
+      where,
+      `${what}.key ${shown(key)} is not ${deletesKey(table, batchId)}`,
+    );
+  }
+  return { key, rows: countOf(deletes.rows, where, `${what}.rows`) };
 }
 
 /** Reconciliation counts these: the table and the count are checked, the examples carried. */

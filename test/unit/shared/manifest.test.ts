@@ -17,6 +17,8 @@ import {
   parseProcessedManifest,
 } from '../../../lambdas/shared/core/manifest';
 
+import { deletesKey } from '../../../contract/source-deletes';
+
 const batchId = '20261123T043451123Z-3f9a1c';
 
 const landing = {
@@ -153,6 +155,21 @@ describe('landing manifest', () => {
     );
     expect(parsed.tables[0]!.to).toBe('2026-11-23T04:34:51.100123Z');
     expect(parsed.tables[0]!.keys).toHaveLength(2);
+  });
+
+  it("carries a table's tombstones, and refuses another table's or batch's deletes object", () => {
+    const deletes = { key: deletesKey('sales_order', batchId), rows: 2 };
+    expect(parseLandingManifest(withTable({ deletes }), at).tables[0]!.deletes).toEqual(deletes);
+    expect(parseLandingManifest(JSON.stringify(landing), at).tables[0]).not.toHaveProperty(
+      'deletes',
+    );
+    const foreign = deletesKey('staff', batchId);
+    expect(() =>
+      parseLandingManifest(withTable({ deletes: { key: foreign, rows: 2 } }), at),
+    ).toThrow(`tables[0].deletes.key "${foreign}" is not ${deletes.key}`);
+    expect(() =>
+      parseLandingManifest(withTable({ deletes: { ...deletes, rows: -1 } }), at),
+    ).toThrow('tables[0].deletes.rows is not a row or byte count');
   });
 
   it('refuses an unknown table, a bad count, a wrong kind and non-JSON, naming the manifest', () => {
