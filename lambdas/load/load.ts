@@ -36,8 +36,6 @@ export interface LoadOptions {
   readonly force?: boolean;
 }
 
-export type { LoadedTable };
-
 export interface LoadResult {
   readonly batchId: string;
   /** True when the batch was already in the load log: nothing was written. */
