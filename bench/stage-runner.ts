@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runIngest } from '../lambdas/ingest/ingest';
 import { runLoad } from '../lambdas/load/load';
+import { PostgresWarehouseWriter } from '../lambdas/load/postgres-warehouse-writer';
 import { silentLogger } from '../lambdas/shared/ports/stage-logger';
 import { setPhaseRecorder } from '../lambdas/shared/phase-timer';
 import { runTransform } from '../lambdas/transform/transform';
@@ -67,7 +68,7 @@ async function run(request: StageRequest): Promise<StageResult> {
       case 'load': {
         const result = await runLoad({
           processed: context.processed,
-          warehouse: context.warehouse,
+          warehouse: new PostgresWarehouseWriter(context.warehouse),
           logger: silentLogger,
           manifestKey: request.manifestKey,
         });

@@ -16,6 +16,7 @@ import type { StageTiming } from '../shared/timed';
 import { aloneInWarehouse } from './catch-up-lock';
 import { runLoad, type LoadOptions, type LoadResult } from './load';
 import { migrateWarehouse } from './migrations';
+import { PostgresWarehouseWriter } from './postgres-warehouse-writer';
 import { batchReconciler } from './reconciliation';
 
 export interface LoadStageOptions {
@@ -166,7 +167,7 @@ export function loadStageOver(
 function postgresWarehouse(pool: Pool): LoadWarehouse {
   return {
     loadLog: new PostgresLoadLog(pool),
-    load: (options) => runLoad({ ...options, warehouse: pool }),
+    load: (options) => runLoad({ ...options, warehouse: new PostgresWarehouseWriter(pool) }),
     alone: (drain) => aloneInWarehouse(pool, drain),
   };
 }

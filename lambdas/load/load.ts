@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from 'pg';
+import type { PoolClient } from 'pg';
 import { batchIdFromManifestKey } from '../shared/core/batch';
 import { quoteIdent } from '../shared/core/catalogue';
 import { parseProcessedManifest, type ProcessedManifest } from '../shared/core/manifest';
@@ -13,16 +13,16 @@ import { timePhase } from '../shared/phase-timer';
 import { MissingObjectError, type ObjectStore } from '../shared/ports/object-store';
 import type { StageLogger } from '../shared/ports/stage-logger';
 import { quarantineObject, readManifestOrQuarantine } from '../shared/quarantine';
-import { LOAD_LOCK, lockForTransaction } from './advisory-lock';
 import { BULK_MIN_ROWS, bulkLoadIntoEmpty, copyParquetInto, downloadToTemp } from './bulk-load';
 import { createStagingSql, stagingName, upsertQuery, VERSION_BATCH_COLUMN } from './upsert-sql';
 import { isBadData, PipelineError, type ErrorKind } from '../shared/core/pipeline-error';
 import { PG, pgCode } from '../shared/adapters/postgres-codes';
-import { PostgresLoadLog } from '../shared/adapters/postgres-load-log';
+import type { LoadedTable, WarehouseWriter } from '../shared/ports/warehouse-writer';
 
 export interface LoadOptions {
   readonly processed: ObjectStore;
-  readonly warehouse: Pool;
+  /** PostgreSQL's: `PostgresWarehouseWriter`. */
+  readonly warehouse: WarehouseWriter;
   readonly logger: StageLogger;
   /** The processed manifest's key, as the S3 event names it. */
   readonly manifestKey: string;
@@ -34,14 +34,6 @@ export interface LoadOptions {
    * forced re-transform): safe, because every upsert is idempotent; the log entry is updated.
    */
   readonly force?: boolean;
-}
-
-export interface LoadedTable {
-  readonly table: string;
-  /** Rows in the Parquet file. */
-  readonly staged: number;
-  /** Rows inserted or changed in the warehouse (the rest were already there). */
-  readonly written: number;
 }
 
 export interface LoadResult {
@@ -83,13 +75,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     log,
   );
   await options.reconcile?.(manifest);
-  const client = await options.warehouse.connect();
+  const transaction = await options.warehouse.begin();
   try {
-    await client.query('BEGIN');
-    await lockForTransaction(client, LOAD_LOCK);
-    const loadLog = new PostgresLoadLog(client);
+    const { loadLog } = transaction;
     if (!options.force && (await loadLog.has(batchId))) {
-      await client.query('ROLLBACK');
+      await transaction.rollback();
       log.info('Batch already loaded: nothing to do', { batchId });
       return {
         batchId,
@@ -101,14 +91,16 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     }
     const tables: LoadedTable[] = [];
     for (const { table, entry } of inLoadOrder(manifest, where)) {
-      const loaded = await loadTable(client, processed, table, entry, batchId).catch(
-        (error: unknown) => refuseOrExplain(error, processed, entry.key, table, batchId, log),
-      );
+      const loaded = await transaction
+        .writeTable(processed, table, entry, batchId)
+        .catch((error: unknown) =>
+          refuseOrExplain(error, processed, entry.key, table, batchId, log),
+        );
       tables.push(loaded);
       log.info('Loaded table', { batchId, ...loaded });
     }
     await loadLog.record({ batchId, tables, newestSourceChange: manifest.newestSourceChange });
-    await client.query('COMMIT');
+    await transaction.commit();
     return {
       batchId,
       skipped: false,
@@ -117,10 +109,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       completeUpTo: manifest.completeUpTo,
     };
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
+    await transaction.rollback().catch(() => undefined);
     throw error;
   } finally {
-    client.release();
+    transaction.release();
   }
 }
 
@@ -178,7 +170,11 @@ function inLoadOrder(manifest: ProcessedManifest, where: string) {
   );
 }
 
-async function loadTable(
+/**
+ * Upserts one table of a batch from its processed Parquet file: the work of
+ * `writeTable` of the load transaction on PostgreSQL (postgres-warehouse-writer.ts).
+ */
+export async function loadTable(
   client: PoolClient,
   processed: ObjectStore,
   table: WarehouseTable,

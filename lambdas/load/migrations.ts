@@ -239,20 +239,10 @@ async function migrateInTransaction(
   const recorded = await client.query<{ version: string; checksum: string }>(
     'SELECT version, checksum FROM etl.schema_migrations',
   );
-  const recordedChecksums = new Map(recorded.rows.map((r) => [r.version, r.checksum]));
-  const pending: Migration[] = [];
-  // Versions recorded but absent from `migrations` are left alone: an older Lambda version
-  // still running after a deploy must keep working against the newer schema.
-  for (const migration of [...migrations].sort((a, b) => a.version.localeCompare(b.version))) {
-    const checksum = recordedChecksums.get(migration.version);
-    if (checksum === undefined) pending.push(migration);
-    else if (checksum !== sqlChecksum(migration.sql)) {
-      throw new InvariantError(
-        `Migration ${migration.file} was changed after it was applied (checksum differs from ` +
-          `etl.schema_migrations); restore the file and put the change in a new migration.`,
-      );
-    }
-  }
+  const pending = pendingMigrations(
+    migrations,
+    new Map(recorded.rows.map((r) => [r.version, r.checksum])),
+  );
 
   const applied: string[] = [];
   for (const migration of pending) {
@@ -278,6 +268,32 @@ async function migrateInTransaction(
   return applied;
 }
 
+/**
+ * The migrations not yet applied, in version order, given the checksum recorded for each
+ * version applied (`etl.schema_migrations`). Versions recorded but absent from `migrations`
+ * are left alone: an older Lambda version still running after a deploy must keep working
+ * against the newer schema.
+ *
+ * @throws {InvariantError} naming the file, when an applied migration's file has changed.
+ */
+export function pendingMigrations(
+  migrations: readonly Migration[],
+  recorded: ReadonlyMap<string, string>,
+): Migration[] {
+  const pending: Migration[] = [];
+  for (const migration of [...migrations].sort((a, b) => a.version.localeCompare(b.version))) {
+    const checksum = recorded.get(migration.version);
+    if (checksum === undefined) pending.push(migration);
+    else if (checksum !== sqlChecksum(migration.sql)) {
+      throw new InvariantError(
+        `Migration ${migration.file} was changed after it was applied (checksum differs from ` +
+          `etl.schema_migrations); restore the file and put the change in a new migration.`,
+      );
+    }
+  }
+  return pending;
+}
+
 /** True when a view is new, changed since it was last created, or no longer in the database. */
 async function viewsStale(client: ClientBase, views: readonly ViewDefinition[]): Promise<boolean> {
   const result = await client.query<{ name: string; checksum: string | null; present: boolean }>(
@@ -295,10 +311,18 @@ async function runFile(client: ClientBase, what: string, sql: string): Promise<v
     // No parameters: the simple query protocol runs a file of several statements as it is.
     await client.query(sql);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const Fault = isFaultOfTheSql(error) ? InvariantError : TransientError;
-    throw new Fault(`${what} failed: ${message}`, { cause: error });
+    throw migrationFailure(what, error);
   }
+}
+
+/**
+ * The error for a migration or view file `what` that PostgreSQL refused: fatal when the file
+ * itself is wrong (see SQL_FAULT_CLASSES), transient when the next attempt may pass.
+ */
+export function migrationFailure(what: string, error: unknown): InvariantError | TransientError {
+  const message = error instanceof Error ? error.message : String(error);
+  const Fault = isFaultOfTheSql(error) ? InvariantError : TransientError;
+  return new Fault(`${what} failed: ${message}`, { cause: error });
 }
 
 /**

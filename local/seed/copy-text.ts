@@ -8,12 +8,16 @@ export { copyTextValue };
 /** About this many characters go into one chunk: one write per row would drown in overhead. */
 export const CHUNK_CHARS = 64 * 1024;
 
-/** One row as a COPY text line, columns in catalogue order; a missing column is a bug. */
+/**
+ * One row as a COPY text line, columns in catalogue order. A nullable column the row lacks is
+ * written NULL, so a nullable column added to the catalogue needs no generator change; a NOT
+ * NULL one it lacks is a bug, named.
+ */
 export function copyTextLine(row: SeedRow, columns: readonly SourceColumn[]): string {
   let line = '';
   for (let i = 0; i < columns.length; i++) {
-    const name = (columns[i] as SourceColumn).name;
-    const value = row[name];
+    const { name, nullable } = columns[i] as SourceColumn;
+    const value = row[name] ?? (nullable ? null : undefined);
     if (value === undefined) throw new Error(`Generated row has no value for column ${name}`);
     line += i === 0 ? copyTextValue(value) : `\t${copyTextValue(value)}`;
   }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runIngest } from '../../lambdas/ingest/ingest';
 import { runLoad } from '../../lambdas/load/load';
+import { PostgresWarehouseWriter } from '../../lambdas/load/postgres-warehouse-writer';
 import { SOURCE_TABLE_NAMES } from '../../lambdas/shared/core/catalogue';
 import { silentLogger } from '../../lambdas/shared/ports/stage-logger';
 import { runTransform } from '../../lambdas/transform/transform';
@@ -110,7 +111,7 @@ async function failLoad(fault: QueryFault): Promise<{ landing: string; processed
   await expect(
     runLoad({
       processed: stack.processed,
-      warehouse: faultyPool(stack.warehouse, fault),
+      warehouse: new PostgresWarehouseWriter(faultyPool(stack.warehouse, fault)),
       logger: silentLogger,
       manifestKey: transform.manifestKey,
     }),

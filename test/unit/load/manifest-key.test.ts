@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import { runLoad } from '../../../lambdas/load/load';
+import { PostgresWarehouseWriter } from '../../../lambdas/load/postgres-warehouse-writer';
 import { silentLogger } from '../../../lambdas/shared/ports/stage-logger';
 import { runTransform } from '../../../lambdas/transform/transform';
 import { memoryObjectStore } from '../../support/fakes/memory-object-store';
@@ -21,7 +22,7 @@ describe('a stage given a key that names no batch refuses it before reading anyt
   it('the load, as a fatal error naming the key', async () => {
     const refusal = runLoad({
       processed: untouched(),
-      warehouse: {} as Pool,
+      warehouse: new PostgresWarehouseWriter({} as Pool),
       logger: silentLogger,
       manifestKey: 'manifests/latest.json',
     });
@@ -71,7 +72,12 @@ describe('the load refuses a processed manifest naming a table the warehouse doe
       release: () => undefined,
     };
     const warehouse = { connect: () => Promise.resolve(client) } as unknown as Pool;
-    const refusal = runLoad({ processed, warehouse, logger: silentLogger, manifestKey: key });
+    const refusal = runLoad({
+      processed,
+      warehouse: new PostgresWarehouseWriter(warehouse),
+      logger: silentLogger,
+      manifestKey: key,
+    });
     await expect(refusal).rejects.toThrow(
       `s3://processed/${key} names unknown warehouse table widgets`,
     );

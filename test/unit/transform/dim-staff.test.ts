@@ -2,9 +2,16 @@ import { dimStaff } from '../../../lambdas/transform/tables/dim-staff';
 import type { SourceRowOf } from '../../../lambdas/shared/core/catalogue';
 import { DIMENSIONS } from '../../../lambdas/shared/core/warehouse-catalogue';
 import { toDimStaff } from '../../../lambdas/transform/tables';
-import { expectEveryColumnChecked, transformErrorFrom, without } from './helpers';
+import {
+  expectEveryColumnChecked,
+  sourceRow,
+  transformErrorFrom,
+  warehouseRow,
+  without,
+} from './helpers';
 
-const staff = {
+// Built from the catalogue: a nullable column it adds is null here, and in the expected rows.
+const staff = sourceRow('staff', {
   staff_id: 1,
   first_name: 'Jeremie',
   last_name: 'Franey',
@@ -12,16 +19,16 @@ const staff = {
   email_address: 'jeremie.franey@terrifictotes.com',
   created_at: '2022-11-03T14:20:51.563000Z',
   last_updated: '2022-11-03T14:20:51.563000Z',
-};
+});
 
-const purchasing = {
+const purchasing = sourceRow('department', {
   department_id: 2,
   department_name: 'Purchasing',
   location: 'Manchester',
   manager: 'Naomi Lapaglia',
   created_at: '2022-11-03T14:20:49.962000Z',
   last_updated: '2022-11-03T14:20:49.962000Z',
-};
+});
 
 const byId = (...departments: SourceRowOf<'department'>[]) =>
   new Map(departments.map((d) => [d.department_id as number, d]));
@@ -29,15 +36,17 @@ const byId = (...departments: SourceRowOf<'department'>[]) =>
 describe('toDimStaff', () => {
   it('joins staff to their department, in the catalogue column order', () => {
     const [row] = toDimStaff([staff], byId(purchasing));
-    expect(row).toEqual({
-      staff_id: 1,
-      first_name: 'Jeremie',
-      last_name: 'Franey',
-      department_name: 'Purchasing',
-      location: 'Manchester',
-      email_address: 'jeremie.franey@terrifictotes.com',
-      source_updated_at: '2022-11-03T14:20:51.563000Z',
-    });
+    expect(row).toEqual(
+      warehouseRow('dim_staff', {
+        staff_id: 1,
+        first_name: 'Jeremie',
+        last_name: 'Franey',
+        department_name: 'Purchasing',
+        location: 'Manchester',
+        email_address: 'jeremie.franey@terrifictotes.com',
+        source_updated_at: '2022-11-03T14:20:51.563000Z',
+      }),
+    );
     expect(Object.keys(row ?? {})).toEqual([
       ...DIMENSIONS.dim_staff.columns.map((c) => c.name),
       'source_updated_at',

@@ -4,6 +4,12 @@ import {
   type SourceRowOf,
   type SourceTableName,
 } from '../../../lambdas/shared/core/catalogue';
+import {
+  warehouseTable,
+  type CatalogueTable,
+  type RowOf,
+  type WarehouseTableName,
+} from '../../../lambdas/shared/core/warehouse-catalogue';
 import { TransformError } from '../../../lambdas/transform/tables';
 
 /** The TransformError that `run` throws; fails the test when it throws nothing or another error. */
@@ -91,4 +97,31 @@ export function sourceRow<S extends SourceTableName>(
     SOURCE_TABLES[table].columns.map((c) => [c.name, c.nullable ? null : EXAMPLE_VALUE[c.type]]),
   );
   return { ...filled, ...values } as SourceRowOf<S>;
+}
+
+/** The nullable columns of a warehouse table, by name. */
+type NullableColumnOf<N extends WarehouseTableName> = Extract<
+  CatalogueTable<N>['columns'][number],
+  { readonly nullable: true }
+>['name'];
+
+/** A warehouse row with its nullable columns optional: what a test must name. */
+export type NamedRowOf<N extends WarehouseTableName> = Omit<RowOf<N>, NullableColumnOf<N>> &
+  Partial<Pick<RowOf<N>, NullableColumnOf<N>>>;
+
+/**
+ * A row of a warehouse table as a shaper returns it: `values`, and null for each nullable
+ * catalogue column `values` does not name. A nullable column the catalogue adds is filled in
+ * here; a NOT NULL one missing from `values`, or a misspelled one, does not compile.
+ *
+ * @example
+ * warehouseRow('dim_staff', { staff_id: 1, first_name: 'Jeremie', ... }); // location: null
+ */
+export function warehouseRow<N extends WarehouseTableName>(
+  table: N,
+  values: NamedRowOf<N>,
+): RowOf<N> {
+  const columns = warehouseTable(table)?.columns ?? [];
+  const nulls = Object.fromEntries(columns.filter((c) => c.nullable).map((c) => [c.name, null]));
+  return { ...nulls, ...values } as RowOf<N>;
 }

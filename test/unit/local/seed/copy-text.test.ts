@@ -33,6 +33,18 @@ describe('COPY text encoding', () => {
     expect(() => copyTextLine({ currency_id: 1 }, columns)).toThrow(/currency_code/);
   });
 
+  it('writes NULL for a nullable column the row lacks, and still refuses a NOT NULL one', () => {
+    const columns = SOURCE_TABLES.department.columns;
+    const stamp = '2022-11-01 00:00:00.000';
+    const row = { department_id: 2, department_name: 'Purchasing', manager: 'Naomi' };
+    expect(copyTextLine({ ...row, created_at: stamp, last_updated: stamp }, columns)).toBe(
+      `2\tPurchasing\t\\N\tNaomi\t${stamp}\t${stamp}\n`,
+    );
+    expect(() => copyTextLine(row, columns)).toThrow(
+      'Generated row has no value for column created_at',
+    );
+  });
+
   it('batches many rows into chunks of about 64 KB and counts them', () => {
     const columns = SOURCE_TABLES.currency.columns;
     const rows = Array.from({ length: 10_000 }, (_, i) => ({

@@ -66,12 +66,15 @@ describe('generateTotesys', () => {
     });
   });
 
-  it('fills every catalogue column and nothing else', () => {
+  // A nullable column may be left out: the COPY writes it NULL (copy-text.ts).
+  it('fills every NOT NULL catalogue column and nothing outside the catalogue', () => {
     for (const table of SOURCE_TABLE_NAMES) {
-      const columns = SOURCE_TABLES[table].columns.map((c) => c.name).sort();
-      for (const row of tables[table].slice(0, 20))
-        expect(Object.keys(row).sort()).toEqual(columns);
+      const columns = SOURCE_TABLES[table].columns.map((c) => c.name);
       const notNull = SOURCE_TABLES[table].columns.filter((c) => !c.nullable).map((c) => c.name);
+      for (const row of tables[table].slice(0, 20)) {
+        expect(columns).toEqual(expect.arrayContaining(Object.keys(row)));
+        expect(Object.keys(row)).toEqual(expect.arrayContaining(notNull));
+      }
       const nulls = tables[table].filter((row) => notNull.some((c) => row[c] === null));
       expect(nulls).toEqual([]);
     }

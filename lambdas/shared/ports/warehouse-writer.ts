@@ -1,0 +1,44 @@
+import type { WarehouseTable } from '../core/warehouse-catalogue';
+import type { LoadLog } from './load-log';
+import type { ObjectStore } from './object-store';
+
+/** What loading one table of a batch did. */
+export interface LoadedTable {
+  readonly table: string;
+  /** Rows in the Parquet file. */
+  readonly staged: number;
+  /** Rows inserted or changed in the warehouse (the rest were already there). */
+  readonly written: number;
+}
+
+/**
+ * The warehouse as the load writes it: one transaction per batch, holding the load lock from
+ * its start, so that a batch's tables and its load-log entry are visible together or not at all.
+ */
+export interface WarehouseWriter {
+  /** Starts a batch's transaction once no other load holds the lock. */
+  begin(): Promise<LoadTransaction>;
+}
+
+export interface LoadTransaction {
+  /** The load log, read and written inside this transaction. */
+  readonly loadLog: LoadLog;
+  /**
+   * Upserts one table from its processed Parquet file `file.key`, which the processed manifest
+   * says holds `file.rows` rows.
+   *
+   * @throws {MissingObjectError} when the file is not in `processed`
+   * @throws {ReconciliationError} when the file holds another number of rows
+   */
+  writeTable(
+    processed: ObjectStore,
+    table: WarehouseTable,
+    file: { readonly key: string; readonly rows: number },
+    batchId: string,
+  ): Promise<LoadedTable>;
+  commit(): Promise<void>;
+  /** Undoes everything written since `begin`. */
+  rollback(): Promise<void>;
+  /** Gives the connection back; the transaction is over (committed or rolled back). */
+  release(): void;
+}
