@@ -10,7 +10,7 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Client } from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
-import { extractCopy, windowCondition } from '../lambdas/ingest/extract-query';
+import { sqlJsonCopy, windowCondition } from '../lambdas/ingest/extract-query';
 import { toCopyText } from '../lambdas/load/copy-text';
 import { stagedColumns } from '../lambdas/load/upsert-sql';
 import { quoteIdent, SOURCE_TABLES } from '../lambdas/shared/core/catalogue';
@@ -65,9 +65,10 @@ export async function copyToBaseline(
           after: entry.after,
           upTo: entry.upTo,
         };
-        // json: the ingest's own query (PostgreSQL builds the JSON), drained instead of uploaded.
+        // json: the form the ingest read before its JSON was built in Node (PostgreSQL builds the
+        // JSON; still its form for a drifted table), drained.
         const sql = json
-          ? extractCopy(SOURCE_TABLES[entry.table], window, false)
+          ? sqlJsonCopy(SOURCE_TABLES[entry.table], window, false)
           : `COPY (SELECT * FROM ${quoteIdent(entry.table)} t WHERE ${windowCondition(SOURCE_TABLES[entry.table], window)}) TO STDOUT`;
         await pipeline(
           client.query(copyTo(sql)),
