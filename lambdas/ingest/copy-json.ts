@@ -164,7 +164,11 @@ export function copyLinesToJson(columns: readonly FormedColumn[], text: string):
 export class CopyTextToJsonLines extends Transform {
   private rest: Buffer | undefined;
 
-  constructor(private readonly columns: readonly FormedColumn[]) {
+  /** `table` names the table in errors. */
+  constructor(
+    private readonly table: string,
+    private readonly columns: readonly FormedColumn[],
+  ) {
     super();
     if (columns.length === 0) throw new InvariantError('A COPY select list needs a column');
   }
@@ -181,14 +185,16 @@ export class CopyTextToJsonLines extends Transform {
       const json = copyLinesToJson(this.columns, bytes.toString('latin1', 0, end));
       done(null, Buffer.from(json, 'latin1'));
     } catch (error) {
-      done(error as Error);
+      done(new InvariantError(`Extract of ${this.table}: ${(error as Error).message}`));
     }
   }
 
   override _flush(done: TransformCallback): void {
     done(
       this.rest
-        ? new InvariantError('The COPY output ended inside a row, without its newline')
+        ? new InvariantError(
+            `Extract of ${this.table}: the COPY output ended inside a row, without its newline`,
+          )
         : null,
     );
   }

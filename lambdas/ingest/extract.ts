@@ -1,4 +1,5 @@
-import { Transform, type TransformCallback } from 'node:stream';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import type { ClientBase } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { SourceTable } from '../shared/core/catalogue';
@@ -46,6 +47,17 @@ class LineCounter extends Transform {
     for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) this.lines++;
     done(null, chunk);
   }
+}
+
+/**
+ * Reads what is left of a COPY into nowhere. Until the COPY ends the connection answers nothing
+ * else, so the ROLLBACK after a failed upload or encoding would wait for ever on it.
+ */
+async function drain(copy: Readable): Promise<void> {
+  if (copy.readableEnded || copy.destroyed) return;
+  copy.unpipe();
+  copy.resume();
+  await finished(copy).catch(() => undefined);
 }
 
 /** Rows per landing object unless the caller says otherwise (see docs/benchmarks.md). */
@@ -138,14 +150,17 @@ export async function extractTable(
       const source = client.query(copyTo(sql));
       let body: NodeJS.ReadableStream = source;
       if (forms) {
-        const encoder = new CopyTextToJsonLines(forms);
+        const encoder = new CopyTextToJsonLines(table.name, forms);
         source.on('error', (error) => encoder.destroy(error));
         body = source.pipe(encoder);
       }
       body.on('error', (error) => counter.destroy(error as Error));
       await timePhase('ingest: COPY → JSON lines → upload (streamed)', () =>
         store.upload(partKey, body.pipe(counter), 'application/x-ndjson'),
-      );
+      ).catch(async (error: unknown) => {
+        await drain(source);
+        throw error;
+      });
       keys.push(partKey);
       lines += counter.lines;
       bytes += counter.bytes;

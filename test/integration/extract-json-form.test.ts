@@ -174,4 +174,19 @@ describe('the JSON lines built in the function are byte for byte those PostgreSQ
     expect(byId.get(5)).toMatchObject({ label: '\\N', code: '\\' });
     expect(Object.keys(byId.get(1) ?? {})).toEqual(TABLE.columns.map((c) => c.name));
   });
+
+  it('fails at once on an upload that fails mid-stream, and leaves the connection usable', async () => {
+    const landing = memoryObjectStore('landing');
+    const failing = {
+      ...landing,
+      async upload(_key: string, body: NodeJS.ReadableStream) {
+        for await (const _chunk of body) throw new Error('S3 said no');
+      },
+    };
+    await expect(
+      extractTable(client, failing, TABLE, WINDOW, 'adversary/b.jsonl', false),
+    ).rejects.toThrow('S3 said no');
+    const { rows } = await client.query<{ one: number }>('SELECT 1 AS one');
+    expect(rows).toEqual([{ one: 1 }]);
+  }, 30_000);
 });

@@ -115,16 +115,20 @@ describe('COPY text to JSON lines', () => {
     for (const size of [1, 2, 3, 5, 7]) {
       const chunks: Buffer[] = [];
       for (let at = 0; at < copy.length; at += size) chunks.push(copy.subarray(at, at + size));
-      const out = await readText(Readable.from(chunks).pipe(new CopyTextToJsonLines(columns)));
+      const out = await readText(
+        Readable.from(chunks).pipe(new CopyTextToJsonLines('staff', columns)),
+      );
       expect(Buffer.from(out, 'utf8')).toEqual(Buffer.from(whole, 'latin1'));
     }
   });
 
   it('fails a stream that ends inside a row', async () => {
     const stream = Readable.from([Buffer.from('1\n2')]).pipe(
-      new CopyTextToJsonLines([{ name: 'id', form: 'number' }]),
+      new CopyTextToJsonLines('staff', [{ name: 'id', form: 'number' }]),
     );
-    await expect(readText(stream)).rejects.toThrow('The COPY output ended inside a row');
+    await expect(readText(stream)).rejects.toThrow(
+      'Extract of staff: the COPY output ended inside a row',
+    );
   });
 });
 
