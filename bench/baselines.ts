@@ -10,7 +10,7 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Client } from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
-import { extractCopy, windowCondition } from '../lambdas/ingest/extract-query';
+import { sqlJsonCopy, windowCondition } from '../lambdas/ingest/extract-query';
 import { toCopyText } from '../lambdas/load/copy-text';
 import { stagedColumns } from '../lambdas/load/upsert-sql';
 import { quoteIdent, SOURCE_TABLES } from '../lambdas/shared/core/catalogue';
@@ -43,8 +43,27 @@ async function withClient<T>(url: string, work: (client: Client) => Promise<T>):
 }
 
 /**
- * `COPY (SELECT * …) TO STDOUT` of each landed table's window, drained and discarded, with the
- * same number of connections at once as the ingest stage (4).
+ * `COPY (SELECT * …) TO STDOUT` of a landed table's window; with `json`, the form the ingest read
+ * before its JSON was built in the function (PostgreSQL builds the JSON; still its form for a
+ * drifted table).
+ */
+export function copyToSql(entry: LandingManifest['tables'][number], json: boolean): string {
+  // A capped or continued backfill batch read only part of its window, between cursors.
+  const window = {
+    from: entry.from ?? undefined,
+    to: entry.to,
+    after: entry.after,
+    upTo: entry.upTo,
+  };
+  const table = SOURCE_TABLES[entry.table];
+  return json
+    ? sqlJsonCopy(table, window, false)
+    : `COPY (SELECT * FROM ${quoteIdent(entry.table)} t WHERE ${windowCondition(table, window)}) TO STDOUT`;
+}
+
+/**
+ * {@link copyToSql} of each landed table's window, drained and discarded, with the same number of
+ * connections at once as the ingest stage (4).
  */
 export async function copyToBaseline(
   url: string,
@@ -58,19 +77,8 @@ export async function copyToBaseline(
   const worker = () =>
     withClient(url, async (client) => {
       for (let entry = queue.shift(); entry; entry = queue.shift()) {
-        // A capped or continued backfill batch read only part of its window, between cursors.
-        const window = {
-          from: entry.from ?? undefined,
-          to: entry.to,
-          after: entry.after,
-          upTo: entry.upTo,
-        };
-        // json: the ingest's own query (PostgreSQL builds the JSON), drained instead of uploaded.
-        const sql = json
-          ? extractCopy(SOURCE_TABLES[entry.table], window, false)
-          : `COPY (SELECT * FROM ${quoteIdent(entry.table)} t WHERE ${windowCondition(SOURCE_TABLES[entry.table], window)}) TO STDOUT`;
         await pipeline(
-          client.query(copyTo(sql)),
+          client.query(copyTo(copyToSql(entry, json))),
           new Writable({ write: (_chunk, _encoding, done) => done() }),
         );
         rows += entry.rows;

@@ -43,6 +43,7 @@ import {
   type RunReport,
 } from './report';
 import { RESULT_PREFIX, type StageRequest, type StageResult } from './stage-protocol';
+import { sourceCostBaselines } from './source-cost';
 import { formatStartup, measureStartup } from './startup';
 
 const log = (line: string) => console.error(`bench: ${line}`);
@@ -134,6 +135,7 @@ async function runBatch(
   step('raw COPY TO baseline');
   const copyTo = await copyToBaseline(settings.sourceUrl, landing);
   const jsonCopyTo = await copyToBaseline(settings.sourceUrl, landing, true);
+  const sourceCost = await sourceCostBaselines(settings.sourceUrl, landing);
 
   step('transform');
   const transform = await runStage({
@@ -159,7 +161,7 @@ async function runBatch(
 
   const cappedEntry = landing.tables.find((t) => t.upTo !== undefined);
   const capped = cappedEntry && { table: cappedEntry.table, remaining: cappedEntry.remaining ?? 0 };
-  const run = { batch, ingest, transform, load, copyTo, jsonCopyTo, copyFrom, capped };
+  const run = { batch, ingest, transform, load, copyTo, jsonCopyTo, copyFrom, capped, sourceCost };
   return { run, landing, processed };
 }
 

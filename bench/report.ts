@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { DEFAULT_MAX_BATCH_ROWS } from '../contract/batch-bounds';
 import type { Baseline } from './baselines';
 import type { StageLimit } from './lambda-limits';
+import { sourceCostLines, sourceCostOf, type SourceCost } from './source-cost';
 import type { StageName, StageResult } from './stage-protocol';
 
 /** One batch of a pass: its three stage runs and the yardsticks measured on its rows. */
@@ -13,11 +14,13 @@ export interface BatchRun {
   readonly transform: StageResult;
   readonly load: StageResult;
   readonly copyTo: Baseline;
-  /** The ingest's JSON-building COPY alone, drained: what the upload adds is the rest. */
+  /** The JSON-building COPY the ingest used before (PostgreSQL built the JSON), drained. */
   readonly jsonCopyTo: Baseline;
   readonly copyFrom: Baseline;
   /** The table the batch capped at maxBatchRows, and the rows of its window left for later. */
   readonly capped: { readonly table: string; readonly remaining: number } | undefined;
+  /** The source's CPU for raw COPY TO and the old JSON-building query of the same rows. */
+  readonly sourceCost?: SourceCost;
 }
 
 /** A pass: batch after batch until the ingest is caught up. */
@@ -217,7 +220,7 @@ function phaseLines(run: PassTotals): string[] {
     }
     if (stage.stage === 'ingest') {
       parts.push(
-        `summed over 4 tables at once; the same JSON COPY drained without upload takes ${secs(run.jsonCopyTo.seconds)} s, raw COPY TO ${secs(run.copyTo.seconds)} s`,
+        `summed over 4 tables at once; the JSON-building COPY the ingest used before, drained without upload, takes ${secs(run.jsonCopyTo.seconds)} s, raw COPY TO ${secs(run.copyTo.seconds)} s`,
       );
     }
     const over = run.batches === 1 ? '' : `, ${run.batches} batches`;
@@ -292,6 +295,8 @@ function verdicts(report: BenchReport, passes: readonly PassTotals[]): string[] 
       `incremental batch end to end: ${secs(end)} s for ${int(incremental.ingest.rows)} rows ${mark(end < TARGETS.incrementalEndToEndSeconds)} (target < ${TARGETS.incrementalEndToEndSeconds} s)`,
     );
   }
+  for (const run of report.runs)
+    lines.push(...sourceCostLines(sourceCostOf(run.label, run.batches)));
   return lines;
 }
 

@@ -14,17 +14,21 @@ import { runTransform } from '../lambdas/transform/transform';
 import { openPipeline } from '../local/pipeline-context';
 import type { StageRequest, StageResult } from './stage-protocol';
 import { RESULT_PREFIX } from './stage-protocol';
+import { TRANSACTION_PHASE, watchBackends } from './source-cost';
 
 async function run(request: StageRequest): Promise<StageResult> {
   const phases: Record<string, number> = {};
+  const longest: Record<string, number> = {};
   setPhaseRecorder((phase, ms) => {
     phases[phase] = (phases[phase] ?? 0) + ms;
+    longest[phase] = Math.max(longest[phase] ?? 0, ms);
   });
   const context = openPipeline(request.pipeline);
   const started = performance.now();
   try {
     switch (request.stage) {
       case 'ingest': {
+        const sourceCpu = watchBackends(context.source);
         const result = await runIngest({
           source: context.source,
           landing: context.landing,
@@ -40,6 +44,8 @@ async function run(request: StageRequest): Promise<StageResult> {
           ...finish(request, seconds, rows, phases, result.manifestKey, {
             bytes,
             objects: result.manifest.tables.reduce((sum, t) => sum + t.keys.length, 0),
+            sourceCpuSeconds: sourceCpu(),
+            longestTransactionSeconds: (longest[TRANSACTION_PHASE] ?? 0) / 1000,
           }),
           caughtUp: result.caughtUp,
         };

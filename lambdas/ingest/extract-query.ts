@@ -1,13 +1,15 @@
 import { quoteIdent, type SourceColumn, type SourceTable } from '../shared/core/catalogue';
 import type { Cursor } from '../shared/core/manifest';
 import { ConfigurationError, InvariantError } from '../shared/core/pipeline-error';
+import type { FormedColumn, ValueForm } from './copy-json';
 import { timestampLiteral, type ExtractWindow } from './window';
 
 /** The landed timestamp form; `US` is microseconds, PostgreSQL's own resolution. */
 const ISO_FORMAT = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
 
 /**
- * Each value in its exact JSON form, made by PostgreSQL itself: numerics as their decimal
+ * Each value in its exact JSON form as PostgreSQL makes it (the landing contract; copy-json.ts
+ * makes the same from COPY text): numerics as their decimal
  * text (never a binary float), timestamps as ISO-8601 with microseconds (' BC' after one before
  * year 1, which the transform sets aside rather than read as AD), enums as text. A
  * `timestamptz` is written as the wall-clock time in the session's TimeZone, as `timestamp`
@@ -78,11 +80,13 @@ export function remainingRows(
 }
 
 /**
- * The query whose every output row is one JSON line of the table's rows in the window.
- * With `keepExtraColumns`, columns the catalogue does not know (schema drift) are kept in the
- * landing data without ever being named in SQL.
+ * The query whose every output row is one JSON line of the table's rows in the window, built by
+ * PostgreSQL: the landing format's reference, which the extract's own COPY (extractCopy, JSON
+ * built in the function) reproduces byte for byte. The extract still uses it with
+ * `keepExtraColumns`: columns the catalogue does not know (schema drift) are kept in the landing
+ * data without ever being named in SQL, and jsonb prints them, and orders every key, its own way.
  */
-export function extractSelect(
+export function sqlJsonSelect(
   table: SourceTable,
   window: ExtractWindow,
   keepExtraColumns: boolean,
@@ -98,6 +102,92 @@ export function extractSelect(
   // is smaller (no spaces around the colons).
   const columns = table.columns.map((c) => `${jsonValue(c)} AS ${quoteIdent(c.name)}`).join(', ');
   return `SELECT row_to_json(s)::text FROM (SELECT ${columns} FROM ${from}) s`;
+}
+
+/**
+ * COPY of {@link sqlJsonSelect} in CSV form with a quote and delimiter that JSON text never holds
+ * raw (JSON escapes every control character), so each line is the JSON object byte for byte.
+ */
+export function sqlJsonCopy(
+  table: SourceTable,
+  window: ExtractWindow,
+  keepExtra: boolean,
+  range?: KeyRange,
+): string {
+  return `COPY (${sqlJsonSelect(table, window, keepExtra, range)}) TO STDOUT (FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02')`;
+}
+
+/**
+ * The plain COPY of the extract: each catalogue column as the source prints it (text format),
+ * for copy-json.ts to build the JSON lines, in the catalogue's order. A column whose live type the
+ * function cannot print exactly as `row_to_json` would (`json` form) is turned into JSON by
+ * PostgreSQL, as before.
+ */
+export function extractCopy(
+  table: SourceTable,
+  window: ExtractWindow,
+  forms: readonly FormedColumn[],
+  range?: KeyRange,
+): string {
+  const byName = new Map(table.columns.map((c) => [c.name, c]));
+  const list = forms.map(({ name, form }) => {
+    const column = byName.get(name);
+    if (!column) throw new InvariantError(`${name} is not a column of ${table.name}`);
+    return form === 'json' ? `to_json(${jsonValue(column)})` : `t.${quoteIdent(name)}`;
+  });
+  return `COPY (SELECT ${list.join(', ')} FROM ${quoteIdent(table.name)} t WHERE ${windowCondition(table, window)}${rangeCondition(table, range)}) TO STDOUT`;
+}
+
+/** A live column's type, as {@link liveTypesSelect} reads it. */
+export interface LiveType {
+  readonly name: string;
+  /** pg_type's oid. */
+  readonly type: number;
+  readonly enum: boolean;
+}
+
+/** The live type of each of the table's columns. */
+export function liveTypesSelect(table: SourceTable): string {
+  return `SELECT a.attname AS name, a.atttypid::int AS type, y.typtype = 'e' AS enum FROM pg_attribute a JOIN pg_type y ON y.oid = a.atttypid WHERE a.attrelid = '${quoteIdent(table.name)}'::regclass AND a.attnum > 0 AND NOT a.attisdropped`;
+}
+
+/** The built-in types' oids (pg_type.dat), stable across PostgreSQL versions. */
+const OID = {
+  bool: 16,
+  int8: 20,
+  int2: 21,
+  int4: 23,
+  text: 25,
+  varchar: 1043,
+  timestamp: 1114,
+  timestamptz: 1184,
+  numeric: 1700,
+} as const;
+
+/**
+ * The live types whose COPY text the function turns into exactly what `jsonValue` made of them,
+ * per catalogue type. Others (a `char(n)`, whose `::text` drops trailing blanks; a `date` kept as
+ * text, which `::text` prints by DateStyle) keep PostgreSQL's JSON.
+ */
+const NATIVE: Readonly<Record<SourceColumn['type'], { form: ValueForm; types: number[] }>> = {
+  integer: { form: 'number', types: [OID.int2, OID.int4, OID.int8] },
+  numeric: { form: 'decimal', types: [OID.numeric, OID.int2, OID.int4, OID.int8] },
+  text: { form: 'text', types: [OID.text, OID.varchar] },
+  timestamp: { form: 'timestamp', types: [OID.timestamp, OID.timestamptz] },
+  boolean: { form: 'boolean', types: [OID.bool] },
+};
+
+/** How each catalogue column of the table is read, given the live types. */
+export function columnForms(table: SourceTable, live: readonly LiveType[]): FormedColumn[] {
+  const types = new Map(live.map((l) => [l.name, l]));
+  return table.columns.map((column) => {
+    const type = types.get(column.name);
+    const native = NATIVE[column.type];
+    const exact =
+      type !== undefined &&
+      (native.types.includes(type.type) || (column.type === 'text' && type.enum));
+    return { name: column.name, form: exact ? native.form : 'json' };
+  });
 }
 
 /** One part of a split table: primary keys in (after, upTo]; an open end is unbounded. */
@@ -133,19 +223,6 @@ export function partBoundaries(
   }
   const key = quoteIdent(table.primaryKey);
   return `SELECT k FROM (SELECT t.${key} AS k, row_number() OVER (ORDER BY t.${key}) AS n FROM ${quoteIdent(table.name)} t WHERE ${windowCondition(table, window)}) s WHERE n % ${partRows} = 0 ORDER BY k`;
-}
-
-/**
- * COPY in CSV form with a quote and delimiter that JSON text never holds raw (JSON escapes
- * every control character), so each line is the JSON object byte for byte.
- */
-export function extractCopy(
-  table: SourceTable,
-  window: ExtractWindow,
-  keepExtra: boolean,
-  range?: KeyRange,
-): string {
-  return `COPY (${extractSelect(table, window, keepExtra, range)}) TO STDOUT (FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02')`;
 }
 
 export function extractStats(table: SourceTable, window: ExtractWindow): string {

@@ -1,16 +1,22 @@
-import { Transform, type TransformCallback } from 'node:stream';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import type { ClientBase } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { SourceTable } from '../shared/core/catalogue';
-import { timePhase } from '../shared/phase-timer';
+import { phaseEnd, timePhase } from '../shared/phase-timer';
 import type { ObjectStore } from '../shared/ports/object-store';
+import { CopyTextToJsonLines } from './copy-json';
 import {
   capEnd,
+  columnForms,
   extractCopy,
   extractStats,
+  liveTypesSelect,
   partBoundaries,
   remainingRows,
+  sqlJsonCopy,
   type KeyRange,
+  type LiveType,
 } from './extract-query';
 import type { Cursor } from '../shared/core/manifest';
 import { TransientError } from '../shared/core/pipeline-error';
@@ -25,6 +31,11 @@ export interface ExtractResult {
   readonly window: ExtractWindow;
   /** Rows of the window left for later batches (0 once it is read completely). */
   readonly remaining: number;
+  /**
+   * How long the extract held its snapshot transaction open on the source: while it is open,
+   * VACUUM there cannot clear rows deleted or updated since it began.
+   */
+  readonly transactionSeconds: number;
 }
 
 /** Counts lines and bytes as they stream past, so nothing is buffered to measure a file. */
@@ -36,6 +47,17 @@ class LineCounter extends Transform {
     for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) this.lines++;
     done(null, chunk);
   }
+}
+
+/**
+ * Reads what is left of a COPY into nowhere. Until the COPY ends the connection answers nothing
+ * else, so the ROLLBACK after a failed upload or encoding would wait for ever on it.
+ */
+async function drain(copy: Readable): Promise<void> {
+  if (copy.readableEnded || copy.destroyed) return;
+  copy.unpipe();
+  copy.resume();
+  await finished(copy).catch(() => undefined);
 }
 
 /** Rows per landing object unless the caller says otherwise (see docs/benchmarks.md). */
@@ -55,6 +77,10 @@ export interface ExtractParts {
  * than `partRows` rows, parts split at primary-key boundaries. With `maxRows`, the first that
  * many rows in (last_updated, key) order, the rest left to later batches. Every read runs in one
  * repeatable-read snapshot, so the counted rows are exactly the rows written.
+ *
+ * The source prints its rows with a plain COPY and the JSON lines are built here (copy-json.ts),
+ * which costs the source little more than any reader of the rows; with `keepExtraColumns` the
+ * source still builds them (extract-query.ts `sqlJsonSelect`).
  */
 export async function extractTable(
   client: ClientBase,
@@ -65,7 +91,15 @@ export async function extractTable(
   keepExtraColumns: boolean,
   parts: ExtractParts = {},
 ): Promise<ExtractResult> {
-  await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  // DateStyle ISO: the form copy-json.ts reads timestamps in, whatever the server's default.
+  await client.query(
+    "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL DateStyle = 'ISO, YMD'",
+  );
+  const opened = performance.now();
+  const openFor = () => {
+    phaseEnd('ingest: source transaction open', opened);
+    return (performance.now() - opened) / 1000;
+  };
   try {
     let remaining = 0;
     if (parts.maxRows !== undefined) {
@@ -85,7 +119,8 @@ export async function extractTable(
     const { rows, newest } = stats.rows[0] ?? { rows: 0, newest: null };
     if (rows === 0) {
       await client.query('COMMIT');
-      return { rows: 0, bytes: 0, newest: null, keys: [], window, remaining };
+      const transactionSeconds = openFor();
+      return { rows: 0, bytes: 0, newest: null, keys: [], window, remaining, transactionSeconds };
     }
     const partRows = parts.partRows ?? DEFAULT_PART_ROWS;
     const ranges: (KeyRange | undefined)[] = [undefined];
@@ -99,6 +134,9 @@ export async function extractTable(
       }
       if (rows % partRows !== 0) ranges.push({ after, upTo: undefined });
     }
+    const forms = keepExtraColumns
+      ? undefined
+      : columnForms(table, (await client.query<LiveType>(liveTypesSelect(table))).rows);
     const keys: string[] = [];
     let lines = 0;
     let bytes = 0;
@@ -106,11 +144,23 @@ export async function extractTable(
       const partKey =
         part === 0 ? key : (parts.partKey?.(part) ?? key.replace(/\.jsonl$/, `.${part}.jsonl`));
       const counter = new LineCounter();
-      const source = client.query(copyTo(extractCopy(table, window, keepExtraColumns, range)));
-      source.on('error', (error) => counter.destroy(error));
-      await timePhase('ingest: COPY JSON → upload (streamed)', () =>
-        store.upload(partKey, source.pipe(counter), 'application/x-ndjson'),
-      );
+      const sql = forms
+        ? extractCopy(table, window, forms, range)
+        : sqlJsonCopy(table, window, true, range);
+      const source = client.query(copyTo(sql));
+      let body: NodeJS.ReadableStream = source;
+      if (forms) {
+        const encoder = new CopyTextToJsonLines(table.name, forms);
+        source.on('error', (error) => encoder.destroy(error));
+        body = source.pipe(encoder);
+      }
+      body.on('error', (error) => counter.destroy(error as Error));
+      await timePhase('ingest: COPY → JSON lines → upload (streamed)', () =>
+        store.upload(partKey, body.pipe(counter), 'application/x-ndjson'),
+      ).catch(async (error: unknown) => {
+        await drain(source);
+        throw error;
+      });
       keys.push(partKey);
       lines += counter.lines;
       bytes += counter.bytes;
@@ -121,7 +171,7 @@ export async function extractTable(
       );
     }
     await client.query('COMMIT');
-    return { rows, bytes, newest, keys, window, remaining };
+    return { rows, bytes, newest, keys, window, remaining, transactionSeconds: openFor() };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;

@@ -195,6 +195,8 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
         table: table.name,
         rows: result.rows,
         bytes: result.bytes,
+        // While it is open, VACUUM on the source cannot clear what changed since it began.
+        transactionSeconds: Number(result.transactionSeconds.toFixed(3)),
         ...(read.upTo ? { capped: true, remaining: result.remaining } : {}),
       });
       const entry: LandedTable = {
