@@ -4,6 +4,7 @@
  * line of JSON with the CPU seconds the run used (user + system, `process.cpuUsage`, counted
  * around `runTransform` alone, so module loading is not in it).
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LOCAL_BUCKETS } from '../local/local-stack';
@@ -27,9 +28,42 @@ export interface TransformRunResult {
   readonly rows: number;
   readonly factRows: number;
   readonly peakRssMb: number;
-  /** CPU-free wall milliseconds per phase, as the stage's phase timer recorded them. */
+  /** Wall milliseconds per phase, as the stage's phase timer recorded them. */
   readonly phases: Record<string, number>;
+  /** CPU seconds per thread name (Linux: the main thread, V8's GC and compiler threads, libuv's pool). */
+  readonly threads: Record<string, number>;
 }
+
+/** CPU seconds so far of each of this process's threads, summed by thread name (Linux only). */
+function threadCpu(): Record<string, number> {
+  const byName: Record<string, number> = {};
+  let tasks: string[];
+  try {
+    tasks = readdirSync('/proc/self/task');
+  } catch {
+    return byName;
+  }
+  for (const task of tasks) {
+    try {
+      // V8's worker threads (GC, compiler) keep the process's name; the main thread's id is the pid.
+      const name =
+        task === String(process.pid)
+          ? 'main'
+          : readFileSync(`/proc/self/task/${task}/comm`, 'utf8').trim();
+      const stat = readFileSync(`/proc/self/task/${task}/stat`, 'utf8');
+      // Fields after the parenthesised name: state is the 3rd; utime and stime the 14th and 15th.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ticks = Number(fields[11]) + Number(fields[12]);
+      byName[name] = (byName[name] ?? 0) + ticks / CLOCK_TICKS;
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return byName;
+}
+
+/** Linux's USER_HZ, what /proc counts CPU time in. */
+const CLOCK_TICKS = 100;
 
 async function run(request: TransformRunRequest): Promise<TransformRunResult> {
   const phases: Record<string, number> = {};
@@ -40,6 +74,7 @@ async function run(request: TransformRunRequest): Promise<TransformRunResult> {
   try {
     const landing = directoryObjectStore(LOCAL_BUCKETS.landing, request.landingDir);
     const processed = directoryObjectStore(LOCAL_BUCKETS.processed, join(scratch, 'processed'));
+    const threadsBefore = threadCpu();
     const cpu = process.cpuUsage();
     const started = performance.now();
     const result = await runTransform({
@@ -51,6 +86,10 @@ async function run(request: TransformRunRequest): Promise<TransformRunResult> {
     });
     const seconds = (performance.now() - started) / 1000;
     const used = process.cpuUsage(cpu);
+    const threads = threadCpu();
+    for (const [name, seconds] of Object.entries(threadsBefore)) {
+      threads[name] = (threads[name] ?? 0) - seconds;
+    }
     const tables = result.manifest?.tables ?? [];
     return {
       cpuSeconds: (used.user + used.system) / 1e6,
@@ -61,6 +100,7 @@ async function run(request: TransformRunRequest): Promise<TransformRunResult> {
         .reduce((sum, t) => sum + t.rows, 0),
       peakRssMb: process.resourceUsage().maxRSS / 1024,
       phases,
+      threads,
     };
   } finally {
     await rm(scratch, { recursive: true, force: true });
