@@ -20,7 +20,7 @@ export async function readLandingRows(
   key: string,
   table: SourceTable,
   onChunk: (rows: DecodedRow[]) => void | Promise<void>,
-  chunkRows = 50_000,
+  chunkRows = 10_000,
 ): Promise<number> {
   let chunk: DecodedRow[] = [];
   let line = 0;
