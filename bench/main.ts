@@ -1,6 +1,7 @@
 /**
  * `npm run bench -- --scale N [--max-batch-rows M]`: the command line's start-up against
- * `node -e 0` (alone: `--startup-only`), then a fresh embedded stack, seeded at scale N
+ * `node -e 0` (alone: `--startup-only`; the transform's CPU per row alone: `--transform-only`,
+ * bench/transform-throughput.ts), then a fresh embedded stack, seeded at scale N
  * (default 10); the initial load drained batch after batch of at most M rows per source table
  * (default DEFAULT_MAX_BATCH_ROWS), then an incremental batch of ~1,000 changed rows. Each stage
  * of each batch runs in its own process (so its peak RSS is its own), against baselines measured
@@ -45,6 +46,7 @@ import {
 import { RESULT_PREFIX, type StageRequest, type StageResult } from './stage-protocol';
 import { sourceCostBaselines } from './source-cost';
 import { formatStartup, measureStartup } from './startup';
+import { transformThroughputBench } from './transform-throughput';
 
 const log = (line: string) => console.error(`bench: ${line}`);
 
@@ -234,9 +236,23 @@ async function main(): Promise<void> {
       'changed-rows': { type: 'string', default: '1000' },
       'max-batch-rows': { type: 'string', default: String(DEFAULT_MAX_BATCH_ROWS) },
       'startup-only': { type: 'boolean', default: false },
+      'transform-only': { type: 'boolean', default: false },
+      rounds: { type: 'string', default: '3' },
+      'cpu-prof': { type: 'boolean', default: false },
     },
     strict: true,
   });
+  if (values['transform-only']) {
+    const text = await transformThroughputBench({
+      scale: Number(values.scale),
+      stateDir: values.state,
+      rounds: Number(values.rounds),
+      cpuProf: values['cpu-prof'],
+      log,
+    });
+    console.log(text);
+    return;
+  }
   await startupBench(!values['no-docs']);
   if (values['startup-only']) return;
   const scale = Number(values.scale);

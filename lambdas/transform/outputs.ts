@@ -14,7 +14,6 @@ import type { ObjectStore } from '../shared/ports/object-store';
  */
 export class TableOutput {
   private writer: ParquetTableWriter | undefined;
-  private pending: WarehouseRow[] = [];
   rows = 0;
   private readonly path: string;
 
@@ -27,25 +26,25 @@ export class TableOutput {
     this.path = join(workDir, `${batchId}-${table.name}.parquet`);
   }
 
+  /**
+   * Takes `rows` into the row group being built: converted to column values at once, so the
+   * row objects die young rather than being held (and copied by the garbage collector) until
+   * the row group is full.
+   */
   async add(rows: readonly WarehouseRow[]): Promise<void> {
-    for (const row of rows) this.pending.push(row);
-    this.rows += rows.length;
-    if (this.pending.length >= this.rowGroupRows) await this.flush();
-  }
-
-  private async flush(): Promise<void> {
-    if (this.pending.length === 0) return;
+    if (rows.length === 0) return;
     const started = phaseStart();
     this.writer ??= await openParquetWriter(this.path, this.table);
-    await this.writer.writeRows(this.pending);
+    this.writer.appendRows(rows);
+    this.rows += rows.length;
+    if (this.writer.pendingRows >= this.rowGroupRows) this.writer.endRowGroup();
     phaseEnd('transform: Parquet encode', started);
-    this.pending = [];
   }
 
   /** Uploads the file; answers its key, or undefined when the table got no rows. */
   async publish(store: ObjectStore): Promise<string | undefined> {
     if (this.rows === 0) return undefined;
-    await this.flush();
+    this.writer?.endRowGroup();
     await this.writer?.close();
     const key = processedKey(this.table.name, this.batchId);
     try {
@@ -61,7 +60,6 @@ export class TableOutput {
   async discard(): Promise<void> {
     await this.writer?.close().catch(() => undefined);
     this.writer = undefined;
-    this.pending = [];
     this.rows = 0;
     await rm(this.path, { force: true });
   }

@@ -57,8 +57,8 @@ export function distinctVersions<R extends SourceRow>(
   keyColumn: string,
 ): R[] {
   const keys = new Int32Array(rows.length);
-  let min = 0;
-  let max = 0;
+  let min = Infinity;
+  let max = -Infinity;
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i] as R;
     const key = readKey(row, table, keyColumn);
@@ -67,9 +67,12 @@ export function distinctVersions<R extends SourceRow>(
     if (key < min) min = key;
     if (key > max) max = key;
   }
-  // Serial keys are dense, so a typed array indexed by key beats a Map by an order of
-  // magnitude; a sparse or negative key set falls back to the Map.
-  const dense = min >= 0 && max <= 4 * rows.length + 1024 ? new Int32Array(max + 1).fill(-1) : null;
+  // Serial keys are dense, so a typed array indexed by key (from the chunk's smallest) beats a
+  // Map by an order of magnitude; a sparse key set falls back to the Map.
+  const dense =
+    rows.length > 0 && max - min <= 4 * rows.length + 1024
+      ? new Int32Array(max - min + 1).fill(-1)
+      : null;
   const sparse = dense === null ? new Map<number, number>() : null;
   const versions: R[] = [];
   // The versions of one key form a chain: newest kept index → the one kept before it → … → -1.
@@ -79,7 +82,7 @@ export function distinctVersions<R extends SourceRow>(
     const key = keys[i] as number;
     // Checked in the first pass.
     const lastUpdated = row.last_updated as string;
-    const head = dense !== null ? (dense[key] as number) : (sparse?.get(key) ?? -1);
+    const head = dense !== null ? (dense[key - min] as number) : (sparse?.get(key) ?? -1);
     let index = head;
     while (index !== -1 && versions[index]?.last_updated !== lastUpdated) {
       index = previousOfKey[index] as number;
@@ -89,7 +92,7 @@ export function distinctVersions<R extends SourceRow>(
       continue;
     }
     previousOfKey.push(head);
-    if (dense !== null) dense[key] = versions.length;
+    if (dense !== null) dense[key - min] = versions.length;
     else sparse?.set(key, versions.length);
     versions.push(row);
   }

@@ -152,6 +152,25 @@ describe('values that do not fit their column', () => {
     }
   });
 
+  it('holds nothing of appended rows that are refused, and numbers the row among all appended', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parquet-value-'));
+    try {
+      const path = join(dir, 'appended.parquet');
+      const writer = openParquetWriter(path, table);
+      const first = rowsFor(table, 5);
+      writer.appendRows(first);
+      const bad = rowsFor(table, 5);
+      bad[3] = { ...row, created_time: '25:00:00.000000' } as never;
+      expect(() => writer.appendRows(bad)).toThrow(/row 8/);
+      expect(writer.pendingRows).toBe(5);
+      writer.endRowGroup();
+      await writer.close();
+      expect((await collect(readParquetRows(readFileSync(path), table))).flat()).toEqual(first);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('takes a decimal given as a number by its decimal form', async () => {
     const rows = [
       { ...row, unit_price: 0.07 },

@@ -62,6 +62,26 @@ describe('row groups', () => {
     expect(groups.flat()).toEqual(chunks.flat());
   });
 
+  it('joins the rows appended since the last row group into one, every table and type alike', async () => {
+    for (const each of WAREHOUSE_TABLES) {
+      const path = join(dir, `appended-${each.name}.parquet`);
+      const writer = openParquetWriter(path, each);
+      const rows = rowsFor(each, 60);
+      writer.appendRows(rows.slice(0, 7));
+      writer.appendRows(rows.slice(7, 30));
+      expect(writer.pendingRows).toBe(30);
+      writer.endRowGroup();
+      writer.endRowGroup();
+      writer.appendRows(rows.slice(30));
+      await writer.writeRows([]);
+      expect(writer.pendingRows).toBe(0);
+      expect((await writer.close()).rows).toBe(60);
+      const groups = await collect(readParquetRows(path, each));
+      expect(groups.map((group) => group.length)).toEqual([30, 30]);
+      expect(groups.flat()).toEqual(rows);
+    }
+  });
+
   it('splits a buffer into groups of the given size', async () => {
     const rows = rowsFor(table, 25);
     const bytes = writeParquetBuffer(table, rows, 10);

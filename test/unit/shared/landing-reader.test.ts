@@ -63,6 +63,13 @@ describe('reading a landing object', () => {
     expect(rows.map((r) => r.currency_code)).toEqual(['GBP', '東京€', 'EUR']);
   });
 
+  it('drops a byte-order mark opening the object, as a TextDecoder does, and reads every line after it', async () => {
+    const object = Buffer.from(`\uFEFF${row(1, 'GBP')}\n${row(2, 'EUR')}\n`);
+    for (const pieces of [[object], cut(object, 2), cut(object, 3, 4)]) {
+      expect((await read(pieces)).map((r) => r.currency_code)).toEqual(['GBP', 'EUR']);
+    }
+  });
+
   it('keeps a U+FFFD that the bytes really hold', async () => {
     const rows = await read([Buffer.from(`${row(1, 'a\uFFFDb')}\n`)]);
     expect(rows[0]!.currency_code).toBe('a\uFFFDb');
