@@ -14,6 +14,7 @@ import { MissingObjectError, type ObjectStore } from '../shared/ports/object-sto
 import type { StageLogger } from '../shared/ports/stage-logger';
 import { quarantineObject, readManifestOrQuarantine } from '../shared/quarantine';
 import { LOAD_LOCK, lockForTransaction } from './advisory-lock';
+import { applyDeletes, deletesToApply, withDeleted, type AppliedDeletes } from './apply-deletes';
 import { BULK_MIN_ROWS, bulkLoadIntoEmpty, copyParquetInto, downloadToTemp } from './bulk-load';
 import { createStagingSql, stagingName, upsertQuery, VERSION_BATCH_COLUMN } from './upsert-sql';
 import { isBadData, PipelineError, type ErrorKind } from '../shared/core/pipeline-error';
@@ -42,6 +43,8 @@ export interface LoadedTable {
   readonly staged: number;
   /** Rows inserted or changed in the warehouse (the rest were already there). */
   readonly written: number;
+  /** Rows marked deleted by the batch's tombstones, when it carried any for the table. */
+  readonly deleted?: number;
 }
 
 export interface LoadResult {
@@ -107,12 +110,25 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       tables.push(loaded);
       log.info('Loaded table', { batchId, ...loaded });
     }
-    await loadLog.record({ batchId, tables, newestSourceChange: manifest.newestSourceChange });
+    const deleted: AppliedDeletes[] = [];
+    for (const target of deletesToApply(manifest)) {
+      const applied = await applyDeletes(client, processed, target).catch((error: unknown) =>
+        refuseOrExplain(error, processed, target.key, target.table, batchId, log),
+      );
+      deleted.push(applied);
+      log.info('Applied deletes', { batchId, ...applied });
+    }
+    const logged = withDeleted(tables, deleted);
+    await loadLog.record({
+      batchId,
+      tables: logged,
+      newestSourceChange: manifest.newestSourceChange,
+    });
     await client.query('COMMIT');
     return {
       batchId,
       skipped: false,
-      tables,
+      tables: logged,
       newestSourceChange: manifest.newestSourceChange,
       completeUpTo: manifest.completeUpTo,
     };
