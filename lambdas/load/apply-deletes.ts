@@ -2,6 +2,7 @@ import type { PoolClient } from 'pg';
 import { DELETED_KEYS_REACH, SOURCE_DELETED_AT } from '../../contract/source-deletes';
 import { quoteIdent } from '../shared/core/catalogue';
 import type { ProcessedDeletes, ProcessedManifest } from '../shared/core/manifest';
+import { InvariantError } from '../shared/core/pipeline-error';
 import { ReconciliationError } from '../shared/core/reconcile';
 import {
   decodeTombstoneLine,
@@ -132,7 +133,7 @@ export function revivalOf(table: WarehouseTable): string[] {
  */
 export function markDeletedSql(table: WarehouseTable): string {
   const reach = Object.values(DELETED_KEYS_REACH).find((r) => r?.table === table.name);
-  if (!reach) throw new Error(`${table.name} holds no source table's keys`);
+  if (!reach) throw new InvariantError(`${table.name} holds no source table's keys`);
   const version =
     table.kind === 'fact'
       ? `(t.${quoteIdent(table.versionColumns[0])} + t.${quoteIdent(table.versionColumns[1])})`
