@@ -78,6 +78,46 @@ export async function landTombstones(
 }
 
 /**
+ * Adds tombstones to a batch ingest landed (before it is transformed), as if the reconciliation
+ * had run in the same batch: each table's deletes object, and its manifest entry's `deletes`.
+ */
+export async function addTombstones(
+  landing: ObjectStore,
+  batchId: string,
+  keys: Partial<Record<SourceTableName, readonly number[]>>,
+  deletedAt: string,
+): Promise<void> {
+  const manifest = JSON.parse(
+    (await landing.get(manifestKey(batchId))).toString('utf8'),
+  ) as LandingManifest;
+  const tables = [...manifest.tables];
+  for (const [table, list] of Object.entries(keys) as [SourceTableName, readonly number[]][]) {
+    const key = deletesKey(table, batchId);
+    const body = list.map((k) => `${JSON.stringify({ key: k, deletedAt })}\n`).join('');
+    await landing.put(key, body, 'application/x-ndjson');
+    const index = tables.findIndex((t) => t.table === table);
+    const to = manifest.tables[0]?.to ?? deletedAt;
+    const entry: LandedTable = tables[index] ?? {
+      table,
+      keys: [],
+      rows: 0,
+      bytes: 0,
+      from: to,
+      to,
+      newest: null,
+    };
+    const withDeletes = { ...entry, deletes: { key, rows: list.length } };
+    if (index >= 0) tables[index] = withDeletes;
+    else tables.push(withDeletes);
+  }
+  await landing.put(
+    manifestKey(batchId),
+    JSON.stringify({ ...manifest, tables }, null, 2),
+    'application/json',
+  );
+}
+
+/**
  * Lands a tombstone for every key the warehouse holds unmarked and the source no longer has,
  * as the reconciliation would find them (whole tables read: fine for a test's few rows).
  */
@@ -107,7 +147,7 @@ export async function landGoneKeys(
 }
 
 /** The source clock as ingest reads it (source-clock.ts): the wall clock last_updated is stamped by. */
-async function sourceNow(source: Pool): Promise<string> {
+export async function sourceNow(source: Pool): Promise<string> {
   const result = await source.query<{ now: string }>(
     `SELECT to_char(clock_timestamp() AT TIME ZONE current_setting('TimeZone'), 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS now`,
   );
