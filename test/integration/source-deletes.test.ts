@@ -75,6 +75,8 @@ async function markedRows(): Promise<string[]> {
 let design: number;
 let orders: number[];
 let deletes: TombstoneBatch;
+/** The order whose tombstone came with a newer version (its old versions are marked). */
+let supersededOrder: number | undefined;
 
 describe('source deletes, applied through transform and load', () => {
   it('keeps the deleted dimension and fact rows, marked, dependants and all, equal to the reference', async () => {
@@ -173,12 +175,16 @@ describe('source deletes, applied through transform and load', () => {
     ).toHaveLength(1);
   });
 
-  it('lets a version newer than its tombstone in the same batch win', async () => {
+  it('lets a version newer than its tombstone in the same batch win: the key stays alive', async () => {
+    // The reconciliation reads the snapshot the extract reads, so this cannot happen; were it
+    // to, both are believed: the key was gone at deletedAt and is back with the newer version,
+    // as a key deleted and re-inserted is. Its older versions are marked, its new one is not.
     const picked = await stack.source.query<{ id: number }>(
       'SELECT min(sales_order_id) AS id FROM sales_order WHERE sales_order_id <> ALL($1)',
       [orders],
     );
     const order = picked.rows[0]!.id;
+    supersededOrder = order;
     const before = await sourceNow(stack.source);
     await stack.source.query(
       'UPDATE sales_order SET units_sold = units_sold + 1, last_updated = now() WHERE sales_order_id = $1',
@@ -186,10 +192,28 @@ describe('source deletes, applied through transform and load', () => {
     );
     const run = await ingestBatch(stack, { logger: silentLogger, overlapSeconds: 300 });
     await addTombstones(stack.landing, run.batchId, { sales_order: [order] }, before);
-    const load = await throughWarehouse({ manifestKey: manifestKey(run.batchId) });
+    await throughWarehouse({ manifestKey: manifestKey(run.batchId) });
 
-    expect(load.tables.find((t) => t.table === 'fact_sales_order')?.deleted).toBe(0);
-    expect(await compareWithReference(stack.source, stack.warehouse)).toEqual([]);
+    const versions = await stack.warehouse.query<{ units: number; deleted: boolean }>(
+      `SELECT units_sold AS units, source_deleted_at IS NOT NULL AS deleted FROM fact_sales_order
+        WHERE sales_order_id = $1 ORDER BY last_updated_date, last_updated_time`,
+      [order],
+    );
+    expect(versions.rows.map((v) => v.deleted)).toEqual([
+      ...versions.rows.slice(1).map(() => true),
+      false,
+    ]);
+    const current = await stack.warehouse.query<{ units: number }>(
+      'SELECT units_sold AS units FROM analytics.current_sales_order WHERE sales_order_id = $1',
+      [order],
+    );
+    expect(current.rows).toEqual([{ units: versions.rows.at(-1)!.units }]);
+    // The source never deleted it: only its older versions differ from the reference.
+    expect(
+      await compareWithReference(stack.source, stack.warehouse, {
+        exceptKeys: { fact_sales_order: [order] },
+      }),
+    ).toEqual([]);
   });
 
   it('sets a bad tombstone line aside, naming its table, object and line, and applies the rest', async () => {
@@ -223,6 +247,10 @@ describe('source deletes, applied through transform and load', () => {
       `s3://${stack.landing.bucket}/payment/${batch.batchId}.deletes.jsonl line 2 column key (table payment)`,
     );
     expect(load.tables.find((t) => t.table === 'fact_payment')?.deleted).toBeGreaterThan(0);
-    expect(await compareWithReference(stack.source, stack.warehouse)).toEqual([]);
+    expect(
+      await compareWithReference(stack.source, stack.warehouse, {
+        exceptKeys: { fact_sales_order: supersededOrder === undefined ? [] : [supersededOrder] },
+      }),
+    ).toEqual([]);
   });
 });
