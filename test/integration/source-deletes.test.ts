@@ -4,6 +4,7 @@ import {
   quarantinedTombstonesKey,
 } from '../../lambdas/shared/core/batch';
 import { parseProcessedManifest } from '../../lambdas/shared/core/manifest';
+import { collectStatus, localStatusSources } from '../../cli/status/pipeline-status';
 import { silentLogger } from '../../lambdas/shared/ports/stage-logger';
 import { ingestBatch, loadBatch, runCycle, transformBatch } from '../../local/run-cycle';
 import { seedTotesys } from '../../local/seed/seed-totesys';
@@ -116,6 +117,12 @@ describe('source deletes, applied through transform and load', () => {
       fact_payment: expect.any(Number) as number,
     });
     expect(payments.rows.length === 0 || (byTable.fact_payment ?? 0) > 0).toBe(true);
+    const status = await collectStatus(localStatusSources(stack), { limit: 10 });
+    expect(status.tables.design?.deletesApplied).toEqual({
+      batchId: deletes.batchId,
+      table: 'dim_design',
+      rows: 1,
+    });
 
     const shown = await stack.warehouse.query(
       `SELECT 1 FROM analytics.current_sales_order WHERE sales_order_id = ANY($1)
