@@ -5,6 +5,7 @@ import {
 } from '../../lambdas/shared/core/batch';
 import { parseProcessedManifest } from '../../lambdas/shared/core/manifest';
 import { collectStatus, localStatusSources } from '../../cli/status/pipeline-status';
+import { runLoad } from '../../lambdas/load/load';
 import { silentLogger } from '../../lambdas/shared/ports/stage-logger';
 import { ingestBatch, loadBatch, runCycle, transformBatch } from '../../local/run-cycle';
 import { seedTotesys } from '../../local/seed/seed-totesys';
@@ -14,6 +15,7 @@ import {
   sourceNow,
   type TombstoneBatch,
 } from '../support/tombstone-batch';
+import { faultyPool } from './support/faults';
 import { compareWithReference, recordSourceHistory } from './support/reference';
 import { readJsonLines, startTestStack, type TestStack } from './support/test-stack';
 
@@ -254,6 +256,42 @@ describe('source deletes, applied through transform and load', () => {
       `s3://${stack.landing.bucket}/payment/${batch.batchId}.deletes.jsonl line 2 column key (table payment)`,
     );
     expect(load.tables.find((t) => t.table === 'fact_payment')?.deleted).toBeGreaterThan(0);
+    expect(
+      await compareWithReference(stack.source, stack.warehouse, {
+        exceptKeys: { fact_sales_order: supersededOrder === undefined ? [] : [supersededOrder] },
+      }),
+    ).toEqual([]);
+  });
+
+  it('a crash after the deletes are applied, before COMMIT, leaves nothing; the retry applies them', async () => {
+    const gone = await stack.source.query<{ id: number }>(
+      'DELETE FROM payment WHERE payment_id = (SELECT max(payment_id) FROM payment) RETURNING payment_id AS id',
+    );
+    const payment = gone.rows[0]!.id;
+    const batch = await landGoneKeys(stack.landing, stack.source, stack.warehouse);
+    const transform = await transformBatch(stack, batch.manifestKey, silentLogger);
+    await expect(
+      runLoad({
+        processed: stack.processed,
+        warehouse: faultyPool(stack.warehouse, (sql) =>
+          /^UPDATE "fact_payment" AS t SET "source_deleted_at"/.test(sql)
+            ? { point: 'after the deletes of fact_payment', when: 'after' }
+            : undefined,
+        ),
+        logger: silentLogger,
+        manifestKey: transform.manifestKey,
+      }),
+    ).rejects.toThrow(/injected fault/);
+    const marked = () =>
+      stack.warehouse.query(
+        'SELECT 1 FROM fact_payment WHERE payment_id = $1 AND source_deleted_at IS NOT NULL',
+        [payment],
+      );
+    expect((await marked()).rows).toEqual([]);
+
+    const retry = await loadBatch(stack, batch.manifestKey, silentLogger);
+    expect(retry.skipped).toBe(false);
+    expect((await marked()).rows.length).toBeGreaterThan(0);
     expect(
       await compareWithReference(stack.source, stack.warehouse, {
         exceptKeys: { fact_sales_order: supersededOrder === undefined ? [] : [supersededOrder] },
