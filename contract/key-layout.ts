@@ -30,6 +30,23 @@ export function processedKey(table: string, batchId: string): string {
   return `${table}/${batchId}.parquet`;
 }
 
+/**
+ * A batch's tombstones for a warehouse table, as the transform hands them to the load:
+ * `<table>/<batchId>.deletes.jsonl`, under the table's prefix beside its Parquet file (so the
+ * grants on the table prefixes cover it), one `{"key":…,"deletedAt":…}` line per key.
+ */
+export function processedDeletesKey(table: string, batchId: string): string {
+  return `${table}/${batchId}.deletes.jsonl`;
+}
+
+/**
+ * The tombstone lines of a source table a batch set aside, each with its reason, beside its
+ * rows set aside: `quarantine/rows/<table>/<batchId>.deletes.jsonl`.
+ */
+export function quarantinedTombstonesKey(table: string, batchId: string): string {
+  return `${QUARANTINED_ROWS_PREFIX}${table}/${batchId}.deletes.jsonl`;
+}
+
 /** The rows of a source table a batch set aside: `quarantine/rows/<table>/<batchId>.jsonl`. */
 export function quarantinedRowsKey(table: string, batchId: string): string {
   return `${QUARANTINED_ROWS_PREFIX}${table}/${batchId}.jsonl`;

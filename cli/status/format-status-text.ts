@@ -3,6 +3,7 @@ import { formatTable } from '../table-format';
 import { terminalText } from '../terminal-text';
 import {
   watermarkText,
+  type DeletesApplied,
   type PipelineStatus,
   type StageRun,
   type TableStatus,
@@ -224,6 +225,14 @@ export function formatStatusText(status: PipelineStatus, options: StatusTextOpti
     lines.push('', "rows stamped later than the source's clock, not read until their time comes:");
     for (const f of future) lines.push(...wrap(`  ${futureStampedText(f)}`));
   }
+  const deletes = Object.entries(status.tables).flatMap(([table, t]) =>
+    t.deletesApplied ? [{ table, applied: t.deletesApplied }] : [],
+  );
+  if (deletes.length > 0) {
+    lines.push('', 'deletes applied (the newest batch that marked rows of the table deleted):');
+    for (const { table, applied } of deletes)
+      lines.push(...wrap(`  ${table}: ${deletesAppliedText(applied)}`));
+  }
   if (status.gaps.length > 0) {
     lines.push('', `gaps in the batch sequence (${status.gaps.length}):`);
     for (const g of status.gaps) {
@@ -341,6 +350,9 @@ export function formatTableStatus(status: PipelineStatus, name: string): string 
     ...(t.futureStamped
       ? [['future-stamped', futureStampedText(t.futureStamped)] as [string, string]]
       : []),
+    ...(t.deletesApplied
+      ? [['deletes applied', deletesAppliedText(t.deletesApplied)] as [string, string]]
+      : []),
   ];
   const failures = status.failures.filter((f) => f.batchId === t.lastBatchId);
   return [
@@ -359,6 +371,11 @@ export function formatTableStatus(status: PipelineStatus, name: string): string 
 }
 
 /** `payment: 2 rows, key 17 at 9999-12-31T00:00:00.000000Z, …`: a table's future-stamped rows. */
+/** `12 rows of fact_sales_order marked deleted in batch …`. */
+export function deletesAppliedText(applied: DeletesApplied): string {
+  return `${count(applied.rows)} ${applied.rows === 1 ? 'row' : 'rows'} of ${applied.table} marked deleted in batch ${applied.batchId}`;
+}
+
 export function futureStampedText(future: FutureStamped): string {
   const keys = future.keys.map((k) => `key ${k.key} at ${k.lastUpdated}`);
   const more =

@@ -3,7 +3,8 @@ import { readWatermark, type Watermark } from '../../lambdas/ingest/window';
 import { ObjectStoreRunLog } from '../../lambdas/shared/adapters/s3-run-log';
 import { PostgresLoadLog } from '../../lambdas/shared/adapters/postgres-load-log';
 import { manifestKey } from '../../lambdas/shared/core/batch';
-import { SOURCE_TABLE_NAMES } from '../../lambdas/shared/core/catalogue';
+import { SOURCE_TABLE_NAMES, type SourceTableName } from '../../lambdas/shared/core/catalogue';
+import { DELETED_KEYS_REACH } from '../../contract/source-deletes';
 import { mapWithConcurrency } from '../../lambdas/shared/core/concurrency';
 import { parseProcessedManifest } from '../../lambdas/shared/core/manifest';
 import { findBatchGaps, type BatchGap } from '../../lambdas/shared/core/reconcile';
@@ -78,6 +79,18 @@ export interface TableStatus {
   readonly futureStamped: FutureStamped | null;
   /** Each stage's state for `lastBatchId`. */
   readonly stages: Readonly<Record<PipelineStage, StageState>>;
+  /**
+   * The newest loaded batch whose tombstones marked rows of this table deleted in the warehouse
+   * table its keys reach (contract/source-deletes.ts), and how many; absent when none did.
+   */
+  readonly deletesApplied?: DeletesApplied;
+}
+
+export interface DeletesApplied {
+  readonly batchId: string;
+  /** The warehouse table whose rows were marked, and how many rows (every fact version). */
+  readonly table: string;
+  readonly rows: number;
 }
 
 export interface StageFailure {
@@ -353,6 +366,7 @@ export async function collectStatus(
     );
     const stored = watermarks[index];
     const mark = stored === undefined ? undefined : readWatermark(stored);
+    const deletesApplied = deletesAppliedOf(table, records);
     tables[table] = {
       watermark: mark ? (mark.through ?? null) : (stored ?? null),
       backfill:
@@ -377,6 +391,7 @@ export async function collectStatus(
         transform: last?.stages.transform.state ?? 'none',
         load: last?.stages.load.state ?? 'none',
       },
+      ...(deletesApplied ? { deletesApplied } : {}),
     };
   }
 
@@ -553,4 +568,19 @@ function positionText(table: TableStatus): string {
   const left =
     b.secondsLeft === null ? '' : `, about ${Math.max(1, Math.ceil(b.secondsLeft / 60))} min left`;
   return `backfill: ${behind}${left} (landed up to ${b.after})`;
+}
+
+/** The newest load record (records run newest first) that marked rows of `table`'s keys deleted. */
+function deletesAppliedOf(
+  table: SourceTableName,
+  records: readonly { batchId: string; load: RunRecord | undefined }[],
+): DeletesApplied | undefined {
+  const reached = DELETED_KEYS_REACH[table]?.table;
+  if (!reached) return undefined;
+  for (const r of records) {
+    if (r.load?.state !== 'success') continue;
+    const rows = r.load.tables.find((t) => t.table === reached)?.deleted ?? 0;
+    if (rows > 0) return { batchId: r.batchId, table: reached, rows };
+  }
+  return undefined;
 }

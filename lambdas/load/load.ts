@@ -13,11 +13,16 @@ import { timePhase } from '../shared/phase-timer';
 import { MissingObjectError, type ObjectStore } from '../shared/ports/object-store';
 import type { StageLogger } from '../shared/ports/stage-logger';
 import { quarantineObject, readManifestOrQuarantine } from '../shared/quarantine';
+import { deletesToApply, withDeleted } from './apply-deletes';
 import { BULK_MIN_ROWS, bulkLoadIntoEmpty, copyParquetInto, downloadToTemp } from './bulk-load';
 import { createStagingSql, stagingName, upsertQuery, VERSION_BATCH_COLUMN } from './upsert-sql';
 import { isBadData, PipelineError, type ErrorKind } from '../shared/core/pipeline-error';
 import { PG, pgCode } from '../shared/adapters/postgres-codes';
-import type { LoadedTable, WarehouseWriter } from '../shared/ports/warehouse-writer';
+import type {
+  AppliedDeletes,
+  LoadedTable,
+  WarehouseWriter,
+} from '../shared/ports/warehouse-writer';
 
 export interface LoadOptions {
   readonly processed: ObjectStore;
@@ -99,12 +104,27 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       tables.push(loaded);
       log.info('Loaded table', { batchId, ...loaded });
     }
-    await loadLog.record({ batchId, tables, newestSourceChange: manifest.newestSourceChange });
+    const deleted: AppliedDeletes[] = [];
+    for (const target of deletesToApply(manifest)) {
+      const applied = await transaction
+        .applyDeletes(processed, target)
+        .catch((error: unknown) =>
+          refuseOrExplain(error, processed, target.key, target.table, batchId, log),
+        );
+      deleted.push(applied);
+      log.info('Applied deletes', { batchId, ...applied });
+    }
+    const logged = withDeleted(tables, deleted);
+    await loadLog.record({
+      batchId,
+      tables: logged,
+      newestSourceChange: manifest.newestSourceChange,
+    });
     await transaction.commit();
     return {
       batchId,
       skipped: false,
-      tables,
+      tables: logged,
       newestSourceChange: manifest.newestSourceChange,
       completeUpTo: manifest.completeUpTo,
     };

@@ -2,6 +2,7 @@ import type { Pool, PoolClient } from 'pg';
 import { PostgresLoadLog } from '../shared/adapters/postgres-load-log';
 import type { LoadTransaction, WarehouseWriter } from '../shared/ports/warehouse-writer';
 import { LOAD_LOCK, lockForTransaction } from './advisory-lock';
+import { applyDeletes } from './apply-deletes';
 import { loadTable } from './load';
 
 /**
@@ -33,6 +34,7 @@ function transactionOn(client: PoolClient): LoadTransaction {
     loadLog: new PostgresLoadLog(client),
     writeTable: (processed, table, file, batchId) =>
       loadTable(client, processed, table, file, batchId),
+    applyDeletes: (processed, deletes) => applyDeletes(client, processed, deletes),
     commit: async () => {
       await client.query('COMMIT');
     },

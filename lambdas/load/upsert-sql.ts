@@ -1,3 +1,4 @@
+import { revivalOf } from './apply-deletes';
 import { quoteIdent } from '../shared/core/catalogue';
 import {
   hasSourceVersion,
@@ -63,7 +64,10 @@ export function upsertSql(table: WarehouseTable): string {
     quoteIdent('source_updated_at'),
   ];
   const batch = quoteIdent(VERSION_BATCH_COLUMN);
-  const assignments = [...values, batch].map((c) => `${c} = EXCLUDED.${c}`).join(', ');
+  const assignments = [
+    ...[...values, batch].map((c) => `${c} = EXCLUDED.${c}`),
+    ...revivalOf(table),
+  ].join(', ');
   return (
     `INSERT INTO ${target} AS d (${list}, ${batch}) ` +
     `SELECT DISTINCT ON (${key}) ${list}, $1::text FROM ${stagingName(table)} ORDER BY ${key}, source_updated_at DESC ` +

@@ -127,9 +127,14 @@ export function setAsideRows(manifest: ProcessedManifest | undefined): SetAsideR
   }));
 }
 
-/** Load's per-table record: rows staged and rows written of each warehouse table. */
+/** Load's per-table record: rows staged, written and marked deleted of each warehouse table. */
 export function loadedTables(
-  tables: readonly { table: string; staged: number; written: number }[],
+  tables: readonly { table: string; staged: number; written: number; deleted?: number }[],
 ): TableRun[] {
-  return tables.map((t) => ({ table: t.table, rows: t.staged, written: t.written }));
+  return tables.map((t) => ({
+    table: t.table,
+    rows: t.staged,
+    written: t.written,
+    ...(t.deleted === undefined ? {} : { deleted: t.deleted }),
+  }));
 }

@@ -2,6 +2,7 @@ import {
   landedSummary,
   type LandedTable,
   type LandingManifest,
+  type ProcessedDeletes,
   type ProcessedManifest,
   type ProcessedTable,
   type QuarantinedObject,
@@ -17,6 +18,8 @@ export interface BatchOutcome {
   readonly tables: readonly ProcessedTable[];
   readonly quarantined: readonly QuarantinedObject[];
   readonly quarantinedRows: readonly QuarantinedRows[];
+  /** Tombstones per source table; none when the batch carried no deletes. */
+  readonly deletes?: readonly ProcessedDeletes[];
 }
 
 /** The processed manifest of a batch: what it wrote, set aside, and how far it is complete. */
@@ -42,6 +45,7 @@ export function processedManifest(
     quarantined: outcome.quarantined,
     quarantinedRows: outcome.quarantinedRows,
     landed: landedSummary(landing),
+    ...(outcome.deletes && outcome.deletes.length > 0 ? { deletes: outcome.deletes } : {}),
   };
 }
 

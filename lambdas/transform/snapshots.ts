@@ -128,6 +128,8 @@ export function joinedRows(
 export class BatchSnapshots {
   /** Per table, the keys this batch merged rows for. */
   private readonly changed = new Map<SnapshotTable, Set<number>>();
+  /** The tables this batch removed deleted keys from. */
+  private readonly forgotten = new Set<SnapshotTable>();
 
   private constructor(private readonly snapshots: ReadonlyMap<SnapshotTable, Snapshot>) {}
 
@@ -149,14 +151,20 @@ export class BatchSnapshots {
     this.changed.set(table, keys);
   }
 
+  /** Removes keys the source deleted: no later join brings their rows back. */
+  forget(table: SnapshotTable, keys: readonly number[]): void {
+    const snapshot = snapshotOf(this.snapshots, table);
+    for (const key of keys) if (snapshot.delete(key)) this.forgotten.add(table);
+  }
+
   joinedRows(spec: JoinedSpec) {
     return joinedRows(spec, this.snapshots, this.changed);
   }
 
-  /** Writes back the snapshots this batch merged rows into. */
+  /** Writes back the snapshots this batch merged rows into or removed keys from. */
   async writeChanged(store: ObjectStore): Promise<void> {
     for (const table of SNAPSHOT_TABLES) {
-      if (this.changed.has(table))
+      if (this.changed.has(table) || this.forgotten.has(table))
         await writeSnapshot(store, table, snapshotOf(this.snapshots, table));
     }
   }

@@ -17,6 +17,7 @@ import { processedManifest } from './processed-manifest';
 import { RowQuarantine } from './row-quarantine';
 import { BatchSnapshots } from './snapshots';
 import { JOINED } from './tables/specs';
+import { BatchTombstones } from './tombstones';
 
 export interface TransformOptions {
   readonly landing: ObjectStore;
@@ -106,6 +107,9 @@ async function transformOnce(options: TransformOptions): Promise<TransformResult
     rowQuarantine: new RowQuarantine(batchId),
   };
 
+  // Before the rows: a key deleted and back in the same batch is merged back into its snapshot.
+  const tombstones = new BatchTombstones(batchId, landing, log);
+  for (const entry of manifest.tables) await tombstones.read(entry, batch.snapshots);
   const sourceRows: Record<string, number> = {};
   const quarantined: QuarantinedObject[] = [];
   for (const entry of inReferenceOrder(manifest.tables)) {
@@ -127,6 +131,7 @@ async function transformOnce(options: TransformOptions): Promise<TransformResult
   await batch.derived.addTo(batch.outputs);
 
   const tables = await batch.outputs.publish(processed);
+  const deletes = await tombstones.publish(processed);
   await batch.snapshots.writeChanged(processed);
   const quarantinedRows = await batch.rowQuarantine.write(landing);
   const result = processedManifest(manifest, {
@@ -137,6 +142,7 @@ async function transformOnce(options: TransformOptions): Promise<TransformResult
     tables,
     quarantined,
     quarantinedRows,
+    deletes,
   });
   await processed.put(outKey, JSON.stringify(result, null, 2), 'application/json');
   log.info('Wrote processed manifest', {

@@ -4,8 +4,11 @@
 -- Grain: one row per purchase_order_id, its latest version.
 -- Columns: those of fact_purchase_order, plus cost = item_quantity * item_unit_price, in the
 --   order's currency.
+-- Deleted: a purchase_order_id the source no longer has is left out. Its versions are kept in
+--   fact_purchase_order, marked with source_deleted_at; the current version is chosen first, so
+--   a key deleted and re-inserted shows its new version (docs/guarantees.md, "Deletes").
 CREATE OR REPLACE VIEW analytics.current_purchase_order AS
-SELECT DISTINCT ON (f.purchase_order_id)
+SELECT
   f.purchase_record_id,
   f.purchase_order_id,
   f.created_date,
@@ -22,5 +25,9 @@ SELECT DISTINCT ON (f.purchase_order_id)
   f.agreed_payment_date,
   f.agreed_delivery_location_id,
   f.item_quantity * f.item_unit_price AS cost
-FROM public.fact_purchase_order f
-ORDER BY f.purchase_order_id, f.last_updated_date DESC, f.last_updated_time DESC;
+FROM (
+  SELECT DISTINCT ON (f.purchase_order_id) *
+  FROM public.fact_purchase_order f
+  ORDER BY f.purchase_order_id, f.last_updated_date DESC, f.last_updated_time DESC
+) f
+WHERE f.source_deleted_at IS NULL;

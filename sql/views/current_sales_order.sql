@@ -5,8 +5,11 @@
 -- Grain: one row per sales_order_id, its latest version (greatest last_updated date + time).
 -- Columns: those of fact_sales_order, plus revenue = units_sold * unit_price, in the order's
 --   currency (never add revenue across currencies).
+-- Deleted: a sales_order_id the source no longer has is left out. Its versions are kept in
+--   fact_sales_order, marked with source_deleted_at; the current version is chosen first, so
+--   a key deleted and re-inserted shows its new version (docs/guarantees.md, "Deletes").
 CREATE OR REPLACE VIEW analytics.current_sales_order AS
-SELECT DISTINCT ON (f.sales_order_id)
+SELECT
   f.sales_record_id,
   f.sales_order_id,
   f.created_date,
@@ -23,5 +26,9 @@ SELECT DISTINCT ON (f.sales_order_id)
   f.agreed_delivery_date,
   f.agreed_delivery_location_id,
   f.units_sold * f.unit_price AS revenue
-FROM public.fact_sales_order f
-ORDER BY f.sales_order_id, f.last_updated_date DESC, f.last_updated_time DESC;
+FROM (
+  SELECT DISTINCT ON (f.sales_order_id) *
+  FROM public.fact_sales_order f
+  ORDER BY f.sales_order_id, f.last_updated_date DESC, f.last_updated_time DESC
+) f
+WHERE f.source_deleted_at IS NULL;

@@ -19,6 +19,7 @@ import {
   readViews,
   type Migration,
 } from '../../lambdas/load/migrations';
+import { DELETED_KEYS_REACH, SOURCE_DELETED_AT } from '../../contract/source-deletes';
 import { startPostgres, type LocalPostgres } from '../../local/embedded-postgres';
 
 /** How information_schema describes each catalogue type, as the migration must declare it. */
@@ -348,6 +349,7 @@ describe('the migrated schema matches the warehouse catalogue', () => {
       const bookkeeping = new Set([
         'source_updated_at',
         'source_batch_id',
+        SOURCE_DELETED_AT,
         table.kind === 'fact' ? table.recordId : '',
       ]);
       const actual = columns
@@ -371,6 +373,22 @@ describe('the migrated schema matches the warehouse catalogue', () => {
       else {
         expect(column && sqlType(column)).toBe('timestamp without time zone(6)');
         expect(column?.is_nullable).toBe('NO');
+      }
+    }
+  });
+
+  it('gives every table a source table reaches a nullable source_deleted_at timestamptz, and no other', () => {
+    const reached = new Set<string>(
+      Object.values(DELETED_KEYS_REACH).flatMap((reach) => (reach ? [reach.table] : [])),
+    );
+    for (const table of WAREHOUSE_TABLES) {
+      const column = columns.find(
+        (c) => c.table_name === table.name && c.column_name === SOURCE_DELETED_AT,
+      );
+      if (!reached.has(table.name)) expect(column).toBeUndefined();
+      else {
+        expect(column && sqlType(column)).toBe('timestamp with time zone(6)');
+        expect(column?.is_nullable).toBe('YES');
       }
     }
   });

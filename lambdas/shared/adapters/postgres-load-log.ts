@@ -33,7 +33,14 @@ export class PostgresLoadLog implements LoadLog {
         entry.batchId,
         JSON.stringify(
           Object.fromEntries(
-            entry.tables.map((t) => [t.table, { staged: t.staged, written: t.written }]),
+            entry.tables.map((t) => [
+              t.table,
+              {
+                staged: t.staged,
+                written: t.written,
+                ...(t.deleted === undefined ? {} : { deleted: t.deleted }),
+              },
+            ]),
           ),
         ),
         entry.newestSourceChange,

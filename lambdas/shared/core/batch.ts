@@ -5,9 +5,11 @@ export {
   landingKey,
   manifestKey,
   MANIFEST_PREFIX,
+  processedDeletesKey,
   processedKey,
   QUARANTINE_PREFIX,
   quarantinedRowsKey,
+  quarantinedTombstonesKey,
 } from '../../../contract/key-layout';
 
 /**

@@ -2,11 +2,11 @@
  * Manifests: one immutable description of what a batch holds, written last by each stage so
  * a batch appears atomically. The batch id is the idempotency key of every stage.
  */
-import { batchIdFromManifestKey, isLandingKeyOf, processedKey } from './batch';
+import { batchIdFromManifestKey, isLandingKeyOf, processedDeletesKey, processedKey } from './batch';
 import { canonicalTimestamp } from './value-codecs';
 import { isSourceTableName, type SourceTableName } from './catalogue';
 import { PipelineError } from './pipeline-error';
-import { deletesKey } from '../../../contract/source-deletes';
+import { DELETED_KEYS_REACH, deletesKey } from '../../../contract/source-deletes';
 
 export interface LandedTable {
   readonly table: SourceTableName;
@@ -94,6 +94,8 @@ export interface LandedCount {
   /** The extract window, as in {@link LandedTable}. */
   readonly from: string | null;
   readonly to: string;
+  /** Tombstone lines landed for the table (`LandedTable.deletes.rows`), when there were any. */
+  readonly tombstones?: number;
 }
 
 /**
@@ -115,8 +117,34 @@ export interface LandedSummary {
 export function landedSummary(manifest: LandingManifest): LandedSummary {
   return {
     startedAt: manifest.startedAt,
-    tables: manifest.tables.map(({ table, rows, from, to }) => ({ table, rows, from, to })),
+    tables: manifest.tables.map(({ table, rows, from, to, deletes }) => ({
+      table,
+      rows,
+      from,
+      to,
+      ...(deletes === undefined ? {} : { tombstones: deletes.rows }),
+    })),
   };
+}
+
+/**
+ * A source table's tombstones as the transform hands them to the load: the keys to mark deleted
+ * in the warehouse table they reach (contract/source-deletes.ts). Landing's tombstone lines of
+ * the table are `rows` plus `setAside`.
+ */
+export interface ProcessedDeletes {
+  readonly source: SourceTableName;
+  /**
+   * The warehouse table holding the source table's keys; absent for a table whose keys none
+   * holds (`department`), whose tombstones are all set aside.
+   */
+  readonly table?: string;
+  /** `processedDeletesKey(table, batchId)`: one tombstone line per key; absent when `rows` is 0. */
+  readonly key?: string;
+  readonly rows: number;
+  /** Lines that could not be read, kept with their reasons in `quarantineKey` (landing bucket). */
+  readonly setAside: number;
+  readonly quarantineKey?: string;
 }
 
 export interface ProcessedManifest {
@@ -147,6 +175,8 @@ export interface ProcessedManifest {
    * such a batch loads without reconciliation (load does not read landing).
    */
   readonly landed?: LandedSummary;
+  /** Tombstones per source table. Absent from manifests of batches that carried none. */
+  readonly deletes?: readonly ProcessedDeletes[];
 }
 
 export class ManifestError extends PipelineError {
@@ -346,7 +376,55 @@ export function parseProcessedManifest(text: string, at: ManifestLocation): Proc
       ? {}
       : { quarantinedRows: quarantinedRowsOf(raw.quarantinedRows, where) }),
     ...(raw.landed === undefined ? {} : { landed: landedSummaryOf(raw.landed, where) }),
+    ...(raw.deletes === undefined
+      ? {}
+      : { deletes: processedDeletesOf(raw.deletes, batchId, where) }),
   };
+}
+
+/** A table's tombstones: its object, when it has one, is that table's deletes object in this batch. */
+function processedDeletesOf(value: unknown, batchId: string, where: string): ProcessedDeletes[] {
+  if (!Array.isArray(value)) throw new ManifestError(where, 'deletes is not a list');
+  return value.map((entry: unknown, index): ProcessedDeletes => {
+    const what = `deletes[${index}]`;
+    const d = objectOf(entry, where, what);
+    const source = stringOf(d.source, where, `${what}.source`);
+    if (!isSourceTableName(source)) {
+      throw new ManifestError(where, `${what}.source names unknown table ${shown(source)}`);
+    }
+    const table = d.table === undefined ? undefined : stringOf(d.table, where, `${what}.table`);
+    const reach = DELETED_KEYS_REACH[source];
+    if (table !== reach?.table) {
+      throw new ManifestError(
+        where,
+        `${what}.table ${table === undefined ? 'absent' : shown(table)} is not where ${source}'s keys live (${reach?.table ?? 'none'})`,
+      );
+    }
+    const rows = countOf(d.rows, where, `${what}.rows`);
+    const setAside = countOf(d.setAside, where, `${what}.setAside`);
+    const key = d.key === undefined ? undefined : stringOf(d.key, where, `${what}.key`);
+    if (key !== undefined && (table === undefined || key !== processedDeletesKey(table, batchId))) {
+      throw new ManifestError(
+        where,
+        `${what}.key ${shown(key)} is not ${table ? processedDeletesKey(table, batchId) : 'expected: the table has no warehouse row'}`,
+      );
+    }
+    if (rows > 0 && key === undefined) {
+      throw new ManifestError(where, `${what} counts ${rows} tombstones but names no object`);
+    }
+    const quarantineKey =
+      d.quarantineKey === undefined
+        ? undefined
+        : stringOf(d.quarantineKey, where, `${what}.quarantineKey`);
+    return {
+      source,
+      ...(table === undefined ? {} : { table }),
+      ...(key === undefined ? {} : { key }),
+      rows,
+      setAside,
+      ...(quarantineKey === undefined ? {} : { quarantineKey }),
+    };
+  });
 }
 
 /** The source table an entry `what` of a manifest names, refused when it is no such table. */
@@ -411,6 +489,9 @@ function landedSummaryOf(value: unknown, where: string): LandedSummary {
         rows: countOf(t.rows, where, `${what}.rows`),
         from: timestampOrNullOf(t.from, where, `${what}.from`),
         to: timestampOf(t.to, where, `${what}.to`),
+        ...(t.tombstones === undefined
+          ? {}
+          : { tombstones: countOf(t.tombstones, where, `${what}.tombstones`) }),
       };
     }),
   };

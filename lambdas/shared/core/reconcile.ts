@@ -3,13 +3,16 @@
  * sequence have holes? Pure comparisons; the load stage reads the inputs and acts on the verdict.
  */
 import { QUARANTINE_PREFIX } from './batch';
-import type { LandedSummary, ProcessedManifest } from './manifest';
+import type { LandedSummary, LandedTable, ProcessedManifest } from './manifest';
 import { PipelineError } from './pipeline-error';
 
 export interface CountMismatch {
   readonly table: string;
-  /** What disagrees: landing rows vs rows transform read, or processed rows vs rows staged. */
-  readonly check: 'landing-vs-transform' | 'processed-vs-staged';
+  /**
+   * What disagrees: landing rows vs rows transform read, processed rows vs rows staged, or
+   * landing's tombstone lines vs those transform passed on and set aside.
+   */
+  readonly check: 'landing-vs-transform' | 'processed-vs-staged' | 'tombstones';
   readonly expected: number;
   readonly actual: number;
   /** Rows of the table transform set aside (landing-vs-transform): `actual` plus these is compared. */
@@ -81,6 +84,7 @@ export function reconcileLandingWithTransform(
       ...(objects ? { quarantinedObjects: objects } : {}),
     });
   }
+  mismatches.push(...reconcileTombstones(landing, processed));
   return {
     batchId: processed.batchId,
     mismatches,
@@ -89,16 +93,52 @@ export function reconcileLandingWithTransform(
 }
 
 /**
+ * Per source table, landing's tombstone lines must be those the transform passed on plus those
+ * it set aside: a tombstone is never lost between the stages, nor made up.
+ */
+function reconcileTombstones(
+  landing: Pick<LandedSummary, 'tables'>,
+  processed: ProcessedManifest,
+): CountMismatch[] {
+  const landed = new Map<string, number>();
+  for (const entry of landing.tables) {
+    const lines = 'keys' in entry ? (entry as LandedTable).deletes?.rows : entry.tombstones;
+    if (lines !== undefined) landed.set(entry.table, (landed.get(entry.table) ?? 0) + lines);
+  }
+  const passed = new Map<string, { rows: number; setAside: number }>();
+  for (const d of processed.deletes ?? []) {
+    const held = passed.get(d.source) ?? { rows: 0, setAside: 0 };
+    passed.set(d.source, { rows: held.rows + d.rows, setAside: held.setAside + d.setAside });
+  }
+  const mismatches: CountMismatch[] = [];
+  for (const table of new Set([...landed.keys(), ...passed.keys()])) {
+    const expected = landed.get(table) ?? 0;
+    const { rows, setAside } = passed.get(table) ?? { rows: 0, setAside: 0 };
+    if (rows + setAside === expected) continue;
+    mismatches.push({
+      table,
+      check: 'tombstones',
+      expected,
+      actual: rows,
+      ...(setAside > 0 ? { setAside } : {}),
+    });
+  }
+  return mismatches;
+}
+
+/**
  * One line for the error the load stage throws: the numbers per table, and what to do — fix a
  * quarantined object and replay the batch, or re-run the transform.
  */
 export function describeMismatches(batchId: string, mismatches: readonly CountMismatch[]): string {
-  const parts = mismatches.map((m) =>
-    m.check === 'landing-vs-transform'
-      ? `${m.table}: landing holds ${m.expected} rows, transform read ${m.actual}` +
-        (m.setAside ? ` and set aside ${m.setAside}` : '')
-      : `${m.table}: processed manifest lists ${m.expected} rows, load staged ${m.actual}`,
-  );
+  const parts = mismatches.map((m) => {
+    const setAside = m.setAside ? ` and set aside ${m.setAside}` : '';
+    if (m.check === 'landing-vs-transform')
+      return `${m.table}: landing holds ${m.expected} rows, transform read ${m.actual}${setAside}`;
+    if (m.check === 'tombstones')
+      return `${m.table}: landing holds ${m.expected} tombstones, transform passed on ${m.actual}${setAside}`;
+    return `${m.table}: processed manifest lists ${m.expected} rows, load staged ${m.actual}`;
+  });
   const objects = mismatches.flatMap((m) => m.quarantinedObjects ?? []);
   const next =
     objects.length > 0

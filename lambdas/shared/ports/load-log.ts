@@ -20,8 +20,8 @@ export interface LoadLog {
 
 export interface LoadLogEntry {
   readonly batchId: string;
-  /** Rows staged and written per warehouse table. */
-  readonly tables: readonly { table: string; staged: number; written: number }[];
+  /** Rows staged and written per warehouse table, and rows its tombstones marked deleted. */
+  readonly tables: readonly { table: string; staged: number; written: number; deleted?: number }[];
   readonly newestSourceChange: string | null;
 }
 

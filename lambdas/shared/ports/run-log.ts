@@ -18,6 +18,8 @@ export interface TableRun {
   readonly bytes?: number;
   /** Load: rows inserted or changed (the rest were already there). */
   readonly written?: number;
+  /** Load: rows the batch's tombstones marked deleted (source_deleted_at). */
+  readonly deleted?: number;
   /** Ingest: the newest last_updated read, for per-table freshness. */
   readonly newest?: string | null;
   /** Ingest of a capped table: rows of its window left for later batches. */

@@ -9,6 +9,22 @@ export interface LoadedTable {
   readonly staged: number;
   /** Rows inserted or changed in the warehouse (the rest were already there). */
   readonly written: number;
+  /** Rows marked deleted by the batch's tombstones, when it carried any for the table. */
+  readonly deleted?: number;
+}
+
+/** A table's tombstones to apply: the processed object and the warehouse table it marks. */
+export interface DeletesToApply {
+  readonly key: string;
+  readonly rows: number;
+  readonly table: WarehouseTable;
+}
+
+/** One warehouse table's tombstones applied: keys named, rows marked deleted by this load. */
+export interface AppliedDeletes {
+  readonly table: string;
+  readonly tombstones: number;
+  readonly deleted: number;
 }
 
 /**
@@ -36,6 +52,12 @@ export interface LoadTransaction {
     file: { readonly key: string; readonly rows: number },
     batchId: string,
   ): Promise<LoadedTable>;
+  /**
+   * Marks the rows of a table's tombstoned keys deleted, after the batch's upserts.
+   *
+   * @throws {ReconciliationError} when the object holds another number of tombstones
+   */
+  applyDeletes(processed: ObjectStore, deletes: DeletesToApply): Promise<AppliedDeletes>;
   commit(): Promise<void>;
   /** Undoes everything written since `begin`. */
   rollback(): Promise<void>;

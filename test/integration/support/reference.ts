@@ -1,5 +1,10 @@
 import type { Pool } from 'pg';
-import type { SourceColumnOf, SourceTableName } from '../../../contract/source-catalogue';
+import {
+  SOURCE_TABLES,
+  type SourceColumnOf,
+  type SourceTableName,
+} from '../../../contract/source-catalogue';
+import { DELETED_KEYS_REACH, SOURCE_DELETED_AT } from '../../../contract/source-deletes';
 import {
   hasSourceVersion,
   warehouseTable,
@@ -19,6 +24,13 @@ import {
  * history table (`reference_history`, outside the schema the ingest reads). The history is what
  * the source held; the pipeline can only store what an ingest read, so a test must let an
  * ingest run between two changes of the same fact row (every test here does).
+ *
+ * A row the source deletes is kept by the warehouse, marked with `source_deleted_at`; the
+ * trigger keeps each deleted row too (`reference_history.gone_<table>`). A dimension row whose key
+ * the source no longer has is expected as the source last held it, marked deleted; a fact
+ * version is expected marked when its key was deleted at or after that version (a key deleted
+ * and re-inserted keeps its old versions marked, its new ones not). Every other row is expected
+ * unmarked.
  */
 const CLDR_NAMES = new Intl.DisplayNames('en', { type: 'currency', fallback: 'none' });
 
@@ -29,7 +41,7 @@ const CLDR_NAMES = new Intl.DisplayNames('en', { type: 'currency', fallback: 'no
  */
 async function currencyNames(source: Pool): Promise<unknown[]> {
   const result = await source.query<{ code: string }>(
-    'SELECT DISTINCT currency_code AS code FROM currency',
+    `SELECT currency_code AS code FROM currency UNION SELECT currency_code FROM ${HISTORY}.gone_currency`,
   );
   const named = result.rows.flatMap(({ code }) => {
     const name = /^[A-Z]{3}$/.test(code) ? CLDR_NAMES.of(code) : undefined;
@@ -46,6 +58,20 @@ const stamp = (column: string) => `to_char(${column}, 'YYYY-MM-DD HH24:MI:SS.US'
 const HISTORY = 'reference_history';
 const FACT_SOURCES = ['sales_order', 'purchase_order', 'payment'] as const;
 const versions = (table: (typeof FACT_SOURCES)[number]) => `${HISTORY}.${table}`;
+/** The source tables whose deleted rows the reference keeps: every table some warehouse row shows. */
+const DELETABLE = Object.keys(DELETED_KEYS_REACH) as SourceTableName[];
+const gone = (table: SourceTableName) => `${HISTORY}.gone_${table}`;
+const keyOf = (table: SourceTableName) => SOURCE_TABLES[table].primaryKey;
+
+/**
+ * A source table's rows and, for each key it no longer has, the row as it was last deleted:
+ * what a dimension built from it must show.
+ */
+const everyRow = (table: SourceTableName) =>
+  `(SELECT * FROM public.${table} UNION ALL
+    (SELECT DISTINCT ON (g.${keyOf(table)}) g.* FROM ${gone(table)} g
+      WHERE NOT EXISTS (SELECT 1 FROM public.${table} x WHERE x.${keyOf(table)} = g.${keyOf(table)})
+      ORDER BY g.${keyOf(table)}, g.last_updated DESC))`;
 
 /**
  * Starts recording every version of the fact source rows: call it once the source is seeded,
@@ -63,6 +89,20 @@ export async function recordSourceHistory(source: Pool): Promise<void> {
        RETURN NULL;
      END $$`,
   );
+  await source.query(
+    `CREATE FUNCTION ${HISTORY}.keep_gone() RETURNS trigger LANGUAGE plpgsql AS $$
+     BEGIN
+       EXECUTE format('INSERT INTO ${HISTORY}.%I SELECT ($1).*', 'gone_' || TG_TABLE_NAME) USING OLD;
+       RETURN NULL;
+     END $$`,
+  );
+  for (const table of DELETABLE) {
+    await source.query(`CREATE TABLE ${gone(table)} (LIKE public.${table})`);
+    await source.query(
+      `CREATE TRIGGER keep_gone AFTER DELETE ON public.${table}
+       FOR EACH ROW EXECUTE FUNCTION ${HISTORY}.keep_gone()`,
+    );
+  }
   for (const table of FACT_SOURCES) {
     await source.query(`CREATE TABLE ${versions(table)} (LIKE public.${table})`);
     await source.query(`INSERT INTO ${versions(table)} SELECT * FROM public.${table}`);
@@ -113,19 +153,33 @@ function reference<T extends WarehouseTableName, S extends SourceTableName = nev
   const columns: Readonly<Record<string, string | undefined>> = definition.columns;
   const sourceOf = (column: string) => columns[column] ?? `${definition.as}.${column}`;
   const versioned = definition.version === undefined ? [] : [definition.version];
+  const base = definition.base;
+  const deletable = base !== undefined && DELETED_KEYS_REACH[base]?.table === name;
+  const expectedDeleted = !deletable
+    ? []
+    : [table.kind === 'fact' ? factGone(base, definition.as!) : rowGone(base, definition.as!)];
   return {
     table: name,
-    base: definition.base,
-    expected: `SELECT ${[...table.columns.map((c) => sourceOf(c.name)), ...versioned.map(stamp)].join(', ')}
+    base,
+    expected: `SELECT ${[...table.columns.map((c) => sourceOf(c.name)), ...versioned.map(stamp), ...expectedDeleted].join(', ')}
                FROM ${definition.from}`,
     actual: `SELECT ${[
       ...table.columns.map((c) => (c.type === 'time' ? us(c.name) : c.name)),
       ...(hasSourceVersion(table) ? [stamp('source_updated_at')] : []),
+      ...(deletable ? [`${SOURCE_DELETED_AT} IS NOT NULL`] : []),
     ].join(', ')}
              FROM ${name}`,
     parameters: definition.parameters,
   };
 }
+
+/** Whether the source no longer has the key of row `as` of `table`. */
+const rowGone = (table: SourceTableName, as: string) =>
+  `NOT EXISTS (SELECT 1 FROM public.${table} x WHERE x.${keyOf(table)} = ${as}.${keyOf(table)})`;
+
+/** Whether the key of fact version `as` was deleted at or after that version. */
+const factGone = (table: SourceTableName, as: string) =>
+  `EXISTS (SELECT 1 FROM ${gone(table)} g WHERE g.${keyOf(table)} = ${as}.${keyOf(table)} AND g.last_updated >= ${as}.last_updated)`;
 
 /** A fact version's audit columns, from the recorded version `as`. */
 const factAudit = (as: string) => ({
@@ -162,21 +216,21 @@ export const REFERENCE = {
   dim_location: reference('dim_location', {
     base: 'address',
     as: 'a',
-    from: 'address a',
+    from: `${everyRow('address')} a`,
     columns: { location_id: 'a.address_id' },
     version: 'a.last_updated',
   }),
   dim_staff: reference('dim_staff', {
     base: 'staff',
     as: 's',
-    from: 'staff s JOIN department d USING (department_id)',
+    from: `${everyRow('staff')} s JOIN ${everyRow('department')} d USING (department_id)`,
     columns: { department_name: 'd.department_name', location: 'd.location' },
     version: 'greatest(s.last_updated, d.last_updated)',
   }),
   dim_counterparty: reference('dim_counterparty', {
     base: 'counterparty',
     as: 'c',
-    from: 'counterparty c JOIN address a ON a.address_id = c.legal_address_id',
+    from: `${everyRow('counterparty')} c JOIN ${everyRow('address')} a ON a.address_id = c.legal_address_id`,
     columns: {
       counterparty_legal_address_line_1: 'a.address_line_1',
       counterparty_legal_address_line_2: 'a.address_line_2',
@@ -192,7 +246,7 @@ export const REFERENCE = {
     base: 'currency',
     as: 'c',
     // The names come from the runtime's CLDR data (see currencyNames), not the transform's list.
-    from: `currency c LEFT JOIN unnest($1::text[], $2::text[]) AS n (code, name) ON n.code = c.currency_code`,
+    from: `${everyRow('currency')} c LEFT JOIN unnest($1::text[], $2::text[]) AS n (code, name) ON n.code = c.currency_code`,
     columns: { currency_name: `coalesce(n.name, 'Unknown currency (' || c.currency_code || ')')` },
     version: 'c.last_updated',
     parameters: currencyNames,
@@ -200,21 +254,21 @@ export const REFERENCE = {
   dim_design: reference('dim_design', {
     base: 'design',
     as: 'd',
-    from: 'design d',
+    from: `${everyRow('design')} d`,
     columns: {},
     version: 'd.last_updated',
   }),
   dim_transaction: reference('dim_transaction', {
     base: 'transaction',
     as: 't',
-    from: 'transaction t',
+    from: `${everyRow('transaction')} t`,
     columns: { transaction_type: 't.transaction_type::text' },
     version: 't.last_updated',
   }),
   dim_payment_type: reference('dim_payment_type', {
     base: 'payment_type',
     as: 'p',
-    from: 'payment_type p',
+    from: `${everyRow('payment_type')} p`,
     columns: { payment_type_name: 'p.payment_type_name::text' },
     version: 'p.last_updated',
   }),

@@ -46,6 +46,12 @@ export class MemoryWarehouseWriter implements WarehouseWriter {
         writes.push(`write ${table.name}`);
         return { table: table.name, staged: file.rows, written: file.rows };
       },
+      applyDeletes: async (processed, deletes) => {
+        this.steps.push(`delete ${deletes.table.name}`);
+        await processed.get(deletes.key);
+        writes.push(`delete ${deletes.table.name}`);
+        return { table: deletes.table.name, tombstones: deletes.rows, deleted: deletes.rows };
+      },
       commit: async () => {
         this.steps.push('commit');
         this.committed.push(...writes);

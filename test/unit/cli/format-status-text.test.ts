@@ -64,7 +64,11 @@ const STATUS: PipelineStatus = {
           ? table({ pause: 'paused' })
           : i === 2
             ? table({ pause: 'held', stages: { ingest: 'error', transform: 'none', load: 'none' } })
-            : table(),
+            : name === 'sales_order'
+              ? table({
+                  deletesApplied: { batchId: BATCH, table: 'fact_sales_order', rows: 1_203 },
+                })
+              : table(),
     ]),
   ),
   warehouse: {
@@ -153,6 +157,9 @@ describe('status as text', () => {
     expect(joined).toContain(LONG_ERROR);
     expect(joined).toContain('2 out of the last 3 datapoints');
     expect(text).toMatch(/^address: backfill: 12,345,678 rows behind, about 67 min left/m);
+    expect(text).toContain(
+      `  sales_order: 1,203 rows of fact_sales_order marked deleted in batch ${BATCH}`,
+    );
   });
 
   it('shows rows with thousands separators, ages with "ago", and one word per table state', () => {
@@ -205,6 +212,9 @@ describe('status as text', () => {
     expect(text).toContain('  last rows       1,234,567 in batch 20261205T100356876Z-5e27b2');
     expect(text.replace(/\n +/g, ' ')).toContain('12,345 row(s) set aside; load error 2.00 s');
     expect(text).toContain('  failure         load at 2026-12-05T10:04:56.876Z: Reconciliation');
+    expect(text).toContain(
+      `  deletes applied 1,203 rows of fact_sales_order marked deleted in batch ${BATCH}`,
+    );
   });
 });
 

@@ -8,7 +8,9 @@ import {
   landingKey,
   manifestKey,
   newBatchId,
+  processedDeletesKey,
   processedKey,
+  quarantinedTombstonesKey,
 } from '../../../lambdas/shared/core/batch';
 import {
   landedSummary,
@@ -278,6 +280,76 @@ describe('processed manifest', () => {
     expect(parse({ tables: [{ ...landed.tables[0], rows: -1 }] })).toThrow(
       /landed\.tables\[0\]\.rows is not a row or byte count/,
     );
+  });
+
+  it("carries each table's tombstones for the load, and refuses another table's or batch's", () => {
+    const deletes = [
+      {
+        source: 'sales_order',
+        table: 'fact_sales_order',
+        key: processedDeletesKey('fact_sales_order', batchId),
+        rows: 2,
+        setAside: 1,
+        quarantineKey: quarantinedTombstonesKey('sales_order', batchId),
+      },
+      { source: 'staff', table: 'dim_staff', rows: 0, setAside: 3 },
+      { source: 'department', rows: 0, setAside: 1 },
+    ];
+    const parse = (list: unknown) => () =>
+      parseProcessedManifest(JSON.stringify({ ...processed, deletes: list }), processedAt);
+    expect(parse(deletes)().deletes).toEqual(deletes);
+    expect(parseProcessedManifest(JSON.stringify(processed), processedAt).deletes).toBeUndefined();
+    const first = deletes[0]!;
+    expect(parse({})).toThrow(/deletes is not a list/);
+    expect(parse([{ ...first, source: 'sales' }])).toThrow(
+      /deletes\[0\]\.source names unknown table "sales"/,
+    );
+    expect(parse([{ ...first, table: 'dim_staff' }])).toThrow(
+      /deletes\[0\]\.table "dim_staff" is not where sales_order's keys live \(fact_sales_order\)/,
+    );
+    expect(parse([{ ...first, source: 'department', table: 'dim_staff' }])).toThrow(
+      /is not where department's keys live \(none\)/,
+    );
+    const foreign = processedDeletesKey('fact_sales_order', '20261123T043451123Z-000000');
+    expect(parse([{ ...first, key: foreign }])).toThrow(`deletes[0].key "${foreign}" is not`);
+    expect(parse([{ ...first, key: undefined }])).toThrow(
+      /deletes\[0\] counts 2 tombstones but names no object/,
+    );
+    expect(parse([{ ...first, setAside: -1 }])).toThrow(/deletes\[0\]\.setAside is not a row/);
+    expect(parse([{ ...first, rows: '2' }])).toThrow(/deletes\[0\]\.rows is not a row/);
+  });
+
+  it('carries the tombstones landing held per table, when it held any', () => {
+    const landed = {
+      startedAt: '2026-11-23T04:34:51.123Z',
+      tables: [
+        {
+          table: 'sales_order',
+          rows: 0,
+          from: null,
+          to: '2026-11-23T04:34:51.000Z',
+          tombstones: 2,
+        },
+      ],
+    };
+    const parse = (tables: unknown) => () =>
+      parseProcessedManifest(
+        JSON.stringify({ ...processed, landed: { ...landed, tables } }),
+        processedAt,
+      );
+    expect(parse(landed.tables)().landed).toEqual(landed);
+    expect(parse([{ ...landed.tables[0], tombstones: 1.5 }])).toThrow(
+      /landed\.tables\[0\]\.tombstones is not a row or byte count/,
+    );
+    const withDeletes = {
+      ...landing,
+      tables: [
+        { ...landing.tables[0], deletes: { key: deletesKey('sales_order', batchId), rows: 2 } },
+      ],
+    };
+    expect(
+      landedSummary(parseLandingManifest(JSON.stringify(withDeletes), at)).tables[0],
+    ).toMatchObject({ table: 'sales_order', tombstones: 2 });
   });
 
   it('hands on the counts, windows and start of a landing manifest, and nothing else', () => {

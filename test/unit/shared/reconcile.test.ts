@@ -137,6 +137,41 @@ describe('reconciling landing with transform', () => {
     );
   });
 
+  it('reconciles tombstones: landed = passed on + set aside, per table, and names the numbers', () => {
+    const landed = {
+      tables: [
+        {
+          table: 'sales_order' as const,
+          rows: 0,
+          from: null,
+          to: '2026-11-23T04:34:51Z',
+          tombstones: 5,
+        },
+        { table: 'staff' as const, rows: 0, from: null, to: '2026-11-23T04:34:51Z', tombstones: 2 },
+      ],
+    };
+    const deletes = (sales: number, staff: number) => ({
+      ...processed({ sales_order: 0, staff: 0 }),
+      deletes: [
+        { source: 'sales_order' as const, table: 'fact_sales_order', rows: sales, setAside: 1 },
+        { source: 'staff' as const, table: 'dim_staff', rows: staff, setAside: 0 },
+      ],
+    });
+    expect(reconcileLandingWithTransform(landed, deletes(4, 2)).mismatches).toEqual([]);
+    const verdict = reconcileLandingWithTransform(landed, deletes(3, 0));
+    expect(verdict.mismatches).toEqual([
+      { table: 'sales_order', check: 'tombstones', expected: 5, actual: 3, setAside: 1 },
+      { table: 'staff', check: 'tombstones', expected: 2, actual: 0 },
+    ]);
+    expect(describeMismatches(BATCH, verdict.mismatches)).toContain(
+      'sales_order: landing holds 5 tombstones, transform passed on 3 and set aside 1; staff: landing holds 2 tombstones, transform passed on 0',
+    );
+    // Tombstones the transform made up, of a table landing held none of, are refused too.
+    expect(reconcileLandingWithTransform(landing({ staff: 0 }), deletes(0, 0)).mismatches).toEqual([
+      { table: 'sales_order', check: 'tombstones', expected: 0, actual: 0, setAside: 1 },
+    ]);
+  });
+
   it('reads the table of a landing object named as transform names it, s3://bucket/key, or by key', () => {
     expect(tableOfLandingKey(`s3://${LANDING}/sales_order/${BATCH}.1.jsonl`)).toBe('sales_order');
     expect(tableOfLandingKey(`s3://${LANDING}/quarantine/payment/${BATCH}.jsonl`)).toBe('payment');
