@@ -6,6 +6,7 @@
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { FACTS } from '../lambdas/shared/core/warehouse-catalogue';
 import type { PipelineContext } from '../local/pipeline-context';
 import type { BatchRun, RunReport } from './report';
 import type { StageResult } from './stage-protocol';
@@ -66,13 +67,14 @@ function emptyBatchCost(run: RunReport): { all: number; load: number } | undefin
 }
 
 /**
- * The largest batch that continues a table the batch before capped: its capped table's rows go
- * into a warehouse table that already holds the first part, the path this comparison is about.
+ * The largest batch that continues a fact table the batch before capped: its rows go into a
+ * warehouse table that already holds the first part, the path this comparison is about.
  */
-function largestContinuation(run: RunReport): BatchRun | undefined {
-  const continuing = run.batches.filter(
-    (b, i) => i > 0 && run.batches[i - 1]?.capped && b.load.rows > 0,
-  );
+function largestFactContinuation(run: RunReport): BatchRun | undefined {
+  const continuing = run.batches.filter((b, i) => {
+    const capped = run.batches[i - 1]?.capped?.table;
+    return capped !== undefined && Object.hasOwn(FACTS, `fact_${capped}`) && b.load.rows > 0;
+  });
   return continuing.sort((a, b) => b.load.rows - a.load.rows)[0];
 }
 
@@ -101,11 +103,12 @@ export function capComparisonLines(capped: RunReport, uncapped: RunReport, cap: 
   lines.push(
     `load CPU s per batch, stage + PostgreSQL: ${capped.batches.map((run) => `${run.batch}: ${secs(run.load.extra.cpuSeconds ?? 0)} + ${secs(run.load.extra.postgresCpuSeconds ?? 0)}`).join(', ')}; uncapped: ${uncapped.batches.map((run) => `${secs(run.load.extra.cpuSeconds ?? 0)} + ${secs(run.load.extra.postgresCpuSeconds ?? 0)}`).join(', ')}`,
   );
-  const batch = largestContinuation(capped);
+  const batch = largestFactContinuation(capped);
   if (batch) {
     const perSecond = batch.load.rows / batch.load.seconds;
+    const postgres = batch.load.extra.postgresCpuSeconds ?? 0;
     lines.push(
-      `load into filled tables: ${int(perSecond)} rows/s ${ok(perSecond >= CAP_TARGETS.upsertRowsPerSecond)} (target ≥ ${int(CAP_TARGETS.upsertRowsPerSecond)}; batch ${batch.batch}, ${int(batch.load.rows)} rows continuing a capped table in ${secs(batch.load.seconds)} s, ${int(batch.load.rows / cpu(batch.load))} rows per CPU s of the stage and PostgreSQL)`,
+      `load into a filled fact table: ${int(perSecond)} rows/s ${ok(perSecond >= CAP_TARGETS.upsertRowsPerSecond)} (target ≥ ${int(CAP_TARGETS.upsertRowsPerSecond)}; batch ${batch.batch}, ${int(batch.load.rows)} rows continuing ${capped.batches[batch.batch - 2]?.capped?.table ?? '?'} in ${secs(batch.load.seconds)} s; ${int(batch.load.rows / cpu(batch.load))} rows per CPU s of the stage and PostgreSQL, ${int(batch.load.rows / postgres)} per PostgreSQL CPU s)`,
     );
   }
   return lines;
