@@ -6,6 +6,7 @@
  * (default DEFAULT_MAX_BATCH_ROWS), then an incremental batch of ~1,000 changed rows. Each stage
  * of each batch runs in its own process (so its peak RSS is its own), against baselines measured
  * in the same run on the same rows. Prints the tables and writes them to docs/benchmarks.md.
+ * `--compare-cap N` drains the initial load at a cap of N, then again uncapped (compare-cap.ts).
  */
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -34,7 +35,9 @@ import {
   type Baseline,
 } from './baselines';
 import { applyBenchChanges } from './changes';
+import { capComparisonLines, resetDownstream } from './compare-cap';
 import { configuredLimits } from './lambda-limits';
+import { postgresCpuSeconds } from './postgres-cpu';
 import {
   formatReport,
   writeBenchmarksDoc,
@@ -56,6 +59,8 @@ const log = (line: string) => console.error(`bench: ${line}`);
  * working set; with it, a stage that buffered a whole table would fail here.
  */
 const DEFAULT_HEAP_MB = 160;
+/** --compare-cap's second pass: no source table holds this many rows at any bench scale. */
+const UNCAPPED = 1_000_000_000;
 let heapMb: number | undefined;
 
 /**
@@ -65,9 +70,18 @@ let heapMb: number | undefined;
  */
 async function runStage(request: StageRequest): Promise<StageResult> {
   const cpu = process.cpuUsage();
+  const postgresBefore = postgresCpuSeconds(request.pipeline.stateDir);
   const result = await runStageProcess(request);
   const used = process.cpuUsage(cpu);
-  return { ...result, extra: { ...result.extra, s3CpuSeconds: (used.user + used.system) / 1e6 } };
+  const postgresAfter = postgresCpuSeconds(request.pipeline.stateDir);
+  const postgres: Record<string, number> =
+    postgresBefore === undefined || postgresAfter === undefined
+      ? {}
+      : { postgresCpuSeconds: postgresAfter - postgresBefore };
+  return {
+    ...result,
+    extra: { ...result.extra, ...postgres, s3CpuSeconds: (used.user + used.system) / 1e6 },
+  };
 }
 
 function runStageProcess(request: StageRequest): Promise<StageResult> {
@@ -239,6 +253,7 @@ async function main(): Promise<void> {
       'transform-only': { type: 'boolean', default: false },
       rounds: { type: 'string', default: '3' },
       'cpu-prof': { type: 'boolean', default: false },
+      'compare-cap': { type: 'string' },
     },
     strict: true,
   });
@@ -258,7 +273,8 @@ async function main(): Promise<void> {
   const scale = Number(values.scale);
   heapMb = values['heap-mb'] === undefined ? DEFAULT_HEAP_MB : Number(values['heap-mb']);
   if (!Number.isFinite(scale) || scale <= 0) throw new Error(`--scale must be a positive number`);
-  const maxBatchRows = Number(values['max-batch-rows']);
+  const compareCap = values['compare-cap'];
+  const maxBatchRows = Number(compareCap ?? values['max-batch-rows']);
   if (!Number.isSafeInteger(maxBatchRows) || maxBatchRows < 1) {
     throw new Error(`--max-batch-rows must be a positive whole number`);
   }
@@ -322,6 +338,16 @@ async function main(): Promise<void> {
       parquetjs: 0,
       rowByRow: 0,
     });
+    let capComparison: string[] | undefined;
+    if (compareCap !== undefined) {
+      log('the same initial load again, uncapped');
+      await resetDownstream(context, stateDir);
+      const uncapped = await runPass('initial', settings, context, workDir, UNCAPPED, {
+        parquetjs: 0,
+        rowByRow: 0,
+      });
+      capComparison = capComparisonLines(initial, uncapped, maxBatchRows);
+    }
 
     const report: BenchReport = {
       scale,
@@ -336,6 +362,7 @@ async function main(): Promise<void> {
       seedSeconds,
       heapMb,
       limits,
+      capComparison,
     };
     console.log(formatReport(report));
     if (!values['no-docs']) {

@@ -47,6 +47,8 @@ export interface BenchReport {
   readonly heapMb: number | undefined;
   /** Each stage's Lambda size and timeout as cdk.json configures them. */
   readonly limits: Readonly<Record<StageName, StageLimit>>;
+  /** --compare-cap's ratio lines (bench/compare-cap.ts), when it ran. */
+  readonly capComparison?: readonly string[];
 }
 
 /** Targets from issue 6. */
@@ -331,6 +333,7 @@ export function formatReport(report: BenchReport): string {
     '',
     '```',
     ...verdicts(report, passes),
+    ...(report.capComparison ?? []),
     '```',
     '',
     'Where the time goes, summed over the batches (phases overlap where a stage streams, so they need not add up):',

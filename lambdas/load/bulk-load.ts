@@ -137,14 +137,10 @@ export async function bulkLoadIntoEmpty(
   const target = quoteIdent(table.name);
   const empty = await client.query(`SELECT 1 FROM ${target} LIMIT 1`);
   if ((empty.rowCount ?? 0) > 0) return undefined;
-  // Whoever tunes the warehouse names these, not the catalogue: the server quotes them (and
-  // qualifies an index outside the search path), so any name it accepted round-trips.
-  const foreignKeys = await client.query<{ name: string; definition: string }>(
-    `SELECT quote_ident(conname) AS name, pg_get_constraintdef(oid) AS definition
-       FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'f' ORDER BY conname`,
-    [table.name],
-  );
-  const indexes = await client.query<{ name: string; definition: string }>(
+  const foreignKeys = await foreignKeysOf(client, table);
+  // Named by whoever tunes the warehouse: the server quotes them and qualifies an index outside
+  // the search path, so any name it accepted round-trips.
+  const indexes = await client.query<SchemaObject>(
     `SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS definition
        FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
       WHERE i.indrelid = $1::regclass
@@ -155,20 +151,14 @@ export async function bulkLoadIntoEmpty(
   await client.query('SAVEPOINT bulk_load');
   try {
     await timePhase('load: drop FKs and indexes', async () => {
-      for (const fk of foreignKeys.rows) {
-        await client.query(`ALTER TABLE ${target} DROP CONSTRAINT ${fk.name}`);
-      }
+      await dropForeignKeys(client, table, foreignKeys);
       for (const index of indexes.rows) await client.query(`DROP INDEX ${index.name}`);
     });
     const written = await copyParquetInto(client, target, table, path, source);
     await timePhase('load: rebuild indexes', async () => {
       for (const index of indexes.rows) await client.query(index.definition);
     });
-    await timePhase('load: validate FKs', async () => {
-      for (const fk of foreignKeys.rows) {
-        await client.query(`ALTER TABLE ${target} ADD CONSTRAINT ${fk.name} ${fk.definition}`);
-      }
-    });
+    await addForeignKeys(client, table, foreignKeys);
     await client.query('RELEASE SAVEPOINT bulk_load');
     return written;
   } catch (error) {
@@ -176,4 +166,55 @@ export async function bulkLoadIntoEmpty(
     if (pgCode(error) === PG.uniqueViolation) return undefined;
     throw error;
   }
+}
+
+/** A constraint or index as the server names and defines it. */
+export interface SchemaObject {
+  readonly name: string;
+  readonly definition: string;
+}
+
+/**
+ * The table's foreign keys. Whoever tunes the warehouse names these, not the catalogue: the
+ * server quotes the names, so any name it accepted round-trips through drop and add.
+ */
+export async function foreignKeysOf(
+  client: PoolClient,
+  table: WarehouseTable,
+): Promise<SchemaObject[]> {
+  const result = await client.query<SchemaObject>(
+    `SELECT quote_ident(conname) AS name, pg_get_constraintdef(oid) AS definition
+       FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'f' ORDER BY conname`,
+    [table.name],
+  );
+  return result.rows;
+}
+
+/** Drops the foreign keys (and with them their per-row triggers) until the transaction re-adds them. */
+export async function dropForeignKeys(
+  client: PoolClient,
+  table: WarehouseTable,
+  foreignKeys: readonly SchemaObject[],
+): Promise<void> {
+  for (const fk of foreignKeys) {
+    await client.query(`ALTER TABLE ${quoteIdent(table.name)} DROP CONSTRAINT ${fk.name}`);
+  }
+}
+
+/**
+ * Adds the foreign keys back, each validated over the whole table by one join (a row that
+ * refers to nothing fails it with 23503, as the per-row trigger would have).
+ */
+export async function addForeignKeys(
+  client: PoolClient,
+  table: WarehouseTable,
+  foreignKeys: readonly SchemaObject[],
+): Promise<void> {
+  await timePhase('load: validate FKs', async () => {
+    for (const fk of foreignKeys) {
+      await client.query(
+        `ALTER TABLE ${quoteIdent(table.name)} ADD CONSTRAINT ${fk.name} ${fk.definition}`,
+      );
+    }
+  });
 }

@@ -9,13 +9,14 @@ import {
   warehouseTable,
   type WarehouseTable,
 } from '../shared/core/warehouse-catalogue';
-import { timePhase } from '../shared/phase-timer';
 import { MissingObjectError, type ObjectStore } from '../shared/ports/object-store';
 import type { StageLogger } from '../shared/ports/stage-logger';
 import { quarantineObject, readManifestOrQuarantine } from '../shared/quarantine';
 import { deletesToApply, withDeleted } from './apply-deletes';
-import { BULK_MIN_ROWS, bulkLoadIntoEmpty, copyParquetInto, downloadToTemp } from './bulk-load';
-import { createStagingSql, stagingName, upsertQuery, VERSION_BATCH_COLUMN } from './upsert-sql';
+import { BULK_MIN_ROWS, bulkLoadIntoEmpty, downloadToTemp } from './bulk-load';
+import { appendLargeFactBatch } from './large-fact-batch';
+import { stageRows, upsertStaged } from './staged-upsert';
+import { VERSION_BATCH_COLUMN } from './upsert-sql';
 import { isBadData, PipelineError, type ErrorKind } from '../shared/core/pipeline-error';
 import { PG, pgCode } from '../shared/adapters/postgres-codes';
 import type {
@@ -219,14 +220,21 @@ export async function loadTable(
         return { table: table.name, staged: written, written };
       }
     }
-    await client.query(createStagingSql(table));
-    const staged = await copyParquetInto(client, stagingName(table), table, local.path, source);
-    checkStaged(staged, entry.rows, table, source);
-    const result = await timePhase('load: INSERT … ON CONFLICT', () =>
-      client.query(upsertQuery(table, batchId)),
+    const appended = await appendLargeFactBatch(
+      client,
+      table,
+      local.path,
+      source,
+      entry.rows,
+      batchId,
     );
-    await client.query(`DROP TABLE ${stagingName(table)}`);
-    return { table: table.name, staged, written: result.rowCount ?? 0 };
+    if (appended) {
+      checkStaged(appended.staged, entry.rows, table, source);
+      return { table: table.name, ...appended };
+    }
+    const staged = await stageRows(client, table, local.path, source);
+    checkStaged(staged, entry.rows, table, source);
+    return { table: table.name, staged, written: await upsertStaged(client, table, batchId) };
   } finally {
     await local.dispose();
   }
