@@ -52,8 +52,8 @@ export async function runCycle(
 
 /**
  * How many batches a run has under way at once: the one being ingested and the one before it,
- * still transforming or loading. More would not go faster on the local stack's cores and would
- * only leave more landed batches for the next run's catch-up when one fails.
+ * still transforming or loading, so the source, Node and the warehouse each have work. More
+ * would leave more landed batches for the next run's catch-up when one fails.
  */
 const BATCHES_UNDER_WAY = 2;
 

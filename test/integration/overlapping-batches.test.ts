@@ -3,6 +3,7 @@ import type { ObjectStore } from '../../lambdas/shared/ports/object-store';
 import { runUntilCaughtUp, type CycleResult } from '../../local/run-cycle';
 import type { StageProgress } from '../../local/stage-progress';
 import { seedTotesys } from '../../local/seed/seed-totesys';
+import { InjectedFault } from './support/faults';
 import { compareWithReference, recordSourceHistory } from './support/reference';
 import { startTestStack, type TestStack } from './support/test-stack';
 
@@ -84,14 +85,13 @@ function firstLoadHeldBack(store: ObjectStore): ObjectStore {
     await Promise.race([second, new Promise((resolve) => setTimeout(resolve, 30_000).unref())]);
   };
   return {
-    bucket: store.bucket,
+    ...bound(store),
     async put(key, body, type) {
       await store.put(key, body, type);
       if (!key.startsWith('manifests/')) return;
       written.push(key);
       if (written.length === 2) release();
     },
-    upload: (key, body, type) => store.upload(key, body, type),
     async get(key) {
       await hold(key);
       return store.get(key);
@@ -104,9 +104,6 @@ function firstLoadHeldBack(store: ObjectStore): ObjectStore {
       await hold(key);
       return store.stream(key);
     },
-    exists: (key) => store.exists(key),
-    list: (prefix, startAfter) => store.list(prefix, startAfter),
-    delete: (key) => store.delete(key),
   };
 }
 
@@ -155,4 +152,52 @@ describe('a backfill overlaps its batches', () => {
     expect(logged.rows.map((row) => row.batch_id)).toEqual(batches);
     expect(await compareWithReference(stack.source, stack.warehouse)).toEqual([]);
   });
+
+  it('stops at a failed load: no later load starts, no further ingest, and the next run converges', async () => {
+    await stack.source.query(
+      `UPDATE payment SET paid = NOT paid, last_updated = now()
+       WHERE payment_id IN (SELECT payment_id FROM payment ORDER BY payment_id LIMIT $1)`,
+      [cap * 3],
+    );
+    const { progress, events } = stageLog();
+    const failing = { ...stack, processed: firstLoadFails(stack.processed) };
+    await expect(runUntilCaughtUp(failing, options(progress))).rejects.toThrow(InjectedFault);
+    const starts = (stage: string) => events.filter((e) => e.startsWith(`start ${stage} `));
+    expect(starts('ingest')).toHaveLength(2);
+    expect(starts('load')).toHaveLength(1);
+    const rest = await runUntilCaughtUp(stack, options(stageLog().progress));
+    expect(rest.length).toBeGreaterThanOrEqual(1);
+    expect(await compareWithReference(stack.source, stack.warehouse)).toEqual([]);
+  });
 });
+
+/** The processed bucket, but the first processed manifest written cannot be read: its load fails. */
+function firstLoadFails(store: ObjectStore): ObjectStore {
+  let first: string | undefined;
+  return {
+    ...bound(store),
+    async put(key, body, type) {
+      await store.put(key, body, type);
+      if (key.startsWith('manifests/')) first ??= key;
+    },
+    async stream(key) {
+      if (key === first) throw new InjectedFault('first processed manifest read');
+      return store.stream(key);
+    },
+  };
+}
+
+/** The store's operations, bound to it, to spread into a wrapper. */
+function bound(store: ObjectStore): ObjectStore {
+  return {
+    bucket: store.bucket,
+    put: (key, body, type) => store.put(key, body, type),
+    upload: (key, body, type) => store.upload(key, body, type),
+    get: (key) => store.get(key),
+    getIfExists: (key) => store.getIfExists(key),
+    stream: (key) => store.stream(key),
+    exists: (key) => store.exists(key),
+    list: (prefix, startAfter) => store.list(prefix, startAfter),
+    delete: (key) => store.delete(key),
+  };
+}
