@@ -2,7 +2,9 @@
  * `npm run bench -- --scale N [--max-batch-rows M]`: the command line's start-up against
  * `node -e 0` (alone: `--startup-only`; the transform's CPU per row alone: `--transform-only`,
  * bench/transform-throughput.ts), then a fresh embedded stack, seeded at scale N
- * (default 10); the initial load drained batch after batch of at most M rows per source table
+ * (default 10); the whole initial load as one `deliverance run` against the raw pipe of every
+ * source table (bench/whole-load.ts; not with --no-whole-load), emptied again; the initial load
+ * drained batch after batch of at most M rows per source table
  * (default DEFAULT_MAX_BATCH_ROWS), then an incremental batch of ~1,000 changed rows. Each stage
  * of each batch runs in its own process (so its peak RSS is its own), against baselines measured
  * in the same run on the same rows. Prints the tables and writes them to docs/benchmarks.md.
@@ -50,6 +52,7 @@ import { RESULT_PREFIX, type StageRequest, type StageResult } from './stage-prot
 import { sourceCostBaselines } from './source-cost';
 import { formatStartup, measureStartup } from './startup';
 import { transformThroughputBench } from './transform-throughput';
+import { formatWholeLoad, measureWholeLoad } from './whole-load';
 
 const log = (line: string) => console.error(`bench: ${line}`);
 
@@ -254,6 +257,7 @@ async function main(): Promise<void> {
       rounds: { type: 'string', default: '3' },
       'cpu-prof': { type: 'boolean', default: false },
       'compare-cap': { type: 'string' },
+      'no-whole-load': { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -321,6 +325,24 @@ async function main(): Promise<void> {
       log(`reusing the seeded totesys in ${stateDir} (about ${present} sales orders)`);
     }
     if (values['seed-only']) return;
+    if (!values['no-whole-load']) {
+      log('whole initial load: the raw pipe, then one deliverance run');
+      const whole = await measureWholeLoad(
+        {
+          stateDir,
+          postgres,
+          s3Url: settings.s3.url ?? '',
+          buckets: [context.landing, context.processed],
+          maxBatchRows,
+        },
+        { scale, date: new Date().toISOString().slice(0, 10), machine: machine() },
+      );
+      const text = formatWholeLoad(whole);
+      console.log(text);
+      if (!values['no-docs']) {
+        log(`wrote ${await writeBenchmarksSection(`whole-load-scale-${scale}`, text)}`);
+      }
+    }
     await migrateLocalWarehouse(context);
 
     const initial = await runPass('initial', settings, context, workDir, maxBatchRows, {

@@ -47,7 +47,8 @@ export class Progress {
   private readonly live: boolean;
   private readonly now: () => number;
   private readonly startedAt: number;
-  private step: Step | undefined;
+  /** The steps running, oldest first: a run's stages of different batches overlap. */
+  private readonly steps: Step[] = [];
   private timer: unknown;
   private liveShown = false;
   private lastPlainAt = 0;
@@ -69,46 +70,55 @@ export class Progress {
     return (this.now() - this.startedAt) / 1000;
   }
 
-  /** A step begins (the one before it, if any, ends). */
+  /**
+   * A step begins, beside the steps already running (a run ingests one batch while it loads
+   * the one before); a step of the same name still running ends first.
+   */
   start(name: string, batchId?: string): void {
-    if (this.step) this.end();
-    this.step = { name, batchId, startedAt: this.now(), rows: 0, tables: 0, table: undefined };
+    if (this.find(name)) this.end(name);
+    this.steps.push({ name, batchId, startedAt: this.now(), rows: 0, tables: 0, table: undefined });
     this.lastPlainAt = this.now();
     this.ensureTimer();
     this.redraw();
   }
 
-  /** The step is at `table`, before its rows are known. */
-  at(table: string): void {
-    if (!this.step) return;
-    this.step.table = table;
-    this.redraw();
-  }
-
-  /** The step finished `table` with `rows` rows. */
-  table(table: string, rows: number): void {
-    if (!this.step) return;
-    this.step.table = table;
-    this.step.tables += 1;
-    this.step.rows += rows;
-    this.redraw();
-  }
-
-  /** The step ends, leaving one line: its tables, rows, time and rate. */
-  end(): void {
-    const step = this.step;
+  /** The step `name` (by default the one started last) is at `table`, before its rows are known. */
+  at(table: string, name?: string): void {
+    const step = this.find(name);
     if (!step) return;
-    this.step = undefined;
-    const seconds = (this.now() - step.startedAt) / 1000;
-    const tables = step.tables === 1 ? '1 table' : `${count(step.tables)} tables`;
-    this.print(
-      `${this.head(step)}: ${tables}, ${count(step.rows)} rows in ${seconds.toFixed(1)} s${rateText(step.rows, seconds)}`,
-    );
+    step.table = table;
+    this.redraw();
+  }
+
+  /** The step `name` (by default the one started last) finished `table` with `rows` rows. */
+  table(table: string, rows: number, name?: string): void {
+    const step = this.find(name);
+    if (!step) return;
+    step.table = table;
+    step.tables += 1;
+    step.rows += rows;
+    this.redraw();
+  }
+
+  /**
+   * The step `name` ends (without a name: every step, oldest first), each leaving one line:
+   * its tables, rows, time and rate.
+   */
+  end(name?: string): void {
+    const ending = this.steps.filter((step) => name === undefined || step.name === name);
+    for (const step of ending) {
+      this.steps.splice(this.steps.indexOf(step), 1);
+      const seconds = (this.now() - step.startedAt) / 1000;
+      const tables = step.tables === 1 ? '1 table' : `${count(step.tables)} tables`;
+      this.print(
+        `${this.head(step)}: ${tables}, ${count(step.rows)} rows in ${seconds.toFixed(1)} s${rateText(step.rows, seconds)}`,
+      );
+    }
   }
 
   /** Stops the live line and the timer: the command is ending, however it ends. */
   close(): void {
-    this.step = undefined;
+    this.steps.length = 0;
     if (this.timer !== undefined) {
       (this.options.clearInterval ?? clearInterval)(this.timer as NodeJS.Timeout);
       this.timer = undefined;
@@ -137,6 +147,10 @@ export class Progress {
     this.redraw();
   }
 
+  private find(name: string | undefined): Step | undefined {
+    return name === undefined ? this.steps.at(-1) : this.steps.find((step) => step.name === name);
+  }
+
   private head(step: Step): string {
     return step.batchId === undefined ? `  ${step.name}` : `  ${step.name} ${step.batchId}`;
   }
@@ -163,20 +177,20 @@ export class Progress {
   }
 
   private tick(): void {
-    const step = this.step;
-    if (!step) return;
+    if (this.steps.length === 0) return;
     if (this.live) {
       this.redraw();
     } else if (this.now() - this.lastPlainAt >= this.intervalMs) {
       this.lastPlainAt = this.now();
-      this.stream.write(`${terminalText(this.current(step))}\n`);
+      for (const step of this.steps) this.stream.write(`${terminalText(this.current(step))}\n`);
     }
   }
 
+  /** One live line: the steps running side by side, the oldest first. */
   private redraw(): void {
-    if (!this.live || !this.step) return;
+    if (!this.live || this.steps.length === 0) return;
     const width = Math.max(20, (this.stream.columns ?? 100) - 1);
-    const line = terminalText(this.current(this.step));
+    const line = terminalText(this.steps.map((step) => this.current(step)).join('  |'));
     this.stream.write(`\r\x1b[2K${line.length > width ? `${line.slice(0, width - 1)}…` : line}`);
     this.liveShown = true;
   }

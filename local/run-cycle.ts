@@ -51,24 +51,74 @@ export async function runCycle(
 }
 
 /**
+ * How many batches a run has under way at once: the one being ingested and the one before it,
+ * still transforming or loading, so the source, Node and the warehouse each have work. More
+ * would leave more landed batches for the next run's catch-up when one fails.
+ */
+const BATCHES_UNDER_WAY = 2;
+
+/**
  * Cycles until every table is caught up: a table more than `maxBatchRows` behind drains batch
- * after batch without waiting, as the ingest Lambda re-invokes itself in AWS. `onCycle` hears
- * each cycle with the backfill's progress so far.
+ * after batch without waiting, as the ingest Lambda re-invokes itself in AWS. The next batch is
+ * ingested while the one before it transforms and loads, as the three functions overlap in AWS,
+ * and the order the deployed pipeline keeps holds here by construction: ingests one at a time
+ * (each reads the watermarks the one before wrote), each batch's transform after the one before
+ * it, and its load after both its own transform and the load before it, so batches load in
+ * batch order, one transaction each. `onCycle` hears each cycle, in batch order, as its load
+ * ends, with the backfill's progress so far. A failure stops the ingests and lets the batches
+ * under way end (no transform starts after an earlier one failed, no load after an earlier
+ * transform or load failed), then throws the earliest batch's error; what landed and was not
+ * loaded is the next run's catch-up, as after a crash.
  */
 export async function runUntilCaughtUp(
   context: PipelineContext,
   options: CycleOptions,
   onCycle: (cycle: CycleResult, progress: BackfillProgress) => void = () => undefined,
 ): Promise<CycleResult[]> {
-  const progress = new BackfillProgress();
+  await migrateLocalWarehouse(context);
+  const { logger, progress } = options;
+  await catchUpLocally(context, logger, progress);
+  const backfill = new BackfillProgress();
   const cycles: CycleResult[] = [];
-  for (;;) {
-    const cycle = await runCycle(context, options);
-    cycles.push(cycle);
-    progress.add(cycle.ingest);
-    onCycle(cycle, progress);
-    if (cycle.ingest.caughtUp) return cycles;
+  const failures: { batch: number; error: unknown }[] = [];
+  const underWay: Promise<void>[] = [];
+  let transformed: Promise<unknown> = Promise.resolve();
+  let loaded: Promise<unknown> = Promise.resolve();
+  for (let batch = 0; ; batch++) {
+    while (underWay.length >= BATCHES_UNDER_WAY) await underWay.shift();
+    if (failures.length > 0) break;
+    let ingest: IngestRun;
+    try {
+      ingest = await ingestBatch(context, options);
+    } catch (error) {
+      failures.push({ batch, error });
+      break;
+    }
+    const transform = transformed.then(() =>
+      transformBatch(context, ingest.manifestKey, logger, { progress }),
+    );
+    const load = Promise.all([transform, loaded]).then(([done]) =>
+      loadBatch(context, done.manifestKey, logger, { progress }),
+    );
+    transformed = transform;
+    loaded = load;
+    underWay.push(
+      Promise.all([transform, load]).then(
+        ([transformRun, loadRun]) => {
+          const cycle = { ingest, transform: transformRun, load: loadRun };
+          cycles.push(cycle);
+          backfill.add(ingest);
+          onCycle(cycle, backfill);
+        },
+        (error: unknown) => void failures.push({ batch, error }),
+      ),
+    );
+    if (ingest.caughtUp) break;
   }
+  await Promise.all(underWay);
+  const first = failures.sort((a, b) => a.batch - b.batch)[0];
+  if (first) throw first.error;
+  return cycles;
 }
 
 /**
@@ -99,11 +149,11 @@ export async function ingestBatch(
     landing: context.landing,
     source: async () => context.source,
     watermarks: context.watermarks,
-    logger: progress ? reportingLogger(options.logger, progress) : options.logger,
+    logger: progress ? reportingLogger(options.logger, progress, 'ingest') : options.logger,
     overlapSeconds: options.overlapSeconds,
     maxBatchRows: options.maxBatchRows,
   }).handle(options.tables ? { tables: options.tables } : {}, batchId);
-  progress?.end();
+  progress?.end('ingest');
   return run;
 }
 
@@ -118,10 +168,10 @@ function transformer(context: PipelineContext, logger: StageLogger, progress?: S
   return transformStage({
     landing: context.landing,
     processed: context.processed,
-    logger: progress ? reportingLogger(logger, progress) : logger,
+    logger: progress ? reportingLogger(logger, progress, 'transform') : logger,
     onBatch: ({ batchId }) => progress?.start('transform', batchId),
     onReport: (report) => {
-      if (report.kind === 'ran') progress?.end();
+      if (report.kind === 'ran') progress?.end('transform');
     },
     workDir: async () => {
       const path = await mkdtemp(join(tmpdir(), 'dlv-transform-'));
@@ -135,10 +185,10 @@ function loader(context: PipelineContext, logger: StageLogger, progress?: StageP
   return loadStage({
     processed: context.processed,
     warehouse: async () => context.warehouse,
-    logger: progress ? reportingLogger(logger, progress) : logger,
+    logger: progress ? reportingLogger(logger, progress, 'load') : logger,
     onBatch: ({ batchId }) => progress?.start('load', batchId),
     onReport: (report) => {
-      if (report.kind === 'ran') progress?.end();
+      if (report.kind === 'ran') progress?.end('load');
     },
   });
 }

@@ -52,6 +52,7 @@ describe('progress on a pipe (not a terminal)', () => {
     h.progress.table('staff', 10);
     h.progress.table('payment', 1990);
     h.advance(2000);
+    h.progress.end('ingest');
     h.progress.start('transform', 'B1');
     h.advance(1000);
     h.progress.finish('1 batch, 2,000 rows landed');
@@ -64,6 +65,30 @@ describe('progress on a pipe (not a terminal)', () => {
       ].join('\n'),
     );
     expect(h.ticking()).toBe(false);
+  });
+
+  it('follows steps side by side, each table counted to its own step, each ending alone', () => {
+    const h = harness(false);
+    h.progress.start('load', 'B1');
+    h.progress.start('ingest', 'B2');
+    h.progress.table('payment', 500, 'load');
+    h.progress.table('sales_order', 3000, 'ingest');
+    h.advance(5000);
+    expect(h.written()).toBe(
+      [
+        '  load B1 · payment · 500 rows so far · 100 rows/s · 5.0 s',
+        '  ingest B2 · sales_order · 3,000 rows so far · 600 rows/s · 5.0 s',
+        '',
+      ].join('\n'),
+    );
+    h.progress.end('load');
+    h.advance(1000);
+    h.progress.end('ingest');
+    expect(h.written().split('\n').slice(2)).toEqual([
+      '  load B1: 1 table, 500 rows in 5.0 s (100 rows/s)',
+      '  ingest B2: 1 table, 3,000 rows in 6.0 s (500 rows/s)',
+      '',
+    ]);
   });
 
   it('writes no control characters, whatever a table is called', () => {
