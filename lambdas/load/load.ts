@@ -19,6 +19,7 @@ import { createStagingSql, stagingName, upsertQuery, VERSION_BATCH_COLUMN } from
 import { isBadData, PipelineError, type ErrorKind } from '../shared/core/pipeline-error';
 import { PG, pgCode } from '../shared/adapters/postgres-codes';
 import { PostgresLoadLog } from '../shared/adapters/postgres-load-log';
+import { recordSchemaChanges } from './schema-changes';
 
 export interface LoadOptions {
   readonly processed: ObjectStore;
@@ -107,6 +108,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       tables.push(loaded);
       log.info('Loaded table', { batchId, ...loaded });
     }
+    await recordSchemaChanges(client, manifest.landed?.schemaChanges ?? [], batchId);
     await loadLog.record({ batchId, tables, newestSourceChange: manifest.newestSourceChange });
     await client.query('COMMIT');
     return {
