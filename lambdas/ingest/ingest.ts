@@ -10,6 +10,7 @@ import {
 import { mapWithConcurrency } from '../shared/core/concurrency';
 import type { LandedTable, LandingManifest } from '../shared/core/manifest';
 import { TransientError } from '../shared/core/pipeline-error';
+import { recordedChange } from '../shared/core/schema-changes';
 import type { ObjectStore } from '../shared/ports/object-store';
 import type { StageLogger } from '../shared/ports/stage-logger';
 import type { WatermarkStore } from '../shared/ports/watermark-store';
@@ -226,7 +227,7 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
     startedAt: startedAt.toISOString(),
     finishedAt: now().toISOString(),
     tables: landed.map((l) => l.entry),
-    ...(schema.changes.length > 0 ? { schemaChanges: schema.changes } : {}),
+    ...(schema.changes.length > 0 ? { schemaChanges: schema.changes.map(recordedChange) } : {}),
   };
   const key = manifestKey(batchId);
   await options.landing.put(key, JSON.stringify(manifest, null, 2), 'application/json');

@@ -8,7 +8,6 @@ import {
   recordedChange,
   sameChange,
   type PendingSchemaChange,
-  type SchemaChange,
 } from '../shared/core/schema-changes';
 import type { StageLogger } from '../shared/ports/stage-logger';
 import type { WatermarkStore } from '../shared/ports/watermark-store';
@@ -22,8 +21,8 @@ export interface SchemaOutcome {
   readonly stopped: readonly SourceTableName[];
   /** Tables after a stopped one in foreign-key order, left with it (as after a paused one). */
   readonly held: readonly SourceTableName[];
-  /** Every change standing in the checked tables, for the manifest and the warehouse's record. */
-  readonly changes: readonly SchemaChange[];
+  /** Every change standing in the checked tables, and whether it stopped its table. */
+  readonly changes: readonly PendingSchemaChange[];
 }
 
 /**
@@ -89,7 +88,7 @@ export async function applySchemaContract(
     read: plan.read.map((name) => SOURCE_TABLES[name]),
     stopped,
     held: plan.held,
-    changes: standing.map(recordedChange),
+    changes: standing,
   };
 }
 
