@@ -88,17 +88,26 @@ export const SCHEMA_CONTRACT = {
  * parseSchemaContract('SCHEMA_CONTRACT', 'evolve,payment=freeze');
  * // { default: 'evolve', tables: { payment: 'freeze' } }
  */
-export function parseSchemaContract(name: string, raw: string | undefined): SchemaContract | string {
+export function parseSchemaContract(
+  name: string,
+  raw: string | undefined,
+): SchemaContract | string {
   if (raw === undefined || raw.trim() === '') return SCHEMA_CONTRACT.default;
   const isPolicy = (v: string | undefined): v is SchemaPolicy =>
     SCHEMA_POLICIES.includes(v as SchemaPolicy);
   const problem = `${name}: ${JSON.stringify(raw)} is not a policy (${SCHEMA_POLICIES.join(' or ')}) then table=policy overrides, e.g. "evolve,payment=freeze"`;
   let fallback: SchemaPolicy = SCHEMA_CONTRACT.default.default;
   const tables: Partial<Record<SourceTableName, SchemaPolicy>> = {};
-  for (const [index, part] of raw.split(',').map((p) => p.trim()).entries()) {
-    const [table, policy] = part.includes('=') ? part.split('=').map((p) => p.trim()) : [undefined, part];
+  for (const [index, part] of raw
+    .split(',')
+    .map((p) => p.trim())
+    .entries()) {
+    const [table, policy] = part.includes('=')
+      ? part.split('=').map((p) => p.trim())
+      : [undefined, part];
     if (table === undefined && index === 0 && isPolicy(policy)) fallback = policy;
-    else if (table !== undefined && isSourceTableName(table) && isPolicy(policy)) tables[table] = policy;
+    else if (table !== undefined && isSourceTableName(table) && isPolicy(policy))
+      tables[table] = policy;
     else return problem;
   }
   return { default: fallback, tables };

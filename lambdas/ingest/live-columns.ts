@@ -45,7 +45,8 @@ export interface LiveColumns {
  */
 const READ_AS: { readonly [T in SourceColumnType]: readonly string[] } = {
   integer: ['smallint', 'integer', 'bigint'],
-  text: ['text', 'character varying', 'character'],
+  // An enum (totesys's transaction_type) or an extension's text type reads as its text.
+  text: ['text', 'character varying', 'character', 'USER-DEFINED'],
   numeric: ['numeric'],
   timestamp: ['timestamp without time zone', 'timestamp with time zone'],
   boolean: ['boolean'],

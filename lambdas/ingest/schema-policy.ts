@@ -1,8 +1,4 @@
-import {
-  SCHEMA_CONTRACT,
-  schemaPolicyOf,
-  type SchemaContract,
-} from '../../contract/settings';
+import { SCHEMA_CONTRACT, schemaPolicyOf, type SchemaContract } from '../../contract/settings';
 import { SOURCE_TABLES, type SourceTable, type SourceTableName } from '../shared/core/catalogue';
 import {
   recordedChange,
@@ -80,7 +76,12 @@ export async function applySchemaContract(
     } else {
       log.warn(
         'Source table has columns the catalogue does not know: kept in landing, ignored downstream',
-        { batchId: context.batchId, table: change.table, column: change.column, type: change.after },
+        {
+          batchId: context.batchId,
+          table: change.table,
+          column: change.column,
+          type: change.after,
+        },
       );
     }
   }

@@ -1,10 +1,7 @@
 import { DeleteParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import { pausedTablesParameterName } from '../../../contract/operations';
-import {
-  SCHEMA_CHANGES_PARAMETER,
-  SOURCE_ZONE_PARAMETER,
-} from '../../../contract/stage-access';
+import { SCHEMA_CHANGES_PARAMETER, SOURCE_ZONE_PARAMETER } from '../../../contract/stage-access';
 import { ConfigurationError, PipelineError, TransientError } from '../core/pipeline-error';
 import { pendingSchemaChangesOf, type PendingSchemaChange } from '../core/schema-changes';
 import { zoneOffsetsOf } from '../core/zone-offsets';

@@ -60,7 +60,10 @@ export function schemaChangeOf(value: unknown): SchemaChange | string {
   }
   const typeOrNull = (v: unknown) => v === null || (typeof v === 'string' && v !== '');
   if (!typeOrNull(c.before) || !typeOrNull(c.after)) return 'before or after is not a type or null';
-  if ((c.before === null) !== (c.change === 'added') || (c.after === null) !== (c.change === 'dropped')) {
+  if (
+    (c.before === null) !== (c.change === 'added') ||
+    (c.after === null) !== (c.change === 'dropped')
+  ) {
     return `before and after do not fit a column ${String(c.change)}`;
   }
   if (typeof c.firstSeen !== 'string' || canonicalTimestamp(c.firstSeen) === undefined) {
