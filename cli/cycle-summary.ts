@@ -4,6 +4,7 @@ import { futureStampedText } from './status/format-status-text';
 import { formatTable } from './table-format';
 import { terminalText } from './terminal-text';
 import { zoneStepText } from '../lambdas/ingest/zone-step';
+import { schemaChangeText } from '../lambdas/shared/core/schema-changes';
 
 /** The per-table story of one cycle: rows landed, shaped and written to the warehouse. */
 export function formatCycleSummary(cycle: CycleResult): string {
@@ -45,6 +46,13 @@ export function formatCycleSummary(cycle: CycleResult): string {
         ]
       : []),
     ...(ingest.zoneStepBack ? ['', terminalText(zoneStepText(ingest.zoneStepBack))] : []),
+    ...(ingest.schema.changes.length > 0
+      ? [
+          '',
+          'source columns that differ from the catalogue (deliverance status lists them):',
+          ...ingest.schema.changes.map((c) => terminalText(`  ${schemaChangeText(c)}`)),
+        ]
+      : []),
     ...(ingest.futureStamped.length > 0
       ? [
           '',

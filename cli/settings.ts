@@ -1,5 +1,11 @@
 import { resolve } from 'node:path';
-import { CLI_ENV_PREFIX, parseTunings } from '../contract/settings';
+import {
+  CLI_ENV_PREFIX,
+  parseSchemaContract,
+  parseTunings,
+  SCHEMA_CONTRACT,
+  type SchemaContract,
+} from '../contract/settings';
 
 /** The command line's settings, from the environment DESIGN.md names. */
 export interface CliSettings {
@@ -13,6 +19,8 @@ export interface CliSettings {
   readonly overlapSeconds: number;
   /** Rows per source table per batch; a bigger backlog drains over several batches. */
   readonly maxBatchRows: number;
+  /** What ingest does at a new source column, per table (DELIVERANCE_SCHEMA_CONTRACT). */
+  readonly schemaContract: SchemaContract;
 }
 
 export class UsageError extends Error {
@@ -35,12 +43,19 @@ export function stateDirOf(env: NodeJS.ProcessEnv = process.env): string {
  */
 export function readSettings(env: NodeJS.ProcessEnv = process.env): CliSettings {
   const tunings = parseTunings(['overlapSeconds', 'maxBatchRows'], env, CLI_ENV_PREFIX);
-  if (!tunings.ok) throw new UsageError(tunings.problems.join('; '));
+  const contractName = `${CLI_ENV_PREFIX}${SCHEMA_CONTRACT.env}`;
+  const schemaContract = parseSchemaContract(contractName, env[contractName]);
+  const problems = [
+    ...(tunings.ok ? [] : tunings.problems),
+    ...(typeof schemaContract === 'string' ? [schemaContract] : []),
+  ];
+  if (!tunings.ok || typeof schemaContract === 'string') throw new UsageError(problems.join('; '));
   return {
     sourceUrl: env.DELIVERANCE_SOURCE_URL || undefined,
     warehouseUrl: env.DELIVERANCE_WAREHOUSE_URL || undefined,
     stateDir: stateDirOf(env),
     s3Endpoint: env.DELIVERANCE_S3_ENDPOINT || undefined,
     ...tunings.value,
+    schemaContract,
   };
 }

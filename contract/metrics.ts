@@ -39,6 +39,11 @@ export const METRICS = {
    * moved those windows back by the step (alarmed).
    */
   SourceClockStepBack: { unit: 'Seconds', stages: ['ingest'] },
+  /**
+   * Source tables a schema change stopped this run (0: none): a dropped or retyped catalogue
+   * column, or a new column under `freeze` (alarmed).
+   */
+  SchemaChangeStoppedTables: { unit: 'Count', stages: ['ingest'] },
   /** Warehouse rows written to Parquet by a batch. */
   RowsTransformed: { unit: 'Count', stages: ['transform'] },
   /** Landing objects of a batch refused and set aside. */

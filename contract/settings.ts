@@ -17,6 +17,7 @@ import {
   type StageAccess,
 } from './stage-access';
 import type { BucketRole } from './storage-access';
+import { isSourceTableName, type SourceTableName } from './source-catalogue';
 import type { StageName } from './stages';
 
 /** A whole number a stage is tuned by, with its bounds. */
@@ -54,6 +55,68 @@ export const TUNINGS = {
 
 export type TuningName = keyof typeof TUNINGS;
 export type Tunings = { readonly [T in TuningName]: number };
+
+/**
+ * What a table's ingest does when its source columns differ from the catalogue (dlt's schema
+ * contracts): `evolve` keeps a new column in landing and reports it; `freeze` stops the table at
+ * a new column too. A dropped or retyped catalogue column stops its table under either.
+ */
+export type SchemaPolicy = 'evolve' | 'freeze';
+
+export const SCHEMA_POLICIES: readonly SchemaPolicy[] = ['evolve', 'freeze'];
+
+/** The policy of every source table: a default, and the tables that differ from it. */
+export interface SchemaContract {
+  readonly default: SchemaPolicy;
+  readonly tables: Readonly<Partial<Record<SourceTableName, SchemaPolicy>>>;
+}
+
+/**
+ * The schema contract setting: ingest's `SCHEMA_CONTRACT`, the command line's
+ * `DELIVERANCE_SCHEMA_CONTRACT`, the context's `deliverance:schemaContract`. Its text is a policy,
+ * then per-table overrides: `evolve`, `freeze`, `evolve,payment=freeze`.
+ */
+export const SCHEMA_CONTRACT = {
+  env: 'SCHEMA_CONTRACT',
+  default: { default: 'evolve', tables: {} } as SchemaContract,
+} as const;
+
+/**
+ * The schema contract `raw` stands for, or the problem with it; unset or empty is the default.
+ *
+ * @example
+ * parseSchemaContract('SCHEMA_CONTRACT', 'evolve,payment=freeze');
+ * // { default: 'evolve', tables: { payment: 'freeze' } }
+ */
+export function parseSchemaContract(
+  name: string,
+  raw: string | undefined,
+): SchemaContract | string {
+  if (raw === undefined || raw.trim() === '') return SCHEMA_CONTRACT.default;
+  const isPolicy = (v: string | undefined): v is SchemaPolicy =>
+    SCHEMA_POLICIES.includes(v as SchemaPolicy);
+  const problem = `${name}: ${JSON.stringify(raw)} is not a policy (${SCHEMA_POLICIES.join(' or ')}) then table=policy overrides, e.g. "evolve,payment=freeze"`;
+  let fallback: SchemaPolicy = SCHEMA_CONTRACT.default.default;
+  const tables: Partial<Record<SourceTableName, SchemaPolicy>> = {};
+  for (const [index, part] of raw
+    .split(',')
+    .map((p) => p.trim())
+    .entries()) {
+    const [table, policy] = part.includes('=')
+      ? part.split('=').map((p) => p.trim())
+      : [undefined, part];
+    if (table === undefined && index === 0 && isPolicy(policy)) fallback = policy;
+    else if (table !== undefined && isSourceTableName(table) && isPolicy(policy))
+      tables[table] = policy;
+    else return problem;
+  }
+  return { default: fallback, tables };
+}
+
+/** The policy `contract` gives `table`. */
+export function schemaPolicyOf(contract: SchemaContract, table: SourceTableName): SchemaPolicy {
+  return contract.tables[table] ?? contract.default;
+}
 
 /** The tunings each stage reads; its function's environment holds exactly these. */
 export const STAGE_TUNINGS = {
@@ -101,6 +164,8 @@ export interface StageSettings<S extends StageName> extends AccessSettings {
   readonly databases: { readonly [R in StageResources[S]['databases']]: DatabaseSettings };
   readonly parameterPrefix: StageResources[S]['parameters'] extends true ? string : undefined;
   readonly tunings: { readonly [T in (typeof STAGE_TUNINGS)[S][number]]: number };
+  /** Ingest's schema contract; the other stages read none. */
+  readonly schemaContract: S extends 'ingest' ? SchemaContract : undefined;
 }
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -201,25 +266,39 @@ export function parseStageSettings<S extends StageName>(
 ): Parsed<StageSettings<S>> {
   const access = parseAccessSettings(STAGE_ACCESS[stage], env);
   const tunings = parseTunings<TuningName>(STAGE_TUNINGS[stage], env);
-  const problems = [...(access.ok ? [] : access.problems), ...(tunings.ok ? [] : tunings.problems)];
-  if (!access.ok || !tunings.ok) return { ok: false, problems };
+  const contract =
+    stage === 'ingest'
+      ? parseSchemaContract(SCHEMA_CONTRACT.env, env[SCHEMA_CONTRACT.env])
+      : undefined;
+  const problems = [
+    ...(access.ok ? [] : access.problems),
+    ...(tunings.ok ? [] : tunings.problems),
+    ...(typeof contract === 'string' ? [contract] : []),
+  ];
+  if (!access.ok || !tunings.ok || typeof contract === 'string') return { ok: false, problems };
   // The types of STAGE_ACCESS do not carry which resources each stage has; the parse above
   // found every one it names, and the settings test holds StageResources to it.
-  const value: unknown = { ...access.value, tunings: tunings.value };
+  const value: unknown = { ...access.value, tunings: tunings.value, schemaContract: contract };
   return { ok: true, value: value as StageSettings<S> };
 }
 
-/** The variables `lib/` sets for a stage's tunings, from the values its context chose. */
+/**
+ * The variables `lib/` sets for a stage's tunings, and ingest's schema contract (its text as the
+ * context gave it), from the values its context chose.
+ */
 export function tuningEnvironment(
   stage: StageName,
-  values: Partial<Tunings>,
+  values: Partial<Tunings> & { readonly schemaContract?: string },
 ): Record<string, string> {
-  return Object.fromEntries(
-    STAGE_TUNINGS[stage].map((name: TuningName) => [
-      TUNINGS[name].env,
-      String(values[name] ?? TUNINGS[name].default),
-    ]),
-  );
+  return {
+    ...Object.fromEntries(
+      STAGE_TUNINGS[stage].map((name: TuningName) => [
+        TUNINGS[name].env,
+        String(values[name] ?? TUNINGS[name].default),
+      ]),
+    ),
+    ...(stage === 'ingest' ? { [SCHEMA_CONTRACT.env]: values.schemaContract ?? 'evolve' } : {}),
+  };
 }
 
 /** One message listing every problem, for the error each edge raises. */

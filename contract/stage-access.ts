@@ -16,6 +16,12 @@ export const PAUSED_TABLES_PARAMETER = 'paused-tables';
  */
 export const SOURCE_ZONE_PARAMETER = 'source-zone';
 
+/**
+ * The schema changes each table's last ingest found standing, a JSON array: `<path>/schema-changes`
+ * (lambdas/ingest/schema-policy.ts). Status and doctor read it.
+ */
+export const SCHEMA_CHANGES_PARAMETER = 'schema-changes';
+
 /** SSM parameters by path below the stack's parameter path (`deliverance:parameterPrefix`). */
 export interface ParameterAccess {
   /** GetParameter. */
@@ -45,8 +51,13 @@ export const STAGE_ACCESS: Readonly<Record<StageName, StageAccess>> = {
     databases: ['source'],
     // Ingest reads the paused tables each run and never writes them.
     parameters: {
-      read: [WATERMARK_PARAMETERS, PAUSED_TABLES_PARAMETER, SOURCE_ZONE_PARAMETER],
-      write: [WATERMARK_PARAMETERS, SOURCE_ZONE_PARAMETER],
+      read: [
+        WATERMARK_PARAMETERS,
+        PAUSED_TABLES_PARAMETER,
+        SOURCE_ZONE_PARAMETER,
+        SCHEMA_CHANGES_PARAMETER,
+      ],
+      write: [WATERMARK_PARAMETERS, SOURCE_ZONE_PARAMETER, SCHEMA_CHANGES_PARAMETER],
     },
     // A run that left a backlog starts the next batch itself (lambdas/ingest/backlog.ts).
     invokesItself: true,

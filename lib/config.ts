@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { FRESHNESS_THRESHOLD_SECONDS } from '../contract/freshness';
-import { TUNINGS, type TuningName } from '../contract/settings';
+import { parseSchemaContract, TUNINGS, type TuningName } from '../contract/settings';
 import { SOURCE_TABLES } from '../contract/pipeline-tables';
 import {
   DATABASE_ENDPOINT_SETTING,
@@ -92,6 +92,11 @@ export interface DeliveranceConfig {
   readonly maxBatchRows: number;
   /** Seconds past the source's clock before a row is reported as future-stamped. */
   readonly futureToleranceSeconds: number;
+  /**
+   * What a table's ingest does at a new source column: `evolve`, `freeze`, or per-table
+   * overrides (`evolve,payment=freeze`); see contract/settings.ts.
+   */
+  readonly schemaContract: string;
   /** SSM prefix; watermarks live under `<prefix>/watermarks/<table>`. */
   readonly watermarkParameterPrefix: string;
   /** Who receives alarm e-mails (each must confirm the subscription). */
@@ -192,6 +197,11 @@ export function readConfig(context: ContextSource): DeliveranceConfig {
   const overlapSeconds = reader.tuning('overlapSeconds');
   const futureToleranceSeconds = reader.tuning('futureToleranceSeconds');
   const maxBatchRows = reader.tuning('maxBatchRows');
+  const schemaContract = reader.string('schemaContract', 'evolve', (v) =>
+    typeof parseSchemaContract('schemaContract', v) === 'string'
+      ? 'must be a policy (evolve or freeze), then table=policy overrides: "evolve,payment=freeze"'
+      : undefined,
+  );
   const watermarkParameterPrefix = reader.string(
     'watermarkParameterPrefix',
     `/deliverance/${environment}`,
@@ -270,6 +280,7 @@ export function readConfig(context: ContextSource): DeliveranceConfig {
     overlapSeconds,
     maxBatchRows,
     futureToleranceSeconds,
+    schemaContract,
     watermarkParameterPrefix,
     adminEmails,
     lambdaSizes,

@@ -71,6 +71,7 @@ export class DeliveranceStack extends Stack {
       overlapSeconds: config.overlapSeconds,
       maxBatchRows: config.maxBatchRows,
       futureToleranceSeconds: config.futureToleranceSeconds,
+      schemaContract: config.schemaContract,
       schedules: ingestSchedules(config),
     });
     this.transformation = new Transformation(this, 'Transformation', {

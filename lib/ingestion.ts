@@ -36,6 +36,8 @@ export interface IngestionProps extends StageFunctionOptions {
    * @default TUNINGS.futureToleranceSeconds.default
    */
   readonly futureToleranceSeconds?: number;
+  /** A new source column: `evolve`, `freeze`, `evolve,payment=freeze`. @default 'evolve' */
+  readonly schemaContract?: string;
   /** One EventBridge schedule per entry; see `ingestSchedules` in config.ts. */
   readonly schedules: readonly IngestSchedule[];
 }

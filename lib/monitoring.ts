@@ -212,6 +212,16 @@ export class Monitoring extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
+    this.alarm('schema-change-stopped-tables', {
+      alarmDescription:
+        'A source table lost a column the warehouse uses, or one was retyped (or a new column came to a table whose schema contract is freeze): that table is stopped, its watermark unmoved, while the others go on. The ingest log names the database, table, column, before and after; deliverance status and doctor list the pending changes. Restore the column, or take the change into the catalogue (docs/extending.md).',
+      metric: stageMetric('SchemaChangeStoppedTables', cloudwatch.Stats.MAXIMUM),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
     this.dashboard = this.buildDashboard(prefix, props);
   }
 

@@ -15,7 +15,7 @@ import {
   type ReplayedStage,
 } from '../contract/operations';
 import { MANIFEST_PREFIX, RUNS_PREFIX } from '../contract/key-layout';
-import type { DatabaseRole } from '../contract/stage-access';
+import { SCHEMA_CHANGES_PARAMETER, type DatabaseRole } from '../contract/stage-access';
 import type { DatabaseConnection } from './grants';
 import type { WatchedQueue } from './monitoring';
 import { acknowledge, nagArn, prefixFindings } from './nag';
@@ -124,6 +124,12 @@ export class OperatorAccess extends Construct {
           'PausedTables',
           ['ssm:GetParameter', 'ssm:PutParameter'],
           [parameterArn(pausedTablesParameterName(prefix))],
+        ),
+        // status and doctor show the schema changes the ingest found; only the ingest writes them.
+        statement(
+          'SchemaChanges',
+          ['ssm:GetParameter'],
+          [parameterArn(`${prefix}/${SCHEMA_CHANGES_PARAMETER}`)],
         ),
         // The run log and the manifests: status, and replay's check that the batch exists.
         statement('ReadRunLog', ['s3:GetObject'], objects([RUNS_PREFIX, MANIFEST_PREFIX])),

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { SchemaContract } from '../contract/settings';
 import { ingestStage, type IngestRun } from '../lambdas/ingest/ingest-stage';
 import { loadStage, migrateSchema, type LoadRun } from '../lambdas/load/load-stage';
 import { newBatchId } from '../lambdas/shared/core/batch';
@@ -17,6 +18,8 @@ export interface CycleOptions {
   readonly tables?: readonly SourceTableName[];
   /** Rows per source table per batch (see runIngest). Unbounded by default. */
   readonly maxBatchRows?: number;
+  /** What ingest does at a new source column, per table (default: evolve everywhere). */
+  readonly schemaContract?: SchemaContract;
   /** Hears each stage of each batch, and each table it finishes, as the cycle goes. */
   readonly progress?: StageProgress;
 }
@@ -152,6 +155,7 @@ export async function ingestBatch(
     logger: progress ? reportingLogger(options.logger, progress, 'ingest') : options.logger,
     overlapSeconds: options.overlapSeconds,
     maxBatchRows: options.maxBatchRows,
+    schemaContract: options.schemaContract,
   }).handle(options.tables ? { tables: options.tables } : {}, batchId);
   progress?.end('ingest');
   return run;

@@ -45,7 +45,8 @@ function unseeded(error: unknown, settings: CliSettings): unknown {
 
 /**
  * `deliverance run [--json]`: batch after batch until caught up. Exit 3 when something was
- * set aside (an object, or rows) or the source's TimeZone stepped back, for the operator to look at.
+ * set aside (an object, or rows), the source's TimeZone stepped back, or a schema change stopped a
+ * table, for the operator to look at.
  */
 export async function runCommand(options: { json?: boolean; verbose?: boolean }): Promise<number> {
   const progress = new Progress('run');
@@ -61,6 +62,7 @@ export async function runCommand(options: { json?: boolean; verbose?: boolean })
         logger: consoleLogger(options.verbose ?? false, () => progress.clear()),
         overlapSeconds: settings.overlapSeconds,
         maxBatchRows: settings.maxBatchRows,
+        schemaContract: settings.schemaContract,
         progress,
       },
       (cycle, backfill) => {
@@ -73,11 +75,12 @@ export async function runCommand(options: { json?: boolean; verbose?: boolean })
     progress.finish(runSummary(cycles));
     const report = runReport(settings.stateDir, cycles, (performance.now() - started) / 1000);
     if (options.json) console.log(JSON.stringify(report, null, 2));
-    // Something needs the operator's look: an object or rows set aside, or the source's
-    // TimeZone stepped back (its windows were moved back, nothing skipped).
+    // Something needs the operator's look: an object or rows set aside, the source's TimeZone
+    // stepped back (its windows were moved back, nothing skipped), or a schema change stopped a table.
     const needsAttention =
       report.setAside + report.quarantinedObjects > 0 ||
-      cycles.some(({ ingest }) => ingest.zoneStepBack !== undefined);
+      cycles.some(({ ingest }) => ingest.zoneStepBack !== undefined) ||
+      cycles.some(({ ingest }) => ingest.schema.stopped.length > 0);
     return needsAttention ? EXIT.attention : 0;
   } finally {
     progress.close();

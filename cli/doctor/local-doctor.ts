@@ -10,6 +10,7 @@ import { fail, type DoctorCheck, type DoctorPlan } from './doctor-check';
 import { databaseChecks, SOURCE_RIGHTS, WAREHOUSE_RIGHTS } from './database-checks';
 import { urlTarget } from './database-target';
 import { bucketCheck } from './object-store-checks';
+import { schemaChangeCheck } from './schema-checks';
 import { watermarkCheck } from './watermark-checks';
 
 const exists = (path: string) =>
@@ -98,6 +99,7 @@ export async function localDoctor(settings: CliSettings): Promise<DoctorPlan> {
       ...warehouse.checks,
       ...buckets,
       watermarkCheck(localWatermarkStore(stateDir)),
+      schemaChangeCheck(localWatermarkStore(stateDir)),
     ],
     async close() {
       await Promise.all([source.close(), warehouse.close()]);

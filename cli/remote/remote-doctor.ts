@@ -4,6 +4,7 @@ import { fail, ok, type DoctorCheck, type DoctorPlan } from '../doctor/doctor-ch
 import { databaseChecks, SOURCE_RIGHTS, WAREHOUSE_RIGHTS } from '../doctor/database-checks';
 import { secretTarget } from '../doctor/database-target';
 import { bucketCheck } from '../doctor/object-store-checks';
+import { schemaChangeCheck } from '../doctor/schema-checks';
 import { watermarkCheck } from '../doctor/watermark-checks';
 import { collectStatus, type PipelineStatus, type StatusSources } from '../status/pipeline-status';
 import { subscriptionsCheck, type ListAlarmSubscriptions } from './alarm-subscriptions';
@@ -132,6 +133,7 @@ export async function remoteDoctor(
       'deploy the stack again: its bucket is gone or not readable with the operator policy',
     ),
     watermarkCheck(stack.watermarks),
+    schemaChangeCheck(stack.watermarks),
     {
       name: 'recent runs',
       async run() {

@@ -1,6 +1,7 @@
 import { PIPELINE_STAGES, type FutureStamped } from '../../lambdas/shared/ports/run-log';
 import { formatTable } from '../table-format';
 import { terminalText } from '../terminal-text';
+import { schemaChangeText } from '../../lambdas/shared/core/schema-changes';
 import {
   watermarkText,
   type DeletesApplied,
@@ -53,6 +54,8 @@ function shortStageCell(run: StageRun): string {
 function tableState(table: TableStatus): string {
   if (table.pause === 'paused') return 'paused';
   if (table.pause === 'held') return 'held (paused)';
+  if (table.schema === 'stopped') return 'stopped (schema)';
+  if (table.schema === 'held') return 'held (schema)';
   const stage = PIPELINE_STAGES.find((s) => table.stages[s] !== 'success');
   if (stage === undefined) return 'loaded';
   const state = table.stages[stage];
@@ -74,7 +77,7 @@ const COLOURS = { green: 32, yellow: 33, red: 31 } as const;
 
 /** The colour of a state word: done green, waiting yellow, failed red. */
 function stateColour(text: string): keyof typeof COLOURS | undefined {
-  if (/\b(error|failure|ALARM)\b/.test(text)) return 'red';
+  if (/\b(error|failure|ALARM|stopped)\b/.test(text)) return 'red';
   if (/\b(pending|running|paused|held|backfilling)\b/.test(text)) return 'yellow';
   if (/^(loaded|success)\b/.test(text.trim())) return 'green';
   return undefined;
@@ -233,6 +236,13 @@ export function formatStatusText(status: PipelineStatus, options: StatusTextOpti
     for (const { table, applied } of deletes)
       lines.push(...wrap(`  ${table}: ${deletesAppliedText(applied)}`));
   }
+  if (status.schemaChanges.length > 0) {
+    lines.push(
+      '',
+      `source columns that differ from the catalogue (${status.schemaChanges.length}; docs/extending.md):`,
+    );
+    for (const c of status.schemaChanges) lines.push(...wrap(`  ${schemaChangeText(c)}`));
+  }
   if (status.gaps.length > 0) {
     lines.push('', `gaps in the batch sequence (${status.gaps.length}):`);
     for (const g of status.gaps) {
@@ -353,6 +363,9 @@ export function formatTableStatus(status: PipelineStatus, name: string): string 
     ...(t.deletesApplied
       ? [['deletes applied', deletesAppliedText(t.deletesApplied)] as [string, string]]
       : []),
+    ...status.schemaChanges
+      .filter((c) => c.table === name)
+      .map((c): [string, string] => ['schema change', schemaChangeText(c)]),
   ];
   const failures = status.failures.filter((f) => f.batchId === t.lastBatchId);
   return [

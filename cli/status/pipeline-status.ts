@@ -1,4 +1,5 @@
 import { pausedPlan } from '../../lambdas/ingest/paused-tables';
+import type { PendingSchemaChange } from '../../lambdas/shared/core/schema-changes';
 import { readWatermark, type Watermark } from '../../lambdas/ingest/window';
 import { ObjectStoreRunLog } from '../../lambdas/shared/adapters/s3-run-log';
 import { PostgresLoadLog } from '../../lambdas/shared/adapters/postgres-load-log';
@@ -72,6 +73,11 @@ export interface TableStatus {
   readonly newestChangeAgeSeconds: number | null;
   /** `paused` by an operator, or `held` after a paused table; ingest leaves it until resumed. */
   readonly pause: 'paused' | 'held' | null;
+  /**
+   * `stopped` by a schema change the last ingest of it found (a dropped or retyped column, or a
+   * new one under `freeze`), or `held` after a stopped table; it resumes once they agree again.
+   */
+  readonly schema: 'stopped' | 'held' | null;
   /**
    * Rows stamped later than the source's clock as the newest successful ingest of this table
    * found them (no window reads them until their time comes); null when there were none.
@@ -152,6 +158,8 @@ export interface PipelineStatus {
   readonly failures: readonly StageFailure[];
   readonly parked: readonly ParkedBatch[];
   readonly gaps: readonly BatchGap[];
+  /** How source columns differ from the catalogue, as each table's last ingest found them. */
+  readonly schemaChanges: readonly PendingSchemaChange[];
   /** A deployed stack's environment, queues and alarms; null for the local state folder. */
   readonly environment: string | null;
   readonly deadLetters: readonly DeadLetterDepth[] | null;
@@ -321,13 +329,18 @@ export async function collectStatus(
   const loadedRecords = records.filter((r) => r.load?.state === 'success').map((r) => r.batchId);
   const logged = await sources.loadLog?.read(batchIds.at(-1));
   const loaded = new Set([...(logged?.loaded ?? []), ...loadedRecords]);
-  const [watermarks, paused, deadLetters, alarms] = await Promise.all([
+  const [watermarks, paused, schemaChanges, deadLetters, alarms] = await Promise.all([
     Promise.all(SOURCE_TABLE_NAMES.map((t) => sources.watermarks.read(t))),
     sources.watermarks.paused(),
+    sources.watermarks.schemaChanges(),
     sources.deployment?.deadLetters() ?? null,
     sources.deployment?.alarms() ?? null,
   ]);
   const pause = pausedPlan(SOURCE_TABLE_NAMES, paused);
+  const stop = pausedPlan(
+    SOURCE_TABLE_NAMES,
+    schemaChanges.filter((c) => c.stops).map((c) => c.table),
+  );
   const completeUpTo = new Map<string, Promise<string | null>>();
   const completeUpToOf = (batchId: string | undefined) => {
     if (batchId === undefined) return Promise.resolve(null);
@@ -385,6 +398,7 @@ export async function collectStatus(
       newestLoadedChange: newestLoaded,
       newestChangeAgeSeconds: seconds(newestLoaded, nowText),
       pause: pause.paused.includes(table) ? 'paused' : pause.held.includes(table) ? 'held' : null,
+      schema: stop.paused.includes(table) ? 'stopped' : stop.held.includes(table) ? 'held' : null,
       futureStamped: lastRead?.ingest?.futureStamped?.find((f) => f.table === table) ?? null,
       stages: {
         ingest: last?.stages.ingest.state ?? 'none',
@@ -478,6 +492,7 @@ export async function collectStatus(
     failures,
     parked,
     gaps,
+    schemaChanges,
     environment: sources.deployment?.environment ?? null,
     deadLetters,
     alarms,

@@ -7,17 +7,19 @@ const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? on
  * exits 3 when there is any, so a script can gate on it as on `dbt source freshness`.
  *
  * @example
- * statusAttention(status) // ['staff paused', '1 parked batch']
+ * statusAttention(status) // ['staff paused', 'payment stopped by a schema change', '1 parked batch']
  */
 export function statusAttention(status: PipelineStatus): string[] {
   const tables = Object.entries(status.tables);
   const paused = tables.filter(([, t]) => t.pause === 'paused').map(([name]) => name);
   const future = tables.filter(([, t]) => t.futureStamped !== null).map(([name]) => name);
+  const stopped = tables.filter(([, t]) => t.schema === 'stopped').map(([name]) => name);
   const setAside = status.runs.filter((r) => (r.stages.transform.setAside ?? 0) > 0);
   const deadLetters = (status.deadLetters ?? []).filter((q) => q.messages > 0);
   const alarms = (status.alarms ?? []).filter((a) => a.state === 'ALARM');
   return [
     ...(paused.length > 0 ? [`${paused.join(', ')} paused`] : []),
+    ...(stopped.length > 0 ? [`${stopped.join(', ')} stopped by a schema change`] : []),
     ...(status.failures.length > 0 ? [count(status.failures.length, 'failure')] : []),
     ...(status.parked.length > 0
       ? [count(status.parked.length, 'parked batch', 'parked batches')]

@@ -26,6 +26,7 @@ export const handler = stageHandler(
         source: source.open,
         watermarks: new SsmWatermarkStore(settings.parameterPrefix),
         ...settings.tunings,
+        schemaContract: settings.schemaContract,
         continueWith: new LambdaSelfInvoker(context.functionName),
         ...stageHooks(telemetry, metricsOf),
       }).handle(event);

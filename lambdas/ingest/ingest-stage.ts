@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import type { SchemaContract } from '../../contract/settings';
 import { newBatchId } from '../shared/core/batch';
 import {
   isSourceTableName,
@@ -39,6 +40,8 @@ export interface IngestStageOptions {
   readonly maxBatchRows?: number;
   /** Seconds past the source's clock before a row is reported as future-stamped (see runIngest). */
   readonly futureToleranceSeconds?: number;
+  /** What a table does at a new source column (see runIngest). Evolve everywhere by default. */
+  readonly schemaContract?: SchemaContract;
   /**
    * Starts the next batch of a backlog at once (Lambda invokes itself). Without one, a capped
    * run leaves the rest to its caller (the local runner loops).
@@ -97,6 +100,7 @@ export function ingestStage(options: IngestStageOptions): IngestStage {
             overlapSeconds: options.overlapSeconds,
             maxBatchRows: options.maxBatchRows,
             futureToleranceSeconds: options.futureToleranceSeconds,
+            schemaContract: options.schemaContract,
             tables,
             batchId,
           });

@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import type { SchemaContract } from '../../contract/settings';
 import { landingKey, manifestKey, newBatchId } from '../shared/core/batch';
 import {
   SOURCE_TABLE_NAMES,
@@ -9,6 +10,7 @@ import {
 import { mapWithConcurrency } from '../shared/core/concurrency';
 import type { LandedTable, LandingManifest } from '../shared/core/manifest';
 import { TransientError } from '../shared/core/pipeline-error';
+import { recordedChange } from '../shared/core/schema-changes';
 import type { ObjectStore } from '../shared/ports/object-store';
 import type { StageLogger } from '../shared/ports/stage-logger';
 import type { WatermarkStore } from '../shared/ports/watermark-store';
@@ -17,6 +19,7 @@ import { findFutureStamped, futureBound, type FutureStamped } from './future-sta
 import { overCap } from './extract-query';
 import { pausedPlan } from './paused-tables';
 import { checkSourceColumns, type LiveColumns } from './live-columns';
+import { applySchemaContract, type SchemaOutcome } from './schema-policy';
 import { readSourceClock, type SourceReading } from './source-clock';
 import { removeUnfinishedAttempts, type RemovedAttempts } from './unfinished-attempts';
 import {
@@ -60,6 +63,8 @@ export interface IngestOptions {
    * (default DEFAULT_FUTURE_TOLERANCE_SECONDS in contract/batch-bounds.ts).
    */
   readonly futureToleranceSeconds?: number;
+  /** What a table does at a new source column (contract/settings.ts); evolve by default. */
+  readonly schemaContract?: SchemaContract;
 }
 
 export interface IngestResult {
@@ -83,6 +88,8 @@ export interface IngestResult {
    * moved back by the step, so nothing is skipped, and an operator is told (zone-step.ts).
    */
   readonly zoneStepBack?: ZoneStepBack;
+  /** Tables a schema change stopped, and those held after them (schema-policy.ts). */
+  readonly schema: Pick<SchemaOutcome, 'stopped' | 'held' | 'changes'>;
 }
 
 /**
@@ -104,16 +111,27 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
       held: pause.held,
     });
   }
-  const tables = pause.read.map((name) => SOURCE_TABLES[name]);
+  const checked = pause.read.map((name) => SOURCE_TABLES[name]);
   const removed = await removeUnfinishedAttempts(options.landing, batchId, log);
 
   const control = await options.source.connect();
   let clock: SourceReading;
   let drift: LiveColumns['drift'];
   let futureStamped: FutureStamped[];
+  let tables: readonly SourceTable[];
+  let schema: SchemaOutcome;
   try {
-    const live = await checkSourceColumns(control, tables);
+    const live = await checkSourceColumns(control, checked);
     drift = live.drift;
+    schema = await applySchemaContract(
+      live,
+      checked,
+      options.schemaContract,
+      options.watermarks,
+      log,
+      { batchId, now: startedAt.toISOString() },
+    );
+    tables = schema.read;
     clock = await readSourceClock(control, log, live.precision);
     const bound = futureBound(clock, options.futureToleranceSeconds);
     futureStamped = await findFutureStamped(control, tables, bound);
@@ -140,20 +158,8 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
   );
   if (step) log.warn(zoneStepText(step), { batchId, ...step });
   // Every table's window before any is read: a refused watermark fails the run having landed
-  // nothing, as a lost source column does, and the error names every table at fault.
+  // nothing, and the error names every table at fault.
   const windows = await windowsOf(tables, options.watermarks, clock, options.overlapSeconds, step);
-  for (const [table, { extra }] of drift) {
-    if (extra.length > 0) {
-      log.warn(
-        'Source table has columns the catalogue does not know: kept in landing, ignored downstream',
-        {
-          table,
-          columns: extra,
-        },
-      );
-    }
-  }
-
   const plan = await planBatch(options.source, tables, windows, options.maxBatchRows);
   if (plan.held.length > 0) {
     log.info('Tables held until the tables they refer to are caught up', {
@@ -223,6 +229,7 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
     startedAt: startedAt.toISOString(),
     finishedAt: now().toISOString(),
     tables: landed.map((l) => l.entry),
+    ...(schema.changes.length > 0 ? { schemaChanges: schema.changes.map(recordedChange) } : {}),
   };
   const key = manifestKey(batchId);
   await options.landing.put(key, JSON.stringify(manifest, null, 2), 'application/json');
@@ -252,6 +259,7 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
     caughtUp,
     futureStamped,
     ...(step ? { zoneStepBack: step } : {}),
+    schema: { stopped: schema.stopped, held: schema.held, changes: schema.changes },
   };
 }
 

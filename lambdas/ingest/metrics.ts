@@ -17,6 +17,7 @@ export function metricsOf(report: IngestReport): MetricPoint<'ingest'>[] {
     { name: 'UnfinishedObjectsRemoved', value: run.removed.keys.length },
     { name: 'FutureStampedRows', value: run.futureStamped.reduce((sum, t) => sum + t.rows, 0) },
     { name: 'SourceClockStepBack', value: run.zoneStepBack?.seconds ?? 0 },
+    { name: 'SchemaChangeStoppedTables', value: run.schema.stopped.length },
     { name: 'StageDurationMs', value: run.seconds * 1000 },
     ...(run.backlog === 'next-batch-started'
       ? [{ name: 'BacklogBatchStarted' as const, value: 1 }]

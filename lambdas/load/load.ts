@@ -116,6 +116,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       log.info('Applied deletes', { batchId, ...applied });
     }
     const logged = withDeleted(tables, deleted);
+    await transaction.recordSchemaChanges(manifest.landed?.schemaChanges ?? [], batchId);
     await loadLog.record({
       batchId,
       tables: logged,

@@ -4,6 +4,7 @@ import type { LoadTransaction, WarehouseWriter } from '../shared/ports/warehouse
 import { LOAD_LOCK, lockForTransaction } from './advisory-lock';
 import { applyDeletes } from './apply-deletes';
 import { loadTable } from './load';
+import { recordSchemaChanges } from './schema-changes';
 
 /**
  * The warehouse writer on PostgreSQL: a transaction on one pooled connection, holding the
@@ -35,6 +36,7 @@ function transactionOn(client: PoolClient): LoadTransaction {
     writeTable: (processed, table, file, batchId) =>
       loadTable(client, processed, table, file, batchId),
     applyDeletes: (processed, deletes) => applyDeletes(client, processed, deletes),
+    recordSchemaChanges: (changes, batchId) => recordSchemaChanges(client, changes, batchId),
     commit: async () => {
       await client.query('COMMIT');
     },

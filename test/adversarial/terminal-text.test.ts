@@ -78,6 +78,7 @@ describe('text output escapes control characters', () => {
         },
       ],
       gaps: [],
+      schemaChanges: [],
       parked: [],
       environment: null,
       deadLetters: null,

@@ -147,6 +147,16 @@ describe('readConfig: the network, the databases and QuickSight', () => {
     ]);
   });
 
+  it('keeps new source columns in landing by default, or as each table is configured', () => {
+    expect(readConfig(context({})).schemaContract).toBe('evolve');
+    expect(
+      readConfig(context({ 'deliverance:schemaContract': 'evolve,payment=freeze' })).schemaContract,
+    ).toBe('evolve,payment=freeze');
+    expect(problemsOf({ 'deliverance:schemaContract': 'payment=thaw' })).toEqual([
+      expect.stringMatching(/schemaContract: "payment=thaw" must be a policy \(evolve or freeze\)/),
+    ]);
+  });
+
   it('creates VPC endpoints only inside a VPC, and takes route tables only for them', () => {
     const vpc = {
       'deliverance:vpcId': 'vpc-0123456789abcdef0',

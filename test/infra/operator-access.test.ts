@@ -70,6 +70,7 @@ describe('the operator access of the stack', () => {
       FindTheStack: ['ssm:GetParameter'],
       Watermarks: ['ssm:DeleteParameter', 'ssm:GetParameter', 'ssm:PutParameter'],
       PausedTables: ['ssm:GetParameter', 'ssm:PutParameter'],
+      SchemaChanges: ['ssm:GetParameter'],
       ReadRunLog: ['s3:GetObject'],
       ListRunLog: ['s3:ListBucket'],
       DecryptObjects: ['kms:Decrypt'],

@@ -246,6 +246,7 @@ describe('functions', () => {
           OVERLAP_SECONDS: '300',
           MAX_BATCH_ROWS: '500000',
           FUTURE_TOLERANCE_SECONDS: '300',
+          SCHEMA_CONTRACT: 'evolve',
         }),
       },
     });
@@ -482,7 +483,8 @@ describe('permissions', () => {
   });
 
   it('lets ingest read and write its watermark parameters and read the totesys secret', () => {
-    // The watermarks, and the source's UTC offset each was read at (lambdas/ingest/zone-step.ts).
+    // The watermarks, the source's UTC offset each was read at (lambdas/ingest/zone-step.ts), and
+    // the schema changes standing (lambdas/ingest/schema-policy.ts).
     const parameterWrites = statementsOf(dev, 'ingest').filter((s) =>
       actions(s).includes('ssm:PutParameter'),
     );
@@ -494,7 +496,11 @@ describe('permissions', () => {
     ).toEqual([
       [
         ['ssm:GetParameter', 'ssm:PutParameter'],
-        [':parameter/deliverance/dev/source-zone*', ':parameter/deliverance/dev/watermarks/*'],
+        [
+          ':parameter/deliverance/dev/schema-changes*',
+          ':parameter/deliverance/dev/source-zone*',
+          ':parameter/deliverance/dev/watermarks/*',
+        ],
       ],
     ]);
     const secretReads = statementsOf(dev, 'ingest').filter((s) =>
@@ -814,7 +820,7 @@ describe('monitoring', () => {
 
   it('notifies the topic of every alarm and of its recovery', () => {
     const alarms = dev.findResources('AWS::CloudWatch::Alarm');
-    expect(Object.keys(alarms)).toHaveLength(17);
+    expect(Object.keys(alarms)).toHaveLength(18);
     const topic = { Ref: Object.keys(dev.findResources('AWS::SNS::Topic'))[0] };
     for (const alarm of Object.values(alarms)) {
       expect((alarm as Resource).Properties).toMatchObject({
@@ -950,6 +956,19 @@ describe('monitoring: the alarms and the dashboard', () => {
     dev.hasResourceProperties('AWS::CloudWatch::Alarm', {
       AlarmName: 'deliverance-dev-source-clock-step-back',
       MetricName: 'SourceClockStepBack',
+      Namespace: 'Deliverance',
+      Dimensions: [{ Name: 'service', Value: 'ingest' }],
+      Statistic: 'Maximum',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 1,
+    });
+  });
+
+  it('alarms on the run whose source schema change stopped a table', () => {
+    dev.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'deliverance-dev-schema-change-stopped-tables',
+      MetricName: 'SchemaChangeStoppedTables',
       Namespace: 'Deliverance',
       Dimensions: [{ Name: 'service', Value: 'ingest' }],
       Statistic: 'Maximum',

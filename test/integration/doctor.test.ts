@@ -81,6 +81,7 @@ describe('deliverance doctor on the local stack', () => {
       'landing bucket',
       'processed bucket',
       'watermarks',
+      'schema changes',
     ]) {
       expect(line(stdout, name)).toMatch(/^✓/);
     }

@@ -1,20 +1,24 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { OperatedWatermarkStore } from '../ports/watermark-store';
+import { pendingSchemaChangesOf, type PendingSchemaChange } from '../core/schema-changes';
 import { zoneOffsetsOf } from '../core/zone-offsets';
 
 /**
  * Watermarks in one JSON file under the local state folder, the paused tables in
- * `paused-tables.json` beside it, and the source's UTC offset each was read at in `source-zone.json`. Writes go to a temporary file that is renamed over the old
+ * `paused-tables.json` beside it, the source's UTC offset each was read at in `source-zone.json`,
+ * and the schema changes the last ingest found in `schema-changes.json`. Writes go to a temporary file that is renamed over the old
  * one, so a crash never leaves a half-written file.
  */
 export class FileWatermarkStore implements OperatedWatermarkStore {
   private readonly pausedPath: string;
   private readonly zonePath: string;
+  private readonly schemaPath: string;
 
   constructor(private readonly path: string) {
     this.pausedPath = join(dirname(path), 'paused-tables.json');
     this.zonePath = join(dirname(path), 'source-zone.json');
+    this.schemaPath = join(dirname(path), 'schema-changes.json');
   }
 
   private async readAll(): Promise<Record<string, string>> {
@@ -60,6 +64,17 @@ export class FileWatermarkStore implements OperatedWatermarkStore {
 
   setZoneOffsets(offsets: Readonly<Record<string, number>>): Promise<void> {
     return writeJson(this.zonePath, offsets);
+  }
+
+  async schemaChanges(): Promise<readonly PendingSchemaChange[]> {
+    const changes = await readJson<unknown>(this.schemaPath);
+    return changes === undefined
+      ? []
+      : pendingSchemaChangesOf(JSON.stringify(changes), this.schemaPath);
+  }
+
+  setSchemaChanges(changes: readonly PendingSchemaChange[]): Promise<void> {
+    return writeJson(this.schemaPath, changes);
   }
 }
 

@@ -1,8 +1,9 @@
 import { DeleteParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import { pausedTablesParameterName } from '../../../contract/operations';
-import { SOURCE_ZONE_PARAMETER } from '../../../contract/stage-access';
+import { SCHEMA_CHANGES_PARAMETER, SOURCE_ZONE_PARAMETER } from '../../../contract/stage-access';
 import { ConfigurationError, PipelineError, TransientError } from '../core/pipeline-error';
+import { pendingSchemaChangesOf, type PendingSchemaChange } from '../core/schema-changes';
 import { zoneOffsetsOf } from '../core/zone-offsets';
 import { failFastClient } from './fail-fast-client';
 import type { OperatedWatermarkStore } from '../ports/watermark-store';
@@ -11,7 +12,8 @@ import type { OperatedWatermarkStore } from '../ports/watermark-store';
  * Watermarks in SSM Parameter Store, one String parameter per table:
  * `<prefix>/watermarks/<table>` (for example `/deliverance/prod/watermarks/sales_order`), and
  * the tables an operator paused as a JSON array in `<prefix>/paused-tables` (absent: none), and
- * the source's UTC offset each watermark was read at in `<prefix>/source-zone`.
+ * the source's UTC offset each watermark was read at in `<prefix>/source-zone`, and the schema
+ * changes the last ingest found standing in `<prefix>/schema-changes`.
  * One parameter per table lets tables advance independently (per-table schedules) and lets
  * IAM grant the ingest function exactly the parameters under its prefix.
  * Reads bypass the Powertools cache: a stale watermark would re-read or skip a window.
@@ -70,6 +72,21 @@ export class SsmWatermarkStore implements OperatedWatermarkStore {
 
   setZoneOffsets(offsets: Readonly<Record<string, number>>): Promise<void> {
     return this.set(this.zoneParameterName(), JSON.stringify(offsets), 'the source zone offsets');
+  }
+
+  async schemaChanges(): Promise<readonly PendingSchemaChange[]> {
+    const name = this.schemaChangesParameterName();
+    const value = await this.get(name, 'the pending schema changes');
+    return value === undefined ? [] : pendingSchemaChangesOf(value, `SSM parameter ${name}`);
+  }
+
+  setSchemaChanges(changes: readonly PendingSchemaChange[]): Promise<void> {
+    const name = this.schemaChangesParameterName();
+    return this.set(name, JSON.stringify(changes), 'the pending schema changes');
+  }
+
+  private schemaChangesParameterName(): string {
+    return `${this.prefix.replace(/\/$/, '')}/${SCHEMA_CHANGES_PARAMETER}`;
   }
 
   private zoneParameterName(): string {

@@ -6,6 +6,7 @@ import { batchIdFromManifestKey, isLandingKeyOf, processedDeletesKey, processedK
 import { canonicalTimestamp } from './value-codecs';
 import { isSourceTableName, type SourceTableName } from './catalogue';
 import { PipelineError } from './pipeline-error';
+import { schemaChangeOf, type SchemaChange } from './schema-changes';
 import { DELETED_KEYS_REACH, deletesKey } from '../../../contract/source-deletes';
 
 export interface LandedTable {
@@ -48,6 +49,12 @@ export interface LandingManifest {
   readonly startedAt: string;
   readonly finishedAt: string;
   readonly tables: readonly LandedTable[];
+  /**
+   * How the checked tables' columns differ from the catalogue as the batch was read
+   * (lambdas/ingest/live-columns.ts), each change with when it was first seen; the load records
+   * each once in `etl.schema_changes`. Absent when they all agree.
+   */
+  readonly schemaChanges?: readonly SchemaChange[];
 }
 
 export interface ProcessedTable {
@@ -106,6 +113,8 @@ export interface LandedSummary {
   /** When ingest started the batch: load measures the batch's lag from it. */
   readonly startedAt: string;
   readonly tables: readonly LandedCount[];
+  /** The landing manifest's schema changes, for the load to record. */
+  readonly schemaChanges?: readonly SchemaChange[];
 }
 
 /**
@@ -124,6 +133,7 @@ export function landedSummary(manifest: LandingManifest): LandedSummary {
       to,
       ...(deletes === undefined ? {} : { tombstones: deletes.rows }),
     })),
+    ...(manifest.schemaChanges ? { schemaChanges: manifest.schemaChanges } : {}),
   };
 }
 
@@ -293,6 +303,7 @@ function parseHeader(text: string, at: ManifestLocation, kind: string) {
  */
 export function parseLandingManifest(text: string, at: ManifestLocation): LandingManifest {
   const {
+    raw,
     where,
     batchId,
     startedAt,
@@ -336,7 +347,15 @@ export function parseLandingManifest(text: string, at: ManifestLocation): Landin
           }),
     };
   });
-  return { kind: 'landing', version: 1, batchId, startedAt, finishedAt, tables };
+  return {
+    kind: 'landing',
+    version: 1,
+    batchId,
+    startedAt,
+    finishedAt,
+    tables,
+    ...schemaChangesIn(raw, where, 'schemaChanges'),
+  };
 }
 
 /**
@@ -493,6 +512,27 @@ function landedSummaryOf(value: unknown, where: string): LandedSummary {
           ? {}
           : { tombstones: countOf(t.tombstones, where, `${what}.tombstones`) }),
       };
+    }),
+    ...schemaChangesIn(landed, where, 'landed.schemaChanges'),
+  };
+}
+
+/** A manifest's schema changes, each one checked (lambdas/shared/core/schema-changes.ts). */
+function schemaChangesIn(
+  holder: Record<string, unknown>,
+  where: string,
+  what: string,
+): { schemaChanges?: SchemaChange[] } {
+  const value = holder.schemaChanges;
+  if (value === undefined) return {};
+  if (!Array.isArray(value)) throw new ManifestError(where, `${what} is not a list`);
+  return {
+    schemaChanges: value.map((entry: unknown, index) => {
+      const change = schemaChangeOf(entry);
+      if (typeof change === 'string') {
+        throw new ManifestError(where, `${what}[${index}] ${change}: ${shown(entry)}`);
+      }
+      return change;
     }),
   };
 }

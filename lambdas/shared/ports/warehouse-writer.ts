@@ -1,3 +1,4 @@
+import type { SchemaChange } from '../core/schema-changes';
 import type { WarehouseTable } from '../core/warehouse-catalogue';
 import type { LoadLog } from './load-log';
 import type { ObjectStore } from './object-store';
@@ -58,6 +59,8 @@ export interface LoadTransaction {
    * @throws {ReconciliationError} when the object holds another number of tombstones
    */
   applyDeletes(processed: ObjectStore, deletes: DeletesToApply): Promise<AppliedDeletes>;
+  /** Records the source schema changes the batch carries, each once (`etl.schema_changes`). */
+  recordSchemaChanges(changes: readonly SchemaChange[], batchId: string): Promise<void>;
   commit(): Promise<void>;
   /** Undoes everything written since `begin`. */
   rollback(): Promise<void>;

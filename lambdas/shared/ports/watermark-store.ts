@@ -1,3 +1,5 @@
+import type { PendingSchemaChange } from '../core/schema-changes';
+
 /**
  * Where each source table's watermark lives between runs. A watermark is the upper bound of
  * the last extract window that was safely written: a UTC timestamp
@@ -17,6 +19,12 @@ export interface WatermarkStore {
    */
   zoneOffsets(): Promise<Readonly<Record<string, number>>>;
   setZoneOffsets(offsets: Readonly<Record<string, number>>): Promise<void>;
+  /**
+   * The schema changes the last ingest of each table found standing (none before the first):
+   * what status and doctor show, and when each was first seen (lambdas/ingest/schema-policy.ts).
+   */
+  schemaChanges(): Promise<readonly PendingSchemaChange[]>;
+  setSchemaChanges(changes: readonly PendingSchemaChange[]): Promise<void>;
 }
 
 /** What an operator changes beside the watermarks ingest moves (`deliverance pause`, `resync`). */

@@ -127,6 +127,8 @@ export function faultyWatermarks(store: WatermarkStore, failWrite: number): Wate
     paused: () => store.paused(),
     zoneOffsets: () => store.zoneOffsets(),
     setZoneOffsets: (offsets) => store.setZoneOffsets(offsets),
+    schemaChanges: () => store.schemaChanges(),
+    setSchemaChanges: (changes) => store.setSchemaChanges(changes),
     async write(table, watermark) {
       if (++writes === failWrite) throw new InjectedFault(`watermark write ${failWrite}`);
       await store.write(table, watermark);

@@ -52,6 +52,10 @@ export class MemoryWarehouseWriter implements WarehouseWriter {
         writes.push(`delete ${deletes.table.name}`);
         return { table: deletes.table.name, tombstones: deletes.rows, deleted: deletes.rows };
       },
+      recordSchemaChanges: (changes) => {
+        if (changes.length > 0) writes.push(`schema changes ${changes.length}`);
+        return Promise.resolve();
+      },
       commit: async () => {
         this.steps.push('commit');
         this.committed.push(...writes);

@@ -24,6 +24,8 @@ function memoryWatermarks(marks: Record<string, string>, paused: string[]): Oper
     setPaused: (tables) => Promise.resolve(void paused.splice(0, paused.length, ...tables)),
     zoneOffsets: () => Promise.resolve({}),
     setZoneOffsets: () => Promise.resolve(),
+    schemaChanges: () => Promise.resolve([]),
+    setSchemaChanges: () => Promise.resolve(),
   };
 }
 

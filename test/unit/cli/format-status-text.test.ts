@@ -36,6 +36,7 @@ function table(overrides: Partial<TableStatus> = {}): TableStatus {
     newestLoadedChange: '2022-10-01T00:00:00.000000Z',
     newestChangeAgeSeconds: 129_000_000,
     pause: null,
+    schema: null,
     futureStamped: null,
     stages: { ingest: 'success', transform: 'pending', load: 'none' },
     ...overrides,
@@ -128,6 +129,17 @@ const STATUS: PipelineStatus = {
     },
   ],
   gaps: [{ batchId: OLDER, missing: 'load', laterBatchId: BATCH }],
+  schemaChanges: [
+    {
+      table: 'payment',
+      column: 'company_ac_number',
+      change: 'retyped',
+      before: 'integer',
+      after: 'character varying(20)',
+      firstSeen: '2026-12-05T10:03:56.876Z',
+      stops: true,
+    },
+  ],
   environment: 'prod',
   deadLetters: [
     { name: 'ingest', messages: 0 },
@@ -203,6 +215,23 @@ describe('status as text', () => {
     expect(coloured).toContain('\x1b[31merror');
     // eslint-disable-next-line no-control-regex -- the colours' own escapes
     expect(coloured.replace(/\x1b\[\d+m/g, '')).toBe(formatStatusText(STATUS));
+  });
+
+  it('lists the pending schema changes, and a table a change stopped in red', () => {
+    const stopped = {
+      ...STATUS,
+      tables: { ...STATUS.tables, payment: table({ schema: 'stopped' }) },
+    };
+    const text = formatStatusText(stopped);
+    expect(text).toMatch(/^payment\s.*\sstopped \(schema\)$/m);
+    expect(text).toContain(
+      'source columns that differ from the catalogue (1; docs/extending.md):\n  payment.company_ac_number retyped integer → character varying(20), since 2026-12-05T10:03:56.876Z:\n    stops payment',
+    );
+    expect(formatStatusText(stopped, { colour: true })).toContain('\x1b[31mstopped (schema)');
+    expect(formatTableStatus(stopped, 'payment')).toContain(
+      '  schema change   payment.company_ac_number',
+    );
+    expect(formatTableStatus(stopped, 'sales_order')).not.toContain('schema change');
   });
 
   it('shows one table in detail with --table', () => {

@@ -13,6 +13,8 @@ const watermarks: WatermarkStore = {
   paused: () => Promise.resolve([]),
   zoneOffsets: () => Promise.resolve({}),
   setZoneOffsets: () => Promise.resolve(),
+  schemaChanges: () => Promise.resolve([]),
+  setSchemaChanges: () => Promise.resolve(),
 };
 
 const STARTED = new Date('2026-11-23T04:34:51.123Z');

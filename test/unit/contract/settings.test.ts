@@ -1,6 +1,8 @@
 import {
+  parseSchemaContract,
   parseStageSettings,
   parseTunings,
+  schemaPolicyOf,
   STAGE_TUNINGS,
   TUNINGS,
   tuningEnvironment,
@@ -130,5 +132,56 @@ describe('the command line settings', () => {
       'DELIVERANCE_OVERLAP_SECONDS: "soon" is not a whole number of seconds from 0 to 86400; DELIVERANCE_MAX_BATCH_ROWS: "-5" is not a whole number of rows from 1 to 1000000000',
     );
     expect(problemsOf(parseTunings(['overlapSeconds'], env, 'DELIVERANCE_'))).toHaveLength(1);
+  });
+});
+
+describe('the schema contract setting', () => {
+  it('is a policy, then per-table overrides; evolve everywhere when unset', () => {
+    expect(parseSchemaContract('SCHEMA_CONTRACT', undefined)).toEqual({
+      default: 'evolve',
+      tables: {},
+    });
+    expect(parseSchemaContract('SCHEMA_CONTRACT', ' freeze ')).toEqual({
+      default: 'freeze',
+      tables: {},
+    });
+    const contract = parseSchemaContract('SCHEMA_CONTRACT', 'evolve, payment=freeze');
+    expect(contract).toEqual({ default: 'evolve', tables: { payment: 'freeze' } });
+    expect(typeof contract !== 'string' && schemaPolicyOf(contract, 'payment')).toBe('freeze');
+    expect(typeof contract !== 'string' && schemaPolicyOf(contract, 'staff')).toBe('evolve');
+  });
+
+  it.each([
+    'discard',
+    'customers=freeze',
+    'payment=thaw',
+    'evolve,freeze',
+    'payment=freeze,evolve',
+  ])('refuses %s, naming the variable and the form', (raw) => {
+    expect(parseSchemaContract('SCHEMA_CONTRACT', raw)).toBe(
+      `SCHEMA_CONTRACT: ${JSON.stringify(raw)} is not a policy (evolve or freeze) then table=policy overrides, e.g. "evolve,payment=freeze"`,
+    );
+  });
+
+  it('reaches ingest from the environment lib/ writes, and the command line from DELIVERANCE_', () => {
+    const env = {
+      ...STACK_ENV,
+      ...tuningEnvironment('ingest', { schemaContract: 'freeze,design=evolve' }),
+    };
+    const parsed = parseStageSettings('ingest', env);
+    expect(parsed.ok && parsed.value.schemaContract).toEqual({
+      default: 'freeze',
+      tables: { design: 'evolve' },
+    });
+    expect(
+      problemsOf(parseStageSettings('ingest', { ...STACK_ENV, SCHEMA_CONTRACT: 'x' })),
+    ).toEqual([expect.stringMatching(/^SCHEMA_CONTRACT: "x" is not a policy/)]);
+    expect(readSettings({ DELIVERANCE_SCHEMA_CONTRACT: 'payment=freeze' }).schemaContract).toEqual({
+      default: 'evolve',
+      tables: { payment: 'freeze' },
+    });
+    expect(() => readSettings({ DELIVERANCE_SCHEMA_CONTRACT: 'thaw' })).toThrow(
+      /DELIVERANCE_SCHEMA_CONTRACT: "thaw" is not a policy/,
+    );
   });
 });

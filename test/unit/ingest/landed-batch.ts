@@ -28,7 +28,7 @@ export function landedTable(
 /** What one ingest run returns: its landing manifest over `tables`, and what it removed. */
 export function ingestResult(
   tables: LandedTable[],
-  change: Partial<Pick<IngestResult, 'caughtUp' | 'removed'>> = {},
+  change: Partial<Pick<IngestResult, 'caughtUp' | 'removed' | 'schema'>> = {},
 ): IngestResult {
   return {
     batchId: BATCH,
@@ -43,6 +43,7 @@ export function ingestResult(
     },
     removed: { batchIds: [], keys: [] },
     caughtUp: true,
+    schema: { stopped: [], held: [], changes: [] },
     futureStamped: [],
     ...change,
   };

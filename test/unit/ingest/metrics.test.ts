@@ -15,13 +15,14 @@ function run(change: Partial<IngestRun> = {}): IngestRun {
 }
 
 describe('ingest metrics', () => {
-  it('counts the rows landed, the success, the objects removed, no future-stamped rows, no zone step and the duration', () => {
+  it('counts the rows landed, the success, the objects removed, no future-stamped rows, no zone step, no stopped table and the duration', () => {
     expect(metricsOf({ kind: 'ran', run: run() })).toEqual([
       { name: 'RowsIngested', value: 7 },
       { name: 'IngestSucceeded', value: 1 },
       { name: 'UnfinishedObjectsRemoved', value: 2 },
       { name: 'FutureStampedRows', value: 0 },
       { name: 'SourceClockStepBack', value: 0 },
+      { name: 'SchemaChangeStoppedTables', value: 0 },
       { name: 'StageDurationMs', value: 1500 },
     ]);
   });
@@ -51,6 +52,18 @@ describe('ingest metrics', () => {
     expect(metricsOf({ kind: 'ran', run: run({ zoneStepBack }) })).toContainEqual({
       name: 'SourceClockStepBack',
       value: 3600,
+    });
+  });
+
+  it('counts the tables a schema change stopped, not those held after them', () => {
+    const schema = {
+      stopped: ['staff', 'payment'] as const,
+      held: ['sales_order'] as const,
+      changes: [],
+    };
+    expect(metricsOf({ kind: 'ran', run: run({ schema }) })).toContainEqual({
+      name: 'SchemaChangeStoppedTables',
+      value: 2,
     });
   });
 

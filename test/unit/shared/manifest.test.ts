@@ -494,3 +494,62 @@ describe('every field of a manifest', () => {
     expect(kindOf('k'.repeat(150))).toContain(`kind is "${'k'.repeat(99)}…, not landing`);
   });
 });
+
+describe("a manifest's schema changes", () => {
+  const dropped = {
+    table: 'payment',
+    column: 'company_ac_number',
+    change: 'dropped',
+    before: 'integer',
+    after: null,
+    firstSeen: '2026-11-23T04:30:00.000Z',
+  };
+  const added = { ...dropped, column: 'note', change: 'added', before: null, after: 'text' };
+  const landingWith = (schemaChanges: unknown) =>
+    parseLandingManifest(JSON.stringify({ ...landing, schemaChanges }), at);
+
+  it('are carried from landing to the processed manifest, and absent when the columns agree', () => {
+    const parsed = landingWith([dropped, added]);
+    expect(parsed.schemaChanges).toEqual([dropped, added]);
+    expect(landedSummary(parsed).schemaChanges).toEqual([dropped, added]);
+    expect(parseLandingManifest(JSON.stringify(landing), at)).not.toHaveProperty('schemaChanges');
+    expect(landedSummary(parseLandingManifest(JSON.stringify(landing), at))).not.toHaveProperty(
+      'schemaChanges',
+    );
+    const processedText = JSON.stringify({ ...processed, landed: landedSummary(parsed) });
+    expect(parseProcessedManifest(processedText, processedAt).landed?.schemaChanges).toEqual([
+      dropped,
+      added,
+    ]);
+  });
+
+  it.each([
+    ['not a list', {}, /schemaChanges is not a list/],
+    ['an unknown table', [{ ...dropped, table: 'customers' }], /\[0\] names no source table/],
+    ['no column', [{ ...added, column: '' }], /\[0\] names no column/],
+    ['an unknown change', [{ ...dropped, change: 'renamed' }], /\[0\] change is not one of/],
+    [
+      'a dropped column with a type after',
+      [{ ...dropped, after: 'text' }],
+      /do not fit a column dropped/,
+    ],
+    [
+      'an added column with a type before',
+      [{ ...added, before: 'text' }],
+      /do not fit a column added/,
+    ],
+    ['a type that is no text', [{ ...added, after: 7 }], /before or after is not a type or null/],
+    ['a first sighting that is no time', [{ ...added, firstSeen: 'monday' }], /firstSeen is not/],
+  ])('are refused, naming the entry, for %s', (_, schemaChanges, problem) => {
+    expect(() => landingWith(schemaChanges)).toThrow(problem);
+    expect(() =>
+      parseProcessedManifest(
+        JSON.stringify({
+          ...processed,
+          landed: { startedAt: landing.startedAt, tables: [], schemaChanges },
+        }),
+        processedAt,
+      ),
+    ).toThrow(ManifestError);
+  });
+});

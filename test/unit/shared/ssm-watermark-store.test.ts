@@ -83,4 +83,35 @@ describe('SSM watermark store', () => {
       expect(errorKind(failure)).toBe('fatal');
     },
   );
+
+  it('keeps the pending schema changes in one parameter, none before the first, and refuses what is not them', async () => {
+    const change = {
+      table: 'payment',
+      column: 'note',
+      change: 'added',
+      before: null,
+      after: 'text',
+      firstSeen: '2026-12-05T12:00:00.000Z',
+      stops: false,
+    } as const;
+    const name = '/deliverance/test/schema-changes';
+    ssm
+      .on(GetParameterCommand, { Name: name })
+      .rejectsOnce(new ParameterNotFound({ message: 'not found', $metadata: {} }))
+      .resolvesOnce({ Parameter: { Value: JSON.stringify([change]) } })
+      .resolvesOnce({ Parameter: { Value: JSON.stringify([{ ...change, stops: 'yes' }]) } });
+    ssm.on(PutParameterCommand).resolves({ Version: 1 });
+    const watermarks = store();
+    expect(await watermarks.schemaChanges()).toEqual([]);
+    expect(await watermarks.schemaChanges()).toEqual([change]);
+    await expect(watermarks.schemaChanges()).rejects.toThrow(
+      `SSM parameter ${name} is not a JSON list of schema changes (one stops is not true or false): delete it`,
+    );
+    await watermarks.setSchemaChanges([change]);
+    expect(ssm.commandCalls(PutParameterCommand)[0]?.args[0].input).toMatchObject({
+      Name: name,
+      Value: JSON.stringify([change]),
+      Overwrite: true,
+    });
+  });
 });
