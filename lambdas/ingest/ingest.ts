@@ -12,6 +12,11 @@ import { TransientError } from '../shared/core/pipeline-error';
 import type { ObjectStore } from '../shared/ports/object-store';
 import type { StageLogger } from '../shared/ports/stage-logger';
 import type { WatermarkStore } from '../shared/ports/watermark-store';
+import {
+  reconcileDeletes,
+  type DeletesOptions,
+  type DeletesOutcome,
+} from './deletes/reconcile-deletes';
 import { extractTable } from './extract';
 import { findFutureStamped, futureBound, type FutureStamped } from './future-stamped';
 import { overCap } from './extract-query';
@@ -60,6 +65,11 @@ export interface IngestOptions {
    * (default DEFAULT_FUTURE_TOLERANCE_SECONDS in contract/batch-bounds.ts).
    */
   readonly futureToleranceSeconds?: number;
+  /**
+   * The deletes reconciliation of the tables this batch reads, when due (docs/guarantees.md,
+   * "Deletes"); none without.
+   */
+  readonly deletes?: DeletesOptions;
 }
 
 export interface IngestResult {
@@ -83,6 +93,8 @@ export interface IngestResult {
    * moved back by the step, so nothing is skipped, and an operator is told (zone-step.ts).
    */
   readonly zoneStepBack?: ZoneStepBack;
+  /** The deletes reconciliation of this run, when ingest was given one. */
+  readonly deletes?: Omit<DeletesOutcome, 'landed' | 'state'>;
 }
 
 /**
@@ -214,13 +226,28 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
     }
   });
 
+  // After every table's rows were read: a tombstone is never older than a row of its batch.
+  const deletes = options.deletes
+    ? await reconcileDeletes(
+        options.source,
+        options.landing,
+        batchId,
+        plan.read.map((t) => t.name),
+        options.deletes,
+        now(),
+        log,
+      )
+    : undefined;
   const manifest: LandingManifest = {
     kind: 'landing',
     version: 1,
     batchId,
     startedAt: startedAt.toISOString(),
     finishedAt: now().toISOString(),
-    tables: landed.map((l) => l.entry),
+    tables: landed.map(({ entry }) => {
+      const tombstones = deletes?.landed.get(entry.table);
+      return tombstones ? { ...entry, deletes: tombstones } : entry;
+    }),
   };
   const key = manifestKey(batchId);
   await options.landing.put(key, JSON.stringify(manifest, null, 2), 'application/json');
@@ -237,6 +264,7 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
     clock,
     landed.map((l) => l.entry.table),
   );
+  if (deletes) await options.deletes?.state.setDeletesState(deletes.state);
   // A batch that finished a backfill read its window as of the backfill's start: what changed
   // since is for the next batch, so that one follows at once too.
   const caughtUp =
@@ -250,6 +278,7 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
     caughtUp,
     futureStamped,
     ...(step ? { zoneStepBack: step } : {}),
+    ...(deletes ? { deletes: { tables: deletes.tables, heldKeys: deletes.heldKeys } } : {}),
   };
 }
 

@@ -18,6 +18,15 @@ export function metricsOf(report: IngestReport): MetricPoint<'ingest'>[] {
     { name: 'FutureStampedRows', value: run.futureStamped.reduce((sum, t) => sum + t.rows, 0) },
     { name: 'SourceClockStepBack', value: run.zoneStepBack?.seconds ?? 0 },
     { name: 'StageDurationMs', value: run.seconds * 1000 },
+    ...(run.deletes
+      ? [
+          {
+            name: 'TombstonesLanded' as const,
+            value: run.deletes.tables.reduce((sum, t) => sum + t.landed, 0),
+          },
+          { name: 'DeletesHeld' as const, value: run.deletes.heldKeys },
+        ]
+      : []),
     ...(run.backlog === 'next-batch-started'
       ? [{ name: 'BacklogBatchStarted' as const, value: 1 }]
       : []),
