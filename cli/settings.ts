@@ -13,6 +13,10 @@ export interface CliSettings {
   readonly overlapSeconds: number;
   /** Rows per source table per batch; a bigger backlog drains over several batches. */
   readonly maxBatchRows: number;
+  /** The deletes reconciliation's tunings (contract/settings.ts). */
+  readonly deletesEverySeconds: number;
+  readonly maxDeletesPerRun: number;
+  readonly deletesGuardPercent: number;
 }
 
 export class UsageError extends Error {
@@ -34,7 +38,17 @@ export function stateDirOf(env: NodeJS.ProcessEnv = process.env): string {
  * @throws {UsageError} naming every invalid setting at once
  */
 export function readSettings(env: NodeJS.ProcessEnv = process.env): CliSettings {
-  const tunings = parseTunings(['overlapSeconds', 'maxBatchRows'], env, CLI_ENV_PREFIX);
+  const tunings = parseTunings(
+    [
+      'overlapSeconds',
+      'maxBatchRows',
+      'deletesEverySeconds',
+      'maxDeletesPerRun',
+      'deletesGuardPercent',
+    ],
+    env,
+    CLI_ENV_PREFIX,
+  );
   if (!tunings.ok) throw new UsageError(tunings.problems.join('; '));
   return {
     sourceUrl: env.DELIVERANCE_SOURCE_URL || undefined,

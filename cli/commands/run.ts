@@ -61,6 +61,7 @@ export async function runCommand(options: { json?: boolean; verbose?: boolean })
         logger: consoleLogger(options.verbose ?? false, () => progress.clear()),
         overlapSeconds: settings.overlapSeconds,
         maxBatchRows: settings.maxBatchRows,
+        deletesTunings: settings,
         progress,
       },
       (cycle, backfill) => {

@@ -1,4 +1,9 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { IngestRun } from '../../lambdas/ingest/ingest-stage';
+import { manifestKey } from '../../lambdas/shared/core/batch';
+import type { LandingManifest } from '../../lambdas/shared/core/manifest';
 import { metricsOf } from '../../lambdas/ingest/metrics';
 import { runIngest } from '../../lambdas/ingest/ingest';
 import type { DeletesOptions } from '../../lambdas/ingest/deletes/reconcile-deletes';
@@ -15,9 +20,28 @@ import {
   type CycleOptions,
 } from '../../local/run-cycle';
 import { faultyPool, faultyStore, nth } from './support/faults';
-import { readJsonLines, startTestStack, type TestStack } from './support/test-stack';
+import {
+  cliEnvironment,
+  readJsonLines,
+  startTestStack,
+  type TestStack,
+} from './support/test-stack';
 
+const CLI = join(__dirname, '..', '..', 'bin', 'deliverance.cjs');
 let stack: TestStack;
+
+/** The command line on the test stack's state folder, as `npx deliverance` runs it. */
+async function deliverance(...args: string[]) {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], {
+      env: { ...cliEnvironment(stack), DELIVERANCE_ENV: '' },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
 
 beforeAll(async () => {
   stack = await startTestStack();
@@ -41,7 +65,7 @@ async function reconcile(
   logger: StageLogger = silentLogger,
 ): Promise<IngestRun> {
   const cycle = await runCycle(stack, { logger, overlapSeconds: 300, deletes });
-  await applyTombstones(cycle.ingest);
+  await applyTombstones(cycle.ingest.manifest);
   return cycle.ingest;
 }
 
@@ -49,8 +73,8 @@ async function reconcile(
  * Marks the tombstoned keys deleted in the warehouse, as the load does once the warehouse side
  * is merged (then this finds them marked already and changes nothing).
  */
-async function applyTombstones(run: IngestRun): Promise<void> {
-  for (const entry of run.manifest.tables) {
+async function applyTombstones(manifest: LandingManifest): Promise<void> {
+  for (const entry of manifest.tables) {
     const reach = DELETED_KEYS_REACH[entry.table];
     if (!entry.deletes || !reach) continue;
     for (const line of await readJsonLines(stack.landing, entry.deletes.key)) {
@@ -211,7 +235,7 @@ describe('deletes reconciliation', () => {
     for (const batch of [healed, early]) {
       const transform = await transformBatch(stack, batch.manifestKey, silentLogger);
       await loadBatch(stack, transform.manifestKey, silentLogger);
-      await applyTombstones(batch as IngestRun);
+      await applyTombstones(batch.manifest);
     }
     expect(await tombstones(await reconcile())).toEqual({});
   });
@@ -244,15 +268,21 @@ describe('deletes reconciliation', () => {
 
     // Other tables went on: the batch still landed.
     expect(held.manifest.tables.map((t) => t.table)).toContain('sales_order');
-    const stillHeld = await reconcile({ tables: ['payment'] });
-    expect(await tombstones(stillHeld)).toEqual({});
+    const stillHeld = await deliverance('deletes', '--table', 'payment');
+    expect(stillHeld.code).toBe(3);
+    expect(stillHeld.stdout).toMatch(
+      new RegExp(`^payment: .*; ${all} gone \\(100\\.0%\\) HELD by the guard`, 'm'),
+    );
 
-    const confirmed = await reconcile({ tables: ['payment'], confirm: true });
-    expect((await tombstones(confirmed)).payment).toHaveLength(all);
-    expect(metricsOf({ kind: 'ran', run: confirmed })).toContainEqual({
-      name: 'DeletesHeld',
-      value: 0,
-    });
+    const confirmed = await deliverance('deletes', '--table', 'payment', '--confirm', '--json');
+    expect(confirmed.code).toBe(0);
+    const report = JSON.parse(confirmed.stdout) as { batchId: string; heldKeys: number };
+    expect(report).toMatchObject({ heldKeys: 0, tables: [{ table: 'payment', landed: all }] });
+    const manifest = JSON.parse(
+      (await stack.landing.get(manifestKey(report.batchId))).toString('utf8'),
+    ) as LandingManifest;
+    expect(manifest.tables.find((t) => t.table === 'payment')?.deletes?.rows).toBe(all);
+    await applyTombstones(manifest);
     expect((await stack.deletesState.deletesState()).payment?.held).toBeUndefined();
     expect(await tombstones(await reconcile())).toEqual({});
   });
