@@ -92,6 +92,12 @@ export interface DeliveranceConfig {
   readonly maxBatchRows: number;
   /** Seconds past the source's clock before a row is reported as future-stamped. */
   readonly futureToleranceSeconds: number;
+  /** Seconds between a table's deletes reconciliations (docs/guarantees.md, "Deletes"). */
+  readonly deletesEverySeconds: number;
+  /** Tombstones per source table per run. */
+  readonly maxDeletesPerRun: number;
+  /** The deletes guard: more than this percentage of a table gone is held for an operator. */
+  readonly deletesGuardPercent: number;
   /** SSM prefix; watermarks live under `<prefix>/watermarks/<table>`. */
   readonly watermarkParameterPrefix: string;
   /** Who receives alarm e-mails (each must confirm the subscription). */
@@ -191,6 +197,9 @@ export function readConfig(context: ContextSource): DeliveranceConfig {
   const tableSchedules = reader.tableSchedules();
   const overlapSeconds = reader.tuning('overlapSeconds');
   const futureToleranceSeconds = reader.tuning('futureToleranceSeconds');
+  const deletesEverySeconds = reader.tuning('deletesEverySeconds');
+  const maxDeletesPerRun = reader.tuning('maxDeletesPerRun');
+  const deletesGuardPercent = reader.tuning('deletesGuardPercent');
   const maxBatchRows = reader.tuning('maxBatchRows');
   const watermarkParameterPrefix = reader.string(
     'watermarkParameterPrefix',
@@ -270,6 +279,9 @@ export function readConfig(context: ContextSource): DeliveranceConfig {
     overlapSeconds,
     maxBatchRows,
     futureToleranceSeconds,
+    deletesEverySeconds,
+    maxDeletesPerRun,
+    deletesGuardPercent,
     watermarkParameterPrefix,
     adminEmails,
     lambdaSizes,

@@ -61,6 +61,7 @@ export class DeliveranceStack extends Stack {
     const secretKey = (id: string, arn: string | undefined) =>
       arn ? kms.Key.fromKeyArn(this, id, arn) : undefined;
 
+    const warehouseSecretKey = secretKey('WarehouseSecretKey', config.warehouseSecretKmsKeyArn);
     this.ingestion = new Ingestion(this, 'Ingestion', {
       ...options('ingest'),
       landing: this.storage.landing,
@@ -71,6 +72,12 @@ export class DeliveranceStack extends Stack {
       overlapSeconds: config.overlapSeconds,
       maxBatchRows: config.maxBatchRows,
       futureToleranceSeconds: config.futureToleranceSeconds,
+      warehouseSecret,
+      warehouseSecretKey,
+      warehouseEndpoint: config.warehouseEndpoint,
+      deletesEverySeconds: config.deletesEverySeconds,
+      maxDeletesPerRun: config.maxDeletesPerRun,
+      deletesGuardPercent: config.deletesGuardPercent,
       schedules: ingestSchedules(config),
     });
     this.transformation = new Transformation(this, 'Transformation', {
@@ -78,7 +85,6 @@ export class DeliveranceStack extends Stack {
       landing: this.storage.landing,
       processed: this.storage.processed,
     });
-    const warehouseSecretKey = secretKey('WarehouseSecretKey', config.warehouseSecretKmsKeyArn);
     this.loading = new Loading(this, 'Loading', {
       ...options('load'),
       processed: this.storage.processed,
