@@ -16,6 +16,11 @@ import {
   type RunRecord,
 } from '../../lambdas/shared/ports/run-log';
 import type { WatermarkStore } from '../../lambdas/shared/ports/watermark-store';
+import type {
+  DeletesState,
+  DeletesStateStore,
+  HeldDeletes,
+} from '../../lambdas/shared/ports/deletes-state-store';
 import type { Pool } from 'pg';
 import { olderParkedBatches } from './older-parked-batches';
 
@@ -78,6 +83,11 @@ export interface TableStatus {
   readonly futureStamped: FutureStamped | null;
   /** Each stage's state for `lastBatchId`. */
   readonly stages: Readonly<Record<PipelineStage, StageState>>;
+  /**
+   * The keys the deletes guard holds for an operator's `deliverance deletes --confirm`, how many
+   * (at least), their share of the table and when; absent when none are held.
+   */
+  readonly deletesHeld?: HeldDeletes;
 }
 
 export interface StageFailure {
@@ -163,6 +173,8 @@ export interface StatusSources {
   readonly landing: ObjectStore;
   readonly processed: ObjectStore;
   readonly watermarks: WatermarkStore;
+  /** The deletes reconciliation's state: what its guard holds. */
+  readonly deletesState?: DeletesStateStore;
   /** Absent: the run log's load records stand in (a deployed warehouse sits in its VPC). */
   readonly loadLog?: { read(oldestBatchId: string | undefined): Promise<LoadLogSummary> };
   readonly deployment?: {
@@ -308,9 +320,10 @@ export async function collectStatus(
   const loadedRecords = records.filter((r) => r.load?.state === 'success').map((r) => r.batchId);
   const logged = await sources.loadLog?.read(batchIds.at(-1));
   const loaded = new Set([...(logged?.loaded ?? []), ...loadedRecords]);
-  const [watermarks, paused, deadLetters, alarms] = await Promise.all([
+  const [watermarks, paused, deletes, deadLetters, alarms] = await Promise.all([
     Promise.all(SOURCE_TABLE_NAMES.map((t) => sources.watermarks.read(t))),
     sources.watermarks.paused(),
+    sources.deletesState?.deletesState() ?? ({} as DeletesState),
     sources.deployment?.deadLetters() ?? null,
     sources.deployment?.alarms() ?? null,
   ]);
@@ -377,6 +390,7 @@ export async function collectStatus(
         transform: last?.stages.transform.state ?? 'none',
         load: last?.stages.load.state ?? 'none',
       },
+      ...(deletes[table]?.held ? { deletesHeld: deletes[table]?.held } : {}),
     };
   }
 
@@ -495,12 +509,14 @@ export function localStatusSources(context: {
   readonly landing: ObjectStore;
   readonly processed: ObjectStore;
   readonly watermarks: WatermarkStore;
+  readonly deletesState?: DeletesStateStore;
   readonly warehouse: Pool;
 }): StatusSources {
   return {
     landing: context.landing,
     processed: context.processed,
     watermarks: context.watermarks,
+    ...(context.deletesState ? { deletesState: context.deletesState } : {}),
     loadLog: { read: (oldest) => readLoadLog(context.warehouse, oldest) },
   };
 }

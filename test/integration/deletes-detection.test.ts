@@ -1,6 +1,8 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { collectStatus, localStatusSources } from '../../cli/status/pipeline-status';
+import { statusAttention } from '../../cli/status/status-attention';
 import type { IngestRun } from '../../lambdas/ingest/ingest-stage';
 import { manifestKey } from '../../lambdas/shared/core/batch';
 import type { LandingManifest } from '../../lambdas/shared/core/manifest';
@@ -265,6 +267,11 @@ describe('deletes reconciliation', () => {
       ),
     ]);
     expect((await stack.deletesState.deletesState()).payment?.held?.keys).toBe(all);
+    const status = await collectStatus(localStatusSources(stack), { limit: 3 });
+    expect(status.tables.payment?.deletesHeld).toMatchObject({ keys: all, share: 1 });
+    expect(statusAttention(status)).toContainEqual(
+      expect.stringContaining(`deletes held by the guard in payment (${all} keys)`),
+    );
 
     // Other tables went on: the batch still landed.
     expect(held.manifest.tables.map((t) => t.table)).toContain('sales_order');
@@ -284,6 +291,8 @@ describe('deletes reconciliation', () => {
     expect(manifest.tables.find((t) => t.table === 'payment')?.deletes?.rows).toBe(all);
     await applyTombstones(manifest);
     expect((await stack.deletesState.deletesState()).payment?.held).toBeUndefined();
+    const after = await collectStatus(localStatusSources(stack), { limit: 3 });
+    expect(after.tables.payment?.deletesHeld).toBeUndefined();
     expect(await tombstones(await reconcile())).toEqual({});
   });
 });
