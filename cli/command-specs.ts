@@ -156,6 +156,23 @@ export const COMMANDS = {
       json,
     },
   },
+  deletes: {
+    summary: 'reconcile deletes now: the keys the source no longer has land as tombstones',
+    details:
+      "Compares each table's primary keys with the keys the warehouse holds alive, range by range,\nin an ingest run (locally a whole cycle; with --env the ingest function is invoked), and prints\nper table the keys compared and read and the tombstones landed. A run that finds more than\nDELIVERANCE_DELETES_GUARD_PERCENT (default 5) of a table gone lands none: the guard holds them\n(exit 3) until --confirm lands them.",
+    deployed: true,
+    options: {
+      env,
+      table: {
+        type: 'string',
+        value: 'T',
+        choices: SOURCE_TABLE_NAMES,
+        help: 'only this source table (default every table)',
+      },
+      confirm: { type: 'boolean', help: 'land the deletes the guard holds' },
+      json,
+    },
+  },
   analytics: {
     summary: "the analyst views' answers: a text summary, or one page of charts",
     details:
@@ -231,7 +248,8 @@ const ENVIRONMENT_HELP = `Environment: DELIVERANCE_ENV (as --env: a deployed sta
 /deliverance/<env>/operations with your own AWS credentials and region), DELIVERANCE_SOURCE_URL,
 DELIVERANCE_WAREHOUSE_URL (PostgreSQL URLs; unset = an embedded PostgreSQL under the state folder),
 DELIVERANCE_STATE_DIR (default .deliverance), DELIVERANCE_S3_ENDPOINT (unset = a local
-S3-compatible server), DELIVERANCE_OVERLAP_SECONDS, DELIVERANCE_MAX_BATCH_ROWS.`;
+S3-compatible server), DELIVERANCE_OVERLAP_SECONDS, DELIVERANCE_MAX_BATCH_ROWS,
+DELIVERANCE_DELETES_EVERY_SECONDS, DELIVERANCE_MAX_DELETES_PER_RUN, DELIVERANCE_DELETES_GUARD_PERCENT.`;
 
 /** `deliverance --help`. */
 export function generalHelp(): string {

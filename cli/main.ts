@@ -7,6 +7,7 @@ import { EXIT } from './exit-codes';
 import { loadModule } from './load-module';
 import { stateDirOf, UsageError } from './settings';
 import type * as AnalyticsModule from './commands/analytics';
+import type * as DeletesModule from './commands/deletes';
 import type * as DemoModule from './commands/demo';
 import type * as DoctorModule from './commands/doctor';
 import type * as PauseModule from './commands/pause';
@@ -63,6 +64,11 @@ const RUN: { readonly [N in CommandName]: (call: Invocation<N>) => Promise<numbe
     }),
   resync: async ({ values, env }) =>
     loadModule<typeof ResyncModule>(__filename, './commands/resync').resyncCommand({
+      ...values,
+      env,
+    }),
+  deletes: async ({ values, env }) =>
+    loadModule<typeof DeletesModule>(__filename, './commands/deletes').deletesCommand({
       ...values,
       env,
     }),

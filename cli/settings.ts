@@ -21,6 +21,10 @@ export interface CliSettings {
   readonly maxBatchRows: number;
   /** What ingest does at a new source column, per table (DELIVERANCE_SCHEMA_CONTRACT). */
   readonly schemaContract: SchemaContract;
+  /** The deletes reconciliation's tunings (contract/settings.ts). */
+  readonly deletesEverySeconds: number;
+  readonly maxDeletesPerRun: number;
+  readonly deletesGuardPercent: number;
 }
 
 export class UsageError extends Error {
@@ -42,7 +46,17 @@ export function stateDirOf(env: NodeJS.ProcessEnv = process.env): string {
  * @throws {UsageError} naming every invalid setting at once
  */
 export function readSettings(env: NodeJS.ProcessEnv = process.env): CliSettings {
-  const tunings = parseTunings(['overlapSeconds', 'maxBatchRows'], env, CLI_ENV_PREFIX);
+  const tunings = parseTunings(
+    [
+      'overlapSeconds',
+      'maxBatchRows',
+      'deletesEverySeconds',
+      'maxDeletesPerRun',
+      'deletesGuardPercent',
+    ],
+    env,
+    CLI_ENV_PREFIX,
+  );
   const contractName = `${CLI_ENV_PREFIX}${SCHEMA_CONTRACT.env}`;
   const schemaContract = parseSchemaContract(contractName, env[contractName]);
   const problems = [

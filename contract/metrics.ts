@@ -44,6 +44,13 @@ export const METRICS = {
    * column, or a new column under `freeze` (alarmed).
    */
   SchemaChangeStoppedTables: { unit: 'Count', stages: ['ingest'] },
+  /** Keys the source no longer has, landed as tombstones by a deletes reconciliation. */
+  TombstonesLanded: { unit: 'Count', stages: ['ingest'] },
+  /**
+   * A gauge, once per run that could reconcile deletes: the keys the guard holds across every
+   * table until an operator confirms them (alarmed at 1 or more; status lists them).
+   */
+  DeletesHeld: { unit: 'Count', stages: ['ingest'] },
   /** Warehouse rows written to Parquet by a batch. */
   RowsTransformed: { unit: 'Count', stages: ['transform'] },
   /** Landing objects of a batch refused and set aside. */

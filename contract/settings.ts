@@ -51,6 +51,36 @@ export const TUNINGS = {
     max: 86_400,
     unit: 'seconds',
   },
+  /**
+   * Seconds between a table's deletes reconciliations (docs/guarantees.md, "Deletes"): the first
+   * ingest run after that long compares the table's keys with the warehouse's. 0: every run.
+   */
+  deletesEverySeconds: {
+    env: 'DELETES_EVERY_SECONDS',
+    default: 86_400,
+    min: 0,
+    max: 31 * 86_400,
+    unit: 'seconds',
+  },
+  /** Tombstones per source table per run; more wait for the next run. */
+  maxDeletesPerRun: {
+    env: 'MAX_DELETES_PER_RUN',
+    default: DEFAULT_MAX_BATCH_ROWS,
+    min: 1,
+    max: 1_000_000_000,
+    unit: 'rows',
+  },
+  /**
+   * The guard: a reconciliation that finds more than this percentage of a table's keys gone
+   * lands none of them and holds them for an operator (`deliverance deletes --confirm`).
+   */
+  deletesGuardPercent: {
+    env: 'DELETES_GUARD_PERCENT',
+    default: 5,
+    min: 0,
+    max: 100,
+    unit: 'percent',
+  },
 } as const satisfies Record<string, WholeNumberSetting>;
 
 export type TuningName = keyof typeof TUNINGS;
@@ -120,7 +150,14 @@ export function schemaPolicyOf(contract: SchemaContract, table: SourceTableName)
 
 /** The tunings each stage reads; its function's environment holds exactly these. */
 export const STAGE_TUNINGS = {
-  ingest: ['overlapSeconds', 'maxBatchRows', 'futureToleranceSeconds'],
+  ingest: [
+    'overlapSeconds',
+    'maxBatchRows',
+    'futureToleranceSeconds',
+    'deletesEverySeconds',
+    'maxDeletesPerRun',
+    'deletesGuardPercent',
+  ],
   transform: [],
   load: [],
 } as const satisfies { readonly [S in StageName]: readonly TuningName[] };
@@ -153,7 +190,7 @@ export interface AccessSettings {
  * to `STAGE_ACCESS`.
  */
 interface StageResources {
-  readonly ingest: { buckets: 'landing'; databases: 'source'; parameters: true };
+  readonly ingest: { buckets: 'landing'; databases: 'source' | 'warehouse'; parameters: true };
   readonly transform: { buckets: 'landing' | 'processed'; databases: never; parameters: false };
   readonly load: { buckets: 'processed'; databases: 'warehouse'; parameters: false };
 }

@@ -21,6 +21,11 @@ export const SOURCE_ZONE_PARAMETER = 'source-zone';
  * (lambdas/ingest/schema-policy.ts). Status and doctor read it.
  */
 export const SCHEMA_CHANGES_PARAMETER = 'schema-changes';
+/**
+ * The deletes reconciliation's state, a JSON object by table (when each was last reconciled, the
+ * batch of its last tombstones, what the guard holds): `<path>/deletes`.
+ */
+export const DELETES_STATE_PARAMETER = 'deletes';
 
 /** SSM parameters by path below the stack's parameter path (`deliverance:parameterPrefix`). */
 export interface ParameterAccess {
@@ -48,7 +53,9 @@ export interface StageAccess {
 export const STAGE_ACCESS: Readonly<Record<StageName, StageAccess>> = {
   ingest: {
     storage: STORAGE_ACCESS.ingest,
-    databases: ['source'],
+    // The warehouse only to read which keys it holds, in a read-only transaction: the deletes
+    // reconciliation compares them with the source's (lambdas/ingest/deletes/).
+    databases: ['source', 'warehouse'],
     // Ingest reads the paused tables each run and never writes them.
     parameters: {
       read: [
@@ -56,8 +63,14 @@ export const STAGE_ACCESS: Readonly<Record<StageName, StageAccess>> = {
         PAUSED_TABLES_PARAMETER,
         SOURCE_ZONE_PARAMETER,
         SCHEMA_CHANGES_PARAMETER,
+        DELETES_STATE_PARAMETER,
       ],
-      write: [WATERMARK_PARAMETERS, SOURCE_ZONE_PARAMETER, SCHEMA_CHANGES_PARAMETER],
+      write: [
+        WATERMARK_PARAMETERS,
+        SOURCE_ZONE_PARAMETER,
+        SCHEMA_CHANGES_PARAMETER,
+        DELETES_STATE_PARAMETER,
+      ],
     },
     // A run that left a backlog starts the next batch itself (lambdas/ingest/backlog.ts).
     invokesItself: true,

@@ -97,6 +97,12 @@ export interface DeliveranceConfig {
    * overrides (`evolve,payment=freeze`); see contract/settings.ts.
    */
   readonly schemaContract: string;
+  /** Seconds between a table's deletes reconciliations (docs/guarantees.md, "Deletes"). */
+  readonly deletesEverySeconds: number;
+  /** Tombstones per source table per run. */
+  readonly maxDeletesPerRun: number;
+  /** The deletes guard: more than this percentage of a table gone is held for an operator. */
+  readonly deletesGuardPercent: number;
   /** SSM prefix; watermarks live under `<prefix>/watermarks/<table>`. */
   readonly watermarkParameterPrefix: string;
   /** Who receives alarm e-mails (each must confirm the subscription). */
@@ -196,6 +202,9 @@ export function readConfig(context: ContextSource): DeliveranceConfig {
   const tableSchedules = reader.tableSchedules();
   const overlapSeconds = reader.tuning('overlapSeconds');
   const futureToleranceSeconds = reader.tuning('futureToleranceSeconds');
+  const deletesEverySeconds = reader.tuning('deletesEverySeconds');
+  const maxDeletesPerRun = reader.tuning('maxDeletesPerRun');
+  const deletesGuardPercent = reader.tuning('deletesGuardPercent');
   const maxBatchRows = reader.tuning('maxBatchRows');
   const schemaContract = reader.string('schemaContract', 'evolve', (v) =>
     typeof parseSchemaContract('schemaContract', v) === 'string'
@@ -281,6 +290,9 @@ export function readConfig(context: ContextSource): DeliveranceConfig {
     maxBatchRows,
     futureToleranceSeconds,
     schemaContract,
+    deletesEverySeconds,
+    maxDeletesPerRun,
+    deletesGuardPercent,
     watermarkParameterPrefix,
     adminEmails,
     lambdaSizes,

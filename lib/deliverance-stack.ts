@@ -61,6 +61,7 @@ export class DeliveranceStack extends Stack {
     const secretKey = (id: string, arn: string | undefined) =>
       arn ? kms.Key.fromKeyArn(this, id, arn) : undefined;
 
+    const warehouseSecretKey = secretKey('WarehouseSecretKey', config.warehouseSecretKmsKeyArn);
     this.ingestion = new Ingestion(this, 'Ingestion', {
       ...options('ingest'),
       landing: this.storage.landing,
@@ -72,6 +73,12 @@ export class DeliveranceStack extends Stack {
       maxBatchRows: config.maxBatchRows,
       futureToleranceSeconds: config.futureToleranceSeconds,
       schemaContract: config.schemaContract,
+      warehouseSecret,
+      warehouseSecretKey,
+      warehouseEndpoint: config.warehouseEndpoint,
+      deletesEverySeconds: config.deletesEverySeconds,
+      maxDeletesPerRun: config.maxDeletesPerRun,
+      deletesGuardPercent: config.deletesGuardPercent,
       schedules: ingestSchedules(config),
     });
     this.transformation = new Transformation(this, 'Transformation', {
@@ -79,7 +86,6 @@ export class DeliveranceStack extends Stack {
       landing: this.storage.landing,
       processed: this.storage.processed,
     });
-    const warehouseSecretKey = secretKey('WarehouseSecretKey', config.warehouseSecretKmsKeyArn);
     this.loading = new Loading(this, 'Loading', {
       ...options('load'),
       processed: this.storage.processed,

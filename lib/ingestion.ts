@@ -38,6 +38,21 @@ export interface IngestionProps extends StageFunctionOptions {
   readonly futureToleranceSeconds?: number;
   /** A new source column: `evolve`, `freeze`, `evolve,payment=freeze`. @default 'evolve' */
   readonly schemaContract?: string;
+  /**
+   * The warehouse's connection, read only: the deletes reconciliation compares the keys it holds
+   * with the source's, in a read-only transaction.
+   */
+  readonly warehouseSecret: secretsmanager.ISecret;
+  /** The customer-managed key `warehouseSecret` is encrypted with. @default - none to grant */
+  readonly warehouseSecretKey?: kms.IKey;
+  /** Host, port and database name that win over the secret's. @default - the secret's */
+  readonly warehouseEndpoint?: DatabaseEndpoint;
+  /** Seconds between a table's deletes reconciliations. @default TUNINGS.deletesEverySeconds.default */
+  readonly deletesEverySeconds?: number;
+  /** Tombstones per table per run. @default TUNINGS.maxDeletesPerRun.default */
+  readonly maxDeletesPerRun?: number;
+  /** The guard's share of a table, in percent. @default TUNINGS.deletesGuardPercent.default */
+  readonly deletesGuardPercent?: number;
   /** One EventBridge schedule per entry; see `ingestSchedules` in config.ts. */
   readonly schedules: readonly IngestSchedule[];
 }
@@ -70,6 +85,11 @@ export class Ingestion extends Construct {
             secret: props.sourceSecret,
             secretKey: props.sourceSecretKey,
             endpoint: props.sourceEndpoint,
+          },
+          warehouse: {
+            secret: props.warehouseSecret,
+            secretKey: props.warehouseSecretKey,
+            endpoint: props.warehouseEndpoint,
           },
         },
         parameterPrefix: props.watermarkParameterPrefix,

@@ -15,7 +15,11 @@ import {
   type ReplayedStage,
 } from '../contract/operations';
 import { MANIFEST_PREFIX, RUNS_PREFIX } from '../contract/key-layout';
-import { SCHEMA_CHANGES_PARAMETER, type DatabaseRole } from '../contract/stage-access';
+import {
+  DELETES_STATE_PARAMETER,
+  SCHEMA_CHANGES_PARAMETER,
+  type DatabaseRole,
+} from '../contract/stage-access';
 import type { DatabaseConnection } from './grants';
 import type { WatchedQueue } from './monitoring';
 import { acknowledge, nagArn, prefixFindings } from './nag';
@@ -111,7 +115,7 @@ export class OperatorAccess extends Construct {
     this.policy = new iam.ManagedPolicy(this, 'Policy', {
       managedPolicyName: `${props.namePrefix}-operator`,
       description:
-        'Deliverance: the deliverance command line against this stack (status, doctor, replay, redrive, pause, resume, resync)',
+        'Deliverance: the deliverance command line against this stack (status, doctor, replay, redrive, pause, resume, resync, deletes)',
       statements: [
         statement('FindTheStack', ['ssm:GetParameter'], [this.parameter.parameterArn]),
         // status reads them; pause/resume write the paused tables, resync sets a watermark back.
@@ -147,6 +151,18 @@ export class OperatorAccess extends Construct {
           'ReplayAndRedrive',
           ['lambda:InvokeFunction'],
           replayed.map((fn) => fn.functionArn),
+        ),
+        // deletes --env: a reconciliation now is an ingest run asked for it.
+        statement(
+          'ReconcileDeletes',
+          ['lambda:InvokeFunction'],
+          [props.functions.ingest.functionArn],
+        ),
+        // status shows what the deletes guard holds.
+        statement(
+          'DeletesState',
+          ['ssm:GetParameter'],
+          [parameterArn(`${prefix}/${DELETES_STATE_PARAMETER}`)],
         ),
         statement(
           'QueueDepths',

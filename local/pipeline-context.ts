@@ -10,6 +10,7 @@ import {
 import { LOCAL_BUDGET_MS, sessionBounds } from '../lambdas/shared/adapters/session-bounds';
 import type { ObjectStore } from '../lambdas/shared/ports/object-store';
 import type { WatermarkStore } from '../lambdas/shared/ports/watermark-store';
+import type { DeletesStateStore } from '../lambdas/shared/ports/deletes-state-store';
 import { LOCAL_BUCKETS } from './local-stack';
 
 /** The adapters a local run wires to the stages: the same ones Lambda uses, but for SSM. */
@@ -19,6 +20,8 @@ export interface PipelineContext {
   readonly landing: ObjectStore;
   readonly processed: ObjectStore;
   readonly watermarks: WatermarkStore;
+  /** The deletes reconciliation's state, in the state folder beside the watermarks. */
+  readonly deletesState: DeletesStateStore;
   close(): Promise<void>;
 }
 
@@ -38,6 +41,7 @@ export function localWatermarkStore(stateDir: string): FileWatermarkStore {
 export function openPipeline(settings: PipelineSettings): PipelineContext {
   const s3 = createS3Client(settings.s3);
   const buckets = settings.buckets ?? LOCAL_BUCKETS;
+  const watermarks = localWatermarkStore(settings.stateDir);
   const source = createPool(
     { connectionString: settings.sourceUrl, ...sessionBounds('ingest', LOCAL_BUDGET_MS) },
     6,
@@ -53,7 +57,8 @@ export function openPipeline(settings: PipelineSettings): PipelineContext {
     warehouse,
     landing: new S3ObjectStore(s3, buckets.landing),
     processed: new S3ObjectStore(s3, buckets.processed),
-    watermarks: localWatermarkStore(settings.stateDir),
+    watermarks,
+    deletesState: watermarks,
     async close() {
       await Promise.all([source.end(), warehouse.end()]);
       s3.destroy();

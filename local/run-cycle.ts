@@ -2,7 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SchemaContract } from '../contract/settings';
-import { ingestStage, type IngestRun } from '../lambdas/ingest/ingest-stage';
+import {
+  ingestStage,
+  type IngestEvent,
+  type IngestRun,
+  type IngestStageOptions,
+} from '../lambdas/ingest/ingest-stage';
 import { loadStage, migrateSchema, type LoadRun } from '../lambdas/load/load-stage';
 import { newBatchId } from '../lambdas/shared/core/batch';
 import type { SourceTableName } from '../lambdas/shared/core/catalogue';
@@ -22,6 +27,12 @@ export interface CycleOptions {
   readonly schemaContract?: SchemaContract;
   /** Hears each stage of each batch, and each table it finishes, as the cycle goes. */
   readonly progress?: StageProgress;
+  /** A deletes reconciliation asked for now (`deliverance deletes`), whatever the schedule. */
+  readonly deletes?: IngestEvent['deletes'];
+  /** The deletes reconciliation's tunings; their defaults when absent. */
+  readonly deletesTunings?: Partial<
+    Pick<IngestStageOptions, 'deletesEverySeconds' | 'maxDeletesPerRun' | 'deletesGuardPercent'>
+  >;
 }
 
 export interface CycleResult {
@@ -156,7 +167,16 @@ export async function ingestBatch(
     overlapSeconds: options.overlapSeconds,
     maxBatchRows: options.maxBatchRows,
     schemaContract: options.schemaContract,
-  }).handle(options.tables ? { tables: options.tables } : {}, batchId);
+    warehouse: async () => context.warehouse,
+    deletesState: context.deletesState,
+    ...options.deletesTunings,
+  }).handle(
+    {
+      ...(options.tables ? { tables: options.tables } : {}),
+      ...(options.deletes ? { deletes: options.deletes } : {}),
+    },
+    batchId,
+  );
   progress?.end('ingest');
   return run;
 }

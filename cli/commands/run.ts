@@ -63,6 +63,7 @@ export async function runCommand(options: { json?: boolean; verbose?: boolean })
         overlapSeconds: settings.overlapSeconds,
         maxBatchRows: settings.maxBatchRows,
         schemaContract: settings.schemaContract,
+        deletesTunings: settings,
         progress,
       },
       (cycle, backfill) => {

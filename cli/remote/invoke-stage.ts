@@ -8,6 +8,10 @@ export type InvocationOutcome =
   | { readonly ok: true; readonly batches: readonly { batchId: string; skipped: boolean }[] }
   | { readonly ok: false; readonly error: string };
 
+/** What a function answered: its result, or its error in one line. */
+export type InvocationAnswer =
+  { readonly ok: true; readonly payload: unknown } | { readonly ok: false; readonly error: string };
+
 /**
  * Invokes a stage's function with `event` and waits for it (`RequestResponse`), as Lambda's own
  * retry of that event would run it. A function error is an outcome, not a throw: the caller
@@ -18,6 +22,30 @@ export async function invokeStage(
   stage: ReplayedStage,
   event: unknown,
 ): Promise<InvocationOutcome> {
+  const answer = await invokeFunction(stack, stage, event);
+  if (!answer.ok) return answer;
+  const { payload } = answer;
+  const results = (Array.isArray(payload) ? payload : [payload]) as {
+    batchId?: string;
+    skipped?: boolean;
+  }[];
+  return {
+    ok: true,
+    batches: results
+      .filter((r) => typeof r?.batchId === 'string')
+      .map((r) => ({ batchId: r.batchId as string, skipped: r.skipped === true })),
+  };
+}
+
+/**
+ * Invokes the function of `stage` with `event` and waits for its answer (`deliverance deletes
+ * --env` asks ingest for a reconciliation this way).
+ */
+export async function invokeFunction(
+  stack: DeployedStack,
+  stage: ReplayedStage | 'ingest',
+  event: unknown,
+): Promise<InvocationAnswer> {
   const functionName = stack.operations.functions[stage];
   const answer = await stack.clients.lambda.send(
     new InvokeCommand({
@@ -37,16 +65,7 @@ export async function invokeStage(
   if (isStageFault(payload)) {
     return { ok: false, error: `${payload.fault.name}: ${payload.fault.message}` };
   }
-  const results = (Array.isArray(payload) ? payload : [payload]) as {
-    batchId?: string;
-    skipped?: boolean;
-  }[];
-  return {
-    ok: true,
-    batches: results
-      .filter((r) => typeof r?.batchId === 'string')
-      .map((r) => ({ batchId: r.batchId as string, skipped: r.skipped === true })),
-  };
+  return { ok: true, payload };
 }
 
 /** One line for an outcome: `transform of 2026…: done` or the function's error. */

@@ -1,6 +1,7 @@
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { AlarmStatus, DeadLetterDepth, StatusSources } from '../status/pipeline-status';
+import { SsmWatermarkStore } from '../../lambdas/shared/adapters/ssm-watermark-store';
 import type { DeployedStack } from './deployed-stack';
 
 /** DescribeAlarms takes at most 100 names per request. */
@@ -17,6 +18,10 @@ export function remoteStatusSources(stack: DeployedStack): StatusSources {
     landing: stack.landing,
     processed: stack.processed,
     watermarks: stack.watermarks,
+    deletesState: new SsmWatermarkStore(
+      stack.operations.watermarkParameterPrefix,
+      stack.clients.ssm,
+    ),
     deployment: {
       environment: stack.environment,
       deadLetters: () =>

@@ -18,6 +18,11 @@ import {
   type RunRecord,
 } from '../../lambdas/shared/ports/run-log';
 import type { WatermarkStore } from '../../lambdas/shared/ports/watermark-store';
+import type {
+  DeletesState,
+  DeletesStateStore,
+  HeldDeletes,
+} from '../../lambdas/shared/ports/deletes-state-store';
 import type { Pool } from 'pg';
 import { olderParkedBatches } from './older-parked-batches';
 
@@ -90,6 +95,11 @@ export interface TableStatus {
    * table its keys reach (contract/source-deletes.ts), and how many; absent when none did.
    */
   readonly deletesApplied?: DeletesApplied;
+  /**
+   * The keys the deletes guard holds for an operator's `deliverance deletes --confirm`, how many
+   * (at least), their share of the table and when; absent when none are held.
+   */
+  readonly deletesHeld?: HeldDeletes;
 }
 
 export interface DeletesApplied {
@@ -184,6 +194,8 @@ export interface StatusSources {
   readonly landing: ObjectStore;
   readonly processed: ObjectStore;
   readonly watermarks: WatermarkStore;
+  /** The deletes reconciliation's state: what its guard holds. */
+  readonly deletesState?: DeletesStateStore;
   /** Absent: the run log's load records stand in (a deployed warehouse sits in its VPC). */
   readonly loadLog?: { read(oldestBatchId: string | undefined): Promise<LoadLogSummary> };
   readonly deployment?: {
@@ -329,10 +341,11 @@ export async function collectStatus(
   const loadedRecords = records.filter((r) => r.load?.state === 'success').map((r) => r.batchId);
   const logged = await sources.loadLog?.read(batchIds.at(-1));
   const loaded = new Set([...(logged?.loaded ?? []), ...loadedRecords]);
-  const [watermarks, paused, schemaChanges, deadLetters, alarms] = await Promise.all([
+  const [watermarks, paused, schemaChanges, deletes, deadLetters, alarms] = await Promise.all([
     Promise.all(SOURCE_TABLE_NAMES.map((t) => sources.watermarks.read(t))),
     sources.watermarks.paused(),
     sources.watermarks.schemaChanges(),
+    sources.deletesState?.deletesState() ?? ({} as DeletesState),
     sources.deployment?.deadLetters() ?? null,
     sources.deployment?.alarms() ?? null,
   ]);
@@ -406,6 +419,7 @@ export async function collectStatus(
         load: last?.stages.load.state ?? 'none',
       },
       ...(deletesApplied ? { deletesApplied } : {}),
+      ...(deletes[table]?.held ? { deletesHeld: deletes[table]?.held } : {}),
     };
   }
 
@@ -525,12 +539,14 @@ export function localStatusSources(context: {
   readonly landing: ObjectStore;
   readonly processed: ObjectStore;
   readonly watermarks: WatermarkStore;
+  readonly deletesState?: DeletesStateStore;
   readonly warehouse: Pool;
 }): StatusSources {
   return {
     landing: context.landing,
     processed: context.processed,
     watermarks: context.watermarks,
+    ...(context.deletesState ? { deletesState: context.deletesState } : {}),
     loadLog: { read: (oldest) => readLoadLog(context.warehouse, oldest) },
   };
 }

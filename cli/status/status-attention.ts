@@ -14,6 +14,9 @@ export function statusAttention(status: PipelineStatus): string[] {
   const paused = tables.filter(([, t]) => t.pause === 'paused').map(([name]) => name);
   const future = tables.filter(([, t]) => t.futureStamped !== null).map(([name]) => name);
   const stopped = tables.filter(([, t]) => t.schema === 'stopped').map(([name]) => name);
+  const held = tables.flatMap(([name, t]) =>
+    t.deletesHeld ? [`${name} (${count(t.deletesHeld.keys, 'key')})`] : [],
+  );
   const setAside = status.runs.filter((r) => (r.stages.transform.setAside ?? 0) > 0);
   const deadLetters = (status.deadLetters ?? []).filter((q) => q.messages > 0);
   const alarms = (status.alarms ?? []).filter((a) => a.state === 'ALARM');
@@ -29,6 +32,9 @@ export function statusAttention(status: PipelineStatus): string[] {
       ? [`rows set aside in ${count(setAside.length, 'batch', 'batches')}`]
       : []),
     ...(future.length > 0 ? [`rows stamped in the future in ${future.join(', ')}`] : []),
+    ...(held.length > 0
+      ? [`deletes held by the guard in ${held.join(', ')}: deliverance deletes --table T --confirm`]
+      : []),
     ...deadLetters.map((q) => `${count(q.messages, 'message')} in ${q.name}`),
     ...alarms.map((a) => `alarm ${a.name} in ALARM`),
   ];

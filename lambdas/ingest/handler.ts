@@ -20,18 +20,23 @@ export const handler = stageHandler(
   ): Promise<IngestRun> => {
     const settings = readStageSettings('ingest', process.env);
     const source = stageDatabase(() => settings.databases.source, 'ingest', context, 4);
+    // Read only, one connection: the deletes reconciliation compares its keys with the source's.
+    const warehouse = stageDatabase(() => settings.databases.warehouse, 'ingest', context, 1);
+    const watermarks = new SsmWatermarkStore(settings.parameterPrefix);
     try {
       return await ingestStage({
         landing: new S3ObjectStore(s3, settings.buckets.landing),
         source: source.open,
-        watermarks: new SsmWatermarkStore(settings.parameterPrefix),
+        warehouse: warehouse.open,
+        watermarks,
+        deletesState: watermarks,
         ...settings.tunings,
         schemaContract: settings.schemaContract,
         continueWith: new LambdaSelfInvoker(context.functionName),
         ...stageHooks(telemetry, metricsOf),
       }).handle(event);
     } finally {
-      await source.end();
+      await Promise.all([source.end(), warehouse.end()]);
     }
   },
 );

@@ -12,16 +12,24 @@ import type { ObjectStore } from '../shared/ports/object-store';
 import type { SelfInvoker } from '../shared/ports/self-invoker';
 import type { StageLogger } from '../shared/ports/stage-logger';
 import type { WatermarkStore } from '../shared/ports/watermark-store';
+import type { DeletesStateStore } from '../shared/ports/deletes-state-store';
+import { TUNINGS } from '../../contract/settings';
 import { landedTables, recordStageRun } from '../shared/run-recording';
 import { ScopedObjectStore } from '../shared/scoped-object-store';
 import type { BatchKeys, StageReport } from '../shared/stage-report';
 import { timed, type StageTiming } from '../shared/timed';
 import { continueBacklog, type BacklogOutcome } from './backlog';
+import type { DeletesOptions } from './deletes/reconcile-deletes';
 import { runIngest, type IngestResult } from './ingest';
 
 /** What ingest is invoked with: the schedule may name the tables it is for, else all are read. */
 export interface IngestEvent {
   readonly tables?: readonly string[];
+  /**
+   * A deletes reconciliation asked for now (`deliverance deletes`) of these tables (all when
+   * absent), `confirm` landing what the guard holds.
+   */
+  readonly deletes?: { readonly tables?: readonly string[]; readonly confirm?: boolean };
 }
 
 export interface IngestStageOptions {
@@ -42,6 +50,16 @@ export interface IngestStageOptions {
   readonly futureToleranceSeconds?: number;
   /** What a table does at a new source column (see runIngest). Evolve everywhere by default. */
   readonly schemaContract?: SchemaContract;
+  /**
+   * The warehouse, read only to compare its keys with the source's, and where the deletes
+   * reconciliation keeps its state: with both, ingest reconciles deletes when due.
+   */
+  readonly warehouse?: () => Promise<Pool>;
+  readonly deletesState?: DeletesStateStore;
+  /** The deletes reconciliation's tunings (contract/settings.ts); their defaults when absent. */
+  readonly deletesEverySeconds?: number;
+  readonly maxDeletesPerRun?: number;
+  readonly deletesGuardPercent?: number;
   /**
    * Starts the next batch of a backlog at once (Lambda invokes itself). Without one, a capped
    * run leaves the rest to its caller (the local runner loops).
@@ -103,6 +121,7 @@ export function ingestStage(options: IngestStageOptions): IngestStage {
             schemaContract: options.schemaContract,
             tables,
             batchId,
+            deletes: deletesOf(options, event),
           });
         }),
     );
@@ -127,12 +146,34 @@ export function ingestStage(options: IngestStageOptions): IngestStage {
   };
 }
 
+function deletesOf(options: IngestStageOptions, event: IngestEvent): DeletesOptions | undefined {
+  if (!options.warehouse || !options.deletesState) return undefined;
+  const request = event.deletes;
+  const tables = request ? namedTables(request.tables) : undefined;
+  return {
+    warehouse: options.warehouse,
+    state: options.deletesState,
+    settings: {
+      everySeconds: options.deletesEverySeconds ?? TUNINGS.deletesEverySeconds.default,
+      maxPerRun: options.maxDeletesPerRun ?? TUNINGS.maxDeletesPerRun.default,
+      guardPercent: options.deletesGuardPercent ?? TUNINGS.deletesGuardPercent.default,
+    },
+    ...(request
+      ? { request: { ...(tables ? { tables } : {}), confirm: request.confirm === true } }
+      : {}),
+  };
+}
+
 function tablesOf(event: IngestEvent): SourceTableName[] | undefined {
-  if (!event.tables) return undefined;
-  const unknown = event.tables.filter((t) => !isSourceTableName(t));
+  return namedTables(event.tables);
+}
+
+function namedTables(names: readonly string[] | undefined): SourceTableName[] | undefined {
+  if (!names) return undefined;
+  const unknown = names.filter((t) => !isSourceTableName(t));
   if (unknown.length > 0)
     throw new ConfigurationError(
       `The ingest event names unknown tables: ${unknown.join(', ')}; name tables of ${SOURCE_TABLE_NAMES.join(', ')}`,
     );
-  return event.tables as SourceTableName[];
+  return names as SourceTableName[];
 }

@@ -14,6 +14,11 @@ import { recordedChange } from '../shared/core/schema-changes';
 import type { ObjectStore } from '../shared/ports/object-store';
 import type { StageLogger } from '../shared/ports/stage-logger';
 import type { WatermarkStore } from '../shared/ports/watermark-store';
+import {
+  reconcileDeletes,
+  type DeletesOptions,
+  type DeletesOutcome,
+} from './deletes/reconcile-deletes';
 import { extractTable } from './extract';
 import { findFutureStamped, futureBound, type FutureStamped } from './future-stamped';
 import { overCap } from './extract-query';
@@ -65,6 +70,11 @@ export interface IngestOptions {
   readonly futureToleranceSeconds?: number;
   /** What a table does at a new source column (contract/settings.ts); evolve by default. */
   readonly schemaContract?: SchemaContract;
+  /**
+   * The deletes reconciliation of the tables this batch reads, when due (docs/guarantees.md,
+   * "Deletes"); none without.
+   */
+  readonly deletes?: DeletesOptions;
 }
 
 export interface IngestResult {
@@ -90,6 +100,8 @@ export interface IngestResult {
   readonly zoneStepBack?: ZoneStepBack;
   /** Tables a schema change stopped, and those held after them (schema-policy.ts). */
   readonly schema: Pick<SchemaOutcome, 'stopped' | 'held' | 'changes'>;
+  /** The deletes reconciliation of this run, when ingest was given one. */
+  readonly deletes?: Omit<DeletesOutcome, 'landed' | 'state'>;
 }
 
 /**
@@ -222,13 +234,28 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
     }
   });
 
+  // After every table's rows were read: a tombstone is never older than a row of its batch.
+  const deletes = options.deletes
+    ? await reconcileDeletes(
+        options.source,
+        options.landing,
+        batchId,
+        plan.read.map((t) => t.name),
+        options.deletes,
+        now(),
+        log,
+      )
+    : undefined;
   const manifest: LandingManifest = {
     kind: 'landing',
     version: 1,
     batchId,
     startedAt: startedAt.toISOString(),
     finishedAt: now().toISOString(),
-    tables: landed.map((l) => l.entry),
+    tables: landed.map(({ entry }) => {
+      const tombstones = deletes?.landed.get(entry.table);
+      return tombstones ? { ...entry, deletes: tombstones } : entry;
+    }),
     ...(schema.changes.length > 0 ? { schemaChanges: schema.changes.map(recordedChange) } : {}),
   };
   const key = manifestKey(batchId);
@@ -246,6 +273,7 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
     clock,
     landed.map((l) => l.entry.table),
   );
+  if (deletes) await options.deletes?.state.setDeletesState(deletes.state);
   // A batch that finished a backfill read its window as of the backfill's start: what changed
   // since is for the next batch, so that one follows at once too.
   const caughtUp =
@@ -260,6 +288,7 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
     futureStamped,
     ...(step ? { zoneStepBack: step } : {}),
     schema: { stopped: schema.stopped, held: schema.held, changes: schema.changes },
+    ...(deletes ? { deletes: { tables: deletes.tables, heldKeys: deletes.heldKeys } } : {}),
   };
 }
 

@@ -19,6 +19,15 @@ export function metricsOf(report: IngestReport): MetricPoint<'ingest'>[] {
     { name: 'SourceClockStepBack', value: run.zoneStepBack?.seconds ?? 0 },
     { name: 'SchemaChangeStoppedTables', value: run.schema.stopped.length },
     { name: 'StageDurationMs', value: run.seconds * 1000 },
+    ...(run.deletes
+      ? [
+          {
+            name: 'TombstonesLanded' as const,
+            value: run.deletes.tables.reduce((sum, t) => sum + t.landed, 0),
+          },
+          { name: 'DeletesHeld' as const, value: run.deletes.heldKeys },
+        ]
+      : []),
     ...(run.backlog === 'next-batch-started'
       ? [{ name: 'BacklogBatchStarted' as const, value: 1 }]
       : []),

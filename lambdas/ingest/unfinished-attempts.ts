@@ -1,5 +1,6 @@
 import {
   batchIdFromManifestKey,
+  batchIdOfDeletesKey,
   batchIdOfLandingKey,
   batchTime,
   daysBack,
@@ -61,7 +62,7 @@ export async function removeUnfinishedAttempts(
     landing.list(`${table}/`, `${table}/${after}`),
   );
   const unfinished = listed.flat().flatMap((key) => {
-    const id = batchIdOfLandingKey(key);
+    const id = batchIdOfLandingKey(key) ?? batchIdOfDeletesKey(key);
     return id !== undefined && id < batchId && !finished.has(id) ? [{ key, id }] : [];
   });
   const keys = unfinished.map((u) => u.key);

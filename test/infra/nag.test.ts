@@ -88,7 +88,7 @@ describe("the reason a stage's wildcards are acknowledged with", () => {
       'Load, as contract/stage-access.ts declares it: on processed it reads each warehouse table prefix, manifests/; writes quarantine/, runs/; lists manifests/, quarantine/; reads, or finds missing, runs/. Batch ids and tables are only known at run time, so each wildcard stops at the prefix it is granted on.',
     );
     expect(accessReason('Ingest', STAGE_ACCESS.ingest)).toContain(
-      'deletes each source table prefix; it reads the SSM parameters under <prefix>/watermarks/, <prefix>/paused-tables, <prefix>/source-zone, <prefix>/schema-changes and writes those under <prefix>/watermarks/, <prefix>/source-zone, <prefix>/schema-changes.',
+      'deletes each source table prefix; it reads the SSM parameters under <prefix>/watermarks/, <prefix>/paused-tables, <prefix>/source-zone, <prefix>/schema-changes, <prefix>/deletes and writes those under <prefix>/watermarks/, <prefix>/source-zone, <prefix>/schema-changes, <prefix>/deletes.',
     );
   });
 });

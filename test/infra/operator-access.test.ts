@@ -75,6 +75,8 @@ describe('the operator access of the stack', () => {
       ListRunLog: ['s3:ListBucket'],
       DecryptObjects: ['kms:Decrypt'],
       ReplayAndRedrive: ['lambda:InvokeFunction'],
+      ReconcileDeletes: ['lambda:InvokeFunction'],
+      DeletesState: ['ssm:GetParameter'],
       QueueDepths: ['sqs:GetQueueAttributes'],
       Redrive: ['sqs:DeleteMessage', 'sqs:ReceiveMessage'],
       AlarmStates: ['cloudwatch:DescribeAlarms'],

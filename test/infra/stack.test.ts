@@ -242,11 +242,15 @@ describe('functions', () => {
           ...common,
           LANDING_BUCKET: landing,
           SOURCE_SECRET_ID: 'deliverance/totesys',
+          WAREHOUSE_SECRET_ID: 'deliverance/warehouse',
           WATERMARK_PARAMETER_PREFIX: '/deliverance/dev',
           OVERLAP_SECONDS: '300',
           MAX_BATCH_ROWS: '500000',
           FUTURE_TOLERANCE_SECONDS: '300',
           SCHEMA_CONTRACT: 'evolve',
+          DELETES_EVERY_SECONDS: '86400',
+          MAX_DELETES_PER_RUN: '500000',
+          DELETES_GUARD_PERCENT: '5',
         }),
       },
     });
@@ -334,6 +338,9 @@ describe('functions', () => {
       overlapSeconds: 60,
       maxBatchRows: 1000,
       futureToleranceSeconds: TUNINGS.futureToleranceSeconds.default,
+      deletesEverySeconds: TUNINGS.deletesEverySeconds.default,
+      maxDeletesPerRun: TUNINGS.maxDeletesPerRun.default,
+      deletesGuardPercent: TUNINGS.deletesGuardPercent.default,
     });
   });
 
@@ -484,7 +491,8 @@ describe('permissions', () => {
 
   it('lets ingest read and write its watermark parameters and read the totesys secret', () => {
     // The watermarks, the source's UTC offset each was read at (lambdas/ingest/zone-step.ts), and
-    // the schema changes standing (lambdas/ingest/schema-policy.ts).
+    // the schema changes standing (lambdas/ingest/schema-policy.ts), and the deletes
+    // reconciliation's state (lambdas/ingest/deletes/).
     const parameterWrites = statementsOf(dev, 'ingest').filter((s) =>
       actions(s).includes('ssm:PutParameter'),
     );
@@ -497,6 +505,7 @@ describe('permissions', () => {
       [
         ['ssm:GetParameter', 'ssm:PutParameter'],
         [
+          ':parameter/deliverance/dev/deletes*',
           ':parameter/deliverance/dev/schema-changes*',
           ':parameter/deliverance/dev/source-zone*',
           ':parameter/deliverance/dev/watermarks/*',
@@ -582,11 +591,13 @@ describe('permissions', () => {
     expect(decrypts('ingest', sourceKey)).toEqual(
       viaSecretsManager(sourceKey, FULL_CONTEXT['deliverance:sourceSecret']),
     );
-    expect(decrypts('load', warehouseKey)).toEqual(
-      viaSecretsManager(warehouseKey, FULL_CONTEXT['deliverance:warehouseSecret']),
-    );
+    // Ingest reads the warehouse's keys too, for the deletes reconciliation.
+    for (const stage of ['ingest', 'load']) {
+      expect(decrypts(stage, warehouseKey)).toEqual(
+        viaSecretsManager(warehouseKey, FULL_CONTEXT['deliverance:warehouseSecret']),
+      );
+    }
     expect([
-      ...decrypts('ingest', warehouseKey),
       ...decrypts('transform', sourceKey),
       ...decrypts('transform', warehouseKey),
       ...decrypts('load', sourceKey),
@@ -598,7 +609,11 @@ describe('permissions', () => {
       JSON.stringify((s as { Condition?: unknown }).Condition ?? {}).includes('kms:ViaService'),
     );
     expect(viaSecretsManager).toEqual([]);
-    const { template } = synthesize({ ...FULL_CONTEXT, 'deliverance:sourceSecretKmsKeyArn': '' });
+    const { template } = synthesize({
+      ...FULL_CONTEXT,
+      'deliverance:sourceSecretKmsKeyArn': '',
+      'deliverance:warehouseSecretKmsKeyArn': '',
+    });
     expect(JSON.stringify(statementsOf(template, 'ingest'))).not.toContain('kms:ViaService');
   });
 
@@ -820,7 +835,7 @@ describe('monitoring', () => {
 
   it('notifies the topic of every alarm and of its recovery', () => {
     const alarms = dev.findResources('AWS::CloudWatch::Alarm');
-    expect(Object.keys(alarms)).toHaveLength(18);
+    expect(Object.keys(alarms)).toHaveLength(19);
     const topic = { Ref: Object.keys(dev.findResources('AWS::SNS::Topic'))[0] };
     for (const alarm of Object.values(alarms)) {
       expect((alarm as Resource).Properties).toMatchObject({

@@ -2,23 +2,27 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { OperatedWatermarkStore } from '../ports/watermark-store';
 import { pendingSchemaChangesOf, type PendingSchemaChange } from '../core/schema-changes';
+import type { DeletesState, DeletesStateStore } from '../ports/deletes-state-store';
 import { zoneOffsetsOf } from '../core/zone-offsets';
 
 /**
  * Watermarks in one JSON file under the local state folder, the paused tables in
  * `paused-tables.json` beside it, the source's UTC offset each was read at in `source-zone.json`,
- * and the schema changes the last ingest found in `schema-changes.json`. Writes go to a temporary file that is renamed over the old
+ * the schema changes the last ingest found in `schema-changes.json`, and the deletes reconciliation's
+ * state in `deletes.json`. Writes go to a temporary file that is renamed over the old
  * one, so a crash never leaves a half-written file.
  */
-export class FileWatermarkStore implements OperatedWatermarkStore {
+export class FileWatermarkStore implements OperatedWatermarkStore, DeletesStateStore {
   private readonly pausedPath: string;
   private readonly zonePath: string;
   private readonly schemaPath: string;
+  private readonly deletesPath: string;
 
   constructor(private readonly path: string) {
     this.pausedPath = join(dirname(path), 'paused-tables.json');
     this.zonePath = join(dirname(path), 'source-zone.json');
     this.schemaPath = join(dirname(path), 'schema-changes.json');
+    this.deletesPath = join(dirname(path), 'deletes.json');
   }
 
   private async readAll(): Promise<Record<string, string>> {
@@ -75,6 +79,18 @@ export class FileWatermarkStore implements OperatedWatermarkStore {
 
   setSchemaChanges(changes: readonly PendingSchemaChange[]): Promise<void> {
     return writeJson(this.schemaPath, changes);
+  }
+
+  async deletesState(): Promise<DeletesState> {
+    return (await readJson<DeletesState>(this.deletesPath)) ?? {};
+  }
+
+  setDeletesState(state: DeletesState): Promise<void> {
+    return writeJson(this.deletesPath, state);
+  }
+
+  locateDeletesState(): string {
+    return this.deletesPath;
   }
 }
 

@@ -1,24 +1,30 @@
 import { DeleteParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import { pausedTablesParameterName } from '../../../contract/operations';
-import { SCHEMA_CHANGES_PARAMETER, SOURCE_ZONE_PARAMETER } from '../../../contract/stage-access';
+import {
+  DELETES_STATE_PARAMETER,
+  SCHEMA_CHANGES_PARAMETER,
+  SOURCE_ZONE_PARAMETER,
+} from '../../../contract/stage-access';
 import { ConfigurationError, PipelineError, TransientError } from '../core/pipeline-error';
 import { pendingSchemaChangesOf, type PendingSchemaChange } from '../core/schema-changes';
 import { zoneOffsetsOf } from '../core/zone-offsets';
 import { failFastClient } from './fail-fast-client';
 import type { OperatedWatermarkStore } from '../ports/watermark-store';
+import type { DeletesState, DeletesStateStore } from '../ports/deletes-state-store';
 
 /**
  * Watermarks in SSM Parameter Store, one String parameter per table:
  * `<prefix>/watermarks/<table>` (for example `/deliverance/prod/watermarks/sales_order`), and
  * the tables an operator paused as a JSON array in `<prefix>/paused-tables` (absent: none), and
- * the source's UTC offset each watermark was read at in `<prefix>/source-zone`, and the schema
- * changes the last ingest found standing in `<prefix>/schema-changes`.
+ * the source's UTC offset each watermark was read at in `<prefix>/source-zone`, the schema
+ * changes the last ingest found standing in `<prefix>/schema-changes`, and the deletes
+ * reconciliation's state as a JSON object in `<prefix>/deletes`.
  * One parameter per table lets tables advance independently (per-table schedules) and lets
  * IAM grant the ingest function exactly the parameters under its prefix.
  * Reads bypass the Powertools cache: a stale watermark would re-read or skip a window.
  */
-export class SsmWatermarkStore implements OperatedWatermarkStore {
+export class SsmWatermarkStore implements OperatedWatermarkStore, DeletesStateStore {
   private readonly provider: SSMProvider;
   private readonly client: SSMClient;
 
@@ -87,6 +93,31 @@ export class SsmWatermarkStore implements OperatedWatermarkStore {
 
   private schemaChangesParameterName(): string {
     return `${this.prefix.replace(/\/$/, '')}/${SCHEMA_CHANGES_PARAMETER}`;
+  }
+
+  async deletesState(): Promise<DeletesState> {
+    const name = this.deletesParameterName();
+    const value = await this.get(name, 'the deletes state');
+    if (value === undefined) return {};
+    const state = parseJson(value);
+    if (typeof state !== 'object' || state === null || Array.isArray(state)) {
+      throw new ConfigurationError(
+        `SSM parameter ${name} is not a JSON object of tables: delete it, and every table is reconciled on the next run`,
+      );
+    }
+    return state as DeletesState;
+  }
+
+  setDeletesState(state: DeletesState): Promise<void> {
+    return this.set(this.deletesParameterName(), JSON.stringify(state), 'the deletes state');
+  }
+
+  locateDeletesState(): string {
+    return `the SSM parameter ${this.deletesParameterName()}`;
+  }
+
+  private deletesParameterName(): string {
+    return `${this.prefix.replace(/\/$/, '')}/${DELETES_STATE_PARAMETER}`;
   }
 
   private zoneParameterName(): string {

@@ -68,6 +68,12 @@ export function batchIdOfLandingKey(key: string): string | undefined {
   return match?.[1] && isBatchId(match[1]) ? match[1] : undefined;
 }
 
+/** The batch id a landing deletes object names (`deletesKey` read back), or undefined. */
+export function batchIdOfDeletesKey(key: string): string | undefined {
+  const match = /^[^/]+\/([^/.]+)\.deletes\.jsonl$/.exec(key);
+  return match?.[1] && isBatchId(match[1]) ? match[1] : undefined;
+}
+
 /** Whether `key` is one of the landing objects `landingKey` names for this table and batch. */
 export function isLandingKeyOf(key: string, table: string, batchId: string): boolean {
   return key.startsWith(`${table}/`) && batchIdOfLandingKey(key) === batchId;

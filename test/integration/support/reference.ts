@@ -62,14 +62,17 @@ const versions = (table: (typeof FACT_SOURCES)[number]) => `${HISTORY}.${table}`
 const DELETABLE = Object.keys(DELETED_KEYS_REACH) as SourceTableName[];
 const gone = (table: SourceTableName) => `${HISTORY}.gone_${table}`;
 const keyOf = (table: SourceTableName) => SOURCE_TABLES[table].primaryKey;
+/** The catalogue's columns only: a column the source gained since is not the reference's. */
+const catalogueColumns = (table: SourceTableName, alias: string) =>
+  SOURCE_TABLES[table].columns.map((c) => `${alias}.${c.name}`).join(', ');
 
 /**
  * A source table's rows and, for each key it no longer has, the row as it was last deleted:
  * what a dimension built from it must show.
  */
 const everyRow = (table: SourceTableName) =>
-  `(SELECT * FROM public.${table} UNION ALL
-    (SELECT DISTINCT ON (g.${keyOf(table)}) g.* FROM ${gone(table)} g
+  `(SELECT ${catalogueColumns(table, 'p')} FROM public.${table} p UNION ALL
+    (SELECT DISTINCT ON (g.${keyOf(table)}) ${catalogueColumns(table, 'g')} FROM ${gone(table)} g
       WHERE NOT EXISTS (SELECT 1 FROM public.${table} x WHERE x.${keyOf(table)} = g.${keyOf(table)})
       ORDER BY g.${keyOf(table)}, g.last_updated DESC))`;
 

@@ -45,6 +45,9 @@ describe('stage settings', () => {
       overlapSeconds: 300,
       maxBatchRows: 500_000,
       futureToleranceSeconds: 300,
+      deletesEverySeconds: 86_400,
+      maxDeletesPerRun: 500_000,
+      deletesGuardPercent: 5,
     });
   });
 
@@ -59,6 +62,7 @@ describe('stage settings', () => {
     expect(problemsOf(parsed)).toEqual([
       'SOURCE_SECRET_ID is not set: the stack sets it for this function',
       'SOURCE_PORT: "fifty" is not a port (1 to 65535)',
+      'WAREHOUSE_SECRET_ID is not set: the stack sets it for this function',
       'WATERMARK_PARAMETER_PREFIX is not set: the stack sets it for this function',
       'OVERLAP_SECONDS: "-1" is not a whole number of seconds from 0 to 86400',
       'MAX_BATCH_ROWS: "0" is not a whole number of rows from 1 to 1000000000',
@@ -94,7 +98,14 @@ describe('stage settings', () => {
   });
 
   it('are what the stack sets: the tunings lib/ writes parse back to the values chosen', () => {
-    const chosen = { overlapSeconds: 60, maxBatchRows: 1000, futureToleranceSeconds: 0 };
+    const chosen = {
+      overlapSeconds: 60,
+      maxBatchRows: 1000,
+      futureToleranceSeconds: 0,
+      deletesEverySeconds: 3600,
+      maxDeletesPerRun: 10,
+      deletesGuardPercent: 20,
+    };
     const env = { ...STACK_ENV, ...tuningEnvironment('ingest', chosen) };
     expect(tuningEnvironment('transform', chosen)).toEqual({});
     const parsed = parseStageSettings('ingest', env);

@@ -1,5 +1,6 @@
 import {
   batchIdFromManifestKey,
+  batchIdOfDeletesKey,
   batchIdOfLandingKey,
   batchTime,
   daysBack,
@@ -99,6 +100,12 @@ describe('batch ids and keys', () => {
     }
     expect(isLandingKeyOf(`payment/${batchId}.2.jsonl`, 'payment', batchId)).toBe(true);
     expect(isLandingKeyOf(`payment/${batchId}.2.jsonl`, 'pay', batchId)).toBe(false);
+  });
+
+  it('reads the batch id of a deletes object, which is no table object', () => {
+    expect(batchIdOfDeletesKey(`payment/${batchId}.deletes.jsonl`)).toBe(batchId);
+    expect(batchIdOfDeletesKey(`payment/${batchId}.jsonl`)).toBeUndefined();
+    expect(batchIdOfLandingKey(`payment/${batchId}.deletes.jsonl`)).toBeUndefined();
   });
 
   it('reads a batch id from a manifest key only with both its prefix and its suffix', () => {

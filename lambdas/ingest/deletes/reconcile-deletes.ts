@@ -1,0 +1,271 @@
+import type { ClientBase, Pool, PoolClient } from 'pg';
+import {
+  DELETED_KEYS_REACH,
+  SOURCE_DELETED_AT,
+  deletesKey,
+  type TombstoneLine,
+} from '../../../contract/source-deletes';
+import { SOURCE_TABLES, type SourceTableName } from '../../shared/core/catalogue';
+import type { LandedDeletes } from '../../shared/core/manifest';
+import type {
+  DeletesState,
+  DeletesStateStore,
+  HeldDeletes,
+  TableDeletesState,
+} from '../../shared/ports/deletes-state-store';
+import type { ObjectStore } from '../../shared/ports/object-store';
+import type { StageLogger } from '../../shared/ports/stage-logger';
+import { overGuard, guardLine } from './deletes-guard';
+import { sourceKeys, sqlKeySide, warehouseKeys } from './key-side';
+import { DEFAULT_DESCENT_SHAPE, findMissingKeys, type DescentShape } from './range-descent';
+
+/** How the reconciliation is tuned (contract/settings.ts). */
+export interface DeletesSettings {
+  readonly everySeconds: number;
+  readonly maxPerRun: number;
+  readonly guardPercent: number;
+  readonly shape?: DescentShape;
+}
+
+/** A reconciliation asked for now (`deliverance deletes`), whatever the schedule says. */
+export interface DeletesRequest {
+  /** The tables to reconcile now; every table when absent. */
+  readonly tables?: readonly SourceTableName[];
+  /** Land what the guard holds for these tables. */
+  readonly confirm?: boolean;
+}
+
+export interface DeletesOptions {
+  /** The warehouse, read in a read-only transaction only; opened only when a table is due. */
+  readonly warehouse: () => Promise<Pool>;
+  readonly state: DeletesStateStore;
+  readonly settings: DeletesSettings;
+  readonly request?: DeletesRequest;
+}
+
+/** What one table's reconciliation did in this run. */
+export interface TableDeletes {
+  readonly table: SourceTableName;
+  /** Keys each side holds. */
+  readonly compared: { readonly source: number; readonly warehouse: number };
+  /** Keys each side returned one by one (only those of ranges that differ). */
+  readonly read: { readonly source: number; readonly warehouse: number };
+  /** Tombstones landed in this batch. */
+  readonly landed: number;
+  /** More keys are gone than the cap let this run land: the next run goes on. */
+  readonly capped: boolean;
+  /** Held by the guard instead of landed. */
+  readonly held?: HeldDeletes;
+  /** The batch of the table's last tombstones the warehouse has not loaded yet: the table waits. */
+  readonly waitingFor?: string;
+}
+
+export interface DeletesOutcome {
+  readonly tables: readonly TableDeletes[];
+  /** The deletes object of each table that landed tombstones. */
+  readonly landed: ReadonlyMap<SourceTableName, LandedDeletes>;
+  /** The state to keep once the batch's manifest is written. */
+  readonly state: DeletesState;
+  /** Keys the guard holds across every table, after this run. */
+  readonly heldKeys: number;
+}
+
+/**
+ * The deletes reconciliation of one ingest run (docs/guarantees.md, "Deletes"): each of `tables`
+ * that is due (or asked for) has its primary keys compared with the keys the warehouse holds
+ * alive, range by range (range-descent.ts), and the keys the source no longer has land as
+ * tombstone lines in this batch, at most `maxPerRun` a table. Runs after the batch's rows were
+ * read, so a tombstone is never older than a row of the same batch; the source is read in one
+ * repeatable-read snapshot per table, and a key present in it is never tombstoned.
+ *
+ * A table whose last tombstones the warehouse has not loaded yet waits (else it would land them
+ * again), and one that would lose more than `guardPercent` of its keys is held by the guard.
+ * Nothing is kept until the caller writes `state` after the manifest: a run that fails before
+ * finds the same keys again.
+ */
+export async function reconcileDeletes(
+  source: Pool,
+  landing: ObjectStore,
+  batchId: string,
+  tables: readonly SourceTableName[],
+  options: DeletesOptions,
+  now: Date,
+  log: StageLogger,
+): Promise<DeletesOutcome> {
+  const before = await options.state.deletesState();
+  const due = tables.filter((t) => DELETED_KEYS_REACH[t] && isDue(t, before[t], options, now));
+  const state: Record<string, TableDeletesState> = { ...before };
+  const reports: TableDeletes[] = [];
+  const landed = new Map<SourceTableName, LandedDeletes>();
+  if (due.length > 0) {
+    const warehouse = await (await options.warehouse()).connect();
+    try {
+      await warehouse.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const live = await liveColumnTables(warehouse);
+      const loaded = await loadedBatches(
+        warehouse,
+        due.map((t) => before[t]?.pendingBatch),
+      );
+      for (const table of due) {
+        const pending = before[table]?.pendingBatch;
+        if (pending !== undefined && !loaded.has(pending)) {
+          reports.push({ ...nothing(table), waitingFor: pending });
+          continue;
+        }
+        const { report, tombstones, next } = await reconcileTable(
+          source,
+          warehouse,
+          table,
+          live,
+          { ...before[table], pendingBatch: undefined },
+          options,
+          now,
+        );
+        reports.push(report);
+        state[table] = next(batchId);
+        if (report.held)
+          log.warn(guardLine(table, report.held, options.settings), {
+            batchId,
+            table,
+            ...report.held,
+          });
+        if (tombstones.length > 0) {
+          const key = deletesKey(table, batchId);
+          const body = tombstones.map((t) => JSON.stringify(t)).join('\n') + '\n';
+          await landing.put(key, body, 'application/x-ndjson');
+          landed.set(table, { key, rows: tombstones.length });
+          log.info('Landed the keys the source no longer has', {
+            batchId,
+            table,
+            key,
+            tombstones: tombstones.length,
+            capped: report.capped,
+          });
+        }
+      }
+      await warehouse.query('COMMIT');
+    } catch (error) {
+      await warehouse.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      warehouse.release();
+    }
+  }
+  const heldKeys = Object.values(state).reduce((sum, s) => sum + (s.held?.keys ?? 0), 0);
+  return { tables: reports, landed, state, heldKeys };
+}
+
+function isDue(
+  table: SourceTableName,
+  state: TableDeletesState | undefined,
+  options: DeletesOptions,
+  now: Date,
+): boolean {
+  const request = options.request;
+  if (request && (request.tables === undefined || request.tables.includes(table))) return true;
+  if (state?.reconciledAt === undefined) return true;
+  return now.getTime() - Date.parse(state.reconciledAt) >= options.settings.everySeconds * 1000;
+}
+
+function nothing(table: SourceTableName): TableDeletes {
+  const zero = { source: 0, warehouse: 0 };
+  return { table, compared: zero, read: zero, landed: 0, capped: false };
+}
+
+async function reconcileTable(
+  pool: Pool,
+  warehouse: ClientBase,
+  table: SourceTableName,
+  live: ReadonlySet<string>,
+  previous: TableDeletesState,
+  options: DeletesOptions,
+  now: Date,
+): Promise<{
+  report: TableDeletes;
+  tombstones: TombstoneLine[];
+  next: (batchId: string) => TableDeletesState;
+}> {
+  const reach = DELETED_KEYS_REACH[table] as NonNullable<(typeof DELETED_KEYS_REACH)[typeof table]>;
+  const { settings, request } = options;
+  const confirmed =
+    previous.confirmed === true ||
+    (request?.confirm === true && (request.tables === undefined || request.tables.includes(table)));
+  const source: PoolClient = await pool.connect();
+  try {
+    await source.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const seenAt = await snapshotTime(source);
+    const missing = await findMissingKeys(
+      sqlKeySide(source, sourceKeys(table, SOURCE_TABLES[table].primaryKey)),
+      sqlKeySide(warehouse, warehouseKeys(reach.table, reach.column, live.has(reach.table))),
+      settings.maxPerRun,
+      settings.shape ?? DEFAULT_DESCENT_SHAPE,
+      (atLeast, held) => !confirmed && overGuard(atLeast, held, settings.guardPercent),
+    );
+    await source.query('COMMIT');
+    const gone = Math.max(missing.atLeast, missing.keys.length);
+    const base = { table, compared: missing.compared, read: missing.read };
+    const at = now.toISOString();
+    if (!confirmed && overGuard(gone, missing.compared.warehouse, settings.guardPercent)) {
+      const held: HeldDeletes = { keys: gone, share: gone / missing.compared.warehouse, at };
+      return {
+        report: { ...base, landed: 0, capped: false, held },
+        tombstones: [],
+        next: () => ({ reconciledAt: at, held }),
+      };
+    }
+    const tombstones = missing.keys.map((key) => ({ key, deletedAt: seenAt }));
+    // A capped run stays due: the next run lands the next keys once these are loaded.
+    const reconciledAt = missing.capped ? undefined : at;
+    return {
+      report: { ...base, landed: tombstones.length, capped: missing.capped },
+      tombstones,
+      next: (batchId) => ({
+        ...(reconciledAt === undefined ? {} : { reconciledAt }),
+        ...(tombstones.length > 0 ? { pendingBatch: batchId } : {}),
+        ...(missing.capped && confirmed ? { confirmed: true } : {}),
+      }),
+    };
+  } catch (error) {
+    await source.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    source.release();
+  }
+}
+
+/**
+ * When the source's snapshot was taken, with microseconds: when the keys were seen gone. It is
+ * read on the clock the source stamps `last_updated` with (the wall clock of its TimeZone, as the
+ * watermarks are), because the load compares it with the versions' stamps: in UTC, a source an
+ * hour east of UTC would have its rows look newer than their own deletion, and none be marked.
+ */
+async function snapshotTime(source: ClientBase): Promise<string> {
+  const { rows } = await source.query<{ at: string }>(
+    `SELECT to_char(now() AT TIME ZONE current_setting('TimeZone'), 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at`,
+  );
+  return (rows[0] as { at: string }).at;
+}
+
+/** The warehouse tables that have a `source_deleted_at` column yet. */
+async function liveColumnTables(warehouse: ClientBase): Promise<Set<string>> {
+  const { rows } = await warehouse.query<{ table: string }>(
+    `SELECT table_name AS table FROM information_schema.columns
+      WHERE table_schema = current_schema() AND column_name = $1`,
+    [SOURCE_DELETED_AT],
+  );
+  return new Set(rows.map((r) => r.table));
+}
+
+/** Which of the batches the warehouse has loaded. */
+async function loadedBatches(
+  warehouse: ClientBase,
+  batches: readonly (string | undefined)[],
+): Promise<Set<string>> {
+  const named = batches.filter((b): b is string => b !== undefined);
+  if (named.length === 0) return new Set();
+  const { rows } = await warehouse.query<{ batch_id: string }>(
+    'SELECT batch_id FROM etl.load_log WHERE batch_id = ANY($1)',
+    [named],
+  );
+  return new Set(rows.map((r) => r.batch_id));
+}
