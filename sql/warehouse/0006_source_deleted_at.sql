@@ -6,7 +6,8 @@
 -- The load (lambdas/load/apply-deletes.ts) sets it, after the batch's upserts and in its
 -- transaction, on the rows of each tombstoned key that are not marked yet and whose version is
 -- not newer than the tombstone; a dimension's upsert of a newer version sets it back to NULL.
--- A timestamptz: the tombstone's deletedAt is an instant in UTC.
+-- A timestamptz holding the tombstone's deletedAt, read on the source's clock like the version
+-- stamps it is compared with (source_updated_at, a fact's last_updated date and time).
 
 ALTER TABLE dim_staff ADD COLUMN source_deleted_at timestamptz;
 ALTER TABLE dim_location ADD COLUMN source_deleted_at timestamptz;

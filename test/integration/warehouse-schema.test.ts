@@ -183,7 +183,13 @@ describe('migrate', () => {
     await withClient('upgrade', async (client) => {
       const views = await readViews(defaultViewsDir());
       const earlier = migrations.filter((m) => m.version < '0003');
-      await migrate(client, earlier, views);
+      // The views as that release had them, before a row could be marked deleted (0006).
+      const earlierViews = views.map((v) => ({
+        ...v,
+        sql: v.sql.replace(/\nWHERE f\.source_deleted_at IS NULL;/, ';'),
+      }));
+      expect(earlierViews.filter((v, i) => v.sql !== views[i]!.sql)).toHaveLength(3);
+      await migrate(client, earlier, earlierViews);
       // Foreign keys unchecked: the test needs one fact row, not every dimension it points to.
       await client.query(`SET session_replication_role = replica`);
       await client.query(
