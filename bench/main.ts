@@ -10,7 +10,6 @@
  * in the same run on the same rows. Prints the tables and writes them to docs/benchmarks.md.
  * `--compare-cap N` drains the initial load at a cap of N, then again uncapped (compare-cap.ts).
  */
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -48,7 +47,7 @@ import {
   type BenchReport,
   type RunReport,
 } from './report';
-import { RESULT_PREFIX, type StageRequest, type StageResult } from './stage-protocol';
+import { runResultProcess, type StageRequest, type StageResult } from './stage-protocol';
 import { sourceCostBaselines } from './source-cost';
 import { formatStartup, measureStartup } from './startup';
 import { transformThroughputBench } from './transform-throughput';
@@ -88,30 +87,12 @@ async function runStage(request: StageRequest): Promise<StageResult> {
 }
 
 function runStageProcess(request: StageRequest): Promise<StageResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        ...(heapMb ? [`--max-old-space-size=${heapMb}`] : []),
-        '--import',
-        'tsx',
-        join(__dirname, 'stage-runner.ts'),
-        JSON.stringify(request),
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'], env: process.env },
-    );
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (text: string) => (out += text));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const line = out.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
-      if (code !== 0 || !line) {
-        reject(new Error(`the ${request.stage} stage process exited with ${code}`));
-        return;
-      }
-      resolve(JSON.parse(line.slice(RESULT_PREFIX.length)) as StageResult);
-    });
-  });
+  return runResultProcess<StageResult>(
+    heapMb ? [`--max-old-space-size=${heapMb}`] : [],
+    join(__dirname, 'stage-runner.ts'),
+    request,
+    `${request.stage} stage`,
+  );
 }
 
 async function pgVersion(url: string): Promise<string> {

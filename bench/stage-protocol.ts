@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import type { PipelineSettings } from '../local/pipeline-context';
 
 export type StageName = 'ingest' | 'transform' | 'load';
@@ -27,3 +28,34 @@ export interface StageResult {
 }
 
 export const RESULT_PREFIX = 'BENCH-RESULT ';
+
+/**
+ * Runs `script` (through tsx) in its own Node.js process with `request` as its argument, and
+ * answers the result it prints on the line starting with {@link RESULT_PREFIX}: each measured run
+ * gets a process of its own, so its peak RSS and CPU are its own.
+ */
+export function runResultProcess<T>(
+  nodeOptions: readonly string[],
+  script: string,
+  request: unknown,
+  what: string,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [...nodeOptions, '--import', 'tsx', script, JSON.stringify(request)],
+      { stdio: ['ignore', 'pipe', 'inherit'], env: process.env },
+    );
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (text: string) => (out += text));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
+      if (code !== 0 || !line) {
+        reject(new Error(`the ${what} process exited with ${code}`));
+        return;
+      }
+      resolve(JSON.parse(line.slice(RESULT_PREFIX.length)) as T);
+    });
+  });
+}

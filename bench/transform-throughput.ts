@@ -7,7 +7,6 @@
  * The figure is fact rows per CPU second of that process (user + system), which other jobs on
  * the machine barely move, where wall time swings by 2×.
  */
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -17,7 +16,7 @@ import { startLocalStack, temporaryStateDir } from '../local/local-stack';
 import { openPipeline } from '../local/pipeline-context';
 import { seedTotesys } from '../local/seed/seed-totesys';
 import { summariseCpuProfile } from './cpu-profile';
-import { RESULT_PREFIX } from './stage-protocol';
+import { runResultProcess } from './stage-protocol';
 import type { TransformRunRequest, TransformRunResult } from './transform-runner';
 
 export interface TransformThroughputOptions {
@@ -133,29 +132,13 @@ async function land(options: TransformThroughputOptions, stateDir: string): Prom
 const HEAP_MB = 160;
 
 function runRound(request: TransformRunRequest, profileDir?: string): Promise<TransformRunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        `--max-old-space-size=${HEAP_MB}`,
-        ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []),
-        '--import',
-        'tsx',
-        join(__dirname, 'transform-runner.ts'),
-        JSON.stringify(request),
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'], env: process.env },
-    );
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (text: string) => (out += text));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const line = out.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
-      if (code !== 0 || !line) {
-        reject(new Error(`the transform process exited with ${code}`));
-        return;
-      }
-      resolve(JSON.parse(line.slice(RESULT_PREFIX.length)) as TransformRunResult);
-    });
-  });
+  return runResultProcess<TransformRunResult>(
+    [
+      `--max-old-space-size=${HEAP_MB}`,
+      ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []),
+    ],
+    join(__dirname, 'transform-runner.ts'),
+    request,
+    'transform',
+  );
 }
