@@ -59,3 +59,21 @@ export function runResultProcess<T>(
     });
   });
 }
+
+/**
+ * The child's side of {@link runResultProcess}: runs `run` on the request in its argument,
+ * prints the result on the {@link RESULT_PREFIX} line and exits 0, or prints the error and exits 1.
+ */
+export function answerResult<Request, Result>(run: (request: Request) => Promise<Result>): void {
+  const request = JSON.parse(process.argv[2] ?? '{}') as Request;
+  run(request).then(
+    (result) => {
+      process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(result)}\n`);
+      process.exit(0);
+    },
+    (error: unknown) => {
+      console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+      process.exit(1);
+    },
+  );
+}

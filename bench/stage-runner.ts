@@ -13,7 +13,7 @@ import { setPhaseRecorder } from '../lambdas/shared/phase-timer';
 import { runTransform } from '../lambdas/transform/transform';
 import { openPipeline } from '../local/pipeline-context';
 import type { StageRequest, StageResult } from './stage-protocol';
-import { RESULT_PREFIX } from './stage-protocol';
+import { answerResult } from './stage-protocol';
 import { TRANSACTION_PHASE, watchBackends } from './source-cost';
 
 async function run(request: StageRequest): Promise<StageResult> {
@@ -112,14 +112,4 @@ function finish(
   };
 }
 
-const request = JSON.parse(process.argv[2] ?? '{}') as StageRequest;
-run(request).then(
-  (result) => {
-    process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(result)}\n`);
-    process.exit(0);
-  },
-  (error: unknown) => {
-    console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-    process.exit(1);
-  },
-);
+answerResult(run);

@@ -12,7 +12,7 @@ import { setPhaseRecorder } from '../lambdas/shared/phase-timer';
 import { silentLogger } from '../lambdas/shared/ports/stage-logger';
 import { runTransform } from '../lambdas/transform/transform';
 import { directoryObjectStore } from './directory-object-store';
-import { RESULT_PREFIX } from './stage-protocol';
+import { answerResult } from './stage-protocol';
 
 export interface TransformRunRequest {
   /** The landing bucket's folder: the landed objects and the manifest, one file per key. */
@@ -107,14 +107,4 @@ async function run(request: TransformRunRequest): Promise<TransformRunResult> {
   }
 }
 
-const request = JSON.parse(process.argv[2] ?? '{}') as TransformRunRequest;
-run(request).then(
-  (result) => {
-    process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(result)}\n`);
-    process.exit(0);
-  },
-  (error: unknown) => {
-    console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-    process.exit(1);
-  },
-);
+answerResult(run);
