@@ -152,7 +152,9 @@ describe('a backfill overlaps its batches', () => {
       expect(at(events, `wrote landing-manifest ${batch}`)).toBeLessThan(
         at(events, `start transform ${batch}`),
       );
-      expect(at(events, `end ingest ${batch}`)).toBeLessThan(at(events, `start transform ${batch}`));
+      expect(at(events, `end ingest ${batch}`)).toBeLessThan(
+        at(events, `start transform ${batch}`),
+      );
       expect(at(events, `wrote processed-manifest ${batch}`)).toBeLessThan(
         at(events, `start load ${batch}`),
       );
