@@ -78,7 +78,9 @@ const BATCHES_UNDER_WAY = 2;
  * and the order the deployed pipeline keeps holds here by construction: ingests one at a time
  * (each reads the watermarks the one before wrote), each batch's transform after the one before
  * it, and its load after both its own transform and the load before it, so batches load in
- * batch order, one transaction each. `onCycle` hears each cycle, in batch order, as its load
+ * batch order, one transaction each. Within a batch each stage starts from the manifest the one
+ * before wrote last, as in AWS, never from a table's object: docs/guarantees.md, section 3, says
+ * what would differ. `onCycle` hears each cycle, in batch order, as its load
  * ends, with the backfill's progress so far. A failure stops the ingests and lets the batches
  * under way end (no transform starts after an earlier one failed, no load after an earlier
  * transform or load failed), then throws the earliest batch's error; what landed and was not

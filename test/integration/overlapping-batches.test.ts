@@ -10,7 +10,8 @@ import { startTestStack, type TestStack } from './support/test-stack';
 /**
  * A backfill drained by one `runUntilCaughtUp` overlaps its batches: the next batch is ingested
  * while the one before transforms and loads. These tests read the order the stages started and
- * ended in, and check that the loads still keep batch order when the first one is held back.
+ * ended in, and check that the loads still keep batch order when the first one is held back, and
+ * that no stage of a batch starts before the manifest it is handed is written, as in AWS.
  */
 // Each test drains a backfill of several batches: minutes on a busy machine.
 jest.setTimeout(300_000);
@@ -29,7 +30,7 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.stop());
 
-type Event = `${'start' | 'end'} ${string} ${string}`;
+type Event = `${'start' | 'end' | 'wrote'} ${string} ${string}`;
 
 /**
  * A StageProgress that writes down, in order, `start ingest <batch>`, `end load <batch>`, …, and
@@ -107,12 +108,32 @@ function firstLoadHeldBack(store: ObjectStore): ObjectStore {
   };
 }
 
+/**
+ * The store, also writing down `wrote <label> <batch>` once the put of a batch's manifest is
+ * done: the moment the deployed pipeline's next stage would be triggered.
+ */
+function manifestsWritten(store: ObjectStore, label: string, events: Event[]): ObjectStore {
+  return {
+    ...bound(store),
+    async put(key, body, type) {
+      await store.put(key, body, type);
+      const batch = /^manifests\/(.+)\.json$/.exec(key)?.[1];
+      if (batch) events.push(`wrote ${label} ${batch}`);
+    },
+  };
+}
+
 const batchesOf = (cycles: readonly CycleResult[]) => cycles.map((c) => c.ingest.batchId);
 
 describe('a backfill overlaps its batches', () => {
-  it('ingests the next batch while the one before transforms and loads', async () => {
+  it('ingests the next batch while the one before transforms and loads, each stage of a batch after the manifest it is handed', async () => {
     const { progress, events, twice } = stageLog();
-    const cycles = await runUntilCaughtUp(stack, options(progress));
+    const observed = {
+      ...stack,
+      landing: manifestsWritten(stack.landing, 'landing-manifest', events),
+      processed: manifestsWritten(stack.processed, 'processed-manifest', events),
+    };
+    const cycles = await runUntilCaughtUp(observed, options(progress));
     // Each stage one batch at a time, as in AWS; the stages of different batches side by side.
     expect([...twice]).toEqual([]);
     const batches = batchesOf(cycles);
@@ -123,6 +144,20 @@ describe('a backfill overlaps its batches', () => {
       expect(at(events, `start transform ${batch}`)).toBeLessThan(at(events, `end ingest ${next}`));
       // ... and started before this one's load ended.
       expect(at(events, `start ingest ${next}`)).toBeLessThan(at(events, `end load ${batch}`));
+    }
+    // Within a batch no stage starts early: the transform once its landing manifest is written,
+    // after every table object (and the ingest has ended), the load once its processed manifest
+    // is, as the manifests' events start them in AWS (docs/guarantees.md, section 3).
+    for (const batch of batches) {
+      expect(at(events, `wrote landing-manifest ${batch}`)).toBeLessThan(
+        at(events, `start transform ${batch}`),
+      );
+      expect(at(events, `end ingest ${batch}`)).toBeLessThan(
+        at(events, `start transform ${batch}`),
+      );
+      expect(at(events, `wrote processed-manifest ${batch}`)).toBeLessThan(
+        at(events, `start load ${batch}`),
+      );
     }
     expect(await compareWithReference(stack.source, stack.warehouse)).toEqual([]);
   });
