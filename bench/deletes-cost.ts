@@ -127,13 +127,10 @@ export async function measureDeletesCost(
   try {
     const pid = await backendPid(source);
     const rounds = Math.max(1, setup.rounds);
-    const keyCount = async () => {
-      const { rows } = await source.query<{ n: string }>(
-        `SELECT count(*)::text AS n FROM ${quoteIdent(table)}`,
-      );
-      return Number(rows[0]?.n ?? 0);
-    };
-    const keys = await keyCount();
+    const held = await source.query<{ n: string }>(
+      `SELECT count(*)::text AS n FROM ${quoteIdent(table)}`,
+    );
+    const keys = Number(held.rows[0]?.n ?? 0);
 
     const copied = await averaged(rounds, pid, async () => {
       let rows = 0;
