@@ -13,7 +13,12 @@ import { pipeline } from 'node:stream/promises';
 import { Client } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { DELETED_KEYS_REACH } from '../contract/source-deletes';
-import { sourceKeys, sqlKeySide, warehouseKeys, type KeySide } from '../lambdas/ingest/deletes/key-side';
+import {
+  sourceKeys,
+  sqlKeySide,
+  warehouseKeys,
+  type KeySide,
+} from '../lambdas/ingest/deletes/key-side';
 import { findMissingKeys } from '../lambdas/ingest/deletes/range-descent';
 import { quoteIdent, SOURCE_TABLES } from '../lambdas/shared/core/catalogue';
 import { markdownTable } from './report';
@@ -135,7 +140,9 @@ export async function measureDeletesCost(
     const copied = await averaged(rounds, pid, async () => {
       let rows = 0;
       await pipeline(
-        source.query(copyTo(`COPY (SELECT ${quoteIdent(key)} FROM ${quoteIdent(table)}) TO STDOUT`)),
+        source.query(
+          copyTo(`COPY (SELECT ${quoteIdent(key)} FROM ${quoteIdent(table)}) TO STDOUT`),
+        ),
         new Writable({
           write: (chunk: Buffer, _encoding, done) => {
             for (const byte of chunk) if (byte === 0x0a) rows++;

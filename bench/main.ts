@@ -238,7 +238,12 @@ async function deletesBench(
 ): Promise<void> {
   log('deletes reconciliation against reading every key');
   const report = await measureDeletesCost(
-    { sourceUrl: settings.sourceUrl, warehouseUrl: settings.warehouseUrl, rounds, deleted: DELETED_KEYS },
+    {
+      sourceUrl: settings.sourceUrl,
+      warehouseUrl: settings.warehouseUrl,
+      rounds,
+      deleted: DELETED_KEYS,
+    },
     { scale, date: new Date().toISOString().slice(0, 10), machine: machine() },
   );
   const text = formatDeletesCost(report);

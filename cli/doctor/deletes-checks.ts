@@ -42,7 +42,9 @@ export function deletesCheck(sources: DeletesCheckSources): DoctorCheck {
       if (!sources.state) return skip('this stack keeps no deletes state (deploy this release)');
       const state = await sources.state.deletesState();
       const now = (sources.now ?? (() => new Date()))().getTime();
-      const held = Object.entries(state).flatMap(([table, s]) => (s.held ? [{ table, ...s.held }] : []));
+      const held = Object.entries(state).flatMap(([table, s]) =>
+        s.held ? [{ table, ...s.held }] : [],
+      );
       const left = pausedPlan(SOURCE_TABLE_NAMES, await sources.watermarks.paused());
       const reconciled = SOURCE_TABLE_NAMES.filter(
         (t) => DELETED_KEYS_REACH[t] !== null && !left.paused.includes(t) && !left.held.includes(t),
@@ -82,7 +84,8 @@ export function deletesCheck(sources: DeletesCheckSources): DoctorCheck {
           ].join('; ') + ' (docs/operations.md, "Deletes")',
         );
       }
-      if (ages.length === 0) return ok('no reconciliation yet: the first ingest run reconciles every table');
+      if (ages.length === 0)
+        return ok('no reconciliation yet: the first ingest run reconciles every table');
       const oldest = ages.reduce((a, b) => (b.seconds > a.seconds ? b : a));
       return ok(
         `${ages.length} of ${reconciled.length} tables reconciled, the oldest (${oldest.table}) ${formatSeconds(oldest.seconds)} ago; none held by the guard`,

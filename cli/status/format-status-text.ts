@@ -241,7 +241,10 @@ export function formatStatusText(status: PipelineStatus, options: StatusTextOpti
     t.deletesHeld ? [{ table, held: t.deletesHeld }] : [],
   );
   if (held.length > 0) {
-    lines.push('', 'deletes held by the guard (gone from the source, none landed; check the source):');
+    lines.push(
+      '',
+      'deletes held by the guard (gone from the source, none landed; check the source):',
+    );
     for (const h of held) lines.push(...wrap(`  ${h.table}: ${deletesHeldText(h.table, h.held)}`));
   }
   if (status.schemaChanges.length > 0) {

@@ -13,7 +13,11 @@ let stack: TestStack;
 async function deliverance(...args: string[]) {
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], {
-      env: { ...cliEnvironment(stack), DELIVERANCE_ENV: '', DELIVERANCE_DELETES_EVERY_SECONDS: '0' },
+      env: {
+        ...cliEnvironment(stack),
+        DELIVERANCE_ENV: '',
+        DELIVERANCE_DELETES_EVERY_SECONDS: '0',
+      },
     });
     return { code: 0, stdout, stderr };
   } catch (error) {
@@ -41,7 +45,9 @@ describe('what the operator sees of the deletes', () => {
     expect(rows).toHaveLength(1);
     const landed = await deliverance('run');
     expect(landed.code).toBe(0);
-    expect(landed.stdout).toMatch(/^deletes: 10 tables reconciled, 1 tombstone landed \(payment 1\)$/m);
+    expect(landed.stdout).toMatch(
+      /^deletes: 10 tables reconciled, 1 tombstone landed \(payment 1\)$/m,
+    );
     expect(landed.stderr).toMatch(/, 1 tombstone landed$/m);
 
     const left = await stack.source.query<{ n: string }>('SELECT count(*) AS n FROM payment');
@@ -64,12 +70,15 @@ describe('what the operator sees of the deletes', () => {
     expect(held.stderr).toMatch(/, 0 tombstones landed, deletes of payment held by the guard$/m);
 
     const doctor = await deliverance('doctor', '--json');
-    const checks = (JSON.parse(doctor.stdout) as { checks: { name: string; status: string; detail: string }[] })
-      .checks;
+    const checks = (
+      JSON.parse(doctor.stdout) as { checks: { name: string; status: string; detail: string }[] }
+    ).checks;
     expect(checks.find((c) => c.name === 'deletes')).toMatchObject({
       status: 'fail',
       detail: expect.stringMatching(
-        new RegExp(`^payment: ${all.toLocaleString('en-GB')} keys \\(100\\.0% of the warehouse's\\)`),
+        new RegExp(
+          `^payment: ${all.toLocaleString('en-GB')} keys \\(100\\.0% of the warehouse's\\)`,
+        ),
       ),
     });
     expect(doctor.code).toBe(1);

@@ -49,7 +49,9 @@ describe("the deletes reconciliation's cost line", () => {
     expect(text).toContain(
       'keys sent by the source: 2,550 of 249,990 with 10 deleted; reading every key sends 250,000',
     );
-    expect(text).toContain('| 10 deleted | 249,990 | 52 / 52 | 2,550 / 2,560 | 0.500 | 0.250 | 1.00 | 2.50× |');
+    expect(text).toContain(
+      '| 10 deleted | 249,990 | 52 / 52 | 2,550 / 2,560 | 0.500 | 0.250 | 1.00 | 2.50× |',
+    );
     expect(text).toMatch(/^### Deletes reconciliation, scale 25$/m);
   });
 

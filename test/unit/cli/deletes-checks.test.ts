@@ -76,7 +76,8 @@ describe('the deletes check of doctor', () => {
     const due = await check(reconciledAgo(DAY + 600), { everySeconds: DAY });
     expect(due).toEqual({
       status: 'ok',
-      detail: '10 of 10 tables reconciled, the oldest (address) 24 h 10 m ago; none held by the guard',
+      detail:
+        '10 of 10 tables reconciled, the oldest (address) 24 h 10 m ago; none held by the guard',
     });
   });
 

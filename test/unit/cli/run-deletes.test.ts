@@ -48,7 +48,10 @@ describe("a run's deletes", () => {
         reconciled('staff'),
       ]),
       ingestOf(),
-      ingestOf([reconciled('sales_order', { landed: 1 }), reconciled('design', { waitingFor: 'B0' })]),
+      ingestOf([
+        reconciled('sales_order', { landed: 1 }),
+        reconciled('design', { waitingFor: 'B0' }),
+      ]),
     ]);
     expect(deletes).toEqual({
       reconciled: 3,

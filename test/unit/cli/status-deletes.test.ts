@@ -83,9 +83,7 @@ describe('status shows the deletes and the schema changes', () => {
   });
 
   it('gives the status page a section each for deletes held, deletes applied and schema changes', () => {
-    const page = renderStatusHtml(
-      status({ payment: HELD, sales_order: APPLIED }, [NEW_COLUMN]),
-    );
+    const page = renderStatusHtml(status({ payment: HELD, sales_order: APPLIED }, [NEW_COLUMN]));
     expect(page).toContain('<h2 id="deletes-held">Deletes held by the guard</h2>');
     expect(page).toMatch(
       /<div class="failure" data-table="payment"><b>payment<\/b>: 6,000 keys \(100\.0% of the warehouse&#39;s\) since [^<]*deliverance deletes --table payment --confirm<\/div>/,
@@ -96,9 +94,7 @@ describe('status shows the deletes and the schema changes', () => {
     );
     expect(page).toContain('<h2 id="schema-changes">');
     expect(page).toMatch(/<div class="gap" data-table="staff"><code>staff\.nickname[^<]*<\/code>/);
-    expect(page).toContain(
-      '<span class="muted">Tables with deletes held</span><b>1</b>',
-    );
+    expect(page).toContain('<span class="muted">Tables with deletes held</span><b>1</b>');
     expect(page).toContain('<span class="muted">Schema changes</span><b>1</b>');
 
     const quiet = renderStatusHtml(status());
