@@ -76,14 +76,18 @@ describe('status shows the deletes and the schema changes', () => {
       ),
     );
     expect(formatStatusText(status())).not.toContain('deletes held');
-    expect(formatTableStatus(status({ payment: HELD }), 'payment')).toContain(
-      "  deletes held    6,000 keys (100.0% of the warehouse's)",
+    const detail = formatTableStatus(status({ payment: HELD }), 'payment');
+    expect(detail).toContain("  deletes held    6,000 keys (100.0% of the warehouse's)");
+    expect(detail.replace(/\n +/g, ' ')).toContain(
+      'if the deletes are real, deliverance deletes --table payment --confirm',
     );
     expect(formatTableStatus(status({ payment: HELD }), 'staff')).not.toContain('deletes held');
   });
 
   it('gives the status page a section each for deletes held, deletes applied and schema changes', () => {
-    const page = renderStatusHtml(status({ payment: HELD, sales_order: APPLIED }, [NEW_COLUMN]));
+    const page = renderStatusHtml(
+      status({ payment: HELD, staff: HELD, sales_order: APPLIED }, [NEW_COLUMN]),
+    );
     expect(page).toContain('<h2 id="deletes-held">Deletes held by the guard</h2>');
     expect(page).toMatch(
       /<div class="failure" data-table="payment"><b>payment<\/b>: 6,000 keys \(100\.0% of the warehouse&#39;s\) since [^<]*deliverance deletes --table payment --confirm<\/div>/,
@@ -94,7 +98,7 @@ describe('status shows the deletes and the schema changes', () => {
     );
     expect(page).toContain('<h2 id="schema-changes">');
     expect(page).toMatch(/<div class="gap" data-table="staff"><code>staff\.nickname[^<]*<\/code>/);
-    expect(page).toContain('<span class="muted">Tables with deletes held</span><b>1</b>');
+    expect(page).toContain('<span class="muted">Tables with deletes held</span><b>2</b>');
     expect(page).toContain('<span class="muted">Schema changes</span><b>1</b>');
 
     const quiet = renderStatusHtml(status());
