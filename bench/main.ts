@@ -9,6 +9,9 @@
  * of each batch runs in its own process (so its peak RSS is its own), against baselines measured
  * in the same run on the same rows. Prints the tables and writes them to docs/benchmarks.md.
  * `--compare-cap N` drains the initial load at a cap of N, then again uncapped (compare-cap.ts).
+ * Last, the deletes reconciliation's cost on the source against reading every key
+ * (bench/deletes-cost.ts; not with --no-deletes; alone, after the initial load it needs:
+ * `--deletes-only`).
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -37,6 +40,7 @@ import {
 } from './baselines';
 import { applyBenchChanges } from './changes';
 import { capComparisonLines, resetDownstream } from './compare-cap';
+import { formatDeletesCost, measureDeletesCost } from './deletes-cost';
 import { configuredLimits } from './lambda-limits';
 import { postgresCpuSeconds } from './postgres-cpu';
 import {
@@ -61,6 +65,8 @@ const log = (line: string) => console.error(`bench: ${line}`);
  * working set; with it, a stage that buffered a whole table would fail here.
  */
 const DEFAULT_HEAP_MB = 160;
+/** Keys the deletes bench deletes from the source (in a transaction it rolls back). */
+const DELETED_KEYS = 10;
 /** --compare-cap's second pass: no source table holds this many rows at any bench scale. */
 const UNCAPPED = 1_000_000_000;
 let heapMb: number | undefined;
@@ -223,6 +229,28 @@ async function startupBench(docs: boolean): Promise<void> {
   if (docs) log(`wrote ${await writeBenchmarksSection('startup', text)}`);
 }
 
+/** The deletes reconciliation's cost on the source (bench/deletes-cost.ts), on a loaded warehouse. */
+async function deletesBench(
+  settings: PipelineSettings,
+  scale: number,
+  rounds: number,
+  docs: boolean,
+): Promise<void> {
+  log('deletes reconciliation against reading every key');
+  const report = await measureDeletesCost(
+    {
+      sourceUrl: settings.sourceUrl,
+      warehouseUrl: settings.warehouseUrl,
+      rounds,
+      deleted: DELETED_KEYS,
+    },
+    { scale, date: new Date().toISOString().slice(0, 10), machine: machine() },
+  );
+  const text = formatDeletesCost(report);
+  console.log(text);
+  if (docs) log(`wrote ${await writeBenchmarksSection(`deletes-scale-${scale}`, text)}`);
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -239,6 +267,8 @@ async function main(): Promise<void> {
       'cpu-prof': { type: 'boolean', default: false },
       'compare-cap': { type: 'string' },
       'no-whole-load': { type: 'boolean', default: false },
+      'no-deletes': { type: 'boolean', default: false },
+      'deletes-only': { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -253,7 +283,7 @@ async function main(): Promise<void> {
     console.log(text);
     return;
   }
-  await startupBench(!values['no-docs']);
+  if (!values['deletes-only']) await startupBench(!values['no-docs']);
   if (values['startup-only']) return;
   const scale = Number(values.scale);
   heapMb = values['heap-mb'] === undefined ? DEFAULT_HEAP_MB : Number(values['heap-mb']);
@@ -306,7 +336,8 @@ async function main(): Promise<void> {
       log(`reusing the seeded totesys in ${stateDir} (about ${present} sales orders)`);
     }
     if (values['seed-only']) return;
-    if (!values['no-whole-load']) {
+    const deletesOnly = values['deletes-only'];
+    if (!values['no-whole-load'] && !deletesOnly) {
       log('whole initial load: the raw pipe, then one deliverance run');
       const whole = await measureWholeLoad(
         {
@@ -326,10 +357,18 @@ async function main(): Promise<void> {
     }
     await migrateLocalWarehouse(context);
 
-    const initial = await runPass('initial', settings, context, workDir, maxBatchRows, {
-      parquetjs: 100_000,
-      rowByRow: 20_000,
-    });
+    const initial = await runPass(
+      'initial',
+      settings,
+      context,
+      workDir,
+      maxBatchRows,
+      deletesOnly ? { parquetjs: 0, rowByRow: 0 } : { parquetjs: 100_000, rowByRow: 20_000 },
+    );
+    if (deletesOnly) {
+      await deletesBench(settings, scale, Number(values.rounds), !values['no-docs']);
+      return;
+    }
 
     const client = new Client({ connectionString: settings.sourceUrl });
     await client.connect();
@@ -350,6 +389,10 @@ async function main(): Promise<void> {
         rowByRow: 0,
       });
       capComparison = capComparisonLines(initial, uncapped, maxBatchRows);
+    }
+    // After the incremental pass: the warehouse holds every key the source does.
+    if (!values['no-deletes']) {
+      await deletesBench(settings, scale, Number(values.rounds), !values['no-docs']);
     }
 
     const report: BenchReport = {

@@ -54,7 +54,7 @@ export const COMMANDS = {
   run: {
     summary: 'one cycle: ingest → transform → load, then a per-table summary',
     details:
-      'Drains a backlog over the cap per batch batch after batch, with a progress line per table.\nExit 3 when it set rows or objects aside (deliverance status shows them).',
+      'Drains a backlog over the cap per batch batch after batch, with a progress line per table.\nPer batch also what its deletes reconciliation landed and what its guard holds. Exit 3 when it\nset rows or objects aside, or the deletes guard held a table (deliverance status shows them).',
     deployed: false,
     options: { json },
     elsewhere: runTable,
@@ -187,7 +187,7 @@ export const COMMANDS = {
   doctor: {
     summary: 'check settings, connections, grants, watermarks (and with --env the stack) first',
     details:
-      "One line per check, with the fix when it fails: each database's settings (with --env its\nsecret), connection and TLS, the source user's SELECT and pg_monitor, the warehouse user's\nCREATE and CREATEROLE, the buckets, the watermarks; with --env also recent failures, the\ndead-letter queues, the alarms and the alarm subscriptions. Starts no embedded server for\nwhat the settings point elsewhere, and creates no state. Exit 0: all passed; 1: a check\nfailed; 2: a usage error.",
+      "One line per check, with the fix when it fails: each database's settings (with --env its\nsecret), connection and TLS, the source user's SELECT and pg_monitor, the warehouse user's\nCREATE and CREATEROLE, the buckets, the watermarks, the schema changes, the deletes the guard\nholds and a deletes reconciliation overdue; with --env also recent failures, the dead-letter\nqueues, the alarms and the alarm subscriptions. Starts no embedded server for what the\nsettings point elsewhere, and creates no state. Exit 0: all passed; 1: a check failed; 2: a\nusage error.",
     deployed: true,
     options: { env, json },
   },

@@ -1,6 +1,7 @@
 import type { LoadResult } from '../lambdas/load/load';
 import type { ProcessedManifest } from '../lambdas/shared/core/manifest';
 import type { CycleResult } from '../local/run-cycle';
+import { runDeletesOf, tombstonesOf } from './run-deletes';
 
 const count = (n: number) => n.toLocaleString('en-GB');
 const plural = (n: number, one: string, many = `${one}s`) => `${count(n)} ${n === 1 ? one : many}`;
@@ -20,18 +21,23 @@ function loadedText(loads: readonly LoadResult[]): string {
 }
 
 /**
- * The closing line of `run`, after `<command>: done in T s: `.
+ * The closing line of `run`, after `<command>: done in T s: `; the tombstones landed and the
+ * tables the deletes guard held when a batch reconciled deletes.
  *
  * @example
  * runSummary(cycles); // '2 batches, 21,887 rows landed, 24,000 loaded (23,900 new or changed), 0 set aside'
  */
 export function runSummary(cycles: readonly CycleResult[]): string {
   const landed = sum(cycles.flatMap((c) => c.ingest.manifest.tables.map((t) => t.rows)));
+  const deletes = runDeletesOf(cycles.map((c) => c.ingest));
+  const held = Object.keys(deletes?.held ?? {});
   return [
     plural(cycles.length, 'batch', 'batches'),
     `${count(landed)} rows landed`,
     loadedText(cycles.map((c) => c.load)),
     setAsideText(cycles.map((c) => c.transform.manifest)),
+    ...(deletes ? [plural(tombstonesOf(deletes), 'tombstone') + ' landed'] : []),
+    ...(held.length > 0 ? [`deletes of ${held.join(', ')} held by the guard`] : []),
   ].join(', ');
 }
 

@@ -5,6 +5,7 @@ import { formatTable } from './table-format';
 import { terminalText } from './terminal-text';
 import { zoneStepText } from '../lambdas/ingest/zone-step';
 import { schemaChangeText } from '../lambdas/shared/core/schema-changes';
+import { runDeletesOf, runDeletesText } from './run-deletes';
 
 /** The per-table story of one cycle: rows landed, shaped and written to the warehouse. */
 export function formatCycleSummary(cycle: CycleResult): string {
@@ -24,6 +25,7 @@ export function formatCycleSummary(cycle: CycleResult): string {
   ]);
   const quarantined = transform.manifest?.quarantined ?? [];
   const setAside = transform.manifest?.quarantinedRows ?? [];
+  const deletes = runDeletesOf([ingest]);
   return [
     terminalText(`batch ${ingest.batchId}`),
     '',
@@ -45,6 +47,7 @@ export function formatCycleSummary(cycle: CycleResult): string {
           ]),
         ]
       : []),
+    ...(deletes ? ['', terminalText(runDeletesText(deletes))] : []),
     ...(ingest.zoneStepBack ? ['', terminalText(zoneStepText(ingest.zoneStepBack))] : []),
     ...(ingest.schema.changes.length > 0
       ? [

@@ -6,20 +6,29 @@ import { formatCycleWithProgress } from '../cycle-summary';
 import { openEnvironment } from '../environment';
 import { EXIT } from '../exit-codes';
 import { Progress } from '../progress';
+import { runDeletesOf } from '../run-deletes';
 import { readSettings, type CliSettings } from '../settings';
 
 const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
 
-/** What `run --json` prints: the batches this run went through, and their totals. */
+/**
+ * What `run --json` prints: the batches this run went through, and their totals; `deletes` where
+ * a batch reconciled deletes (run-deletes.ts), per batch and for the run.
+ */
 function runReport(stateDir: string, cycles: readonly CycleResult[], seconds: number) {
-  const batches = cycles.map(({ ingest, transform, load }) => ({
-    batchId: ingest.batchId,
-    landed: sum(ingest.manifest.tables.map((t) => t.rows)),
-    loaded: sum(load.tables.map((t) => t.written)),
-    setAside: sum((transform.manifest?.quarantinedRows ?? []).map((q) => q.rows)),
-    quarantinedObjects: transform.manifest?.quarantined.length ?? 0,
-    caughtUp: ingest.caughtUp,
-  }));
+  const batches = cycles.map(({ ingest, transform, load }) => {
+    const deletes = runDeletesOf([ingest]);
+    return {
+      batchId: ingest.batchId,
+      landed: sum(ingest.manifest.tables.map((t) => t.rows)),
+      loaded: sum(load.tables.map((t) => t.written)),
+      setAside: sum((transform.manifest?.quarantinedRows ?? []).map((q) => q.rows)),
+      quarantinedObjects: transform.manifest?.quarantined.length ?? 0,
+      caughtUp: ingest.caughtUp,
+      ...(deletes ? { deletes } : {}),
+    };
+  });
+  const deletes = runDeletesOf(cycles.map((c) => c.ingest));
   const total = (key: 'landed' | 'loaded' | 'setAside' | 'quarantinedObjects') =>
     sum(batches.map((b) => b[key]));
   return {
@@ -29,6 +38,7 @@ function runReport(stateDir: string, cycles: readonly CycleResult[], seconds: nu
     loaded: total('loaded'),
     setAside: total('setAside'),
     quarantinedObjects: total('quarantinedObjects'),
+    ...(deletes ? { deletes } : {}),
     batches,
   };
 }
@@ -45,8 +55,8 @@ function unseeded(error: unknown, settings: CliSettings): unknown {
 
 /**
  * `deliverance run [--json]`: batch after batch until caught up. Exit 3 when something was
- * set aside (an object, or rows), the source's TimeZone stepped back, or a schema change stopped a
- * table, for the operator to look at.
+ * set aside (an object, or rows), the source's TimeZone stepped back, a schema change stopped a
+ * table, or the deletes guard held a table's deletes, for the operator to look at.
  */
 export async function runCommand(options: { json?: boolean; verbose?: boolean }): Promise<number> {
   const progress = new Progress('run');
@@ -77,11 +87,13 @@ export async function runCommand(options: { json?: boolean; verbose?: boolean })
     const report = runReport(settings.stateDir, cycles, (performance.now() - started) / 1000);
     if (options.json) console.log(JSON.stringify(report, null, 2));
     // Something needs the operator's look: an object or rows set aside, the source's TimeZone
-    // stepped back (its windows were moved back, nothing skipped), or a schema change stopped a table.
+    // stepped back (its windows were moved back, nothing skipped), a schema change stopped a table,
+    // or the deletes guard held a table's deletes.
     const needsAttention =
       report.setAside + report.quarantinedObjects > 0 ||
       cycles.some(({ ingest }) => ingest.zoneStepBack !== undefined) ||
-      cycles.some(({ ingest }) => ingest.schema.stopped.length > 0);
+      cycles.some(({ ingest }) => ingest.schema.stopped.length > 0) ||
+      Object.keys(report.deletes?.held ?? {}).length > 0;
     return needsAttention ? EXIT.attention : 0;
   } finally {
     progress.close();

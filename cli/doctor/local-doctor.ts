@@ -9,6 +9,7 @@ import { errorLine } from '../error-line';
 import { fail, type DoctorCheck, type DoctorPlan } from './doctor-check';
 import { databaseChecks, SOURCE_RIGHTS, WAREHOUSE_RIGHTS } from './database-checks';
 import { urlTarget } from './database-target';
+import { deletesCheck } from './deletes-checks';
 import { bucketCheck } from './object-store-checks';
 import { schemaChangeCheck } from './schema-checks';
 import { watermarkCheck } from './watermark-checks';
@@ -92,14 +93,20 @@ export async function localDoctor(settings: CliSettings): Promise<DoctorPlan> {
             ),
         },
       ];
+  const watermarks = localWatermarkStore(stateDir);
   return {
     title,
     checks: [
       ...source.checks,
       ...warehouse.checks,
       ...buckets,
-      watermarkCheck(localWatermarkStore(stateDir)),
-      schemaChangeCheck(localWatermarkStore(stateDir)),
+      watermarkCheck(watermarks),
+      schemaChangeCheck(watermarks),
+      deletesCheck({
+        state: watermarks,
+        watermarks,
+        everySeconds: () => settings.deletesEverySeconds,
+      }),
     ],
     async close() {
       await Promise.all([source.close(), warehouse.close()]);

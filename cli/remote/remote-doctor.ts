@@ -3,6 +3,7 @@ import { operationsParameterName } from '../../contract/operations';
 import { fail, ok, type DoctorCheck, type DoctorPlan } from '../doctor/doctor-check';
 import { databaseChecks, SOURCE_RIGHTS, WAREHOUSE_RIGHTS } from '../doctor/database-checks';
 import { secretTarget } from '../doctor/database-target';
+import { deletesCheck } from '../doctor/deletes-checks';
 import { bucketCheck } from '../doctor/object-store-checks';
 import { schemaChangeCheck } from '../doctor/schema-checks';
 import { watermarkCheck } from '../doctor/watermark-checks';
@@ -57,8 +58,8 @@ export const AWS_DOCTOR_PORTS: RemoteDoctorPorts = {
 /**
  * The checks of a deployed stack: its operations parameter, both databases as the functions
  * connect to them (the secret's settings, TLS verified as they verify it, the users' rights),
- * the buckets, the watermark parameters, recent failures, the dead-letter queues, the alarms and
- * the alarm topic's subscriptions.
+ * the buckets, the watermark parameters, the deletes the guard holds, recent failures, the
+ * dead-letter queues, the alarms and the alarm topic's subscriptions.
  */
 export async function remoteDoctor(
   environment: string,
@@ -134,6 +135,12 @@ export async function remoteDoctor(
     ),
     watermarkCheck(stack.watermarks),
     schemaChangeCheck(stack.watermarks),
+    // The schedule is the functions' setting, which the stack does not publish: none is overdue.
+    deletesCheck({
+      state: sources.deletesState,
+      watermarks: stack.watermarks,
+      everySeconds: () => undefined,
+    }),
     {
       name: 'recent runs',
       async run() {

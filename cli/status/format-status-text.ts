@@ -2,6 +2,7 @@ import { PIPELINE_STAGES, type FutureStamped } from '../../lambdas/shared/ports/
 import { formatTable } from '../table-format';
 import { terminalText } from '../terminal-text';
 import { schemaChangeText } from '../../lambdas/shared/core/schema-changes';
+import type { HeldDeletes } from '../../lambdas/shared/ports/deletes-state-store';
 import {
   watermarkText,
   type DeletesApplied,
@@ -236,6 +237,16 @@ export function formatStatusText(status: PipelineStatus, options: StatusTextOpti
     for (const { table, applied } of deletes)
       lines.push(...wrap(`  ${table}: ${deletesAppliedText(applied)}`));
   }
+  const held = Object.entries(status.tables).flatMap(([table, t]) =>
+    t.deletesHeld ? [{ table, held: t.deletesHeld }] : [],
+  );
+  if (held.length > 0) {
+    lines.push(
+      '',
+      'deletes held by the guard (gone from the source, none landed; check the source):',
+    );
+    for (const h of held) lines.push(...wrap(`  ${h.table}: ${deletesHeldText(h.table, h.held)}`));
+  }
   if (status.schemaChanges.length > 0) {
     lines.push(
       '',
@@ -363,6 +374,9 @@ export function formatTableStatus(status: PipelineStatus, name: string): string 
     ...(t.deletesApplied
       ? [['deletes applied', deletesAppliedText(t.deletesApplied)] as [string, string]]
       : []),
+    ...(t.deletesHeld
+      ? [['deletes held', deletesHeldText(name, t.deletesHeld)] as [string, string]]
+      : []),
     ...status.schemaChanges
       .filter((c) => c.table === name)
       .map((c): [string, string] => ['schema change', schemaChangeText(c)]),
@@ -387,6 +401,11 @@ export function formatTableStatus(status: PipelineStatus, name: string): string 
 /** `12 rows of fact_sales_order marked deleted in batch …`. */
 export function deletesAppliedText(applied: DeletesApplied): string {
   return `${count(applied.rows)} ${applied.rows === 1 ? 'row' : 'rows'} of ${applied.table} marked deleted in batch ${applied.batchId}`;
+}
+
+/** `6,000 keys (100.0% of the warehouse's) since …: if the deletes are real, deliverance deletes …`. */
+export function deletesHeldText(table: string, held: HeldDeletes): string {
+  return `${count(held.keys)} ${held.keys === 1 ? 'key' : 'keys'} (${(held.share * 100).toFixed(1)}% of the warehouse's) since ${held.at}: if the deletes are real, deliverance deletes --table ${table} --confirm`;
 }
 
 export function futureStampedText(future: FutureStamped): string {

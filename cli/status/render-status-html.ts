@@ -4,7 +4,13 @@ import {
   freshnessState,
 } from '../../contract/freshness';
 import { PIPELINE_STAGES, type PipelineStage } from '../../lambdas/shared/ports/run-log';
-import { formatSeconds, futureStampedText } from './format-status-text';
+import { schemaChangeText } from '../../lambdas/shared/core/schema-changes';
+import {
+  deletesAppliedText,
+  deletesHeldText,
+  formatSeconds,
+  futureStampedText,
+} from './format-status-text';
 import { watermarkText, type PipelineStatus, type StageState } from './pipeline-status';
 
 const STATE_COLOURS: Record<StageState, { fill: string; stroke: string; text: string }> = {
@@ -220,6 +226,39 @@ ${PIPELINE_STAGES.map((stage) => {
       : `<h2>Rows stamped later than the source's clock</h2><p class="muted">Not read until their time comes; correct their last_updated in the source to have them now.</p>${future
           .map((f) => `<div class="gap"><code>${escape(futureStampedText(f))}</code></div>`)
           .join('\n')}`;
+  const held = Object.entries(status.tables).flatMap(([table, t]) =>
+    t.deletesHeld ? [{ table, held: t.deletesHeld }] : [],
+  );
+  const deletesHeld =
+    held.length === 0
+      ? ''
+      : `<h2 id="deletes-held">Deletes held by the guard</h2><p class="muted">Gone from the source, none landed: check the source (a truncated or restored table?) before confirming.</p>${held
+          .map(
+            (h) =>
+              `<div class="failure" data-table="${escape(h.table)}"><b>${escape(h.table)}</b>: ${escape(deletesHeldText(h.table, h.held))}</div>`,
+          )
+          .join('\n')}`;
+  const applied = Object.entries(status.tables).flatMap(([table, t]) =>
+    t.deletesApplied ? [{ table, applied: t.deletesApplied }] : [],
+  );
+  const deletesApplied =
+    applied.length === 0
+      ? ''
+      : `<h2 id="deletes-applied">Deletes applied</h2><p class="muted">Per source table, the newest loaded batch that marked rows deleted.</p>${applied
+          .map(
+            (a) =>
+              `<div class="gap" data-table="${escape(a.table)}"><b>${escape(a.table)}</b>: ${escape(deletesAppliedText(a.applied))}</div>`,
+          )
+          .join('\n')}`;
+  const schemaChanges =
+    status.schemaChanges.length === 0
+      ? ''
+      : `<h2 id="schema-changes">Source columns that differ from the catalogue</h2><p class="muted">As each table's last ingest found them; docs/extending.md says how to take a column into the warehouse.</p>${status.schemaChanges
+          .map(
+            (c) =>
+              `<div class="${c.stops ? 'failure' : 'gap'}" data-table="${escape(c.table)}"><code>${escape(schemaChangeText(c))}</code></div>`,
+          )
+          .join('\n')}`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>Deliverance status</title><style>${CSS}</style></head>
@@ -233,6 +272,8 @@ ${status.alarms ? `<div class="card"><span class="muted">Alarms not OK</span><b>
 <div class="card"><span class="muted">Failures</span><b>${status.failures.filter((f) => f.resolvedAt === null).length}</b></div>
 <div class="card"><span class="muted">Parked</span><b>${status.parked.length}</b></div>
 <div class="card"><span class="muted">Gaps</span><b>${status.gaps.length}</b></div>
+<div class="card"><span class="muted">Tables with deletes held</span><b>${held.length}</b></div>
+<div class="card"><span class="muted">Schema changes</span><b>${status.schemaChanges.length}</b></div>
 </div>
 <h2>Source tables</h2>
 <table id="tables"><thead><tr><th>table</th><th>complete up to<br>(age)</th><th>newest change<br>(age)</th><th>latest batch</th><th title="rows in the newest batch that had rows of the table">rows</th><th>watermark</th><th>last batch</th></tr></thead>
@@ -248,6 +289,9 @@ ${failures}
 ${parked}
 ${gaps}
 ${futureStamped}
+${deletesHeld}
+${deletesApplied}
+${schemaChanges}
 </body></html>
 `;
 }

@@ -55,7 +55,7 @@ describe('progress and the closing line', () => {
     }
     expect(lines.filter((l) => l.startsWith('run: '))).toEqual([
       expect.stringMatching(
-        /^run: done in \d+\.\d s: 1 batch, [\d,]+ rows landed, [\d,]+ loaded \([\d,]+ new or changed\), 0 set aside$/,
+        /^run: done in \d+\.\d s: 1 batch, [\d,]+ rows landed, [\d,]+ loaded \([\d,]+ new or changed\), 0 set aside, 0 tombstones landed$/,
       ),
     ]);
     // The summary is the last word; a pipe gets no live line's escapes.

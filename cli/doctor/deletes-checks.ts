@@ -1,0 +1,95 @@
+import { DELETED_KEYS_REACH } from '../../contract/source-deletes';
+import { pausedPlan } from '../../lambdas/ingest/paused-tables';
+import { SOURCE_TABLE_NAMES, type SourceTableName } from '../../lambdas/shared/core/catalogue';
+import type { DeletesStateStore } from '../../lambdas/shared/ports/deletes-state-store';
+import type { WatermarkStore } from '../../lambdas/shared/ports/watermark-store';
+import { formatSeconds } from '../status/format-status-text';
+import { fail, ok, skip, type DoctorCheck } from './doctor-check';
+
+/** Where the check reads, and how often each table is to be reconciled when that is known. */
+export interface DeletesCheckSources {
+  /** The deletes reconciliation's state; absent where the stack publishes none. */
+  readonly state: DeletesStateStore | undefined;
+  /** The paused tables: ingest leaves them, and their reconciliation with them. */
+  readonly watermarks: Pick<WatermarkStore, 'paused'>;
+  /**
+   * Seconds between a table's reconciliations (its schedule), or undefined where doctor cannot
+   * know it (a deployed stack's setting is the functions'): then nothing is judged overdue.
+   */
+  readonly everySeconds: (table: SourceTableName) => number | undefined;
+  readonly now?: () => Date;
+}
+
+/**
+ * A reconciliation runs within the first ingest run after it is due: one is overdue when its
+ * last full run is older than twice its interval, and at least an hour past it.
+ */
+export function overdueAfterSeconds(everySeconds: number): number {
+  return Math.max(2 * everySeconds, everySeconds + 3600);
+}
+
+const count = (n: number) => n.toLocaleString('en-GB');
+
+/**
+ * The deletes reconciliation (docs/guarantees.md §7): a table whose deletes the guard holds
+ * fails the check with its count and share, and so does one whose last full reconciliation is
+ * overdue against its schedule (paused tables aside); otherwise how long ago the oldest was.
+ */
+export function deletesCheck(sources: DeletesCheckSources): DoctorCheck {
+  return {
+    name: 'deletes',
+    async run() {
+      if (!sources.state) return skip('this stack keeps no deletes state (deploy this release)');
+      const state = await sources.state.deletesState();
+      const now = (sources.now ?? (() => new Date()))().getTime();
+      const held = Object.entries(state).flatMap(([table, s]) =>
+        s.held ? [{ table, ...s.held }] : [],
+      );
+      const left = pausedPlan(SOURCE_TABLE_NAMES, await sources.watermarks.paused());
+      const reconciled = SOURCE_TABLE_NAMES.filter(
+        (t) => DELETED_KEYS_REACH[t] !== null && !left.paused.includes(t) && !left.held.includes(t),
+      );
+      const ages = reconciled.flatMap((table) => {
+        const at = state[table]?.reconciledAt;
+        return at === undefined ? [] : [{ table, seconds: (now - Date.parse(at)) / 1000 }];
+      });
+      const overdue = ages.filter((a) => {
+        const every = sources.everySeconds(a.table);
+        return every !== undefined && a.seconds > overdueAfterSeconds(every);
+      });
+      const problems = [
+        ...held.map(
+          (h) =>
+            `${h.table}: ${count(h.keys)} ${h.keys === 1 ? 'key' : 'keys'} (${(h.share * 100).toFixed(1)}% of the warehouse's) gone from the source, held by the guard since ${h.at}`,
+        ),
+        ...overdue.map(
+          (a) =>
+            `${a.table}: last reconciled ${formatSeconds(a.seconds)} ago, due every ${formatSeconds(sources.everySeconds(a.table) ?? 0)}`,
+        ),
+      ];
+      if (problems.length > 0) {
+        return fail(
+          problems.join('; '),
+          [
+            ...(held.length > 0
+              ? [
+                  'check the source (a truncated or restored table?); if the deletes are real, deliverance deletes --table T --confirm',
+                ]
+              : []),
+            ...(overdue.length > 0
+              ? [
+                  'a reconciliation runs inside an ingest run that reads the table: is ingest running and reaching the warehouse? deliverance deletes --table T runs one now',
+                ]
+              : []),
+          ].join('; ') + ' (docs/operations.md, "Deletes")',
+        );
+      }
+      if (ages.length === 0)
+        return ok('no reconciliation yet: the first ingest run reconciles every table');
+      const oldest = ages.reduce((a, b) => (b.seconds > a.seconds ? b : a));
+      return ok(
+        `${ages.length} of ${reconciled.length} tables reconciled, the oldest (${oldest.table}) ${formatSeconds(oldest.seconds)} ago; none held by the guard`,
+      );
+    },
+  };
+}

@@ -1,0 +1,112 @@
+import { deletesCheck, overdueAfterSeconds } from '../../../cli/doctor/deletes-checks';
+import type {
+  DeletesState,
+  DeletesStateStore,
+} from '../../../lambdas/shared/ports/deletes-state-store';
+
+const NOW = new Date('2026-12-05T12:00:00.000Z');
+const DAY = 86_400;
+const ago = (seconds: number) => new Date(NOW.getTime() - seconds * 1000).toISOString();
+
+/** The deletes state as a store answers it; nothing is written. */
+function store(state: DeletesState): DeletesStateStore {
+  return {
+    deletesState: () => Promise.resolve(state),
+    setDeletesState: () => Promise.reject(new Error('doctor writes nothing')),
+    locateDeletesState: () => 'deletes.json',
+  };
+}
+
+/** Every reconciled table (department has no warehouse row) reconciled `seconds` ago. */
+function reconciledAgo(seconds: number): Record<string, { reconciledAt: string }> {
+  return Object.fromEntries(
+    [
+      'address',
+      'counterparty',
+      'currency',
+      'design',
+      'payment',
+      'payment_type',
+      'purchase_order',
+      'sales_order',
+      'staff',
+      'transaction',
+    ].map((t) => [t, { reconciledAt: ago(seconds) }]),
+  );
+}
+
+function check(
+  state: DeletesState | undefined,
+  options: { paused?: string[]; everySeconds?: number } = {},
+) {
+  return deletesCheck({
+    state: state === undefined ? undefined : store(state),
+    watermarks: { paused: () => Promise.resolve(options.paused ?? []) },
+    everySeconds: () => options.everySeconds,
+    now: () => NOW,
+  }).run();
+}
+
+describe('the deletes check of doctor', () => {
+  it('fails on a table the guard holds, with its count, share and the command that lands it', async () => {
+    const outcome = await check(
+      {
+        ...reconciledAgo(60),
+        payment: { reconciledAt: ago(60), held: { keys: 6000, share: 1, at: ago(60) } },
+      },
+      { everySeconds: DAY },
+    );
+    expect(outcome.status).toBe('fail');
+    expect(outcome.detail).toBe(
+      `payment: 6,000 keys (100.0% of the warehouse's) gone from the source, held by the guard since ${ago(60)}`,
+    );
+    expect(outcome.fix).toMatch(/deliverance deletes --table T --confirm .*"Deletes"\)$/);
+  });
+
+  it('fails on a reconciliation overdue against its schedule, and passes one merely due', async () => {
+    const overdue = await check(
+      { ...reconciledAgo(DAY), staff: { reconciledAt: ago(3 * DAY) } },
+      { everySeconds: DAY },
+    );
+    expect(overdue.status).toBe('fail');
+    expect(overdue.detail).toBe('staff: last reconciled 3 d 0 h ago, due every 24 h 0 m');
+    expect(overdue.fix).toMatch(/deliverance deletes --table T runs one now/);
+    expect(overdue.fix).not.toMatch(/--confirm/);
+
+    const due = await check(reconciledAgo(DAY + 600), { everySeconds: DAY });
+    expect(due).toEqual({
+      status: 'ok',
+      detail:
+        '10 of 10 tables reconciled, the oldest (address) 24 h 10 m ago; none held by the guard',
+    });
+  });
+
+  it('leaves paused tables, and the tables after them, out of what is overdue', async () => {
+    // payment comes after transaction in foreign-key order: pausing transaction holds it too.
+    const state = { ...reconciledAgo(60), payment: { reconciledAt: ago(5 * DAY) } };
+    expect((await check(state, { everySeconds: DAY })).status).toBe('fail');
+    const paused = await check(state, { everySeconds: DAY, paused: ['transaction'] });
+    expect(paused.status).toBe('ok');
+    expect(paused.detail).toMatch(/^8 of 8 tables reconciled/);
+  });
+
+  it('judges nothing overdue where the schedule is not known (a deployed stack)', async () => {
+    const outcome = await check(reconciledAgo(30 * DAY), {});
+    expect(outcome.status).toBe('ok');
+    expect(outcome.detail).toMatch(/the oldest \(address\) 30 d 0 h ago/);
+  });
+
+  it('says when no reconciliation ran yet, and skips a stack without deletes state', async () => {
+    expect(await check({}, { everySeconds: DAY })).toEqual({
+      status: 'ok',
+      detail: 'no reconciliation yet: the first ingest run reconciles every table',
+    });
+    expect((await check(undefined)).status).toBe('skip');
+  });
+
+  it('gives a reconciliation its interval again, and at least an hour, before it is overdue', () => {
+    expect(overdueAfterSeconds(DAY)).toBe(2 * DAY);
+    expect(overdueAfterSeconds(0)).toBe(3600);
+    expect(overdueAfterSeconds(600)).toBe(4200);
+  });
+});
