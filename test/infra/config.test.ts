@@ -9,7 +9,7 @@ import {
 } from '../../lib/config';
 import { SOURCE_TABLES } from '../../contract/pipeline-tables';
 import { regionNotice } from '../../lib/deploy-region';
-import { validateScheduleExpression } from '../../lib/schedule-expression';
+import { validateScheduleExpression } from '../../contract/schedule-expression';
 import { cdkJsonContext } from './support/synth';
 
 const context = (values: Record<string, unknown>) => ({

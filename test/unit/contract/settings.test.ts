@@ -2,7 +2,7 @@ import {
   parseSchemaContract,
   parseStageSettings,
   parseTunings,
-  schemaPolicyOf,
+  tableSetting,
   STAGE_TUNINGS,
   TUNINGS,
   tuningEnvironment,
@@ -158,8 +158,8 @@ describe('the schema contract setting', () => {
     });
     const contract = parseSchemaContract('SCHEMA_CONTRACT', 'evolve, payment=freeze');
     expect(contract).toEqual({ default: 'evolve', tables: { payment: 'freeze' } });
-    expect(typeof contract !== 'string' && schemaPolicyOf(contract, 'payment')).toBe('freeze');
-    expect(typeof contract !== 'string' && schemaPolicyOf(contract, 'staff')).toBe('evolve');
+    expect(typeof contract !== 'string' && tableSetting(contract, 'payment')).toBe('freeze');
+    expect(typeof contract !== 'string' && tableSetting(contract, 'staff')).toBe('evolve');
   });
 
   it.each([
