@@ -222,12 +222,23 @@ function parsePerTable<T>(
     const equals = part.indexOf('=');
     const table = equals < 0 ? undefined : part.slice(0, equals).trim();
     const reading = read((equals < 0 ? part : part.slice(equals + 1)).trim());
-    if (!('value' in reading)) {
+    const problem =
+      'problem' in reading
+        ? reading.problem
+        : table === undefined
+          ? index === 0
+            ? undefined
+            : 'only the first part goes without a table'
+          : isSourceTableName(table)
+            ? undefined
+            : `${table} is not a source table`;
+    if ('value' in reading && problem === undefined) {
+      if (table !== undefined && isSourceTableName(table)) tables[table] = reading.value;
+      else value = reading.value;
+    } else {
       valid = false;
-      if (reading.problem) reasons.push(`"${part}": ${reading.problem}`);
-    } else if (table === undefined && index === 0) value = reading.value;
-    else if (table !== undefined && isSourceTableName(table)) tables[table] = reading.value;
-    else valid = false;
+      if (problem) reasons.push(`"${part}": ${problem}`);
+    }
   }
   if (valid) return { default: value, tables };
   const why = reasons.length > 0 ? ` (${reasons.join('; ')})` : '';
