@@ -117,7 +117,11 @@ export function cameRound(schedule: ScheduleExpression, since: Date, now: Date):
  * The latest instant of a cron expression at or before `now`, looked for back to the day of
  * `since` only: an instant before that day is no later than `since` anyway.
  */
-function lastInstant(fields: readonly FieldMatch[], since: number, now: number): number | undefined {
+function lastInstant(
+  fields: readonly FieldMatch[],
+  since: number,
+  now: number,
+): number | undefined {
   const [minutes, hours, dayOfMonth, month, dayOfWeek, year] = fields as [
     FieldMatch,
     FieldMatch,
@@ -213,9 +217,7 @@ function dayOfWeekRule(item: string): FieldMatch {
 
 /** The weekday nearest the `target` day of `day`'s month, never crossing into another month. */
 function nearestWeekday(day: Date, target: number, last: number): number {
-  const weekday = new Date(
-    Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), target),
-  ).getUTCDay();
+  const weekday = new Date(Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), target)).getUTCDay();
   if (weekday === 6) return target === 1 ? 3 : target - 1;
   if (weekday === 0) return target === last ? target - 2 : target + 1;
   return target;

@@ -114,12 +114,13 @@ export function parseSchemaContract(
   name: string,
   raw: string | undefined,
 ): SchemaContract | string {
-  return parsePerTable(
+  return parsePerTable<SchemaPolicy>(
     name,
     raw,
     SCHEMA_CONTRACT.default,
     `a policy (${SCHEMA_POLICIES.join(' or ')}) then table=policy overrides, e.g. "evolve,payment=freeze"`,
-    (text) => (SCHEMA_POLICIES.includes(text as SchemaPolicy) ? { value: text as SchemaPolicy } : {}),
+    (text): PartReading<SchemaPolicy> =>
+      SCHEMA_POLICIES.includes(text as SchemaPolicy) ? { value: text as SchemaPolicy } : {},
   );
 }
 
@@ -147,7 +148,7 @@ export function parseDeletesSchedule(
   name: string,
   raw: string | undefined,
 ): PerTable<string> | string {
-  return parsePerTable(
+  return parsePerTable<string>(
     name,
     raw,
     DELETES_SCHEDULE.default,
@@ -181,7 +182,7 @@ export function parseDeletesGuard(
   name: string,
   raw: string | undefined,
 ): PerTable<number> | string {
-  return parsePerTable(
+  return parsePerTable<number>(
     name,
     raw,
     DELETES_GUARD_PERCENT.default,
@@ -263,12 +264,7 @@ function partsOf(raw: string): string[] {
 
 /** The tunings each stage reads; its function's environment holds exactly these. */
 export const STAGE_TUNINGS = {
-  ingest: [
-    'overlapSeconds',
-    'maxBatchRows',
-    'futureToleranceSeconds',
-    'maxDeletesPerRun',
-  ],
+  ingest: ['overlapSeconds', 'maxBatchRows', 'futureToleranceSeconds', 'maxDeletesPerRun'],
   transform: [],
   load: [],
 } as const satisfies { readonly [S in StageName]: readonly TuningName[] };
@@ -448,10 +444,7 @@ export function parseStageSettings<S extends StageName>(
  * @example
  * parseDeletesSettings({ DELIVERANCE_DELETES_GUARD_PERCENT: '5,payment=20' }, CLI_ENV_PREFIX);
  */
-export function parseDeletesSettings(
-  env: Environment,
-  prefix = '',
-): Parsed<DeletesTableSettings> {
+export function parseDeletesSettings(env: Environment, prefix = ''): Parsed<DeletesTableSettings> {
   const scheduleName = `${prefix}${DELETES_SCHEDULE.env}`;
   const guardName = `${prefix}${DELETES_GUARD_PERCENT.env}`;
   const schedule = parseDeletesSchedule(scheduleName, env[scheduleName]);

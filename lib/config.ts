@@ -380,11 +380,7 @@ class ContextReader {
    * A per-table setting's text (contract/settings.ts), a number taken as its text; its parse's
    * problem, which names the key and every part at fault, is the one reported.
    */
-  perTable(
-    key: string,
-    fallback: string,
-    parse: (name: string, raw: string) => unknown,
-  ): string {
+  perTable(key: string, fallback: string, parse: (name: string, raw: string) => unknown): string {
     const raw = this.raw(key);
     if (raw === undefined) return fallback;
     const text = typeof raw === 'number' ? String(raw) : raw;

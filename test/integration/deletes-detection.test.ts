@@ -137,7 +137,10 @@ describe('deletes reconciliation', () => {
     const before = await stack.deletesState.deletesState();
     await stack.deletesState.setDeletesState(
       Object.fromEntries(
-        Object.entries(before).map(([table, state]) => [table, { ...state, reconciledAt: longAgo }]),
+        Object.entries(before).map(([table, state]) => [
+          table,
+          { ...state, reconciledAt: longAgo },
+        ]),
       ),
     );
     const cycle = await runCycle(stack, {
@@ -157,7 +160,7 @@ describe('deletes reconciliation', () => {
     expect(Object.keys(rest).sort()).toEqual(['sales_order', 'transaction']);
   });
 
-  it("lands the deletes of a table whose own guard allows a share the default holds", async () => {
+  it('lands the deletes of a table whose own guard allows a share the default holds', async () => {
     const { rows } = await stack.source.query<{ id: number }>(
       `INSERT INTO design (design_name, file_location, file_name)
        VALUES ('purged', '/purged', 'purged.json') RETURNING design_id AS id`,

@@ -123,11 +123,14 @@ export async function reconcileDeletes(
         reports.push(report);
         state[table] = next(batchId);
         if (report.held)
-          log.warn(guardLine(table, report.held, tableSetting(options.settings.guardPercent, table)), {
-            batchId,
-            table,
-            ...report.held,
-          });
+          log.warn(
+            guardLine(table, report.held, tableSetting(options.settings.guardPercent, table)),
+            {
+              batchId,
+              table,
+              ...report.held,
+            },
+          );
         if (tombstones.length > 0) {
           const key = deletesKey(table, batchId);
           const body = tombstones.map((t) => JSON.stringify(t)).join('\n') + '\n';

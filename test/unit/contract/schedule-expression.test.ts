@@ -38,7 +38,9 @@ describe('a schedule expression coming round', () => {
     expect(came(weekdays, '2026-12-04T10:05:30Z', '2026-12-04T10:20:00Z')).toBe(true);
     expect(came(weekdays, '2026-12-04T23:50:30Z', '2026-12-06T23:59:00Z')).toBe(false);
     expect(came(weekdays, '2026-12-04T23:50:30Z', '2026-12-07T00:05:00Z')).toBe(true);
-    expect(came('cron(0 22-2 * * ? *)', '2026-12-05T02:00:30Z', '2026-12-05T21:59:00Z')).toBe(false);
+    expect(came('cron(0 22-2 * * ? *)', '2026-12-05T02:00:30Z', '2026-12-05T21:59:00Z')).toBe(
+      false,
+    );
     expect(came('cron(0 22-2 * * ? *)', '2026-12-05T02:00:30Z', '2026-12-05T22:00:00Z')).toBe(true);
     const halfYearly = 'cron(0 0 1 JAN,JUL ? *)';
     expect(came(halfYearly, '2026-07-01T00:00:30Z', '2026-12-31T23:59:00Z')).toBe(false);
@@ -62,7 +64,9 @@ describe('a schedule expression coming round', () => {
   });
 
   it('never comes round in a year the expression leaves out', () => {
-    expect(came('cron(0 0 * * ? 2030)', '2026-01-01T00:00:00Z', '2029-12-31T23:59:00Z')).toBe(false);
+    expect(came('cron(0 0 * * ? 2030)', '2026-01-01T00:00:00Z', '2029-12-31T23:59:00Z')).toBe(
+      false,
+    );
     expect(came('cron(0 0 * * ? 2030)', '2026-01-01T00:00:00Z', '2030-01-01T00:00:00Z')).toBe(true);
   });
 

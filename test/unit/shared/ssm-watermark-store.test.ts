@@ -135,7 +135,10 @@ describe('SSM watermark store', () => {
       /^SSM parameter \/deliverance\/test\/schema-changes would hold \d+ bytes, more than the 4096 .*: too many schema changes stand at once; deliverance status lists them/,
     );
     const state = Object.fromEntries(
-      Array.from({ length: 100 }, (_, i) => [`table_${i}`, { reconciledAt: new Date(0).toISOString() }]),
+      Array.from({ length: 100 }, (_, i) => [
+        `table_${i}`,
+        { reconciledAt: new Date(0).toISOString() },
+      ]),
     );
     await expect(store().setDeletesState(state)).rejects.toThrow(
       /^SSM parameter \/deliverance\/test\/deletes would hold \d+ bytes.*: delete it, and every table is reconciled again/,
