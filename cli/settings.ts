@@ -1,9 +1,11 @@
 import { resolve } from 'node:path';
 import {
   CLI_ENV_PREFIX,
+  parseDeletesSettings,
   parseSchemaContract,
   parseTunings,
   SCHEMA_CONTRACT,
+  type PerTable,
   type SchemaContract,
 } from '../contract/settings';
 
@@ -21,10 +23,13 @@ export interface CliSettings {
   readonly maxBatchRows: number;
   /** What ingest does at a new source column, per table (DELIVERANCE_SCHEMA_CONTRACT). */
   readonly schemaContract: SchemaContract;
-  /** The deletes reconciliation's tunings (contract/settings.ts). */
-  readonly deletesEverySeconds: number;
+  /**
+   * The deletes reconciliation's schedule and guard per table (DELIVERANCE_DELETES_SCHEDULE,
+   * DELIVERANCE_DELETES_GUARD_PERCENT) and its tombstones per run (contract/settings.ts).
+   */
+  readonly deletesSchedule: PerTable<string>;
   readonly maxDeletesPerRun: number;
-  readonly deletesGuardPercent: number;
+  readonly deletesGuardPercent: PerTable<number>;
 }
 
 export class UsageError extends Error {
@@ -47,23 +52,21 @@ export function stateDirOf(env: NodeJS.ProcessEnv = process.env): string {
  */
 export function readSettings(env: NodeJS.ProcessEnv = process.env): CliSettings {
   const tunings = parseTunings(
-    [
-      'overlapSeconds',
-      'maxBatchRows',
-      'deletesEverySeconds',
-      'maxDeletesPerRun',
-      'deletesGuardPercent',
-    ],
+    ['overlapSeconds', 'maxBatchRows', 'maxDeletesPerRun'],
     env,
     CLI_ENV_PREFIX,
   );
   const contractName = `${CLI_ENV_PREFIX}${SCHEMA_CONTRACT.env}`;
   const schemaContract = parseSchemaContract(contractName, env[contractName]);
+  const deletes = parseDeletesSettings(env, CLI_ENV_PREFIX);
   const problems = [
     ...(tunings.ok ? [] : tunings.problems),
     ...(typeof schemaContract === 'string' ? [schemaContract] : []),
+    ...(deletes.ok ? [] : deletes.problems),
   ];
-  if (!tunings.ok || typeof schemaContract === 'string') throw new UsageError(problems.join('; '));
+  if (!tunings.ok || typeof schemaContract === 'string' || !deletes.ok) {
+    throw new UsageError(problems.join('; '));
+  }
   return {
     sourceUrl: env.DELIVERANCE_SOURCE_URL || undefined,
     warehouseUrl: env.DELIVERANCE_WAREHOUSE_URL || undefined,
@@ -71,5 +74,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): CliSettings 
     s3Endpoint: env.DELIVERANCE_S3_ENDPOINT || undefined,
     ...tunings.value,
     schemaContract,
+    deletesSchedule: deletes.value.schedule,
+    deletesGuardPercent: deletes.value.guardPercent,
   };
 }

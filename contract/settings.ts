@@ -17,6 +17,7 @@ import {
   type StageAccess,
 } from './stage-access';
 import type { BucketRole } from './storage-access';
+import { parseScheduleExpression } from './schedule-expression';
 import { isSourceTableName, type SourceTableName } from './source-catalogue';
 import type { StageName } from './stages';
 
@@ -51,17 +52,6 @@ export const TUNINGS = {
     max: 86_400,
     unit: 'seconds',
   },
-  /**
-   * Seconds between a table's deletes reconciliations (docs/guarantees.md, "Deletes"): the first
-   * ingest run after that long compares the table's keys with the warehouse's. 0: every run.
-   */
-  deletesEverySeconds: {
-    env: 'DELETES_EVERY_SECONDS',
-    default: 86_400,
-    min: 0,
-    max: 31 * 86_400,
-    unit: 'seconds',
-  },
   /** Tombstones per source table per run; more wait for the next run. */
   maxDeletesPerRun: {
     env: 'MAX_DELETES_PER_RUN',
@@ -70,21 +60,26 @@ export const TUNINGS = {
     max: 1_000_000_000,
     unit: 'rows',
   },
-  /**
-   * The guard: a reconciliation that finds more than this percentage of a table's keys gone
-   * lands none of them and holds them for an operator (`deliverance deletes --confirm`).
-   */
-  deletesGuardPercent: {
-    env: 'DELETES_GUARD_PERCENT',
-    default: 5,
-    min: 0,
-    max: 100,
-    unit: 'percent',
-  },
 } as const satisfies Record<string, WholeNumberSetting>;
 
 export type TuningName = keyof typeof TUNINGS;
 export type Tunings = { readonly [T in TuningName]: number };
+
+/** A setting with a value for every source table: a default, and the tables that differ from it. */
+export interface PerTable<T> {
+  readonly default: T;
+  readonly tables: Readonly<Partial<Record<SourceTableName, T>>>;
+}
+
+/**
+ * The value `setting` gives `table`.
+ *
+ * @example
+ * tableSetting({ default: 5, tables: { payment: 20 } }, 'payment'); // 20
+ */
+export function tableSetting<T>(setting: PerTable<T>, table: SourceTableName): T {
+  return setting.tables[table] ?? setting.default;
+}
 
 /**
  * What a table's ingest does when its source columns differ from the catalogue (dlt's schema
@@ -96,10 +91,7 @@ export type SchemaPolicy = 'evolve' | 'freeze';
 export const SCHEMA_POLICIES: readonly SchemaPolicy[] = ['evolve', 'freeze'];
 
 /** The policy of every source table: a default, and the tables that differ from it. */
-export interface SchemaContract {
-  readonly default: SchemaPolicy;
-  readonly tables: Readonly<Partial<Record<SourceTableName, SchemaPolicy>>>;
-}
+export type SchemaContract = PerTable<SchemaPolicy>;
 
 /**
  * The schema contract setting: ingest's `SCHEMA_CONTRACT`, the command line's
@@ -122,42 +114,157 @@ export function parseSchemaContract(
   name: string,
   raw: string | undefined,
 ): SchemaContract | string {
-  if (raw === undefined || raw.trim() === '') return SCHEMA_CONTRACT.default;
-  const isPolicy = (v: string | undefined): v is SchemaPolicy =>
-    SCHEMA_POLICIES.includes(v as SchemaPolicy);
-  const problem = `${name}: ${JSON.stringify(raw)} is not a policy (${SCHEMA_POLICIES.join(' or ')}) then table=policy overrides, e.g. "evolve,payment=freeze"`;
-  let fallback: SchemaPolicy = SCHEMA_CONTRACT.default.default;
-  const tables: Partial<Record<SourceTableName, SchemaPolicy>> = {};
-  for (const [index, part] of raw
-    .split(',')
-    .map((p) => p.trim())
-    .entries()) {
-    const [table, policy] = part.includes('=')
-      ? part.split('=').map((p) => p.trim())
-      : [undefined, part];
-    if (table === undefined && index === 0 && isPolicy(policy)) fallback = policy;
-    else if (table !== undefined && isSourceTableName(table) && isPolicy(policy))
-      tables[table] = policy;
-    else return problem;
-  }
-  return { default: fallback, tables };
+  return parsePerTable<SchemaPolicy>(
+    name,
+    raw,
+    SCHEMA_CONTRACT.default,
+    `a policy (${SCHEMA_POLICIES.join(' or ')}) then table=policy overrides, e.g. "evolve,payment=freeze"`,
+    (text): PartReading<SchemaPolicy> =>
+      SCHEMA_POLICIES.includes(text as SchemaPolicy) ? { value: text as SchemaPolicy } : {},
+  );
 }
 
-/** The policy `contract` gives `table`. */
-export function schemaPolicyOf(contract: SchemaContract, table: SourceTableName): SchemaPolicy {
-  return contract.tables[table] ?? contract.default;
+/**
+ * When each table's deletes reconciliation comes round (docs/guarantees.md, "Deletes"): an
+ * EventBridge `cron(...)` or `rate(...)` expression, then per-table overrides, as ingest's
+ * `DELETES_SCHEDULE`, the command line's `DELIVERANCE_DELETES_SCHEDULE` and the context's
+ * `deliverance:deletesSchedule`: `rate(1 day)`, `rate(1 day),payment=cron(0 2 * * ? *)`. The
+ * first ingest run of a table after its schedule came round reconciles it; a cron expression's
+ * own commas stay inside its parentheses.
+ */
+export const DELETES_SCHEDULE = {
+  env: 'DELETES_SCHEDULE',
+  default: { default: 'rate(1 day)', tables: {} } as PerTable<string>,
+} as const;
+
+/**
+ * The deletes schedule `raw` stands for, or every problem with it; unset or empty is the default.
+ *
+ * @example
+ * parseDeletesSchedule('DELETES_SCHEDULE', 'rate(7 days),payment=cron(0 2 * * ? *)');
+ * // { default: 'rate(7 days)', tables: { payment: 'cron(0 2 * * ? *)' } }
+ */
+export function parseDeletesSchedule(
+  name: string,
+  raw: string | undefined,
+): PerTable<string> | string {
+  return parsePerTable<string>(
+    name,
+    raw,
+    DELETES_SCHEDULE.default,
+    'a schedule (cron(...) or rate(...)) then table=schedule overrides, e.g. "rate(1 day),payment=cron(0 2 * * ? *)"',
+    (text) => {
+      const parsed = parseScheduleExpression(text);
+      return typeof parsed === 'string' ? { problem: parsed } : { value: text };
+    },
+  );
+}
+
+/**
+ * The deletes guard (docs/guarantees.md, "Deletes"): a reconciliation that finds more than this
+ * percentage of a table's keys gone lands none of them and holds them for an operator
+ * (`deliverance deletes --confirm`). A whole number from 0 to 100, then per-table overrides, as
+ * ingest's `DELETES_GUARD_PERCENT`, the command line's `DELIVERANCE_DELETES_GUARD_PERCENT` and the
+ * context's `deliverance:deletesGuardPercent`: `5`, `5,payment=20` (a table that purges old rows).
+ */
+export const DELETES_GUARD_PERCENT = {
+  env: 'DELETES_GUARD_PERCENT',
+  default: { default: 5, tables: {} } as PerTable<number>,
+} as const;
+
+/**
+ * The deletes guard `raw` stands for, or every problem with it; unset or empty is the default.
+ *
+ * @example
+ * parseDeletesGuard('DELETES_GUARD_PERCENT', '5,payment=20'); // { default: 5, tables: { payment: 20 } }
+ */
+export function parseDeletesGuard(
+  name: string,
+  raw: string | undefined,
+): PerTable<number> | string {
+  return parsePerTable<number>(
+    name,
+    raw,
+    DELETES_GUARD_PERCENT.default,
+    'a percentage then table=percentage overrides, e.g. "5,payment=20"',
+    (text) =>
+      /^\d+$/.test(text) && Number(text) <= 100
+        ? { value: Number(text) }
+        : { problem: 'a percentage is a whole number from 0 to 100' },
+  );
+}
+
+/** The deletes reconciliation's per-table settings, as ingest reads them. */
+export interface DeletesTableSettings {
+  readonly schedule: PerTable<string>;
+  readonly guardPercent: PerTable<number>;
+}
+
+/** One part of a per-table setting's text, read: its value, or why it is not one (if more to say). */
+type PartReading<T> = { readonly value: T } | { readonly problem?: string };
+
+/**
+ * A per-table setting's text: a value, then `table=value` overrides, split at the commas outside
+ * parentheses. The problem names the variable, the text and the form, then each part's reason.
+ */
+function parsePerTable<T>(
+  name: string,
+  raw: string | undefined,
+  fallback: PerTable<T>,
+  form: string,
+  read: (text: string) => PartReading<T>,
+): PerTable<T> | string {
+  if (raw === undefined || raw.trim() === '') return fallback;
+  let value = fallback.default;
+  const tables: Partial<Record<SourceTableName, T>> = {};
+  const reasons: string[] = [];
+  let valid = true;
+  for (const [index, part] of partsOf(raw).entries()) {
+    const equals = part.indexOf('=');
+    const table = equals < 0 ? undefined : part.slice(0, equals).trim();
+    const reading = read((equals < 0 ? part : part.slice(equals + 1)).trim());
+    const problem =
+      'problem' in reading
+        ? reading.problem
+        : table === undefined
+          ? index === 0
+            ? undefined
+            : 'only the first part goes without a table'
+          : isSourceTableName(table)
+            ? undefined
+            : `${table} is not a source table`;
+    if ('value' in reading && problem === undefined) {
+      if (table !== undefined && isSourceTableName(table)) tables[table] = reading.value;
+      else value = reading.value;
+    } else {
+      valid = false;
+      if (problem) reasons.push(`"${part}": ${problem}`);
+    }
+  }
+  if (valid) return { default: value, tables };
+  const why = reasons.length > 0 ? ` (${reasons.join('; ')})` : '';
+  return `${name}: ${JSON.stringify(raw)} is not ${form}${why}`;
+}
+
+/** `raw` split at its commas outside parentheses, each part trimmed. */
+function partsOf(raw: string): string[] {
+  const parts: string[] = [];
+  let part = '';
+  let depth = 0;
+  for (const character of raw) {
+    if (character === '(') depth++;
+    if (character === ')') depth--;
+    if (character === ',' && depth === 0) {
+      parts.push(part.trim());
+      part = '';
+    } else part += character;
+  }
+  return [...parts, part.trim()];
 }
 
 /** The tunings each stage reads; its function's environment holds exactly these. */
 export const STAGE_TUNINGS = {
-  ingest: [
-    'overlapSeconds',
-    'maxBatchRows',
-    'futureToleranceSeconds',
-    'deletesEverySeconds',
-    'maxDeletesPerRun',
-    'deletesGuardPercent',
-  ],
+  ingest: ['overlapSeconds', 'maxBatchRows', 'futureToleranceSeconds', 'maxDeletesPerRun'],
   transform: [],
   load: [],
 } as const satisfies { readonly [S in StageName]: readonly TuningName[] };
@@ -203,6 +310,8 @@ export interface StageSettings<S extends StageName> extends AccessSettings {
   readonly tunings: { readonly [T in (typeof STAGE_TUNINGS)[S][number]]: number };
   /** Ingest's schema contract; the other stages read none. */
   readonly schemaContract: S extends 'ingest' ? SchemaContract : undefined;
+  /** Ingest's deletes schedule and guard per table; the other stages read none. */
+  readonly deletes: S extends 'ingest' ? DeletesTableSettings : undefined;
 }
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -307,25 +416,59 @@ export function parseStageSettings<S extends StageName>(
     stage === 'ingest'
       ? parseSchemaContract(SCHEMA_CONTRACT.env, env[SCHEMA_CONTRACT.env])
       : undefined;
+  const deletes = stage === 'ingest' ? parseDeletesSettings(env) : undefined;
   const problems = [
     ...(access.ok ? [] : access.problems),
     ...(tunings.ok ? [] : tunings.problems),
     ...(typeof contract === 'string' ? [contract] : []),
+    ...(deletes && !deletes.ok ? deletes.problems : []),
   ];
-  if (!access.ok || !tunings.ok || typeof contract === 'string') return { ok: false, problems };
+  if (problems.length > 0 || !access.ok || !tunings.ok || typeof contract === 'string') {
+    return { ok: false, problems };
+  }
   // The types of STAGE_ACCESS do not carry which resources each stage has; the parse above
   // found every one it names, and the settings test holds StageResources to it.
-  const value: unknown = { ...access.value, tunings: tunings.value, schemaContract: contract };
+  const value: unknown = {
+    ...access.value,
+    tunings: tunings.value,
+    schemaContract: contract,
+    deletes: deletes?.ok ? deletes.value : undefined,
+  };
   return { ok: true, value: value as StageSettings<S> };
 }
 
 /**
- * The variables `lib/` sets for a stage's tunings, and ingest's schema contract (its text as the
- * context gave it), from the values its context chose.
+ * The deletes schedule and guard per table from `env`, read as `<prefix><env>`, each its default
+ * when unset.
+ *
+ * @example
+ * parseDeletesSettings({ DELIVERANCE_DELETES_GUARD_PERCENT: '5,payment=20' }, CLI_ENV_PREFIX);
+ */
+export function parseDeletesSettings(env: Environment, prefix = ''): Parsed<DeletesTableSettings> {
+  const scheduleName = `${prefix}${DELETES_SCHEDULE.env}`;
+  const guardName = `${prefix}${DELETES_GUARD_PERCENT.env}`;
+  const schedule = parseDeletesSchedule(scheduleName, env[scheduleName]);
+  const guardPercent = parseDeletesGuard(guardName, env[guardName]);
+  if (typeof schedule === 'string' || typeof guardPercent === 'string') {
+    return {
+      ok: false,
+      problems: [schedule, guardPercent].filter((p): p is string => typeof p === 'string'),
+    };
+  }
+  return { ok: true, value: { schedule, guardPercent } };
+}
+
+/**
+ * The variables `lib/` sets for a stage's tunings, and ingest's schema contract, deletes schedule
+ * and deletes guard (their text as the context gave it), from the values its context chose.
  */
 export function tuningEnvironment(
   stage: StageName,
-  values: Partial<Tunings> & { readonly schemaContract?: string },
+  values: Partial<Tunings> & {
+    readonly schemaContract?: string;
+    readonly deletesSchedule?: string;
+    readonly deletesGuardPercent?: string;
+  },
 ): Record<string, string> {
   return {
     ...Object.fromEntries(
@@ -334,7 +477,14 @@ export function tuningEnvironment(
         String(values[name] ?? TUNINGS[name].default),
       ]),
     ),
-    ...(stage === 'ingest' ? { [SCHEMA_CONTRACT.env]: values.schemaContract ?? 'evolve' } : {}),
+    ...(stage === 'ingest'
+      ? {
+          [SCHEMA_CONTRACT.env]: values.schemaContract ?? SCHEMA_CONTRACT.default.default,
+          [DELETES_SCHEDULE.env]: values.deletesSchedule ?? DELETES_SCHEDULE.default.default,
+          [DELETES_GUARD_PERCENT.env]:
+            values.deletesGuardPercent ?? String(DELETES_GUARD_PERCENT.default.default),
+        }
+      : {}),
   };
 }
 

@@ -1,7 +1,15 @@
 import { Duration } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { FRESHNESS_THRESHOLD_SECONDS } from '../contract/freshness';
-import { parseSchemaContract, TUNINGS, type TuningName } from '../contract/settings';
+import {
+  DELETES_GUARD_PERCENT,
+  DELETES_SCHEDULE,
+  parseDeletesGuard,
+  parseDeletesSchedule,
+  parseSchemaContract,
+  TUNINGS,
+  type TuningName,
+} from '../contract/settings';
 import { SOURCE_TABLES } from '../contract/pipeline-tables';
 import {
   DATABASE_ENDPOINT_SETTING,
@@ -9,7 +17,7 @@ import {
   type DatabaseRole,
 } from '../contract/stage-access';
 import { STAGES, type StageName } from '../contract/stages';
-import { validateScheduleExpression } from './schedule-expression';
+import { validateScheduleExpression } from '../contract/schedule-expression';
 
 /** The three Lambda stages, also their Powertools service names. */
 export type Stage = StageName;
@@ -97,12 +105,18 @@ export interface DeliveranceConfig {
    * overrides (`evolve,payment=freeze`); see contract/settings.ts.
    */
   readonly schemaContract: string;
-  /** Seconds between a table's deletes reconciliations (docs/guarantees.md, "Deletes"). */
-  readonly deletesEverySeconds: number;
+  /**
+   * When each table's deletes reconciliation comes round (docs/guarantees.md, "Deletes"): a
+   * schedule expression, then per-table overrides (`rate(1 day),payment=cron(0 2 * * ? *)`).
+   */
+  readonly deletesSchedule: string;
   /** Tombstones per source table per run. */
   readonly maxDeletesPerRun: number;
-  /** The deletes guard: more than this percentage of a table gone is held for an operator. */
-  readonly deletesGuardPercent: number;
+  /**
+   * The deletes guard: more than this percentage of a table gone is held for an operator; a
+   * percentage, then per-table overrides (`5,payment=20`).
+   */
+  readonly deletesGuardPercent: string;
   /** SSM prefix; watermarks live under `<prefix>/watermarks/<table>`. */
   readonly watermarkParameterPrefix: string;
   /** Who receives alarm e-mails (each must confirm the subscription). */
@@ -202,9 +216,17 @@ export function readConfig(context: ContextSource): DeliveranceConfig {
   const tableSchedules = reader.tableSchedules();
   const overlapSeconds = reader.tuning('overlapSeconds');
   const futureToleranceSeconds = reader.tuning('futureToleranceSeconds');
-  const deletesEverySeconds = reader.tuning('deletesEverySeconds');
+  const deletesSchedule = reader.perTable(
+    'deletesSchedule',
+    DELETES_SCHEDULE.default.default,
+    parseDeletesSchedule,
+  );
   const maxDeletesPerRun = reader.tuning('maxDeletesPerRun');
-  const deletesGuardPercent = reader.tuning('deletesGuardPercent');
+  const deletesGuardPercent = reader.perTable(
+    'deletesGuardPercent',
+    String(DELETES_GUARD_PERCENT.default.default),
+    parseDeletesGuard,
+  );
   const maxBatchRows = reader.tuning('maxBatchRows');
   const schemaContract = reader.string('schemaContract', 'evolve', (v) =>
     typeof parseSchemaContract('schemaContract', v) === 'string'
@@ -290,7 +312,7 @@ export function readConfig(context: ContextSource): DeliveranceConfig {
     maxBatchRows,
     futureToleranceSeconds,
     schemaContract,
-    deletesEverySeconds,
+    deletesSchedule,
     maxDeletesPerRun,
     deletesGuardPercent,
     watermarkParameterPrefix,
@@ -352,6 +374,21 @@ class ContextReader {
   tuning(name: TuningName): number {
     const { default: fallback, min, max } = TUNINGS[name];
     return this.integer(name, fallback, min, max);
+  }
+
+  /**
+   * A per-table setting's text (contract/settings.ts), a number taken as its text; its parse's
+   * problem, which names the key and every part at fault, is the one reported.
+   */
+  perTable(key: string, fallback: string, parse: (name: string, raw: string) => unknown): string {
+    const raw = this.raw(key);
+    if (raw === undefined) return fallback;
+    const text = typeof raw === 'number' ? String(raw) : raw;
+    if (typeof text !== 'string') return this.fail(key, raw, 'must be a string', fallback);
+    const parsed = parse(`${CONTEXT_PREFIX}${key}`, text);
+    if (typeof parsed !== 'string') return text;
+    this.problems.push(parsed);
+    return fallback;
   }
 
   stringList(key: string, check: Check<string>): string[] {

@@ -76,7 +76,7 @@ export class DeliveranceStack extends Stack {
       warehouseSecret,
       warehouseSecretKey,
       warehouseEndpoint: config.warehouseEndpoint,
-      deletesEverySeconds: config.deletesEverySeconds,
+      deletesSchedule: config.deletesSchedule,
       maxDeletesPerRun: config.maxDeletesPerRun,
       deletesGuardPercent: config.deletesGuardPercent,
       schedules: ingestSchedules(config),

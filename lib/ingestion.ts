@@ -47,12 +47,18 @@ export interface IngestionProps extends StageFunctionOptions {
   readonly warehouseSecretKey?: kms.IKey;
   /** Host, port and database name that win over the secret's. @default - the secret's */
   readonly warehouseEndpoint?: DatabaseEndpoint;
-  /** Seconds between a table's deletes reconciliations. @default TUNINGS.deletesEverySeconds.default */
-  readonly deletesEverySeconds?: number;
+  /**
+   * When each table's deletes reconciliation comes round: a schedule expression, then per-table
+   * overrides, `rate(1 day),payment=cron(0 2 * * ? *)`. @default 'rate(1 day)'
+   */
+  readonly deletesSchedule?: string;
   /** Tombstones per table per run. @default TUNINGS.maxDeletesPerRun.default */
   readonly maxDeletesPerRun?: number;
-  /** The guard's share of a table, in percent. @default TUNINGS.deletesGuardPercent.default */
-  readonly deletesGuardPercent?: number;
+  /**
+   * The guard's share of a table, in percent, then per-table overrides, `5,payment=20`.
+   * @default '5'
+   */
+  readonly deletesGuardPercent?: string;
   /** One EventBridge schedule per entry; see `ingestSchedules` in config.ts. */
   readonly schedules: readonly IngestSchedule[];
 }

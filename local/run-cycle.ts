@@ -29,9 +29,9 @@ export interface CycleOptions {
   readonly progress?: StageProgress;
   /** A deletes reconciliation asked for now (`deliverance deletes`), whatever the schedule. */
   readonly deletes?: IngestEvent['deletes'];
-  /** The deletes reconciliation's tunings; their defaults when absent. */
+  /** The deletes reconciliation's schedule, cap and guard; their defaults when absent. */
   readonly deletesTunings?: Partial<
-    Pick<IngestStageOptions, 'deletesEverySeconds' | 'maxDeletesPerRun' | 'deletesGuardPercent'>
+    Pick<IngestStageOptions, 'deletesSchedule' | 'maxDeletesPerRun' | 'deletesGuardPercent'>
   >;
 }
 

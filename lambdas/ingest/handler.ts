@@ -32,6 +32,8 @@ export const handler = stageHandler(
         deletesState: watermarks,
         ...settings.tunings,
         schemaContract: settings.schemaContract,
+        deletesSchedule: settings.deletes.schedule,
+        deletesGuardPercent: settings.deletes.guardPercent,
         continueWith: new LambdaSelfInvoker(context.functionName),
         ...stageHooks(telemetry, metricsOf),
       }).handle(event);

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import type { SchemaContract } from '../../contract/settings';
+import type { PerTable, SchemaContract } from '../../contract/settings';
 import { newBatchId } from '../shared/core/batch';
 import {
   isSourceTableName,
@@ -13,7 +13,7 @@ import type { SelfInvoker } from '../shared/ports/self-invoker';
 import type { StageLogger } from '../shared/ports/stage-logger';
 import type { WatermarkStore } from '../shared/ports/watermark-store';
 import type { DeletesStateStore } from '../shared/ports/deletes-state-store';
-import { TUNINGS } from '../../contract/settings';
+import { DELETES_GUARD_PERCENT, DELETES_SCHEDULE, TUNINGS } from '../../contract/settings';
 import { landedTables, recordStageRun } from '../shared/run-recording';
 import { ScopedObjectStore } from '../shared/scoped-object-store';
 import type { BatchKeys, StageReport } from '../shared/stage-report';
@@ -56,10 +56,13 @@ export interface IngestStageOptions {
    */
   readonly warehouse?: () => Promise<Pool>;
   readonly deletesState?: DeletesStateStore;
-  /** The deletes reconciliation's tunings (contract/settings.ts); their defaults when absent. */
-  readonly deletesEverySeconds?: number;
+  /**
+   * The deletes reconciliation's settings (contract/settings.ts): each table's schedule and guard,
+   * and its tombstones per run; their defaults when absent.
+   */
+  readonly deletesSchedule?: PerTable<string>;
   readonly maxDeletesPerRun?: number;
-  readonly deletesGuardPercent?: number;
+  readonly deletesGuardPercent?: PerTable<number>;
   /**
    * Starts the next batch of a backlog at once (Lambda invokes itself). Without one, a capped
    * run leaves the rest to its caller (the local runner loops).
@@ -154,9 +157,9 @@ function deletesOf(options: IngestStageOptions, event: IngestEvent): DeletesOpti
     warehouse: options.warehouse,
     state: options.deletesState,
     settings: {
-      everySeconds: options.deletesEverySeconds ?? TUNINGS.deletesEverySeconds.default,
+      schedule: options.deletesSchedule ?? DELETES_SCHEDULE.default,
       maxPerRun: options.maxDeletesPerRun ?? TUNINGS.maxDeletesPerRun.default,
-      guardPercent: options.deletesGuardPercent ?? TUNINGS.deletesGuardPercent.default,
+      guardPercent: options.deletesGuardPercent ?? DELETES_GUARD_PERCENT.default,
     },
     ...(request
       ? { request: { ...(tables ? { tables } : {}), confirm: request.confirm === true } }

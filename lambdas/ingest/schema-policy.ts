@@ -1,4 +1,4 @@
-import { SCHEMA_CONTRACT, schemaPolicyOf, type SchemaContract } from '../../contract/settings';
+import { SCHEMA_CONTRACT, tableSetting, type SchemaContract } from '../../contract/settings';
 import { SOURCE_TABLES, type SourceTable, type SourceTableName } from '../shared/core/catalogue';
 import {
   recordedChange,
@@ -34,7 +34,7 @@ export function judgeChanges(
 ): readonly PendingSchemaChange[] {
   const judged = [...found.values()].flat().map((change): PendingSchemaChange => {
     const seen = previous.find((p) => sameChange(p, { ...change, firstSeen: now }));
-    const stops = change.change !== 'added' || schemaPolicyOf(contract, change.table) === 'freeze';
+    const stops = change.change !== 'added' || tableSetting(contract, change.table) === 'freeze';
     return { ...change, firstSeen: seen?.firstSeen ?? now, stops };
   });
   return [...previous.filter((p) => !found.has(p.table)), ...judged];
@@ -111,7 +111,7 @@ export function stopLine(
       ? `was dropped (was ${change.before})`
       : change.change === 'retyped'
         ? `was retyped ${change.before} → ${change.after}`
-        : `was added (${change.after}) and ${table}'s schema contract is ${schemaPolicyOf(contract, table)}`;
+        : `was added (${change.after}) and ${table}'s schema contract is ${tableSetting(contract, table)}`;
   const todo =
     change.change === 'added'
       ? `drop the column, take it into the catalogue (docs/extending.md), or set ${table}=evolve in DELIVERANCE_SCHEMA_CONTRACT / deliverance:schemaContract`

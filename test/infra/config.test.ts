@@ -9,7 +9,7 @@ import {
 } from '../../lib/config';
 import { SOURCE_TABLES } from '../../contract/pipeline-tables';
 import { regionNotice } from '../../lib/deploy-region';
-import { validateScheduleExpression } from '../../lib/schedule-expression';
+import { validateScheduleExpression } from '../../contract/schedule-expression';
 import { cdkJsonContext } from './support/synth';
 
 const context = (values: Record<string, unknown>) => ({
@@ -65,6 +65,37 @@ describe('readConfig', () => {
   it('refuses a cron expression with five fields, naming the key and the reason', () => {
     expect(problemsOf({ 'deliverance:ingestSchedule': 'cron(*/5 * * * *)' })).toEqual([
       expect.stringMatching(/deliverance:ingestSchedule: .*expected 6 fields.*got 5/),
+    ]);
+  });
+
+  it('reads the deletes schedule and guard, each a value then per-table overrides, and lists every problem', () => {
+    expect(readConfig(context({}))).toMatchObject({
+      deletesSchedule: 'rate(1 day)',
+      deletesGuardPercent: '5',
+    });
+    expect(
+      readConfig(
+        context({
+          'deliverance:deletesSchedule': 'rate(1 day),payment=cron(0 2 ? * MON,THU *)',
+          'deliverance:deletesGuardPercent': 10,
+        }),
+      ),
+    ).toMatchObject({
+      deletesSchedule: 'rate(1 day),payment=cron(0 2 ? * MON,THU *)',
+      deletesGuardPercent: '10',
+    });
+    expect(
+      problemsOf({
+        'deliverance:deletesSchedule': 'rate(1 day),payments=rate(2 days),staff=cron(0 2 * * * *)',
+        'deliverance:deletesGuardPercent': '5,payment=120',
+      }),
+    ).toEqual([
+      expect.stringMatching(
+        /^deliverance:deletesSchedule: ".*" is not a schedule .* \("payments=rate\(2 days\)": payments is not a source table; "staff=cron\(0 2 \* \* \* \*\)": exactly one of day-of-month and day-of-week must be "\?"\)$/,
+      ),
+      expect.stringMatching(
+        /^deliverance:deletesGuardPercent: "5,payment=120" is not a percentage .* \("payment=120": a percentage is a whole number from 0 to 100\)$/,
+      ),
     ]);
   });
 

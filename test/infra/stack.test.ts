@@ -248,7 +248,7 @@ describe('functions', () => {
           MAX_BATCH_ROWS: '500000',
           FUTURE_TOLERANCE_SECONDS: '300',
           SCHEMA_CONTRACT: 'evolve',
-          DELETES_EVERY_SECONDS: '86400',
+          DELETES_SCHEDULE: 'rate(1 day)',
           MAX_DELETES_PER_RUN: '500000',
           DELETES_GUARD_PERCENT: '5',
         }),
@@ -316,6 +316,8 @@ describe('functions', () => {
     const tuned = synthesize({
       'deliverance:overlapSeconds': 60,
       'deliverance:maxBatchRows': 1000,
+      'deliverance:deletesSchedule': 'rate(1 day),payment=cron(0 2 ? * MON,THU *)',
+      'deliverance:deletesGuardPercent': '5,payment=20',
     }).template;
     /** A function's variables; a bucket's name is a reference until deploy: any name will do. */
     const envOf = (template: Template, stage: string) =>
@@ -338,9 +340,11 @@ describe('functions', () => {
       overlapSeconds: 60,
       maxBatchRows: 1000,
       futureToleranceSeconds: TUNINGS.futureToleranceSeconds.default,
-      deletesEverySeconds: TUNINGS.deletesEverySeconds.default,
       maxDeletesPerRun: TUNINGS.maxDeletesPerRun.default,
-      deletesGuardPercent: TUNINGS.deletesGuardPercent.default,
+    });
+    expect(ingest.ok && ingest.value.deletes).toEqual({
+      schedule: { default: 'rate(1 day)', tables: { payment: 'cron(0 2 ? * MON,THU *)' } },
+      guardPercent: { default: 5, tables: { payment: 20 } },
     });
   });
 

@@ -13,6 +13,7 @@ import type { DeletesOptions } from '../../lambdas/ingest/deletes/reconcile-dele
 import type { SourceTableName } from '../../lambdas/shared/core/catalogue';
 import type { StageLogger } from '../../lambdas/shared/ports/stage-logger';
 import { silentLogger } from '../../lambdas/shared/ports/stage-logger';
+import { DELETES_GUARD_PERCENT, DELETES_SCHEDULE, type PerTable } from '../../contract/settings';
 import { deletesKey } from '../../contract/source-deletes';
 import { seedTotesys } from '../../local/seed/seed-totesys';
 import {
@@ -97,7 +98,11 @@ function deletesOptions(request: DeletesOptions['request']): DeletesOptions {
   return {
     warehouse: async () => stack.warehouse,
     state: stack.deletesState,
-    settings: { everySeconds: 86_400, maxPerRun: 500_000, guardPercent: 5 },
+    settings: {
+      schedule: DELETES_SCHEDULE.default,
+      maxPerRun: 500_000,
+      guardPercent: DELETES_GUARD_PERCENT.default,
+    },
     request,
   };
 }
@@ -123,6 +128,62 @@ describe('deletes reconciliation', () => {
     const asked = await reconcile({ tables: ['payment'] });
     expect(Object.keys(await tombstones(asked))).toEqual(['payment']);
     await reconcile();
+  });
+
+  it('reconciles each table on its own schedule: only the table whose schedule came round', async () => {
+    const deleted = await deleteSalesOrder();
+    // Every table last compared its keys a day and a half ago.
+    const longAgo = new Date(Date.now() - 36 * 3_600_000).toISOString();
+    const before = await stack.deletesState.deletesState();
+    await stack.deletesState.setDeletesState(
+      Object.fromEntries(
+        Object.entries(before).map(([table, state]) => [
+          table,
+          { ...state, reconciledAt: longAgo },
+        ]),
+      ),
+    );
+    const cycle = await runCycle(stack, {
+      logger: silentLogger,
+      overlapSeconds: 300,
+      // Hourly for payment, so it came round since; weekly for the others, which did not.
+      deletesTunings: {
+        deletesSchedule: { default: 'rate(7 days)', tables: { payment: 'cron(0 * * * ? *)' } },
+      },
+    });
+    expect(cycle.ingest.deletes?.tables.map((t) => t.table)).toEqual(['payment']);
+    expect(await tombstones(cycle.ingest)).toEqual({ payment: deleted.payment });
+    const after = await stack.deletesState.deletesState();
+    expect(after.sales_order?.reconciledAt).toBe(longAgo);
+    expect(Date.parse(after.payment?.reconciledAt ?? '')).toBeGreaterThan(Date.parse(longAgo));
+    const rest = await tombstones(await reconcile());
+    expect(Object.keys(rest).sort()).toEqual(['sales_order', 'transaction']);
+  });
+
+  it('lands the deletes of a table whose own guard allows a share the default holds', async () => {
+    const { rows } = await stack.source.query<{ id: number }>(
+      `INSERT INTO design (design_name, file_location, file_name)
+       VALUES ('purged', '/purged', 'purged.json') RETURNING design_id AS id`,
+    );
+    const id = rows[0]!.id;
+    await runCycle(stack, { logger: silentLogger, overlapSeconds: 300 });
+    await stack.source.query('DELETE FROM design WHERE design_id = $1', [id]);
+    const design = async (guard: PerTable<number>) => {
+      const cycle = await runCycle(stack, {
+        logger: silentLogger,
+        overlapSeconds: 300,
+        deletes: { tables: ['design'] },
+        deletesTunings: { deletesGuardPercent: guard },
+      });
+      return { run: cycle.ingest, report: cycle.ingest.deletes?.tables[0] };
+    };
+    // One design of a handful is over 5 %: the default holds it.
+    const held = await design({ default: 5, tables: { payment: 50 } });
+    expect(held.report).toMatchObject({ table: 'design', landed: 0, held: { keys: 1 } });
+    const allowed = await design({ default: 5, tables: { design: 50 } });
+    expect(allowed.report?.held).toBeUndefined();
+    expect(await tombstones(allowed.run)).toEqual({ design: [id] });
+    expect((await stack.deletesState.deletesState()).design?.held).toBeUndefined();
   });
 
   it('does not tombstone a key deleted and inserted again, and lands its row', async () => {

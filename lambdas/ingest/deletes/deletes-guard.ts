@@ -13,12 +13,8 @@ export function overGuard(gone: number, held: number, percent: number): boolean 
   return gone > 0 && gone * 100 > held * percent;
 }
 
-/** The one line an operator reads when the guard holds a table's deletes. */
-export function guardLine(
-  table: SourceTableName,
-  held: HeldDeletes,
-  settings: { readonly guardPercent: number },
-): string {
+/** The one line an operator reads when the guard holds a table's deletes, over its `percent`. */
+export function guardLine(table: SourceTableName, held: HeldDeletes, percent: number): string {
   const share = (held.share * 100).toFixed(1);
-  return `Deletes of ${table} held by the guard: ${held.keys} keys (${share}% of the warehouse's, over the ${settings.guardPercent}% limit) are gone from the source; nothing of them was landed. Check the source (a truncated or restored table?); if the deletes are real, run deliverance deletes --table ${table} --confirm`;
+  return `Deletes of ${table} held by the guard: ${held.keys} keys (${share}% of the warehouse's, over its ${percent}% limit) are gone from the source; nothing of them was landed. Check the source (a truncated or restored table?); if the deletes are real, run deliverance deletes --table ${table} --confirm`;
 }

@@ -1,4 +1,5 @@
 import type { ClientBase, Pool, PoolClient } from 'pg';
+import { tableSetting, type DeletesTableSettings } from '../../../contract/settings';
 import {
   DELETED_KEYS_REACH,
   SOURCE_DELETED_AT,
@@ -16,23 +17,17 @@ import type {
 import type { ObjectStore } from '../../shared/ports/object-store';
 import type { StageLogger } from '../../shared/ports/stage-logger';
 import { overGuard, guardLine } from './deletes-guard';
+import { isDueForDeletes, type DeletesRequest } from './deletes-schedule';
 import { sourceKeys, sqlKeySide, warehouseKeys } from './key-side';
 import { DEFAULT_DESCENT_SHAPE, findMissingKeys, type DescentShape } from './range-descent';
 
-/** How the reconciliation is tuned (contract/settings.ts). */
-export interface DeletesSettings {
-  readonly everySeconds: number;
+/**
+ * How the reconciliation is tuned (contract/settings.ts): each table's schedule and guard, and
+ * the tombstones a table may land in one run.
+ */
+export interface DeletesSettings extends DeletesTableSettings {
   readonly maxPerRun: number;
-  readonly guardPercent: number;
   readonly shape?: DescentShape;
-}
-
-/** A reconciliation asked for now (`deliverance deletes`), whatever the schedule says. */
-export interface DeletesRequest {
-  /** The tables to reconcile now; every table when absent. */
-  readonly tables?: readonly SourceTableName[];
-  /** Land what the guard holds for these tables. */
-  readonly confirm?: boolean;
 }
 
 export interface DeletesOptions {
@@ -72,14 +67,14 @@ export interface DeletesOutcome {
 
 /**
  * The deletes reconciliation of one ingest run (docs/guarantees.md, "Deletes"): each of `tables`
- * that is due (or asked for) has its primary keys compared with the keys the warehouse holds
+ * that is due (its own schedule came round, deletes-schedule.ts, or it was asked for) has its primary keys compared with the keys the warehouse holds
  * alive, range by range (range-descent.ts), and the keys the source no longer has land as
  * tombstone lines in this batch, at most `maxPerRun` a table. Runs after the batch's rows were
  * read, so a tombstone is never older than a row of the same batch; the source is read in one
  * repeatable-read snapshot per table, and a key present in it is never tombstoned.
  *
  * A table whose last tombstones the warehouse has not loaded yet waits (else it would land them
- * again), and one that would lose more than `guardPercent` of its keys is held by the guard.
+ * again), and one that would lose more than its `guardPercent` of its keys is held by the guard.
  * Nothing is kept until the caller writes `state` after the manifest: a run that fails before
  * finds the same keys again.
  */
@@ -93,7 +88,11 @@ export async function reconcileDeletes(
   log: StageLogger,
 ): Promise<DeletesOutcome> {
   const before = await options.state.deletesState();
-  const due = tables.filter((t) => DELETED_KEYS_REACH[t] && isDue(t, before[t], options, now));
+  const due = tables.filter(
+    (t) =>
+      DELETED_KEYS_REACH[t] &&
+      isDueForDeletes(t, before[t], options.settings.schedule, options.request, now),
+  );
   const state: Record<string, TableDeletesState> = { ...before };
   const reports: TableDeletes[] = [];
   const landed = new Map<SourceTableName, LandedDeletes>();
@@ -124,11 +123,14 @@ export async function reconcileDeletes(
         reports.push(report);
         state[table] = next(batchId);
         if (report.held)
-          log.warn(guardLine(table, report.held, options.settings), {
-            batchId,
-            table,
-            ...report.held,
-          });
+          log.warn(
+            guardLine(table, report.held, tableSetting(options.settings.guardPercent, table)),
+            {
+              batchId,
+              table,
+              ...report.held,
+            },
+          );
         if (tombstones.length > 0) {
           const key = deletesKey(table, batchId);
           const body = tombstones.map((t) => JSON.stringify(t)).join('\n') + '\n';
@@ -155,18 +157,6 @@ export async function reconcileDeletes(
   return { tables: reports, landed, state, heldKeys };
 }
 
-function isDue(
-  table: SourceTableName,
-  state: TableDeletesState | undefined,
-  options: DeletesOptions,
-  now: Date,
-): boolean {
-  const request = options.request;
-  if (request && (request.tables === undefined || request.tables.includes(table))) return true;
-  if (state?.reconciledAt === undefined) return true;
-  return now.getTime() - Date.parse(state.reconciledAt) >= options.settings.everySeconds * 1000;
-}
-
 function nothing(table: SourceTableName): TableDeletes {
   const zero = { source: 0, warehouse: 0 };
   return { table, compared: zero, read: zero, landed: 0, capped: false };
@@ -187,6 +177,7 @@ async function reconcileTable(
 }> {
   const reach = DELETED_KEYS_REACH[table] as NonNullable<(typeof DELETED_KEYS_REACH)[typeof table]>;
   const { settings, request } = options;
+  const guardPercent = tableSetting(settings.guardPercent, table);
   const confirmed =
     previous.confirmed === true ||
     (request?.confirm === true && (request.tables === undefined || request.tables.includes(table)));
@@ -199,13 +190,13 @@ async function reconcileTable(
       sqlKeySide(warehouse, warehouseKeys(reach.table, reach.column, live.has(reach.table))),
       settings.maxPerRun,
       settings.shape ?? DEFAULT_DESCENT_SHAPE,
-      (atLeast, held) => !confirmed && overGuard(atLeast, held, settings.guardPercent),
+      (atLeast, held) => !confirmed && overGuard(atLeast, held, guardPercent),
     );
     await source.query('COMMIT');
     const gone = Math.max(missing.atLeast, missing.keys.length);
     const base = { table, compared: missing.compared, read: missing.read };
     const at = now.toISOString();
-    if (!confirmed && overGuard(gone, missing.compared.warehouse, settings.guardPercent)) {
+    if (!confirmed && overGuard(gone, missing.compared.warehouse, guardPercent)) {
       const held: HeldDeletes = { keys: gone, share: gone / missing.compared.warehouse, at };
       return {
         report: { ...base, landed: 0, capped: false, held },

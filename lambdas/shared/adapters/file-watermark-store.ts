@@ -3,6 +3,11 @@ import { dirname, join } from 'node:path';
 import type { OperatedWatermarkStore } from '../ports/watermark-store';
 import { pendingSchemaChangesOf, type PendingSchemaChange } from '../core/schema-changes';
 import type { DeletesState, DeletesStateStore } from '../ports/deletes-state-store';
+import {
+  DELETES_STATE_TOO_LARGE,
+  refuseOversizedState,
+  SCHEMA_CHANGES_TOO_LARGE,
+} from '../core/state-size';
 import { zoneOffsetsOf } from '../core/zone-offsets';
 
 /**
@@ -10,7 +15,8 @@ import { zoneOffsetsOf } from '../core/zone-offsets';
  * `paused-tables.json` beside it, the source's UTC offset each was read at in `source-zone.json`,
  * the schema changes the last ingest found in `schema-changes.json`, and the deletes reconciliation's
  * state in `deletes.json`. Writes go to a temporary file that is renamed over the old
- * one, so a crash never leaves a half-written file.
+ * one, so a crash never leaves a half-written file. The schema changes and the deletes state
+ * keep the 4 KB their SSM parameters hold deployed (core/state-size.ts).
  */
 export class FileWatermarkStore implements OperatedWatermarkStore, DeletesStateStore {
   private readonly pausedPath: string;
@@ -77,16 +83,18 @@ export class FileWatermarkStore implements OperatedWatermarkStore, DeletesStateS
       : pendingSchemaChangesOf(JSON.stringify(changes), this.schemaPath);
   }
 
-  setSchemaChanges(changes: readonly PendingSchemaChange[]): Promise<void> {
-    return writeJson(this.schemaPath, changes);
+  async setSchemaChanges(changes: readonly PendingSchemaChange[]): Promise<void> {
+    refuseOversizedState(this.schemaPath, JSON.stringify(changes), SCHEMA_CHANGES_TOO_LARGE);
+    await writeJson(this.schemaPath, changes);
   }
 
   async deletesState(): Promise<DeletesState> {
     return (await readJson<DeletesState>(this.deletesPath)) ?? {};
   }
 
-  setDeletesState(state: DeletesState): Promise<void> {
-    return writeJson(this.deletesPath, state);
+  async setDeletesState(state: DeletesState): Promise<void> {
+    refuseOversizedState(this.deletesPath, JSON.stringify(state), DELETES_STATE_TOO_LARGE);
+    await writeJson(this.deletesPath, state);
   }
 
   locateDeletesState(): string {

@@ -8,6 +8,11 @@ import {
 } from '../../../contract/stage-access';
 import { ConfigurationError, PipelineError, TransientError } from '../core/pipeline-error';
 import { pendingSchemaChangesOf, type PendingSchemaChange } from '../core/schema-changes';
+import {
+  DELETES_STATE_TOO_LARGE,
+  refuseOversizedState,
+  SCHEMA_CHANGES_TOO_LARGE,
+} from '../core/state-size';
 import { zoneOffsetsOf } from '../core/zone-offsets';
 import { failFastClient } from './fail-fast-client';
 import type { OperatedWatermarkStore } from '../ports/watermark-store';
@@ -22,7 +27,8 @@ import type { DeletesState, DeletesStateStore } from '../ports/deletes-state-sto
  * reconciliation's state as a JSON object in `<prefix>/deletes`.
  * One parameter per table lets tables advance independently (per-table schedules) and lets
  * IAM grant the ingest function exactly the parameters under its prefix.
- * Reads bypass the Powertools cache: a stale watermark would re-read or skip a window.
+ * Reads bypass the Powertools cache: a stale watermark would re-read or skip a window. Each is a
+ * Standard parameter: a value past its 4 KB is refused before the write (core/state-size.ts).
  */
 export class SsmWatermarkStore implements OperatedWatermarkStore, DeletesStateStore {
   private readonly provider: SSMProvider;
@@ -88,7 +94,12 @@ export class SsmWatermarkStore implements OperatedWatermarkStore, DeletesStateSt
 
   setSchemaChanges(changes: readonly PendingSchemaChange[]): Promise<void> {
     const name = this.schemaChangesParameterName();
-    return this.set(name, JSON.stringify(changes), 'the pending schema changes');
+    return this.set(
+      name,
+      JSON.stringify(changes),
+      'the pending schema changes',
+      SCHEMA_CHANGES_TOO_LARGE,
+    );
   }
 
   private schemaChangesParameterName(): string {
@@ -109,7 +120,12 @@ export class SsmWatermarkStore implements OperatedWatermarkStore, DeletesStateSt
   }
 
   setDeletesState(state: DeletesState): Promise<void> {
-    return this.set(this.deletesParameterName(), JSON.stringify(state), 'the deletes state');
+    return this.set(
+      this.deletesParameterName(),
+      JSON.stringify(state),
+      'the deletes state',
+      DELETES_STATE_TOO_LARGE,
+    );
   }
 
   locateDeletesState(): string {
@@ -155,7 +171,13 @@ export class SsmWatermarkStore implements OperatedWatermarkStore, DeletesStateSt
     }
   }
 
-  private async set(name: string, value: string, what: string): Promise<void> {
+  private async set(
+    name: string,
+    value: string,
+    what: string,
+    todo = `Deliverance never writes that much to ${what}: report it as a bug`,
+  ): Promise<void> {
+    refuseOversizedState(`SSM parameter ${name}`, value, todo);
     try {
       await this.provider.set(name, { value, overwrite: true });
     } catch (error) {

@@ -1,8 +1,10 @@
 import {
+  parseDeletesGuard,
+  parseDeletesSchedule,
   parseSchemaContract,
   parseStageSettings,
   parseTunings,
-  schemaPolicyOf,
+  tableSetting,
   STAGE_TUNINGS,
   TUNINGS,
   tuningEnvironment,
@@ -45,9 +47,11 @@ describe('stage settings', () => {
       overlapSeconds: 300,
       maxBatchRows: 500_000,
       futureToleranceSeconds: 300,
-      deletesEverySeconds: 86_400,
       maxDeletesPerRun: 500_000,
-      deletesGuardPercent: 5,
+    });
+    expect(parsed.ok && parsed.value.deletes).toEqual({
+      schedule: { default: 'rate(1 day)', tables: {} },
+      guardPercent: { default: 5, tables: {} },
     });
   });
 
@@ -102,9 +106,7 @@ describe('stage settings', () => {
       overlapSeconds: 60,
       maxBatchRows: 1000,
       futureToleranceSeconds: 0,
-      deletesEverySeconds: 3600,
       maxDeletesPerRun: 10,
-      deletesGuardPercent: 20,
     };
     const env = { ...STACK_ENV, ...tuningEnvironment('ingest', chosen) };
     expect(tuningEnvironment('transform', chosen)).toEqual({});
@@ -158,8 +160,8 @@ describe('the schema contract setting', () => {
     });
     const contract = parseSchemaContract('SCHEMA_CONTRACT', 'evolve, payment=freeze');
     expect(contract).toEqual({ default: 'evolve', tables: { payment: 'freeze' } });
-    expect(typeof contract !== 'string' && schemaPolicyOf(contract, 'payment')).toBe('freeze');
-    expect(typeof contract !== 'string' && schemaPolicyOf(contract, 'staff')).toBe('evolve');
+    expect(typeof contract !== 'string' && tableSetting(contract, 'payment')).toBe('freeze');
+    expect(typeof contract !== 'string' && tableSetting(contract, 'staff')).toBe('evolve');
   });
 
   it.each([
@@ -169,8 +171,14 @@ describe('the schema contract setting', () => {
     'evolve,freeze',
     'payment=freeze,evolve',
   ])('refuses %s, naming the variable and the form', (raw) => {
-    expect(parseSchemaContract('SCHEMA_CONTRACT', raw)).toBe(
-      `SCHEMA_CONTRACT: ${JSON.stringify(raw)} is not a policy (evolve or freeze) then table=policy overrides, e.g. "evolve,payment=freeze"`,
+    const form = `SCHEMA_CONTRACT: ${JSON.stringify(raw)} is not a policy (evolve or freeze) then table=policy overrides, e.g. "evolve,payment=freeze"`;
+    const message = parseSchemaContract('SCHEMA_CONTRACT', raw);
+    expect(typeof message === 'string' && message.slice(0, form.length)).toBe(form);
+  });
+
+  it('names the part at fault when it can say why', () => {
+    expect(parseSchemaContract('SCHEMA_CONTRACT', 'evolve,customers=freeze,freeze')).toMatch(
+      / \("customers=freeze": customers is not a source table; "freeze": only the first part goes without a table\)$/,
     );
   });
 
@@ -193,6 +201,85 @@ describe('the schema contract setting', () => {
     });
     expect(() => readSettings({ DELIVERANCE_SCHEMA_CONTRACT: 'thaw' })).toThrow(
       /DELIVERANCE_SCHEMA_CONTRACT: "thaw" is not a policy/,
+    );
+  });
+});
+
+describe('the deletes schedule and guard settings', () => {
+  it('are a value then per-table overrides, a cron expression keeping its own commas', () => {
+    expect(parseDeletesSchedule('DELETES_SCHEDULE', undefined)).toEqual({
+      default: 'rate(1 day)',
+      tables: {},
+    });
+    expect(
+      parseDeletesSchedule(
+        'DELETES_SCHEDULE',
+        'rate(7 days), payment=cron(0 2 ? * MON,THU *) ,staff=rate(1 hour)',
+      ),
+    ).toEqual({
+      default: 'rate(7 days)',
+      tables: { payment: 'cron(0 2 ? * MON,THU *)', staff: 'rate(1 hour)' },
+    });
+    const guard = parseDeletesGuard('DELETES_GUARD_PERCENT', '5,payment=20,staff=0');
+    expect(guard).toEqual({ default: 5, tables: { payment: 20, staff: 0 } });
+    expect(typeof guard !== 'string' && tableSetting(guard, 'payment')).toBe(20);
+    expect(typeof guard !== 'string' && tableSetting(guard, 'design')).toBe(5);
+  });
+
+  it('refuse every part at fault in one message, naming the variable, the form and each reason', () => {
+    const raw = 'rate(1 day),payment=cron(0 2 * * *),staff=rate(0 days)';
+    expect(parseDeletesSchedule('DELETES_SCHEDULE', raw)).toBe(
+      `DELETES_SCHEDULE: ${JSON.stringify(raw)} is not a schedule (cron(...) or rate(...)) then table=schedule overrides, e.g. "rate(1 day),payment=cron(0 2 * * ? *)" ("payment=cron(0 2 * * *)": expected 6 fields (minutes hours day-of-month month day-of-week year), got 5; "staff=rate(0 days)": a rate must be at least 1)`,
+    );
+    expect(parseDeletesGuard('DELETES_GUARD_PERCENT', '101,payment=-1')).toBe(
+      'DELETES_GUARD_PERCENT: "101,payment=-1" is not a percentage then table=percentage overrides, e.g. "5,payment=20" ("101": a percentage is a whole number from 0 to 100; "payment=-1": a percentage is a whole number from 0 to 100)',
+    );
+    expect(parseDeletesGuard('DELETES_GUARD_PERCENT', 'payments=20')).toMatch(
+      /^DELETES_GUARD_PERCENT: "payments=20" is not a percentage then/,
+    );
+  });
+
+  it('reach ingest from the environment lib/ writes, and the command line from DELIVERANCE_', () => {
+    const env = {
+      ...STACK_ENV,
+      ...tuningEnvironment('ingest', {
+        deletesSchedule: 'rate(1 day),payment=cron(0 2 * * ? *)',
+        deletesGuardPercent: '5,payment=20',
+      }),
+    };
+    const parsed = parseStageSettings('ingest', env);
+    expect(parsed.ok && parsed.value.deletes).toEqual({
+      schedule: { default: 'rate(1 day)', tables: { payment: 'cron(0 2 * * ? *)' } },
+      guardPercent: { default: 5, tables: { payment: 20 } },
+    });
+    expect(
+      problemsOf(
+        parseStageSettings('ingest', {
+          ...STACK_ENV,
+          DELETES_SCHEDULE: 'daily',
+          DELETES_GUARD_PERCENT: '150',
+        }),
+      ),
+    ).toEqual([
+      expect.stringMatching(/^DELETES_SCHEDULE: "daily" is not a schedule/),
+      expect.stringMatching(/^DELETES_GUARD_PERCENT: "150" is not a percentage/),
+    ]);
+    const cli = readSettings({
+      DELIVERANCE_DELETES_SCHEDULE: 'payment=rate(2 days)',
+      DELIVERANCE_DELETES_GUARD_PERCENT: '10',
+    });
+    expect(cli.deletesSchedule).toEqual({
+      default: 'rate(1 day)',
+      tables: { payment: 'rate(2 days)' },
+    });
+    expect(cli.deletesGuardPercent).toEqual({ default: 10, tables: {} });
+    expect(() =>
+      readSettings({
+        DELIVERANCE_DELETES_SCHEDULE: 'cron(0 2 * * * *)',
+        DELIVERANCE_DELETES_GUARD_PERCENT: 'x',
+      }),
+    ).toThrow(
+      /^DELIVERANCE_DELETES_SCHEDULE: .*exactly one of day-of-month.*; DELIVERANCE_DELETES_GUARD_PERCENT: "x" is not a percentage/,
     );
   });
 });

@@ -7,6 +7,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { SsmWatermarkStore } from '../../../lambdas/shared/adapters/ssm-watermark-store';
 import { errorKind } from '../../../lambdas/shared/core/pipeline-error';
+import type { PendingSchemaChange } from '../../../lambdas/shared/core/schema-changes';
 
 const ssm = mockClient(SSMClient);
 const store = () =>
@@ -113,5 +114,37 @@ describe('SSM watermark store', () => {
       Value: JSON.stringify([change]),
       Overwrite: true,
     });
+  });
+
+  it('refuses schema changes or a deletes state past 4 KB before the write, naming the parameter and what to do', async () => {
+    ssm.on(PutParameterCommand).resolves({ Version: 1 });
+    const changes = Array.from({ length: 40 }, (_, i): PendingSchemaChange => ({
+      table: 'payment',
+      column: `note_${i}`,
+      change: 'added',
+      before: null,
+      after: 'character varying(200)',
+      firstSeen: '2026-12-05T12:00:00.000Z',
+      stops: false,
+    }));
+    const refused = await store()
+      .setSchemaChanges(changes)
+      .catch((error: unknown) => error);
+    expect(errorKind(refused)).toBe('fatal');
+    expect((refused as Error).message).toMatch(
+      /^SSM parameter \/deliverance\/test\/schema-changes would hold \d+ bytes, more than the 4096 .*: too many schema changes stand at once; deliverance status lists them/,
+    );
+    const state = Object.fromEntries(
+      Array.from({ length: 100 }, (_, i) => [
+        `table_${i}`,
+        { reconciledAt: new Date(0).toISOString() },
+      ]),
+    );
+    await expect(store().setDeletesState(state)).rejects.toThrow(
+      /^SSM parameter \/deliverance\/test\/deletes would hold \d+ bytes.*: delete it, and every table is reconciled again/,
+    );
+    expect(ssm.commandCalls(PutParameterCommand)).toHaveLength(0);
+    await store().setDeletesState({ payment: { reconciledAt: new Date(0).toISOString() } });
+    expect(ssm.commandCalls(PutParameterCommand)).toHaveLength(1);
   });
 });
