@@ -114,6 +114,24 @@ export function cameRound(schedule: ScheduleExpression, since: Date, now: Date):
 }
 
 /**
+ * Whether `schedule` came round at least twice after `since`, by `now`: a whole period went by
+ * after the first instant with nothing done, which is how `deliverance doctor` tells a late
+ * reconciliation from one merely waiting for its table's next ingest run.
+ *
+ * @example
+ * const nightly = parseScheduleExpression('cron(0 2 * * ? *)') as ScheduleExpression;
+ * cameRoundTwice(nightly, new Date('2026-12-04T02:00:30Z'), new Date('2026-12-05T02:03:00Z')); // false
+ * cameRoundTwice(nightly, new Date('2026-12-04T02:00:30Z'), new Date('2026-12-06T02:03:00Z')); // true
+ */
+export function cameRoundTwice(schedule: ScheduleExpression, since: Date, now: Date): boolean {
+  if (schedule.kind === 'rate') return now.getTime() - since.getTime() >= 2 * schedule.milliseconds;
+  const latest = lastInstant(schedule.fields, since.getTime(), now.getTime());
+  if (latest === undefined || latest <= since.getTime()) return false;
+  const before = lastInstant(schedule.fields, since.getTime(), latest - 1);
+  return before !== undefined && before > since.getTime();
+}
+
+/**
  * The latest instant of a cron expression at or before `now`, looked for back to the day of
  * `since` only: an instant before that day is no later than `since` anyway.
  */

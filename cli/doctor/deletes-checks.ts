@@ -1,3 +1,4 @@
+import { cameRoundTwice, parseScheduleExpression } from '../../contract/schedule-expression';
 import { DELETED_KEYS_REACH } from '../../contract/source-deletes';
 import { pausedPlan } from '../../lambdas/ingest/paused-tables';
 import { SOURCE_TABLE_NAMES, type SourceTableName } from '../../lambdas/shared/core/catalogue';
@@ -13,20 +14,24 @@ export interface DeletesCheckSources {
   /** The paused tables: ingest leaves them, and their reconciliation with them. */
   readonly watermarks: Pick<WatermarkStore, 'paused'>;
   /**
-   * Seconds between a table's reconciliations (its schedule), or undefined where doctor cannot
-   * know it (a deployed stack's setting is the functions'): then nothing is judged overdue.
+   * A table's deletes schedule expression, or undefined where doctor cannot know it (a deployed
+   * stack's setting is the functions'): then nothing is judged overdue.
    */
-  readonly everySeconds: (table: SourceTableName) => number | undefined;
+  readonly schedule: (table: SourceTableName) => string | undefined;
   readonly now?: () => Date;
 }
 
 /**
- * A reconciliation runs within the first ingest run after it is due: one is overdue when its
- * last full run is older than twice its interval, and at least an hour past it.
+ * A reconciliation runs within the first ingest run of its table after its schedule comes round:
+ * one is overdue when the schedule came round twice since the last full run, an hour ago.
  */
-export function overdueAfterSeconds(everySeconds: number): number {
-  return Math.max(2 * everySeconds, everySeconds + 3600);
+export function isOverdue(expression: string, reconciledAt: Date, now: Date): boolean {
+  const schedule = parseScheduleExpression(expression);
+  if (typeof schedule === 'string') return false;
+  return cameRoundTwice(schedule, reconciledAt, new Date(now.getTime() - OVERDUE_GRACE_MS));
 }
+
+const OVERDUE_GRACE_MS = 3_600_000;
 
 const count = (n: number) => n.toLocaleString('en-GB');
 
@@ -53,9 +58,12 @@ export function deletesCheck(sources: DeletesCheckSources): DoctorCheck {
         const at = state[table]?.reconciledAt;
         return at === undefined ? [] : [{ table, seconds: (now - Date.parse(at)) / 1000 }];
       });
-      const overdue = ages.filter((a) => {
-        const every = sources.everySeconds(a.table);
-        return every !== undefined && a.seconds > overdueAfterSeconds(every);
+      const overdue = ages.flatMap((a) => {
+        const expression = sources.schedule(a.table);
+        return expression !== undefined &&
+          isOverdue(expression, new Date(now - a.seconds * 1000), new Date(now))
+          ? [{ ...a, expression }]
+          : [];
       });
       const problems = [
         ...held.map(
@@ -64,7 +72,7 @@ export function deletesCheck(sources: DeletesCheckSources): DoctorCheck {
         ),
         ...overdue.map(
           (a) =>
-            `${a.table}: last reconciled ${formatSeconds(a.seconds)} ago, due every ${formatSeconds(sources.everySeconds(a.table) ?? 0)}`,
+            `${a.table}: last reconciled ${formatSeconds(a.seconds)} ago, due on ${a.expression}`,
         ),
       ];
       if (problems.length > 0) {

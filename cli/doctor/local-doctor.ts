@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createS3Client, S3ObjectStore } from '../../lambdas/shared/adapters/s3-object-store';
+import { tableSetting } from '../../contract/settings';
 import { LOCAL_BUCKETS } from '../../local/local-stack';
 import { localWatermarkStore } from '../../local/pipeline-context';
 import { hasEmbeddedPostgres, localServers, type LocalServers } from '../environment';
@@ -105,7 +106,7 @@ export async function localDoctor(settings: CliSettings): Promise<DoctorPlan> {
       deletesCheck({
         state: watermarks,
         watermarks,
-        everySeconds: () => settings.deletesEverySeconds,
+        schedule: (table) => tableSetting(settings.deletesSchedule, table),
       }),
     ],
     async close() {

@@ -139,7 +139,7 @@ export async function remoteDoctor(
     deletesCheck({
       state: sources.deletesState,
       watermarks: stack.watermarks,
-      everySeconds: () => undefined,
+      schedule: () => undefined,
     }),
     {
       name: 'recent runs',

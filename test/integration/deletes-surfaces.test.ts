@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { migrateLocalWarehouse } from '../../local/run-cycle';
@@ -9,14 +9,13 @@ import { cliEnvironment, startTestStack, type TestStack } from './support/test-s
 const CLI = join(__dirname, '..', '..', 'bin', 'deliverance.cjs');
 let stack: TestStack;
 
-/** The command line on the test stack, reconciling deletes in every run. */
+/** The command line on the test stack. */
 async function deliverance(...args: string[]) {
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], {
       env: {
         ...cliEnvironment(stack),
         DELIVERANCE_ENV: '',
-        DELIVERANCE_DELETES_EVERY_SECONDS: '0',
       },
     });
     return { code: 0, stdout, stderr };
@@ -33,6 +32,14 @@ beforeAll(async () => {
 }, 600_000);
 afterAll(() => stack?.stop());
 
+/**
+ * Makes every table's reconciliation due in the next run: a table never reconciled in full is,
+ * whatever its schedule, and runs seconds apart would wait a whole day for the default one.
+ */
+async function forgetReconciliations() {
+  await rm(join(stack.stack.stateDir, 'deletes.json'), { force: true });
+}
+
 describe('what the operator sees of the deletes', () => {
   it('run, doctor and status say what landed and what the guard holds, in text and JSON', async () => {
     const first = await deliverance('run');
@@ -43,6 +50,7 @@ describe('what the operator sees of the deletes', () => {
       'DELETE FROM payment WHERE payment_id = (SELECT min(payment_id) FROM payment) RETURNING payment_id AS id',
     );
     expect(rows).toHaveLength(1);
+    await forgetReconciliations();
     const landed = await deliverance('run');
     expect(landed.code).toBe(0);
     expect(landed.stdout).toMatch(
@@ -53,6 +61,7 @@ describe('what the operator sees of the deletes', () => {
     const left = await stack.source.query<{ n: string }>('SELECT count(*) AS n FROM payment');
     const all = Number(left.rows[0]!.n);
     await stack.source.query('TRUNCATE payment');
+    await forgetReconciliations();
     const held = await deliverance('run', '--json');
     expect(held.code).toBe(3);
     const report = JSON.parse(held.stdout) as {

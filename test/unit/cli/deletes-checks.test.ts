@@ -1,4 +1,4 @@
-import { deletesCheck, overdueAfterSeconds } from '../../../cli/doctor/deletes-checks';
+import { deletesCheck, isOverdue } from '../../../cli/doctor/deletes-checks';
 import type {
   DeletesState,
   DeletesStateStore,
@@ -6,6 +6,7 @@ import type {
 
 const NOW = new Date('2026-12-05T12:00:00.000Z');
 const DAY = 86_400;
+const DAILY = 'rate(1 day)';
 const ago = (seconds: number) => new Date(NOW.getTime() - seconds * 1000).toISOString();
 
 /** The deletes state as a store answers it; nothing is written. */
@@ -37,12 +38,12 @@ function reconciledAgo(seconds: number): Record<string, { reconciledAt: string }
 
 function check(
   state: DeletesState | undefined,
-  options: { paused?: string[]; everySeconds?: number } = {},
+  options: { paused?: string[]; schedule?: string } = {},
 ) {
   return deletesCheck({
     state: state === undefined ? undefined : store(state),
     watermarks: { paused: () => Promise.resolve(options.paused ?? []) },
-    everySeconds: () => options.everySeconds,
+    schedule: () => options.schedule,
     now: () => NOW,
   }).run();
 }
@@ -54,7 +55,7 @@ describe('the deletes check of doctor', () => {
         ...reconciledAgo(60),
         payment: { reconciledAt: ago(60), held: { keys: 6000, share: 1, at: ago(60) } },
       },
-      { everySeconds: DAY },
+      { schedule: DAILY },
     );
     expect(outcome.status).toBe('fail');
     expect(outcome.detail).toBe(
@@ -66,14 +67,14 @@ describe('the deletes check of doctor', () => {
   it('fails on a reconciliation overdue against its schedule, and passes one merely due', async () => {
     const overdue = await check(
       { ...reconciledAgo(DAY), staff: { reconciledAt: ago(3 * DAY) } },
-      { everySeconds: DAY },
+      { schedule: DAILY },
     );
     expect(overdue.status).toBe('fail');
-    expect(overdue.detail).toBe('staff: last reconciled 3 d 0 h ago, due every 24 h 0 m');
+    expect(overdue.detail).toBe('staff: last reconciled 3 d 0 h ago, due on rate(1 day)');
     expect(overdue.fix).toMatch(/deliverance deletes --table T runs one now/);
     expect(overdue.fix).not.toMatch(/--confirm/);
 
-    const due = await check(reconciledAgo(DAY + 600), { everySeconds: DAY });
+    const due = await check(reconciledAgo(DAY + 600), { schedule: DAILY });
     expect(due).toEqual({
       status: 'ok',
       detail:
@@ -84,8 +85,8 @@ describe('the deletes check of doctor', () => {
   it('leaves paused tables, and the tables after them, out of what is overdue', async () => {
     // payment comes after transaction in foreign-key order: pausing transaction holds it too.
     const state = { ...reconciledAgo(60), payment: { reconciledAt: ago(5 * DAY) } };
-    expect((await check(state, { everySeconds: DAY })).status).toBe('fail');
-    const paused = await check(state, { everySeconds: DAY, paused: ['transaction'] });
+    expect((await check(state, { schedule: DAILY })).status).toBe('fail');
+    const paused = await check(state, { schedule: DAILY, paused: ['transaction'] });
     expect(paused.status).toBe('ok');
     expect(paused.detail).toMatch(/^8 of 8 tables reconciled/);
   });
@@ -97,16 +98,25 @@ describe('the deletes check of doctor', () => {
   });
 
   it('says when no reconciliation ran yet, and skips a stack without deletes state', async () => {
-    expect(await check({}, { everySeconds: DAY })).toEqual({
+    expect(await check({}, { schedule: DAILY })).toEqual({
       status: 'ok',
       detail: 'no reconciliation yet: the first ingest run reconciles every table',
     });
     expect((await check(undefined)).status).toBe('skip');
   });
 
-  it('gives a reconciliation its interval again, and at least an hour, before it is overdue', () => {
-    expect(overdueAfterSeconds(DAY)).toBe(2 * DAY);
-    expect(overdueAfterSeconds(0)).toBe(3600);
-    expect(overdueAfterSeconds(600)).toBe(4200);
+  it('gives a reconciliation a whole period after it came due, and an hour, before it is overdue', () => {
+    const at = (iso: string) => new Date(iso);
+    const since = at('2026-12-04T02:00:30Z');
+    // A nightly cron: due at 02:00 on the 5th, overdue once 02:00 on the 6th is an hour past.
+    const nightly = 'cron(0 2 * * ? *)';
+    expect(isOverdue(nightly, since, at('2026-12-05T23:59:00Z'))).toBe(false);
+    expect(isOverdue(nightly, since, at('2026-12-06T02:59:00Z'))).toBe(false);
+    expect(isOverdue(nightly, since, at('2026-12-06T03:00:00Z'))).toBe(true);
+    // A rate: two intervals and the hour.
+    expect(isOverdue('rate(10 minutes)', since, at('2026-12-04T03:20:29Z'))).toBe(false);
+    expect(isOverdue('rate(10 minutes)', since, at('2026-12-04T03:20:30Z'))).toBe(true);
+    // An expression the settings would have refused judges nothing.
+    expect(isOverdue('every night', since, at('2027-01-01T00:00:00Z'))).toBe(false);
   });
 });
