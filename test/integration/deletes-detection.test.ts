@@ -9,6 +9,7 @@ import { manifestKey } from '../../lambdas/shared/core/batch';
 import type { LandingManifest } from '../../lambdas/shared/core/manifest';
 import { metricsOf } from '../../lambdas/ingest/metrics';
 import { runIngest } from '../../lambdas/ingest/ingest';
+import { PostgresSource } from '../../lambdas/ingest/postgres-source';
 import type { DeletesOptions } from '../../lambdas/ingest/deletes/reconcile-deletes';
 import type { SourceTableName } from '../../lambdas/shared/core/catalogue';
 import type { StageLogger } from '../../lambdas/shared/ports/stage-logger';
@@ -158,7 +159,7 @@ describe('deletes reconciliation', () => {
     // Cut while the warehouse's keys of a differing range are read.
     await expect(
       runIngest({
-        source: stack.source,
+        source: new PostgresSource(stack.source),
         landing: stack.landing,
         watermarks: stack.watermarks,
         logger: silentLogger,
@@ -175,7 +176,7 @@ describe('deletes reconciliation', () => {
     // Cut after the tombstones landed, before the manifest.
     await expect(
       runIngest({
-        source: stack.source,
+        source: new PostgresSource(stack.source),
         landing: faultyStore(stack.landing, {
           before: nth(1, 'manifest', (op, key) => op === 'put' && key.startsWith('manifests/')),
         }),
@@ -188,7 +189,7 @@ describe('deletes reconciliation', () => {
 
     const ingest = (options: Parameters<typeof deletesOptions>[0]) =>
       runIngest({
-        source: stack.source,
+        source: new PostgresSource(stack.source),
         landing: stack.landing,
         watermarks: stack.watermarks,
         logger: silentLogger,
