@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import { Pool } from 'pg';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { collectStatus, localStatusSources } from '../../cli/status/pipeline-status';
@@ -10,6 +9,7 @@ import type { LandingManifest } from '../../lambdas/shared/core/manifest';
 import { metricsOf } from '../../lambdas/ingest/metrics';
 import { runIngest } from '../../lambdas/ingest/ingest';
 import { PostgresSource } from '../../lambdas/ingest/postgres-source';
+import { createPool } from '../../lambdas/shared/adapters/database-pool';
 import type { DeletesOptions } from '../../lambdas/ingest/deletes/reconcile-deletes';
 import type { SourceTableName } from '../../lambdas/shared/core/catalogue';
 import type { StageLogger } from '../../lambdas/shared/ports/stage-logger';
@@ -271,7 +271,8 @@ describe('deletes reconciliation', () => {
   it('marks a row deleted in a source east of UTC, whose stamps run ahead of UTC', async () => {
     // Sessions begun after this read the source's clock nine hours ahead; so do its stamps.
     await stack.source.query(`ALTER DATABASE totesys SET timezone TO 'Asia/Tokyo'`);
-    const east = new Pool({ connectionString: stack.stack.postgres!.url('totesys'), max: 4 });
+    // createPool's: a connection still closing after end() may hear the server stop at afterAll.
+    const east = createPool({ connectionString: stack.stack.postgres!.url('totesys') }, 4);
     try {
       const tokyo = { ...stack, source: east };
       const { rows } = await east.query<{ id: number }>(

@@ -1,10 +1,11 @@
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { extractTable } from '../../lambdas/ingest/extract';
 import { sqlJsonCopy } from '../../lambdas/ingest/extract-query';
 import { PostgresSource } from '../../lambdas/ingest/postgres-source';
+import { createPool } from '../../lambdas/shared/adapters/database-pool';
 import type {
   SourceColumn,
   SourceTable,
@@ -90,11 +91,11 @@ beforeAll(async () => {
              '2024-01-02'::timestamp + i * interval '1 ms'
       FROM generate_series(7, 3000) i;
   `);
-  session = new Pool({
-    connectionString: stack.stack.postgres!.url('totesys'),
-    max: 1,
-    idleTimeoutMillis: 0,
-  });
+  // Never closed while idle, so the settings stay; createPool hears the server end it at stop.
+  session = createPool(
+    { connectionString: stack.stack.postgres!.url('totesys'), idleTimeoutMillis: 0 },
+    1,
+  );
   source = new PostgresSource(session);
 });
 afterAll(async () => {
