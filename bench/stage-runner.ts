@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runIngest } from '../lambdas/ingest/ingest';
+import { PostgresSource } from '../lambdas/ingest/postgres-source';
 import { runLoad } from '../lambdas/load/load';
 import { PostgresWarehouseWriter } from '../lambdas/load/postgres-warehouse-writer';
 import { silentLogger } from '../lambdas/shared/ports/stage-logger';
@@ -30,7 +31,7 @@ async function run(request: StageRequest): Promise<StageResult> {
       case 'ingest': {
         const sourceCpu = watchBackends(context.source);
         const result = await runIngest({
-          source: context.source,
+          source: new PostgresSource(context.source),
           landing: context.landing,
           watermarks: context.watermarks,
           logger: silentLogger,

@@ -11,6 +11,7 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { runIngest } from '../lambdas/ingest/ingest';
+import { PostgresSource } from '../lambdas/ingest/postgres-source';
 import { silentLogger } from '../lambdas/shared/ports/stage-logger';
 import { startLocalStack, temporaryStateDir } from '../local/local-stack';
 import { openPipeline } from '../local/pipeline-context';
@@ -106,7 +107,7 @@ async function land(options: TransformThroughputOptions, stateDir: string): Prom
   try {
     await seedTotesys(stack.postgres!.url('totesys'), { scale: options.scale, log });
     const result = await runIngest({
-      source: context.source,
+      source: new PostgresSource(context.source),
       landing: context.landing,
       watermarks: context.watermarks,
       logger: silentLogger,

@@ -1,25 +1,11 @@
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
-import { finished } from 'node:stream/promises';
-import type { ClientBase } from 'pg';
-import { to as copyTo } from 'pg-copy-streams';
 import type { SourceTable } from '../shared/core/catalogue';
+import { TransientError } from '../shared/core/pipeline-error';
 import { phaseEnd, timePhase } from '../shared/phase-timer';
 import type { ObjectStore } from '../shared/ports/object-store';
+import type { SourceDatabase, SourceSnapshot } from '../shared/ports/source-database';
 import { CopyTextToJsonLines } from './copy-json';
-import {
-  capEnd,
-  columnForms,
-  extractCopy,
-  extractStats,
-  liveTypesSelect,
-  partBoundaries,
-  remainingRows,
-  sqlJsonCopy,
-  type KeyRange,
-  type LiveType,
-} from './extract-query';
-import type { Cursor } from '../shared/core/manifest';
-import { TransientError } from '../shared/core/pipeline-error';
+import { columnForms, type KeyRange } from './extract-query';
 import type { ExtractWindow } from './window';
 
 export interface ExtractResult {
@@ -49,17 +35,6 @@ class LineCounter extends Transform {
   }
 }
 
-/**
- * Reads what is left of a COPY into nowhere. Until the COPY ends the connection answers nothing
- * else, so the ROLLBACK after a failed upload or encoding would wait for ever on it.
- */
-async function drain(copy: Readable): Promise<void> {
-  if (copy.readableEnded || copy.destroyed) return;
-  copy.unpipe();
-  copy.resume();
-  await finished(copy).catch(() => undefined);
-}
-
 /** Rows per landing object unless the caller says otherwise (see docs/benchmarks.md). */
 export const DEFAULT_PART_ROWS = 2_000_000;
 
@@ -73,7 +48,7 @@ export interface ExtractParts {
 }
 
 /**
- * Streams one table's window from PostgreSQL to JSON-lines objects: one, or for a window of more
+ * Streams one table's window from the source to JSON-lines objects: one, or for a window of more
  * than `partRows` rows, parts split at primary-key boundaries. With `maxRows`, the first that
  * many rows in (last_updated, key) order, the rest left to later batches. Every read runs in one
  * repeatable-read snapshot, so the counted rows are exactly the rows written.
@@ -83,7 +58,7 @@ export interface ExtractParts {
  * source still builds them (extract-query.ts `sqlJsonSelect`).
  */
 export async function extractTable(
-  client: ClientBase,
+  source: SourceDatabase,
   store: ObjectStore,
   table: SourceTable,
   window: ExtractWindow,
@@ -91,89 +66,76 @@ export async function extractTable(
   keepExtraColumns: boolean,
   parts: ExtractParts = {},
 ): Promise<ExtractResult> {
-  // DateStyle ISO: the form copy-json.ts reads timestamps in, whatever the server's default.
-  await client.query(
-    "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL DateStyle = 'ISO, YMD'",
-  );
   const opened = performance.now();
-  const openFor = () => {
-    phaseEnd('ingest: source transaction open', opened);
-    return (performance.now() - opened) / 1000;
-  };
-  try {
-    let remaining = 0;
-    if (parts.maxRows !== undefined) {
-      const end = await client.query<Cursor>(capEnd(table, window, parts.maxRows));
-      const [last, next] = end.rows;
-      if (last && next) {
-        window = { ...window, upTo: last };
-        const rest = await client.query<{ rows: number }>(
-          remainingRows(table, { ...window, upTo: last }),
-        );
-        remaining = rest.rows[0]?.rows ?? 0;
-      }
+  const result = await source.inSnapshot((snapshot) =>
+    landWindow(snapshot, store, table, window, key, keepExtraColumns, parts),
+  );
+  phaseEnd('ingest: source transaction open', opened);
+  return { ...result, transactionSeconds: (performance.now() - opened) / 1000 };
+}
+
+async function landWindow(
+  snapshot: SourceSnapshot,
+  store: ObjectStore,
+  table: SourceTable,
+  window: ExtractWindow,
+  key: string,
+  keepExtraColumns: boolean,
+  parts: ExtractParts,
+): Promise<Omit<ExtractResult, 'transactionSeconds'>> {
+  let remaining = 0;
+  if (parts.maxRows !== undefined) {
+    const upTo = await snapshot.capEnd(table, window, parts.maxRows);
+    if (upTo) {
+      window = { ...window, upTo };
+      remaining = await snapshot.remainingRows(table, { ...window, upTo });
     }
-    const stats = await timePhase('ingest: count rows', () =>
-      client.query<{ rows: number; newest: string | null }>(extractStats(table, window)),
-    );
-    const { rows, newest } = stats.rows[0] ?? { rows: 0, newest: null };
-    if (rows === 0) {
-      await client.query('COMMIT');
-      const transactionSeconds = openFor();
-      return { rows: 0, bytes: 0, newest: null, keys: [], window, remaining, transactionSeconds };
-    }
-    const partRows = parts.partRows ?? DEFAULT_PART_ROWS;
-    const ranges: (KeyRange | undefined)[] = [undefined];
-    if (rows > partRows) {
-      const ends = await client.query<{ k: number }>(partBoundaries(table, window, partRows));
-      ranges.length = 0;
-      let after: number | undefined;
-      for (const { k } of ends.rows) {
-        ranges.push({ after, upTo: k });
-        after = k;
-      }
-      if (rows % partRows !== 0) ranges.push({ after, upTo: undefined });
-    }
-    const forms = keepExtraColumns
-      ? undefined
-      : columnForms(table, (await client.query<LiveType>(liveTypesSelect(table))).rows);
-    const keys: string[] = [];
-    let lines = 0;
-    let bytes = 0;
-    for (const [part, range] of ranges.entries()) {
-      const partKey =
-        part === 0 ? key : (parts.partKey?.(part) ?? key.replace(/\.jsonl$/, `.${part}.jsonl`));
-      const counter = new LineCounter();
-      const sql = forms
-        ? extractCopy(table, window, forms, range)
-        : sqlJsonCopy(table, window, true, range);
-      const source = client.query(copyTo(sql));
-      let body: NodeJS.ReadableStream = source;
-      if (forms) {
-        const encoder = new CopyTextToJsonLines(table.name, forms);
-        source.on('error', (error) => encoder.destroy(error));
-        body = source.pipe(encoder);
-      }
-      body.on('error', (error) => counter.destroy(error as Error));
-      await timePhase('ingest: COPY → JSON lines → upload (streamed)', () =>
-        store.upload(partKey, body.pipe(counter), 'application/x-ndjson'),
-      ).catch(async (error: unknown) => {
-        await drain(source);
-        throw error;
-      });
-      keys.push(partKey);
-      lines += counter.lines;
-      bytes += counter.bytes;
-    }
-    if (lines !== rows) {
-      throw new TransientError(
-        `Extract of ${table.name} wrote ${lines} lines to s3://${store.bucket}/${keys.join(', ')} but the snapshot holds ${rows} rows`,
-      );
-    }
-    await client.query('COMMIT');
-    return { rows, bytes, newest, keys, window, remaining, transactionSeconds: openFor() };
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
   }
+  const { rows, newest } = await timePhase('ingest: count rows', () =>
+    snapshot.count(table, window),
+  );
+  if (rows === 0) return { rows: 0, bytes: 0, newest: null, keys: [], window, remaining };
+  const partRows = parts.partRows ?? DEFAULT_PART_ROWS;
+  const ranges: (KeyRange | undefined)[] = [undefined];
+  if (rows > partRows) {
+    const ends = await snapshot.partEnds(table, window, partRows);
+    ranges.length = 0;
+    let after: number | undefined;
+    for (const k of ends) {
+      ranges.push({ after, upTo: k });
+      after = k;
+    }
+    if (rows % partRows !== 0) ranges.push({ after, upTo: undefined });
+  }
+  const forms = keepExtraColumns ? undefined : columnForms(table, await snapshot.liveTypes(table));
+  const keys: string[] = [];
+  let lines = 0;
+  let bytes = 0;
+  for (const [part, range] of ranges.entries()) {
+    const partKey =
+      part === 0 ? key : (parts.partKey?.(part) ?? key.replace(/\.jsonl$/, `.${part}.jsonl`));
+    const counter = new LineCounter();
+    let body: Readable;
+    if (forms) {
+      const copy = snapshot.copyText(table, window, forms, range);
+      const encoder = new CopyTextToJsonLines(table.name, forms);
+      copy.on('error', (error) => encoder.destroy(error));
+      body = copy.pipe(encoder);
+    } else {
+      body = snapshot.jsonLines(table, window, range);
+    }
+    body.on('error', (error) => counter.destroy(error));
+    await timePhase('ingest: COPY → JSON lines → upload (streamed)', () =>
+      store.upload(partKey, body.pipe(counter), 'application/x-ndjson'),
+    );
+    keys.push(partKey);
+    lines += counter.lines;
+    bytes += counter.bytes;
+  }
+  if (lines !== rows) {
+    throw new TransientError(
+      `Extract of ${table.name} wrote ${lines} lines to s3://${store.bucket}/${keys.join(', ')} but the snapshot holds ${rows} rows`,
+    );
+  }
+  return { rows, bytes, newest, keys, window, remaining };
 }

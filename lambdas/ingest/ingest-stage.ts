@@ -21,6 +21,7 @@ import { timed, type StageTiming } from '../shared/timed';
 import { continueBacklog, type BacklogOutcome } from './backlog';
 import type { DeletesOptions } from './deletes/reconcile-deletes';
 import { runIngest, type IngestResult } from './ingest';
+import { PostgresSource } from './postgres-source';
 
 /** What ingest is invoked with: the schedule may name the tables it is for, else all are read. */
 export interface IngestEvent {
@@ -114,7 +115,7 @@ export function ingestStage(options: IngestStageOptions): IngestStage {
         timed(async () => {
           const tables = tablesOf(event);
           return runIngest({
-            source: await options.source(),
+            source: new PostgresSource(await options.source()),
             landing,
             watermarks: options.watermarks,
             logger: options.logger,

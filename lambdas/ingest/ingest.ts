@@ -1,4 +1,3 @@
-import type { Pool } from 'pg';
 import type { SchemaContract } from '../../contract/settings';
 import { landingKey, manifestKey, newBatchId } from '../shared/core/batch';
 import {
@@ -12,6 +11,7 @@ import type { LandedTable, LandingManifest } from '../shared/core/manifest';
 import { TransientError } from '../shared/core/pipeline-error';
 import { recordedChange } from '../shared/core/schema-changes';
 import type { ObjectStore } from '../shared/ports/object-store';
+import type { SourceDatabase } from '../shared/ports/source-database';
 import type { StageLogger } from '../shared/ports/stage-logger';
 import type { WatermarkStore } from '../shared/ports/watermark-store';
 import {
@@ -20,12 +20,10 @@ import {
   type DeletesOutcome,
 } from './deletes/reconcile-deletes';
 import { extractTable } from './extract';
-import { findFutureStamped, futureBound, type FutureStamped } from './future-stamped';
-import { overCap } from './extract-query';
+import { futureBound, type FutureStamped } from './future-stamped';
 import { pausedPlan } from './paused-tables';
-import { checkSourceColumns, type LiveColumns } from './live-columns';
 import { applySchemaContract, type SchemaOutcome } from './schema-policy';
-import { readSourceClock, type SourceReading } from './source-clock';
+import type { SourceReading } from './source-clock';
 import { removeUnfinishedAttempts, type RemovedAttempts } from './unfinished-attempts';
 import {
   extractWindow,
@@ -44,7 +42,8 @@ import {
 } from './zone-step';
 
 export interface IngestOptions {
-  readonly source: Pool;
+  /** PostgreSQL's: `PostgresSource` (postgres-source.ts). */
+  readonly source: SourceDatabase;
   readonly landing: ObjectStore;
   readonly watermarks: WatermarkStore;
   readonly logger: StageLogger;
@@ -126,30 +125,22 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
   const checked = pause.read.map((name) => SOURCE_TABLES[name]);
   const removed = await removeUnfinishedAttempts(options.landing, batchId, log);
 
-  const control = await options.source.connect();
-  let clock: SourceReading;
-  let drift: LiveColumns['drift'];
-  let futureStamped: FutureStamped[];
-  let tables: readonly SourceTable[];
-  let schema: SchemaOutcome;
-  try {
-    const live = await checkSourceColumns(control, checked);
-    drift = live.drift;
-    schema = await applySchemaContract(
-      live,
-      checked,
-      options.schemaContract,
-      options.watermarks,
-      log,
-      { batchId, now: startedAt.toISOString() },
-    );
-    tables = schema.read;
-    clock = await readSourceClock(control, log, live.precision);
-    const bound = futureBound(clock, options.futureToleranceSeconds);
-    futureStamped = await findFutureStamped(control, tables, bound);
-  } finally {
-    control.release();
-  }
+  const source = options.source;
+  const live = await source.liveColumns(checked);
+  const schema = await applySchemaContract(
+    live,
+    checked,
+    options.schemaContract,
+    options.watermarks,
+    log,
+    { batchId, now: startedAt.toISOString() },
+  );
+  const tables = schema.read;
+  const clock = await source.readClock(live.precision, log);
+  const futureStamped = await source.futureStamped(
+    tables,
+    futureBound(clock, options.futureToleranceSeconds),
+  );
   for (const future of futureStamped) {
     log.warn(
       "Rows stamped later than the source's clock: no window reads them until their time comes",
@@ -172,7 +163,7 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
   // Every table's window before any is read: a refused watermark fails the run having landed
   // nothing, and the error names every table at fault.
   const windows = await windowsOf(tables, options.watermarks, clock, options.overlapSeconds, step);
-  const plan = await planBatch(options.source, tables, windows, options.maxBatchRows);
+  const plan = await planBatch(source, tables, windows, options.maxBatchRows);
   if (plan.held.length > 0) {
     log.info('Tables held until the tables they refer to are caught up', {
       batchId,
@@ -182,62 +173,57 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
   }
   const landed = await mapWithConcurrency(plan.read, options.concurrency ?? 4, async (table) => {
     const { previous, window } = windows.get(table.name) as TableWindow;
-    const client = await options.source.connect();
-    try {
-      const result = await extractTable(
-        client,
-        options.landing,
-        table,
-        window,
-        landingKey(table.name, batchId),
-        (drift.get(table.name)?.extra.length ?? 0) > 0,
-        {
-          partRows: options.partRows,
-          partKey: (part) => landingKey(table.name, batchId, part),
-          // Only the capped table needs its end found; the others were planned to fit.
-          maxRows: plan.capped.includes(table.name) ? options.maxBatchRows : undefined,
-        },
+    const result = await extractTable(
+      source,
+      options.landing,
+      table,
+      window,
+      landingKey(table.name, batchId),
+      (live.drift.get(table.name)?.extra.length ?? 0) > 0,
+      {
+        partRows: options.partRows,
+        partKey: (part) => landingKey(table.name, batchId, part),
+        // Only the capped table needs its end found; the others were planned to fit.
+        maxRows: plan.capped.includes(table.name) ? options.maxBatchRows : undefined,
+      },
+    );
+    const read = result.window;
+    const cap = options.maxBatchRows;
+    if (cap !== undefined && !plan.capped.includes(table.name) && result.rows > cap) {
+      // A late commit pushed the window past the cap after planning: tables after it were read
+      // in full and could refer to rows this batch leaves out. Nothing is kept; the next run
+      // plans again.
+      throw new TransientError(
+        `The window of ${table.name} grew past maxBatchRows while it was read; the next run plans the batch again`,
       );
-      const read = result.window;
-      const cap = options.maxBatchRows;
-      if (cap !== undefined && !plan.capped.includes(table.name) && result.rows > cap) {
-        // A late commit pushed the window past the cap after planning: tables after it were read
-        // in full and could refer to rows this batch leaves out. Nothing is kept; the next run
-        // plans again.
-        throw new TransientError(
-          `The window of ${table.name} grew past maxBatchRows while it was read; the next run plans the batch again`,
-        );
-      }
-      log.info('Extracted table', {
-        batchId,
-        table: table.name,
-        rows: result.rows,
-        bytes: result.bytes,
-        // While it is open, VACUUM on the source cannot clear what changed since it began.
-        transactionSeconds: Number(result.transactionSeconds.toFixed(3)),
-        ...(read.upTo ? { capped: true, remaining: result.remaining } : {}),
-      });
-      const entry: LandedTable = {
-        table: table.name,
-        keys: result.keys,
-        rows: result.rows,
-        bytes: result.bytes,
-        from: read.from ?? null,
-        to: read.to,
-        newest: result.newest,
-        ...(read.after ? { after: read.after } : {}),
-        ...(read.upTo ? { upTo: read.upTo, remaining: result.remaining } : {}),
-      };
-      return { entry, watermark: nextWatermark(previous, read) };
-    } finally {
-      client.release();
     }
+    log.info('Extracted table', {
+      batchId,
+      table: table.name,
+      rows: result.rows,
+      bytes: result.bytes,
+      // While it is open, VACUUM on the source cannot clear what changed since it began.
+      transactionSeconds: Number(result.transactionSeconds.toFixed(3)),
+      ...(read.upTo ? { capped: true, remaining: result.remaining } : {}),
+    });
+    const entry: LandedTable = {
+      table: table.name,
+      keys: result.keys,
+      rows: result.rows,
+      bytes: result.bytes,
+      from: read.from ?? null,
+      to: read.to,
+      newest: result.newest,
+      ...(read.after ? { after: read.after } : {}),
+      ...(read.upTo ? { upTo: read.upTo, remaining: result.remaining } : {}),
+    };
+    return { entry, watermark: nextWatermark(previous, read) };
   });
 
   // After every table's rows were read: a tombstone is never older than a row of its batch.
   const deletes = options.deletes
     ? await reconcileDeletes(
-        options.source,
+        source,
         options.landing,
         batchId,
         plan.read.map((t) => t.name),
@@ -367,7 +353,7 @@ interface BatchPlan {
  * is held until it is caught up; the tables before it are read in full.
  */
 async function planBatch(
-  source: Pool,
+  source: SourceDatabase,
   tables: readonly SourceTable[],
   windows: ReadonlyMap<string, TableWindow>,
   cap: number | undefined,
@@ -381,8 +367,7 @@ async function planBatch(
   for (const [index, table] of ordered.entries()) {
     read.push(table);
     const { window } = windows.get(table.name) as TableWindow;
-    const result = await source.query<{ over: boolean }>(overCap(table, window, cap));
-    if (result.rows[0]?.over) {
+    if (await source.overCap(table, window, cap)) {
       capped.push(table.name);
       return { read, capped, held: ordered.slice(index + 1).map((t) => t.name) };
     }

@@ -1,5 +1,6 @@
 import { formatCycleSummary } from '../../cli/cycle-summary';
 import { runIngest } from '../../lambdas/ingest/ingest';
+import { PostgresSource } from '../../lambdas/ingest/postgres-source';
 import type { SourceTableName } from '../../lambdas/shared/core/catalogue';
 import type { ProcessedManifest, QuarantinedRows } from '../../lambdas/shared/core/manifest';
 import { silentLogger } from '../../lambdas/shared/ports/stage-logger';
@@ -108,7 +109,7 @@ async function cycleWithLandedLine(
   spoil: (line: string) => string,
 ): Promise<ProcessedManifest | undefined> {
   const ingest = await runIngest({
-    source: stack.source,
+    source: new PostgresSource(stack.source),
     landing: stack.landing,
     watermarks: stack.watermarks,
     logger: silentLogger,

@@ -1,4 +1,5 @@
 import { runIngest } from '../../lambdas/ingest/ingest';
+import { PostgresSource } from '../../lambdas/ingest/postgres-source';
 import { landingKey, manifestKey, newBatchId, processedKey } from '../../lambdas/shared/core/batch';
 import { type SourceTableName } from '../../lambdas/shared/core/catalogue';
 import { MAX_LANDING_LINE_BYTES } from '../../lambdas/shared/core/json-lines';
@@ -62,7 +63,7 @@ async function ingestChanges(): Promise<{
     client.release(),
   );
   const result = await runIngest({
-    source: stack.source,
+    source: new PostgresSource(stack.source),
     landing: stack.landing,
     watermarks: stack.watermarks,
     logger: silentLogger,

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runIngest } from '../../lambdas/ingest/ingest';
+import { PostgresSource } from '../../lambdas/ingest/postgres-source';
 import { runLoad } from '../../lambdas/load/load';
 import { PostgresWarehouseWriter } from '../../lambdas/load/postgres-warehouse-writer';
 import { SOURCE_TABLE_NAMES } from '../../lambdas/shared/core/catalogue';
@@ -62,7 +63,7 @@ async function failIngest(
   const written: string[] = [];
   await expect(
     runIngest({
-      source: stack.source,
+      source: new PostgresSource(stack.source),
       landing: faultyStore(stack.landing, { ...landing, written }),
       watermarks: faultyWatermarks(stack.watermarks, failWatermarkWrite),
       logger: silentLogger,
@@ -79,7 +80,7 @@ async function failTransform(
   landing: FaultyStoreOptions = {},
 ): Promise<string> {
   const ingest = await runIngest({
-    source: stack.source,
+    source: new PostgresSource(stack.source),
     landing: stack.landing,
     watermarks: stack.watermarks,
     logger: silentLogger,
@@ -101,7 +102,7 @@ async function failTransform(
 /** A clean ingest and transform, then a load on a connection that fails where told. */
 async function failLoad(fault: QueryFault): Promise<{ landing: string; processed: string }> {
   const ingest = await runIngest({
-    source: stack.source,
+    source: new PostgresSource(stack.source),
     landing: stack.landing,
     watermarks: stack.watermarks,
     logger: silentLogger,

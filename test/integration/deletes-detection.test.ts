@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import { Pool } from 'pg';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { collectStatus, localStatusSources } from '../../cli/status/pipeline-status';
@@ -9,6 +8,8 @@ import { manifestKey } from '../../lambdas/shared/core/batch';
 import type { LandingManifest } from '../../lambdas/shared/core/manifest';
 import { metricsOf } from '../../lambdas/ingest/metrics';
 import { runIngest } from '../../lambdas/ingest/ingest';
+import { PostgresSource } from '../../lambdas/ingest/postgres-source';
+import { createPool } from '../../lambdas/shared/adapters/database-pool';
 import type { DeletesOptions } from '../../lambdas/ingest/deletes/reconcile-deletes';
 import type { SourceTableName } from '../../lambdas/shared/core/catalogue';
 import type { StageLogger } from '../../lambdas/shared/ports/stage-logger';
@@ -219,7 +220,7 @@ describe('deletes reconciliation', () => {
     // Cut while the warehouse's keys of a differing range are read.
     await expect(
       runIngest({
-        source: stack.source,
+        source: new PostgresSource(stack.source),
         landing: stack.landing,
         watermarks: stack.watermarks,
         logger: silentLogger,
@@ -236,7 +237,7 @@ describe('deletes reconciliation', () => {
     // Cut after the tombstones landed, before the manifest.
     await expect(
       runIngest({
-        source: stack.source,
+        source: new PostgresSource(stack.source),
         landing: faultyStore(stack.landing, {
           before: nth(1, 'manifest', (op, key) => op === 'put' && key.startsWith('manifests/')),
         }),
@@ -249,7 +250,7 @@ describe('deletes reconciliation', () => {
 
     const ingest = (options: Parameters<typeof deletesOptions>[0]) =>
       runIngest({
-        source: stack.source,
+        source: new PostgresSource(stack.source),
         landing: stack.landing,
         watermarks: stack.watermarks,
         logger: silentLogger,
@@ -331,7 +332,8 @@ describe('deletes reconciliation', () => {
   it('marks a row deleted in a source east of UTC, whose stamps run ahead of UTC', async () => {
     // Sessions begun after this read the source's clock nine hours ahead; so do its stamps.
     await stack.source.query(`ALTER DATABASE totesys SET timezone TO 'Asia/Tokyo'`);
-    const east = new Pool({ connectionString: stack.stack.postgres!.url('totesys'), max: 4 });
+    // createPool's: a connection still closing after end() may hear the server stop at afterAll.
+    const east = createPool({ connectionString: stack.stack.postgres!.url('totesys') }, 4);
     try {
       const tokyo = { ...stack, source: east };
       const { rows } = await east.query<{ id: number }>(

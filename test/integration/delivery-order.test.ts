@@ -1,4 +1,5 @@
 import { runIngest } from '../../lambdas/ingest/ingest';
+import { PostgresSource } from '../../lambdas/ingest/postgres-source';
 import { silentLogger } from '../../lambdas/shared/ports/stage-logger';
 import { loadBatch, runCycle, transformBatch } from '../../local/run-cycle';
 import { applyDemoChanges } from '../../local/seed/demo-changes';
@@ -20,7 +21,7 @@ afterAll(() => stack.stop());
 const ingest = async () =>
   (
     await runIngest({
-      source: stack.source,
+      source: new PostgresSource(stack.source),
       landing: stack.landing,
       watermarks: stack.watermarks,
       logger: silentLogger,

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runIngest } from '../../lambdas/ingest/ingest';
+import { PostgresSource } from '../../lambdas/ingest/postgres-source';
 import { silentLogger } from '../../lambdas/shared/ports/stage-logger';
 import { startTestStack, type TestStack } from './support/test-stack';
 
@@ -24,7 +25,7 @@ beforeAll(async () => {
        '2024-03-01 10:00:00.12', '2024-03-02 10:00:00.001');
   `);
   await runIngest({
-    source: stack.source,
+    source: new PostgresSource(stack.source),
     landing: stack.landing,
     watermarks: stack.watermarks,
     logger: silentLogger,

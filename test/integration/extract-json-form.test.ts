@@ -1,9 +1,11 @@
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { PoolClient } from 'pg';
+import type { Pool } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { extractTable } from '../../lambdas/ingest/extract';
 import { sqlJsonCopy } from '../../lambdas/ingest/extract-query';
+import { PostgresSource } from '../../lambdas/ingest/postgres-source';
+import { createPool } from '../../lambdas/shared/adapters/database-pool';
 import type {
   SourceColumn,
   SourceTable,
@@ -55,7 +57,9 @@ const WINDOW = { from: undefined, to: '2030-01-01T00:00:00.000000Z' };
 const CONTROLS = `(SELECT string_agg(chr(i), '') FROM generate_series(1, 31) i) || chr(127)`;
 
 let stack: TestStack;
-let client: PoolClient;
+/** One connection, whose session the tests set (TimeZone, DateStyle): the extract reads on it. */
+let session: Pool;
+let source: PostgresSource;
 
 beforeAll(async () => {
   stack = await startTestStack();
@@ -87,32 +91,42 @@ beforeAll(async () => {
              '2024-01-02'::timestamp + i * interval '1 ms'
       FROM generate_series(7, 3000) i;
   `);
-  client = await stack.source.connect();
+  // Never closed while idle, so the settings stay; createPool hears the server end it at stop.
+  session = createPool(
+    { connectionString: stack.stack.postgres!.url('totesys'), idleTimeoutMillis: 0 },
+    1,
+  );
+  source = new PostgresSource(session);
 });
 afterAll(async () => {
-  client?.release();
+  await session?.end();
   await stack?.stop();
 });
 
 /** The old form's bytes: PostgreSQL builds every JSON line. */
 async function sqlBuilt(): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  await pipeline(
-    client.query(copyTo(sqlJsonCopy(TABLE, WINDOW, false))),
-    new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        chunks.push(chunk);
-        done();
-      },
-    }),
-  );
+  const client = await session.connect();
+  try {
+    await pipeline(
+      client.query(copyTo(sqlJsonCopy(TABLE, WINDOW, false))),
+      new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          chunks.push(chunk);
+          done();
+        },
+      }),
+    );
+  } finally {
+    client.release();
+  }
   return Buffer.concat(chunks);
 }
 
 /** The extract's bytes: a plain COPY, the JSON built in the function, over all the parts. */
 async function functionBuilt(partRows?: number): Promise<Buffer> {
   const landing = memoryObjectStore('landing');
-  const result = await extractTable(client, landing, TABLE, WINDOW, 'adversary/b.jsonl', false, {
+  const result = await extractTable(source, landing, TABLE, WINDOW, 'adversary/b.jsonl', false, {
     partRows,
   });
   expect(result.rows).toBe(3000);
@@ -126,7 +140,7 @@ describe('the JSON lines built in the function are byte for byte those PostgreSQ
   it.each(['UTC', 'Europe/Amsterdam', 'America/St_Johns', 'Asia/Kathmandu', 'America/Sao_Paulo'])(
     'in session TimeZone %s',
     async (zone) => {
-      await client.query(`SET TimeZone = '${zone}'`);
+      await session.query(`SET TimeZone = '${zone}'`);
       const expected = await sqlBuilt();
       const actual = await functionBuilt();
       expect(expected.length).toBeGreaterThan(100_000);
@@ -136,27 +150,27 @@ describe('the JSON lines built in the function are byte for byte those PostgreSQ
   );
 
   it('over split parts too', async () => {
-    await client.query(`SET TimeZone = 'UTC'`);
+    await session.query(`SET TimeZone = 'UTC'`);
     expect(sorted(await functionBuilt(700))).toBe(sorted(await sqlBuilt()));
   });
 
   it("whatever the session's DateStyle, since the extract sets ISO for its own transaction", async () => {
-    await client.query(`SET TimeZone = 'UTC'`);
+    await session.query(`SET TimeZone = 'UTC'`);
     const iso = await functionBuilt();
-    await client.query(`SET DateStyle = 'German, DMY'`);
+    await session.query(`SET DateStyle = 'German, DMY'`);
     try {
       expect(sorted(await functionBuilt())).toBe(sorted(iso));
-      const { rows } = await client.query<{ style: string }>(
+      const { rows } = await session.query<{ style: string }>(
         "SELECT current_setting('DateStyle') AS style",
       );
       expect(rows[0]?.style).toBe('German, DMY');
     } finally {
-      await client.query(`SET DateStyle = 'ISO, MDY'`);
+      await session.query(`SET DateStyle = 'ISO, MDY'`);
     }
   });
 
   it('reads the adversarial values as the contract defines them', async () => {
-    await client.query(`SET TimeZone = 'UTC'`);
+    await session.query(`SET TimeZone = 'UTC'`);
     const text = (await functionBuilt()).toString('utf8');
     expect(text).toContain('{"adversary_id":2,"big":9223372036854775807,"small":-32768,');
     const lines = text
@@ -184,9 +198,9 @@ describe('the JSON lines built in the function are byte for byte those PostgreSQ
       },
     };
     await expect(
-      extractTable(client, failing, TABLE, WINDOW, 'adversary/b.jsonl', false),
+      extractTable(source, failing, TABLE, WINDOW, 'adversary/b.jsonl', false),
     ).rejects.toThrow('S3 said no');
-    const { rows } = await client.query<{ one: number }>('SELECT 1 AS one');
+    const { rows } = await session.query<{ one: number }>('SELECT 1 AS one');
     expect(rows).toEqual([{ one: 1 }]);
   }, 30_000);
 });

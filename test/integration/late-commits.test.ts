@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { runIngest } from '../../lambdas/ingest/ingest';
+import { PostgresSource } from '../../lambdas/ingest/postgres-source';
 import { silentLogger } from '../../lambdas/shared/ports/stage-logger';
 import { runCycle } from '../../local/run-cycle';
 import { seedTotesys } from '../../local/seed/seed-totesys';
@@ -126,7 +127,7 @@ describe('late commits, with no overlap at all: the transaction horizon alone', 
       await writer.query('COMMIT');
     });
     await runIngest({
-      source: stack.source,
+      source: new PostgresSource(stack.source),
       landing,
       watermarks: stack.watermarks,
       logger: silentLogger,
@@ -146,7 +147,7 @@ describe('late commits, with no overlap at all: the transaction horizon alone', 
       await stampInOpenTransaction(ids);
     });
     await runIngest({
-      source: stack.source,
+      source: new PostgresSource(stack.source),
       landing,
       watermarks: stack.watermarks,
       logger: silentLogger,

@@ -2,6 +2,7 @@ import { applyDemoChanges } from '../../local/seed/demo-changes';
 import { seedTotesys } from '../../local/seed/seed-totesys';
 import { loadBatch, runCycle, transformBatch, type CycleResult } from '../../local/run-cycle';
 import { runIngest } from '../../lambdas/ingest/ingest';
+import { PostgresSource } from '../../lambdas/ingest/postgres-source';
 import { SOURCE_TABLE_NAMES, SOURCE_TABLES } from '../../lambdas/shared/core/catalogue';
 import { silentLogger } from '../../lambdas/shared/ports/stage-logger';
 import type { ObjectStore } from '../../lambdas/shared/ports/object-store';
@@ -166,7 +167,7 @@ describe('the pipeline end to end on the embedded stack', () => {
     };
     await expect(
       runIngest({
-        source: stack.source,
+        source: new PostgresSource(stack.source),
         landing: failing,
         watermarks: stack.watermarks,
         logger: silentLogger,

@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { runIngest } from '../../lambdas/ingest/ingest';
+import { PostgresSource } from '../../lambdas/ingest/postgres-source';
 import { LOAD_LOCK, LockWaitError } from '../../lambdas/load/advisory-lock';
 import { createPool } from '../../lambdas/shared/adapters/database-pool';
 import { sessionBounds } from '../../lambdas/shared/adapters/session-bounds';
@@ -24,7 +25,7 @@ afterAll(() => stack.stop());
 
 async function transformedBatch(): Promise<string> {
   const ingest = await runIngest({
-    source: stack.source,
+    source: new PostgresSource(stack.source),
     landing: stack.landing,
     watermarks: stack.watermarks,
     logger: silentLogger,

@@ -1,4 +1,5 @@
 import { runIngest } from '../../lambdas/ingest/ingest';
+import { PostgresSource } from '../../lambdas/ingest/postgres-source';
 import { SOURCE_TABLE_NAMES, SOURCE_TABLES } from '../../lambdas/shared/core/catalogue';
 import { silentLogger } from '../../lambdas/shared/ports/stage-logger';
 import { BULK_MIN_ROWS } from '../../lambdas/load/bulk-load';
@@ -59,7 +60,7 @@ describe('a large table lands in parts, and a large first load takes the bulk pa
       'CREATE INDEX "Ix Mixed-Case" ON public.fact_sales_order USING btree (units_sold)',
     );
     const ingest = await runIngest({
-      source: stack.source,
+      source: new PostgresSource(stack.source),
       landing: stack.landing,
       watermarks: stack.watermarks,
       logger: silentLogger,

@@ -1,4 +1,4 @@
-import type { ClientBase, Pool, PoolClient } from 'pg';
+import type { ClientBase, Pool } from 'pg';
 import { tableSetting, type DeletesTableSettings } from '../../../contract/settings';
 import {
   DELETED_KEYS_REACH,
@@ -6,7 +6,7 @@ import {
   deletesKey,
   type TombstoneLine,
 } from '../../../contract/source-deletes';
-import { SOURCE_TABLES, type SourceTableName } from '../../shared/core/catalogue';
+import type { SourceTableName } from '../../shared/core/catalogue';
 import type { LandedDeletes } from '../../shared/core/manifest';
 import type {
   DeletesState,
@@ -15,10 +15,11 @@ import type {
   TableDeletesState,
 } from '../../shared/ports/deletes-state-store';
 import type { ObjectStore } from '../../shared/ports/object-store';
+import type { SourceDatabase } from '../../shared/ports/source-database';
 import type { StageLogger } from '../../shared/ports/stage-logger';
 import { overGuard, guardLine } from './deletes-guard';
 import { isDueForDeletes, type DeletesRequest } from './deletes-schedule';
-import { sourceKeys, sqlKeySide, warehouseKeys } from './key-side';
+import { sqlKeySide, warehouseKeys } from './key-side';
 import { DEFAULT_DESCENT_SHAPE, findMissingKeys, type DescentShape } from './range-descent';
 
 /**
@@ -79,7 +80,7 @@ export interface DeletesOutcome {
  * finds the same keys again.
  */
 export async function reconcileDeletes(
-  source: Pool,
+  source: SourceDatabase,
   landing: ObjectStore,
   batchId: string,
   tables: readonly SourceTableName[],
@@ -163,7 +164,7 @@ function nothing(table: SourceTableName): TableDeletes {
 }
 
 async function reconcileTable(
-  pool: Pool,
+  source: SourceDatabase,
   warehouse: ClientBase,
   table: SourceTableName,
   live: ReadonlySet<string>,
@@ -181,60 +182,39 @@ async function reconcileTable(
   const confirmed =
     previous.confirmed === true ||
     (request?.confirm === true && (request.tables === undefined || request.tables.includes(table)));
-  const source: PoolClient = await pool.connect();
-  try {
-    await source.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const seenAt = await snapshotTime(source);
-    const missing = await findMissingKeys(
-      sqlKeySide(source, sourceKeys(table, SOURCE_TABLES[table].primaryKey)),
+  const { missing, seenAt } = await source.withKeys(table, async (keys, seenAt) => ({
+    seenAt,
+    missing: await findMissingKeys(
+      keys,
       sqlKeySide(warehouse, warehouseKeys(reach.table, reach.column, live.has(reach.table))),
       settings.maxPerRun,
       settings.shape ?? DEFAULT_DESCENT_SHAPE,
       (atLeast, held) => !confirmed && overGuard(atLeast, held, guardPercent),
-    );
-    await source.query('COMMIT');
-    const gone = Math.max(missing.atLeast, missing.keys.length);
-    const base = { table, compared: missing.compared, read: missing.read };
-    const at = now.toISOString();
-    if (!confirmed && overGuard(gone, missing.compared.warehouse, guardPercent)) {
-      const held: HeldDeletes = { keys: gone, share: gone / missing.compared.warehouse, at };
-      return {
-        report: { ...base, landed: 0, capped: false, held },
-        tombstones: [],
-        next: () => ({ reconciledAt: at, held }),
-      };
-    }
-    const tombstones = missing.keys.map((key) => ({ key, deletedAt: seenAt }));
-    // A capped run stays due: the next run lands the next keys once these are loaded.
-    const reconciledAt = missing.capped ? undefined : at;
+    ),
+  }));
+  const gone = Math.max(missing.atLeast, missing.keys.length);
+  const base = { table, compared: missing.compared, read: missing.read };
+  const at = now.toISOString();
+  if (!confirmed && overGuard(gone, missing.compared.warehouse, guardPercent)) {
+    const held: HeldDeletes = { keys: gone, share: gone / missing.compared.warehouse, at };
     return {
-      report: { ...base, landed: tombstones.length, capped: missing.capped },
-      tombstones,
-      next: (batchId) => ({
-        ...(reconciledAt === undefined ? {} : { reconciledAt }),
-        ...(tombstones.length > 0 ? { pendingBatch: batchId } : {}),
-        ...(missing.capped && confirmed ? { confirmed: true } : {}),
-      }),
+      report: { ...base, landed: 0, capped: false, held },
+      tombstones: [],
+      next: () => ({ reconciledAt: at, held }),
     };
-  } catch (error) {
-    await source.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    source.release();
   }
-}
-
-/**
- * When the source's snapshot was taken, with microseconds: when the keys were seen gone. It is
- * read on the clock the source stamps `last_updated` with (the wall clock of its TimeZone, as the
- * watermarks are), because the load compares it with the versions' stamps: in UTC, a source an
- * hour east of UTC would have its rows look newer than their own deletion, and none be marked.
- */
-async function snapshotTime(source: ClientBase): Promise<string> {
-  const { rows } = await source.query<{ at: string }>(
-    `SELECT to_char(now() AT TIME ZONE current_setting('TimeZone'), 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at`,
-  );
-  return (rows[0] as { at: string }).at;
+  const tombstones = missing.keys.map((key) => ({ key, deletedAt: seenAt }));
+  // A capped run stays due: the next run lands the next keys once these are loaded.
+  const reconciledAt = missing.capped ? undefined : at;
+  return {
+    report: { ...base, landed: tombstones.length, capped: missing.capped },
+    tombstones,
+    next: (batchId) => ({
+      ...(reconciledAt === undefined ? {} : { reconciledAt }),
+      ...(tombstones.length > 0 ? { pendingBatch: batchId } : {}),
+      ...(missing.capped && confirmed ? { confirmed: true } : {}),
+    }),
+  };
 }
 
 /** The warehouse tables that have a `source_deleted_at` column yet. */

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
-import type { ClientBase } from 'pg';
+import type { Pool } from 'pg';
 import { extractTable } from '../../../lambdas/ingest/extract';
+import { PostgresSource } from '../../../lambdas/ingest/postgres-source';
 import { SOURCE_TABLES } from '../../../lambdas/shared/core/catalogue';
 import { memoryObjectStore } from '../../support/fakes/memory-object-store';
 
@@ -15,13 +16,13 @@ const STAFF_TYPES = SOURCE_TABLES.staff.columns.map((c) => ({
 }));
 
 /**
- * A source connection whose snapshot counts `counted` rows of the window while its COPY streams
+ * The source on a pool of one connection whose snapshot counts `counted` rows of the window while its COPY streams
  * `copied` lines: what a count and a COPY that disagree on the window would give.
  */
 function source(counted: number, copied: number) {
   const statements: string[] = [];
   const client = {
-    statements,
+    release: () => undefined,
     query(statement: unknown) {
       if (typeof statement !== 'string') {
         const lines = Array.from(
@@ -39,7 +40,8 @@ function source(counted: number, copied: number) {
       return Promise.resolve({ rows });
     },
   };
-  return client as unknown as ClientBase & { statements: string[] };
+  const pool = { connect: () => Promise.resolve(client) } as unknown as Pool;
+  return Object.assign(new PostgresSource(pool), { statements });
 }
 
 describe('the extract checks the lines it wrote against the rows its snapshot holds', () => {
