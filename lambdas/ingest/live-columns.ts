@@ -83,9 +83,9 @@ function typeText(row: ColumnRow): string {
 /**
  * Compares the live source tables with the catalogue, column by column and type by type: a
  * catalogue column the source lost is `dropped`, one whose type the pipeline does not read as the
- * catalogue's is `retyped`, one of another width or member of the same family than totesys
- * declares is `resized`, a column the catalogue does not know is `added` (and drift that
- * landing keeps). What each change does to its table is the schema contract's to say
+ * catalogue's is `retyped`, one of the same family but not the type totesys declares (another
+ * width, or another member) is `resized`, a column the catalogue does not know is `added` (and
+ * drift that landing keeps). What each change does to its table is the schema contract's to say
  * (schema-policy.ts). A table that is not there at all fails the run: the source is not totesys.
  */
 export async function checkSourceColumns(
