@@ -83,7 +83,7 @@ function warehouseColumn(table: SourceTableName, column: string, family: Reach['
   const holder = BUILT_FROM[table].find((name) =>
     warehouseTable(name)?.columns.some((c) => c.name === column && c.type === type),
   );
-  return holder === undefined ? `the warehouse's ${text}` : `${holder}.${column} ${text}`;
+  return holder === undefined ? text : `${holder}.${column} ${text}`;
 }
 
 /**
