@@ -316,6 +316,9 @@ describe('a source schema change, per table', () => {
       expect(status).toMatch(
         /design\.file_name resized text → character varying\(400\), since \S+: kept, its values reach the warehouse as they are/,
       );
+      expect((await cli('doctor')).stdout).toMatch(
+        /^✓ schema changes +design\.file_name resized text → character varying\(400\)/m,
+      );
       expect(await compareWithReference(stack.source, stack.warehouse)).toEqual([]);
 
       // Under freeze, the same resize stops the table.
