@@ -41,7 +41,8 @@ export const METRICS = {
   SourceClockStepBack: { unit: 'Seconds', stages: ['ingest'] },
   /**
    * Source tables a schema change stopped this run (0: none): a dropped or retyped catalogue
-   * column, or a new column under `freeze` (alarmed).
+   * column, one resized past what the warehouse holds, or a new or resized column under
+   * `freeze` (alarmed).
    */
   SchemaChangeStoppedTables: { unit: 'Count', stages: ['ingest'] },
   /** Keys the source no longer has, landed as tombstones by a deletes reconciliation. */

@@ -83,8 +83,9 @@ export function tableSetting<T>(setting: PerTable<T>, table: SourceTableName): T
 
 /**
  * What a table's ingest does when its source columns differ from the catalogue (dlt's schema
- * contracts): `evolve` keeps a new column in landing and reports it; `freeze` stops the table at
- * a new column too. A dropped or retyped catalogue column stops its table under either.
+ * contracts): `evolve` keeps a new column in landing and reports it, and a column resized within
+ * what the warehouse holds; `freeze` stops the table at those too. A dropped or retyped catalogue
+ * column, or one resized past what the warehouse holds, stops its table under either.
  */
 export type SchemaPolicy = 'evolve' | 'freeze';
 

@@ -12,6 +12,12 @@ export interface SourceColumn {
   readonly name: string;
   readonly type: SourceColumnType;
   readonly nullable: boolean;
+  /**
+   * The PostgreSQL type totesys declares, as information_schema spells it with its width
+   * (`numeric(10,2)`, `timestamp(3) without time zone`, an enum's name): the baseline a change
+   * within the type's family (a `resized` column, lambdas/ingest/column-resize.ts) is seen from.
+   */
+  readonly sourceType: string;
 }
 
 export interface SourceTable {
@@ -35,11 +41,21 @@ interface Column<N extends string, T extends SourceColumnType> extends SourceCol
   readonly type: T;
 }
 
+/** The source type of each catalogue type unless a column says otherwise (sql/totesys/schema.sql). */
+const SOURCE_TYPE: { readonly [T in SourceColumnType]: string } = {
+  integer: 'integer',
+  text: 'text',
+  numeric: 'numeric',
+  timestamp: 'timestamp(3) without time zone',
+  boolean: 'boolean',
+};
+
 const col = <N extends string, T extends SourceColumnType>(
   name: N,
   type: T,
   nullable = false,
-): Column<N, T> => ({ name, type, nullable });
+  sourceType = SOURCE_TYPE[type],
+): Column<N, T> => ({ name, type, nullable, sourceType });
 
 const audit = [col('created_at', 'timestamp'), col('last_updated', 'timestamp')] as const;
 
@@ -82,7 +98,7 @@ const DEFINITIONS = {
     references: {},
   },
   payment_type: {
-    columns: [col('payment_type_name', 'text')],
+    columns: [col('payment_type_name', 'text', false, 'payment_type_name')],
     references: {},
   },
   staff: {
@@ -100,7 +116,7 @@ const DEFINITIONS = {
       col('staff_id', 'integer'),
       col('counterparty_id', 'integer'),
       col('units_sold', 'integer'),
-      col('unit_price', 'numeric'),
+      col('unit_price', 'numeric', false, 'numeric(10,2)'),
       col('currency_id', 'integer'),
       col('agreed_delivery_date', 'text'),
       col('agreed_payment_date', 'text'),
@@ -135,7 +151,7 @@ const DEFINITIONS = {
   },
   transaction: {
     columns: [
-      col('transaction_type', 'text'),
+      col('transaction_type', 'text', false, 'transaction_type'),
       col('sales_order_id', 'integer', true),
       col('purchase_order_id', 'integer', true),
     ],

@@ -4,7 +4,8 @@ import { fail, ok, type DoctorCheck } from './doctor-check';
 
 /**
  * The schema changes the last ingest of each table found (lambdas/ingest/schema-policy.ts): one
- * that stops its table fails the check; new columns kept in landing are listed, not failed.
+ * that stops its table fails the check; those kept (new columns in landing, columns resized within
+ * what the warehouse holds) are listed, not failed.
  */
 export function schemaChangeCheck(store: WatermarkStore): DoctorCheck {
   return {
@@ -21,7 +22,7 @@ export function schemaChangeCheck(store: WatermarkStore): DoctorCheck {
       return ok(
         changes.length === 0
           ? 'the source columns agree with the catalogue'
-          : `new columns kept in landing, not in the warehouse: ${changes.map((c) => `${c.table}.${c.column} (${c.after}, since ${c.firstSeen})`).join(', ')} (docs/extending.md)`,
+          : `${changes.map(schemaChangeText).join('; ')} (docs/extending.md)`,
       );
     },
   };

@@ -79,8 +79,9 @@ export interface TableStatus {
   /** `paused` by an operator, or `held` after a paused table; ingest leaves it until resumed. */
   readonly pause: 'paused' | 'held' | null;
   /**
-   * `stopped` by a schema change the last ingest of it found (a dropped or retyped column, or a
-   * new one under `freeze`), or `held` after a stopped table; it resumes once they agree again.
+   * `stopped` by a schema change the last ingest of it found (a dropped or retyped column, one
+   * resized past what the warehouse holds, or a new or resized one under `freeze`), or `held`
+   * after a stopped table; it resumes once they agree again.
    */
   readonly schema: 'stopped' | 'held' | null;
   /**

@@ -41,7 +41,8 @@ export interface LiveColumns {
 /**
  * The source types each catalogue type is read from: anything else is a retyped column, whose
  * values the transform's readers would refuse row by row (or, for a timestamp read as text,
- * misread). Widths within a family (varchar(20) → varchar(40), int → bigint) read the same.
+ * misread). Widths within a family (varchar(20) → varchar(40), int → bigint) read the same: such
+ * a column is resized, and column-resize.ts says whether the warehouse still holds its values.
  */
 const READ_AS: { readonly [T in SourceColumnType]: readonly string[] } = {
   integer: ['smallint', 'integer', 'bigint'],
@@ -82,8 +83,9 @@ function typeText(row: ColumnRow): string {
 /**
  * Compares the live source tables with the catalogue, column by column and type by type: a
  * catalogue column the source lost is `dropped`, one whose type the pipeline does not read as the
- * catalogue's is `retyped`, a column the catalogue does not know is `added` (and drift that
- * landing keeps). What each change does to its table is the schema contract's to say
+ * catalogue's is `retyped`, one of the same family but not the type totesys declares (another
+ * width, or another member) is `resized`, a column the catalogue does not know is `added` (and
+ * drift that landing keeps). What each change does to its table is the schema contract's to say
  * (schema-policy.ts). A table that is not there at all fails the run: the source is not totesys.
  */
 export async function checkSourceColumns(
@@ -125,6 +127,8 @@ export async function checkSourceColumns(
       if (!row) found.push({ ...base, change: 'dropped', after: null });
       else if (!READ_AS[column.type].includes(row.data_type)) {
         found.push({ ...base, change: 'retyped', after: typeText(row) });
+      } else if (typeText(row) !== column.sourceType) {
+        found.push({ ...base, change: 'resized', before: column.sourceType, after: typeText(row) });
       }
     }
     const known = new Set(table.columns.map((c) => c.name));

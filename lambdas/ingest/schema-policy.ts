@@ -7,6 +7,7 @@ import {
 } from '../shared/core/schema-changes';
 import type { StageLogger } from '../shared/ports/stage-logger';
 import type { WatermarkStore } from '../shared/ports/watermark-store';
+import { resizeHarm } from './column-resize';
 import type { FoundChange, LiveColumns } from './live-columns';
 import { pausedPlan } from './paused-tables';
 
@@ -22,9 +23,19 @@ export interface SchemaOutcome {
 }
 
 /**
+ * Whether a change stops its table: a dropped or retyped catalogue column always does, and so
+ * does a resized one whose values the warehouse could alter or refuse (column-resize.ts); a new
+ * column, or a resized one the warehouse holds, only under `freeze`.
+ */
+function stops(change: FoundChange, contract: SchemaContract): boolean {
+  if (change.change === 'dropped' || change.change === 'retyped') return true;
+  if (change.change === 'resized' && resizeHarm(change) !== undefined) return true;
+  return tableSetting(contract, change.table) === 'freeze';
+}
+
+/**
  * Dates each change found (when first seen, kept from the ingest's state) and says whether it
- * stops its table: a dropped or retyped catalogue column always does, a new column only under
- * `freeze`. The state keeps the other tables' changes as they were.
+ * stops its table. The state keeps the other tables' changes as they were.
  */
 export function judgeChanges(
   found: ReadonlyMap<SourceTableName, readonly FoundChange[]>,
@@ -34,8 +45,7 @@ export function judgeChanges(
 ): readonly PendingSchemaChange[] {
   const judged = [...found.values()].flat().map((change): PendingSchemaChange => {
     const seen = previous.find((p) => sameChange(p, { ...change, firstSeen: now }));
-    const stops = change.change !== 'added' || tableSetting(contract, change.table) === 'freeze';
-    return { ...change, firstSeen: seen?.firstSeen ?? now, stops };
+    return { ...change, firstSeen: seen?.firstSeen ?? now, stops: stops(change, contract) };
   });
   return [...previous.filter((p) => !found.has(p.table)), ...judged];
 }
@@ -73,6 +83,11 @@ export async function applySchemaContract(
         ...recordedChange(change),
         held: plan.held,
       });
+    } else if (change.change === 'resized') {
+      log.warn(
+        'Source column was resized within what the warehouse holds: kept, its values load as they are',
+        { batchId: context.batchId, ...recordedChange(change) },
+      );
     } else {
       log.warn(
         'Source table has columns the catalogue does not know: kept in landing, ignored downstream',
@@ -106,16 +121,24 @@ export function stopLine(
   held: readonly SourceTableName[],
 ): string {
   const { table, column } = change;
+  const policy = `${table}'s schema contract is ${tableSetting(contract, table)}`;
+  const evolve = `set ${table}=evolve in DELIVERANCE_SCHEMA_CONTRACT / deliverance:schemaContract`;
+  const restore = `restore the column as ${change.before}`;
+  const harm = change.change === 'resized' ? resizeHarm(change) : undefined;
   const what =
     change.change === 'dropped'
       ? `was dropped (was ${change.before})`
       : change.change === 'retyped'
         ? `was retyped ${change.before} → ${change.after}`
-        : `was added (${change.after}) and ${table}'s schema contract is ${tableSetting(contract, table)}`;
+        : change.change === 'resized'
+          ? `was resized ${change.before} → ${change.after} and ${harm ?? policy}`
+          : `was added (${change.after}) and ${policy}`;
   const todo =
     change.change === 'added'
-      ? `drop the column, take it into the catalogue (docs/extending.md), or set ${table}=evolve in DELIVERANCE_SCHEMA_CONTRACT / deliverance:schemaContract`
-      : `restore the column as ${change.before}, or change the catalogue and the warehouse to match (docs/extending.md)`;
+      ? `drop the column, take it into the catalogue (docs/extending.md), or ${evolve}`
+      : change.change === 'resized' && harm === undefined
+        ? `${restore}, or ${evolve}`
+        : `${restore}, or change the catalogue and the warehouse to match (docs/extending.md)`;
   const after = held.length > 0 ? ` and the tables after it (${held.join(', ')}) wait` : '';
   return `Source database ${database}: ${table}.${column} ${what}. ${table} is stopped (its watermark does not move, none of its rows land)${after}: ${todo}; the next run after that catches up`;
 }

@@ -22,10 +22,12 @@ import { startTestStack, type TestStack } from './support/test-stack';
  * text, numerics of a thousand digits, NaN and infinities, timestamps before year 1 and after
  * 9999, and timestamptz in zones whose offsets have minutes and seconds.
  */
+// The extract reads a column by its catalogue type alone: sourceType is the schema check's.
 const col = (name: string, type: SourceColumn['type'], nullable = true): SourceColumn => ({
   name,
   type,
   nullable,
+  sourceType: type,
 });
 
 const TABLE: SourceTable = {

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { SchemaContract } from '../../contract/settings';
+import { metricsOf } from '../../lambdas/ingest/metrics';
 import { SOURCE_TABLE_NAMES, type SourceTableName } from '../../lambdas/shared/core/catalogue';
 import { silentLogger, type StageLogger } from '../../lambdas/shared/ports/stage-logger';
 import { runCycle, type CycleResult } from '../../local/run-cycle';
@@ -243,6 +244,133 @@ describe('a source schema change, per table', () => {
     } finally {
       await stack.source.query(
         `ALTER TABLE staff ALTER COLUMN email_address TYPE text USING convert_from(email_address, 'UTF8')`,
+      );
+    }
+    const resumed = await cycle();
+    expect(landedTables(resumed)).toEqual(SOURCE_TABLE_NAMES);
+    expect(await stack.watermarks.schemaChanges()).toEqual([]);
+    expect(await compareWithReference(stack.source, stack.warehouse)).toEqual([]);
+  });
+
+  it('a column resized within what the warehouse holds is kept, recorded once per size, and shown by status', async () => {
+    await touchEveryTable();
+    await stack.source.query('ALTER TABLE design ALTER COLUMN file_name TYPE varchar(200)');
+    try {
+      const logger = recordingLogger();
+      const first = await cycle(undefined, logger);
+      expect(first.ingest.schema.stopped).toEqual([]);
+      expect(landedTables(first)).toEqual(SOURCE_TABLE_NAMES);
+      expect(first.ingest.manifest.schemaChanges).toEqual([
+        expect.objectContaining({
+          table: 'design',
+          column: 'file_name',
+          change: 'resized',
+          before: 'text',
+          after: 'character varying(200)',
+        }),
+      ]);
+      expect(logger.lines.filter((l) => l.startsWith('error'))).toEqual([]);
+      expect(logger.lines).toContainEqual(
+        expect.stringMatching(/^warn Source column was resized within what the warehouse holds/),
+      );
+      // design's earlier test recorded its colour column.
+      const fileName = async () =>
+        (await recorded('design')).filter((r) => r.column_name === 'file_name');
+      const once = await fileName();
+      expect(once).toEqual([
+        expect.objectContaining({
+          column_name: 'file_name',
+          change: 'resized',
+          before_type: 'text',
+          after_type: 'character varying(200)',
+        }),
+      ]);
+
+      // Widened again: a second change, recorded once beside the first.
+      await stack.source.query('ALTER TABLE design ALTER COLUMN file_name TYPE varchar(400)');
+      await stack.source.query(
+        `UPDATE design SET file_name = file_name || '-wider', last_updated = now()
+         WHERE design_id = (SELECT min(design_id) FROM design)`,
+      );
+      for (let run = 0; run < 2; run++) {
+        const widened = await cycle();
+        expect(widened.ingest.schema.stopped).toEqual([]);
+      }
+      expect(await fileName()).toEqual([
+        once[0],
+        expect.objectContaining({
+          change: 'resized',
+          before_type: 'text',
+          after_type: 'character varying(400)',
+        }),
+      ]);
+      expect(await stack.watermarks.schemaChanges()).toEqual([
+        expect.objectContaining({
+          column: 'file_name',
+          after: 'character varying(400)',
+          stops: false,
+        }),
+      ]);
+      // Status wraps its lines to the terminal's width.
+      const status = (await cli('status')).stdout.replace(/\s+/g, ' ');
+      expect(status).toMatch(
+        /design\.file_name resized text → character varying\(400\), since \S+: kept, its values reach the warehouse as they are/,
+      );
+      expect((await cli('doctor')).stdout).toMatch(
+        /^✓ schema changes +design\.file_name resized text → character varying\(400\)/m,
+      );
+      expect(await compareWithReference(stack.source, stack.warehouse)).toEqual([]);
+
+      // Under freeze, the same resize stops the table.
+      const frozen = await cycle({ default: 'evolve', tables: { design: 'freeze' } });
+      expect(frozen.ingest.schema.stopped).toEqual(['design']);
+    } finally {
+      await stack.source.query('ALTER TABLE design ALTER COLUMN file_name TYPE text');
+    }
+    const agreed = await cycle();
+    expect(agreed.ingest.schema.stopped).toEqual([]);
+    expect(await stack.watermarks.schemaChanges()).toEqual([]);
+    expect(await compareWithReference(stack.source, stack.warehouse)).toEqual([]);
+  });
+
+  it("a numeric whose scale grows past the warehouse's stops its table like a retype, named with the warehouse column; the others load", async () => {
+    await touchEveryTable();
+    await stack.source.query('ALTER TABLE sales_order ALTER COLUMN unit_price TYPE numeric(12,4)');
+    const after = SOURCE_TABLE_NAMES.slice(SOURCE_TABLE_NAMES.indexOf('sales_order') + 1);
+    try {
+      const before = await watermarksOf(['sales_order', ...after]);
+      const logger = recordingLogger();
+      const stopped = await cycle(undefined, logger);
+      expect(stopped.ingest.schema).toMatchObject({ stopped: ['sales_order'], held: after });
+      expect(landedTables(stopped)).toEqual(
+        SOURCE_TABLE_NAMES.filter((t) => t !== 'sales_order' && !after.includes(t)),
+      );
+      expect(stopped.load.tables.length).toBeGreaterThan(0);
+      expect(await watermarksOf(['sales_order', ...after])).toEqual(before);
+      expect(metricsOf({ kind: 'ran', run: stopped.ingest })).toContainEqual({
+        name: 'SchemaChangeStoppedTables',
+        value: 1,
+      });
+      expect(logger.lines.filter((l) => l.startsWith('error'))).toEqual([
+        expect.stringContaining(
+          'Source database totesys: sales_order.unit_price was resized numeric(10,2) → numeric(12,4) and the warehouse keeps it as fact_sales_order.unit_price numeric(10,2), which holds no more than 2 decimal places. sales_order is stopped (its watermark does not move, none of its rows land)',
+        ),
+      ]);
+      expect(await recorded('sales_order')).toEqual([
+        expect.objectContaining({
+          column_name: 'unit_price',
+          change: 'resized',
+          before_type: 'numeric(10,2)',
+          after_type: 'numeric(12,4)',
+        }),
+      ]);
+      const doctor = await cli('doctor');
+      expect(doctor.stdout).toMatch(
+        /^✗ schema changes +sales_order\.unit_price resized numeric\(10,2\) → numeric\(12,4\)/m,
+      );
+    } finally {
+      await stack.source.query(
+        'ALTER TABLE sales_order ALTER COLUMN unit_price TYPE numeric(10,2)',
       );
     }
     const resumed = await cycle();

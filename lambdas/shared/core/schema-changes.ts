@@ -8,15 +8,26 @@ import { isSourceTableName, type SourceTableName } from './catalogue';
 import { ConfigurationError } from './pipeline-error';
 import { canonicalTimestamp } from './value-codecs';
 
-export type SchemaChangeKind = 'added' | 'dropped' | 'retyped';
+/**
+ * `retyped`: to a type the pipeline does not read as the catalogue's; `resized`: within the
+ * catalogue type's family, read the same way (`numeric(10,2)` → `numeric(12,4)`, `integer` →
+ * `bigint`, `text` → `character varying(40)`).
+ */
+export type SchemaChangeKind = 'added' | 'dropped' | 'retyped' | 'resized';
 
 export interface SchemaChange {
   readonly table: SourceTableName;
   readonly column: string;
   readonly change: SchemaChangeKind;
-  /** The catalogue's type of a dropped or retyped column (`integer`); null for an added one. */
+  /**
+   * The catalogue's type of a dropped or retyped column (`integer`), or of a resized one as
+   * totesys declares it (`numeric(10,2)`); null for an added one.
+   */
   readonly before: string | null;
-  /** The source's type of an added or retyped column (`character varying(20)`); null once dropped. */
+  /**
+   * The source's type of an added, retyped or resized column (`character varying(20)`); null
+   * once dropped.
+   */
   readonly after: string | null;
   /** When an ingest first saw it, UTC. */
   readonly firstSeen: string;
@@ -27,7 +38,7 @@ export interface PendingSchemaChange extends SchemaChange {
   readonly stops: boolean;
 }
 
-const KINDS: readonly SchemaChangeKind[] = ['added', 'dropped', 'retyped'];
+const KINDS: readonly SchemaChangeKind[] = ['added', 'dropped', 'retyped', 'resized'];
 
 /** True when `a` and `b` are the same change of the same column (whenever each was seen). */
 export function sameChange(a: SchemaChange, b: SchemaChange): boolean {
@@ -104,9 +115,13 @@ export function schemaChangeText(change: PendingSchemaChange): string {
       ? `added (${change.after})`
       : change.change === 'dropped'
         ? `dropped (was ${change.before})`
-        : `retyped ${change.before} → ${change.after}`;
+        : `${change.change} ${change.before} → ${change.after}`;
+  const kept =
+    change.change === 'resized'
+      ? 'kept, its values reach the warehouse as they are'
+      : 'kept in landing, not in the warehouse';
   return `${change.table}.${change.column} ${what}, since ${change.firstSeen}: ${
-    change.stops ? `stops ${change.table}` : 'kept in landing, not in the warehouse'
+    change.stops ? `stops ${change.table}` : kept
   }`;
 }
 

@@ -1,4 +1,5 @@
-import { judgeChanges } from '../../../lambdas/ingest/schema-policy';
+import { judgeChanges, stopLine } from '../../../lambdas/ingest/schema-policy';
+import { schemaChangeText } from '../../../lambdas/shared/core/schema-changes';
 import type { FoundChange } from '../../../lambdas/ingest/live-columns';
 import type { SourceTableName } from '../../../lambdas/shared/core/catalogue';
 
@@ -17,6 +18,20 @@ const retyped: FoundChange = {
   change: 'retyped',
   before: 'text',
   after: 'bytea',
+};
+const widened: FoundChange = {
+  table: 'design',
+  column: 'file_name',
+  change: 'resized',
+  before: 'text',
+  after: 'character varying(40)',
+};
+const rescaled: FoundChange = {
+  table: 'sales_order',
+  column: 'unit_price',
+  change: 'resized',
+  before: 'numeric(10,2)',
+  after: 'numeric(12,4)',
 };
 const found = (entries: [SourceTableName, FoundChange[]][]) => new Map(entries);
 const evolve = { default: 'evolve', tables: {} } as const;
@@ -60,5 +75,41 @@ describe('judging the schema changes a run found', () => {
       { ...retyped, firstSeen: EARLIER, stops: true },
     ];
     expect(judgeChanges(found([['payment', []]]), evolve, previous, NOW)).toEqual([previous[1]]);
+  });
+
+  it('stops a table at a resized column the warehouse cannot hold whatever the policy, at one it holds only under freeze', () => {
+    const changes = found([
+      ['design', [widened]],
+      ['sales_order', [rescaled]],
+    ]);
+    expect(judgeChanges(changes, evolve, [], NOW).map((c) => [c.column, c.stops])).toEqual([
+      ['file_name', false],
+      ['unit_price', true],
+    ]);
+    const freeze = { default: 'freeze', tables: {} } as const;
+    expect(judgeChanges(changes, freeze, [], NOW).map((c) => c.stops)).toEqual([true, true]);
+  });
+
+  it('says why a resized column stops its table, and what to do', () => {
+    const [kept, stopped] = judgeChanges(
+      found([
+        ['design', [widened]],
+        ['sales_order', [rescaled]],
+      ]),
+      { default: 'evolve', tables: { design: 'freeze' } },
+      [],
+      NOW,
+    );
+    expect(stopLine('totesys', stopped!, evolve, ['transaction'])).toBe(
+      'Source database totesys: sales_order.unit_price was resized numeric(10,2) → numeric(12,4) and the warehouse keeps it as fact_sales_order.unit_price numeric(10,2), which holds no more than 2 decimal places. sales_order is stopped (its watermark does not move, none of its rows land) and the tables after it (transaction) wait: restore the column as numeric(10,2), or change the catalogue and the warehouse to match (docs/extending.md); the next run after that catches up',
+    );
+    expect(
+      stopLine('totesys', kept!, { default: 'evolve', tables: { design: 'freeze' } }, []),
+    ).toBe(
+      "Source database totesys: design.file_name was resized text → character varying(40) and design's schema contract is freeze. design is stopped (its watermark does not move, none of its rows land): restore the column as text, or set design=evolve in DELIVERANCE_SCHEMA_CONTRACT / deliverance:schemaContract; the next run after that catches up",
+    );
+    expect(schemaChangeText({ ...kept!, stops: false })).toBe(
+      `design.file_name resized text → character varying(40), since ${NOW}: kept, its values reach the warehouse as they are`,
+    );
   });
 });

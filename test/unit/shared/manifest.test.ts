@@ -512,13 +512,21 @@ describe("a manifest's schema changes", () => {
     firstSeen: '2026-11-23T04:30:00.000Z',
   };
   const added = { ...dropped, column: 'note', change: 'added', before: null, after: 'text' };
+  const resized = {
+    ...dropped,
+    table: 'sales_order',
+    column: 'unit_price',
+    change: 'resized',
+    before: 'numeric(10,2)',
+    after: 'numeric(12,4)',
+  };
   const landingWith = (schemaChanges: unknown) =>
     parseLandingManifest(JSON.stringify({ ...landing, schemaChanges }), at);
 
   it('are carried from landing to the processed manifest, and absent when the columns agree', () => {
-    const parsed = landingWith([dropped, added]);
-    expect(parsed.schemaChanges).toEqual([dropped, added]);
-    expect(landedSummary(parsed).schemaChanges).toEqual([dropped, added]);
+    const parsed = landingWith([dropped, added, resized]);
+    expect(parsed.schemaChanges).toEqual([dropped, added, resized]);
+    expect(landedSummary(parsed).schemaChanges).toEqual([dropped, added, resized]);
     expect(parseLandingManifest(JSON.stringify(landing), at)).not.toHaveProperty('schemaChanges');
     expect(landedSummary(parseLandingManifest(JSON.stringify(landing), at))).not.toHaveProperty(
       'schemaChanges',
@@ -527,6 +535,7 @@ describe("a manifest's schema changes", () => {
     expect(parseProcessedManifest(processedText, processedAt).landed?.schemaChanges).toEqual([
       dropped,
       added,
+      resized,
     ]);
   });
 
@@ -544,6 +553,16 @@ describe("a manifest's schema changes", () => {
       'an added column with a type before',
       [{ ...added, before: 'text' }],
       /do not fit a column added/,
+    ],
+    [
+      'a resized column without a type after',
+      [{ ...resized, after: null }],
+      /do not fit a column resized/,
+    ],
+    [
+      'a resized column without a type before',
+      [{ ...resized, before: null }],
+      /do not fit a column resized/,
     ],
     ['a type that is no text', [{ ...added, after: 7 }], /before or after is not a type or null/],
     ['a first sighting that is no time', [{ ...added, firstSeen: 'monday' }], /firstSeen is not/],
