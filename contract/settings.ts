@@ -139,6 +139,18 @@ export const DELETES_SCHEDULE = {
 } as const;
 
 /**
+ * The one interval every table's reconciliation had before the per-table schedules, refused where
+ * it is still set rather than ignored: whoever set it to reconcile hourly, or weekly, would
+ * otherwise get the daily default without a word.
+ */
+export const RETIRED_DELETES_INTERVAL = {
+  env: 'DELETES_EVERY_SECONDS',
+  context: 'deletesEverySeconds',
+  instead:
+    'rate(N minutes), rate(N hours), rate(N days) or a cron(...) expression, per table if need be',
+} as const;
+
+/**
  * The deletes schedule `raw` stands for, or every problem with it; unset or empty is the default.
  *
  * @example
@@ -450,10 +462,15 @@ export function parseDeletesSettings(env: Environment, prefix = ''): Parsed<Dele
   const guardName = `${prefix}${DELETES_GUARD_PERCENT.env}`;
   const schedule = parseDeletesSchedule(scheduleName, env[scheduleName]);
   const guardPercent = parseDeletesGuard(guardName, env[guardName]);
-  if (typeof schedule === 'string' || typeof guardPercent === 'string') {
+  const retiredName = `${prefix}${RETIRED_DELETES_INTERVAL.env}`;
+  const retired =
+    env[retiredName] === undefined
+      ? undefined
+      : `${retiredName} is no longer read: set ${scheduleName} instead (${RETIRED_DELETES_INTERVAL.instead})`;
+  if (typeof schedule === 'string' || typeof guardPercent === 'string' || retired) {
     return {
       ok: false,
-      problems: [schedule, guardPercent].filter((p): p is string => typeof p === 'string'),
+      problems: [schedule, guardPercent, retired].filter((p): p is string => typeof p === 'string'),
     };
   }
   return { ok: true, value: { schedule, guardPercent } };

@@ -7,6 +7,7 @@ import {
   parseDeletesGuard,
   parseDeletesSchedule,
   parseSchemaContract,
+  RETIRED_DELETES_INTERVAL,
   TUNINGS,
   type TuningName,
 } from '../contract/settings';
@@ -216,6 +217,12 @@ export function readConfig(context: ContextSource): DeliveranceConfig {
   const tableSchedules = reader.tableSchedules();
   const overlapSeconds = reader.tuning('overlapSeconds');
   const futureToleranceSeconds = reader.tuning('futureToleranceSeconds');
+  if (context.tryGetContext(`${CONTEXT_PREFIX}${RETIRED_DELETES_INTERVAL.context}`) !== undefined) {
+    reader.problem(
+      RETIRED_DELETES_INTERVAL.context,
+      `is no longer read: set ${CONTEXT_PREFIX}deletesSchedule instead (${RETIRED_DELETES_INTERVAL.instead})`,
+    );
+  }
   const deletesSchedule = reader.perTable(
     'deletesSchedule',
     DELETES_SCHEDULE.default.default,

@@ -62,6 +62,14 @@ describe('readConfig', () => {
     expect(config.overlapSeconds).toBe(600);
   });
 
+  it('refuses the deletes interval the per-table schedules replaced, pointing at them', () => {
+    expect(problemsOf({ 'deliverance:deletesEverySeconds': 3600 })).toEqual([
+      expect.stringMatching(
+        /^deliverance:deletesEverySeconds: is no longer read: set deliverance:deletesSchedule instead \(rate\(N minutes\)/,
+      ),
+    ]);
+  });
+
   it('refuses a cron expression with five fields, naming the key and the reason', () => {
     expect(problemsOf({ 'deliverance:ingestSchedule': 'cron(*/5 * * * *)' })).toEqual([
       expect.stringMatching(/deliverance:ingestSchedule: .*expected 6 fields.*got 5/),

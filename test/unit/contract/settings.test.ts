@@ -1,5 +1,6 @@
 import {
   parseDeletesGuard,
+  parseDeletesSettings,
   parseDeletesSchedule,
   parseSchemaContract,
   parseStageSettings,
@@ -237,6 +238,18 @@ describe('the deletes schedule and guard settings', () => {
     expect(parseDeletesGuard('DELETES_GUARD_PERCENT', 'payments=20')).toMatch(
       /^DELETES_GUARD_PERCENT: "payments=20" is not a percentage then/,
     );
+  });
+
+  it('refuse the one interval they replaced, still set, pointing at the schedule', () => {
+    expect(
+      parseDeletesSettings({ DELIVERANCE_DELETES_EVERY_SECONDS: '3600' }, 'DELIVERANCE_'),
+    ).toEqual({
+      ok: false,
+      problems: [
+        'DELIVERANCE_DELETES_EVERY_SECONDS is no longer read: set DELIVERANCE_DELETES_SCHEDULE instead (rate(N minutes), rate(N hours), rate(N days) or a cron(...) expression, per table if need be)',
+      ],
+    });
+    expect(parseDeletesSettings({}, 'DELIVERANCE_').ok).toBe(true);
   });
 
   it('reach ingest from the environment lib/ writes, and the command line from DELIVERANCE_', () => {
