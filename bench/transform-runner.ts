@@ -2,10 +2,13 @@
  * One run of the transform stage's own code over landed objects kept in a folder, in a process
  * of its own: `node --import tsx bench/transform-runner.ts '<json request>'`. Prints one RESULT
  * line of JSON with the CPU seconds the run used (user + system, `process.cpuUsage`, counted
- * around `runTransform` alone, so module loading is not in it).
+ * around `runTransform` alone, so module loading is not in it). With `profilePath`, V8's sampling
+ * profiler runs around `runTransform` alone too, so loading and compiling the TypeScript stays
+ * out of the profile.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { LOCAL_BUCKETS } from '../local/local-stack';
 import { setPhaseRecorder } from '../lambdas/shared/phase-timer';
@@ -20,6 +23,8 @@ export interface TransformRunRequest {
   readonly manifestKey: string;
   /** Where this run's processed bucket and work folder go; removed afterwards. */
   readonly scratchDir: string;
+  /** Where to write the `.cpuprofile` of the run, if it is to be profiled. */
+  readonly profilePath?: string;
 }
 
 export interface TransformRunResult {
@@ -74,6 +79,7 @@ async function run(request: TransformRunRequest): Promise<TransformRunResult> {
   try {
     const landing = directoryObjectStore(LOCAL_BUCKETS.landing, request.landingDir);
     const processed = directoryObjectStore(LOCAL_BUCKETS.processed, join(scratch, 'processed'));
+    const profiler = request.profilePath ? await startProfiler() : undefined;
     const threadsBefore = threadCpu();
     const cpu = process.cpuUsage();
     const started = performance.now();
@@ -86,6 +92,10 @@ async function run(request: TransformRunRequest): Promise<TransformRunResult> {
     });
     const seconds = (performance.now() - started) / 1000;
     const used = process.cpuUsage(cpu);
+    if (profiler && request.profilePath) {
+      const { profile } = await profiler.post('Profiler.stop');
+      await writeFile(request.profilePath, JSON.stringify(profile));
+    }
     const threads = threadCpu();
     for (const [name, seconds] of Object.entries(threadsBefore)) {
       threads[name] = (threads[name] ?? 0) - seconds;
@@ -105,6 +115,14 @@ async function run(request: TransformRunRequest): Promise<TransformRunResult> {
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
+}
+
+async function startProfiler(): Promise<Session> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return session;
 }
 
 answerResult(run);

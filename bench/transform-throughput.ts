@@ -25,7 +25,7 @@ export interface TransformThroughputOptions {
   /** Keeps the landed objects here for the next run; a temporary folder otherwise. */
   readonly stateDir?: string;
   readonly rounds: number;
-  /** Profile each round (`node --cpu-prof`) and print its top functions by self time. */
+  /** Profile each round's `runTransform` and print its top functions by self time. */
   readonly cpuProf: boolean;
   readonly log: (line: string) => void;
 }
@@ -45,7 +45,12 @@ export async function transformThroughputBench(
       const profileDir = options.cpuProf
         ? await mkdtemp(join(tmpdir(), 'dlv-cpu-prof-'))
         : undefined;
-      const result = await runRound({ landingDir, manifestKey, scratchDir: stateDir }, profileDir);
+      const result = await runRound({
+        landingDir,
+        manifestKey,
+        scratchDir: stateDir,
+        profilePath: profileDir && join(profileDir, `round-${round}.cpuprofile`),
+      });
       results.push(result);
       const line =
         `round ${round}: ${result.factRows} fact rows, ${result.rows} rows in ` +
@@ -132,12 +137,9 @@ async function land(options: TransformThroughputOptions, stateDir: string): Prom
 /** The stage benchmark's default old-space cap (bench/main.ts), so GC work is as it measures it. */
 const HEAP_MB = 160;
 
-function runRound(request: TransformRunRequest, profileDir?: string): Promise<TransformRunResult> {
+function runRound(request: TransformRunRequest): Promise<TransformRunResult> {
   return runResultProcess<TransformRunResult>(
-    [
-      `--max-old-space-size=${HEAP_MB}`,
-      ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []),
-    ],
+    [`--max-old-space-size=${HEAP_MB}`],
     join(__dirname, 'transform-runner.ts'),
     request,
     'transform',
