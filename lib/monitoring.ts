@@ -223,7 +223,7 @@ export class Monitoring extends Construct {
     });
     this.alarm('deletes-held', {
       alarmDescription:
-        'A deletes reconciliation found more of a table gone from the source than the guard allows (deliverance:deletesGuardPercent, 5 % by default) and landed none of it: a truncated or wrongly restored source must not empty the warehouse. The ingest log and deliverance status name the table and the count; check the source, and if the deletes are real run deliverance deletes --table T --confirm (docs/operations.md, "Deletes held by the guard"). The alarm stays on until nothing is held.',
+        'A deletes reconciliation found more of a table gone from the source than the guard allows (deliverance:deletesGuardPercent, 5 % by default) and landed none of it: a truncated or wrongly restored source must not empty the warehouse. The ingest log and deliverance status name the table and the count; check the source, and if the deletes are real run deliverance deletes --table T --confirm (docs/operations.md, "<prefix>-deletes-held"). The alarm stays on until nothing is held.',
       metric: stageMetric('DeletesHeld', cloudwatch.Stats.MAXIMUM),
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
