@@ -73,9 +73,12 @@ export function fitSchemaChanges(changes: readonly PendingSchemaChange[]): Fitte
   return { kept: changes.filter((c) => kept.has(c)), left: changes.length - kept.size };
 }
 
-/** What to do when the pending schema changes outgrow their parameter. */
+/**
+ * What to do when the pending schema changes outgrow their parameter: never, since the ingest
+ * writes only what fitSchemaChanges kept; the stores still refuse, as they refuse any state.
+ */
 export const SCHEMA_CHANGES_TOO_LARGE =
-  'too many schema changes stand at once; deliverance status lists them: take the new columns into the catalogue or drop them, restore or retype the others (docs/extending.md), and the next run goes on';
+  'the ingest writes only the schema changes that fit, so this is a bug: report it with the log line; meanwhile delete the parameter, and the next run finds the standing changes again';
 
 /** What to do when the deletes reconciliation's state outgrows its parameter. */
 export const DELETES_STATE_TOO_LARGE =
