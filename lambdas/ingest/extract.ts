@@ -1,25 +1,23 @@
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { ClientBase } from 'pg';
-import { to as copyTo } from 'pg-copy-streams';
+import { to as copyTo, type CopyToStreamQuery } from 'pg-copy-streams';
 import type { SourceTable } from '../shared/core/catalogue';
 import { phaseEnd, timePhase } from '../shared/phase-timer';
 import type { ObjectStore } from '../shared/ports/object-store';
-import { CopyTextToJsonLines } from './copy-json';
+import { CopyTextToJsonLines, type FormedColumn, type RowWatch } from './copy-json';
 import {
-  capEnd,
   columnForms,
   extractCopy,
-  extractStats,
   liveTypesSelect,
-  partBoundaries,
   remainingRows,
   sqlJsonCopy,
-  type KeyRange,
   type LiveType,
+  type RowCap,
 } from './extract-query';
-import type { Cursor } from '../shared/core/manifest';
 import { TransientError } from '../shared/core/pipeline-error';
+import { PartUploads } from './part-uploads';
+import { JsonLinesRows, StreamedRows } from './streamed-rows';
 import type { ExtractWindow } from './window';
 
 export interface ExtractResult {
@@ -36,17 +34,6 @@ export interface ExtractResult {
    * VACUUM there cannot clear rows deleted or updated since it began.
    */
   readonly transactionSeconds: number;
-}
-
-/** Counts lines and bytes as they stream past, so nothing is buffered to measure a file. */
-class LineCounter extends Transform {
-  lines = 0;
-  bytes = 0;
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    this.bytes += chunk.length;
-    for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) this.lines++;
-    done(null, chunk);
-  }
 }
 
 /**
@@ -74,9 +61,15 @@ export interface ExtractParts {
 
 /**
  * Streams one table's window from PostgreSQL to JSON-lines objects: one, or for a window of more
- * than `partRows` rows, parts split at primary-key boundaries. With `maxRows`, the first that
- * many rows in (last_updated, key) order, the rest left to later batches. Every read runs in one
- * repeatable-read snapshot, so the counted rows are exactly the rows written.
+ * than `partRows` rows, consecutive parts of at most that many. With `maxRows`, the first that
+ * many rows in (last_updated, key) order, the rest left to later batches.
+ *
+ * The source is read once: one COPY in one repeatable-read snapshot. A capped COPY reads one row
+ * past the cap, and the rows as they stream tell whether the window holds more, where the batch
+ * ends and the newest change (streamed-rows.ts); only a window over the cap is counted again,
+ * for the rows it leaves behind. The lines uploaded are checked against the row count
+ * PostgreSQL's COPY reports ("COPY n"), so a row lost or split between the source and the
+ * landing fails the table.
  *
  * The source prints its rows with a plain COPY and the JSON lines are built here (copy-json.ts),
  * which costs the source little more than any reader of the rows; with `keepExtraColumns` the
@@ -96,84 +89,116 @@ export async function extractTable(
     "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL DateStyle = 'ISO, YMD'",
   );
   const opened = performance.now();
-  const openFor = () => {
-    phaseEnd('ingest: source transaction open', opened);
-    return (performance.now() - opened) / 1000;
-  };
+  let open = true;
   try {
-    let remaining = 0;
-    if (parts.maxRows !== undefined) {
-      const end = await client.query<Cursor>(capEnd(table, window, parts.maxRows));
-      const [last, next] = end.rows;
-      if (last && next) {
-        window = { ...window, upTo: last };
-        const rest = await client.query<{ rows: number }>(
-          remainingRows(table, { ...window, upTo: last }),
-        );
-        remaining = rest.rows[0]?.rows ?? 0;
-      }
-    }
-    const stats = await timePhase('ingest: count rows', () =>
-      client.query<{ rows: number; newest: string | null }>(extractStats(table, window)),
-    );
-    const { rows, newest } = stats.rows[0] ?? { rows: 0, newest: null };
-    if (rows === 0) {
-      await client.query('COMMIT');
-      const transactionSeconds = openFor();
-      return { rows: 0, bytes: 0, newest: null, keys: [], window, remaining, transactionSeconds };
-    }
-    const partRows = parts.partRows ?? DEFAULT_PART_ROWS;
-    const ranges: (KeyRange | undefined)[] = [undefined];
-    if (rows > partRows) {
-      const ends = await client.query<{ k: number }>(partBoundaries(table, window, partRows));
-      ranges.length = 0;
-      let after: number | undefined;
-      for (const { k } of ends.rows) {
-        ranges.push({ after, upTo: k });
-        after = k;
-      }
-      if (rows % partRows !== 0) ranges.push({ after, upTo: undefined });
-    }
-    const forms = keepExtraColumns
+    const live = keepExtraColumns
       ? undefined
-      : columnForms(table, (await client.query<LiveType>(liveTypesSelect(table))).rows);
-    const keys: string[] = [];
-    let lines = 0;
-    let bytes = 0;
-    for (const [part, range] of ranges.entries()) {
-      const partKey =
-        part === 0 ? key : (parts.partKey?.(part) ?? key.replace(/\.jsonl$/, `.${part}.jsonl`));
-      const counter = new LineCounter();
-      const sql = forms
-        ? extractCopy(table, window, forms, range)
-        : sqlJsonCopy(table, window, true, range);
-      const source = client.query(copyTo(sql));
-      let body: NodeJS.ReadableStream = source;
-      if (forms) {
-        const encoder = new CopyTextToJsonLines(table.name, forms);
-        source.on('error', (error) => encoder.destroy(error));
-        body = source.pipe(encoder);
-      }
-      body.on('error', (error) => counter.destroy(error as Error));
-      await timePhase('ingest: COPY → JSON lines → upload (streamed)', () =>
-        store.upload(partKey, body.pipe(counter), 'application/x-ndjson'),
-      ).catch(async (error: unknown) => {
-        await drain(source);
-        throw error;
-      });
-      keys.push(partKey);
-      lines += counter.lines;
-      bytes += counter.bytes;
+      : (await client.query<LiveType>(liveTypesSelect(table))).rows;
+    const forms = live && columnForms(table, live);
+    const cap = parts.maxRows;
+    const copy = (limit: RowCap | undefined) =>
+      copyWindow(client, store, table, window, key, forms, parts, limit);
+    // A table its statistics put well under the cap is read as it lies, without a sort.
+    const estimate = live?.[0]?.tableRows ?? -1;
+    const unordered = cap !== undefined && estimate >= 0 && estimate < cap / 2;
+    let { source, rows, uploads } = await copy(cap === undefined ? undefined : { cap, unordered });
+    if (unordered && rows.overCap) {
+      // The statistics were behind: read again in cursor order, in the same snapshot and over
+      // the same objects.
+      ({ source, rows, uploads } = await copy({ cap }));
     }
-    if (lines !== rows) {
-      throw new TransientError(
-        `Extract of ${table.name} wrote ${lines} lines to s3://${store.bucket}/${keys.join(', ')} but the snapshot holds ${rows} rows`,
-      );
+    let read = window;
+    let remaining = 0;
+    if (rows.overCap) {
+      const capped = { ...window, upTo: rows.lastCursor(table.name) };
+      const rest = await client.query<{ rows: number }>(remainingRows(table, capped));
+      remaining = rest.rows[0]?.rows ?? 0;
+      read = capped;
     }
     await client.query('COMMIT');
-    return { rows, bytes, newest, keys, window, remaining, transactionSeconds: openFor() };
+    open = false;
+    phaseEnd('ingest: source transaction open', opened);
+    const transactionSeconds = (performance.now() - opened) / 1000;
+    // COPY's command tag ("COPY n", the rows PostgreSQL sent) is read before COMMIT's answer.
+    const sent = source.rowCount;
+    const expected = cap === undefined ? sent : Math.min(sent, cap);
+    if (uploads.lines !== expected) {
+      const objects = (uploads.keys.length > 0 ? uploads.keys : [key])
+        .map((k) => `s3://${store.bucket}/${k}`)
+        .join(', ');
+      const ofCap = expected < sent ? `, of which the cap lets ${expected} be written` : '';
+      throw new TransientError(
+        `Extract of ${table.name} wrote ${uploads.lines} lines to ${objects} but its COPY sent ${sent} rows${ofCap}: the batch is not landed, and the next run reads the window again`,
+      );
+    }
+    return {
+      rows: uploads.lines,
+      bytes: uploads.bytes,
+      newest: rows.newest,
+      keys: uploads.keys,
+      window: read,
+      remaining,
+      transactionSeconds,
+    };
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
+    if (open) await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   }
+}
+
+interface CopiedWindow {
+  readonly source: CopyToStreamQuery;
+  readonly rows: StreamedRows;
+  readonly uploads: PartUploads;
+}
+
+/** One COPY of the window, streamed through the encoder to the landing objects. */
+async function copyWindow(
+  client: ClientBase,
+  store: ObjectStore,
+  table: SourceTable,
+  window: ExtractWindow,
+  key: string,
+  forms: readonly FormedColumn[] | undefined,
+  parts: ExtractParts,
+  limit: RowCap | undefined,
+): Promise<CopiedWindow> {
+  const rows = new StreamedRows(limit?.cap);
+  const source = client.query(
+    copyTo(
+      forms ? extractCopy(table, window, forms, limit) : sqlJsonCopy(table, window, true, limit),
+    ),
+  );
+  const encoder = forms
+    ? new CopyTextToJsonLines(table.name, forms, rowWatch(table, forms, rows))
+    : new JsonLinesRows(table, rows);
+  const uploads = new PartUploads(
+    store,
+    (part) =>
+      part === 0 ? key : (parts.partKey?.(part) ?? key.replace(/\.jsonl$/, `.${part}.jsonl`)),
+    parts.partRows ?? DEFAULT_PART_ROWS,
+  );
+  source.on('error', (error) => encoder.destroy(error));
+  encoder.on('error', (error) => uploads.destroy(error));
+  await timePhase('ingest: COPY → JSON lines → upload (streamed)', () =>
+    finished(source.pipe(encoder).pipe(uploads)),
+  ).catch(async (error: unknown) => {
+    await drain(source);
+    throw error;
+  });
+  return { source, rows, uploads };
+}
+
+/** Where the encoder finds the cursor of each row in the COPY's columns. */
+function rowWatch(
+  table: SourceTable,
+  forms: readonly FormedColumn[],
+  rows: StreamedRows,
+): RowWatch {
+  const names = forms.map((f) => f.name);
+  return {
+    stampColumn: names.indexOf('last_updated'),
+    keyColumn: names.indexOf(table.primaryKey),
+    rows,
+  };
 }
