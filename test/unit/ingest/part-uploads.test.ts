@@ -63,6 +63,18 @@ describe('PartUploads', () => {
     );
   });
 
+  it('fails at once when an upload fails while its part is still being written, not waiting for it to drain', async () => {
+    const refusing: ObjectStore = {
+      ...memoryObjectStore('landing'),
+      upload: () => Promise.reject(new Error('S3 refused the upload')),
+    };
+    const parts = new PartUploads(refusing, keyOf, 1_000_000);
+    // Far more than a part's buffer holds: the writes wait on an upload that reads nothing.
+    await expect(finished(chunked(lines(100_000), 65_536).pipe(parts))).rejects.toThrow(
+      'S3 refused the upload',
+    );
+  });
+
   it('refuses a part size that is not a positive integer', () => {
     expect(() => new PartUploads(memoryObjectStore('landing'), keyOf, 0)).toThrow(
       'partRows must be a positive integer, not 0',
