@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { extractTable } from '../../lambdas/ingest/extract';
 import { runIngest } from '../../lambdas/ingest/ingest';
 import { SOURCE_TABLE_NAMES, SOURCE_TABLES } from '../../lambdas/shared/core/catalogue';
 import { silentLogger } from '../../lambdas/shared/ports/stage-logger';
@@ -106,5 +107,50 @@ describe('the ingest reads the source once per table per batch', () => {
     }
     // Nothing else asked for a count of a window.
     expect(statements.filter((s) => /count\(\*\)/.test(s) && !/OVER \(\)/.test(s))).toHaveLength(1);
+  });
+
+  it('caps the JSON PostgreSQL builds for a table with columns the catalogue does not know the same way', async () => {
+    const cap = 300;
+    await stack.source.query('ALTER TABLE sales_order ADD COLUMN note text');
+    try {
+      // New versions of the oldest rows move to the end of the heap: read as it lies, the table
+      // is no longer in last_updated order.
+      await stack.source.query(
+        "UPDATE sales_order SET note = 'moved' WHERE sales_order_id IN (SELECT sales_order_id FROM sales_order ORDER BY last_updated, sales_order_id LIMIT 500)",
+      );
+      const total = await stack.source.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM sales_order',
+      );
+      expect(total.rows[0]!.n).toBeGreaterThan(cap);
+      const end = await stack.source.query<{ lastUpdated: string; key: number }>(
+        `SELECT to_char(last_updated, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "lastUpdated", sales_order_id AS key
+           FROM sales_order ORDER BY last_updated, sales_order_id OFFSET ${cap - 1} LIMIT 1`,
+      );
+      const client = await stack.source.connect();
+      try {
+        const window = { from: undefined, to: '2999-01-01T00:00:00.000000Z' };
+        const result = await extractTable(
+          client,
+          stack.landing,
+          SOURCE_TABLES.sales_order,
+          window,
+          'sales_order/drift.jsonl',
+          true,
+          { maxRows: cap },
+        );
+        expect(result.rows).toBe(cap);
+        expect(result.window.upTo).toEqual(end.rows[0]);
+        expect(result.newest).toBe(end.rows[0]!.lastUpdated);
+        expect(result.remaining).toBe(total.rows[0]!.n - cap);
+        const rows = await readJsonLines(stack.landing, 'sales_order/drift.jsonl');
+        expect(rows).toHaveLength(cap);
+        expect(rows.every((row) => 'note' in row)).toBe(true);
+        expect(rows.at(-1)?.sales_order_id).toBe(end.rows[0]!.key);
+      } finally {
+        client.release();
+      }
+    } finally {
+      await stack.source.query('ALTER TABLE sales_order DROP COLUMN note');
+    }
   });
 });
