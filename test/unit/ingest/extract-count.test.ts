@@ -24,14 +24,17 @@ const copyLine = (i: number) =>
  * `tagged` rows ("COPY n"): what a COPY whose rows were lost or split on the way would give. The
  * count of the rows after a capped batch answers `rest`.
  */
-function source(tagged: number, copied: number, rest = 0) {
+function source(tagged: number, copied: number, rest = 0, tableRows?: number) {
   const statements: string[] = [];
+  const copies: string[] = [];
   const client = {
     statements,
+    copies,
     query(statement: unknown) {
       if (typeof statement !== 'string') {
         const text = (statement as { text: string }).text;
         statements.push(text.split(' ')[0]!);
+        copies.push(text);
         const lines = Array.from({ length: copied }, (_, i) => Buffer.from(copyLine(i + 1)));
         // pg sets the tag from the reply that follows the rows, before any later answer.
         const stream = Object.assign(Readable.from(lines), { rowCount: 0, text });
@@ -40,14 +43,14 @@ function source(tagged: number, copied: number, rest = 0) {
       }
       statements.push(statement.split(' ')[0]!);
       const rows = statement.includes('pg_attribute')
-        ? STAFF_TYPES
+        ? STAFF_TYPES.map((type) => ({ ...type, tableRows }))
         : statement.includes('count(*)')
           ? [{ rows: rest }]
           : [];
       return Promise.resolve({ rows });
     },
   };
-  return client as unknown as ClientBase & { statements: string[] };
+  return client as unknown as ClientBase & { statements: string[]; copies: string[] };
 }
 
 describe('the extract reads the window once and checks the lines it wrote against the COPY', () => {
@@ -85,6 +88,35 @@ describe('the extract reads the window once and checks the lines it wrote agains
     expect(result.newest).toBe('2026-11-23T04:29:02.123450Z');
     expect(result.remaining).toBe(40);
     expect(client.statements).toEqual(['BEGIN', 'SELECT', 'COPY', 'SELECT', 'COMMIT']);
+  });
+
+  it('reads a table its statistics put well under the cap without a sort, and again in order when it is over the cap after all', async () => {
+    const small = source(3, 3, 0, 10);
+    const fits = await extractTable(
+      small,
+      memoryObjectStore('landing'),
+      SOURCE_TABLES.staff,
+      WINDOW,
+      KEY,
+      false,
+      { maxRows: 50 },
+    );
+    expect(fits.rows).toBe(3);
+    expect(small.copies).toHaveLength(1);
+    expect(small.copies[0]).not.toContain('ORDER BY');
+    expect(small.copies[0]).toContain('LIMIT 51)');
+
+    const stale = source(3, 3, 7, 0);
+    const landing = memoryObjectStore('landing');
+    const capped = await extractTable(stale, landing, SOURCE_TABLES.staff, WINDOW, KEY, false, {
+      maxRows: 2,
+    });
+    expect(stale.statements).toEqual(['BEGIN', 'SELECT', 'COPY', 'COPY', 'SELECT', 'COMMIT']);
+    expect(stale.copies[0]).not.toContain('ORDER BY');
+    expect(stale.copies[1]).toContain('ORDER BY t.last_updated, t."staff_id" LIMIT 3)');
+    expect(capped.rows).toBe(2);
+    expect(capped.remaining).toBe(7);
+    expect(landing.objects.get(KEY)?.toString().trim().split('\n')).toHaveLength(2);
   });
 
   it('lands a window of exactly the cap whole, without counting', async () => {
