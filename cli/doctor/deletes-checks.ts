@@ -11,8 +11,11 @@ import { fail, ok, skip, type DoctorCheck } from './doctor-check';
 export interface DeletesCheckSources {
   /** The deletes reconciliation's state; absent where the stack publishes none. */
   readonly state: DeletesStateStore | undefined;
-  /** The paused tables: ingest leaves them, and their reconciliation with them. */
-  readonly watermarks: Pick<WatermarkStore, 'paused'>;
+  /**
+   * The paused tables and the schema changes that stop a table: ingest leaves those tables, and
+   * the tables after them, and their reconciliation with them.
+   */
+  readonly watermarks: Pick<WatermarkStore, 'paused' | 'schemaChanges'>;
   /**
    * A table's deletes schedule expression, or undefined where doctor cannot know it (a deployed
    * stack's setting is the functions'): then nothing is judged overdue.
@@ -38,7 +41,7 @@ const count = (n: number) => n.toLocaleString('en-GB');
 /**
  * The deletes reconciliation (docs/guarantees.md §7): a table whose deletes the guard holds
  * fails the check with its count and share, and so does one whose last full reconciliation is
- * overdue against its schedule (paused tables aside); otherwise how long ago the oldest was.
+ * overdue against its schedule (paused and schema-stopped tables aside); otherwise how long ago the oldest was.
  */
 export function deletesCheck(sources: DeletesCheckSources): DoctorCheck {
   return {
@@ -50,7 +53,13 @@ export function deletesCheck(sources: DeletesCheckSources): DoctorCheck {
       const held = Object.entries(state).flatMap(([table, s]) =>
         s.held ? [{ table, ...s.held }] : [],
       );
-      const left = pausedPlan(SOURCE_TABLE_NAMES, await sources.watermarks.paused());
+      const stopped = (await sources.watermarks.schemaChanges()).flatMap((c) =>
+        c.stops ? [c.table] : [],
+      );
+      const left = pausedPlan(SOURCE_TABLE_NAMES, [
+        ...(await sources.watermarks.paused()),
+        ...stopped,
+      ]);
       const reconciled = SOURCE_TABLE_NAMES.filter(
         (t) => DELETED_KEYS_REACH[t] !== null && !left.paused.includes(t) && !left.held.includes(t),
       );

@@ -5,6 +5,7 @@ import {
   sameChange,
   type PendingSchemaChange,
 } from '../shared/core/schema-changes';
+import { fitSchemaChanges } from '../shared/core/state-size';
 import type { StageLogger } from '../shared/ports/stage-logger';
 import type { WatermarkStore } from '../shared/ports/watermark-store';
 import { resizeHarm } from './column-resize';
@@ -67,8 +68,15 @@ export async function applySchemaContract(
 ): Promise<SchemaOutcome> {
   const previous = await watermarks.schemaChanges();
   const pending = judgeChanges(live.changes, contract, previous, context.now);
-  if (JSON.stringify(pending) !== JSON.stringify(previous)) {
-    await watermarks.setSchemaChanges(pending);
+  const fitted = fitSchemaChanges(pending);
+  if (fitted.left > 0) {
+    log.warn(
+      `${fitted.left} of ${pending.length} standing schema changes do not fit the 4 KB the ingest keeps between runs: those that stop a table are kept first, the others are found again each run (deliverance status lists only those kept; etl.schema_changes has them all)`,
+      { batchId: context.batchId, kept: fitted.kept.length, left: fitted.left },
+    );
+  }
+  if (JSON.stringify(fitted.kept) !== JSON.stringify(previous)) {
+    await watermarks.setSchemaChanges(fitted.kept);
   }
   const standing = pending.filter((p) => live.changes.has(p.table));
   const stopped = [...new Set(standing.filter((c) => c.stops).map((c) => c.table))];

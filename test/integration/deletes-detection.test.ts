@@ -214,7 +214,9 @@ describe('deletes reconciliation', () => {
     );
     expect(live.rowCount).toBeGreaterThanOrEqual(1);
   });
+});
 
+describe('deletes reconciliation when something goes wrong', () => {
   it('converges after a crash mid-reconciliation, landing each tombstone once', async () => {
     const deleted = await deleteSalesOrder();
     // Cut while the warehouse's keys of a differing range are read.

@@ -6,6 +6,7 @@
  * same rule, so a run that would fail deployed fails locally too.
  */
 import { PipelineError } from './pipeline-error';
+import type { PendingSchemaChange } from './schema-changes';
 
 /** The most an SSM Standard parameter's value holds, in bytes. */
 export const STANDARD_PARAMETER_BYTES = 4096;
@@ -36,6 +37,40 @@ export function refuseOversizedState(where: string, value: string, todo: string)
   throw new StateTooLargeError(
     `${where} would hold ${bytes} bytes, more than the ${STANDARD_PARAMETER_BYTES} an SSM Standard parameter holds, so nothing was written: ${todo}`,
   );
+}
+
+/** The pending schema changes kept between runs, and how many did not fit. */
+export interface FittedSchemaChanges {
+  readonly kept: readonly PendingSchemaChange[];
+  readonly left: number;
+}
+
+const bytesOf = (value: string) => new TextEncoder().encode(value).length;
+
+/**
+ * The pending schema changes that fit a Standard parameter as JSON: all when they fit, else
+ * those that stop their table first, then the others oldest first, as many as fit, in their
+ * order. Keeping fewer wedges nothing: each run compares the live columns again and stops a
+ * table from what it finds, not from this list, and a change left out is only dated anew here
+ * when found again (etl.schema_changes keeps its first sighting). Refusing the write instead
+ * would stop every table over changes that stop none.
+ */
+export function fitSchemaChanges(changes: readonly PendingSchemaChange[]): FittedSchemaChanges {
+  if (bytesOf(JSON.stringify(changes)) <= STANDARD_PARAMETER_BYTES)
+    return { kept: changes, left: 0 };
+  const byImportance = [...changes].sort(
+    (a, b) => Number(b.stops) - Number(a.stops) || a.firstSeen.localeCompare(b.firstSeen),
+  );
+  const kept = new Set<PendingSchemaChange>();
+  // '[' and ']', then each change and the comma before all but the first.
+  let bytes = 2;
+  for (const change of byImportance) {
+    const more = bytesOf(JSON.stringify(change)) + (kept.size > 0 ? 1 : 0);
+    if (bytes + more > STANDARD_PARAMETER_BYTES) continue;
+    kept.add(change);
+    bytes += more;
+  }
+  return { kept: changes.filter((c) => kept.has(c)), left: changes.length - kept.size };
 }
 
 /** What to do when the pending schema changes outgrow their parameter. */
