@@ -222,7 +222,7 @@ function phaseLines(run: PassTotals): string[] {
     }
     if (stage.stage === 'ingest') {
       parts.push(
-        `summed over 4 tables at once; the JSON-building COPY the ingest used before, drained without upload, takes ${secs(run.jsonCopyTo.seconds)} s, raw COPY TO ${secs(run.copyTo.seconds)} s`,
+        `summed over the tables, read one after another under the cap; the JSON-building COPY the ingest used before, drained without upload, takes ${secs(run.jsonCopyTo.seconds)} s, raw COPY TO ${secs(run.copyTo.seconds)} s`,
       );
     }
     const over = run.batches === 1 ? '' : `, ${run.batches} batches`;

@@ -32,6 +32,7 @@ export interface FormedColumn {
   readonly form: ValueForm;
 }
 
+const QUOTE = 34;
 const COLON = 58;
 const SPACE = 32;
 const DOT = 46;
@@ -126,20 +127,41 @@ function jsonValue(form: ValueForm, value: string, column: string): string {
 }
 
 /**
- * Encodes complete COPY text lines (latin1, each ending in a newline) as JSON lines, in the
- * column order given: `{"a":1,"b":"x"}`, as `row_to_json` writes it.
+ * Where the encoder tells each row's cursor (streamed-rows.ts `StreamedRows`): the positions of
+ * last_updated and the primary key in the column list, and who is told. A row it refuses is not
+ * written.
  */
-export function copyLinesToJson(columns: readonly FormedColumn[], text: string): string {
+export interface RowWatch {
+  readonly stampColumn: number;
+  readonly keyColumn: number;
+  readonly rows: { accept(stamp: string | null, key: string): boolean };
+}
+
+/**
+ * Encodes complete COPY text lines (latin1, each ending in a newline) as JSON lines, in the
+ * column order given: `{"a":1,"b":"x"}`, as `row_to_json` writes it. With `watch`, each row's
+ * landed last_updated (unquoted; null for ±infinity) and key text are told to it first.
+ */
+export function copyLinesToJson(
+  columns: readonly FormedColumn[],
+  text: string,
+  watch?: RowWatch,
+): string {
   const last = columns.length - 1;
   const openers = columns.map((c, i) => `${i === 0 ? '{' : ','}${JSON.stringify(c.name)}:`);
   const forms = columns.map((c) => c.form);
   const names = columns.map((c) => c.name);
+  const stampColumn = watch?.stampColumn ?? -1;
+  const keyColumn = watch?.keyColumn ?? -1;
   let out = '';
   let at = 0;
   while (at < text.length) {
     const start = at;
     const end = text.indexOf('\n', at);
     if (end === -1) throw new InvariantError('A COPY line was cut short without its newline');
+    let line = '';
+    let stamp: string | null = null;
+    let key = '';
     for (let i = 0; i <= last; i++) {
       const tab = i === last ? end : text.indexOf('\t', at);
       if (tab === -1 || tab > end || (i === last && text.lastIndexOf('\t', end) >= at)) {
@@ -147,12 +169,14 @@ export function copyLinesToJson(columns: readonly FormedColumn[], text: string):
           `A COPY line held ${text.slice(start, end).split('\t').length} values where the select list has ${columns.length}`,
         );
       }
-      out +=
-        (openers[i] as string) +
-        jsonValue(forms[i] as ValueForm, text.slice(at, tab), names[i] as string);
+      const raw = text.slice(at, tab);
+      const value = jsonValue(forms[i] as ValueForm, raw, names[i] as string);
+      if (i === stampColumn) stamp = value.charCodeAt(0) === QUOTE ? value.slice(1, -1) : null;
+      if (i === keyColumn) key = raw;
+      line += (openers[i] as string) + value;
       at = tab + 1;
     }
-    out += '}\n';
+    if (!watch || watch.rows.accept(stamp, key)) out += line + '}\n';
   }
   return out;
 }
@@ -164,10 +188,11 @@ export function copyLinesToJson(columns: readonly FormedColumn[], text: string):
 export class CopyTextToJsonLines extends Transform {
   private rest: Buffer | undefined;
 
-  /** `table` names the table in errors. */
+  /** `table` names the table in errors; `watch` is told of every row (copyLinesToJson). */
   constructor(
     private readonly table: string,
     private readonly columns: readonly FormedColumn[],
+    private readonly watch?: RowWatch,
   ) {
     super();
     if (columns.length === 0) throw new InvariantError('A COPY select list needs a column');
@@ -182,7 +207,7 @@ export class CopyTextToJsonLines extends Transform {
       return;
     }
     try {
-      const json = copyLinesToJson(this.columns, bytes.toString('latin1', 0, end));
+      const json = copyLinesToJson(this.columns, bytes.toString('latin1', 0, end), this.watch);
       done(null, Buffer.from(json, 'latin1'));
     } catch (error) {
       done(new InvariantError(`Extract of ${this.table}: ${(error as Error).message}`));

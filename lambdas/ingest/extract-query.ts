@@ -46,37 +46,51 @@ export function windowCondition(table: SourceTable, window: ExtractWindow): stri
 const cursorOf = (table: SourceTable) => `(t.last_updated, t.${quoteIdent(table.primaryKey)})`;
 
 function cursorLiteral(cursor: Cursor): string {
-  if (!Number.isSafeInteger(cursor.key))
-    throw new InvariantError(`A cursor key ${cursor.key} is not an integer`);
-  return `(${timestampLiteral(cursor.lastUpdated)}, ${cursor.key})`;
+  return `(${timestampLiteral(cursor.lastUpdated)}, ${keyLiteral(cursor.key)})`;
+}
+
+function keyLiteral(key: number): string {
+  if (!Number.isSafeInteger(key)) throw new InvariantError(`A cursor key ${key} is not an integer`);
+  return String(key);
 }
 
 /**
- * Where a batch of at most `cap` rows of the window ends: the cap-th row in cursor order and the
- * one after it. Fewer than two rows answered means the window fits.
+ * At most `cap` rows and one more: the row past the cap tells the extract the window holds more,
+ * without counting it (streamed-rows.ts). In (last_updated, primary key) order unless
+ * `unordered`, for a window its table's statistics say is well under the cap: no sort then, and
+ * a window that is over the cap after all is read again in order.
  */
-export function capEnd(table: SourceTable, window: ExtractWindow, cap: number): string {
+export interface RowCap {
+  readonly cap: number;
+  readonly unordered?: boolean;
+}
+
+function limitOf(table: SourceTable, limit: RowCap | undefined): string {
+  if (limit === undefined) return '';
+  const { cap, unordered } = limit;
   if (!Number.isSafeInteger(cap) || cap < 1) {
     throw new ConfigurationError(`maxBatchRows must be a positive integer, not ${cap}`);
   }
-  return `SELECT to_char(t.last_updated, ${ISO_FORMAT}) AS "lastUpdated", t.${quoteIdent(table.primaryKey)} AS key FROM ${quoteIdent(table.name)} t WHERE ${windowCondition(table, window)} ORDER BY t.last_updated, t.${quoteIdent(table.primaryKey)} OFFSET ${cap - 1} LIMIT 2`;
+  const order = unordered ? '' : ` ORDER BY t.last_updated, t.${quoteIdent(table.primaryKey)}`;
+  return `${order} LIMIT ${cap + 1}`;
 }
 
-/** Whether the window holds more than `cap` rows: true or false, reading at most cap + 1 rows. */
-export function overCap(table: SourceTable, window: ExtractWindow, cap: number): string {
-  if (!Number.isSafeInteger(cap) || cap < 1) {
-    throw new ConfigurationError(`maxBatchRows must be a positive integer, not ${cap}`);
-  }
-  return `SELECT count(*) > ${cap} AS over FROM (SELECT 1 FROM ${quoteIdent(table.name)} t WHERE ${windowCondition(table, window)} LIMIT ${cap + 1}) s`;
-}
-
-/** How many rows of the window remain after a batch capped at `window.upTo`. */
+/**
+ * How many rows of the window remain after a batch capped at `window.upTo`: those stamped after
+ * its last_updated, and its ties with a higher key. Each count bounds last_updated alone (the key
+ * only among the ties), so an index on last_updated counts the rest without reading the rows
+ * themselves wherever their pages are all-visible (an index-only scan).
+ */
 export function remainingRows(
   table: SourceTable,
   window: ExtractWindow & { upTo: Cursor },
 ): string {
-  const rest: ExtractWindow = { from: window.from, to: window.to, after: window.upTo };
-  return `SELECT count(*)::int AS rows FROM ${quoteIdent(table.name)} t WHERE ${windowCondition(table, rest)}`;
+  const { upTo } = window;
+  const from = `FROM ${quoteIdent(table.name)} t WHERE t.last_updated`;
+  const stamp = timestampLiteral(upTo.lastUpdated);
+  const later = `SELECT count(*) ${from} > ${stamp} AND t.last_updated <= ${timestampLiteral(window.to)}`;
+  const ties = `SELECT count(*) ${from} = ${stamp} AND t.${quoteIdent(table.primaryKey)} > ${keyLiteral(upTo.key)}`;
+  return `SELECT ((${later}) + (${ties}))::int AS rows`;
 }
 
 /**
@@ -85,14 +99,15 @@ export function remainingRows(
  * built in the function) reproduces byte for byte. The extract still uses it with
  * `keepExtraColumns`: columns the catalogue does not know (schema drift) are kept in the landing
  * data without ever being named in SQL, and jsonb prints them, and orders every key, its own way.
+ * With `limit`, at most its cap of rows and one more (RowCap).
  */
 export function sqlJsonSelect(
   table: SourceTable,
   window: ExtractWindow,
   keepExtraColumns: boolean,
-  range?: KeyRange,
+  limit?: RowCap,
 ): string {
-  const from = `${quoteIdent(table.name)} t WHERE ${windowCondition(table, window)}${rangeCondition(table, range)}`;
+  const from = `${quoteIdent(table.name)} t WHERE ${windowCondition(table, window)}${limitOf(table, limit)}`;
   if (keepExtraColumns) {
     const pairs = table.columns.map((c) => `'${c.name}', ${jsonValue(c)}`).join(', ');
     const known = table.columns.map((c) => `'${c.name}'`).join(', ');
@@ -112,22 +127,23 @@ export function sqlJsonCopy(
   table: SourceTable,
   window: ExtractWindow,
   keepExtra: boolean,
-  range?: KeyRange,
+  limit?: RowCap,
 ): string {
-  return `COPY (${sqlJsonSelect(table, window, keepExtra, range)}) TO STDOUT (FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02')`;
+  return `COPY (${sqlJsonSelect(table, window, keepExtra, limit)}) TO STDOUT (FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02')`;
 }
 
 /**
  * The plain COPY of the extract: each catalogue column as the source prints it (text format),
  * for copy-json.ts to build the JSON lines, in the catalogue's order. A column whose live type the
  * function cannot print exactly as `row_to_json` would (`json` form) is turned into JSON by
- * PostgreSQL, as before.
+ * PostgreSQL, as before. With `limit`, at most its cap of rows and one more (RowCap); without,
+ * every row of the window in whatever order the source reads them fastest.
  */
 export function extractCopy(
   table: SourceTable,
   window: ExtractWindow,
   forms: readonly FormedColumn[],
-  range?: KeyRange,
+  limit?: RowCap,
 ): string {
   const byName = new Map(table.columns.map((c) => [c.name, c]));
   const list = forms.map(({ name, form }) => {
@@ -135,7 +151,7 @@ export function extractCopy(
     if (!column) throw new InvariantError(`${name} is not a column of ${table.name}`);
     return form === 'json' ? `to_json(${jsonValue(column)})` : `t.${quoteIdent(name)}`;
   });
-  return `COPY (SELECT ${list.join(', ')} FROM ${quoteIdent(table.name)} t WHERE ${windowCondition(table, window)}${rangeCondition(table, range)}) TO STDOUT`;
+  return `COPY (SELECT ${list.join(', ')} FROM ${quoteIdent(table.name)} t WHERE ${windowCondition(table, window)}${limitOf(table, limit)}) TO STDOUT`;
 }
 
 /** A live column's type, as {@link liveTypesSelect} reads it. */
@@ -144,11 +160,17 @@ export interface LiveType {
   /** pg_type's oid. */
   readonly type: number;
   readonly enum: boolean;
+  /**
+   * The table's rows as its statistics last estimated them (pg_class.reltuples, -1 before the
+   * first VACUUM or ANALYZE), the same on every column: read with the types, so not a query of
+   * its own.
+   */
+  readonly tableRows?: number;
 }
 
-/** The live type of each of the table's columns. */
+/** The live type of each of the table's columns, and the table's estimated size. */
 export function liveTypesSelect(table: SourceTable): string {
-  return `SELECT a.attname AS name, a.atttypid::int AS type, y.typtype = 'e' AS enum FROM pg_attribute a JOIN pg_type y ON y.oid = a.atttypid WHERE a.attrelid = '${quoteIdent(table.name)}'::regclass AND a.attnum > 0 AND NOT a.attisdropped`;
+  return `SELECT a.attname AS name, a.atttypid::int AS type, y.typtype = 'e' AS enum, c.reltuples::float8 AS "tableRows" FROM pg_attribute a JOIN pg_type y ON y.oid = a.atttypid JOIN pg_class c ON c.oid = a.attrelid WHERE a.attrelid = '${quoteIdent(table.name)}'::regclass AND a.attnum > 0 AND NOT a.attisdropped`;
 }
 
 /** The built-in types' oids (pg_type.dat), stable across PostgreSQL versions. */
@@ -188,45 +210,6 @@ export function columnForms(table: SourceTable, live: readonly LiveType[]): Form
       (native.types.includes(type.type) || (column.type === 'text' && type.enum));
     return { name: column.name, form: exact ? native.form : 'json' };
   });
-}
-
-/** One part of a split table: primary keys in (after, upTo]; an open end is unbounded. */
-export interface KeyRange {
-  readonly after: number | undefined;
-  readonly upTo: number | undefined;
-}
-
-function rangeCondition(table: SourceTable, range: KeyRange | undefined): string {
-  if (!range) return '';
-  const key = `t.${quoteIdent(table.primaryKey)}`;
-  const bound = (n: number) => {
-    if (!Number.isSafeInteger(n)) throw new InvariantError(`A key bound ${n} is not an integer`);
-    return String(n);
-  };
-  return (
-    (range.after === undefined ? '' : ` AND ${key} > ${bound(range.after)}`) +
-    (range.upTo === undefined ? '' : ` AND ${key} <= ${bound(range.upTo)}`)
-  );
-}
-
-/**
- * The primary keys that end each part of `partRows` rows of the window (every partRows-th key in
- * key order), so a large table lands as several objects of at most partRows rows each.
- */
-export function partBoundaries(
-  table: SourceTable,
-  window: ExtractWindow,
-  partRows: number,
-): string {
-  if (!Number.isSafeInteger(partRows) || partRows < 1) {
-    throw new ConfigurationError(`partRows must be a positive integer, not ${partRows}`);
-  }
-  const key = quoteIdent(table.primaryKey);
-  return `SELECT k FROM (SELECT t.${key} AS k, row_number() OVER (ORDER BY t.${key}) AS n FROM ${quoteIdent(table.name)} t WHERE ${windowCondition(table, window)}) s WHERE n % ${partRows} = 0 ORDER BY k`;
-}
-
-export function extractStats(table: SourceTable, window: ExtractWindow): string {
-  return `SELECT count(*)::int AS rows, to_char(max(t.last_updated), ${ISO_FORMAT}) AS newest FROM ${quoteIdent(table.name)} t WHERE ${windowCondition(table, window)}`;
 }
 
 /**

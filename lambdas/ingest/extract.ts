@@ -1,11 +1,13 @@
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import type { SourceTable } from '../shared/core/catalogue';
 import { TransientError } from '../shared/core/pipeline-error';
 import { phaseEnd, timePhase } from '../shared/phase-timer';
 import type { ObjectStore } from '../shared/ports/object-store';
-import type { SourceDatabase, SourceSnapshot } from '../shared/ports/source-database';
-import { CopyTextToJsonLines } from './copy-json';
-import { columnForms, type KeyRange } from './extract-query';
+import type { SourceCopy, SourceDatabase, SourceSnapshot } from '../shared/ports/source-database';
+import { CopyTextToJsonLines, type FormedColumn, type RowWatch } from './copy-json';
+import { columnForms, type RowCap } from './extract-query';
+import { PartUploads } from './part-uploads';
+import { JsonLinesRows, StreamedRows } from './streamed-rows';
 import type { ExtractWindow } from './window';
 
 export interface ExtractResult {
@@ -24,17 +26,6 @@ export interface ExtractResult {
   readonly transactionSeconds: number;
 }
 
-/** Counts lines and bytes as they stream past, so nothing is buffered to measure a file. */
-class LineCounter extends Transform {
-  lines = 0;
-  bytes = 0;
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    this.bytes += chunk.length;
-    for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) this.lines++;
-    done(null, chunk);
-  }
-}
-
 /** Rows per landing object unless the caller says otherwise (see docs/benchmarks.md). */
 export const DEFAULT_PART_ROWS = 2_000_000;
 
@@ -49,9 +40,15 @@ export interface ExtractParts {
 
 /**
  * Streams one table's window from the source to JSON-lines objects: one, or for a window of more
- * than `partRows` rows, parts split at primary-key boundaries. With `maxRows`, the first that
- * many rows in (last_updated, key) order, the rest left to later batches. Every read runs in one
- * repeatable-read snapshot, so the counted rows are exactly the rows written.
+ * than `partRows` rows, consecutive parts of at most that many. With `maxRows`, the first that
+ * many rows in (last_updated, key) order, the rest left to later batches.
+ *
+ * The source is read once: one COPY in one repeatable-read snapshot. A capped COPY reads one row
+ * past the cap, and the rows as they stream tell whether the window holds more, where the batch
+ * ends and the newest change (streamed-rows.ts); only a window over the cap is counted again,
+ * for the rows it leaves behind. The lines uploaded are checked against the row count the
+ * source reports for its COPY (PostgreSQL's "COPY n"), so a row lost or split between the source
+ * and the landing fails the table.
  *
  * The source prints its rows with a plain COPY and the JSON lines are built here (copy-json.ts),
  * which costs the source little more than any reader of the rows; with `keepExtraColumns` the
@@ -67,13 +64,42 @@ export async function extractTable(
   parts: ExtractParts = {},
 ): Promise<ExtractResult> {
   const opened = performance.now();
-  const result = await source.inSnapshot((snapshot) =>
+  const cap = parts.maxRows;
+  const { copy, rows, uploads, read, remaining } = await source.inSnapshot((snapshot) =>
     landWindow(snapshot, store, table, window, key, keepExtraColumns, parts),
   );
   phaseEnd('ingest: source transaction open', opened);
-  return { ...result, transactionSeconds: (performance.now() - opened) / 1000 };
+  const transactionSeconds = (performance.now() - opened) / 1000;
+  // The COPY's row count is known once the snapshot has ended (SourceCopy).
+  const sent = copy.rowCount;
+  const expected = cap === undefined ? sent : Math.min(sent, cap);
+  if (uploads.lines !== expected) {
+    const objects = (uploads.keys.length > 0 ? uploads.keys : [key])
+      .map((k) => `s3://${store.bucket}/${k}`)
+      .join(', ');
+    const ofCap = expected < sent ? `, of which the cap lets ${expected} be written` : '';
+    throw new TransientError(
+      `Extract of ${table.name} wrote ${uploads.lines} lines to ${objects} but its COPY sent ${sent} rows${ofCap}: the batch is not landed, and the next run reads the window again`,
+    );
+  }
+  return {
+    rows: uploads.lines,
+    bytes: uploads.bytes,
+    newest: rows.newest,
+    keys: uploads.keys,
+    window: read,
+    remaining,
+    transactionSeconds,
+  };
 }
 
+interface CopiedWindow {
+  readonly copy: SourceCopy;
+  readonly rows: StreamedRows;
+  readonly uploads: PartUploads;
+}
+
+/** The window landed in one snapshot: the COPY that was landed, and the window as read. */
 async function landWindow(
   snapshot: SourceSnapshot,
   store: ObjectStore,
@@ -82,60 +108,69 @@ async function landWindow(
   key: string,
   keepExtraColumns: boolean,
   parts: ExtractParts,
-): Promise<Omit<ExtractResult, 'transactionSeconds'>> {
-  let remaining = 0;
-  if (parts.maxRows !== undefined) {
-    const upTo = await snapshot.capEnd(table, window, parts.maxRows);
-    if (upTo) {
-      window = { ...window, upTo };
-      remaining = await snapshot.remainingRows(table, { ...window, upTo });
-    }
+): Promise<CopiedWindow & { read: ExtractWindow; remaining: number }> {
+  const live = keepExtraColumns ? undefined : await snapshot.liveTypes(table);
+  const forms = live && columnForms(table, live);
+  const cap = parts.maxRows;
+  const copy = (limit: RowCap | undefined) =>
+    copyWindow(snapshot, store, table, window, key, forms, parts, limit);
+  // A table its statistics put well under the cap is read as it lies, without a sort.
+  const estimate = live?.[0]?.tableRows ?? -1;
+  const unordered = cap !== undefined && estimate >= 0 && estimate < cap / 2;
+  let copied = await copy(cap === undefined ? undefined : { cap, unordered });
+  if (unordered && copied.rows.overCap) {
+    // The statistics were behind: read again in cursor order, in the same snapshot and over
+    // the same objects.
+    copied = await copy({ cap });
   }
-  const { rows, newest } = await timePhase('ingest: count rows', () =>
-    snapshot.count(table, window),
+  if (!copied.rows.overCap) return { ...copied, read: window, remaining: 0 };
+  const read = { ...window, upTo: copied.rows.lastCursor(table.name) };
+  return { ...copied, read, remaining: await snapshot.remainingRows(table, read) };
+}
+
+/** One COPY of the window, streamed through the encoder to the landing objects. */
+async function copyWindow(
+  snapshot: SourceSnapshot,
+  store: ObjectStore,
+  table: SourceTable,
+  window: ExtractWindow,
+  key: string,
+  forms: readonly FormedColumn[] | undefined,
+  parts: ExtractParts,
+  limit: RowCap | undefined,
+): Promise<CopiedWindow> {
+  const rows = new StreamedRows(limit?.cap);
+  const copy = forms
+    ? snapshot.copyText(table, window, forms, limit)
+    : snapshot.jsonLines(table, window, limit);
+  const encoder = forms
+    ? new CopyTextToJsonLines(table.name, forms, rowWatch(table, forms, rows))
+    : new JsonLinesRows(table, rows);
+  const uploads = new PartUploads(
+    store,
+    (part) =>
+      part === 0 ? key : (parts.partKey?.(part) ?? key.replace(/\.jsonl$/, `.${part}.jsonl`)),
+    parts.partRows ?? DEFAULT_PART_ROWS,
   );
-  if (rows === 0) return { rows: 0, bytes: 0, newest: null, keys: [], window, remaining };
-  const partRows = parts.partRows ?? DEFAULT_PART_ROWS;
-  const ranges: (KeyRange | undefined)[] = [undefined];
-  if (rows > partRows) {
-    const ends = await snapshot.partEnds(table, window, partRows);
-    ranges.length = 0;
-    let after: number | undefined;
-    for (const k of ends) {
-      ranges.push({ after, upTo: k });
-      after = k;
-    }
-    if (rows % partRows !== 0) ranges.push({ after, upTo: undefined });
-  }
-  const forms = keepExtraColumns ? undefined : columnForms(table, await snapshot.liveTypes(table));
-  const keys: string[] = [];
-  let lines = 0;
-  let bytes = 0;
-  for (const [part, range] of ranges.entries()) {
-    const partKey =
-      part === 0 ? key : (parts.partKey?.(part) ?? key.replace(/\.jsonl$/, `.${part}.jsonl`));
-    const counter = new LineCounter();
-    let body: Readable;
-    if (forms) {
-      const copy = snapshot.copyText(table, window, forms, range);
-      const encoder = new CopyTextToJsonLines(table.name, forms);
-      copy.on('error', (error) => encoder.destroy(error));
-      body = copy.pipe(encoder);
-    } else {
-      body = snapshot.jsonLines(table, window, range);
-    }
-    body.on('error', (error) => counter.destroy(error));
-    await timePhase('ingest: COPY → JSON lines → upload (streamed)', () =>
-      store.upload(partKey, body.pipe(counter), 'application/x-ndjson'),
-    );
-    keys.push(partKey);
-    lines += counter.lines;
-    bytes += counter.bytes;
-  }
-  if (lines !== rows) {
-    throw new TransientError(
-      `Extract of ${table.name} wrote ${lines} lines to s3://${store.bucket}/${keys.join(', ')} but the snapshot holds ${rows} rows`,
-    );
-  }
-  return { rows, bytes, newest, keys, window, remaining };
+  copy.on('error', (error) => encoder.destroy(error));
+  encoder.on('error', (error) => uploads.destroy(error));
+  // A failed COPY or upload rejects here; the snapshot drains the COPY before it rolls back.
+  await timePhase('ingest: COPY → JSON lines → upload (streamed)', () =>
+    finished(copy.pipe(encoder).pipe(uploads)),
+  );
+  return { copy, rows, uploads };
+}
+
+/** Where the encoder finds the cursor of each row in the COPY's columns. */
+function rowWatch(
+  table: SourceTable,
+  forms: readonly FormedColumn[],
+  rows: StreamedRows,
+): RowWatch {
+  const names = forms.map((f) => f.name);
+  return {
+    stampColumn: names.indexOf('last_updated'),
+    keyColumn: names.indexOf(table.primaryKey),
+    rows,
+  };
 }

@@ -8,7 +8,6 @@ import {
 } from '../shared/core/catalogue';
 import { mapWithConcurrency } from '../shared/core/concurrency';
 import type { LandedTable, LandingManifest } from '../shared/core/manifest';
-import { TransientError } from '../shared/core/pipeline-error';
 import { recordedChange } from '../shared/core/schema-changes';
 import type { ObjectStore } from '../shared/ports/object-store';
 import type { SourceDatabase } from '../shared/ports/source-database';
@@ -51,6 +50,7 @@ export interface IngestOptions {
   readonly overlapSeconds: number;
   /** The tables to read this run; all of them by default. */
   readonly tables?: readonly SourceTableName[];
+  /** Tables read at once without maxBatchRows (4 by default); capped batches read one at a time. */
   readonly concurrency?: number;
   /** At most this many rows per landing object (default DEFAULT_PART_ROWS in extract.ts). */
   readonly partRows?: number;
@@ -163,15 +163,8 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
   // Every table's window before any is read: a refused watermark fails the run having landed
   // nothing, and the error names every table at fault.
   const windows = await windowsOf(tables, options.watermarks, clock, options.overlapSeconds, step);
-  const plan = await planBatch(source, tables, windows, options.maxBatchRows);
-  if (plan.held.length > 0) {
-    log.info('Tables held until the tables they refer to are caught up', {
-      batchId,
-      capped: plan.capped,
-      held: plan.held,
-    });
-  }
-  const landed = await mapWithConcurrency(plan.read, options.concurrency ?? 4, async (table) => {
+  const cap = options.maxBatchRows;
+  const extractOne = async (table: SourceTable): Promise<LandedWindow> => {
     const { previous, window } = windows.get(table.name) as TableWindow;
     const result = await extractTable(
       source,
@@ -183,20 +176,10 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
       {
         partRows: options.partRows,
         partKey: (part) => landingKey(table.name, batchId, part),
-        // Only the capped table needs its end found; the others were planned to fit.
-        maxRows: plan.capped.includes(table.name) ? options.maxBatchRows : undefined,
+        maxRows: cap,
       },
     );
     const read = result.window;
-    const cap = options.maxBatchRows;
-    if (cap !== undefined && !plan.capped.includes(table.name) && result.rows > cap) {
-      // A late commit pushed the window past the cap after planning: tables after it were read
-      // in full and could refer to rows this batch leaves out. Nothing is kept; the next run
-      // plans again.
-      throw new TransientError(
-        `The window of ${table.name} grew past maxBatchRows while it was read; the next run plans the batch again`,
-      );
-    }
     log.info('Extracted table', {
       batchId,
       table: table.name,
@@ -218,7 +201,23 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
       ...(read.upTo ? { upTo: read.upTo, remaining: result.remaining } : {}),
     };
     return { entry, watermark: nextWatermark(previous, read) };
-  });
+  };
+  const plan: BatchPlan =
+    cap === undefined
+      ? {
+          landed: await mapWithConcurrency(tables, options.concurrency ?? 4, extractOne),
+          capped: [],
+          held: [],
+        }
+      : await extractInOrder(tables, extractOne);
+  if (plan.held.length > 0) {
+    log.info('Tables held until the tables they refer to are caught up', {
+      batchId,
+      capped: plan.capped,
+      held: plan.held,
+    });
+  }
+  const { landed } = plan;
 
   // After every table's rows were read: a tombstone is never older than a row of its batch.
   const deletes = options.deletes
@@ -226,7 +225,7 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
         source,
         options.landing,
         batchId,
-        plan.read.map((t) => t.name),
+        landed.map(({ entry }) => entry.table),
         options.deletes,
         now(),
         log,
@@ -264,7 +263,9 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
   // since is for the next batch, so that one follows at once too.
   const caughtUp =
     plan.capped.length === 0 &&
-    plan.read.every((t) => (windows.get(t.name) as TableWindow).window.after === undefined);
+    landed.every(
+      ({ entry }) => (windows.get(entry.table) as TableWindow).window.after === undefined,
+    );
   return {
     batchId,
     manifestKey: key,
@@ -336,9 +337,14 @@ async function windowsOf(
   return windows;
 }
 
+interface LandedWindow {
+  readonly entry: LandedTable;
+  readonly watermark: string;
+}
+
 interface BatchPlan {
-  /** The tables read in this batch, in foreign-key order. */
-  readonly read: readonly SourceTable[];
+  /** The tables read in this batch, in the order they were planned. */
+  readonly landed: readonly LandedWindow[];
   /** Read tables whose window holds more than the cap: they land the cap and go on later. */
   readonly capped: readonly SourceTableName[];
   /** Tables after a capped one, left for a later batch with their watermarks unmoved. */
@@ -346,31 +352,30 @@ interface BatchPlan {
 }
 
 /**
- * Which tables this batch reads. Tables come in foreign-key order, and a table over the cap
- * lands only part of its window: a later table read in full could refer to rows of it that wait
- * for the next batch (a payment to a transaction, a counterparty to an address), which the
- * transform would set aside and the warehouse's keys refuse. So every table after a capped one
- * is held until it is caught up; the tables before it are read in full.
+ * Reads the tables one after another in foreign-key order, each at most the cap, until one
+ * holds more. That table lands the cap and goes on later, and every table after it is held
+ * until it is caught up: a later table read in full could refer to rows of it that wait for the
+ * next batch (a payment to a transaction, a counterparty to an address), which the transform
+ * would set aside and the warehouse's keys refuse. The tables before it were read in full.
+ *
+ * A table learns that it is over the cap from its own COPY, which reads one row past it, so no
+ * table is counted before it is read, and the decision is made in the snapshot the rows come
+ * from. One at a time, so that no table after a capped one is read for nothing.
  */
-async function planBatch(
-  source: SourceDatabase,
+async function extractInOrder(
   tables: readonly SourceTable[],
-  windows: ReadonlyMap<string, TableWindow>,
-  cap: number | undefined,
+  extract: (table: SourceTable) => Promise<LandedWindow>,
 ): Promise<BatchPlan> {
-  if (cap === undefined) return { read: tables, capped: [], held: [] };
   const ordered = [...tables].sort(
     (a, b) => SOURCE_TABLE_NAMES.indexOf(a.name) - SOURCE_TABLE_NAMES.indexOf(b.name),
   );
-  const read: SourceTable[] = [];
-  const capped: SourceTableName[] = [];
+  const landed: LandedWindow[] = [];
   for (const [index, table] of ordered.entries()) {
-    read.push(table);
-    const { window } = windows.get(table.name) as TableWindow;
-    if (await source.overCap(table, window, cap)) {
-      capped.push(table.name);
-      return { read, capped, held: ordered.slice(index + 1).map((t) => t.name) };
+    const one = await extract(table);
+    landed.push(one);
+    if (one.entry.upTo) {
+      return { landed, capped: [table.name], held: ordered.slice(index + 1).map((t) => t.name) };
     }
   }
-  return { read, capped, held: [] };
+  return { landed, capped: [], held: [] };
 }

@@ -3,18 +3,13 @@ import { finished } from 'node:stream/promises';
 import type { ClientBase, Pool, PoolClient } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { SOURCE_TABLES, type SourceTable, type SourceTableName } from '../shared/core/catalogue';
-import type { Cursor } from '../shared/core/manifest';
 import type { FutureStamped } from '../shared/ports/run-log';
-import type { SourceDatabase, SourceSnapshot } from '../shared/ports/source-database';
+import type { SourceCopy, SourceDatabase, SourceSnapshot } from '../shared/ports/source-database';
 import type { StageLogger } from '../shared/ports/stage-logger';
 import { sourceKeys, sqlKeySide, type KeySide } from './deletes/key-side';
 import {
-  capEnd,
   extractCopy,
-  extractStats,
   liveTypesSelect,
-  overCap,
-  partBoundaries,
   remainingRows,
   sqlJsonCopy,
   type LiveType,
@@ -22,7 +17,6 @@ import {
 import { findFutureStamped } from './future-stamped';
 import { checkSourceColumns, type LiveColumns } from './live-columns';
 import { readSourceClock, type SourceReading } from './source-clock';
-import type { ExtractWindow } from './window';
 
 /**
  * The source on PostgreSQL: each read on a pooled connection of its own, each snapshot a
@@ -44,11 +38,6 @@ export class PostgresSource implements SourceDatabase {
 
   futureStamped(tables: readonly SourceTable[], bound: string): Promise<FutureStamped[]> {
     return this.on((client) => findFutureStamped(client, tables, bound));
-  }
-
-  async overCap(table: SourceTable, window: ExtractWindow, cap: number): Promise<boolean> {
-    const result = await this.pool.query<{ over: boolean }>(overCap(table, window, cap));
-    return result.rows[0]?.over === true;
   }
 
   inSnapshot<T>(read: (snapshot: SourceSnapshot) => Promise<T>): Promise<T> {
@@ -103,36 +92,22 @@ export class PostgresSource implements SourceDatabase {
 
 /** The window's reads inside the transaction open on `client`; every COPY handed out is kept in `copies`. */
 function snapshotOn(client: ClientBase, copies: Readable[]): SourceSnapshot {
-  const copy = (sql: string) => {
+  // pg-copy-streams sets the stream's rowCount from the "COPY n" tag that follows the rows.
+  const copy = (sql: string): SourceCopy => {
     const stream = client.query(copyTo(sql));
     copies.push(stream);
     return stream;
   };
   return {
-    async capEnd(table, window, cap) {
-      const { rows } = await client.query<Cursor>(capEnd(table, window, cap));
-      const [last, next] = rows;
-      return last && next ? last : undefined;
-    },
     async remainingRows(table, window) {
       const { rows } = await client.query<{ rows: number }>(remainingRows(table, window));
       return rows[0]?.rows ?? 0;
     },
-    async count(table, window) {
-      const { rows } = await client.query<{ rows: number; newest: string | null }>(
-        extractStats(table, window),
-      );
-      return rows[0] ?? { rows: 0, newest: null };
-    },
-    async partEnds(table, window, partRows) {
-      const { rows } = await client.query<{ k: number }>(partBoundaries(table, window, partRows));
-      return rows.map((r) => r.k);
-    },
     async liveTypes(table) {
       return (await client.query<LiveType>(liveTypesSelect(table))).rows;
     },
-    copyText: (table, window, forms, range) => copy(extractCopy(table, window, forms, range)),
-    jsonLines: (table, window, range) => copy(sqlJsonCopy(table, window, true, range)),
+    copyText: (table, window, forms, limit) => copy(extractCopy(table, window, forms, limit)),
+    jsonLines: (table, window, limit) => copy(sqlJsonCopy(table, window, true, limit)),
   };
 }
 

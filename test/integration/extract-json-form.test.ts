@@ -135,7 +135,7 @@ async function functionBuilt(partRows?: number): Promise<Buffer> {
   return Buffer.concat(result.keys.map((key) => landing.objects.get(key) as Buffer));
 }
 
-/** Lines in byte order: the parts of a split read come in key ranges, not the heap's order. */
+/** Lines in byte order: the two forms need not read the rows in one order. */
 const sorted = (bytes: Buffer) => bytes.toString('latin1').split('\n').sort().join('\n');
 
 describe('the JSON lines built in the function are byte for byte those PostgreSQL built', () => {

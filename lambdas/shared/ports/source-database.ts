@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { FormedColumn } from '../../ingest/copy-json';
 import type { KeySide } from '../../ingest/deletes/key-side';
-import type { KeyRange, LiveType } from '../../ingest/extract-query';
+import type { LiveType, RowCap } from '../../ingest/extract-query';
 import type { LiveColumns } from '../../ingest/live-columns';
 import type { SourceReading } from '../../ingest/source-clock';
 import type { ExtractWindow } from '../../ingest/window';
@@ -30,8 +30,6 @@ export interface SourceDatabase {
   readClock(precision: number, logger: StageLogger): Promise<SourceReading>;
   /** Each table's rows stamped after `bound`; tables with none are left out. */
   futureStamped(tables: readonly SourceTable[], bound: string): Promise<FutureStamped[]>;
-  /** Whether the window holds more than `cap` rows. */
-  overCap(table: SourceTable, window: ExtractWindow, cap: number): Promise<boolean>;
   /**
    * Runs `read` in one repeatable-read, read-only snapshot, so that every count and every row it
    * reads agree: committed once `read` returns, rolled back when it throws.
@@ -48,37 +46,43 @@ export interface SourceDatabase {
   ): Promise<T>;
 }
 
+/**
+ * A COPY of a window's rows, one line each, streamed: the extract reads the source once per table
+ * and batch, and lands what this stream gives.
+ */
+export type SourceCopy = Readable & {
+  /**
+   * How many rows the source says the COPY sent (PostgreSQL's command tag, "COPY n"), which the
+   * extract checks the landed lines against. Known once the snapshot that made the COPY has
+   * ended: PostgreSQL sends it after the rows, and it is read with the next answer.
+   */
+  readonly rowCount: number;
+};
+
 /** A table's window as one snapshot shows it (lambdas/ingest/extract.ts). */
 export interface SourceSnapshot {
   /**
-   * Where the first `cap` rows of the window in (last_updated, key) order end, when more rows
-   * follow them; undefined when the window holds at most `cap`.
+   * The live type of each of the table's columns, each with the table's estimated rows
+   * (`tableRows`, from its statistics; -1 or absent when there are none).
    */
-  capEnd(table: SourceTable, window: ExtractWindow, cap: number): Promise<Cursor | undefined>;
+  liveTypes(table: SourceTable): Promise<LiveType[]>;
   /** How many rows of the window follow a batch capped at `window.upTo`. */
   remainingRows(table: SourceTable, window: ExtractWindow & { upTo: Cursor }): Promise<number>;
-  /** The window's rows, and the newest `last_updated` among them (null when it has none). */
-  count(
-    table: SourceTable,
-    window: ExtractWindow,
-  ): Promise<{ readonly rows: number; readonly newest: string | null }>;
-  /** The primary keys that end each part of `partRows` rows of the window, in key order. */
-  partEnds(table: SourceTable, window: ExtractWindow, partRows: number): Promise<number[]>;
-  /** The live type of each of the table's columns. */
-  liveTypes(table: SourceTable): Promise<LiveType[]>;
   /**
-   * The window's rows with keys in `range`, one line each in COPY's text format: the columns of
-   * `forms` in their order, each printed as its form says (lambdas/ingest/copy-json.ts reads it).
+   * The window's rows, one line each in COPY's text format: the columns of `forms` in their
+   * order, each printed as its form says (lambdas/ingest/copy-json.ts reads it). With `limit`,
+   * at most its cap of rows and one more, in (last_updated, key) order unless it says
+   * `unordered`; without, every row in whatever order the source reads them fastest.
    */
   copyText(
     table: SourceTable,
     window: ExtractWindow,
     forms: readonly FormedColumn[],
-    range?: KeyRange,
-  ): Readable;
+    limit?: RowCap,
+  ): SourceCopy;
   /**
-   * The window's rows with keys in `range` as JSON lines the source builds, the columns the
-   * catalogue does not know kept.
+   * The window's rows as JSON lines the source builds, the columns the catalogue does not know
+   * kept; `limit` as for `copyText`.
    */
-  jsonLines(table: SourceTable, window: ExtractWindow, range?: KeyRange): Readable;
+  jsonLines(table: SourceTable, window: ExtractWindow, limit?: RowCap): SourceCopy;
 }

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { KeyRange } from '../../../lambdas/ingest/extract-query';
+import type { RowCap } from '../../../lambdas/ingest/extract-query';
 import { FUTURE_KEYS_LISTED } from '../../../lambdas/ingest/future-stamped';
 import type { FoundChange, LiveColumns } from '../../../lambdas/ingest/live-columns';
 import type { SourceReading } from '../../../lambdas/ingest/source-clock';
@@ -8,7 +8,11 @@ import type { SourceTable, SourceTableName } from '../../../lambdas/shared/core/
 import { copyTextValue } from '../../../lambdas/shared/core/copy-text';
 import type { Cursor } from '../../../lambdas/shared/core/manifest';
 import type { FutureStamped } from '../../../lambdas/shared/ports/run-log';
-import type { SourceDatabase, SourceSnapshot } from '../../../lambdas/shared/ports/source-database';
+import type {
+  SourceCopy,
+  SourceDatabase,
+  SourceSnapshot,
+} from '../../../lambdas/shared/ports/source-database';
 
 /** A source row by column name (a column left out is NULL); `last_updated` a landed timestamp. */
 export type MemoryRow = Readonly<Record<string, string | number | boolean | null>>;
@@ -18,7 +22,9 @@ export type MemoryRow = Readonly<Record<string, string | number | boolean | null
  * clock the test sets, and the schema changes a table's live columns show. A snapshot reads the
  * rows as they are when it reads them (no isolation: a test can move rows under an extract, as a
  * snapshot that failed would) and is one step in `steps`. It knows no live types, so every column
- * is read in its `json` form, printed as its JSON. It does not reconcile deletes.
+ * is read in its `json` form, printed as its JSON. A COPY without a sort streams the rows in the
+ * order they were inserted (as PostgreSQL reads a heap), and its row count is the rows it
+ * streamed, plus `miscount`. It does not reconcile deletes.
  */
 export class MemorySource implements SourceDatabase {
   readonly rows = new Map<SourceTableName, MemoryRow[]>();
@@ -28,6 +34,12 @@ export class MemorySource implements SourceDatabase {
   readonly steps: string[] = [];
   /** The source's now(), which is also the run's upper bound. */
   now = '2026-11-23T04:34:51.000000Z';
+  /** Each table's rows as its statistics estimate them; a table left out has none. */
+  readonly estimates = new Map<SourceTableName, number>();
+  /** Rows each COPY's count says it sent beyond those it streamed: a COPY whose rows were lost on the way. */
+  miscount = 0;
+  /** The limit of each COPY, in order (undefined for none). */
+  readonly copies: (RowCap | undefined)[] = [];
 
   insert(table: SourceTableName, ...rows: MemoryRow[]): void {
     this.rows.set(table, [...(this.rows.get(table) ?? []), ...rows]);
@@ -66,10 +78,6 @@ export class MemorySource implements SourceDatabase {
     return Promise.resolve(found);
   }
 
-  overCap(table: SourceTable, window: ExtractWindow, cap: number): Promise<boolean> {
-    return Promise.resolve(this.window(table, window).length > cap);
-  }
-
   async inSnapshot<T>(read: (snapshot: SourceSnapshot) => Promise<T>): Promise<T> {
     this.steps.push('begin');
     try {
@@ -87,67 +95,76 @@ export class MemorySource implements SourceDatabase {
   }
 
   private snapshot(): SourceSnapshot {
-    const keys = (table: SourceTable, window: ExtractWindow) =>
-      this.window(table, window)
-        .map((r) => cursor(table, r).key)
-        .sort((a, b) => a - b);
     return {
-      capEnd: (table, window, cap) => {
-        const rows = this.window(table, window);
-        const last = rows[cap - 1];
-        return Promise.resolve(last && rows.length > cap ? cursor(table, last) : undefined);
-      },
       remainingRows: (table, window) =>
         Promise.resolve(
           this.window(table, { from: window.from, to: window.to, after: window.upTo }).length,
         ),
-      count: (table, window) => {
-        const rows = this.window(table, window);
-        const newest = rows.map(stamp).sort().at(-1) ?? null;
-        return Promise.resolve({ rows: rows.length, newest });
+      liveTypes: (table) => {
+        const tableRows = this.estimates.get(table.name);
+        return Promise.resolve(
+          tableRows === undefined
+            ? []
+            : table.columns.map((c) => ({ name: c.name, type: 0, enum: false, tableRows })),
+        );
       },
-      partEnds: (table, window, partRows) =>
-        Promise.resolve(keys(table, window).filter((_, i) => (i + 1) % partRows === 0)),
-      liveTypes: () => Promise.resolve([]),
-      copyText: (table, window, forms, range) =>
-        Readable.from(
-          this.lines(table, window, range, (row) =>
-            forms.map((f) => copyTextValue(JSON.stringify(row[f.name] ?? null))).join('\t'),
-          ),
+      copyText: (table, window, forms, limit) =>
+        this.copy(table, window, limit, (row) =>
+          forms.map((f) => copyTextValue(JSON.stringify(row[f.name] ?? null))).join('\t'),
         ),
-      jsonLines: (table, window, range) =>
-        Readable.from(this.lines(table, window, range, (row) => JSON.stringify(row))),
+      jsonLines: (table, window, limit) =>
+        this.copy(table, window, limit, (row) => JSON.stringify(row)),
     };
   }
 
-  /** Each row of the window as `line` prints it, read only as the stream is: a row moved before then is read too. */
-  private *lines(
+  /**
+   * Each row of the window as `line` prints it, at most the cap and one more, read only as the
+   * stream is: a row moved before then is read too.
+   */
+  private copy(
     table: SourceTable,
     window: ExtractWindow,
-    range: KeyRange | undefined,
+    limit: RowCap | undefined,
     line: (row: MemoryRow) => string,
-  ): Generator<Buffer> {
-    for (const row of this.window(table, window, range)) yield Buffer.from(`${line(row)}\n`);
+  ): SourceCopy {
+    this.copies.push(limit);
+    const miscount = this.miscount;
+    let sent = 0;
+    const rows = (): MemoryRow[] => {
+      const inWindow = this.window(table, window);
+      const ordered = limit !== undefined && !limit.unordered;
+      const read = ordered ? inWindow : this.heap(table).filter((r) => inWindow.includes(r));
+      return limit === undefined ? read : read.slice(0, limit.cap + 1);
+    };
+    function* lines(): Generator<Buffer> {
+      for (const row of rows()) {
+        sent++;
+        yield Buffer.from(`${line(row)}\n`);
+      }
+    }
+    const stream = Readable.from(lines());
+    return Object.defineProperty(stream, 'rowCount', { get: () => sent + miscount }) as SourceCopy;
+  }
+
+  /** The table's rows in the order they were inserted. */
+  private heap(table: SourceTable): MemoryRow[] {
+    return this.rows.get(table.name) ?? [];
   }
 
   /** The table's rows in (last_updated, key) order. */
   private ordered(table: SourceTable): MemoryRow[] {
-    return [...(this.rows.get(table.name) ?? [])].sort((a, b) =>
-      compare(cursor(table, a), cursor(table, b)),
-    );
+    return [...this.heap(table)].sort((a, b) => compare(cursor(table, a), cursor(table, b)));
   }
 
-  /** The rows of `window`, and of `range` when given, in (last_updated, key) order. */
-  private window(table: SourceTable, window: ExtractWindow, range?: KeyRange): MemoryRow[] {
+  /** The rows of `window` in (last_updated, key) order. */
+  private window(table: SourceTable, window: ExtractWindow): MemoryRow[] {
     return this.ordered(table).filter((row) => {
       const at = cursor(table, row);
       return (
         (window.from === undefined || at.lastUpdated > window.from) &&
         at.lastUpdated <= window.to &&
         (window.after === undefined || compare(at, window.after) > 0) &&
-        (window.upTo === undefined || compare(at, window.upTo) <= 0) &&
-        (range?.after === undefined || at.key > range.after) &&
-        (range?.upTo === undefined || at.key <= range.upTo)
+        (window.upTo === undefined || compare(at, window.upTo) <= 0)
       );
     });
   }
