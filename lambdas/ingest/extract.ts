@@ -63,11 +63,13 @@ export async function extractTable(
   keepExtraColumns: boolean,
   parts: ExtractParts = {},
 ): Promise<ExtractResult> {
-  const opened = performance.now();
   const cap = parts.maxRows;
-  const { copy, rows, uploads, read, remaining } = await source.inSnapshot((snapshot) =>
-    landWindow(snapshot, store, table, window, key, keepExtraColumns, parts),
-  );
+  // From BEGIN's answer to COMMIT's: the wait for a pooled connection is not the snapshot's.
+  let opened = performance.now();
+  const { copy, rows, uploads, read, remaining } = await source.inSnapshot((snapshot) => {
+    opened = performance.now();
+    return landWindow(snapshot, store, table, window, key, keepExtraColumns, parts);
+  });
   phaseEnd('ingest: source transaction open', opened);
   const transactionSeconds = (performance.now() - opened) / 1000;
   // The COPY's row count is known once the snapshot has ended (SourceCopy).
