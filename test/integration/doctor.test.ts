@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { formatDoctorText, runChecks } from '../../cli/doctor/doctor-check';
@@ -62,6 +62,15 @@ beforeAll(async () => {
   await stack.warehouse.query('GRANT CREATE ON SCHEMA public TO doctor_loader');
 }, 600_000);
 afterAll(() => stack?.stop());
+
+/** State folders of single tests, removed with the file's stack: each holds a PostgreSQL. */
+const scratch: string[] = [];
+afterAll(() => Promise.all(scratch.map((dir) => rm(dir, { recursive: true, force: true }))));
+async function scratchStateDir(): Promise<string> {
+  const dir = await temporaryStateDir('dlv-doctor-');
+  scratch.push(dir);
+  return dir;
+}
 
 describe('deliverance doctor on the local stack', () => {
   it('passes every check of a sound setup and exits 0', async () => {
@@ -163,7 +172,7 @@ describe('deliverance doctor on the local stack', () => {
 
 describe('deliverance doctor on the local stack: the state folder, watermarks, URLs and --json', () => {
   it('starts the embedded servers of a state folder for what the settings leave to it', async () => {
-    const stateDir = await temporaryStateDir('dlv-doctor-');
+    const stateDir = await scratchStateDir();
     await (await startLocalStack(stateDir)).stop();
     const unset = {
       DELIVERANCE_STATE_DIR: stateDir,
@@ -213,7 +222,7 @@ describe('deliverance doctor on the local stack: the state folder, watermarks, U
   }, 120_000);
 
   it('names a watermark ingest would refuse, where it is kept, and how to set it right', async () => {
-    const stateDir = await temporaryStateDir('dlv-doctor-');
+    const stateDir = await scratchStateDir();
     await new FileWatermarkStore(join(stateDir, 'watermarks.json')).write('staff', 'yesterday');
     const { code, stdout } = await doctor({ DELIVERANCE_STATE_DIR: stateDir });
     expect(line(stdout, 'watermarks')).toMatch(
@@ -258,7 +267,7 @@ describe('deliverance doctor on the local stack: the state folder, watermarks, U
   });
 
   it('creates no state where there is none, and says how to set it up', async () => {
-    const parent = await temporaryStateDir('dlv-doctor-');
+    const parent = await scratchStateDir();
     const stateDir = join(parent, 'never-set-up');
     const { code, stdout } = await doctor({
       DELIVERANCE_STATE_DIR: stateDir,
@@ -292,7 +301,7 @@ describe('deliverance doctor --env, through its ports, on the local stack', () =
   };
 
   it('reads each secret as the functions do and gives every deployed check its line', async () => {
-    const stateDir = await temporaryStateDir('dlv-doctor-');
+    const stateDir = await scratchStateDir();
     await mkdir(stateDir, { recursive: true });
     await writeFile(join(stateDir, 'watermarks.json'), '{}');
     const port = stack.stack.postgres!.port;

@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { startLocalStack, temporaryStateDir, type LocalStack } from '../../../local/local-stack';
 import { openPipeline, type PipelineContext } from '../../../local/pipeline-context';
 import { LOCAL_S3_CREDENTIALS } from '../../../local/s3-server';
@@ -21,9 +22,12 @@ export async function startTestStack(): Promise<TestStack> {
   return {
     ...context,
     stack,
+    // The folder goes with the stack: an embedded PostgreSQL and its objects are 75–350 MB, and
+    // a whole run of the suite left over 10 GB of them behind.
     async stop() {
       await context.close();
       await stack.stop();
+      await rm(stateDir, { recursive: true, force: true });
     },
   };
 }
