@@ -27,6 +27,10 @@ const MUTATED = [
   'lambdas/load/reconciliation.ts',
   'lambdas/load/metrics.ts',
   'lambdas/load/migrations.ts',
+  // The pure rules of the deletes schedules and the schema changes.
+  'contract/schedule-expression.ts',
+  'lambdas/ingest/column-resize.ts',
+  'lambdas/ingest/deletes/deletes-schedule.ts',
 ];
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */

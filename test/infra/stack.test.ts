@@ -355,7 +355,9 @@ describe('functions', () => {
       },
     });
   });
+});
 
+describe('functions: concurrency, retries, logs and network', () => {
   it('runs one ingest and one transform at a time, and at most two loads', () => {
     const concurrency = (stage: string) =>
       (dev.toJSON().Resources[functionOf(dev, stage)] as Resource).Properties

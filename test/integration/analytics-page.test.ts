@@ -225,7 +225,9 @@ describe('deliverance analytics --html, in Chromium', () => {
       .evaluateAll((rects) => rects.map((r) => r.getAttribute('data-category')));
     expect(drawn).toEqual(topTen);
   });
+});
 
+describe('deliverance analytics --html, in Chromium: gaps, currencies, single rows and legends', () => {
   it('leaves a month without sales as a gap: on the axis, and never bridged by a line', async () => {
     const series = await page
       .locator('figure[data-view="sales_by_month_country"][data-currency="GBP"] g.series')

@@ -226,7 +226,9 @@ describe('bad landing input', () => {
       expect(await compareWithReference(stack.source, stack.warehouse)).toEqual([]);
     },
   );
+});
 
+describe('bad processed input', () => {
   it("a processed manifest naming another batch's object: the load refuses and quarantines it, marks nothing loaded", async () => {
     const { manifest, batchId } = await ingestChanges();
     const transform = await transformBatch(stack, manifest, silentLogger);

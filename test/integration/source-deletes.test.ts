@@ -179,7 +179,9 @@ describe('source deletes, applied through transform and load', () => {
       ).rows,
     ).toHaveLength(1);
   });
+});
 
+describe('source deletes, when versions, bad lines and crashes meet them', () => {
   it('lets a version newer than its tombstone in the same batch win: the key stays alive', async () => {
     // The reconciliation reads the snapshot the extract reads, so this cannot happen; were it
     // to, both are believed: the key was gone at deletedAt and is back with the newer version,
