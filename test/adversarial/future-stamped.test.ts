@@ -1,6 +1,3 @@
-import { execFile } from 'node:child_process';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { collectStatus, localStatusSources } from '../../cli/status/pipeline-status';
 import { formatStatusText } from '../../cli/status/format-status-text';
 import { renderStatusHtml } from '../../cli/status/render-status-html';
@@ -9,6 +6,7 @@ import { silentLogger } from '../../lambdas/shared/ports/stage-logger';
 import { runCycle } from '../../local/run-cycle';
 import { seedTotesys } from '../../local/seed/seed-totesys';
 import { compareWithReference, recordSourceHistory } from '../integration/support/reference';
+import { runDeliverance } from '../support/deliverance-command';
 import {
   cliEnvironment,
   readJsonLines,
@@ -52,12 +50,9 @@ beforeAll(async () => {
      WHERE staff_id = (SELECT max(staff_id) FROM staff) RETURNING staff_id AS id`,
   );
   changedStaff = staff.rows[0]!.id;
-  const root = resolve(__dirname, '../..');
-  ({ stdout } = await promisify(execFile)(
-    process.execPath,
-    [join(root, 'bin/deliverance.cjs'), 'run'],
-    { cwd: root, env: cliEnvironment(stack) },
-  ));
+  const run = await runDeliverance(['run'], cliEnvironment(stack));
+  expect(run).toMatchObject({ code: 0 });
+  ({ stdout } = run);
 });
 afterAll(() => stack?.stop());
 

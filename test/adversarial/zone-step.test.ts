@@ -1,12 +1,10 @@
-import { execFile } from 'node:child_process';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { Pool } from 'pg';
 import { readWatermark } from '../../lambdas/ingest/window';
 import { silentLogger } from '../../lambdas/shared/ports/stage-logger';
 import { ingestBatch, runCycle } from '../../local/run-cycle';
 import { seedTotesys } from '../../local/seed/seed-totesys';
 import { compareWithReference, recordSourceHistory } from '../integration/support/reference';
+import { runDeliverance } from '../support/deliverance-command';
 import { cliEnvironment, startTestStack, type TestStack } from '../integration/support/test-stack';
 
 /**
@@ -61,14 +59,10 @@ beforeAll(async () => {
     if (rows[0]?.past) break;
     await new Promise((r) => setTimeout(r, 250));
   }
-  const root = resolve(__dirname, '../..');
-  run = await promisify(execFile)(process.execPath, [join(root, 'bin/deliverance.cjs'), 'run'], {
-    cwd: root,
-    env: { ...cliEnvironment(stack), DELIVERANCE_OVERLAP_SECONDS: '0' },
-  }).then(
-    ({ stdout }) => ({ code: 0, stdout }),
-    (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),
-  );
+  run = await runDeliverance(['run'], {
+    ...cliEnvironment(stack),
+    DELIVERANCE_OVERLAP_SECONDS: '0',
+  });
 }, 300_000);
 afterAll(async () => {
   await Promise.all(pools.map((p) => p.end()));

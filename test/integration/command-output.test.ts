@@ -1,7 +1,5 @@
-import { execFile } from 'node:child_process';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { SOURCE_TABLE_NAMES } from '../../lambdas/shared/core/catalogue';
+import { runDeliverance } from '../support/deliverance-command';
 import { cliEnvironment, startTestStack, type TestStack } from './support/test-stack';
 
 /**
@@ -9,22 +7,9 @@ import { cliEnvironment, startTestStack, type TestStack } from './support/test-s
  * an operator's script sees it: stdout and stderr are pipes, not a terminal.
  */
 
-const ROOT = resolve(__dirname, '../..');
 let stack: TestStack;
 
-async function deliverance(...args: string[]) {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(
-      process.execPath,
-      [join(ROOT, 'bin/deliverance.cjs'), ...args],
-      { cwd: ROOT, env: { ...cliEnvironment(stack), DELIVERANCE_ENV: '' } },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const deliverance = (...args: string[]) => runDeliverance(args, cliEnvironment(stack));
 
 const widest = (text: string) => Math.max(...text.split('\n').map((l) => [...l].length));
 const BATCH = '\\d{8}T\\d{9}Z-[0-9a-f]{6}';

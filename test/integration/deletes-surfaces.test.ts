@@ -1,29 +1,14 @@
-import { execFile } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { migrateLocalWarehouse } from '../../local/run-cycle';
 import { seedTotesys } from '../../local/seed/seed-totesys';
+import { runDeliverance } from '../support/deliverance-command';
 import { cliEnvironment, startTestStack, type TestStack } from './support/test-stack';
 
-const CLI = join(__dirname, '..', '..', 'bin', 'deliverance.cjs');
 let stack: TestStack;
 
 /** The command line on the test stack. */
-async function deliverance(...args: string[]) {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], {
-      env: {
-        ...cliEnvironment(stack),
-        DELIVERANCE_ENV: '',
-      },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const deliverance = (...args: string[]) => runDeliverance(args, cliEnvironment(stack));
 
 beforeAll(async () => {
   stack = await startTestStack();

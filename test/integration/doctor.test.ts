@@ -1,7 +1,5 @@
-import { execFile } from 'node:child_process';
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { formatDoctorText, runChecks } from '../../cli/doctor/doctor-check';
 import type { DeployedStack } from '../../cli/remote/deployed-stack';
 import { remoteDoctor } from '../../cli/remote/remote-doctor';
@@ -12,10 +10,8 @@ import { freePort } from '../../local/free-port';
 import { startLocalStack, temporaryStateDir } from '../../local/local-stack';
 import { seedTotesys } from '../../local/seed/seed-totesys';
 import { lockStateFolder } from '../../local/state-lock';
+import { runDeliverance } from '../support/deliverance-command';
 import { cliEnvironment, startTestStack, type TestStack } from './support/test-stack';
-
-const CLI = join(__dirname, '..', '..', 'bin', 'deliverance.cjs');
-const run = promisify(execFile);
 
 let stack: TestStack;
 /** The embedded server's URL of `database` as `user` with `password`. */
@@ -24,15 +20,9 @@ const UNREADABLE = SOURCE_TABLE_NAMES[SOURCE_TABLE_NAMES.length - 1] as string;
 
 /** `deliverance doctor` on the test stack, the environment changed by `overrides`. */
 async function doctor(overrides: NodeJS.ProcessEnv = {}, ...args: string[]) {
-  try {
-    const { stdout } = await run(process.execPath, [CLI, 'doctor', ...args], {
-      env: { ...cliEnvironment(stack), DELIVERANCE_ENV: '', ...overrides },
-    });
-    return { code: 0, stdout };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout + e.stderr };
-  }
+  const env = { ...cliEnvironment(stack), ...overrides };
+  const { code, stdout, stderr } = await runDeliverance(['doctor', ...args], env);
+  return { code, stdout: code === 0 ? stdout : stdout + stderr };
 }
 
 /** The line of check `name`. */

@@ -1,32 +1,18 @@
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { collectStatus, localStatusSources } from '../../cli/status/pipeline-status';
 import { silentLogger } from '../../lambdas/shared/ports/stage-logger';
 import { runCycle } from '../../local/run-cycle';
 import { applyDemoChanges } from '../../local/seed/demo-changes';
 import { seedTotesys } from '../../local/seed/seed-totesys';
 import { compareWithReference, recordSourceHistory } from './support/reference';
+import { runDeliverance } from '../support/deliverance-command';
 import { cliEnvironment, startTestStack, type TestStack } from './support/test-stack';
 
-const CLI = join(__dirname, '..', '..', 'bin', 'deliverance.cjs');
-const run = promisify(execFile);
 const options = { logger: silentLogger, overlapSeconds: 300 };
 
 let stack: TestStack;
 
 /** The command line on the test stack's state folder, as `npx deliverance` runs it. */
-async function deliverance(...args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], {
-      env: { ...cliEnvironment(stack), DELIVERANCE_ENV: '' },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const deliverance = (...args: string[]) => runDeliverance(args, cliEnvironment(stack));
 
 async function changeSource(paidPayments = 2): Promise<void> {
   const client = await stack.source.connect();

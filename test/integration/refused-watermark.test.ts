@@ -1,12 +1,10 @@
-import { execFile } from 'node:child_process';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { collectStatus, localStatusSources } from '../../cli/status/pipeline-status';
 import { WatermarkError } from '../../lambdas/ingest/window';
 import { silentLogger } from '../../lambdas/shared/ports/stage-logger';
 import { runCycle } from '../../local/run-cycle';
 import { seedTotesys } from '../../local/seed/seed-totesys';
 import { compareWithReference, recordSourceHistory } from './support/reference';
+import { runDeliverance } from '../support/deliverance-command';
 import { cliEnvironment, startTestStack, type TestStack } from './support/test-stack';
 
 /**
@@ -33,19 +31,7 @@ async function changeStaff(): Promise<void> {
   );
 }
 
-async function deliveranceRun(): Promise<{ code: number; stderr: string }> {
-  const root = resolve(__dirname, '../..');
-  try {
-    await promisify(execFile)(process.execPath, [join(root, 'bin/deliverance.cjs'), 'run'], {
-      cwd: root,
-      env: cliEnvironment(stack),
-    });
-    return { code: 0, stderr: '' };
-  } catch (error) {
-    const failed = error as { code: number; stderr: string };
-    return { code: failed.code, stderr: failed.stderr };
-  }
-}
+const deliveranceRun = () => runDeliverance(['run'], cliEnvironment(stack));
 
 describe("a watermark later than the source's clock", () => {
   it('fails `deliverance run` with one line naming the table, both times and the fix', async () => {

@@ -1,6 +1,3 @@
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { SchemaContract } from '../../contract/settings';
 import { metricsOf } from '../../lambdas/ingest/metrics';
 import { SOURCE_TABLE_NAMES, type SourceTableName } from '../../lambdas/shared/core/catalogue';
@@ -8,14 +5,13 @@ import { silentLogger, type StageLogger } from '../../lambdas/shared/ports/stage
 import { runCycle, type CycleResult } from '../../local/run-cycle';
 import { seedTotesys } from '../../local/seed/seed-totesys';
 import { compareWithReference, recordSourceHistory } from './support/reference';
+import { runDeliverance } from '../support/deliverance-command';
 import {
   cliEnvironment,
   readJsonLines,
   startTestStack,
   type TestStack,
 } from './support/test-stack';
-
-const CLI = join(__dirname, '..', '..', 'bin', 'deliverance.cjs');
 
 let stack: TestStack;
 
@@ -65,15 +61,8 @@ async function recorded(table: string) {
 
 /** `deliverance <args>` on the test stack: its exit code and what it printed. */
 async function cli(...args: string[]): Promise<{ code: number; stdout: string }> {
-  try {
-    const { stdout } = await promisify(execFile)(process.execPath, [CLI, ...args], {
-      env: { ...cliEnvironment(stack), DELIVERANCE_ENV: '' },
-    });
-    return { code: 0, stdout };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout + e.stderr };
-  }
+  const { code, stdout, stderr } = await runDeliverance(args, cliEnvironment(stack));
+  return { code, stdout: code === 0 ? stdout : stdout + stderr };
 }
 
 describe('a source schema change, per table', () => {

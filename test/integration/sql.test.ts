@@ -1,30 +1,16 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { silentLogger } from '../../lambdas/shared/ports/stage-logger';
 import { startLocalStack, temporaryStateDir } from '../../local/local-stack';
 import { runCycle } from '../../local/run-cycle';
 import { seedTotesys } from '../../local/seed/seed-totesys';
 import { lockStateFolder } from '../../local/state-lock';
+import { runDeliverance } from '../support/deliverance-command';
 import { cliEnvironment, startTestStack, type TestStack } from './support/test-stack';
 
 const ROOT = resolve(__dirname, '../..');
-
-async function deliverance(args: string[], env: NodeJS.ProcessEnv) {
-  return promisify(execFile)(process.execPath, [join(ROOT, 'bin/deliverance.cjs'), ...args], {
-    cwd: ROOT,
-    env,
-  }).then(
-    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (error: { code: number; stdout: string; stderr: string }) => ({
-      code: error.code,
-      stdout: error.stdout,
-      stderr: error.stderr,
-    }),
-  );
-}
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -37,7 +23,7 @@ afterAll(() => stack?.stop());
 describe('deliverance sql', () => {
   it('runs a query on the warehouse by default, on the source with --source, writes included', async () => {
     const env = cliEnvironment(stack);
-    const changed = await deliverance(
+    const changed = await runDeliverance(
       [
         'sql',
         '--source',
@@ -49,13 +35,13 @@ describe('deliverance sql', () => {
     expect(changed.stdout).toBe(
       'UPDATE 1\n\ndepartment_id  location\n─────────────  ────────\n            1  Leeds\n(1 row)\n',
     );
-    const counted = await deliverance(['sql', 'SELECT count(*)::int AS n FROM dim_staff'], env);
+    const counted = await runDeliverance(['sql', 'SELECT count(*)::int AS n FROM dim_staff'], env);
     const staff = await stack.source.query<{ n: number }>('SELECT count(*)::int AS n FROM staff');
     expect(counted.stdout.split('\n')[2]?.trim()).toBe(String(staff.rows[0]?.n));
   });
 
   it('answers --json with each statement, its columns and its rows', async () => {
-    const json = await deliverance(
+    const json = await runDeliverance(
       ['sql', '--json', "SELECT 1 AS one, 'a' AS letter, TIMESTAMP '2026-01-02 03:04:05' AS at"],
       cliEnvironment(stack),
     );
@@ -74,7 +60,7 @@ describe('deliverance sql', () => {
   });
 
   it('a refused query is one line naming the database, exit 1', async () => {
-    const bad = await deliverance(['sql', 'SELECT nope FROM dim_staff'], cliEnvironment(stack));
+    const bad = await runDeliverance(['sql', 'SELECT nope FROM dim_staff'], cliEnvironment(stack));
     expect(bad).toMatchObject({
       code: 1,
       stdout: '',
@@ -84,7 +70,7 @@ describe('deliverance sql', () => {
   });
 
   it('--url prints a configured URL without its password', async () => {
-    const url = await deliverance(['sql', '--url', '--source'], cliEnvironment(stack));
+    const url = await runDeliverance(['sql', '--url', '--source'], cliEnvironment(stack));
     expect(url.code).toBe(0);
     expect(url.stdout).toMatch(/^postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/totesys\n$/);
     expect(url.stderr).toBe('(the password is in DELIVERANCE_SOURCE_URL)\n');
@@ -104,13 +90,13 @@ describe('deliverance sql', () => {
         DELIVERANCE_S3_ENDPOINT: '',
       };
       const shared = `state folder ${stack.stack.stateDir} (the servers of deliverance run, pid ${process.pid})\n`;
-      const sql = await deliverance(
+      const sql = await runDeliverance(
         ['sql', '--json', 'SELECT count(*)::int AS n FROM dim_date'],
         env,
       );
       expect(sql).toMatchObject({ code: 0, stderr: shared });
       expect(JSON.parse(sql.stdout)).toMatchObject({ stateDir: stack.stack.stateDir });
-      const status = await deliverance(['status', '--json'], env);
+      const status = await runDeliverance(['status', '--json'], env);
       expect(status).toMatchObject({ code: 0, stderr: shared });
       expect(JSON.parse(status.stdout)).toMatchObject({
         stateDir: stack.stack.stateDir,

@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import type { Pool } from 'pg';
 import { ingestBatch, loadBatch, runCycle, transformBatch } from '../../local/run-cycle';
 import { seedTotesys } from '../../local/seed/seed-totesys';
@@ -16,6 +14,7 @@ import {
 } from '../../cli/status/pipeline-status';
 import { renderStatusHtml } from '../../cli/status/render-status-html';
 import { launchBrowser } from '../support/browser';
+import { runDeliverance } from '../support/deliverance-command';
 import { cliEnvironment, startTestStack, type TestStack } from './support/test-stack';
 
 /** A warehouse that cannot be reached: every connection attempt is refused. */
@@ -142,6 +141,7 @@ describe('deliverance status against a real local run', () => {
       }
     } finally {
       await browser.close();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 
@@ -159,17 +159,9 @@ describe('deliverance status against a real local run', () => {
   });
 
   it('answers --json from the command line, keyed by table name, and exits 3 for its failure', async () => {
-    const root = resolve(__dirname, '../..');
-    const failed = await promisify(execFile)(
-      process.execPath,
-      [join(root, 'bin/deliverance.cjs'), 'status', '--json', '--limit', '3'],
-      {
-        cwd: root,
-        env: cliEnvironment(stack),
-      },
-    ).then(
-      () => ({ code: 0, stdout: '' }),
-      (error: { code: number; stdout: string }) => error,
+    const failed = await runDeliverance(
+      ['status', '--json', '--limit', '3'],
+      cliEnvironment(stack),
     );
     expect(failed.code).toBe(3);
     const json = JSON.parse(failed.stdout) as PipelineStatus & { attention: string[] };

@@ -54,5 +54,7 @@ export function cliEnvironment(stack: TestStack): NodeJS.ProcessEnv {
     DELIVERANCE_S3_ENDPOINT: stack.stack.s3!.endpoint.url,
     AWS_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
+    // A deployed stack named in the developer's shell must not turn a command away from this one.
+    DELIVERANCE_ENV: '',
   };
 }

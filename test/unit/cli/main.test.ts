@@ -1,25 +1,12 @@
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { temporaryStateDir } from '../../../local/local-stack';
 import { lockStateFolder } from '../../../local/state-lock';
+import { runDeliverance } from '../../support/deliverance-command';
 
-const CLI = join(__dirname, '..', '..', '..', 'bin', 'deliverance.cjs');
-const run = promisify(execFile);
-
-async function deliverance(args: string[], env: NodeJS.ProcessEnv = {}) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], {
-      env: { ...process.env, DELIVERANCE_ENV: '', ...env },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const deliverance = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+  runDeliverance(args, { ...process.env, DELIVERANCE_ENV: '', ...env });
 
 /** A refusal: exit 2, nothing on stdout, one line on stderr. */
 function refusal(result: { code: number; stdout: string; stderr: string }) {
