@@ -65,7 +65,9 @@ export function deletesCheck(sources: DeletesCheckSources): DoctorCheck {
       );
       const ages = reconciled.flatMap((table) => {
         const at = state[table]?.reconciledAt;
-        return at === undefined ? [] : [{ table, seconds: (now - Date.parse(at)) / 1000 }];
+        return at === undefined
+          ? []
+          : [{ table, seconds: (now - Date.parse(at)) / 1000, capped: state[table]?.resume }];
       });
       const overdue = ages.flatMap((a) => {
         const expression = sources.schedule(a.table);
@@ -81,7 +83,7 @@ export function deletesCheck(sources: DeletesCheckSources): DoctorCheck {
         ),
         ...overdue.map(
           (a) =>
-            `${a.table}: last reconciled ${formatSeconds(a.seconds)} ago, due on ${a.expression}`,
+            `${a.table}: last reconciled ${formatSeconds(a.seconds)} ago, due on ${a.expression}${a.capped ? ', and its last run stopped at maxDeletesPerRun' : ''}`,
         ),
       ];
       if (problems.length > 0) {
@@ -96,6 +98,11 @@ export function deletesCheck(sources: DeletesCheckSources): DoctorCheck {
             ...(overdue.length > 0
               ? [
                   'a reconciliation runs inside an ingest run that reads the table: is ingest running and reaching the warehouse? deliverance deletes --table T runs one now',
+                ]
+              : []),
+            ...(overdue.some((a) => a.capped)
+              ? [
+                  'a table that stops at maxDeletesPerRun run after run deletes faster than it is reconciled: raise deliverance:maxDeletesPerRun',
                 ]
               : []),
           ].join('; ') + ' (docs/operations.md, "Deletes")',

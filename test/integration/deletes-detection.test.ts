@@ -1,6 +1,3 @@
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { collectStatus, localStatusSources } from '../../cli/status/pipeline-status';
 import { statusAttention } from '../../cli/status/status-attention';
 import type { IngestRun } from '../../lambdas/ingest/ingest-stage';
@@ -25,6 +22,7 @@ import {
   type CycleOptions,
 } from '../../local/run-cycle';
 import { faultyPool, faultyStore, nth } from './support/faults';
+import { runDeliverance } from '../support/deliverance-command';
 import {
   cliEnvironment,
   readJsonLines,
@@ -32,21 +30,10 @@ import {
   type TestStack,
 } from './support/test-stack';
 
-const CLI = join(__dirname, '..', '..', 'bin', 'deliverance.cjs');
 let stack: TestStack;
 
 /** The command line on the test stack's state folder, as `npx deliverance` runs it. */
-async function deliverance(...args: string[]) {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], {
-      env: { ...cliEnvironment(stack), DELIVERANCE_ENV: '' },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const deliverance = (...args: string[]) => runDeliverance(args, cliEnvironment(stack));
 
 beforeAll(async () => {
   stack = await startTestStack();
@@ -159,6 +146,35 @@ describe('deletes reconciliation', () => {
     expect(Date.parse(after.payment?.reconciledAt ?? '')).toBeGreaterThan(Date.parse(longAgo));
     const rest = await tombstones(await reconcile());
     expect(Object.keys(rest).sort()).toEqual(['sales_order', 'transaction']);
+  });
+
+  it('goes on past its cap in the next run unasked, keeping when it last finished for doctor', async () => {
+    const higher = await deleteSalesOrder();
+    const lower = await deleteSalesOrder();
+    const finished = (await stack.deletesState.deletesState()).sales_order?.reconciledAt;
+    expect(finished).toBeDefined();
+    const capped = await runCycle(stack, {
+      logger: silentLogger,
+      overlapSeconds: 300,
+      deletes: { tables: ['sales_order'] },
+      deletesTunings: { maxDeletesPerRun: 1 },
+    });
+    expect(capped.ingest.deletes?.tables).toEqual([
+      expect.objectContaining({ table: 'sales_order', landed: 1, capped: true }),
+    ]);
+    expect(await tombstones(capped.ingest)).toEqual({ sales_order: lower.sales_order });
+    expect((await stack.deletesState.deletesState()).sales_order).toMatchObject({
+      reconciledAt: finished,
+      resume: true,
+    });
+
+    // Not asked, and its daily schedule has not come round: it goes on because it stopped.
+    const resumed = await runCycle(stack, { logger: silentLogger, overlapSeconds: 300 });
+    expect(await tombstones(resumed.ingest)).toEqual({ sales_order: higher.sales_order });
+    const after = (await stack.deletesState.deletesState()).sales_order;
+    expect(after?.resume).toBeUndefined();
+    expect(Date.parse(after?.reconciledAt ?? '')).toBeGreaterThan(Date.parse(finished!));
+    await reconcile();
   });
 
   it('lands the deletes of a table whose own guard allows a share the default holds', async () => {

@@ -35,6 +35,7 @@ export function isDueForDeletes(
   now: Date,
 ): boolean {
   if (request && (request.tables === undefined || request.tables.includes(table))) return true;
+  if (state?.resume === true) return true;
   const since = state?.reconciledAt === undefined ? Number.NaN : Date.parse(state.reconciledAt);
   if (Number.isNaN(since)) return true;
   return cameRound(scheduleOf(table, schedule), new Date(since), now);

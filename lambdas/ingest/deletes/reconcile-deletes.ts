@@ -205,12 +205,13 @@ async function reconcileTable(
   }
   const tombstones = missing.keys.map((key) => ({ key, deletedAt: seenAt }));
   // A capped run stays due: the next run lands the next keys once these are loaded.
-  const reconciledAt = missing.capped ? undefined : at;
+  const reconciledAt = missing.capped ? previous.reconciledAt : at;
   return {
     report: { ...base, landed: tombstones.length, capped: missing.capped },
     tombstones,
     next: (batchId) => ({
       ...(reconciledAt === undefined ? {} : { reconciledAt }),
+      ...(missing.capped ? { resume: true as const } : {}),
       ...(tombstones.length > 0 ? { pendingBatch: batchId } : {}),
       ...(missing.capped && confirmed ? { confirmed: true } : {}),
     }),

@@ -6,6 +6,12 @@ export interface TableDeletesState {
   /** When a reconciliation last compared the whole table (not one stopped at the cap). */
   readonly reconciledAt?: string;
   /**
+   * The last reconciliation stopped at the cap: the next run goes on, whatever the schedule.
+   * `reconciledAt` stays the last one that finished, so a table that never gets past its cap
+   * shows as overdue.
+   */
+  readonly resume?: true;
+  /**
    * The batch that landed the table's last tombstones: until the warehouse has loaded it, the
    * warehouse still holds those keys alive and a reconciliation would land them again, so the
    * table waits.

@@ -97,6 +97,18 @@ describe('the deletes check of doctor', () => {
     });
   });
 
+  it('says when an overdue table stopped at its cap, and which setting to raise', async () => {
+    const stuck = await check(
+      { ...reconciledAgo(DAY), staff: { reconciledAt: ago(3 * DAY), resume: true } },
+      { schedule: DAILY },
+    );
+    expect(stuck.status).toBe('fail');
+    expect(stuck.detail).toBe(
+      'staff: last reconciled 3 d 0 h ago, due on rate(1 day), and its last run stopped at maxDeletesPerRun',
+    );
+    expect(stuck.fix).toMatch(/raise deliverance:maxDeletesPerRun/);
+  });
+
   it('leaves paused tables, and the tables after them, out of what is overdue', async () => {
     // payment comes after transaction in foreign-key order: pausing transaction holds it too.
     const state = { ...reconciledAgo(60), payment: { reconciledAt: ago(5 * DAY) } };

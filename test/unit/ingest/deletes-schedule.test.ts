@@ -23,6 +23,11 @@ describe("a table's deletes reconciliation", () => {
   it('is due at once when none finished: a first, one stopped at the cap, a time that is not one', () => {
     expect(isDueForDeletes('staff', undefined, schedule, undefined, now)).toBe(true);
     expect(isDueForDeletes('staff', { pendingBatch: 'b' }, schedule, undefined, now)).toBe(true);
+    const stopped = { reconciledAt: '2026-12-05T02:04:00.000Z', resume: true as const };
+    expect(isDueForDeletes('staff', stopped, schedule, undefined, now)).toBe(true);
+    expect(
+      isDueForDeletes('staff', { ...stopped, resume: undefined }, schedule, undefined, now),
+    ).toBe(false);
     expect(isDueForDeletes('staff', reconciledAt('yesterday'), schedule, undefined, now)).toBe(
       true,
     );
