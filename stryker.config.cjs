@@ -3,6 +3,8 @@
  * core and the SQL builders and runs the unit tests against each mutant. One module at a time:
  * `npm run test:mutation -- --mutate 'lambdas/ingest/window.ts'`. See docs/testing.md.
  */
+const fs = require('node:fs');
+const path = require('node:path');
 
 /** What is mutated: the folders and files that hold logic with no I/O. Retarget here. */
 const MUTATED = [
@@ -33,6 +35,24 @@ const MUTATED = [
   'lambdas/ingest/deletes/deletes-schedule.ts',
 ];
 
+/** The modules of this run: `--mutate` on the command line, else the list above. */
+function mutatedThisRun(argv) {
+  const at = argv.findIndex((a) => a === '--mutate' || a === '-m');
+  return at === -1 ? MUTATED : argv[at + 1].split(',');
+}
+
+/**
+ * The TypeScript checker's project: the mutated modules and what they import, not every file
+ * that imports them. With the whole project, each check of a core mutant re-checked most of it,
+ * and the one checker process paced the run (15 mutants a minute over the core, against 40 with
+ * this). A mutant that breaks only an importer's types is then run, and the tests decide.
+ */
+const CHECKED_PROJECT = '.stryker-tsconfig.json';
+fs.writeFileSync(
+  path.join(__dirname, CHECKED_PROJECT),
+  `${JSON.stringify({ extends: './tsconfig.json', include: mutatedThisRun(process.argv) })}\n`,
+);
+
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 module.exports = {
   mutate: MUTATED,
@@ -62,7 +82,7 @@ module.exports = {
     enableFindRelatedTests: true,
   },
   checkers: ['typescript'],
-  tsconfigFile: 'tsconfig.mutation.json',
+  tsconfigFile: CHECKED_PROJECT,
   coverageAnalysis: 'perTest',
   // Static mutants change a module-level table (the ISO 4217 names, the day and month names):
   // each would rerun every unit test, 86 % of the time for data the unit tests check entry by
