@@ -185,3 +185,17 @@ describe('every character of a date, time or timestamp', () => {
     expect(() => formatTime(-1)).toThrow('time of day out of range: -1 µs');
   });
 });
+
+describe('the length and month checks before the digits are read', () => {
+  it('refuses a date with a character more, and the 31st of September', () => {
+    expect(parseDate('2026-12-05')).toBe(20_792);
+    expect(parseDate('2026-12-051')).toBeUndefined();
+    expect(parseDate('2024-09-30')).toBeDefined();
+    expect(parseDate('2024-09-31')).toBeUndefined();
+  });
+
+  it('widens only a millisecond form that ends in Z', () => {
+    expect(canonicalTimestamp('2026-12-05T12:00:00.123Z')).toBe('2026-12-05T12:00:00.123000Z');
+    expect(canonicalTimestamp('2026-12-05T12:00:00.123X')).toBeUndefined();
+  });
+});

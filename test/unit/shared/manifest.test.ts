@@ -106,11 +106,18 @@ describe('batch ids and keys', () => {
     expect(batchIdOfDeletesKey(`payment/${batchId}.deletes.jsonl`)).toBe(batchId);
     expect(batchIdOfDeletesKey(`payment/${batchId}.jsonl`)).toBeUndefined();
     expect(batchIdOfLandingKey(`payment/${batchId}.deletes.jsonl`)).toBeUndefined();
+    // The whole key, from the table's folder to the end.
+    expect(batchIdOfDeletesKey(`x/payment/${batchId}.deletes.jsonl`)).toBeUndefined();
+    expect(batchIdOfDeletesKey(`payment/${batchId}.deletes.jsonl.bak`)).toBeUndefined();
   });
 
   it('reads a batch id from a manifest key only with both its prefix and its suffix', () => {
     expect(batchIdFromManifestKey(`manifests/${batchId}.txt`)).toBeUndefined();
     expect(batchIdFromManifestKey(`runs/${batchId}.json`)).toBeUndefined();
+    // Prefix and suffix as long as the real ones, so only their text tells them apart.
+    expect(batchIdFromManifestKey(`manifestsX${batchId}.json`)).toBeUndefined();
+    expect(batchIdFromManifestKey(`manifests/${batchId}xjson`)).toBeUndefined();
+    expect(batchIdFromManifestKey(`manifests/${batchId}.json`)).toBe(batchId);
   });
 });
 

@@ -110,6 +110,22 @@ describe('reconciling landing with transform', () => {
     );
   });
 
+  it('names every quarantined object, in the plural when there are several', () => {
+    const objects = [`s3://${LANDING}/a.jsonl`, `s3://${LANDING}/b.jsonl`];
+    const mismatch = {
+      table: 'sales_order' as const,
+      check: 'landing-vs-transform' as const,
+      expected: 2,
+      actual: 0,
+      quarantinedObjects: objects,
+    };
+    expect(describeMismatches(BATCH, [mismatch])).toBe(
+      `Batch ${BATCH} does not reconcile (sales_order: landing holds 2 rows, transform read 0): ` +
+        `${objects.join(', ')} are quarantined: fix them (see quarantine/<key>.reason.json), ` +
+        `then run deliverance replay --batch ${BATCH} --force`,
+    );
+  });
+
   it('agrees when the rows read and the rows set aside add up to the rows landed', () => {
     const verdict = reconcileLandingWithTransform(
       landing({ sales_order: 120, payment: 10 }),

@@ -75,4 +75,37 @@ describe('the pending schema changes kept between runs', () => {
     // And nothing that would fit is left out: one more of those left would not.
     expect(bytes([...kept, leftOut[0]!])).toBeGreaterThan(STANDARD_PARAMETER_BYTES);
   });
+
+  /** Two changes, the first the oldest, padded by the column name so the list is `total` bytes. */
+  function listOf(total: number): PendingSchemaChange[] {
+    const pair = [added(1, 1), added(2, 2)];
+    const padded = { ...pair[0]!, column: pair[0]!.column + 'x'.repeat(total - bytes(pair)) };
+    return [padded, pair[1]!];
+  }
+
+  it('keeps a list of exactly 4 KB whole, counting the brackets and the comma between', () => {
+    const exact = listOf(STANDARD_PARAMETER_BYTES);
+    expect(bytes(exact)).toBe(STANDARD_PARAMETER_BYTES);
+    expect(fitSchemaChanges(exact)).toEqual({ kept: exact, left: 0 });
+    // With a newer third change that cannot fit too, the two that fill 4 KB exactly are kept.
+    const third = added(3, 3);
+    expect(fitSchemaChanges([...exact, third])).toEqual({ kept: exact, left: 1 });
+  });
+
+  it('leaves out the newer of two changes a byte over 4 KB together', () => {
+    const over = listOf(STANDARD_PARAMETER_BYTES + 1);
+    expect(fitSchemaChanges(over)).toEqual({ kept: [over[0]], left: 1 });
+  });
+});
+
+describe('a state too large', () => {
+  it('is a StateTooLargeError by name', () => {
+    try {
+      refuseOversizedState(where, 'x'.repeat(4097), 'delete it');
+    } catch (error) {
+      expect((error as Error).name).toBe('StateTooLargeError');
+      return;
+    }
+    throw new TypeError('expected a refusal');
+  });
 });
