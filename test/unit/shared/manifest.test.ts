@@ -333,6 +333,49 @@ describe('processed manifest', () => {
     expect(parse([{ ...first, rows: '2' }])).toThrow(/deletes\[0\]\.rows is not a row/);
   });
 
+  it('names the field of a tombstone entry that is not a string, and a key for no warehouse row', () => {
+    const first = {
+      source: 'sales_order',
+      table: 'fact_sales_order',
+      key: processedDeletesKey('fact_sales_order', batchId),
+      rows: 2,
+      setAside: 0,
+    };
+    const parse = (entry: Record<string, unknown>) => () =>
+      parseProcessedManifest(JSON.stringify({ ...processed, deletes: [entry] }), processedAt);
+    for (const field of ['source', 'table', 'key', 'quarantineKey']) {
+      expect(parse({ ...first, [field]: 7 })).toThrow(`: deletes[0].${field} is not a string.`);
+    }
+    expect(parse({ ...first, table: undefined })).toThrow(
+      "deletes[0].table absent is not where sales_order's keys live (fact_sales_order)",
+    );
+    expect(parse({ source: 'department', key: 'x', rows: 0, setAside: 0 })).toThrow(
+      'deletes[0].key "x" is not expected: the table has no warehouse row',
+    );
+  });
+
+  it('carries the rows set aside per table, naming the field of one that is not', () => {
+    const quarantinedRows = [
+      { table: 'sales_order', rows: 2, quarantineKey: 'quarantine/x.jsonl', first: [] },
+    ];
+    const parse = (value: unknown) => () =>
+      parseProcessedManifest(JSON.stringify({ ...processed, quarantinedRows: value }), processedAt);
+    expect(parse(quarantinedRows)().quarantinedRows).toEqual(quarantinedRows);
+    expect(parse({})).toThrow(': quarantinedRows is not a list.');
+    expect(parse([{ ...quarantinedRows[0], rows: 'x' }])).toThrow(
+      ': quarantinedRows[0].rows is not a row',
+    );
+    expect(parse([{ ...quarantinedRows[0], quarantineKey: 7 }])).toThrow(
+      ': quarantinedRows[0].quarantineKey is not a string.',
+    );
+  });
+
+  it('refuses null, not only a list or a number, as the manifest', () => {
+    expect(() => parseProcessedManifest('null', processedAt)).toThrow(
+      ': the manifest is not an object.',
+    );
+  });
+
   it('carries the tombstones landing held per table, when it held any', () => {
     const landed = {
       startedAt: '2026-11-23T04:34:51.123Z',
