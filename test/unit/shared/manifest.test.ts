@@ -370,6 +370,20 @@ describe('processed manifest', () => {
     );
   });
 
+  it('names the landed schema changes, and a landed deletes key, where they are not one', () => {
+    const landed = { startedAt: '2026-11-23T04:34:51.123Z', tables: [], schemaChanges: {} };
+    expect(() =>
+      parseProcessedManifest(JSON.stringify({ ...processed, landed }), processedAt),
+    ).toThrow(': landed.schemaChanges is not a list.');
+    const withDeletes = {
+      ...landing,
+      tables: [{ ...landing.tables[0], deletes: { key: 7, rows: 1 } }],
+    };
+    expect(() => parseLandingManifest(JSON.stringify(withDeletes), at)).toThrow(
+      ': tables[0].deletes.key is not a string.',
+    );
+  });
+
   it('refuses null, not only a list or a number, as the manifest', () => {
     expect(() => parseProcessedManifest('null', processedAt)).toThrow(
       ': the manifest is not an object.',

@@ -1,4 +1,5 @@
 import {
+  ReconciliationError,
   describeMismatches,
   findBatchGaps,
   reconcileLandingWithTransform,
@@ -108,6 +109,12 @@ describe('reconciling landing with transform', () => {
         `s3://${LANDING}/sales_order/${BATCH}.jsonl is quarantined: fix it (see quarantine/<key>.reason.json), ` +
         `then run deliverance replay --batch ${BATCH} --force`,
     );
+  });
+
+  it('is a fatal ReconciliationError by name, as logs and the run log show it', () => {
+    const error = new ReconciliationError('Batch b does not reconcile');
+    expect(error.name).toBe('ReconciliationError');
+    expect(error.kind).toBe('fatal');
   });
 
   it('names every quarantined object, in the plural when there are several', () => {
