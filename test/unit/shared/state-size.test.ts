@@ -96,6 +96,14 @@ describe('the pending schema changes kept between runs', () => {
     const over = listOf(STANDARD_PARAMETER_BYTES + 1);
     expect(fitSchemaChanges(over)).toEqual({ kept: [over[0]], left: 1 });
   });
+
+  it('counts a comma before each change but the first, however many there are', () => {
+    const three = [...listOf(STANDARD_PARAMETER_BYTES - 200), added(3, 3)];
+    const pad = STANDARD_PARAMETER_BYTES + 1 - bytes(three);
+    const over = [{ ...three[0]!, column: three[0]!.column + 'y'.repeat(pad) }, ...three.slice(1)];
+    expect(bytes(over)).toBe(STANDARD_PARAMETER_BYTES + 1);
+    expect(fitSchemaChanges(over)).toEqual({ kept: over.slice(0, 2), left: 1 });
+  });
 });
 
 describe('a state too large', () => {
