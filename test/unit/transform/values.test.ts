@@ -14,6 +14,7 @@ import {
   toDecimal2,
   TransformError,
 } from '../../../lambdas/transform/tables';
+import { unholdableText } from '../../../lambdas/transform/tables/values';
 import { UnholdableValueError } from '../../../lambdas/transform/tables/errors';
 import { transformErrorFrom } from './helpers';
 
@@ -184,6 +185,11 @@ describe('readers', () => {
       `must be a date 'YYYY-MM-DD' but has string "2024-02-30"`,
     ],
     [
+      'a date, given a number,',
+      () => readDate(20240229, 'payment_date', 'payment', 3),
+      `must be a date 'YYYY-MM-DD' but has number 20240229`,
+    ],
+    [
       'a timestamp',
       () => readTimestamp(null, 'last_updated', 'staff', 3),
       `must be a UTC timestamp 'YYYY-MM-DDTHH:MM:SS.ffffffZ' but is null`,
@@ -260,6 +266,16 @@ describe('values the warehouse cannot hold: the row is set aside, never the batc
       'must be a number within DECIMAL(10,2) but has string "NaN"',
     ],
     [
+      'Infinity',
+      () => readDecimal('Infinity', 'payment_amount', 'payment', 4),
+      'must be a number within DECIMAL(10,2) but has string "Infinity"',
+    ],
+    [
+      '-Infinity',
+      () => readDecimal('-Infinity', 'payment_amount', 'payment', 4),
+      'must be a number within DECIMAL(10,2) but has string "-Infinity"',
+    ],
+    [
       'NUL',
       () => readText('a\u0000b', 'item_code', 'purchase_order', 4),
       'must be text without NUL but has string "a\\u0000b"',
@@ -298,6 +314,8 @@ describe('values the warehouse cannot hold: the row is set aside, never the batc
 
   it('holds the largest DECIMAL(10,2), a surrogate pair and a plain timestamp', () => {
     expect(readDecimal('99999999.99', 'payment_amount', 'payment', 4)).toBe('99999999.99');
+    // The sign is no digit: the most negative DECIMAL(10,2) has as many as the largest.
+    expect(readDecimal('-99999999.99', 'payment_amount', 'payment', 4)).toBe('-99999999.99');
     expect(readText('tote 👜', 'design_name', 'design', 4)).toBe('tote 👜');
     expect(readTimestamp('0001-01-01T00:00:00.000000Z', 'created_at', 'sales_order', 4)).toBe(
       '0001-01-01T00:00:00.000000Z',
@@ -308,5 +326,32 @@ describe('values the warehouse cannot hold: the row is set aside, never the batc
     const error = unholdable(() => readTimestamp('yesterday', 'created_at', 'sales_order', 4));
     expect(error).toBeInstanceOf(TransformError);
     expect(error).not.toBeInstanceOf(UnholdableValueError);
+  });
+});
+
+describe('unholdableText', () => {
+  // A surrogate is a UTF-16 code unit from D800 to DFFF: a high one (to DBFF) must be followed by
+  // a low one (DC00 on); the cases sit on each bound.
+  it.each([
+    ['plain text before a pair', 'ab\ud800\udc00'],
+    ['the first pair, U+10000', '\ud800\udc00'],
+    ['the last pair, U+10FFFF', '\udbff\udfff'],
+    ['text round the edges of the range', '\ud7ff\ue000'],
+  ])('holds %s', (_name, text) => {
+    expect(unholdableText(text)).toBeUndefined();
+  });
+
+  it.each([
+    ['the last low surrogate alone', '\udfff'],
+    ['a low surrogate after a low one', '\udc00\udc00'],
+    ['a high surrogate before plain text', '\ud800x'],
+    ['a high surrogate before a character past the range', '\ud800\ue000'],
+    ['a high surrogate before a high one', '\udbff\udbff'],
+  ])('refuses %s', (_name, text) => {
+    expect(unholdableText(text)).toBe('text without an unpaired UTF-16 surrogate');
+  });
+
+  it('says NUL first, whatever else the text holds', () => {
+    expect(unholdableText('\ud800\u0000')).toBe('text without NUL');
   });
 });
