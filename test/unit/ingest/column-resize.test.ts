@@ -59,6 +59,15 @@ describe('whether the warehouse holds a resized column', () => {
     else expect(said).toContain(expected);
   });
 
+  it('names the warehouse column that holds it, or the type alone where none has its name', () => {
+    expect(harm('sales_order', 'unit_price', 'numeric(10,2)', 'numeric(12,4)')).toBe(
+      `the warehouse keeps it as fact_sales_order.unit_price numeric(10,2), ${SCALE}`,
+    );
+    expect(harm('sales_order', 'discount', 'numeric(10,2)', 'numeric(12,4)')).toBe(
+      `the warehouse keeps it as numeric(10,2), ${SCALE}`,
+    );
+  });
+
   it('a column without a type on either side (added, dropped) is not a resize', () => {
     expect(resizeHarm({ table: 'payment', column: 'note', before: null, after: 'bigint' })).toBe(
       undefined,

@@ -76,4 +76,20 @@ describe('ingest metrics', () => {
       metricsOf({ kind: 'ran', run: run({ backlog: 'stalled' }) }).map((m) => m.name),
     ).not.toContain('BacklogBatchStarted');
   });
+
+  it("counts every table's tombstones landed and the keys the deletes guard holds, when deletes ran", () => {
+    const deleted = (table: 'staff' | 'payment', landed: number) => ({
+      table,
+      compared: { source: 10, warehouse: 10 + landed },
+      read: { source: 0, warehouse: 0 },
+      landed,
+      capped: false,
+    });
+    const metrics = metricsOf({
+      kind: 'ran',
+      run: run({ deletes: { tables: [deleted('staff', 2), deleted('payment', 3)], heldKeys: 4 } }),
+    });
+    expect(metrics).toContainEqual({ name: 'TombstonesLanded', value: 5 });
+    expect(metrics).toContainEqual({ name: 'DeletesHeld', value: 4 });
+  });
 });

@@ -123,4 +123,21 @@ describe('removing what unfinished ingest attempts left in landing', () => {
     expect(landing.keys.size).toBe(2);
     expect(log.lines).toEqual([]);
   });
+
+  it('starts after the newest manifest before the run, not after its own or a later one', async () => {
+    const landing = bucket([
+      'manifests/20261124T080000000Z-aaaaaa.json',
+      // A retried invocation of this batch finished once; a later run finished since.
+      `manifests/${RUN}.json`,
+      'manifests/20261124T110000000Z-gggggg.json',
+      // Two attempts after the finished one, the later in a table listed first.
+      'payment/20261124T090000000Z-dddddd.jsonl',
+      'address/20261124T093000000Z-eeeeee.jsonl',
+    ]);
+
+    const removed = await removeUnfinishedAttempts(landing, RUN, logger());
+
+    expect(removed.batchIds).toEqual(['20261124T090000000Z-dddddd', '20261124T093000000Z-eeeeee']);
+    expect(landing.listed).toContain('address/ after address/20261124T080000000Z-aaaaaa');
+  });
 });

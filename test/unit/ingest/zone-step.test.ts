@@ -68,4 +68,22 @@ describe("the source's TimeZone stepping back", () => {
       /^The TimeZone of the source database totesys stepped back 3600 s \(now UTC\) since staff was last read: .* its window starts back by the step and none is skipped; keep the source's TimeZone fixed/,
     );
   });
+
+  it('is the difference of the two offsets when the zone now is not UTC', () => {
+    const london = { ...utc, name: 'Europe/London', utcOffsetSeconds: 3600 };
+    expect(zoneStepBack({ staff: 7200 }, london, ['staff'])?.tables).toEqual({ staff: 3600 });
+  });
+
+  it('names several tables in order, and says "were" and "their windows"', () => {
+    expect(
+      zoneStepText({
+        database: 'totesys',
+        zone: 'UTC',
+        seconds: 3600,
+        tables: { staff: 3600, payment: 1800 },
+      }),
+    ).toBe(
+      "The TimeZone of the source database totesys stepped back 3600 s (now UTC) since payment, staff were last read: rows stamped after the step are stamped behind what was read, so their windows start back by the step and none is skipped; keep the source's TimeZone fixed (UTC) (docs/guarantees.md §2)",
+    );
+  });
 });

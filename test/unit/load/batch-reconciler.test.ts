@@ -39,10 +39,15 @@ function logger(): StageLogger & { lines: [string, string, Record<string, unknow
 }
 
 /** The reconciler over an empty processed bucket and a load log whose day answers `loaded`. */
-function reconcilerWith(log: StageLogger, loaded: Promise<string[]>) {
+function reconcilerWith(
+  log: StageLogger,
+  loaded: Promise<string[]>,
+  processed = memoryObjectStore('processed'),
+  onGaps?: (gaps: readonly unknown[]) => void,
+) {
   const loadLog = new MemoryLoadLog();
   loadLog.loadedOn = () => loaded;
-  return batchReconciler({ processed: memoryObjectStore('processed'), loadLog, logger: log });
+  return batchReconciler({ processed, loadLog, logger: log, onGaps });
 }
 
 describe('the load reconciles a batch before writing it', () => {
@@ -69,6 +74,55 @@ describe('the load reconciles a batch before writing it', () => {
     expect(log.lines.map(([level, message]) => `${level} ${message}`)).toContain(
       'error Batch does not reconcile: nothing of it is loaded',
     );
+  });
+
+  it('loads a batch whose manifest carries no landing counts, and warns that it is not reconciled', async () => {
+    const log = logger();
+    await reconcilerWith(log, Promise.resolve([]))({ ...manifest(10, 0), landed: undefined });
+    expect(log.lines).toEqual([
+      [
+        'warn',
+        'The processed manifest carries no landing counts (it was written before they were): the batch loads without reconciliation',
+        { batchId: BATCH },
+      ],
+    ]);
+  });
+
+  it('logs the mismatches of a batch it refuses', async () => {
+    const log = logger();
+    await expect(reconcilerWith(log, Promise.resolve([]))(manifest(7, 2))).rejects.toThrow();
+    const [, , attributes] = log.lines.find(([level]) => level === 'error') ?? [];
+    expect(attributes).toEqual({
+      batchId: BATCH,
+      mismatches: [expect.objectContaining({ table: 'sales_order' })],
+    });
+  });
+
+  it('warns of an earlier batch of the day transformed and not loaded, never of a later one', async () => {
+    const earlier = '20261123T040000000Z-aaaaaa';
+    // A later batch loaded first leaves the one between it and this batch to its own load.
+    const later = '20261123T050000000Z-bbbbbb';
+    const latest = '20261123T060000000Z-cccccc';
+    const processed = memoryObjectStore('processed');
+    for (const id of [earlier, BATCH, later, latest]) {
+      await processed.put(`manifests/${id}.json`, '{}');
+    }
+    const log = logger();
+    const gapsTold: (readonly unknown[])[] = [];
+    await reconcilerWith(
+      log,
+      Promise.resolve([latest]),
+      processed,
+      (gaps) => void gapsTold.push(gaps),
+    )(manifest(10, 0));
+    expect(log.lines).toEqual([
+      [
+        'warn',
+        'Gap in the batch sequence: replay the batch',
+        expect.objectContaining({ batchId: earlier }),
+      ],
+    ]);
+    expect(gapsTold).toEqual([[expect.objectContaining({ batchId: earlier })]]);
   });
 
   it('loads the batch when the look for gaps fails, and warns that it could not look', async () => {
