@@ -1,7 +1,12 @@
-import { judgeChanges, stopLine } from '../../../lambdas/ingest/schema-policy';
-import { schemaChangeText } from '../../../lambdas/shared/core/schema-changes';
+import { applySchemaContract, judgeChanges, stopLine } from '../../../lambdas/ingest/schema-policy';
+import {
+  schemaChangeText,
+  type PendingSchemaChange,
+} from '../../../lambdas/shared/core/schema-changes';
 import type { FoundChange } from '../../../lambdas/ingest/live-columns';
-import type { SourceTableName } from '../../../lambdas/shared/core/catalogue';
+import { SOURCE_TABLES, type SourceTableName } from '../../../lambdas/shared/core/catalogue';
+import type { StageLogger } from '../../../lambdas/shared/ports/stage-logger';
+import { MemoryWatermarkStore } from '../../support/fakes/memory-watermark-store';
 
 const EARLIER = '2026-12-01T00:00:00.000Z';
 const NOW = '2026-12-05T12:00:00.000Z';
@@ -110,6 +115,140 @@ describe('judging the schema changes a run found', () => {
     );
     expect(schemaChangeText({ ...kept!, stops: false })).toBe(
       `design.file_name resized text → character varying(40), since ${NOW}: kept, its values reach the warehouse as they are`,
+    );
+  });
+});
+
+describe('applying the schema contract in a run', () => {
+  const BATCH = '20261205T120000000Z-abcdef';
+  const dropped: FoundChange = {
+    table: 'staff',
+    column: 'email_address',
+    change: 'dropped',
+    before: 'text',
+    after: null,
+  };
+  /** An earlier run's change in a table this run does not check. */
+  const unchecked: PendingSchemaChange = {
+    table: 'currency',
+    column: 'symbol',
+    change: 'added',
+    before: null,
+    after: 'text',
+    firstSeen: EARLIER,
+    stops: false,
+  };
+
+  /** Counts the writes of the standing changes, which are kept only when they change. */
+  class CountingStore extends MemoryWatermarkStore {
+    changeWrites = 0;
+    override setSchemaChanges(changes: readonly PendingSchemaChange[]): Promise<void> {
+      this.changeWrites++;
+      return super.setSchemaChanges(changes);
+    }
+  }
+
+  function logger(): StageLogger & { lines: [string, string, Record<string, unknown>?][] } {
+    const lines: [string, string, Record<string, unknown>?][] = [];
+    const at = (level: string) => (message: string, attributes?: Record<string, unknown>) =>
+      void lines.push([level, message, attributes]);
+    return { lines, info: at('info'), warn: at('warn'), error: at('error') };
+  }
+
+  const checked = (['currency', 'design', 'staff', 'sales_order', 'payment'] as const).map(
+    (name) => SOURCE_TABLES[name],
+  );
+  const live = (changes: [SourceTableName, FoundChange[]][]) => ({
+    database: 'totesys',
+    drift: new Map(),
+    changes: found(changes),
+    precision: 6,
+  });
+  const apply = (store: MemoryWatermarkStore, log: StageLogger, changes: FoundChange[]) =>
+    applySchemaContract(live(changes.map((c) => [c.table, [c]])), checked, evolve, store, log, {
+      batchId: BATCH,
+      now: NOW,
+    });
+
+  it('stops the table of a dropped column, holds the tables after it, and says each change once', async () => {
+    const store = new CountingStore();
+    await store.setSchemaChanges([unchecked]);
+    const log = logger();
+
+    const outcome = await apply(store, log, [widened, dropped, added]);
+
+    expect(outcome.read.map((t) => t.name)).toEqual(['currency', 'design']);
+    expect(outcome.stopped).toEqual(['staff']);
+    expect(outcome.held).toEqual(['sales_order', 'payment']);
+    expect(outcome.changes.map((c) => [c.table, c.column, c.stops])).toEqual([
+      ['design', 'file_name', false],
+      ['staff', 'email_address', true],
+      ['payment', 'note', false],
+    ]);
+    const [, stopped] = outcome.changes;
+    expect(log.lines).toEqual([
+      [
+        'warn',
+        'Source column was resized within what the warehouse holds: kept, its values load as they are',
+        { batchId: BATCH, ...widened, firstSeen: NOW },
+      ],
+      [
+        'error',
+        stopLine('totesys', stopped!, evolve, ['sales_order', 'payment']),
+        { batchId: BATCH, ...dropped, firstSeen: NOW, held: ['sales_order', 'payment'] },
+      ],
+      [
+        'warn',
+        'Source table has columns the catalogue does not know: kept in landing, ignored downstream',
+        { batchId: BATCH, table: 'payment', column: 'note', type: 'text' },
+      ],
+    ]);
+    // The unchecked table's change is kept as it was, before this run's.
+    expect((await store.schemaChanges()).map((c) => c.table)).toEqual([
+      'currency',
+      'design',
+      'staff',
+      'payment',
+    ]);
+    expect(store.changeWrites).toBe(2);
+
+    await apply(store, logger(), [widened, dropped, added]);
+    expect(store.changeWrites).toBe(2);
+  });
+
+  it('says how many standing changes do not fit the 4 KB, keeping those that stop a table', async () => {
+    const store = new CountingStore();
+    const log = logger();
+    const many = Array.from({ length: 80 }, (_, i) => ({
+      ...added,
+      column: `a_rather_long_column_name_${i}`,
+    }));
+
+    await applySchemaContract(live([['payment', many]]), checked, evolve, store, log, {
+      batchId: BATCH,
+      now: NOW,
+    });
+
+    const kept = (await store.schemaChanges()).length;
+    expect(kept).toBeGreaterThan(0);
+    expect(kept).toBeLessThan(80);
+    expect(log.lines[0]).toEqual([
+      'warn',
+      `${80 - kept} of 80 standing schema changes do not fit the 4 KB the ingest keeps between runs: those that stop a table are kept first, the others are found again each run (deliverance status lists only those kept; etl.schema_changes has them all)`,
+      { batchId: BATCH, kept, left: 80 - kept },
+    ]);
+  });
+
+  it('says a dropped column was dropped, and what to do, in its stop line', () => {
+    expect(stopLine('totesys', { ...dropped, firstSeen: NOW, stops: true }, evolve, [])).toBe(
+      'Source database totesys: staff.email_address was dropped (was text). staff is stopped (its watermark does not move, none of its rows land): restore the column as text, or change the catalogue and the warehouse to match (docs/extending.md); the next run after that catches up',
+    );
+    expect(stopLine('totesys', { ...retyped, firstSeen: NOW, stops: true }, evolve, [])).toBe(
+      'Source database totesys: staff.email_address was retyped text → bytea. staff is stopped (its watermark does not move, none of its rows land): restore the column as text, or change the catalogue and the warehouse to match (docs/extending.md); the next run after that catches up',
+    );
+    const freeze = { default: 'freeze', tables: {} } as const;
+    expect(stopLine('totesys', { ...added, firstSeen: NOW, stops: true }, freeze, [])).toBe(
+      "Source database totesys: payment.note was added (text) and payment's schema contract is freeze. payment is stopped (its watermark does not move, none of its rows land): drop the column, take it into the catalogue (docs/extending.md), or set payment=evolve in DELIVERANCE_SCHEMA_CONTRACT / deliverance:schemaContract; the next run after that catches up",
     );
   });
 });
