@@ -44,6 +44,8 @@ async function lambdaLoad(options: {
   loaded?: readonly string[];
   failing?: readonly string[];
   busy?: boolean;
+  /** What the invocation has left after its first answer. @default 600 s throughout */
+  remainingMs?: number;
 }) {
   const processed = memoryObjectStore('processed');
   for (const m of options.manifests) {
@@ -76,10 +78,13 @@ async function lambdaLoad(options: {
   };
   const reports: LoadReport[] = [];
   const { logger, lines } = recordingLogger();
+  let asked = 0;
   const stage = loadStageOver(async () => warehouse, {
     processed,
     logger,
-    invocation: { getRemainingTimeInMillis: () => 600_000 },
+    invocation: {
+      getRemainingTimeInMillis: () => (asked++ === 0 ? 600_000 : (options.remainingMs ?? 600_000)),
+    },
     onReport: (report) => reports.push(report),
     clock: () => NOW,
   });
@@ -98,6 +103,27 @@ describe('the load stage handling an S3 event, as Lambda runs it', () => {
     expect(loads).toEqual([B1, B2, B3]);
     // The invocation answers with the event's batch; the caught-up ones are in their records.
     expect(runs.map((r) => r.batchId)).toEqual([B3]);
+  });
+
+  it("leaves the batches owed to the next invocation when too little of this one is left, and loads the event's", async () => {
+    const { stage, loads } = await lambdaLoad({
+      manifests: [B1, B2, B3].map((id) => manifest(id, '2026-11-23T04:00:00.000Z')),
+      remainingMs: 1_000,
+    });
+    await stage.handle([manifestKey(B3)]);
+    expect(loads).toEqual([B3]);
+  });
+
+  it('counts how long a batch took from landing to the warehouse', async () => {
+    const { stage, metrics } = await lambdaLoad({
+      manifests: [manifest(B1, '2026-11-23T04:00:00.000Z')],
+    });
+    await stage.handle([manifestKey(B1)]);
+    // The manifest says the batch landed at 2026-11-23T04:30:00Z; the clock is NOW.
+    expect(metrics()).toContainEqual({
+      name: 'BatchLagSeconds',
+      value: (NOW.getTime() - Date.parse('2026-11-23T04:30:00.000Z')) / 1000,
+    });
   });
 
   it('owes nothing cut after the batch of the event', async () => {
