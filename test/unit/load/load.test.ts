@@ -1,10 +1,12 @@
 import { runLoad, type LoadOptions } from '../../../lambdas/load/load';
+import { processedDeletesKey } from '../../../contract/key-layout';
 import { manifestKey, processedKey } from '../../../lambdas/shared/core/batch';
 import type { ProcessedManifest } from '../../../lambdas/shared/core/manifest';
+import { PipelineError } from '../../../lambdas/shared/core/pipeline-error';
 import { ReconciliationError } from '../../../lambdas/shared/core/reconcile';
 import { ParquetFileError } from '../../../lambdas/shared/parquet/parquet-errors';
 import { MissingObjectError } from '../../../lambdas/shared/ports/object-store';
-import { silentLogger } from '../../../lambdas/shared/ports/stage-logger';
+import { silentLogger, type StageLogger } from '../../../lambdas/shared/ports/stage-logger';
 import { memoryObjectStore } from '../../support/fakes/memory-object-store';
 import { MemoryWarehouseWriter } from '../../support/fakes/memory-warehouse-writer';
 import { staffManifest } from '../../support/fakes/staff-manifest';
@@ -180,5 +182,102 @@ describe('runLoad refuses a batch and writes nothing of it', () => {
       `s3://processed/manifests/${BATCH}.json names unknown warehouse table widgets`,
     );
     expect(warehouse.steps).toEqual(['begin', 'rollback', 'release']);
+  });
+});
+
+describe('runLoad says what it did and why it refused', () => {
+  function recordingLogger(): StageLogger & { lines: [string, string, unknown][] } {
+    const lines: [string, string, unknown][] = [];
+    const at = (level: string) => (message: string, attributes?: Record<string, unknown>) =>
+      void lines.push([level, message, attributes]);
+    return { lines, info: at('info'), warn: at('warn'), error: at('error') };
+  }
+  const message = (refusal: Promise<unknown>) =>
+    refusal.then(
+      () => 'loaded',
+      (error: unknown) => (error as Error).message,
+    );
+
+  it("logs each table loaded and each table's deletes applied, after every upsert and before the log entry", async () => {
+    const deletesKey = processedDeletesKey('dim_staff', BATCH);
+    const { processed, warehouse, load } = await batchIn(
+      staffManifest(
+        BATCH,
+        { rows: 3 },
+        {
+          deletes: [{ source: 'staff', table: 'dim_staff', key: deletesKey, rows: 2, setAside: 0 }],
+        },
+      ),
+    );
+    await processed.put(deletesKey, 'tombstones');
+    const logger = recordingLogger();
+
+    const result = await load({ logger });
+
+    expect(warehouse.steps).toEqual([
+      'begin',
+      'write dim_staff',
+      'delete dim_staff',
+      `log ${BATCH}`,
+      'commit',
+      'release',
+    ]);
+    expect(logger.lines).toEqual([
+      ['info', 'Loaded table', { batchId: BATCH, table: 'dim_staff', staged: 3, written: 3 }],
+      [
+        'info',
+        'Applied deletes',
+        { batchId: BATCH, table: 'dim_staff', tombstones: 2, deleted: 2 },
+      ],
+    ]);
+    expect(result.tables).toEqual([{ table: 'dim_staff', staged: 3, written: 3, deleted: 2 }]);
+  });
+
+  it('logs that a batch already loaded has nothing to do', async () => {
+    const { load } = await batchIn();
+    await load();
+    const logger = recordingLogger();
+    await load({ logger });
+    expect(logger.lines).toEqual([
+      ['info', 'Batch already loaded: nothing to do', { batchId: BATCH }],
+    ]);
+  });
+
+  it('names the object of unreadable data once, and says when it could not be copied aside', async () => {
+    const { processed, warehouse, load } = await batchIn();
+    const key = processedKey('dim_staff', BATCH);
+    const where = `s3://processed/${key}`;
+    // A reason that names the object already is not given its name twice.
+    warehouse.failing.set('dim_staff', new ParquetFileError(where, 'not a Parquet file'));
+    const logger = recordingLogger();
+    expect(await message(load({ logger }))).toBe(
+      `${where}: not a Parquet file. Batch ${BATCH} was not loaded (copied to s3://processed/quarantine/${key}): re-run the transform for this batch (deliverance replay --batch ${BATCH} --stage transform --force)`,
+    );
+    expect(logger.lines).toContainEqual([
+      'error',
+      'Processed object refused: the batch is not loaded',
+      { batchId: BATCH, key, reason: `${where}: not a Parquet file` },
+    ]);
+
+    // One that does not is; and a quarantine that fails leaves the copy unsaid.
+    class TruncatedFile extends PipelineError {
+      readonly kind = 'bad-data';
+    }
+    warehouse.failing.set('dim_staff', new TruncatedFile('row group 2 is truncated'));
+    processed.upload = () => Promise.reject(new Error('bucket gone'));
+    expect(await message(load())).toBe(
+      `${where}: row group 2 is truncated. Batch ${BATCH} was not loaded: re-run the transform for this batch (deliverance replay --batch ${BATCH} --stage transform --force)`,
+    );
+  });
+
+  it('says "foreign key" for a violation that names no constraint and gives no detail', async () => {
+    const { warehouse, load } = await batchIn();
+    warehouse.failing.set(
+      'fact_sales_order',
+      Object.assign(new Error('insert violates foreign key constraint'), { code: '23503' }),
+    );
+    expect(await message(load())).toContain(
+      `refers to a dimension row that is not in the warehouse yet (foreign key). An earlier batch`,
+    );
   });
 });
