@@ -66,6 +66,10 @@ describe('whether the warehouse holds a resized column', () => {
     expect(harm('sales_order', 'discount', 'numeric(10,2)', 'numeric(12,4)')).toBe(
       `the warehouse keeps it as numeric(10,2), ${SCALE}`,
     );
+    // fact_sales_order has a sales_order_id, but an integer one: no decimal column holds it.
+    expect(harm('sales_order', 'sales_order_id', 'numeric(10,2)', 'numeric(12,4)')).toBe(
+      `the warehouse keeps it as numeric(10,2), ${SCALE}`,
+    );
   });
 
   it('a column without a type on either side (added, dropped) is not a resize', () => {

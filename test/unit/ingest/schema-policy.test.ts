@@ -243,6 +243,14 @@ describe('applying the schema contract in a run', () => {
     expect(stopLine('totesys', { ...dropped, firstSeen: NOW, stops: true }, evolve, [])).toBe(
       'Source database totesys: staff.email_address was dropped (was text). staff is stopped (its watermark does not move, none of its rows land): restore the column as text, or change the catalogue and the warehouse to match (docs/extending.md); the next run after that catches up',
     );
+    expect(
+      stopLine('totesys', { ...dropped, firstSeen: NOW, stops: true }, evolve, [
+        'sales_order',
+        'payment',
+      ]),
+    ).toContain(
+      'staff is stopped (its watermark does not move, none of its rows land) and the tables after it (sales_order, payment) wait:',
+    );
     expect(stopLine('totesys', { ...retyped, firstSeen: NOW, stops: true }, evolve, [])).toBe(
       'Source database totesys: staff.email_address was retyped text → bytea. staff is stopped (its watermark does not move, none of its rows land): restore the column as text, or change the catalogue and the warehouse to match (docs/extending.md); the next run after that catches up',
     );
