@@ -6,6 +6,9 @@ import { startS3, type LocalS3 } from './s3-server';
 
 export const LOCAL_BUCKETS = { landing: 'deliverance-landing', processed: 'deliverance-processed' };
 
+/** The databases of the local PostgreSQL: the source and the warehouse. */
+export const LOCAL_DATABASES = ['totesys', 'warehouse'] as const;
+
 /**
  * A new state folder under the system's temporary folder. mkdtemp makes it 0700, which the
  * embedded PostgreSQL, running as user postgres when we are root, could not enter.
@@ -52,8 +55,7 @@ export async function startLocalStack(
   try {
     if (parts.postgres) {
       postgres = await startPostgres(join(stateDir, 'postgres'), { notice });
-      await postgres.createDatabase('totesys');
-      await postgres.createDatabase('warehouse');
+      for (const name of LOCAL_DATABASES) await postgres.createDatabase(name);
     }
     if (parts.s3) {
       s3 = await startS3(join(stateDir, 's3'), Object.values(LOCAL_BUCKETS), notice);

@@ -12,6 +12,7 @@ import { startPostgres, type LocalPostgres } from '../../local/embedded-postgres
 import { applyDemoChanges, type DemoChanges } from '../../local/seed/demo-changes';
 import { planSeed } from '../../local/seed/plan';
 import { seedTotesys, type SeedSummary } from '../../local/seed/seed-totesys';
+import { seedPostgresFolder } from '../support/postgres-template';
 
 const SCALE = 0.1;
 
@@ -43,6 +44,7 @@ async function fingerprint(c: Client, table: SourceTableName): Promise<string> {
 
 beforeAll(async () => {
   folder = await mkdtemp(join(tmpdir(), 'dlv-'));
+  await seedPostgresFolder(folder);
   pg = await startPostgres(folder);
   await pg.createDatabase('totesys');
   const lines: string[] = [];

@@ -19,6 +19,7 @@ import {
   readViews,
 } from '../../../lambdas/load/migrations';
 import { startPostgres, type LocalPostgres } from '../../../local/embedded-postgres';
+import { seedPostgresFolder } from '../../support/postgres-template';
 
 // Dates, bigints and numerics as PostgreSQL writes them: exact, and free of the local time zone.
 const TEXT_TYPES = new Set([types.builtins.DATE, types.builtins.INT8, types.builtins.NUMERIC]);
@@ -267,6 +268,7 @@ export interface SampleWarehouse {
 /** An embedded PostgreSQL with a migrated `warehouse` database holding the sample star. */
 export async function startSampleWarehouse(): Promise<SampleWarehouse> {
   const folder = await mkdtemp(path.join(os.tmpdir(), 'dlv-'));
+  await seedPostgresFolder(folder);
   const postgres = await startPostgres(folder);
   await postgres.createDatabase('warehouse');
   const url = postgres.url('warehouse');

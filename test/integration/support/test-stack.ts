@@ -1,7 +1,9 @@
 import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { startLocalStack, temporaryStateDir, type LocalStack } from '../../../local/local-stack';
 import { openPipeline, type PipelineContext } from '../../../local/pipeline-context';
 import { LOCAL_S3_CREDENTIALS } from '../../../local/s3-server';
+import { seedPostgresFolder } from '../../support/postgres-template';
 
 export interface TestStack extends PipelineContext {
   readonly stack: LocalStack;
@@ -11,6 +13,7 @@ export interface TestStack extends PipelineContext {
 /** A fresh embedded stack in a temporary folder, with the local adapters opened on it. */
 export async function startTestStack(): Promise<TestStack> {
   const stateDir = await temporaryStateDir('dlv-test-');
+  await seedPostgresFolder(join(stateDir, 'postgres'));
   const stack = await startLocalStack(stateDir);
   if (!stack.postgres || !stack.s3) throw new Error('The local stack did not start');
   const context = openPipeline({

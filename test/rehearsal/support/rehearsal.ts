@@ -20,6 +20,7 @@ import { ACCOUNT, REGION, Deployment, type CfnTemplate } from './deployment';
 import { LambdaService, type DestinationRecord, type InvocationRecord } from './lambda-service';
 import { eventKey } from './s3-requests';
 import { createTls, type RehearsalTls } from './tls';
+import { seedPostgresFolder } from '../../support/postgres-template';
 
 /** The synthesized cloud assembly: the template and the folder its assets are in. */
 export interface CloudAssembly {
@@ -160,6 +161,7 @@ export async function startRehearsal(assembly: CloudAssembly): Promise<Rehearsal
     }
   }
 
+  await seedPostgresFolder(join(stateDir, 'postgres'));
   const postgres = await startPostgres(join(stateDir, 'postgres'), { tls: tls.database });
   await postgres.createDatabase('totesys');
   await postgres.createDatabase('warehouse');
