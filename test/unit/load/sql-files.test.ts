@@ -25,6 +25,9 @@ async function files(named: Record<string, string>): Promise<void> {
   for (const [name, sql] of Object.entries(named)) await writeFile(join(dir, name), sql);
 }
 
+/** 1 to 30, shuffled (7 is coprime with 31). */
+const SHUFFLED = Array.from({ length: 30 }, (_, i) => ((i + 1) * 7) % 31);
+
 const refusal = (read: Promise<unknown>) =>
   read.then(
     () => 'read',
@@ -38,6 +41,14 @@ describe('readMigrations', () => {
       { version: '0001', file: '0001_a.sql', sql: 'A' },
       { version: '0002', file: '0002_b.sql', sql: 'B' },
     ]);
+  });
+
+  it('sorts them itself, whatever order the folder lists them in', async () => {
+    // Written shuffled. Node lists a folder sorted already (libuv's scandir); the runner sorts
+    // again, so the order does not hang on that.
+    const versions = SHUFFLED.map((n) => String(n).padStart(4, '0'));
+    await files(Object.fromEntries(versions.map((v) => [`${v}_m.sql`, v])));
+    expect((await readMigrations(dir)).map((m) => m.version)).toEqual([...versions].sort());
   });
 
   it.each(['1_short.sql', '0001_Upper.sql', 'x0001_a.sql', '0001_a.sql.sql'])(
@@ -66,6 +77,8 @@ describe('readMigrations', () => {
       ),
     );
     expect(await refusal(readViews(missing))).toMatch(/\(set VIEWS_DIR\?\): (Error: )?ENOENT/);
+    const error = await readMigrations(missing).catch((e: unknown) => e as Error);
+    expect((error as Error).cause).toMatchObject({ code: 'ENOENT' });
   });
 });
 
@@ -74,6 +87,16 @@ describe('readViews', () => {
     const sql = '-- the sales\nCreate Or Replace View ANALYTICS.sales AS SELECT 1;';
     await files({ 'sales.sql': sql, 'notes.txt': '' });
     expect(await readViews(dir)).toEqual([{ name: 'sales', file: 'sales.sql', sql }]);
+  });
+
+  it('sorts them by name, whatever order the folder lists them in', async () => {
+    const names = SHUFFLED.map((n) => `v${String(n).padStart(2, '0')}`);
+    await files(
+      Object.fromEntries(
+        names.map((n) => [`${n}.sql`, `CREATE OR REPLACE VIEW analytics.${n} AS SELECT 1`]),
+      ),
+    );
+    expect((await readViews(dir)).map((v) => v.name)).toEqual([...names].sort());
   });
 
   it('refuses a file not named as a view', async () => {
@@ -108,6 +131,13 @@ describe('orderViews', () => {
       view('c', 'CREATE OR REPLACE VIEW analytics.c AS SELECT 1'),
     ];
     expect(orderViews(views).map((v) => v.name)).toEqual(['c', 'b', 'a', 'd']);
+  });
+
+  it('orders views that read none by name, whatever order they come in', () => {
+    const views = ['z', 'y', 'x'].map((name) =>
+      view(name, `CREATE OR REPLACE VIEW analytics.${name} AS SELECT 1`),
+    );
+    expect(orderViews(views).map((v) => v.name)).toEqual(['x', 'y', 'z']);
   });
 
   it('counts no reference in a comment, to itself or to a view that is not there', () => {
