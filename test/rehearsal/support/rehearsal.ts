@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Pool } from 'pg';
 import { startPostgres, type LocalPostgres } from '../../../local/embedded-postgres';
-import { temporaryStateDir } from '../../../local/local-stack';
+import { LOCAL_DATABASES, temporaryStateDir } from '../../../local/local-stack';
 import { LOCAL_S3_CREDENTIALS, startS3, type LocalS3 } from '../../../local/s3-server';
 import { RDS_CA_BUNDLE_FILE } from '../../../contract/database-tls';
 import { PROJECT_ROOT } from '../../../lib/pipeline-function';
@@ -163,8 +163,7 @@ export async function startRehearsal(assembly: CloudAssembly): Promise<Rehearsal
 
   await seedPostgresFolder(join(stateDir, 'postgres'));
   const postgres = await startPostgres(join(stateDir, 'postgres'), { tls: tls.database });
-  await postgres.createDatabase('totesys');
-  await postgres.createDatabase('warehouse');
+  for (const name of LOCAL_DATABASES) await postgres.createDatabase(name);
   const s3: LocalS3 = await startS3(join(stateDir, 's3'), buckets);
   const s3Url = new URL(s3.endpoint.url as string);
 
