@@ -7,6 +7,7 @@ import type { FoundChange } from '../../../lambdas/ingest/live-columns';
 import { SOURCE_TABLES, type SourceTableName } from '../../../lambdas/shared/core/catalogue';
 import type { StageLogger } from '../../../lambdas/shared/ports/stage-logger';
 import { MemoryWatermarkStore } from '../../support/fakes/memory-watermark-store';
+import { recordingLogger } from '../../support/fakes/recording-logger';
 
 const EARLIER = '2026-12-01T00:00:00.000Z';
 const NOW = '2026-12-05T12:00:00.000Z';
@@ -148,13 +149,6 @@ describe('applying the schema contract in a run', () => {
     }
   }
 
-  function logger(): StageLogger & { lines: [string, string, Record<string, unknown>?][] } {
-    const lines: [string, string, Record<string, unknown>?][] = [];
-    const at = (level: string) => (message: string, attributes?: Record<string, unknown>) =>
-      void lines.push([level, message, attributes]);
-    return { lines, info: at('info'), warn: at('warn'), error: at('error') };
-  }
-
   const checked = (['currency', 'design', 'staff', 'sales_order', 'payment'] as const).map(
     (name) => SOURCE_TABLES[name],
   );
@@ -173,7 +167,7 @@ describe('applying the schema contract in a run', () => {
   it('stops the table of a dropped column, holds the tables after it, and says each change once', async () => {
     const store = new CountingStore();
     await store.setSchemaChanges([unchecked]);
-    const log = logger();
+    const log = recordingLogger();
 
     const outcome = await apply(store, log, [widened, dropped, added]);
 
@@ -212,13 +206,13 @@ describe('applying the schema contract in a run', () => {
     ]);
     expect(store.changeWrites).toBe(2);
 
-    await apply(store, logger(), [widened, dropped, added]);
+    await apply(store, recordingLogger(), [widened, dropped, added]);
     expect(store.changeWrites).toBe(2);
   });
 
   it('says how many standing changes do not fit the 4 KB, keeping those that stop a table', async () => {
     const store = new CountingStore();
-    const log = logger();
+    const log = recordingLogger();
     const many = Array.from({ length: 80 }, (_, i) => ({
       ...added,
       column: `a_rather_long_column_name_${i}`,

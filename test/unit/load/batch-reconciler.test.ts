@@ -3,6 +3,7 @@ import type { ProcessedManifest } from '../../../lambdas/shared/core/manifest';
 import type { StageLogger } from '../../../lambdas/shared/ports/stage-logger';
 import { MemoryLoadLog } from '../../support/fakes/memory-load-log';
 import { memoryObjectStore } from '../../support/fakes/memory-object-store';
+import { recordingLogger } from '../../support/fakes/recording-logger';
 
 const BATCH = '20261123T043451123Z-3f9a1c';
 const SET_ASIDE = `quarantine/rows/sales_order/${BATCH}.jsonl`;
@@ -31,13 +32,6 @@ function manifest(read: number, setAside: number): ProcessedManifest {
   };
 }
 
-function logger(): StageLogger & { lines: [string, string, Record<string, unknown>?][] } {
-  const lines: [string, string, Record<string, unknown>?][] = [];
-  const at = (level: string) => (message: string, attributes?: Record<string, unknown>) =>
-    void lines.push([level, message, attributes]);
-  return { lines, info: at('info'), warn: at('warn'), error: at('error') };
-}
-
 /** The reconciler over an empty processed bucket and a load log whose day answers `loaded`. */
 function reconcilerWith(
   log: StageLogger,
@@ -52,7 +46,7 @@ function reconcilerWith(
 
 describe('the load reconciles a batch before writing it', () => {
   it('passes a batch whose rows set aside make up the difference, warning with where they are kept', async () => {
-    const log = logger();
+    const log = recordingLogger();
     await reconcilerWith(log, Promise.resolve([]))(manifest(7, 3));
     expect(log.lines).toEqual([
       [
@@ -67,7 +61,7 @@ describe('the load reconciles a batch before writing it', () => {
   });
 
   it('refuses a batch whose rows do not add up, naming the table and the counts', async () => {
-    const log = logger();
+    const log = recordingLogger();
     await expect(reconcilerWith(log, Promise.resolve([]))(manifest(7, 2))).rejects.toThrow(
       /does not reconcile \(sales_order: landing holds 10 rows, transform read 7/,
     );
@@ -77,7 +71,7 @@ describe('the load reconciles a batch before writing it', () => {
   });
 
   it('loads a batch whose manifest carries no landing counts, and warns that it is not reconciled', async () => {
-    const log = logger();
+    const log = recordingLogger();
     await reconcilerWith(log, Promise.resolve([]))({ ...manifest(10, 0), landed: undefined });
     expect(log.lines).toEqual([
       [
@@ -89,7 +83,7 @@ describe('the load reconciles a batch before writing it', () => {
   });
 
   it('logs the mismatches of a batch it refuses', async () => {
-    const log = logger();
+    const log = recordingLogger();
     await expect(reconcilerWith(log, Promise.resolve([]))(manifest(7, 2))).rejects.toThrow();
     const [, , attributes] = log.lines.find(([level]) => level === 'error') ?? [];
     expect(attributes).toEqual({
@@ -107,7 +101,7 @@ describe('the load reconciles a batch before writing it', () => {
     for (const id of [earlier, BATCH, later, latest]) {
       await processed.put(`manifests/${id}.json`, '{}');
     }
-    const log = logger();
+    const log = recordingLogger();
     const gapsTold: (readonly unknown[])[] = [];
     await reconcilerWith(
       log,
@@ -126,7 +120,7 @@ describe('the load reconciles a batch before writing it', () => {
   });
 
   it('loads the batch when the look for gaps fails, and warns that it could not look', async () => {
-    const log = logger();
+    const log = recordingLogger();
     await reconcilerWith(log, Promise.reject(new Error('warehouse gone')))(manifest(10, 0));
     expect(log.lines).toEqual([
       [

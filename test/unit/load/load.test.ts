@@ -6,10 +6,11 @@ import { PipelineError } from '../../../lambdas/shared/core/pipeline-error';
 import { ReconciliationError } from '../../../lambdas/shared/core/reconcile';
 import { ParquetFileError } from '../../../lambdas/shared/parquet/parquet-errors';
 import { MissingObjectError } from '../../../lambdas/shared/ports/object-store';
-import { silentLogger, type StageLogger } from '../../../lambdas/shared/ports/stage-logger';
+import { silentLogger } from '../../../lambdas/shared/ports/stage-logger';
 import { memoryObjectStore } from '../../support/fakes/memory-object-store';
 import { MemoryWarehouseWriter } from '../../support/fakes/memory-warehouse-writer';
 import { staffManifest } from '../../support/fakes/staff-manifest';
+import { recordingLogger } from '../../support/fakes/recording-logger';
 
 const BATCH = '20261123T043451123Z-3f9a1c';
 const NEWEST = '2026-11-23T04:30:00.123456Z';
@@ -186,12 +187,6 @@ describe('runLoad refuses a batch and writes nothing of it', () => {
 });
 
 describe('runLoad says what it did and why it refused', () => {
-  function recordingLogger(): StageLogger & { lines: [string, string, unknown][] } {
-    const lines: [string, string, unknown][] = [];
-    const at = (level: string) => (message: string, attributes?: Record<string, unknown>) =>
-      void lines.push([level, message, attributes]);
-    return { lines, info: at('info'), warn: at('warn'), error: at('error') };
-  }
   const message = (refusal: Promise<unknown>) =>
     refusal.then(
       () => 'loaded',

@@ -2,21 +2,14 @@ import { catchUp } from '../../../lambdas/shared/catch-up';
 import { manifestKey } from '../../../lambdas/shared/core/batch';
 import { ParkedBatchError } from '../../../lambdas/shared/parked-batch';
 import { MissingObjectError } from '../../../lambdas/shared/ports/object-store';
-import type { StageLogger } from '../../../lambdas/shared/ports/stage-logger';
+import { recordingLogger } from '../../support/fakes/recording-logger';
 
 const IDS = [1, 2, 3].map((n) => `20261123T00000${n}000Z-00000${n}`);
 const KEYS = IDS.map(manifestKey);
 
-function logger(): StageLogger & { lines: [string, string, Record<string, unknown>?][] } {
-  const lines: [string, string, Record<string, unknown>?][] = [];
-  const at = (level: string) => (message: string, attributes?: Record<string, unknown>) =>
-    void lines.push([level, message, attributes]);
-  return { lines, info: at('info'), warn: at('warn'), error: at('error') };
-}
-
 describe('what a catch-up tells the operator', () => {
   it('warns of the batches it owes, and of those parked for a missing object that it went past', async () => {
-    const log = logger();
+    const log = recordingLogger();
     await catchUp({
       stage: 'load',
       logger: log,
@@ -48,7 +41,7 @@ describe('what a catch-up tells the operator', () => {
   });
 
   it('warns when time runs short, naming the batches left for the next run', async () => {
-    const log = logger();
+    const log = recordingLogger();
     let remaining = 60_000;
     await catchUp({
       stage: 'transform',
@@ -68,7 +61,7 @@ describe('what a catch-up tells the operator', () => {
   });
 
   it('reports a batch that failed, and how many are left behind it, as an error', async () => {
-    const log = logger();
+    const log = recordingLogger();
     const outcome = await catchUp({
       stage: 'load',
       logger: log,
