@@ -8,11 +8,11 @@ import {
   quoteIdent,
   type SourceTableName,
 } from '../../lambdas/shared/core/catalogue';
-import { startPostgres, type LocalPostgres } from '../../local/embedded-postgres';
+import type { LocalPostgres } from '../../local/embedded-postgres';
 import { applyDemoChanges, type DemoChanges } from '../../local/seed/demo-changes';
 import { planSeed } from '../../local/seed/plan';
 import { seedTotesys, type SeedSummary } from '../../local/seed/seed-totesys';
-import { seedPostgresFolder } from '../support/postgres-template';
+import { startSeededPostgres } from '../support/postgres-template';
 
 const SCALE = 0.1;
 
@@ -44,8 +44,7 @@ async function fingerprint(c: Client, table: SourceTableName): Promise<string> {
 
 beforeAll(async () => {
   folder = await mkdtemp(join(tmpdir(), 'dlv-'));
-  await seedPostgresFolder(folder);
-  pg = await startPostgres(folder);
+  pg = await startSeededPostgres(folder);
   await pg.createDatabase('totesys');
   const lines: string[] = [];
   summary = await seedTotesys(pg.url('totesys'), { scale: SCALE, log: (l) => lines.push(l) });

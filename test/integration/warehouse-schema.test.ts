@@ -20,8 +20,8 @@ import {
   type Migration,
 } from '../../lambdas/load/migrations';
 import { DELETED_KEYS_REACH, SOURCE_DELETED_AT } from '../../contract/source-deletes';
-import { startPostgres, type LocalPostgres } from '../../local/embedded-postgres';
-import { seedPostgresFolder } from '../support/postgres-template';
+import type { LocalPostgres } from '../../local/embedded-postgres';
+import { startSeededPostgres } from '../support/postgres-template';
 
 /** How information_schema describes each catalogue type, as the migration must declare it. */
 const SQL_TYPE: Record<WarehouseColumnType, string> = {
@@ -91,8 +91,7 @@ async function withClient<T>(database: string, f: (client: Client) => Promise<T>
 
 beforeAll(async () => {
   folder = await mkdtemp(path.join(os.tmpdir(), 'dlv-'));
-  await seedPostgresFolder(folder);
-  pg = await startPostgres(folder);
+  pg = await startSeededPostgres(folder);
   migrations = await readMigrations(defaultMigrationsDir());
 });
 

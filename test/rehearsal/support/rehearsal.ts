@@ -6,7 +6,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Pool } from 'pg';
-import { startPostgres, type LocalPostgres } from '../../../local/embedded-postgres';
+import type { LocalPostgres } from '../../../local/embedded-postgres';
 import { LOCAL_DATABASES, temporaryStateDir } from '../../../local/local-stack';
 import { LOCAL_S3_CREDENTIALS, startS3, type LocalS3 } from '../../../local/s3-server';
 import { RDS_CA_BUNDLE_FILE } from '../../../contract/database-tls';
@@ -20,7 +20,7 @@ import { ACCOUNT, REGION, Deployment, type CfnTemplate } from './deployment';
 import { LambdaService, type DestinationRecord, type InvocationRecord } from './lambda-service';
 import { eventKey } from './s3-requests';
 import { createTls, type RehearsalTls } from './tls';
-import { seedPostgresFolder } from '../../support/postgres-template';
+import { startSeededPostgres } from '../../support/postgres-template';
 
 /** The synthesized cloud assembly: the template and the folder its assets are in. */
 export interface CloudAssembly {
@@ -161,8 +161,7 @@ export async function startRehearsal(assembly: CloudAssembly): Promise<Rehearsal
     }
   }
 
-  await seedPostgresFolder(join(stateDir, 'postgres'));
-  const postgres = await startPostgres(join(stateDir, 'postgres'), { tls: tls.database });
+  const postgres = await startSeededPostgres(join(stateDir, 'postgres'), { tls: tls.database });
   for (const name of LOCAL_DATABASES) await postgres.createDatabase(name);
   const s3: LocalS3 = await startS3(join(stateDir, 's3'), buckets);
   const s3Url = new URL(s3.endpoint.url as string);
