@@ -45,7 +45,8 @@ function mutatedThisRun(argv) {
  * The TypeScript checker's project: the mutated modules and what they import, not every file
  * that imports them. With the whole project, each check of a core mutant re-checked most of it,
  * and the one checker process paced the run (15 mutants a minute over the core, against 20 with
- * this, measured 2026-12-05 on an idle machine). A mutant that breaks only an importer's types is then run, and the tests decide.
+ * this, measured 2026-12-05 on an idle machine). A mutant that breaks only an importer's types
+ * is then run, and the tests decide.
  */
 const CHECKED_PROJECT = '.stryker-tsconfig.json';
 fs.writeFileSync(
