@@ -49,13 +49,10 @@ export function schemaElementOf(column: ParquetColumn): SchemaElement {
   const name = column.name;
   switch (column.type) {
     case 'integer':
-      return {
-        name,
-        repetition_type,
-        type: 'INT32',
-        converted_type: 'INT_32',
-        logical_type: { type: 'INTEGER', bitWidth: 32, isSigned: true },
-      };
+      // No logical type: hyparquet-writer writes IntType's bitWidth as a Thrift i32 where the
+      // format has an i8, and DuckDB, Arrow and Spark then refuse the whole footer. INT_32 is
+      // read by every tool as INT(32, signed).
+      return { name, repetition_type, type: 'INT32', converted_type: 'INT_32' };
     case 'text':
       return {
         name,
@@ -133,10 +130,13 @@ export function describeElement(element: SchemaElement): string {
         annotation = ` ${logical.type}`;
     }
   } else if (element.converted_type) {
+    const integer = /^(U?)INT_(8|16|32|64)$/.exec(element.converted_type);
     annotation =
       element.converted_type === 'DECIMAL'
         ? ` DECIMAL(${element.precision},${element.scale})`
-        : ` ${element.converted_type}`;
+        : integer
+          ? ` INT(${integer[2]}, ${integer[1] ? 'unsigned' : 'signed'})`
+          : ` ${element.converted_type}`;
   }
   return `${element.type ?? 'group'}${annotation}`;
 }

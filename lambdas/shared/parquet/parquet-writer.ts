@@ -4,12 +4,15 @@
  * large the batch, and uploads the finished file from /tmp.
  */
 import { statSync } from 'node:fs';
-import type { DecodedArray } from 'hyparquet';
-import { ByteWriter, ParquetWriter, fileWriter } from 'hyparquet-writer';
-import type { ColumnSource, Writer } from 'hyparquet-writer';
+import type { RowGroup } from 'hyparquet';
+import { ByteWriter, fileWriter } from 'hyparquet-writer';
+import type { Writer } from 'hyparquet-writer';
+import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
 import type { WarehouseRow, WarehouseTable } from '../core/warehouse-catalogue';
 import { ParquetValueError } from './parquet-errors';
 import { type ParquetColumn, parquetColumnsOf, parquetSchemaOf } from './parquet-schema';
+import { ColumnSink } from './column-sink';
+import { writeColumnChunk } from './column-chunk';
 import { parseDate, parseDecimal, parseTime, parseTimestamp } from '../core/value-codecs';
 import { InvariantError } from '../core/pipeline-error';
 
@@ -36,14 +39,12 @@ export interface ParquetTableWriter {
   close(): Promise<{ rows: number; bytes: number }>;
 }
 
-/**
- * Turns one column of some rows into their values: an Int32Array (INT32) or BigInt64Array
- * (INT64) for a REQUIRED numeric column, an array otherwise.
- */
-type ColumnBuilder = (rows: readonly WarehouseRow[], firstRow: number) => ColumnPiece;
-type ColumnPiece = Int32Array | BigInt64Array | unknown[];
+/** Puts one column of some rows into its sink, refusing a value the column cannot hold. */
+type ColumnFiller = (rows: readonly WarehouseRow[], firstRow: number, sink: ColumnSink) => void;
 
-const CREATED_BY = 'deliverance (hyparquet-writer)';
+const CREATED_BY = 'deliverance';
+/** 'PAR1', read as a little-endian 32-bit word: a Parquet file's first and last four bytes. */
+const MAGIC = 0x31524150;
 
 /**
  * Opens `path` (created or truncated) for a Parquet file of `table`'s rows, Snappy-compressed.
@@ -122,180 +123,145 @@ export function writeParquetBuffer(
 }
 
 function tableWriter(table: WarehouseTable, writer: Writer) {
+  const schema = parquetSchemaOf(table);
+  const elements = schema.slice(1);
   const columns = parquetColumnsOf(table);
-  const builders = columns.map((column) => columnBuilder(table.name, column));
-  const parquet = new ParquetWriter({
-    writer,
-    schema: parquetSchemaOf(table),
-    codec: 'SNAPPY',
-    createdBy: CREATED_BY,
-  });
+  const fillers = columns.map((column) => columnFiller(table.name, column));
+  const sinks = columns.map((column) => new ColumnSink(column.nullable));
+  const rowGroups: RowGroup[] = [];
   let rowCount = 0;
-  /** Per column, the pieces appended since the last row group. */
-  let pieces: ColumnPiece[][] = columns.map(() => []);
   let pending = 0;
+  writer.appendUint32(MAGIC);
   return {
     append(rows: readonly WarehouseRow[]): void {
       if (rows.length === 0) return;
-      // Build every column before holding any, so a bad value leaves the row group as it was.
-      const built = builders.map((build) => build(rows, rowCount + pending));
-      built.forEach((piece, j) => pieces[j]?.push(piece));
+      // A bad value puts every column back where it stood, so the row group is as it was.
+      const marks = sinks.map((sink) => sink.mark());
+      try {
+        fillers.forEach((fill, j) => fill(rows, rowCount + pending, sinks[j] as ColumnSink));
+      } catch (error) {
+        sinks.forEach((sink, j) => sink.restore(marks[j] as ReturnType<ColumnSink['mark']>));
+        throw error;
+      }
       pending += rows.length;
     },
     endRowGroup(): void {
       if (pending === 0) return;
-      const columnData: ColumnSource[] = columns.map((column, j) => ({
-        name: column.name,
-        data: joined(pieces[j] ?? [], pending),
-      }));
-      // The flush that fileWriter would do is synchronous: no promise to wait for. pageSize 0
-      // makes one page per column chunk: measuring every value to cut 1 MB pages cost about a
-      // seventh of the write time, and a chunk of one row group is a few MB at most.
-      void parquet.write({ columnData, rowGroupSize: pending, pageSize: 0 });
+      const start = writer.offset;
+      const chunks = sinks.map((sink, j) => {
+        const chunk = writeColumnChunk(writer, elements[j] as (typeof elements)[number], sink);
+        sink.reset();
+        return chunk;
+      });
+      let uncompressed = 0n;
+      for (const chunk of chunks) uncompressed += chunk.meta_data?.total_uncompressed_size ?? 0n;
+      rowGroups.push({
+        columns: chunks,
+        num_rows: BigInt(pending),
+        total_byte_size: uncompressed,
+        total_compressed_size: BigInt(writer.offset - start),
+      });
+      // The flush that fileWriter would do is synchronous: no promise to wait for.
+      void writer.flush?.();
       rowCount += pending;
-      pieces = columns.map(() => []);
       pending = 0;
     },
     pendingRows: () => pending,
     finish(): number {
-      void parquet.finish();
+      writeMetadata(writer, {
+        version: 2,
+        created_by: CREATED_BY,
+        schema,
+        num_rows: BigInt(rowCount),
+        row_groups: rowGroups,
+        metadata_length: 0,
+      });
+      writer.appendUint32(MAGIC);
       return rowCount;
     },
   };
 }
 
 /**
- * A column's pieces as the one array hyparquet-writer is given: INT32 stays an Int32Array; an
- * INT64 column becomes an array of bigints, as the writer reads every value more than once and
- * a BigInt64Array would make a new bigint on each read.
+ * A filler specialised for the column's type: one tight loop per column that parses each value
+ * and hands it to the sink, with no per-value dispatch on the type.
  */
-function joined(pieces: readonly ColumnPiece[], length: number): DecodedArray {
-  const [first] = pieces;
-  if (first instanceof Int32Array) {
-    if (pieces.length === 1) return first;
-    const out = new Int32Array(length);
-    let at = 0;
-    for (const piece of pieces as Int32Array[]) {
-      out.set(piece, at);
-      at += piece.length;
-    }
-    return out;
-  }
-  const out = new Array<unknown>(length);
-  let at = 0;
-  for (const piece of pieces) for (let i = 0; i < piece.length; i++) out[at++] = piece[i];
-  return out as DecodedArray;
-}
-
-/**
- * A builder specialised for the column's type and nullability: one tight loop per column, typed
- * arrays for REQUIRED numeric columns, and no per-value dispatch on the type.
- */
-function columnBuilder(tableName: string, column: ParquetColumn): ColumnBuilder {
+function columnFiller(tableName: string, column: ParquetColumn): ColumnFiller {
   const { name, nullable } = column;
-  const fail = (row: number, value: unknown, expected: string): never => {
-    throw new ParquetValueError(tableName, name, row, value, expected);
-  };
-  /** For REQUIRED columns stored as INT32: parse each non-null value with `parse`. */
-  const int32Column =
-    (parse: (value: WarehouseRow[string]) => number | undefined, expected: string): ColumnBuilder =>
-    (rows, firstRow) => {
+  /** Parses each value with `parse` and stores what it gives with `put`. */
+  const filler =
+    <T>(
+      parse: (value: WarehouseRow[string]) => T | undefined,
+      put: (sink: ColumnSink, parsed: T) => void,
+      expected: string,
+    ): ColumnFiller =>
+    (rows, firstRow, sink) => {
       const n = rows.length;
-      if (!nullable) {
-        const out = new Int32Array(n);
-        for (let i = 0; i < n; i++) {
-          const value = (rows[i] as WarehouseRow)[name];
-          const parsed = value == null ? undefined : parse(value);
-          if (parsed === undefined) fail(firstRow + i, value, expected);
-          out[i] = parsed as number;
-        }
-        return out;
-      }
-      const out = new Array<number | null>(n);
-      for (let i = 0; i < n; i++) {
-        const value = (rows[i] as WarehouseRow)[name];
-        if (value === null) {
-          out[i] = null;
-          continue;
-        }
-        const parsed = value === undefined ? undefined : parse(value);
-        if (parsed === undefined) fail(firstRow + i, value, expected);
-        out[i] = parsed as number;
-      }
-      return out;
-    };
-  /**
-   * For columns stored as INT64: REQUIRED ones into a BigInt64Array, which holds 50,000 values
-   * as 400 KB instead of 50,000 bigints on the heap; nullable ones as arrayColumn.
-   */
-  const int64Column = (
-    parse: (value: WarehouseRow[string]) => bigint | undefined,
-    expected: string,
-  ): ColumnBuilder =>
-    nullable
-      ? arrayColumn(parse, expected)
-      : (rows, firstRow) => {
-          const n = rows.length;
-          const out = new BigInt64Array(n);
-          for (let i = 0; i < n; i++) {
-            const value = (rows[i] as WarehouseRow)[name];
-            const parsed = value == null ? undefined : parse(value);
-            if (parsed === undefined) fail(firstRow + i, value, expected);
-            out[i] = parsed as bigint;
-          }
-          return out;
-        };
-  /** Any other column: a plain array, NULLs kept where the column allows them. */
-  const arrayColumn =
-    <T>(parse: (value: WarehouseRow[string]) => T | undefined, expected: string): ColumnBuilder =>
-    (rows, firstRow) => {
-      const n = rows.length;
-      const out = new Array<T | null>(n);
       for (let i = 0; i < n; i++) {
         const value = (rows[i] as WarehouseRow)[name];
         if (value === null && nullable) {
-          out[i] = null;
+          sink.null();
           continue;
         }
         const parsed = value == null ? undefined : parse(value);
-        if (parsed === undefined) fail(firstRow + i, value, expected);
-        out[i] = parsed as T;
+        if (parsed === undefined) {
+          throw new ParquetValueError(tableName, name, firstRow + i, value, expected);
+        }
+        put(sink, parsed);
       }
-      return out;
     };
+  const int32 = (sink: ColumnSink, value: number) => sink.int32(value);
+  const int64 = (sink: ColumnSink, value: number) => sink.int64(value);
 
   switch (column.type) {
     case 'integer':
-      return int32Column(
+      return filler(
         (v) => (typeof v === 'number' && (v | 0) === v ? v : undefined),
+        int32,
         'a 32-bit integer',
       );
     case 'date':
-      return int32Column((v) => (typeof v === 'string' ? parseDate(v) : undefined), "'YYYY-MM-DD'");
+      return filler(
+        (v) => (typeof v === 'string' ? parseDate(v) : undefined),
+        int32,
+        "'YYYY-MM-DD'",
+      );
     case 'time':
-      return int64Column((v) => {
-        const micros = typeof v === 'string' ? parseTime(v) : undefined;
-        return micros === undefined ? undefined : BigInt(micros);
-      }, "'HH:MM:SS.ffffff'");
+      return filler(
+        (v) => (typeof v === 'string' ? parseTime(v) : undefined),
+        int64,
+        "'HH:MM:SS.ffffff'",
+      );
     case 'text':
-      return arrayColumn((v) => (typeof v === 'string' ? v : undefined), 'text');
+      return filler(
+        (v) => (typeof v === 'string' ? v : undefined),
+        (sink, value) => sink.text(value),
+        'text',
+      );
     case 'boolean':
-      return arrayColumn((v) => (typeof v === 'boolean' ? v : undefined), 'a boolean');
+      return filler(
+        (v) => (typeof v === 'boolean' ? v : undefined),
+        (sink, value) => sink.boolean(value),
+        'a boolean',
+      );
     case 'decimal':
-      return int64Column((v) => {
-        // A number is read by its shortest round-trip form, which is the decimal it was parsed
-        // from for any value of DECIMAL(10,2): still no binary fraction arithmetic.
-        const unscaled =
+      // A number is read by its shortest round-trip form, which is the decimal it was parsed
+      // from for any value of DECIMAL(10,2): still no binary fraction arithmetic. The unscaled
+      // value is at most 10 digits, well inside a number's exact integers.
+      return filler(
+        (v) =>
           typeof v === 'string'
             ? parseDecimal(v)
             : typeof v === 'number'
               ? parseDecimal(String(v))
-              : undefined;
-        return unscaled === undefined ? undefined : BigInt(unscaled);
-      }, 'decimal text within DECIMAL(10,2)');
+              : undefined,
+        int64,
+        'decimal text within DECIMAL(10,2)',
+      );
     case 'timestamp':
-      return int64Column(
+      return filler(
         (v) => (typeof v === 'string' ? parseTimestamp(v) : undefined),
+        (sink, value) => sink.bigint64(value),
         "'YYYY-MM-DDTHH:MM:SS.ffffffZ'",
       );
   }

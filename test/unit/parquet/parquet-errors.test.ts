@@ -9,6 +9,8 @@ import {
   readParquetRows,
   writeParquetBuffer,
 } from '../../../lambdas/shared/parquet';
+import { parquetWriteBuffer } from 'hyparquet-writer';
+import { parquetSchemaOf, SOURCE_UPDATED_AT } from '../../../lambdas/shared/parquet/parquet-schema';
 import { collect, rowsFor } from './fixtures';
 
 const table = FACTS.fact_sales_order;
@@ -74,6 +76,37 @@ describe('schema mismatch', () => {
     expect(error).toBeInstanceOf(ParquetFileError);
     expect(error.problem).toContain('column location_id missing');
     expect(error.problem).toContain('unexpected column staff_id');
+  });
+
+  it('reads integers written with the INTEGER logical type, as earlier releases wrote them', async () => {
+    const dimension = DIMENSIONS.dim_payment_type;
+    const schema = parquetSchemaOf(dimension).map((element) =>
+      element.converted_type === 'INT_32'
+        ? { ...element, logical_type: { type: 'INTEGER' as const, bitWidth: 32, isSigned: true } }
+        : element,
+    );
+    const earlier = new Uint8Array(
+      parquetWriteBuffer({
+        schema,
+        columnData: [
+          { name: 'payment_type_id', data: new Int32Array([1, -7]) },
+          { name: 'payment_type_name', data: ['SALES_RECEIPT', 'REFUND'] },
+          { name: SOURCE_UPDATED_AT, data: [0n, 1_700_000_000_000_000n] },
+        ],
+      }),
+    );
+    expect((await collect(readParquetRows(earlier, dimension))).flat()).toEqual([
+      {
+        payment_type_id: 1,
+        payment_type_name: 'SALES_RECEIPT',
+        [SOURCE_UPDATED_AT]: '1970-01-01T00:00:00.000000Z',
+      },
+      {
+        payment_type_id: -7,
+        payment_type_name: 'REFUND',
+        [SOURCE_UPDATED_AT]: '2023-11-14T22:13:20.000000Z',
+      },
+    ]);
   });
 
   it('names a column of another type', async () => {
