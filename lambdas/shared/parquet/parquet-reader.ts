@@ -12,11 +12,25 @@ import { formatDate, formatDecimal, formatTime, formatTimestamp } from '../core/
 type Value = WarehouseRow[string];
 
 /**
- * hyparquet applies these to dictionary entries rather than rows where it can, so dates and
- * timestamps come out as catalogue text at little cost.
+ * Dates as catalogue text, each day formatted once: PLAIN pages (what the writer writes) hand
+ * every row's date to the parser, and a fact table's dates are a few thousand days repeated.
+ * Cleared when full, so a file of every day from 0001 to 9999 cannot grow it without bound.
  */
+const DAY_TEXTS = new Map<number, string>();
+const DAY_TEXTS_MAX = 100_000;
+
+function dayText(days: number): string {
+  let text = DAY_TEXTS.get(days);
+  if (text === undefined) {
+    if (DAY_TEXTS.size >= DAY_TEXTS_MAX) DAY_TEXTS.clear();
+    text = formatDate(days);
+    DAY_TEXTS.set(days, text);
+  }
+  return text;
+}
+
 const PARSERS: Partial<ParquetParsers> = {
-  dateFromDays: (days) => formatDate(days),
+  dateFromDays: dayText,
   timestampFromMicroseconds: (micros) => formatTimestamp(BigInt(micros)),
 };
 
