@@ -1,20 +1,21 @@
 /**
- * Writes one column of one row group from a {@link ColumnSink}: a single PLAIN data page (v2),
- * Snappy-compressed, its definition levels RLE-encoded, and the chunk's statistics. The page
- * header, levels and compression are hyparquet-writer's own; what is not used is its general
- * path, which copies every column (bigints for INT64, converted dates and decimals), tries a
- * dictionary on each and walks the values again for statistics and range checks.
+ * Writes one column of one row group from a {@link ColumnSink}: a single data page (v2),
+ * Snappy-compressed, its definition levels RLE-encoded, and the chunk's statistics. An INT32
+ * column of few distinct values (keys, dates) is dictionary-encoded; everything else is PLAIN.
+ * The page headers, levels, Snappy and the dictionary page are hyparquet-writer's own; what is
+ * not used is its general path, which copies every column (bigints for INT64, converted dates
+ * and decimals), tries a dictionary on each and walks the values again for statistics and
+ * range checks.
  */
-import type { ColumnChunk, SchemaElement } from 'hyparquet';
+import type { ColumnChunk, Encoding, SchemaElement } from 'hyparquet';
 import { ByteWriter } from 'hyparquet-writer';
 import type { Writer } from 'hyparquet-writer';
 import { writePageHeader } from 'hyparquet-writer/src/datapage.js';
+import { writeDictionaryPage } from 'hyparquet-writer/src/dictionary.js';
 import { writeRleBitPackedHybrid } from 'hyparquet-writer/src/encoding.js';
 import { snappyCompress } from 'hyparquet-writer/src/snappy.js';
 import type { ColumnSink } from './column-sink';
 import { InvariantError } from '../core/pipeline-error';
-
-type Physical = 'INT32' | 'INT64' | 'BOOLEAN' | 'BYTE_ARRAY';
 
 /** Appends the sink's column to `writer` and returns its metadata for the footer. */
 export function writeColumnChunk(
@@ -27,21 +28,90 @@ export function writeColumnChunk(
     throw new InvariantError(`column ${element.name}: no encoder for Parquet type ${type}`);
   }
   const start = writer.offset;
+  const dictionary = type === 'INT32' ? int32Dictionary(sink.plain()) : undefined;
+  let uncompressed = 0;
+  if (dictionary) {
+    uncompressed += writeDictionaryPage(
+      writer,
+      {
+        columnName: element.name,
+        element,
+        schemaPath: [element],
+        codec: 'SNAPPY',
+        compressors: { SNAPPY: snappyCompress },
+        // Read only by hyparquet-writer's own column path, not by its dictionary page.
+        stats: false,
+        pageSize: 0,
+        columnIndex: false,
+        offsetIndex: false,
+      },
+      dictionary.values,
+    );
+  }
+  const dataStart = writer.offset;
+  const encoding: Encoding = dictionary ? 'RLE_DICTIONARY' : 'PLAIN';
+  uncompressed += writeDataPage(writer, sink, encoding, dictionary?.indexes ?? sink.plain());
+  const levels: Encoding[] = sink.nullable ? ['RLE'] : [];
+  return {
+    file_offset: BigInt(start),
+    meta_data: {
+      type,
+      encodings: dictionary ? ['PLAIN', 'RLE_DICTIONARY', ...levels] : ['PLAIN', ...levels],
+      path_in_schema: [element.name],
+      codec: 'SNAPPY',
+      num_values: BigInt(sink.rows),
+      total_compressed_size: BigInt(writer.offset - start),
+      total_uncompressed_size: BigInt(uncompressed),
+      data_page_offset: BigInt(dataStart),
+      dictionary_page_offset: dictionary ? BigInt(start) : undefined,
+      statistics: sink.statistics(type),
+      encoding_stats: [
+        ...(dictionary
+          ? [{ page_type: 'DICTIONARY_PAGE' as const, encoding: 'PLAIN' as const, count: 1 }]
+          : []),
+        { page_type: 'DATA_PAGE_V2', encoding, count: 1 },
+      ],
+    },
+  };
+}
+
+/**
+ * The data page: levels, then `values` (the PLAIN bytes, or dictionary indexes, which are
+ * written as their bit width and an RLE/bit-packed run). Answers its uncompressed size.
+ */
+function writeDataPage(
+  writer: Writer,
+  sink: ColumnSink,
+  encoding: Encoding,
+  values: Uint8Array | Int32Array,
+): number {
   const levels = new ByteWriter();
   const levelBytes = sink.nullable
     ? writeRleBitPackedHybrid(levels, sink.definitionLevels(), 1)
     : 0;
-  const plain = sink.plain();
-  const compressed = snappyCompress(plain);
+  let page: Uint8Array;
+  if (values instanceof Int32Array) {
+    const indexes = new ByteWriter();
+    let largest = 0;
+    for (const index of values) if (index > largest) largest = index;
+    const bitWidth = Math.max(1, 32 - Math.clz32(largest));
+    indexes.appendUint8(bitWidth);
+    writeRleBitPackedHybrid(indexes, values, bitWidth);
+    page = indexes.getBytes();
+  } else {
+    page = values;
+  }
+  const compressed = snappyCompress(page);
+  const start = writer.offset;
   writePageHeader(writer, {
     type: 'DATA_PAGE_V2',
-    uncompressed_page_size: levelBytes + plain.length,
+    uncompressed_page_size: levelBytes + page.length,
     compressed_page_size: levelBytes + compressed.length,
     data_page_header_v2: {
       num_values: sink.rows,
       num_nulls: sink.nulls,
       num_rows: sink.rows,
-      encoding: 'PLAIN',
+      encoding,
       definition_levels_byte_length: levelBytes,
       repetition_levels_byte_length: 0,
       is_compressed: true,
@@ -50,19 +120,31 @@ export function writeColumnChunk(
   const headerBytes = writer.offset - start;
   if (levelBytes > 0) writer.appendBytes(levels.getBytes());
   writer.appendBytes(compressed);
-  return {
-    file_offset: BigInt(start),
-    meta_data: {
-      type,
-      encodings: sink.nullable ? ['PLAIN', 'RLE'] : ['PLAIN'],
-      path_in_schema: [element.name],
-      codec: 'SNAPPY',
-      num_values: BigInt(sink.rows),
-      total_compressed_size: BigInt(writer.offset - start),
-      total_uncompressed_size: BigInt(headerBytes + levelBytes + plain.length),
-      data_page_offset: BigInt(start),
-      statistics: sink.statistics(type satisfies Physical),
-      encoding_stats: [{ page_type: 'DATA_PAGE_V2', encoding: 'PLAIN', count: 1 }],
-    },
-  };
+  return headerBytes + levelBytes + page.length;
+}
+
+/**
+ * The distinct values of PLAIN INT32 bytes and each value's index among them, or undefined
+ * once there are more distinct values than half the values: then the dictionary and its
+ * indexes would take about as many bytes as the values themselves.
+ */
+export function int32Dictionary(
+  plain: Uint8Array,
+): { values: Int32Array; indexes: Int32Array } | undefined {
+  const count = plain.length >>> 2;
+  const view = new DataView(plain.buffer, plain.byteOffset, plain.length);
+  const positions = new Map<number, number>();
+  const indexes = new Int32Array(count);
+  const most = count >>> 1;
+  for (let i = 0; i < count; i++) {
+    const value = view.getInt32(i * 4, true);
+    let index = positions.get(value);
+    if (index === undefined) {
+      index = positions.size;
+      if (index >= most) return undefined;
+      positions.set(value, index);
+    }
+    indexes[i] = index;
+  }
+  return { values: Int32Array.from(positions.keys()), indexes };
 }

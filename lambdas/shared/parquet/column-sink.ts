@@ -166,9 +166,10 @@ export class ColumnSink {
       if (this.minLength < 0) return { null_count };
       return {
         null_count,
-        // Copies: the sink's buffer is reused by the next row group.
-        min_value: this.data.slice(this.minAt, this.minAt + this.minLength),
-        max_value: this.data.slice(this.maxAt, this.maxAt + this.maxLength),
+        // Copies (a Buffer's slice would share memory): the footer is written after the sink's
+        // buffer has been reused by later row groups.
+        min_value: new Uint8Array(this.data.subarray(this.minAt, this.minAt + this.minLength)),
+        max_value: new Uint8Array(this.data.subarray(this.maxAt, this.maxAt + this.maxLength)),
       };
     }
     const { min, max } = this;

@@ -30,8 +30,13 @@ function asWritten({ name, type }: ParquetColumn): string {
   }
 }
 
-const FIRST_GROUP = 30;
-const SECOND_GROUP = 17;
+/**
+ * Row groups of 30, 17 and 5 rows: the fixtures' few distinct integers and dates make the first
+ * two dictionary-encoded, while in the last more than half the values are distinct, so PLAIN.
+ */
+const GROUPS = [30, 17, 5] as const;
+const ROWS = GROUPS.reduce((sum, rows) => sum + rows, 0);
+const FIRST_GROUP = GROUPS[0];
 
 let directory: string;
 let connection: DuckDBConnection;
@@ -49,7 +54,7 @@ afterAll(() => {
 
 describe.each(WAREHOUSE_TABLES.map((table) => [table.name, table] as const))('%s', (_, table) => {
   const columns = parquetColumnsOf(table);
-  const rows = rowsFor(table, FIRST_GROUP + SECOND_GROUP);
+  const rows = rowsFor(table, ROWS);
   const path = () => join(directory, `${table.name}.parquet`);
   const file = () => `read_parquet('${path()}', file_row_number = true)`;
 
@@ -63,21 +68,32 @@ describe.each(WAREHOUSE_TABLES.map((table) => [table.name, table] as const))('%s
     expect(() => writer.appendRows(bad)).toThrow();
     writer.appendRows(rows.slice(20, FIRST_GROUP));
     writer.endRowGroup();
-    await writer.writeRows(rows.slice(FIRST_GROUP));
+    await writer.writeRows(rows.slice(FIRST_GROUP, FIRST_GROUP + GROUPS[1]));
+    await writer.writeRows(rows.slice(FIRST_GROUP + GROUPS[1]));
     await writer.close();
   });
 
-  it('reads back every value as written', async () => {
+  it('reads back every value as written, dictionary-encoded and PLAIN', async () => {
     const list = columns.map((column) => `${asWritten(column)} AS "${column.name}"`).join(', ');
     const read = await connection.runAndReadAll(
       `SELECT ${list} FROM ${file()} ORDER BY file_row_number`,
     );
     expect(read.getRowObjectsJson()).toEqual(rows);
+    const encodings = await connection.runAndReadAll(
+      `SELECT DISTINCT CAST(row_group_id AS INTEGER), regexp_replace(encodings, ', RLE$', '') FROM parquet_metadata('${path()}')
+       WHERE type = 'INT32' ORDER BY row_group_id`,
+    );
+    expect(encodings.getRows()).toEqual([
+      [0, 'PLAIN, RLE_DICTIONARY'],
+      [1, 'PLAIN, RLE_DICTIONARY'],
+      [2, 'PLAIN'],
+    ]);
   });
 
   it.each([
     ['the first row group', 0, 0, FIRST_GROUP],
-    ['the second row group', 1, FIRST_GROUP, FIRST_GROUP + SECOND_GROUP],
+    ['the second row group', 1, FIRST_GROUP, FIRST_GROUP + GROUPS[1]],
+    ['the third row group', 2, FIRST_GROUP + GROUPS[1], ROWS],
   ])('has the bounds and null count of %s', async (_, group, from, to) => {
     const stats = await connection.runAndReadAll(
       `SELECT path_in_schema AS name, stats_min_value AS min, stats_max_value AS max,
