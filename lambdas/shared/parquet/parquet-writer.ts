@@ -4,14 +4,14 @@
  * large the batch, and uploads the finished file from /tmp.
  */
 import { statSync } from 'node:fs';
-import type { RowGroup } from 'hyparquet';
+import type { RowGroup, SchemaElement } from 'hyparquet';
 import { ByteWriter, fileWriter } from 'hyparquet-writer';
 import type { Writer } from 'hyparquet-writer';
 import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
 import type { WarehouseRow, WarehouseTable } from '../core/warehouse-catalogue';
 import { ParquetValueError } from './parquet-errors';
 import { type ParquetColumn, parquetColumnsOf, parquetSchemaOf } from './parquet-schema';
-import { ColumnSink } from './column-sink';
+import { ColumnSink, type SinkMark } from './column-sink';
 import { writeColumnChunk } from './column-chunk';
 import { parseDate, parseDecimal, parseTime, parseTimestamp } from '../core/value-codecs';
 import { InvariantError } from '../core/pipeline-error';
@@ -140,7 +140,7 @@ function tableWriter(table: WarehouseTable, writer: Writer) {
       try {
         fillers.forEach((fill, j) => fill(rows, rowCount + pending, sinks[j] as ColumnSink));
       } catch (error) {
-        sinks.forEach((sink, j) => sink.restore(marks[j] as ReturnType<ColumnSink['mark']>));
+        sinks.forEach((sink, j) => sink.restore(marks[j] as SinkMark));
         throw error;
       }
       pending += rows.length;
@@ -149,7 +149,7 @@ function tableWriter(table: WarehouseTable, writer: Writer) {
       if (pending === 0) return;
       const start = writer.offset;
       const chunks = sinks.map((sink, j) => {
-        const chunk = writeColumnChunk(writer, elements[j] as (typeof elements)[number], sink);
+        const chunk = writeColumnChunk(writer, elements[j] as SchemaElement, sink);
         sink.reset();
         return chunk;
       });
@@ -161,8 +161,6 @@ function tableWriter(table: WarehouseTable, writer: Writer) {
         total_byte_size: uncompressed,
         total_compressed_size: BigInt(writer.offset - start),
       });
-      // The flush that fileWriter would do is synchronous: no promise to wait for.
-      void writer.flush?.();
       rowCount += pending;
       pending = 0;
     },
@@ -174,6 +172,7 @@ function tableWriter(table: WarehouseTable, writer: Writer) {
         schema,
         num_rows: BigInt(rowCount),
         row_groups: rowGroups,
+        // Required by the type, not written: the length is the footer's last word but one.
         metadata_length: 0,
       });
       writer.appendUint32(MAGIC);
