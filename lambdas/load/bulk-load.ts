@@ -202,19 +202,31 @@ export async function dropForeignKeys(
 }
 
 /**
- * Adds the foreign keys back, each validated over the whole table by one join (a row that
- * refers to nothing fails it with 23503, as the per-row trigger would have).
+ * Adds the foreign keys back. `validated` (the default): each is validated over the whole table
+ * by one join (a row that refers to nothing fails it with 23503, as the per-row trigger would
+ * have), a key a backfill left NOT VALID included. `notValid`: added without reading the table,
+ * for rows the caller has checked itself (large-fact-batch.ts); later rows are checked by the
+ * keys' triggers as ever.
  */
 export async function addForeignKeys(
   client: PoolClient,
   table: WarehouseTable,
   foreignKeys: readonly SchemaObject[],
+  mode: 'validated' | 'notValid' = 'validated',
 ): Promise<void> {
-  await timePhase('load: validate FKs', async () => {
-    for (const fk of foreignKeys) {
-      await client.query(
-        `ALTER TABLE ${quoteIdent(table.name)} ADD CONSTRAINT ${fk.name} ${fk.definition}`,
-      );
-    }
-  });
+  await timePhase(
+    mode === 'validated' ? 'load: validate FKs' : 'load: add FKs NOT VALID',
+    async () => {
+      for (const fk of foreignKeys) {
+        const definition = fk.definition.replace(NOT_VALID, '');
+        await client.query(
+          `ALTER TABLE ${quoteIdent(table.name)} ADD CONSTRAINT ${fk.name} ${definition}` +
+            (mode === 'notValid' ? ' NOT VALID' : ''),
+        );
+      }
+    },
+  );
 }
+
+/** How pg_get_constraintdef ends the definition of a key not yet validated. */
+const NOT_VALID = / NOT VALID$/;

@@ -14,7 +14,7 @@ import type { StageLogger } from '../shared/ports/stage-logger';
 import { quarantineObject, readManifestOrQuarantine } from '../shared/quarantine';
 import { deletesToApply, withDeleted } from './apply-deletes';
 import { BULK_MIN_ROWS, bulkLoadIntoEmpty, downloadToTemp } from './bulk-load';
-import { appendLargeFactBatch } from './large-fact-batch';
+import { appendLargeFactBatch, validatePendingKeys } from './large-fact-batch';
 import { stageRows, upsertStaged } from './staged-upsert';
 import { VERSION_BATCH_COLUMN } from './upsert-sql';
 import { isBadData, PipelineError, type ErrorKind } from '../shared/core/pipeline-error';
@@ -235,7 +235,10 @@ export async function loadTable(
     }
     const staged = await stageRows(client, table, local.path, source);
     checkStaged(staged, entry.rows, table, source);
-    return { table: table.name, staged, written: await upsertStaged(client, table, batchId) };
+    const written = await upsertStaged(client, table, batchId);
+    // A backfill has caught up with this table: the keys its batches left NOT VALID are checked.
+    if (table.kind === 'fact') await validatePendingKeys(client, table);
+    return { table: table.name, staged, written };
   } finally {
     await local.dispose();
   }

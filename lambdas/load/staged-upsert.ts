@@ -21,17 +21,19 @@ export async function stageRows(
 }
 
 /**
- * Merges the staged rows into the table and drops the staging table; answers the rows inserted
- * or changed (the rest were already there).
+ * Merges the staged rows into the table and drops the staging table, unless `keepStaging` (the
+ * caller still reads the rows); answers the rows inserted or changed (the rest were already
+ * there).
  */
 export async function upsertStaged(
   client: PoolClient,
   table: WarehouseTable,
   batchId: string,
+  { keepStaging = false } = {},
 ): Promise<number> {
   const result = await timePhase('load: INSERT … ON CONFLICT', () =>
     client.query(upsertQuery(table, batchId)),
   );
-  await client.query(`DROP TABLE ${stagingName(table)}`);
+  if (!keepStaging) await client.query(`DROP TABLE ${stagingName(table)}`);
   return result.rowCount ?? 0;
 }

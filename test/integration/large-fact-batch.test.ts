@@ -1,6 +1,10 @@
 import type { PoolClient } from 'pg';
 import { BULK_MIN_ROWS, downloadToTemp } from '../../lambdas/load/bulk-load';
-import { appendLargeFactBatch } from '../../lambdas/load/large-fact-batch';
+import {
+  appendLargeFactBatch,
+  REVALIDATE_MAX_TABLE_RATIO,
+  validatePendingKeys,
+} from '../../lambdas/load/large-fact-batch';
 import { DIMENSIONS, FACTS } from '../../lambdas/shared/core/warehouse-catalogue';
 import { setPhaseRecorder } from '../../lambdas/shared/phase-timer';
 import { silentLogger } from '../../lambdas/shared/ports/stage-logger';
@@ -46,6 +50,18 @@ function firstSalesFile(): { key: string; rows: number } {
     if (entry) return entry;
   }
   throw new Error('no batch held fact_sales_order');
+}
+
+/**
+ * Makes the planner count `rows` in fact_sales_order for the rest of the transaction, as if the
+ * table were that large, without writing them: what the path reads to choose.
+ */
+async function claimRows(client: PoolClient, rows: number): Promise<void> {
+  await client.query(
+    `UPDATE pg_class SET reltuples = $1, relpages = greatest(relpages, 1)
+      WHERE oid = 'fact_sales_order'::regclass`,
+    [rows],
+  );
 }
 
 /** Runs `work` in a transaction that is rolled back, with the first sales file on disk. */
@@ -157,6 +173,65 @@ describe('a large fact batch into a table that holds rows', () => {
       expect(after.rows[0]!.n).toBe(0);
       const keys = await client.query<{ convalidated: boolean }>(FOREIGN_KEYS);
       expect(keys.rows.filter((k) => k.convalidated)).toHaveLength(9);
+    });
+  });
+
+  it('past the ratio, checks the batch alone and adds the keys back NOT VALID; the next small batch validates them', async () => {
+    const { rows } = firstSalesFile();
+    await inRolledBackTransaction(async (client, path, key) => {
+      await client.query(
+        `DELETE FROM fact_sales_order WHERE sales_record_id IN
+           (SELECT sales_record_id FROM fact_sales_order ORDER BY sales_record_id LIMIT $1)`,
+        [rows],
+      );
+      await claimRows(client, rows * REVALIDATE_MAX_TABLE_RATIO * 2);
+      phases.clear();
+      const appended = await appendLargeFactBatch(
+        client,
+        FACTS.fact_sales_order,
+        path,
+        key,
+        rows,
+        'test-batch',
+      );
+      expect(appended).toEqual({ staged: rows, written: rows });
+      expect(phases).toContain('load: check FKs of the batch');
+      expect(phases).toContain('load: add FKs NOT VALID');
+      expect(phases).not.toContain('load: validate FKs');
+      const added = await client.query<{ convalidated: boolean }>(FOREIGN_KEYS);
+      expect(added.rows.map((k) => k.convalidated)).toEqual(Array(9).fill(false));
+      await validatePendingKeys(client, FACTS.fact_sales_order);
+      expect(phases).toContain('load: validate FKs');
+      const validated = await client.query<{ convalidated: boolean }>(FOREIGN_KEYS);
+      expect(validated.rows.map((k) => k.convalidated)).toEqual(Array(9).fill(true));
+    });
+  });
+
+  it('past the ratio, sends a batch with a row that refers to nothing to the staging path, changing nothing', async () => {
+    const { rows } = firstSalesFile();
+    await inRolledBackTransaction(async (client, path, key) => {
+      const staff = await client.query<{ id: number }>(
+        `SELECT sales_staff_id AS id FROM fact_sales_order ORDER BY sales_record_id LIMIT 1`,
+      );
+      const id = staff.rows[0]!.id;
+      await client.query('DELETE FROM fact_sales_order WHERE sales_staff_id = $1', [id]);
+      await client.query('DELETE FROM fact_purchase_order WHERE staff_id = $1', [id]);
+      await client.query('DELETE FROM dim_staff WHERE staff_id = $1', [id]);
+      const before = await client.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM fact_sales_order',
+      );
+      await claimRows(client, rows * REVALIDATE_MAX_TABLE_RATIO * 2);
+      phases.clear();
+      expect(
+        await appendLargeFactBatch(client, FACTS.fact_sales_order, path, key, rows, 'test-batch'),
+      ).toBeUndefined();
+      expect(phases).toContain('load: check FKs of the batch');
+      const after = await client.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM fact_sales_order',
+      );
+      expect(after.rows[0]!.n).toBe(before.rows[0]!.n);
+      const keys = await client.query<{ convalidated: boolean }>(FOREIGN_KEYS);
+      expect(keys.rows.map((k) => k.convalidated)).toEqual(Array(9).fill(true));
     });
   });
 
