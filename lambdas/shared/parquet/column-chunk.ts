@@ -126,7 +126,9 @@ function writeDataPage(
 /**
  * The distinct values of PLAIN INT32 bytes and each value's index among them, or undefined
  * once there are more distinct values than half the values: then the dictionary and its
- * indexes would take about as many bytes as the values themselves.
+ * indexes would take about as many bytes as the values themselves. A column whose first
+ * DICTIONARY_SAMPLE values are already more than half distinct (an id) is taken to be so without
+ * reading on: building its dictionary up to half the chunk cost 7 % of the transform.
  */
 export function int32Dictionary(
   plain: Uint8Array,
@@ -145,6 +147,9 @@ export function int32Dictionary(
       positions.set(value, index);
     }
     indexes[i] = index;
+    if (i + 1 === DICTIONARY_SAMPLE && positions.size * 2 > DICTIONARY_SAMPLE) return undefined;
   }
   return { values: Int32Array.from(positions.keys()), indexes };
 }
+
+export const DICTIONARY_SAMPLE = 4096;

@@ -1,4 +1,4 @@
-import { int32Dictionary } from '../../../lambdas/shared/parquet/column-chunk';
+import { DICTIONARY_SAMPLE, int32Dictionary } from '../../../lambdas/shared/parquet/column-chunk';
 
 function plain(values: readonly number[]): Uint8Array {
   return new Uint8Array(Int32Array.from(values).buffer);
@@ -16,5 +16,15 @@ describe('int32Dictionary', () => {
     expect(int32Dictionary(plain([1, 2, 1, 2]))?.values).toEqual(Int32Array.from([1, 2]));
     expect(int32Dictionary(plain([1, 2, 3, 1]))).toBeUndefined();
     expect(int32Dictionary(plain([5]))).toBeUndefined();
+  });
+
+  it('gives up on a column whose first values are more than half distinct, however it goes on', () => {
+    const length = DICTIONARY_SAMPLE * 4;
+    const idsThenRepeats = Array.from({ length }, (_, i) =>
+      i < DICTIONARY_SAMPLE ? (i * 2) % (DICTIONARY_SAMPLE + 2) : 7,
+    );
+    expect(int32Dictionary(plain(idsThenRepeats))).toBeUndefined();
+    const halfDistinct = Array.from({ length }, (_, i) => i % (DICTIONARY_SAMPLE / 2));
+    expect(int32Dictionary(plain(halfDistinct))?.values).toHaveLength(DICTIONARY_SAMPLE / 2);
   });
 });
