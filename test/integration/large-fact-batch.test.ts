@@ -64,6 +64,37 @@ async function claimRows(client: PoolClient, rows: number): Promise<void> {
   );
 }
 
+/** Removes the first `rows` versions, so the first sales file's versions are new again. */
+async function forgetFirstVersions(client: PoolClient, rows: number): Promise<void> {
+  await client.query(
+    `DELETE FROM fact_sales_order WHERE sales_record_id IN
+       (SELECT sales_record_id FROM fact_sales_order ORDER BY sales_record_id LIMIT $1)`,
+    [rows],
+  );
+}
+
+/** A staff member the first sales file refers to. */
+async function firstSalesStaff(client: PoolClient): Promise<number> {
+  const staff = await client.query<{ id: number }>(
+    `SELECT sales_staff_id AS id FROM fact_sales_order ORDER BY sales_record_id LIMIT 1`,
+  );
+  return staff.rows[0]!.id;
+}
+
+/**
+ * Removes a staff member from the warehouse with the purchase orders that name them; the caller
+ * removes the sales orders it wants gone.
+ */
+async function removeStaffMember(client: PoolClient, id: number): Promise<void> {
+  await client.query('DELETE FROM fact_purchase_order WHERE staff_id = $1', [id]);
+  await client.query('DELETE FROM dim_staff WHERE staff_id = $1', [id]);
+}
+
+/** The large-batch path for the first sales file, as the load would call it. */
+function appendSales(client: PoolClient, path: string, key: string, rows: number) {
+  return appendLargeFactBatch(client, FACTS.fact_sales_order, path, key, rows, 'test-batch');
+}
+
 /** Runs `work` in a transaction that is rolled back, with the first sales file on disk. */
 async function inRolledBackTransaction<T>(
   work: (client: PoolClient, path: string, key: string) => Promise<T>,
@@ -102,20 +133,9 @@ describe('a large fact batch into a table that holds rows', () => {
       const before = await client.query<{ n: number }>(
         'SELECT count(*)::int AS n FROM fact_sales_order',
       );
-      await client.query(
-        `DELETE FROM fact_sales_order WHERE sales_record_id IN
-           (SELECT sales_record_id FROM fact_sales_order ORDER BY sales_record_id LIMIT $1)`,
-        [rows],
-      );
+      await forgetFirstVersions(client, rows);
       phases.clear();
-      const appended = await appendLargeFactBatch(
-        client,
-        FACTS.fact_sales_order,
-        path,
-        key,
-        rows,
-        'test-batch',
-      );
+      const appended = await appendSales(client, path, key, rows);
       expect(appended).toEqual({ staged: rows, written: rows });
       expect(phases).not.toContain('load: INSERT … ON CONFLICT');
       const after = await client.query<{ n: number }>(
@@ -134,14 +154,7 @@ describe('a large fact batch into a table that holds rows', () => {
         'SELECT count(*)::int AS n FROM fact_sales_order',
       );
       phases.clear();
-      const appended = await appendLargeFactBatch(
-        client,
-        FACTS.fact_sales_order,
-        path,
-        key,
-        rows,
-        'test-batch',
-      );
+      const appended = await appendSales(client, path, key, rows);
       expect(appended).toEqual({ staged: rows, written: 0 });
       expect(phases).toContain('load: INSERT … ON CONFLICT');
       const after = await client.query<{ n: number }>(
@@ -157,16 +170,10 @@ describe('a large fact batch into a table that holds rows', () => {
     const { rows } = firstSalesFile();
     await inRolledBackTransaction(async (client, path, key) => {
       // A staff member the file refers to, gone from the warehouse with every fact that named it.
-      const staff = await client.query<{ id: number }>(
-        `SELECT sales_staff_id AS id FROM fact_sales_order ORDER BY sales_record_id LIMIT 1`,
-      );
-      const id = staff.rows[0]!.id;
+      const id = await firstSalesStaff(client);
       await client.query('DELETE FROM fact_sales_order');
-      await client.query('DELETE FROM fact_purchase_order WHERE staff_id = $1', [id]);
-      await client.query('DELETE FROM dim_staff WHERE staff_id = $1', [id]);
-      await expect(
-        appendLargeFactBatch(client, FACTS.fact_sales_order, path, key, rows, 'test-batch'),
-      ).rejects.toMatchObject({ code: '23503' });
+      await removeStaffMember(client, id);
+      await expect(appendSales(client, path, key, rows)).rejects.toMatchObject({ code: '23503' });
       const after = await client.query<{ n: number }>(
         'SELECT count(*)::int AS n FROM fact_sales_order',
       );
@@ -179,21 +186,10 @@ describe('a large fact batch into a table that holds rows', () => {
   it('past the ratio, checks the batch alone and adds the keys back NOT VALID; the next small batch validates them', async () => {
     const { rows } = firstSalesFile();
     await inRolledBackTransaction(async (client, path, key) => {
-      await client.query(
-        `DELETE FROM fact_sales_order WHERE sales_record_id IN
-           (SELECT sales_record_id FROM fact_sales_order ORDER BY sales_record_id LIMIT $1)`,
-        [rows],
-      );
+      await forgetFirstVersions(client, rows);
       await claimRows(client, rows * REVALIDATE_MAX_TABLE_RATIO * 2);
       phases.clear();
-      const appended = await appendLargeFactBatch(
-        client,
-        FACTS.fact_sales_order,
-        path,
-        key,
-        rows,
-        'test-batch',
-      );
+      const appended = await appendSales(client, path, key, rows);
       expect(appended).toEqual({ staged: rows, written: rows });
       expect(phases).toContain('load: check FKs of the batch');
       expect(phases).toContain('load: add FKs NOT VALID');
@@ -210,21 +206,15 @@ describe('a large fact batch into a table that holds rows', () => {
   it('past the ratio, sends a batch with a row that refers to nothing to the staging path, changing nothing', async () => {
     const { rows } = firstSalesFile();
     await inRolledBackTransaction(async (client, path, key) => {
-      const staff = await client.query<{ id: number }>(
-        `SELECT sales_staff_id AS id FROM fact_sales_order ORDER BY sales_record_id LIMIT 1`,
-      );
-      const id = staff.rows[0]!.id;
+      const id = await firstSalesStaff(client);
       await client.query('DELETE FROM fact_sales_order WHERE sales_staff_id = $1', [id]);
-      await client.query('DELETE FROM fact_purchase_order WHERE staff_id = $1', [id]);
-      await client.query('DELETE FROM dim_staff WHERE staff_id = $1', [id]);
+      await removeStaffMember(client, id);
       const before = await client.query<{ n: number }>(
         'SELECT count(*)::int AS n FROM fact_sales_order',
       );
       await claimRows(client, rows * REVALIDATE_MAX_TABLE_RATIO * 2);
       phases.clear();
-      expect(
-        await appendLargeFactBatch(client, FACTS.fact_sales_order, path, key, rows, 'test-batch'),
-      ).toBeUndefined();
+      expect(await appendSales(client, path, key, rows)).toBeUndefined();
       expect(phases).toContain('load: check FKs of the batch');
       const after = await client.query<{ n: number }>(
         'SELECT count(*)::int AS n FROM fact_sales_order',
