@@ -5,6 +5,11 @@ interface TableBackfill {
   rows: number;
   batches: number;
   remaining: number;
+  /**
+   * When the batch that brought its first rows began: tables drain one after another, so a
+   * table's rate starts there, not at the run's start.
+   */
+  startedAt: number;
   /** When the table caught up: its rate stops there, not at the slowest table's end. */
   caughtUpAt?: number;
 }
@@ -16,17 +21,20 @@ interface TableBackfill {
  */
 export class BackfillProgress {
   private readonly tables = new Map<SourceTableName, TableBackfill>();
-  private readonly started: number;
+  /** When the batch being added began: the end of the one before, or the run's start. */
+  private batchStartedAt: number;
 
   constructor(private readonly now: () => number = () => performance.now()) {
-    this.started = now();
+    this.batchStartedAt = now();
   }
 
   add(ingest: Pick<IngestResult, 'manifest'>): void {
+    const startedAt = this.batchStartedAt;
+    this.batchStartedAt = this.now();
     for (const table of ingest.manifest.tables) {
       const known = this.tables.get(table.table);
       if (!known && table.upTo === undefined) continue;
-      const entry: TableBackfill = known ?? { rows: 0, batches: 0, remaining: 0 };
+      const entry: TableBackfill = known ?? { rows: 0, batches: 0, remaining: 0, startedAt };
       if (entry.caughtUpAt !== undefined) continue;
       entry.rows += table.rows;
       entry.batches += 1;
@@ -41,8 +49,8 @@ export class BackfillProgress {
    * `sales_order: 30,000 of ~100,000 rows (30 %), 3 batches, 12,000 rows/s, about 6 s left`.
    */
   lines(): string[] {
-    return [...this.tables].map(([table, { rows, batches, remaining, caughtUpAt }]) => {
-      const seconds = Math.max(((caughtUpAt ?? this.now()) - this.started) / 1000, 1e-3);
+    return [...this.tables].map(([table, { rows, batches, remaining, startedAt, caughtUpAt }]) => {
+      const seconds = Math.max(((caughtUpAt ?? this.now()) - startedAt) / 1000, 1e-3);
       const total = rows + remaining;
       const rate = rows / seconds;
       const left =

@@ -51,6 +51,21 @@ describe('backfill progress', () => {
     );
   });
 
+  it('times a table from the batch that brought its first rows, as tables drain one after another', () => {
+    let now = 0;
+    const progress = new BackfillProgress(() => now);
+    now = 10_000;
+    progress.add(batch(entry('sales_order', 1000, 1000)));
+    now = 30_000;
+    progress.add(batch(entry('sales_order', 1000)));
+    now = 40_000;
+    progress.add(batch(entry('sales_order', 0), entry('payment', 1000, 1000)));
+    expect(progress.lines()).toEqual([
+      'sales_order: 2,000 of ~2,000 rows (100 %), 2 batches, 67 rows/s, caught up',
+      'payment: 1,000 of ~2,000 rows (50 %), 1 batch, 100 rows/s, about 10 s left',
+    ]);
+  });
+
   it('says nothing when no table was behind', () => {
     const progress = new BackfillProgress(() => 0);
     progress.add(batch(entry('payment', 5)));
