@@ -50,8 +50,8 @@ export function schemaElementOf(column: ParquetColumn): SchemaElement {
   switch (column.type) {
     case 'integer':
       // No logical type: hyparquet-writer writes IntType's bitWidth as a Thrift i32 where the
-      // format has an i8, and DuckDB, Arrow and Spark then refuse the whole footer. INT_32 is
-      // read by every tool as INT(32, signed).
+      // format has an i8, and DuckDB refuses the whole footer (readers generated from the same
+      // Thrift file, Arrow's and Spark's, are likely to). INT_32 alone means INT(32, signed).
       return { name, repetition_type, type: 'INT32', converted_type: 'INT_32' };
     case 'text':
       return {
