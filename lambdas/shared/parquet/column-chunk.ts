@@ -50,7 +50,8 @@ export function writeColumnChunk(
   }
   const dataStart = writer.offset;
   const encoding: Encoding = dictionary ? 'RLE_DICTIONARY' : 'PLAIN';
-  uncompressed += writeDataPage(writer, sink, encoding, dictionary?.indexes ?? sink.plain());
+  const page = dictionary ? indexPage(dictionary) : sink.plain();
+  uncompressed += writeDataPage(writer, sink, encoding, page);
   const levels: Encoding[] = sink.nullable ? ['RLE'] : [];
   return {
     file_offset: BigInt(start),
@@ -76,31 +77,28 @@ export function writeColumnChunk(
 }
 
 /**
- * The data page: levels, then `values` (the PLAIN bytes, or dictionary indexes, which are
- * written as their bit width and an RLE/bit-packed run). Answers its uncompressed size.
+ * A dictionary's indexes as a data page holds them: their bit width, set by the largest index
+ * (the dictionary's last), then an RLE/bit-packed run.
  */
+function indexPage({ values, indexes }: { values: Int32Array; indexes: Int32Array }): Uint8Array {
+  const page = new ByteWriter();
+  const bitWidth = Math.max(1, 32 - Math.clz32(values.length - 1));
+  page.appendUint8(bitWidth);
+  writeRleBitPackedHybrid(page, indexes, bitWidth);
+  return page.getBytes();
+}
+
+/** The data page: levels, then `page` (PLAIN values or dictionary indexes). Answers its uncompressed size. */
 function writeDataPage(
   writer: Writer,
   sink: ColumnSink,
   encoding: Encoding,
-  values: Uint8Array | Int32Array,
+  page: Uint8Array,
 ): number {
   const levels = new ByteWriter();
   const levelBytes = sink.nullable
     ? writeRleBitPackedHybrid(levels, sink.definitionLevels(), 1)
     : 0;
-  let page: Uint8Array;
-  if (values instanceof Int32Array) {
-    const indexes = new ByteWriter();
-    let largest = 0;
-    for (const index of values) if (index > largest) largest = index;
-    const bitWidth = Math.max(1, 32 - Math.clz32(largest));
-    indexes.appendUint8(bitWidth);
-    writeRleBitPackedHybrid(indexes, values, bitWidth);
-    page = indexes.getBytes();
-  } else {
-    page = values;
-  }
   const compressed = snappyCompress(page);
   const start = writer.offset;
   writePageHeader(writer, {
