@@ -251,32 +251,89 @@ async function deletesBench(
   if (docs) log(`wrote ${await writeBenchmarksSection(`deletes-scale-${scale}`, text)}`);
 }
 
+const USAGE = `Usage: npm run bench -- [options]
+
+Seeds totesys on the embedded stack and times ingest, transform and load against baselines
+measured in the same run (docs/benchmarks.md says what each figure means).
+
+Options:
+  --scale N            seed scale (default 10; 100 is about 4.3M source rows)
+  --state DIR          keep the stack in DIR and reuse its seeded totesys
+  --seed-only          seed (or reuse) and stop
+  --max-batch-rows N   rows per source table per batch (default ${DEFAULT_MAX_BATCH_ROWS})
+  --compare-cap N      drain in batches of N, then again uncapped, and compare
+  --changed-rows N     rows changed for the incremental pass (default 1000)
+  --heap-mb N          V8 old space of each stage process
+  --transform-only     the transform's CPU per fact row alone [--rounds R] [--cpu-prof]
+  --startup-only       the command line's start-up alone
+  --deletes-only       the deletes reconciliation alone
+  --no-whole-load      leave out the whole initial load through \`deliverance run\`
+  --no-deletes         leave out the deletes reconciliation
+  --no-docs            print only; do not rewrite docs/benchmarks.md
+  -h, --help           this text
+
+Exit codes: 0 done, 1 a run failed, 2 a usage error.`;
+
+/** A mistyped command line: said in one line, with where to look, and exit code 2. */
+class UsageError extends Error {}
+
+const OPTIONS = {
+  help: { type: 'boolean', short: 'h', default: false },
+  scale: { type: 'string', default: '10' },
+  state: { type: 'string' },
+  'no-docs': { type: 'boolean', default: false },
+  'seed-only': { type: 'boolean', default: false },
+  'heap-mb': { type: 'string' },
+  'changed-rows': { type: 'string', default: '1000' },
+  'max-batch-rows': { type: 'string', default: String(DEFAULT_MAX_BATCH_ROWS) },
+  'startup-only': { type: 'boolean', default: false },
+  'transform-only': { type: 'boolean', default: false },
+  rounds: { type: 'string', default: '3' },
+  'cpu-prof': { type: 'boolean', default: false },
+  'compare-cap': { type: 'string' },
+  'no-whole-load': { type: 'boolean', default: false },
+  'no-deletes': { type: 'boolean', default: false },
+  'deletes-only': { type: 'boolean', default: false },
+} as const;
+
+function options() {
+  try {
+    return parseArgs({ options: OPTIONS, strict: true }).values;
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/** A numeric option's value, or a UsageError naming the option and what it was given. */
+function positive(name: string, text: string, whole: boolean): number {
+  const value = Number(text);
+  if (value > 0 && (whole ? Number.isSafeInteger(value) : Number.isFinite(value))) return value;
+  throw new UsageError(`--${name} must be a positive ${whole ? 'whole ' : ''}number, not ${text}`);
+}
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      scale: { type: 'string', default: '10' },
-      state: { type: 'string' },
-      'no-docs': { type: 'boolean', default: false },
-      'seed-only': { type: 'boolean', default: false },
-      'heap-mb': { type: 'string' },
-      'changed-rows': { type: 'string', default: '1000' },
-      'max-batch-rows': { type: 'string', default: String(DEFAULT_MAX_BATCH_ROWS) },
-      'startup-only': { type: 'boolean', default: false },
-      'transform-only': { type: 'boolean', default: false },
-      rounds: { type: 'string', default: '3' },
-      'cpu-prof': { type: 'boolean', default: false },
-      'compare-cap': { type: 'string' },
-      'no-whole-load': { type: 'boolean', default: false },
-      'no-deletes': { type: 'boolean', default: false },
-      'deletes-only': { type: 'boolean', default: false },
-    },
-    strict: true,
-  });
+  const values = options();
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const scale = positive('scale', values.scale, false);
+  const rounds = positive('rounds', values.rounds, true);
+  const changedRows = positive('changed-rows', values['changed-rows'], true);
+  const compareCap = values['compare-cap'];
+  const maxBatchRows =
+    compareCap === undefined
+      ? positive('max-batch-rows', values['max-batch-rows'], true)
+      : positive('compare-cap', compareCap, true);
+  heapMb =
+    values['heap-mb'] === undefined
+      ? DEFAULT_HEAP_MB
+      : positive('heap-mb', values['heap-mb'], true);
   if (values['transform-only']) {
     const text = await transformThroughputBench({
-      scale: Number(values.scale),
+      scale,
       stateDir: values.state,
-      rounds: Number(values.rounds),
+      rounds,
       cpuProf: values['cpu-prof'],
       log,
     });
@@ -285,14 +342,6 @@ async function main(): Promise<void> {
   }
   if (!values['deletes-only']) await startupBench(!values['no-docs']);
   if (values['startup-only']) return;
-  const scale = Number(values.scale);
-  heapMb = values['heap-mb'] === undefined ? DEFAULT_HEAP_MB : Number(values['heap-mb']);
-  if (!Number.isFinite(scale) || scale <= 0) throw new Error(`--scale must be a positive number`);
-  const compareCap = values['compare-cap'];
-  const maxBatchRows = Number(compareCap ?? values['max-batch-rows']);
-  if (!Number.isSafeInteger(maxBatchRows) || maxBatchRows < 1) {
-    throw new Error(`--max-batch-rows must be a positive whole number`);
-  }
   const limits = configuredLimits();
   const keep = values.state !== undefined;
   const stateDir = values.state ?? (await temporaryStateDir('deliverance-bench-'));
@@ -366,15 +415,13 @@ async function main(): Promise<void> {
       deletesOnly ? { parquetjs: 0, rowByRow: 0 } : { parquetjs: 100_000, rowByRow: 20_000 },
     );
     if (deletesOnly) {
-      await deletesBench(settings, scale, Number(values.rounds), !values['no-docs']);
+      await deletesBench(settings, scale, rounds, !values['no-docs']);
       return;
     }
 
     const client = new Client({ connectionString: settings.sourceUrl });
     await client.connect();
-    const changes = await applyBenchChanges(client, Number(values['changed-rows'])).finally(() =>
-      client.end(),
-    );
+    const changes = await applyBenchChanges(client, changedRows).finally(() => client.end());
     log(`changed ${changes.inserted + changes.updated} rows in totesys`);
     const incremental = await runPass('incremental', settings, context, workDir, maxBatchRows, {
       parquetjs: 0,
@@ -392,7 +439,7 @@ async function main(): Promise<void> {
     }
     // After the incremental pass: the warehouse holds every key the source does.
     if (!values['no-deletes']) {
-      await deletesBench(settings, scale, Number(values.rounds), !values['no-docs']);
+      await deletesBench(settings, scale, rounds, !values['no-docs']);
     }
 
     const report: BenchReport = {
@@ -426,6 +473,10 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   (error: unknown) => {
+    if (error instanceof UsageError) {
+      console.error(`bench: ${error.message}; see npm run bench -- --help`);
+      process.exit(2);
+    }
     console.error(`bench: ${error instanceof Error ? (error.stack ?? error.message) : error}`);
     process.exit(1);
   },
