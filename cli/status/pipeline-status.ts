@@ -55,6 +55,8 @@ export interface BackfillStatus {
   readonly until: string;
   /** Rows of the window left after the newest batch, and the time they take at its rate. */
   readonly rowsBehind: number | null;
+  /** `rowsBehind` is the source planner's estimate: the backfill is more than two batches from its end. */
+  readonly rowsBehindEstimated: boolean;
   readonly secondsLeft: number | null;
 }
 
@@ -566,12 +568,19 @@ function backfillOf(
       r?.state === 'success' &&
       r.tables.some((t) => t.table === table && t.remaining !== undefined),
   );
-  const rowsBehind = capped?.tables.find((t) => t.table === table)?.remaining ?? null;
+  const entry = capped?.tables.find((t) => t.table === table);
+  const rowsBehind = entry?.remaining ?? null;
   const took = capped ? seconds(capped.startedAt, capped.finishedAt) : null;
   const landed = capped?.tables.reduce((sum, t) => sum + t.rows, 0) ?? 0;
   const secondsLeft =
     rowsBehind !== null && took !== null && landed > 0 ? (rowsBehind * took) / landed : null;
-  return { after: mark.after.lastUpdated, until: mark.until, rowsBehind, secondsLeft };
+  return {
+    after: mark.after.lastUpdated,
+    until: mark.until,
+    rowsBehind,
+    rowsBehindEstimated: entry?.remainingEstimated ?? false,
+    secondsLeft,
+  };
 }
 
 /**
@@ -596,7 +605,7 @@ function positionText(table: TableStatus): string {
   const behind =
     b.rowsBehind === null
       ? 'rows behind unknown'
-      : `${b.rowsBehind.toLocaleString('en-GB')} rows behind`;
+      : `${b.rowsBehindEstimated ? 'about ' : ''}${b.rowsBehind.toLocaleString('en-GB')} rows behind`;
   const left =
     b.secondsLeft === null ? '' : `, about ${Math.max(1, Math.ceil(b.secondsLeft / 60))} min left`;
   return `backfill: ${behind}${left} (landed up to ${b.after})`;

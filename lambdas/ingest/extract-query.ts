@@ -94,6 +94,19 @@ export function remainingRows(
 }
 
 /**
+ * The rows after `window.upTo` (its ties left out) for the planner to estimate: from the table's
+ * statistics and, past their histogram, the ends of the index on last_updated, so that nothing
+ * is read but a few index pages.
+ */
+export function remainingRowsSelect(
+  table: SourceTable,
+  window: ExtractWindow & { upTo: Cursor },
+): string {
+  const stamp = timestampLiteral(window.upTo.lastUpdated);
+  return `SELECT 1 FROM ${quoteIdent(table.name)} t WHERE t.last_updated > ${stamp} AND t.last_updated <= ${timestampLiteral(window.to)}`;
+}
+
+/**
  * The query whose every output row is one JSON line of the table's rows in the window, built by
  * PostgreSQL: the landing format's reference, which the extract's own COPY (extractCopy, JSON
  * built in the function) reproduces byte for byte. The extract still uses it with

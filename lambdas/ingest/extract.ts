@@ -1,5 +1,6 @@
 import { finished } from 'node:stream/promises';
 import type { SourceTable } from '../shared/core/catalogue';
+import type { Cursor } from '../shared/core/manifest';
 import { TransientError } from '../shared/core/pipeline-error';
 import { phaseEnd, timePhase } from '../shared/phase-timer';
 import type { ObjectStore } from '../shared/ports/object-store';
@@ -19,12 +20,22 @@ export interface ExtractResult {
   readonly window: ExtractWindow;
   /** Rows of the window left for later batches (0 once it is read completely). */
   readonly remaining: number;
+  /** `remaining` is the planner's estimate, the rows left being more than a few batches. */
+  readonly remainingEstimated: boolean;
   /**
    * How long the extract held its snapshot transaction open on the source: while it is open,
    * VACUUM there cannot clear rows deleted or updated since it began.
    */
   readonly transactionSeconds: number;
 }
+
+/**
+ * A capped table's rows left are counted once the planner puts them within this many batches;
+ * further off, its estimate is reported. Counting re-reads every row left, so a backfill of n
+ * batches that counted each time would read the table about n/2 times more (docs/benchmarks.md,
+ * "Source cost of a long backfill").
+ */
+export const COUNTED_REMAINING_BATCHES = 2;
 
 /** Rows per landing object unless the caller says otherwise (see docs/benchmarks.md). */
 export const DEFAULT_PART_ROWS = 2_000_000;
@@ -66,7 +77,7 @@ export async function extractTable(
   const cap = parts.maxRows;
   // From BEGIN's answer to COMMIT's: the wait for a pooled connection is not the snapshot's.
   let opened = performance.now();
-  const { copy, rows, uploads, read, remaining } = await source.inSnapshot((snapshot) => {
+  const { copy, rows, uploads, read, left } = await source.inSnapshot((snapshot) => {
     opened = performance.now();
     return landWindow(snapshot, store, table, window, key, keepExtraColumns, parts);
   });
@@ -90,9 +101,15 @@ export async function extractTable(
     newest: rows.newest,
     keys: uploads.keys,
     window: read,
-    remaining,
+    remaining: left.rows,
+    remainingEstimated: left.estimated,
     transactionSeconds,
   };
+}
+
+interface RowsLeft {
+  readonly rows: number;
+  readonly estimated: boolean;
 }
 
 interface CopiedWindow {
@@ -110,7 +127,7 @@ async function landWindow(
   key: string,
   keepExtraColumns: boolean,
   parts: ExtractParts,
-): Promise<CopiedWindow & { read: ExtractWindow; remaining: number }> {
+): Promise<CopiedWindow & { read: ExtractWindow; left: RowsLeft }> {
   const live = keepExtraColumns ? undefined : await snapshot.liveTypes(table);
   const forms = live && columnForms(table, live);
   const cap = parts.maxRows;
@@ -125,9 +142,25 @@ async function landWindow(
     // the same objects.
     copied = await copy({ cap });
   }
-  if (!copied.rows.overCap) return { ...copied, read: window, remaining: 0 };
+  if (cap === undefined || !copied.rows.overCap) {
+    return { ...copied, read: window, left: { rows: 0, estimated: false } };
+  }
   const read = { ...window, upTo: copied.rows.lastCursor(table.name) };
-  return { ...copied, read, remaining: await snapshot.remainingRows(table, read) };
+  return { ...copied, read, left: await rowsLeft(snapshot, table, read, cap) };
+}
+
+/** The rows a capped batch leaves: estimated while they are many, counted near the end. */
+async function rowsLeft(
+  snapshot: SourceSnapshot,
+  table: SourceTable,
+  read: ExtractWindow & { upTo: Cursor },
+  cap: number,
+): Promise<RowsLeft> {
+  const estimate = await snapshot.estimatedRemainingRows(table, read);
+  if (estimate !== undefined && estimate > COUNTED_REMAINING_BATCHES * cap) {
+    return { rows: estimate, estimated: true };
+  }
+  return { rows: await snapshot.remainingRows(table, read), estimated: false };
 }
 
 /** One COPY of the window, streamed through the encoder to the landing objects. */

@@ -18,7 +18,7 @@ import {
   type DeletesOptions,
   type DeletesOutcome,
 } from './deletes/reconcile-deletes';
-import { extractTable } from './extract';
+import { extractTable, type ExtractResult } from './extract';
 import { futureBound, type FutureStamped } from './future-stamped';
 import { pausedPlan } from './paused-tables';
 import { applySchemaContract, type SchemaOutcome } from './schema-policy';
@@ -187,7 +187,7 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
       bytes: result.bytes,
       // While it is open, VACUUM on the source cannot clear what changed since it began.
       transactionSeconds: Number(result.transactionSeconds.toFixed(3)),
-      ...(read.upTo ? { capped: true, remaining: result.remaining } : {}),
+      ...(read.upTo ? { capped: true, ...rowsLeftOf(result) } : {}),
     });
     const entry: LandedTable = {
       table: table.name,
@@ -198,7 +198,7 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
       to: read.to,
       newest: result.newest,
       ...(read.after ? { after: read.after } : {}),
-      ...(read.upTo ? { upTo: read.upTo, remaining: result.remaining } : {}),
+      ...(read.upTo ? { upTo: read.upTo, ...rowsLeftOf(result) } : {}),
     };
     return { entry, watermark: nextWatermark(previous, read) };
   };
@@ -378,4 +378,9 @@ async function extractInOrder(
     }
   }
   return { landed, capped: [], held: [] };
+}
+
+/** A capped table's rows left, as the log and the manifest name them. */
+function rowsLeftOf(result: ExtractResult) {
+  return { remaining: result.remaining, remainingEstimated: result.remainingEstimated };
 }

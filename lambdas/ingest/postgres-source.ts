@@ -4,6 +4,7 @@ import type { ClientBase, Pool, PoolClient } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { SOURCE_TABLES, type SourceTable, type SourceTableName } from '../shared/core/catalogue';
 import type { FutureStamped } from '../shared/ports/run-log';
+import { plannedRows } from '../shared/adapters/planned-rows';
 import type { SourceCopy, SourceDatabase, SourceSnapshot } from '../shared/ports/source-database';
 import type { StageLogger } from '../shared/ports/stage-logger';
 import { sourceKeys, sqlKeySide, type KeySide } from './deletes/key-side';
@@ -11,6 +12,7 @@ import {
   extractCopy,
   liveTypesSelect,
   remainingRows,
+  remainingRowsSelect,
   sqlJsonCopy,
   type LiveType,
 } from './extract-query';
@@ -103,6 +105,8 @@ function snapshotOn(client: ClientBase, copies: Readable[]): SourceSnapshot {
       const { rows } = await client.query<{ rows: number }>(remainingRows(table, window));
       return rows[0]?.rows ?? 0;
     },
+    estimatedRemainingRows: (table, window) =>
+      plannedRows(client, remainingRowsSelect(table, window)),
     async liveTypes(table) {
       return (await client.query<LiveType>(liveTypesSelect(table))).rows;
     },

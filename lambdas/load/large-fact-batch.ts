@@ -13,6 +13,7 @@
  * path, whose triggers name it in PostgreSQL's own 23503.
  */
 import type { PoolClient } from 'pg';
+import { plannedRows } from '../shared/adapters/planned-rows';
 import { PG, pgCode } from '../shared/adapters/postgres-codes';
 import { quoteIdent } from '../shared/core/catalogue';
 import type { WarehouseTable } from '../shared/core/warehouse-catalogue';
@@ -190,8 +191,6 @@ async function copyOrUpsert(
  * counts rows committed since the last ANALYZE without scanning them.
  */
 async function estimatedRows(client: PoolClient, table: WarehouseTable): Promise<number> {
-  const plan = await client.query<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(
-    `EXPLAIN (FORMAT JSON) SELECT FROM ONLY ${quoteIdent(table.name)}`,
-  );
-  return plan.rows[0]?.['QUERY PLAN'][0].Plan['Plan Rows'] ?? Number.POSITIVE_INFINITY;
+  const rows = await plannedRows(client, `SELECT FROM ONLY ${quoteIdent(table.name)}`);
+  return rows ?? Number.POSITIVE_INFINITY;
 }

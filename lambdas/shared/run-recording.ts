@@ -110,6 +110,7 @@ export function landedTables(manifest: LandingManifest): TableRun[] {
     bytes: t.bytes,
     newest: t.newest,
     ...(t.remaining === undefined ? {} : { remaining: t.remaining }),
+    ...(t.remainingEstimated === undefined ? {} : { remainingEstimated: t.remainingEstimated }),
   }));
 }
 

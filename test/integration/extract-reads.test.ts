@@ -85,13 +85,15 @@ describe('the ingest reads the source once per table per batch', () => {
         continue;
       }
       const key = SOURCE_TABLES[name].primaryKey;
-      expect(reads).toHaveLength(2);
+      expect(reads).toHaveLength(3);
       expect(reads[0]).toMatch(
         new RegExp(
           `^COPY .* ORDER BY t\\.last_updated, t\\."${key}" LIMIT ${cap + 1}\\) TO STDOUT$`,
         ),
       );
-      expect(reads[1]).toMatch(/^SELECT \(\(SELECT count\(\*\)/);
+      // The planner puts the rest within two batches, so it is counted.
+      expect(reads[1]).toMatch(/^EXPLAIN \(FORMAT JSON\) SELECT 1 FROM/);
+      expect(reads[2]).toMatch(/^SELECT \(\(SELECT count\(\*\)/);
       // The batch ends at the cap-th row in (last_updated, key) order, to the microsecond.
       const end = await stack.source.query<{ lastUpdated: string; key: number }>(
         `SELECT to_char(last_updated, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "lastUpdated", ${key} AS key
@@ -101,6 +103,7 @@ describe('the ingest reads the source once per table per batch', () => {
       expect(entry.upTo).toEqual(end.rows[0]);
       expect(entry.newest).toBe(end.rows[0]!.lastUpdated);
       expect(entry.remaining).toBe(counts.get(name)! - cap);
+      expect(entry.remainingEstimated).toBe(false);
       const landed = (await Promise.all(entry.keys.map((k) => readJsonLines(stack.landing, k))))
         .flat()
         .map((row) => row[key]);
@@ -111,7 +114,8 @@ describe('the ingest reads the source once per table per batch', () => {
   });
 
   it('caps the JSON PostgreSQL builds for a table with columns the catalogue does not know the same way', async () => {
-    const cap = 300;
+    // Within two batches of its end, so that the rest is counted.
+    const cap = 500;
     await stack.source.query('ALTER TABLE sales_order ADD COLUMN note text');
     try {
       // New versions of the oldest rows move to the end of the heap: read as it lies, the table
@@ -141,6 +145,7 @@ describe('the ingest reads the source once per table per batch', () => {
       expect(result.window.upTo).toEqual(end.rows[0]);
       expect(result.newest).toBe(end.rows[0]!.lastUpdated);
       expect(result.remaining).toBe(total.rows[0]!.n - cap);
+      expect(result.remainingEstimated).toBe(false);
       const rows = await readJsonLines(stack.landing, 'sales_order/drift.jsonl');
       expect(rows).toHaveLength(cap);
       expect(rows.every((row) => 'note' in row)).toBe(true);
@@ -148,5 +153,32 @@ describe('the ingest reads the source once per table per batch', () => {
     } finally {
       await stack.source.query('ALTER TABLE sales_order DROP COLUMN note');
     }
+  });
+
+  it('reports the planner’s estimate of a rest more than two batches long, and does not count it', async () => {
+    const cap = 100;
+    const total = await stack.source.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM transaction',
+    );
+    const left = total.rows[0]!.n - cap;
+    expect(left).toBeGreaterThan(4 * cap);
+    const statements: string[] = [];
+    const result = await extractTable(
+      new PostgresSource(recordingPool(stack.source, statements)),
+      stack.landing,
+      SOURCE_TABLES.transaction,
+      { from: undefined, to: '2999-01-01T00:00:00.000000Z' },
+      'transaction/estimated.jsonl',
+      false,
+      { maxRows: cap },
+    );
+    expect(result.rows).toBe(cap);
+    expect(result.remainingEstimated).toBe(true);
+    // ANALYZE sampled the whole of a table this small: its histogram puts the rest within a few per cent.
+    expect(Math.abs(result.remaining - left)).toBeLessThan(left * 0.1);
+    expect(readsOf(statements, 'transaction').map((s) => s.split(' ')[0])).toEqual([
+      'COPY',
+      'EXPLAIN',
+    ]);
   });
 });

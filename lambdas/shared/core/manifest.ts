@@ -26,6 +26,8 @@ export interface LandedTable {
   readonly upTo?: Cursor;
   /** Rows of the window left for later batches when the batch was capped. */
   readonly remaining?: number;
+  /** `remaining` is the source planner's estimate, not a count (lambdas/ingest/extract.ts). */
+  readonly remainingEstimated?: boolean;
   /** Keys the source no longer has, found by a deletes reconciliation (contract/source-deletes.ts). */
   readonly deletes?: LandedDeletes;
 }
@@ -228,6 +230,11 @@ function stringOf(value: unknown, where: string, what: string): string {
   return value;
 }
 
+function booleanOf(value: unknown, where: string, what: string): boolean {
+  if (typeof value !== 'boolean') throw new ManifestError(where, `${what} is not true or false`);
+  return value;
+}
+
 function countOf(value: unknown, where: string, what: string): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
     throw new ManifestError(where, `${what} is not a row or byte count`);
@@ -340,6 +347,15 @@ export function parseLandingManifest(text: string, at: ManifestLocation): Landin
       ...(t.remaining === undefined
         ? {}
         : { remaining: countOf(t.remaining, where, `tables[${index}].remaining`) }),
+      ...(t.remainingEstimated === undefined
+        ? {}
+        : {
+            remainingEstimated: booleanOf(
+              t.remainingEstimated,
+              where,
+              `tables[${index}].remainingEstimated`,
+            ),
+          }),
       ...(t.deletes === undefined
         ? {}
         : {

@@ -24,6 +24,8 @@ export interface TableRun {
   readonly newest?: string | null;
   /** Ingest of a capped table: rows of its window left for later batches. */
   readonly remaining?: number;
+  /** `remaining` is the source planner's estimate, not a count. */
+  readonly remainingEstimated?: boolean;
 }
 
 /** Rows of a source table a transform set aside, and where they are kept (landing bucket). */

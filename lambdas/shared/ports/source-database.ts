@@ -66,8 +66,16 @@ export interface SourceSnapshot {
    * (`tableRows`, from its statistics; -1 or absent when there are none).
    */
   liveTypes(table: SourceTable): Promise<LiveType[]>;
-  /** How many rows of the window follow a batch capped at `window.upTo`. */
+  /** How many rows of the window follow a batch capped at `window.upTo`, counted. */
   remainingRows(table: SourceTable, window: ExtractWindow & { upTo: Cursor }): Promise<number>;
+  /**
+   * The planner's estimate of the same, from the table's statistics without reading it;
+   * undefined when the source gives none.
+   */
+  estimatedRemainingRows(
+    table: SourceTable,
+    window: ExtractWindow & { upTo: Cursor },
+  ): Promise<number | undefined>;
   /**
    * The window's rows, one line each in COPY's text format: the columns of `forms` in their
    * order, each printed as its form says (lambdas/ingest/copy-json.ts reads it). With `limit`,

@@ -36,6 +36,8 @@ export class MemorySource implements SourceDatabase {
   now = '2026-11-23T04:34:51.000000Z';
   /** Each table's rows as its statistics estimate them; a table left out has none. */
   readonly estimates = new Map<SourceTableName, number>();
+  /** The planner's estimate of the rows a capped batch leaves; a table left out has none. */
+  readonly remainingEstimates = new Map<SourceTableName, number>();
   /** Rows each COPY's count says it sent beyond those it streamed: a COPY whose rows were lost on the way. */
   miscount = 0;
   /** The limit of each COPY, in order (undefined for none). */
@@ -100,6 +102,7 @@ export class MemorySource implements SourceDatabase {
         Promise.resolve(
           this.window(table, { from: window.from, to: window.to, after: window.upTo }).length,
         ),
+      estimatedRemainingRows: (table) => Promise.resolve(this.remainingEstimates.get(table.name)),
       liveTypes: (table) => {
         const tableRows = this.estimates.get(table.name);
         return Promise.resolve(

@@ -5,11 +5,12 @@ import {
   formatTableStatus,
   wrapText,
 } from '../../../cli/status/format-status-text';
-import type {
-  BatchRun,
-  PipelineStatus,
-  StageRun,
-  TableStatus,
+import {
+  watermarkText,
+  type BatchRun,
+  type PipelineStatus,
+  type StageRun,
+  type TableStatus,
 } from '../../../cli/status/pipeline-status';
 
 const BATCH = '20261205T100356876Z-5e27b2';
@@ -58,6 +59,7 @@ const STATUS: PipelineStatus = {
               after: '2026-12-01T00:00:00.000000Z',
               until: '2026-12-05T10:00:00.000000Z',
               rowsBehind: 12_345_678,
+              rowsBehindEstimated: true,
               secondsLeft: 4000,
             },
           })
@@ -168,10 +170,19 @@ describe('status as text', () => {
     const joined = text.replace(/\n +/g, ' ');
     expect(joined).toContain(LONG_ERROR);
     expect(joined).toContain('2 out of the last 3 datapoints');
-    expect(text).toMatch(/^address: backfill: 12,345,678 rows behind, about 67 min left/m);
+    expect(text).toMatch(/^address: backfill: about 12,345,678 rows behind, about 67 min left/m);
     expect(text).toContain(
       `  sales_order: 1,203 rows of fact_sales_order marked deleted in batch ${BATCH}`,
     );
+  });
+
+  it('says "about" before the rows behind only where they are the planner’s estimate', () => {
+    const after = '2026-12-01T00:00:00.000000Z';
+    const backfill = { after, until: after, rowsBehind: 1_200, secondsLeft: null };
+    const text = (rowsBehindEstimated: boolean) =>
+      watermarkText(table({ backfill: { ...backfill, rowsBehindEstimated } }));
+    expect(text(true)).toBe(`backfill: about 1,200 rows behind (landed up to ${after})`);
+    expect(text(false)).toBe(`backfill: 1,200 rows behind (landed up to ${after})`);
   });
 
   it('shows rows with thousands separators, ages with "ago", and one word per table state', () => {

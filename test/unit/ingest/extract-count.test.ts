@@ -23,9 +23,10 @@ const copyLine = (i: number) =>
 /**
  * The source on a pool of one connection whose COPY streams `copied` lines of staff while its command tag says
  * `tagged` rows ("COPY n"): what a COPY whose rows were lost or split on the way would give. The
- * count of the rows after a capped batch answers `rest`.
+ * count of the rows after a capped batch answers `rest`, the planner's estimate of them `planned`
+ * (none when undefined).
  */
-function source(tagged: number, copied: number, rest = 0, tableRows?: number) {
+function source(tagged: number, copied: number, rest = 0, tableRows?: number, planned?: number) {
   const statements: string[] = [];
   const copies: string[] = [];
   const client = {
@@ -46,7 +47,9 @@ function source(tagged: number, copied: number, rest = 0, tableRows?: number) {
         ? STAFF_TYPES.map((type) => ({ ...type, tableRows }))
         : statement.includes('count(*)')
           ? [{ rows: rest }]
-          : [];
+          : statement.startsWith('EXPLAIN') && planned !== undefined
+            ? [{ 'QUERY PLAN': [{ Plan: { 'Node Type': 'Seq Scan', 'Plan Rows': planned } }] }]
+            : [];
       return Promise.resolve({ rows });
     },
   };
@@ -88,7 +91,34 @@ describe('the extract reads the window once and checks the lines it wrote agains
     expect(result.window.upTo).toEqual({ lastUpdated: '2026-11-23T04:29:02.123450Z', key: 2 });
     expect(result.newest).toBe('2026-11-23T04:29:02.123450Z');
     expect(result.remaining).toBe(40);
-    expect(client.statements).toEqual(['BEGIN', 'SELECT', 'COPY', 'SELECT', 'COMMIT']);
+    expect(result.remainingEstimated).toBe(false);
+    expect(client.statements).toEqual(['BEGIN', 'SELECT', 'COPY', 'EXPLAIN', 'SELECT', 'COMMIT']);
+  });
+
+  it.each([
+    ['counts the rest when the planner puts it within two batches', 4, false, 7],
+    ['takes the planner’s estimate of a rest more than two batches long', 5, true, 5],
+  ])('%s', async (_, planned, estimated, remaining) => {
+    const client = source(3, 3, 7, undefined, planned);
+    const result = await extractTable(
+      client,
+      memoryObjectStore('landing'),
+      SOURCE_TABLES.staff,
+      WINDOW,
+      KEY,
+      false,
+      { maxRows: 2 },
+    );
+    expect(result.remaining).toBe(remaining);
+    expect(result.remainingEstimated).toBe(estimated);
+    expect(client.statements).toEqual([
+      'BEGIN',
+      'SELECT',
+      'COPY',
+      'EXPLAIN',
+      ...(estimated ? [] : ['SELECT']),
+      'COMMIT',
+    ]);
   });
 
   it('reads a table its statistics put well under the cap without a sort, and again in order when it is over the cap after all', async () => {
@@ -112,7 +142,15 @@ describe('the extract reads the window once and checks the lines it wrote agains
     const capped = await extractTable(stale, landing, SOURCE_TABLES.staff, WINDOW, KEY, false, {
       maxRows: 2,
     });
-    expect(stale.statements).toEqual(['BEGIN', 'SELECT', 'COPY', 'COPY', 'SELECT', 'COMMIT']);
+    expect(stale.statements).toEqual([
+      'BEGIN',
+      'SELECT',
+      'COPY',
+      'COPY',
+      'EXPLAIN',
+      'SELECT',
+      'COMMIT',
+    ]);
     expect(stale.copies[0]).not.toContain('ORDER BY');
     expect(stale.copies[1]).toContain('ORDER BY t.last_updated, t."staff_id" LIMIT 3)');
     expect(capped.rows).toBe(2);

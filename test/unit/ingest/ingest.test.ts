@@ -4,6 +4,7 @@ import { silentLogger } from '../../../lambdas/shared/ports/stage-logger';
 import { memoryObjectStore } from '../../support/fakes/memory-object-store';
 import { MemorySource, type MemoryRow } from '../../support/fakes/memory-source';
 import { MemoryWatermarkStore } from '../../support/fakes/memory-watermark-store';
+import { recordingLogger } from '../../support/fakes/recording-logger';
 
 /** Three tables in foreign-key order: a staff member works in a department, sells orders. */
 const TABLES: SourceTableName[] = ['department', 'staff', 'sales_order'];
@@ -95,6 +96,7 @@ describe('runIngest with maxBatchRows', () => {
     expect(first.manifest.tables[0]).toMatchObject({
       upTo: { lastUpdated: stamp(2), key: 2 },
       remaining: 3,
+      remainingEstimated: false,
     });
     expect(watermarks.marks.has('staff')).toBe(false);
     // The tables after the capped one are not read at all: one COPY, department's.
@@ -114,6 +116,29 @@ describe('runIngest with maxBatchRows', () => {
     ];
     expect(landed).toEqual([1, 2, 3, 4, 5]);
     expect(watermarks.marks.get('department')).toBe(source.now);
+  });
+
+  it('reports the planner’s estimate of the rows left, marked so, while they are more than two batches', async () => {
+    const { source, run } = ingestOver();
+    source.insert('department', ...[2, 3, 4, 5, 6, 7].map((key) => row('department', key)));
+    source.remainingEstimates.set('department', 6);
+    const logger = recordingLogger();
+    const first = await run({ maxBatchRows: 2, logger });
+    expect(first.manifest.tables[0]).toMatchObject({ remaining: 6, remainingEstimated: true });
+    expect(logger.lines).toContainEqual([
+      'info',
+      'Extracted table',
+      expect.objectContaining({
+        table: 'department',
+        capped: true,
+        remaining: 6,
+        remainingEstimated: true,
+      }),
+    ]);
+    // Within two batches of the end, the rows are counted: 3 left after the second batch.
+    source.remainingEstimates.set('department', 4);
+    const second = await run({ maxBatchRows: 2 });
+    expect(second.manifest.tables[0]).toMatchObject({ remaining: 3, remainingEstimated: false });
   });
 
   it("fails the batch when a table's landed lines are not the rows its COPY sent, moving nothing", async () => {

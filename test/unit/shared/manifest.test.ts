@@ -518,7 +518,7 @@ describe('every field of a manifest', () => {
     const manifest = {
       ...landing,
       tables: [
-        { ...sales, upTo: cursor, remaining: 1200 },
+        { ...sales, upTo: cursor, remaining: 1200, remainingEstimated: true },
         { ...staff, after: cursor },
       ],
     };
