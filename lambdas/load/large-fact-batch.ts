@@ -16,7 +16,7 @@ import type { PoolClient } from 'pg';
 import { plannedRows } from '../shared/adapters/planned-rows';
 import { PG, pgCode } from '../shared/adapters/postgres-codes';
 import { quoteIdent } from '../shared/core/catalogue';
-import type { WarehouseTable } from '../shared/core/warehouse-catalogue';
+import type { FactTable, WarehouseTable } from '../shared/core/warehouse-catalogue';
 import { timePhase } from '../shared/phase-timer';
 import {
   addForeignKeys,
@@ -48,10 +48,11 @@ export interface AppendedBatch {
 
 /**
  * Appends a fact batch of `rows` rows with the table's foreign keys dropped, then re-added
- * validated or NOT VALID as above. On the first path the rows are COPYed straight into the
- * table (all new versions, the usual case of a backfill); if one of them is already there
- * (23505: an overlapping re-read), that COPY rolls back to a savepoint and the batch goes
- * through staging and `ON CONFLICT DO NOTHING` instead, still without per-row triggers.
+ * validated or NOT VALID as above. The rows are COPYed straight into the table (all new
+ * versions, the usual case of a backfill), and the check reads them back there by their record
+ * ids; if one of them is already there (23505: an overlapping re-read), that COPY rolls back to
+ * a savepoint and the batch goes through staging and `ON CONFLICT DO NOTHING` instead, still
+ * without per-row triggers, and is checked in staging.
  *
  * Answers undefined, having changed nothing, when the path does not apply: a dimension, a
  * batch under BULK_MIN_ROWS, or a batch with a row that refers to nothing.
@@ -71,22 +72,20 @@ export async function appendLargeFactBatch(
   await client.query('SAVEPOINT large_fact_batch');
   try {
     await timePhase('load: drop FKs', () => dropForeignKeys(client, table, foreignKeys));
+    const { staged, written, batch } = await copyOrUpsert(client, table, path, source, batchId);
     if (revalidate) {
-      const appended = await copyOrUpsert(client, table, path, source, batchId);
       await addForeignKeys(client, table, foreignKeys, 'validated');
-      await client.query('RELEASE SAVEPOINT large_fact_batch');
-      return appended;
+    } else {
+      // Adding the keys locks the tables they refer to against writes until commit, so what
+      // the check below finds there stays there.
+      await addForeignKeys(client, table, foreignKeys, 'notValid');
+      if (await refersToNothing(client, batch, references)) {
+        await client.query('ROLLBACK TO SAVEPOINT large_fact_batch');
+        return undefined;
+      }
     }
-    const staged = await stageRows(client, table, path, source);
-    const written = await upsertStaged(client, table, batchId, { keepStaging: true });
-    // Adding the keys locks the tables they refer to against writes until commit, so what the
-    // check below finds there stays there.
-    await addForeignKeys(client, table, foreignKeys, 'notValid');
-    if (await refersToNothing(client, table, references)) {
-      await client.query('ROLLBACK TO SAVEPOINT large_fact_batch');
-      return undefined;
-    }
-    await client.query(`DROP TABLE ${stagingName(table)}`);
+    // The staging table, where the batch took that path: the load's next file may stage again.
+    await client.query(`DROP TABLE IF EXISTS ${stagingName(table)}`);
     await client.query('RELEASE SAVEPOINT large_fact_batch');
     return { staged, written };
   } catch (error) {
@@ -141,24 +140,35 @@ async function referencesOf(client: PoolClient, table: WarehouseTable): Promise<
 }
 
 /**
- * Whether a staged row refers to nothing by any key: one anti-join per key over the staged
- * rows, with the keys' MATCH SIMPLE rule (a row with a NULL in the key refers to nothing and
- * is let through).
+ * Where a batch's rows are read again: the fact table above the record id its sequence had
+ * given before the batch's COPY, or the staging table the batch went through.
+ */
+interface BatchRows {
+  readonly from: string;
+  readonly where: string;
+  readonly values: readonly string[];
+}
+
+/**
+ * Whether a row of the batch refers to nothing by any key: one anti-join per key over the
+ * batch's rows, with the keys' MATCH SIMPLE rule (a row with a NULL in the key refers to
+ * nothing and is let through).
  */
 async function refersToNothing(
   client: PoolClient,
-  table: WarehouseTable,
+  batch: BatchRows,
   references: readonly Reference[],
 ): Promise<boolean> {
   return timePhase('load: check FKs of the batch', async () => {
     for (const { columns, target, targetColumns } of references) {
-      const staged = columns.map((column) => `s.${column}`);
-      const matches = targetColumns.map((column, i) => `t.${column} = ${staged[i]}`);
+      const values = columns.map((column) => `s.${column}`);
+      const matches = targetColumns.map((column, i) => `t.${column} = ${values[i]}`);
       const orphan = await client.query(
-        `SELECT 1 FROM ${stagingName(table)} s
-          WHERE (${staged.join(', ')}) IS NOT NULL
+        `SELECT 1 FROM ${batch.from} s
+          WHERE ${batch.where} AND (${values.join(', ')}) IS NOT NULL
             AND NOT EXISTS (SELECT 1 FROM ONLY ${target} t WHERE ${matches.join(' AND ')})
           LIMIT 1`,
+        [...batch.values],
       );
       if ((orphan.rowCount ?? 0) > 0) return true;
     }
@@ -168,22 +178,42 @@ async function refersToNothing(
 
 async function copyOrUpsert(
   client: PoolClient,
-  table: WarehouseTable,
+  table: FactTable,
   path: string,
   source: string,
   batchId: string,
-): Promise<AppendedBatch> {
+): Promise<AppendedBatch & { readonly batch: BatchRows }> {
+  const after = await lastRecordId(client, table);
   await client.query('SAVEPOINT large_fact_copy');
   try {
     const written = await copyParquetInto(client, quoteIdent(table.name), table, path, source);
     await client.query('RELEASE SAVEPOINT large_fact_copy');
-    return { staged: written, written };
+    const batch = {
+      from: `ONLY ${quoteIdent(table.name)}`,
+      where: `s.${quoteIdent(table.recordId)} > $1`,
+      values: [after],
+    };
+    return { staged: written, written, batch };
   } catch (error) {
     if (pgCode(error) !== PG.uniqueViolation) throw error;
     await client.query('ROLLBACK TO SAVEPOINT large_fact_copy');
   }
   const staged = await stageRows(client, table, path, source);
-  return { staged, written: await upsertStaged(client, table, batchId) };
+  const written = await upsertStaged(client, table, batchId, { keepStaging: true });
+  return { staged, written, batch: { from: stagingName(table), where: 'true', values: [] } };
+}
+
+/**
+ * The last record id the table's sequence gave ('0' before its first): every id a later COPY
+ * takes is above it, whatever ids a rolled-back COPY used up. The load's advisory lock keeps
+ * any other writer out meanwhile.
+ */
+async function lastRecordId(client: PoolClient, table: FactTable): Promise<string> {
+  const result = await client.query<{ id: string }>(
+    `SELECT COALESCE(pg_sequence_last_value(pg_get_serial_sequence($1, $2)::regclass), 0)::text AS id`,
+    [quoteIdent(table.name), table.recordId],
+  );
+  return result.rows[0]?.id ?? '0';
 }
 
 /**

@@ -191,6 +191,8 @@ describe('a large fact batch into a table that holds rows', () => {
       phases.clear();
       const appended = await appendSales(client, path, key, rows);
       expect(appended).toEqual({ staged: rows, written: rows });
+      // COPYed straight into the table and checked there, by record id.
+      expect(phases).not.toContain('load: INSERT … ON CONFLICT');
       expect(phases).toContain('load: check FKs of the batch');
       expect(phases).toContain('load: add FKs NOT VALID');
       expect(phases).not.toContain('load: validate FKs');
@@ -203,7 +205,32 @@ describe('a large fact batch into a table that holds rows', () => {
     });
   });
 
-  it('past the ratio, sends a batch with a row that refers to nothing to the staging path, changing nothing', async () => {
+  it('past the ratio, finds a row that refers to nothing among those its COPY appended, and changes nothing', async () => {
+    const { rows } = firstSalesFile();
+    await inRolledBackTransaction(async (client, path, key) => {
+      // Every version of the file new again, one staff member it names gone.
+      await forgetFirstVersions(client, rows);
+      const id = await firstSalesStaff(client);
+      await client.query('DELETE FROM fact_sales_order WHERE sales_staff_id = $1', [id]);
+      await removeStaffMember(client, id);
+      const before = await client.query<{ n: number; last: string }>(
+        'SELECT count(*)::int AS n, max(sales_record_id)::text AS last FROM fact_sales_order',
+      );
+      await claimRows(client, rows * REVALIDATE_MAX_TABLE_RATIO * 2);
+      phases.clear();
+      expect(await appendSales(client, path, key, rows)).toBeUndefined();
+      expect(phases).not.toContain('load: INSERT … ON CONFLICT');
+      expect(phases).toContain('load: check FKs of the batch');
+      const after = await client.query<{ n: number; last: string }>(
+        'SELECT count(*)::int AS n, max(sales_record_id)::text AS last FROM fact_sales_order',
+      );
+      expect(after.rows[0]).toEqual(before.rows[0]);
+      const keys = await client.query<{ convalidated: boolean }>(FOREIGN_KEYS);
+      expect(keys.rows.map((k) => k.convalidated)).toEqual(Array(9).fill(true));
+    });
+  });
+
+  it('past the ratio, sends a batch with a row that refers to nothing, checked in staging after a version was there, to the staging path, changing nothing', async () => {
     const { rows } = firstSalesFile();
     await inRolledBackTransaction(async (client, path, key) => {
       const id = await firstSalesStaff(client);
@@ -215,6 +242,7 @@ describe('a large fact batch into a table that holds rows', () => {
       await claimRows(client, rows * REVALIDATE_MAX_TABLE_RATIO * 2);
       phases.clear();
       expect(await appendSales(client, path, key, rows)).toBeUndefined();
+      expect(phases).toContain('load: INSERT … ON CONFLICT');
       expect(phases).toContain('load: check FKs of the batch');
       const after = await client.query<{ n: number }>(
         'SELECT count(*)::int AS n FROM fact_sales_order',
