@@ -5,7 +5,7 @@
  * are dropped inside the load's transaction and the batch is checked once per key instead:
  * - while the table is not much larger than the batch, by adding the keys back, which
  *   validates the whole table with one join per key;
- * - once it is, by one anti-join per key over the batch's staged rows alone, after which the
+ * - once it is, by one anti-join per key over the batch's own rows alone, after which the
  *   keys go back NOT VALID (no scan of the table) — every row of the table has still been
  *   checked, by PostgreSQL or by that join. The first batch that takes neither path (the
  *   backfill has caught up) validates them, one scan per key ({@link validatePendingKeys}).
