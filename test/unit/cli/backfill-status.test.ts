@@ -3,29 +3,19 @@ import { ObjectStoreRunLog } from '../../../lambdas/shared/adapters/s3-run-log';
 import { newBatchId } from '../../../lambdas/shared/core/batch';
 import type { LandingManifest } from '../../../lambdas/shared/core/manifest';
 import { landedTables } from '../../../lambdas/shared/run-recording';
-import type { WatermarkStore } from '../../../lambdas/shared/ports/watermark-store';
 import { memoryObjectStore } from '../../support/fakes/memory-object-store';
+import { MemoryWatermarkStore } from '../../support/fakes/memory-watermark-store';
 
 const STARTED = new Date('2026-11-23T04:34:51.123Z');
 const BATCH = newBatchId(STARTED, () => 0.5);
 const UP_TO = { lastUpdated: '2026-11-20T08:00:00.000000Z', key: 500_000 };
 
 /** Watermarks that put sales_order part-way through a backfill, up to UP_TO. */
-const watermarks: WatermarkStore = {
-  read: (table) =>
-    Promise.resolve(
-      table === 'sales_order'
-        ? JSON.stringify({ through: null, until: '2026-11-23T04:34:51.000000Z', after: UP_TO })
-        : undefined,
-    ),
-  write: () => Promise.resolve(),
-  locate: (table) => table,
-  paused: () => Promise.resolve([]),
-  zoneOffsets: () => Promise.resolve({}),
-  setZoneOffsets: () => Promise.resolve(),
-  schemaChanges: () => Promise.resolve([]),
-  setSchemaChanges: () => Promise.resolve(),
-};
+const watermarks = new MemoryWatermarkStore();
+watermarks.marks.set(
+  'sales_order',
+  JSON.stringify({ through: null, until: '2026-11-23T04:34:51.000000Z', after: UP_TO }),
+);
 
 /** Status after one capped ingest whose manifest says what sales_order left, and how it knows. */
 async function statusAfterCappedBatch(remainingEstimated: boolean) {
