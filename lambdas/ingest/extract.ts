@@ -33,7 +33,7 @@ export interface ExtractResult {
  * A capped table's rows left are counted once the planner puts them within this many batches;
  * further off, its estimate is reported. Counting re-reads every row left, so a backfill of n
  * batches that counted each time would read the table about n/2 times more (docs/benchmarks.md,
- * "Source cost of a long backfill").
+ * "Performance, round four").
  */
 export const COUNTED_REMAINING_BATCHES = 2;
 
