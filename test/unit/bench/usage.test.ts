@@ -16,14 +16,17 @@ async function bench(...args: string[]) {
 }
 
 describe('the benchmark’s command line', () => {
-  it('lists its options and exit codes with --help, and does nothing else', async () => {
-    const { code, stdout, stderr } = await bench('--help');
-    expect(code).toBe(0);
-    expect(stdout).toMatch(/^Usage: npm run bench -- \[options\]/);
-    expect(stdout).toContain('--max-batch-rows N');
-    expect(stdout).toContain('Exit codes: 0 done, 1 a run failed, 2 a usage error.');
-    expect(stderr).toBe('');
-  });
+  it.each(['--help', '-h'])(
+    'lists its options and exit codes with %s, and does nothing else',
+    async (flag) => {
+      const { code, stdout, stderr } = await bench(flag);
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/^Usage: npm run bench -- \[options\]/);
+      expect(stdout).toContain('--max-batch-rows N');
+      expect(stdout).toContain('Exit codes: 0 done, 1 a run failed, 2 a usage error.');
+      expect(stderr).toBe('');
+    },
+  );
 
   it.each([
     [['--bogus'], "Unknown option '--bogus'"],
