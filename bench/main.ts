@@ -32,6 +32,7 @@ import { migrateLocalWarehouse } from '../local/run-cycle';
 import { seedTotesys } from '../local/seed/seed-totesys';
 import {
   copyFromBaseline,
+  copyIntoFilledBaseline,
   copyToBaseline,
   parquetjsBaseline,
   rowByRowBaseline,
@@ -154,6 +155,10 @@ async function runBatch(
     { bucket: context.processed.bucket, key: transform.manifestKey },
   );
 
+  const files = await stageCopyFiles(context.processed, processed, workDir);
+  step('raw COPY into the filled fact tables baseline');
+  const copyIntoFilled = await copyIntoFilledBaseline(settings.warehouseUrl, files);
+
   step('load');
   const load = await runStage({
     stage: 'load',
@@ -161,13 +166,23 @@ async function runBatch(
     manifestKey: transform.manifestKey,
   });
   step('raw COPY FROM baseline');
-  const files = await stageCopyFiles(context.processed, processed, workDir);
   const copyFrom = await copyFromBaseline(settings.warehouseUrl, files);
   for (const file of files) await rm(file.path, { force: true });
 
   const cappedEntry = landing.tables.find((t) => t.upTo !== undefined);
   const capped = cappedEntry && { table: cappedEntry.table, remaining: cappedEntry.remaining ?? 0 };
-  const run = { batch, ingest, transform, load, copyTo, jsonCopyTo, copyFrom, capped, sourceCost };
+  const run = {
+    batch,
+    ingest,
+    transform,
+    load,
+    copyTo,
+    jsonCopyTo,
+    copyFrom,
+    copyIntoFilled,
+    capped,
+    sourceCost,
+  };
   return { run, landing, processed };
 }
 

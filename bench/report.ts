@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEFAULT_MAX_BATCH_ROWS } from '../contract/batch-bounds';
 import type { Baseline } from './baselines';
+import { filledTableLine } from './filled-table';
 import type { StageLimit } from './lambda-limits';
 import { sourceCostLines, sourceCostOf, type SourceCost } from './source-cost';
 import type { StageName, StageResult } from './stage-protocol';
@@ -17,6 +18,11 @@ export interface BatchRun {
   /** The JSON-building COPY the ingest used before (PostgreSQL built the JSON), drained. */
   readonly jsonCopyTo: Baseline;
   readonly copyFrom: Baseline;
+  /**
+   * Raw COPY of the batch's fact rows into the fact tables as filled as the load found them
+   * (copyIntoFilledBaseline); undefined when no fact table of the batch held rows yet.
+   */
+  readonly copyIntoFilled: Baseline | undefined;
   /** The table the batch capped at maxBatchRows, and the rows of its window left for later. */
   readonly capped: { readonly table: string; readonly remaining: number } | undefined;
   /** The source's CPU for raw COPY TO and the old JSON-building query of the same rows. */
@@ -297,8 +303,11 @@ function verdicts(report: BenchReport, passes: readonly PassTotals[]): string[] 
       `incremental batch end to end: ${secs(end)} s for ${int(incremental.ingest.rows)} rows ${mark(end < TARGETS.incrementalEndToEndSeconds)} (target < ${TARGETS.incrementalEndToEndSeconds} s)`,
     );
   }
-  for (const run of report.runs)
+  for (const run of report.runs) {
     lines.push(...sourceCostLines(sourceCostOf(run.label, run.batches)));
+    const filled = filledTableLine(run);
+    if (filled) lines.push(filled);
+  }
   return lines;
 }
 

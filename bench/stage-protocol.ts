@@ -27,6 +27,10 @@ export interface StageResult {
   readonly caughtUp?: boolean;
 }
 
+/** A stage run's CPU: its own process's and what PostgreSQL spent meanwhile. */
+export const stageCpuSeconds = (stage: StageResult): number =>
+  (stage.extra.cpuSeconds ?? 0) + (stage.extra.postgresCpuSeconds ?? 0);
+
 export const RESULT_PREFIX = 'BENCH-RESULT ';
 
 /**

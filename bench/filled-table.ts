@@ -1,0 +1,47 @@
+/**
+ * The path every batch after a fact table's first takes: its rows go into a table that already
+ * holds the earlier parts, and every index of that table grows. Its figure is set against raw
+ * COPY of the same rows into the same table as filled (copyIntoFilledBaseline), the bound no
+ * loader of that table passes.
+ */
+import { FACTS } from '../lambdas/shared/core/warehouse-catalogue';
+import type { BatchRun, RunReport } from './report';
+import { stageCpuSeconds } from './stage-protocol';
+
+/** Target from issue 27. */
+export const FILLED_TABLE_TARGET_ROWS_PER_SECOND = 100_000;
+
+/** The largest batch that continues a fact table the batch before capped. */
+function largestFactContinuation(run: RunReport): BatchRun | undefined {
+  const continuing = run.batches.filter((b, i) => {
+    const capped = run.batches[i - 1]?.capped?.table;
+    return capped !== undefined && Object.hasOwn(FACTS, `fact_${capped}`) && b.load.rows > 0;
+  });
+  return continuing.sort((a, b) => b.load.rows - a.load.rows)[0];
+}
+
+const int = (n: number) => Math.round(n).toLocaleString('en-GB');
+
+/**
+ * The pass's line for its largest continuing fact batch: the load stage's rows per second
+ * (its whole run, start-up included) against the target and against raw COPY into the filled
+ * table; undefined when no batch continued a fact table.
+ */
+export function filledTableLine(run: RunReport): string | undefined {
+  const batch = largestFactContinuation(run);
+  if (!batch) return undefined;
+  const { load } = batch;
+  const perSecond = load.rows / load.seconds;
+  const ok = perSecond >= FILLED_TABLE_TARGET_ROWS_PER_SECOND ? '✓' : '✗';
+  const bound = batch.copyIntoFilled;
+  const againstCopy = bound
+    ? `, ${(perSecond / (bound.rows / bound.seconds)).toFixed(2)}× raw COPY into the same filled table (${int(bound.rows / bound.seconds)} rows/s: its indexes, no foreign-key triggers)`
+    : '';
+  const continued = run.batches[batch.batch - 2]?.capped?.table ?? '?';
+  const postgres = load.extra.postgresCpuSeconds ?? 0;
+  return (
+    `${run.label}: load into a filled fact table: ${int(perSecond)} rows/s ${ok} (target ≥ ${int(FILLED_TABLE_TARGET_ROWS_PER_SECOND)})${againstCopy}; ` +
+    `batch ${batch.batch}, ${int(load.rows)} rows continuing ${continued} in ${load.seconds.toFixed(2)} s; ` +
+    `${int(load.rows / stageCpuSeconds(load))} rows per CPU s of the stage and PostgreSQL, ${int(load.rows / postgres)} per PostgreSQL CPU s`
+  );
+}

@@ -1,0 +1,76 @@
+import { filledTableLine } from '../../../bench/filled-table';
+import type { BatchRun, RunReport } from '../../../bench/report';
+import type { StageName, StageResult } from '../../../bench/stage-protocol';
+
+function stage(name: StageName, rows: number, seconds: number): StageResult {
+  return {
+    stage: name,
+    seconds,
+    rows,
+    peakRssMb: 100,
+    phases: {},
+    manifestKey: `manifests/${name}.json`,
+    extra: { cpuSeconds: seconds / 4, postgresCpuSeconds: seconds / 2 },
+  };
+}
+
+const none = { rows: 0, seconds: 0 };
+
+function batch(
+  number: number,
+  loaded: { rows: number; seconds: number },
+  more: Partial<BatchRun> = {},
+): BatchRun {
+  return {
+    batch: number,
+    ingest: stage('ingest', loaded.rows, 1),
+    transform: stage('transform', loaded.rows, 1),
+    load: stage('load', loaded.rows, loaded.seconds),
+    copyTo: none,
+    jsonCopyTo: none,
+    copyFrom: none,
+    copyIntoFilled: undefined,
+    capped: undefined,
+    ...more,
+  };
+}
+
+const capped = (table: string) => ({ capped: { table, remaining: 1 } });
+
+test('sets the largest batch continuing a capped fact table against raw COPY into the filled table', () => {
+  const run: RunReport = {
+    label: 'initial',
+    batches: [
+      batch(1, { rows: 900_000, seconds: 9 }, capped('sales_order')),
+      batch(2, { rows: 400_000, seconds: 10 }, capped('sales_order')),
+      batch(
+        3,
+        { rows: 500_000, seconds: 10 },
+        {
+          copyIntoFilled: { rows: 500_000, seconds: 8 },
+        },
+      ),
+    ],
+    parquetjs: undefined,
+    rowByRow: undefined,
+  };
+  const line = filledTableLine(run);
+  expect(line).toContain(
+    'initial: load into a filled fact table: 50,000 rows/s ✗ (target ≥ 100,000)',
+  );
+  expect(line).toContain('0.80× raw COPY into the same filled table (62,500 rows/s');
+  expect(line).toContain('batch 3, 500,000 rows continuing sales_order in 10.00 s');
+});
+
+test('says nothing of a pass in which no batch continued a fact table', () => {
+  const run: RunReport = {
+    label: 'initial',
+    batches: [
+      batch(1, { rows: 900_000, seconds: 9 }, capped('staff')),
+      batch(2, { rows: 400_000, seconds: 10 }),
+    ],
+    parquetjs: undefined,
+    rowByRow: undefined,
+  };
+  expect(filledTableLine(run)).toBeUndefined();
+});
