@@ -148,26 +148,28 @@ export async function copyFromBaseline(
 }
 
 /**
- * Raw `COPY … FROM STDIN` of a batch's fact rows into the fact table itself, filled as the load
- * is about to find it, with all its indexes and no foreign-key triggers (the load's path into a
- * filled table drops the keys and checks the batch once per key): what PostgreSQL alone takes
- * to add these rows, the bound of that path. Only tables that already hold rows are measured;
- * run before the batch's load. Each COPY is rolled back and the table vacuumed, untimed, so the
- * load meets the table as it was. Needs a superuser (`session_replication_role`), as the local
- * stack's is.
+ * Raw `COPY … FROM STDIN` of a batch's fact rows into the fact tables themselves, as the load is
+ * about to find them, with all their indexes and no foreign-key triggers (the load's path into a
+ * filled table drops the keys and checks the batch once per key): what PostgreSQL alone takes to
+ * add these rows, the bound of that path. Measured only when one of the tables already holds
+ * rows, and run before the batch's load; each COPY is rolled back and the table vacuumed,
+ * untimed, so the load meets the tables as they were. Needs a superuser
+ * (`session_replication_role`), as the local stack's is.
  */
 export async function copyIntoFilledBaseline(
   url: string,
   files: readonly { table: WarehouseTable; path: string; rows: number }[],
 ): Promise<Baseline | undefined> {
+  const facts = files.filter((file) => file.table.kind === 'fact' && file.rows > 0);
   return withClient(url, async (client) => {
+    const filled = await client.query(
+      `SELECT ${facts.map((f) => `EXISTS (SELECT FROM ${quoteIdent(f.table.name)})`).join(' OR ') || 'false'} AS filled`,
+    );
+    if (filled.rows[0]?.filled !== true) return undefined;
     let rows = 0;
     let seconds = 0;
-    for (const { table, path, rows: n } of files) {
-      if (table.kind !== 'fact' || n === 0) continue;
+    for (const { table, path, rows: n } of facts) {
       const name = quoteIdent(table.name);
-      const filled = await client.query(`SELECT EXISTS (SELECT FROM ${name}) AS filled`);
-      if (filled.rows[0]?.filled !== true) continue;
       const columns = stagedColumns(table).map(quoteIdent).join(', ');
       await client.query('BEGIN');
       try {
@@ -184,7 +186,7 @@ export async function copyIntoFilledBaseline(
       }
       await client.query(`VACUUM ${name}`);
     }
-    return rows > 0 ? { rows, seconds } : undefined;
+    return { rows, seconds };
   });
 }
 

@@ -1,8 +1,8 @@
 /**
  * The path every batch after a fact table's first takes: its rows go into a table that already
  * holds the earlier parts, and every index of that table grows. Its figure is set against raw
- * COPY of the same rows into the same table as filled (copyIntoFilledBaseline), the bound no
- * loader of that table passes.
+ * COPY of the batch's fact rows into the same tables as filled (copyIntoFilledBaseline), the
+ * bound no loader of those tables passes.
  */
 import { FACTS } from '../lambdas/shared/core/warehouse-catalogue';
 import type { BatchRun, RunReport } from './report';
@@ -25,7 +25,7 @@ const int = (n: number) => Math.round(n).toLocaleString('en-GB');
 /**
  * The pass's line for its largest continuing fact batch: the load stage's rows per second
  * (its whole run, start-up included) against the target and against raw COPY into the filled
- * table; undefined when no batch continued a fact table.
+ * tables; undefined when no batch continued a fact table.
  */
 export function filledTableLine(run: RunReport): string | undefined {
   const batch = largestFactContinuation(run);
@@ -35,7 +35,7 @@ export function filledTableLine(run: RunReport): string | undefined {
   const ok = perSecond >= FILLED_TABLE_TARGET_ROWS_PER_SECOND ? '✓' : '✗';
   const bound = batch.copyIntoFilled;
   const againstCopy = bound
-    ? `, ${(perSecond / (bound.rows / bound.seconds)).toFixed(2)}× raw COPY into the same filled table (${int(bound.rows / bound.seconds)} rows/s: its indexes, no foreign-key triggers)`
+    ? `, ${(perSecond / (bound.rows / bound.seconds)).toFixed(2)}× raw COPY of its fact rows into the same tables (${int(bound.rows / bound.seconds)} rows/s: their indexes, no foreign-key triggers)`
     : '';
   const continued = run.batches[batch.batch - 2]?.capped?.table ?? '?';
   const postgres = load.extra.postgresCpuSeconds ?? 0;

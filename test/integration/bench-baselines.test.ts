@@ -75,7 +75,7 @@ test('times a COPY of the batch into the filled fact table and leaves the table 
   expect(before).toMatchObject({ rows: '2000', newest: 2000 });
 });
 
-test('measures only fact tables that already hold rows', async () => {
+test('measures nothing when no fact table of the batch holds rows yet', async () => {
   const payments = FACTS.fact_payment;
   expect(
     await copyIntoFilledBaseline(stack.stack.postgres!.url('warehouse'), [

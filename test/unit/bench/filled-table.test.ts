@@ -37,7 +37,7 @@ function batch(
 
 const capped = (table: string) => ({ capped: { table, remaining: 1 } });
 
-test('sets the largest batch continuing a capped fact table against raw COPY into the filled table', () => {
+test('sets the largest batch continuing a capped fact table against raw COPY into the filled tables', () => {
   const run: RunReport = {
     label: 'initial',
     batches: [
@@ -58,7 +58,7 @@ test('sets the largest batch continuing a capped fact table against raw COPY int
   expect(line).toContain(
     'initial: load into a filled fact table: 50,000 rows/s ✗ (target ≥ 100,000)',
   );
-  expect(line).toContain('0.80× raw COPY into the same filled table (62,500 rows/s');
+  expect(line).toContain('0.80× raw COPY of its fact rows into the same tables (62,500 rows/s');
   expect(line).toContain('batch 3, 500,000 rows continuing sales_order in 10.00 s');
 });
 
