@@ -116,6 +116,22 @@ export async function stageCopyFiles(
   return files;
 }
 
+/** Seconds a raw `COPY … FROM STDIN` of a COPY text file of `table`'s rows into `target` takes. */
+async function timedCopyFrom(
+  client: Client,
+  path: string,
+  target: string,
+  table: WarehouseTable,
+): Promise<number> {
+  const columns = stagedColumns(table).map(quoteIdent).join(', ');
+  const started = performance.now();
+  await pipeline(
+    createReadStream(path),
+    client.query(copyFrom(`COPY ${target} (${columns}) FROM STDIN`)),
+  );
+  return since(started);
+}
+
 /**
  * Raw `COPY … FROM STDIN` of the same rows, from a local file, into an empty copy of each table
  * with its keys and indexes (`LIKE … INCLUDING ALL`; LIKE cannot copy foreign keys). A copy
@@ -133,13 +149,7 @@ export async function copyFromBaseline(
       const copy = quoteIdent(`bench_copy_${table.name}`);
       await client.query(`DROP TABLE IF EXISTS ${copy}`);
       await client.query(`CREATE TABLE ${copy} (LIKE ${quoteIdent(table.name)} INCLUDING ALL)`);
-      const columns = stagedColumns(table).map(quoteIdent).join(', ');
-      const started = performance.now();
-      await pipeline(
-        createReadStream(path),
-        client.query(copyFrom(`COPY ${copy} (${columns}) FROM STDIN`)),
-      );
-      seconds += since(started);
+      seconds += await timedCopyFrom(client, path, copy, table);
       rows += n;
       await client.query(`DROP TABLE ${copy}`);
     }
@@ -170,16 +180,10 @@ export async function copyIntoFilledBaseline(
     let seconds = 0;
     for (const { table, path, rows: n } of facts) {
       const name = quoteIdent(table.name);
-      const columns = stagedColumns(table).map(quoteIdent).join(', ');
       await client.query('BEGIN');
       try {
         await client.query('SET LOCAL session_replication_role = replica');
-        const started = performance.now();
-        await pipeline(
-          createReadStream(path),
-          client.query(copyFrom(`COPY ${name} (${columns}) FROM STDIN`)),
-        );
-        seconds += since(started);
+        seconds += await timedCopyFrom(client, path, name, table);
         rows += n;
       } finally {
         await client.query('ROLLBACK');

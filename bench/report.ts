@@ -200,6 +200,7 @@ function batchRows(run: RunReport): string[][] {
       secs(stage.extra.cpuSeconds ?? 0),
       int(stage.peakRssMb),
     ]),
+    batch.copyIntoFilled ? secs(batch.copyIntoFilled.seconds) : '',
   ]);
 }
 
@@ -208,6 +209,7 @@ const BATCH_HEADER = [
   'rows landed',
   'capped (rows left)',
   ...STAGE_NAMES.flatMap((stage) => [`${stage} s`, `${stage} CPU s`, `${stage} MB`]),
+  'raw COPY into the filled facts s',
 ];
 
 function phaseLines(run: PassTotals): string[] {
