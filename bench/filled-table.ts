@@ -11,21 +11,32 @@ import { stageCpuSeconds } from './stage-protocol';
 /** Target from issue 27. */
 export const FILLED_TABLE_TARGET_ROWS_PER_SECOND = 100_000;
 
-/** The largest batch that continues a fact table the batch before capped. */
+/**
+ * Whether a batch's load was its measured fact rows alone (a few derived dimension rows aside),
+ * so that the stage's time is theirs and can be set against the baseline's.
+ */
+const factRowsAlone = (batch: BatchRun) =>
+  batch.copyIntoFilled !== undefined && batch.copyIntoFilled.rows >= 0.95 * batch.load.rows;
+
+/**
+ * The largest batch that continues a fact table the batch before capped, one that loaded fact
+ * rows alone first (a batch that also starts a dimension holds rows the baseline does not).
+ */
 function largestFactContinuation(run: RunReport): BatchRun | undefined {
   const continuing = run.batches.filter((b, i) => {
     const capped = run.batches[i - 1]?.capped?.table;
     return capped !== undefined && Object.hasOwn(FACTS, `fact_${capped}`) && b.load.rows > 0;
   });
-  return continuing.sort((a, b) => b.load.rows - a.load.rows)[0];
+  const alone = continuing.filter(factRowsAlone);
+  return (alone.length > 0 ? alone : continuing).sort((a, b) => b.load.rows - a.load.rows)[0];
 }
 
 const int = (n: number) => Math.round(n).toLocaleString('en-GB');
 
 /**
  * The pass's line for its largest continuing fact batch: the load stage's rows per second
- * (its whole run, start-up included) against the target and against raw COPY into the filled
- * tables; undefined when no batch continued a fact table.
+ * (its whole run, start-up included) against the target and, when it loaded fact rows alone,
+ * against raw COPY into the filled tables; undefined when no batch continued a fact table.
  */
 export function filledTableLine(run: RunReport): string | undefined {
   const batch = largestFactContinuation(run);
@@ -33,7 +44,7 @@ export function filledTableLine(run: RunReport): string | undefined {
   const { load } = batch;
   const perSecond = load.rows / load.seconds;
   const ok = perSecond >= FILLED_TABLE_TARGET_ROWS_PER_SECOND ? '✓' : '✗';
-  const bound = batch.copyIntoFilled;
+  const bound = factRowsAlone(batch) ? batch.copyIntoFilled : undefined;
   const againstCopy = bound
     ? `, ${(perSecond / (bound.rows / bound.seconds)).toFixed(2)}× raw COPY of its fact rows into the same tables (${int(bound.rows / bound.seconds)} rows/s: their indexes, no foreign-key triggers)`
     : '';

@@ -62,6 +62,38 @@ test('sets the largest batch continuing a capped fact table against raw COPY int
   expect(line).toContain('batch 3, 500,000 rows continuing sales_order in 10.00 s');
 });
 
+test('prefers a batch of fact rows alone, and sets no other against the fact rows COPY', () => {
+  const startsDimension = batch(
+    3,
+    { rows: 200_000, seconds: 10 },
+    { copyIntoFilled: { rows: 100_000, seconds: 2 } },
+  );
+  const run: RunReport = {
+    label: 'initial',
+    batches: [
+      batch(1, { rows: 100_000, seconds: 2 }, capped('payment')),
+      batch(
+        2,
+        { rows: 100_000, seconds: 4 },
+        {
+          ...capped('payment'),
+          copyIntoFilled: { rows: 99_000, seconds: 2 },
+        },
+      ),
+      startsDimension,
+    ],
+    parquetjs: undefined,
+    rowByRow: undefined,
+  };
+  expect(filledTableLine(run)).toContain('25,000 rows/s ✗ (target ≥ 100,000), 0.51× raw COPY');
+  expect(filledTableLine(run)).toContain('batch 2, 100,000 rows continuing payment');
+  const mixedOnly: RunReport = {
+    ...run,
+    batches: [run.batches[0]!, { ...startsDimension, batch: 2 }],
+  };
+  expect(filledTableLine(mixedOnly)).toContain('20,000 rows/s ✗ (target ≥ 100,000); batch 2');
+});
+
 test('says nothing of a pass in which no batch continued a fact table', () => {
   const run: RunReport = {
     label: 'initial',
