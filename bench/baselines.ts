@@ -12,6 +12,7 @@ import { Client } from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { sqlJsonCopy, windowCondition } from '../lambdas/ingest/extract-query';
 import { toCopyText } from '../lambdas/load/copy-text';
+import { PG, pgCode } from '../lambdas/shared/adapters/postgres-codes';
 import { stagedColumns } from '../lambdas/load/upsert-sql';
 import { quoteIdent, SOURCE_TABLES } from '../lambdas/shared/core/catalogue';
 import type { LandingManifest, ProcessedManifest } from '../lambdas/shared/core/manifest';
@@ -162,9 +163,9 @@ export async function copyFromBaseline(
  * about to find them, with all their indexes and no foreign-key triggers (the load's path into a
  * filled table drops the keys and checks the batch once per key): what PostgreSQL alone takes to
  * add these rows, the bound of that path. Measured only when one of the tables already holds
- * rows, and run before the batch's load; each COPY is rolled back and the table vacuumed,
- * untimed, so the load meets the tables as they were. Needs a superuser
- * (`session_replication_role`), as the local stack's is.
+ * rows, and not for a table that already holds one of the batch's versions; run before the
+ * batch's load. Each COPY is rolled back and the table vacuumed, untimed, so the load meets the
+ * tables as they were. Needs a superuser (`session_replication_role`), as the local stack's is.
  */
 export async function copyIntoFilledBaseline(
   url: string,
@@ -185,12 +186,16 @@ export async function copyIntoFilledBaseline(
         await client.query('SET LOCAL session_replication_role = replica');
         seconds += await timedCopyFrom(client, path, name, table);
         rows += n;
+      } catch (error) {
+        // Versions the table already holds (a re-read overlap): the load takes its staging path
+        // for these, and a raw COPY cannot take them at all, so the table goes unmeasured.
+        if (pgCode(error) !== PG.uniqueViolation) throw error;
       } finally {
         await client.query('ROLLBACK');
       }
       await client.query(`VACUUM ${name}`);
     }
-    return { rows, seconds };
+    return rows > 0 ? { rows, seconds } : undefined;
   });
 }
 

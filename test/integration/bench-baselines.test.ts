@@ -46,6 +46,10 @@ beforeAll(async () => {
       client.query(copyTo(`COPY (SELECT ${columns} FROM (${versions(2001, 2500)}) v) TO STDOUT`)),
       createWriteStream(join(dir, 'sales.copy')),
     );
+    await pipeline(
+      client.query(copyTo(`COPY (SELECT ${columns} FROM (${versions(1995, 2005)}) v) TO STDOUT`)),
+      createWriteStream(join(dir, 'overlap.copy')),
+    );
   } finally {
     client.release();
   }
@@ -82,4 +86,14 @@ test('measures nothing when no fact table of the batch holds rows yet', async ()
       { table: payments, path: join(dir, 'sales.copy'), rows: 500 },
     ]),
   ).toBeUndefined();
+});
+
+test('leaves out a table that already holds one of the batch versions, as a re-read brings', async () => {
+  const before = await tableState();
+  expect(
+    await copyIntoFilledBaseline(stack.stack.postgres!.url('warehouse'), [
+      { table: SALES, path: join(dir, 'overlap.copy'), rows: 11 },
+    ]),
+  ).toBeUndefined();
+  expect(await tableState()).toEqual(before);
 });
