@@ -159,28 +159,26 @@ export async function copyFromBaseline(
 }
 
 /**
- * Raw `COPY … FROM STDIN` of a batch's fact rows into the fact tables themselves, as the load is
- * about to find them, with all their indexes and no foreign-key triggers (the load's path into a
- * filled table drops the keys and checks the batch once per key): what PostgreSQL alone takes to
- * add these rows, the bound of that path. Measured only when one of the tables already holds
- * rows, and not for a table that already holds one of the batch's versions; run before the
- * batch's load. Each COPY is rolled back and the table vacuumed, untimed, so the load meets the
- * tables as they were. Needs a superuser (`session_replication_role`), as the local stack's is.
+ * Raw `COPY … FROM STDIN` of a batch's rows for the fact tables that already hold rows, into
+ * those tables themselves as the load is about to find them, with all their indexes and no
+ * foreign-key triggers (the load's path into a filled table drops the keys and checks the batch
+ * once per key): what PostgreSQL alone takes to add these rows, the bound of that path. Not for
+ * a table that already holds one of the batch's versions (a re-read); run before the batch's
+ * load. Each COPY is rolled back and the table vacuumed, untimed, so the load meets the tables
+ * as they were. Needs a superuser (`session_replication_role`), as the local stack's is.
  */
 export async function copyIntoFilledBaseline(
   url: string,
   files: readonly { table: WarehouseTable; path: string; rows: number }[],
 ): Promise<Baseline | undefined> {
-  const facts = files.filter((file) => file.table.kind === 'fact' && file.rows > 0);
   return withClient(url, async (client) => {
-    const filled = await client.query(
-      `SELECT ${facts.map((f) => `EXISTS (SELECT FROM ${quoteIdent(f.table.name)})`).join(' OR ') || 'false'} AS filled`,
-    );
-    if (filled.rows[0]?.filled !== true) return undefined;
     let rows = 0;
     let seconds = 0;
-    for (const { table, path, rows: n } of facts) {
+    for (const { table, path, rows: n } of files) {
+      if (table.kind !== 'fact' || n === 0) continue;
       const name = quoteIdent(table.name);
+      const held = await client.query(`SELECT EXISTS (SELECT FROM ${name}) AS filled`);
+      if (held.rows[0]?.filled !== true) continue;
       await client.query('BEGIN');
       try {
         await client.query('SET LOCAL session_replication_role = replica');

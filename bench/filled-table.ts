@@ -19,8 +19,9 @@ const factRowsAlone = (batch: BatchRun) =>
   batch.copyIntoFilled !== undefined && batch.copyIntoFilled.rows >= 0.95 * batch.load.rows;
 
 /**
- * The largest batch that continues a fact table the batch before capped, one that loaded fact
- * rows alone first (a batch that also starts a dimension holds rows the baseline does not).
+ * The largest batch that continues a fact table the batch before capped, the latest (the
+ * fullest table) of those as large; one whose load was the measured rows alone first (a batch
+ * that also starts a table holds rows the baseline does not).
  */
 function largestFactContinuation(run: RunReport): BatchRun | undefined {
   const continuing = run.batches.filter((b, i) => {
@@ -28,7 +29,9 @@ function largestFactContinuation(run: RunReport): BatchRun | undefined {
     return capped !== undefined && Object.hasOwn(FACTS, `fact_${capped}`) && b.load.rows > 0;
   });
   const alone = continuing.filter(factRowsAlone);
-  return (alone.length > 0 ? alone : continuing).sort((a, b) => b.load.rows - a.load.rows)[0];
+  return (alone.length > 0 ? alone : continuing).sort(
+    (a, b) => b.load.rows - a.load.rows || b.batch - a.batch,
+  )[0];
 }
 
 const int = (n: number) => Math.round(n).toLocaleString('en-GB');

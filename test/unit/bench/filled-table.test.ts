@@ -94,6 +94,21 @@ test('prefers a batch of fact rows alone, and sets no other against the fact row
   expect(filledTableLine(mixedOnly)).toContain('20,000 rows/s ✗ (target ≥ 100,000); batch 2');
 });
 
+test('takes the latest of equally large batches: the fullest table', () => {
+  const measured = { copyIntoFilled: { rows: 100_000, seconds: 2 } };
+  const run: RunReport = {
+    label: 'initial',
+    batches: [
+      batch(1, { rows: 100_000, seconds: 2 }, capped('sales_order')),
+      batch(2, { rows: 100_000, seconds: 3 }, { ...capped('sales_order'), ...measured }),
+      batch(3, { rows: 100_000, seconds: 4 }, measured),
+    ],
+    parquetjs: undefined,
+    rowByRow: undefined,
+  };
+  expect(filledTableLine(run)).toContain('batch 3, 100,000 rows continuing sales_order in 4.00 s');
+});
+
 test('says nothing of a pass in which no batch continued a fact table', () => {
   const run: RunReport = {
     label: 'initial',
