@@ -29,11 +29,12 @@ import { stageRows, upsertStaged } from './staged-upsert';
 import { stagingName } from './upsert-sql';
 
 /**
- * Re-validating a key over the whole table costs ~0.3 µs a row here, its per-row trigger
- * ~6 µs (docs/benchmarks.md): the keys are re-validated while the table holds at most this
- * many times the batch; past that a batch is checked alone and its keys go back NOT VALID.
+ * The keys are re-validated over the whole table while it holds at most this many times the
+ * batch; past that a batch is checked alone and its keys go back NOT VALID. Checked alone, a
+ * batch of 100,000 costs about 0.5 s beyond its COPY; re-validated, 0.6 s at twice the batch and
+ * 1.4–1.6 s at six to ten times, growing with the table (docs/benchmarks.md, round five).
  */
-export const REVALIDATE_MAX_TABLE_RATIO = 10;
+export const REVALIDATE_MAX_TABLE_RATIO = 2;
 
 /** Whether re-validating the foreign keys over a table of `tableRows` beats a batch's triggers. */
 export function revalidatingIsCheaper(batchRows: number, tableRows: number): boolean {
