@@ -32,11 +32,11 @@ import { stagingName } from './upsert-sql';
  * The keys are re-validated over the whole table while it holds at most this many times the
  * batch; past that a batch is checked alone and its keys go back NOT VALID. Checked alone, a
  * batch of 100,000 costs about 0.5 s beyond its COPY; re-validated, 0.6 s at twice the batch and
- * 1.4–1.6 s at six to ten times, growing with the table (docs/benchmarks.md, round five).
+ * 1.35–1.6 s at six to ten times, growing with the table (docs/benchmarks.md, round five).
  */
 export const REVALIDATE_MAX_TABLE_RATIO = 2;
 
-/** Whether re-validating the foreign keys over a table of `tableRows` beats a batch's triggers. */
+/** Whether re-validating the keys over a table of `tableRows` beats checking the batch alone. */
 export function revalidatingIsCheaper(batchRows: number, tableRows: number): boolean {
   return batchRows >= BULK_MIN_ROWS && tableRows <= batchRows * REVALIDATE_MAX_TABLE_RATIO;
 }
