@@ -117,7 +117,7 @@ export async function stageCopyFiles(
   return files;
 }
 
-/** Seconds a raw `COPY … FROM STDIN` of a COPY text file of `table`'s rows into `target` takes. */
+/** Seconds that a raw `COPY … FROM STDIN` of a COPY text file of `table` into `target` takes. */
 async function timedCopyFrom(
   client: Client,
   path: string,
