@@ -37,23 +37,25 @@ function batch(
 
 const capped = (table: string) => ({ capped: { table, remaining: 1 } });
 
+const pass = (batches: BatchRun[]): RunReport => ({
+  label: 'initial',
+  batches,
+  parquetjs: undefined,
+  rowByRow: undefined,
+});
+
 test('sets the largest batch continuing a capped fact table against raw COPY into the filled tables', () => {
-  const run: RunReport = {
-    label: 'initial',
-    batches: [
-      batch(1, { rows: 900_000, seconds: 9 }, capped('sales_order')),
-      batch(2, { rows: 400_000, seconds: 10 }, capped('sales_order')),
-      batch(
-        3,
-        { rows: 500_000, seconds: 10 },
-        {
-          copyIntoFilled: { rows: 500_000, seconds: 8 },
-        },
-      ),
-    ],
-    parquetjs: undefined,
-    rowByRow: undefined,
-  };
+  const run = pass([
+    batch(1, { rows: 900_000, seconds: 9 }, capped('sales_order')),
+    batch(2, { rows: 400_000, seconds: 10 }, capped('sales_order')),
+    batch(
+      3,
+      { rows: 500_000, seconds: 10 },
+      {
+        copyIntoFilled: { rows: 500_000, seconds: 8 },
+      },
+    ),
+  ]);
   const line = filledTableLine(run);
   expect(line).toContain(
     'initial: load into a filled fact table: 50,000 rows/s ✗ (target ≥ 100,000)',
@@ -68,23 +70,18 @@ test('prefers a batch of fact rows alone, and sets no other against the fact row
     { rows: 200_000, seconds: 10 },
     { copyIntoFilled: { rows: 100_000, seconds: 2 } },
   );
-  const run: RunReport = {
-    label: 'initial',
-    batches: [
-      batch(1, { rows: 100_000, seconds: 2 }, capped('payment')),
-      batch(
-        2,
-        { rows: 100_000, seconds: 4 },
-        {
-          ...capped('payment'),
-          copyIntoFilled: { rows: 99_000, seconds: 2 },
-        },
-      ),
-      startsDimension,
-    ],
-    parquetjs: undefined,
-    rowByRow: undefined,
-  };
+  const run = pass([
+    batch(1, { rows: 100_000, seconds: 2 }, capped('payment')),
+    batch(
+      2,
+      { rows: 100_000, seconds: 4 },
+      {
+        ...capped('payment'),
+        copyIntoFilled: { rows: 99_000, seconds: 2 },
+      },
+    ),
+    startsDimension,
+  ]);
   expect(filledTableLine(run)).toContain('25,000 rows/s ✗ (target ≥ 100,000), 0.51× raw COPY');
   expect(filledTableLine(run)).toContain('batch 2, 100,000 rows continuing payment');
   const mixedOnly: RunReport = {
@@ -96,28 +93,18 @@ test('prefers a batch of fact rows alone, and sets no other against the fact row
 
 test('takes the latest of equally large batches: the fullest table', () => {
   const measured = { copyIntoFilled: { rows: 100_000, seconds: 2 } };
-  const run: RunReport = {
-    label: 'initial',
-    batches: [
-      batch(1, { rows: 100_000, seconds: 2 }, capped('sales_order')),
-      batch(2, { rows: 100_000, seconds: 3 }, { ...capped('sales_order'), ...measured }),
-      batch(3, { rows: 100_000, seconds: 4 }, measured),
-    ],
-    parquetjs: undefined,
-    rowByRow: undefined,
-  };
+  const run = pass([
+    batch(1, { rows: 100_000, seconds: 2 }, capped('sales_order')),
+    batch(2, { rows: 100_000, seconds: 3 }, { ...capped('sales_order'), ...measured }),
+    batch(3, { rows: 100_000, seconds: 4 }, measured),
+  ]);
   expect(filledTableLine(run)).toContain('batch 3, 100,000 rows continuing sales_order in 4.00 s');
 });
 
 test('says nothing of a pass in which no batch continued a fact table', () => {
-  const run: RunReport = {
-    label: 'initial',
-    batches: [
-      batch(1, { rows: 900_000, seconds: 9 }, capped('staff')),
-      batch(2, { rows: 400_000, seconds: 10 }),
-    ],
-    parquetjs: undefined,
-    rowByRow: undefined,
-  };
+  const run = pass([
+    batch(1, { rows: 900_000, seconds: 9 }, capped('staff')),
+    batch(2, { rows: 400_000, seconds: 10 }),
+  ]);
   expect(filledTableLine(run)).toBeUndefined();
 });
