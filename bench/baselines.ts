@@ -12,8 +12,8 @@ import { Client } from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { sqlJsonCopy, windowCondition } from '../lambdas/ingest/extract-query';
 import { toCopyText } from '../lambdas/load/copy-text';
-import { PG, pgCode } from '../lambdas/shared/adapters/postgres-codes';
 import { stagedColumns } from '../lambdas/load/upsert-sql';
+import { PG, pgCode } from '../lambdas/shared/adapters/postgres-codes';
 import { quoteIdent, SOURCE_TABLES } from '../lambdas/shared/core/catalogue';
 import type { LandingManifest, ProcessedManifest } from '../lambdas/shared/core/manifest';
 import {

@@ -1,8 +1,8 @@
 /**
  * The path every batch after a fact table's first takes: its rows go into a table that already
  * holds the earlier parts, and every index of that table grows. Its figure is set against raw
- * COPY of the batch's fact rows into the same tables as filled (copyIntoFilledBaseline), the
- * bound no loader of those tables passes.
+ * COPY of the same rows into the same tables as filled (copyIntoFilledBaseline), the bound no
+ * loader of those tables passes.
  */
 import { FACTS } from '../lambdas/shared/core/warehouse-catalogue';
 import type { BatchRun, RunReport } from './report';

@@ -19,8 +19,8 @@ export interface BatchRun {
   readonly jsonCopyTo: Baseline;
   readonly copyFrom: Baseline;
   /**
-   * Raw COPY of the batch's fact rows into the fact tables as the load found them
-   * (copyIntoFilledBaseline); undefined when none of them held rows yet.
+   * Raw COPY of the batch's rows for the fact tables that already held rows, into those tables
+   * as the load found them (copyIntoFilledBaseline); undefined when there were none to measure.
    */
   readonly copyIntoFilled: Baseline | undefined;
   /** The table the batch capped at maxBatchRows, and the rows of its window left for later. */

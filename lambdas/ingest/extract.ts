@@ -20,7 +20,10 @@ export interface ExtractResult {
   readonly window: ExtractWindow;
   /** Rows of the window left for later batches (0 once it is read completely). */
   readonly remaining: number;
-  /** `remaining` is the planner's estimate: the rows left are more than two batches (COUNTED_REMAINING_BATCHES). */
+  /**
+   * `remaining` is the planner's estimate: the rows left are more than two batches
+   * (COUNTED_REMAINING_BATCHES).
+   */
   readonly remainingEstimated: boolean;
   /**
    * How long the extract held its snapshot transaction open on the source: while it is open,
